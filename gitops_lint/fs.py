@@ -1,0 +1,154 @@
+"""Rooted, read-only file access.
+
+Every file gitops-lint reads goes through :class:`RepoFS`, so the promise
+"nothing outside the repository root is opened" is kept in one place: paths
+are repository-relative POSIX strings, and a path that leaves the root
+(``..``, an absolute path, a symlink pointing outside) raises
+:class:`OutsideRoot` *before* anything is opened. This mirrors Flux, which
+builds inside a secure filesystem rooted at the source artifact
+(fluxcd/pkg ``kustomize.SecureBuild``).
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import stat
+from functools import lru_cache
+
+DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024
+
+
+class OutsideRoot(Exception):
+    """A path resolves outside the repository root."""
+
+
+class FileTooLarge(Exception):
+    """A file is larger than the configured limit."""
+
+
+def normalize(path: str) -> str:
+    """Normalise a repo-relative path; ``""`` is the root itself.
+
+    Leading ``./`` and ``/`` are dropped the way Flux's securejoin treats an
+    absolute ``spec.path`` as relative to the artifact root. A result that
+    still starts with ``..`` escapes the root and raises.
+    """
+    p = posixpath.normpath(path.replace("\\", "/").lstrip("/")) if path else "."
+    if p == ".":
+        return ""
+    if p == ".." or p.startswith("../"):
+        raise OutsideRoot(path)
+    return p
+
+
+def join(base: str, rel: str) -> str:
+    """Join a repo-relative directory and a relative reference, staying inside the root."""
+    if rel.startswith("/"):
+        raise OutsideRoot(rel)
+    return normalize(posixpath.join(base, rel) if base else rel)
+
+
+class RepoFS:
+    """Read-only view of one repository tree."""
+
+    def __init__(self, root: str, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES):
+        self.root = os.path.realpath(root)
+        self.max_file_bytes = max_file_bytes
+        self._real = lru_cache(maxsize=None)(self._realpath_uncached)
+
+    # -- path resolution -------------------------------------------------
+    def _realpath_uncached(self, rel: str) -> str:
+        full = os.path.join(self.root, rel) if rel else self.root
+        real = os.path.realpath(full)
+        if real != self.root and not real.startswith(self.root + os.sep):
+            raise OutsideRoot(rel)
+        return real
+
+    def real(self, rel: str) -> str:
+        """Absolute path of ``rel`` after symlinks; raises :class:`OutsideRoot`."""
+        return self._real(normalize(rel))
+
+    def relpath(self, absolute: str) -> str:
+        """Repo-relative form of an absolute path (which must be inside the root)."""
+        real = os.path.realpath(absolute)
+        if real == self.root:
+            return ""
+        if not real.startswith(self.root + os.sep):
+            raise OutsideRoot(absolute)
+        return real[len(self.root) + 1 :].replace(os.sep, "/")
+
+    # -- queries -----------------------------------------------------------
+    def _stat(self, rel: str) -> os.stat_result | None:
+        try:
+            return os.stat(self.real(rel))
+        except OutsideRoot:
+            raise
+        except OSError:
+            return None
+
+    def exists(self, rel: str) -> bool:
+        return self._stat(rel) is not None
+
+    def isdir(self, rel: str) -> bool:
+        st = self._stat(rel)
+        return st is not None and stat.S_ISDIR(st.st_mode)
+
+    def isfile(self, rel: str) -> bool:
+        st = self._stat(rel)
+        return st is not None and stat.S_ISREG(st.st_mode)
+
+    def listdir(self, rel: str) -> list[str]:
+        """Sorted entry names of a directory (empty when unreadable)."""
+        try:
+            return sorted(os.listdir(self.real(rel)))
+        except OutsideRoot:
+            raise
+        except OSError:
+            return []
+
+    def read_bytes(self, rel: str) -> bytes:
+        real = self.real(rel)
+        st = os.stat(real)
+        if not stat.S_ISREG(st.st_mode):
+            raise IsADirectoryError(rel)
+        if st.st_size > self.max_file_bytes:
+            raise FileTooLarge(f"{st.st_size} bytes, limit {self.max_file_bytes}")
+        with open(real, "rb") as fh:
+            return fh.read(self.max_file_bytes + 1)
+
+    def walk_files(self, rel: str = "", suffixes: tuple[str, ...] = (".yaml", ".yml")):
+        """Yield repo-relative files below ``rel`` (sorted, depth first).
+
+        Symlinked directories are not followed (a loop or an escape cannot
+        start here); symlinked files are yielded only when they resolve inside
+        the root. ``.git`` is skipped.
+        """
+        try:
+            base = self.real(rel)
+        except OutsideRoot:
+            return
+        stack = [(base, normalize(rel))]
+        while stack:
+            absdir, reldir = stack.pop()
+            try:
+                entries = sorted(os.scandir(absdir), key=lambda e: e.name)
+            except OSError:
+                continue
+            subdirs = []
+            for entry in entries:
+                child = f"{reldir}/{entry.name}" if reldir else entry.name
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        if entry.name != ".git":
+                            subdirs.append((entry.path, child))
+                        continue
+                except OSError:
+                    continue
+                if entry.name.endswith(suffixes):
+                    try:
+                        self.real(child)
+                    except OutsideRoot:
+                        continue
+                    yield child
+            stack.extend(reversed(subdirs))

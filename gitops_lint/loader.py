@@ -1,0 +1,348 @@
+"""YAML loading with provenance, on libyaml's fast path.
+
+Every file is parsed once, with ``yaml.CSafeLoader`` (libyaml's C parser and
+composer; the safe constructor, so no tag can build an arbitrary Python
+object). Documents remember their file and first line. A field's own line is
+found lazily (:meth:`DocumentCache.field_position`) by composing the file again
+only when a finding needs it: findings are rare, documents are many.
+
+Two deliberate departures from plain PyYAML:
+
+* duplicate mapping keys are an error (PyYAML silently keeps the last one,
+  the API server's strict decoding rejects them);
+* an anchor redefined within a file is accepted, the later definition winning,
+  as YAML 1.2 and kustomize (go-yaml) allow. libyaml's composer refuses it, so
+  only such files take a slower pure-Python path.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import yaml
+from yaml.composer import Composer, ComposerError
+from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+from .fs import FileTooLarge, OutsideRoot, RepoFS
+from .model import Document, LoadError, Origin
+
+_CLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SUPPRESS = re.compile(r"#\s*gitops-lint:\s*disable=([A-Za-z0-9_,\- ]+)")
+MAX_DEPTH = 1000
+
+
+class DuplicateKeyError(ConstructorError):
+    pass
+
+
+def _check_duplicates(node: MappingNode) -> None:
+    seen: dict[object, object] = {}
+    for key_node, _ in node.value:
+        if not isinstance(key_node, ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = key_node.value
+        if key in seen:
+            raise DuplicateKeyError(
+                None,
+                None,
+                f"duplicate mapping key {key!r} (first defined on line {seen[key].line + 1})",
+                key_node.start_mark,
+            )
+        seen[key] = key_node.start_mark
+
+
+class _DuplicateCheckingConstructor(SafeConstructor):
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, MappingNode):
+            _check_duplicates(node)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _construct_unknown_tag(constructor, node):
+    """Unknown tags (``!env_var``, ``=``) are legal YAML: keep the plain data.
+
+    Python-specific tags are refused outright: nothing in a repository may
+    name a Python object, even one that would never be built.
+    """
+    if node.tag.startswith("tag:yaml.org,2002:python/"):
+        raise ConstructorError(None, None, f"tag {node.tag!r} is not allowed", node.start_mark)
+    if isinstance(node, MappingNode):
+        return SafeConstructor.construct_mapping(constructor, node, deep=True)
+    if isinstance(node, SequenceNode):
+        return constructor.construct_sequence(node, deep=True)
+    return constructor.construct_scalar(node)
+
+
+_DuplicateCheckingConstructor.add_constructor(None, _construct_unknown_tag)
+
+
+class FastLoader(_CLoader, _DuplicateCheckingConstructor):  # type: ignore[misc,valid-type]
+    """libyaml parser and composer, safe constructor with duplicate-key checks."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, MappingNode):
+            _check_duplicates(node)
+        return SafeConstructor.construct_mapping(self, node, deep=deep)
+
+
+FastLoader.add_constructor(None, _construct_unknown_tag)
+
+
+class _RedefiningComposer(Composer):
+    """Composer that lets a later anchor of the same name replace the earlier one."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.events.AliasEvent):
+            return super().compose_node(parent, index)
+        event = self.peek_event()
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            self.anchors.pop(anchor, None)
+        return super().compose_node(parent, index)
+
+
+class RedefiningLoader(
+    yaml.reader.Reader,
+    yaml.scanner.Scanner,
+    yaml.parser.Parser,
+    _RedefiningComposer,
+    _DuplicateCheckingConstructor,
+    yaml.resolver.Resolver,
+):
+    def __init__(self, stream):
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        _RedefiningComposer.__init__(self)
+        SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+
+
+@dataclass
+class LoadedFile:
+    documents: list[Document]
+    errors: list[LoadError]
+
+
+def _decode(raw: bytes) -> str:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    if b"\x00" in raw:
+        raise UnicodeDecodeError("utf-8", raw, raw.index(b"\x00"), raw.index(b"\x00") + 1, "NUL byte")
+    return raw.decode("utf-8")
+
+
+def _suppressions(text: str) -> list[tuple[int, frozenset[str]]]:
+    if "gitops-lint:" not in text:
+        return []
+    out = []
+    for m in _SUPPRESS.finditer(text):
+        line = text.count("\n", 0, m.start()) + 1
+        rules = frozenset(r.strip() for r in m.group(1).split(",") if r.strip())
+        out.append((line, rules))
+    return out
+
+
+def _mark_error(file: str, exc: yaml.YAMLError) -> LoadError:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    message = f"{context}, {problem}" if context and "duplicate" not in problem else problem
+    if mark is None:
+        return LoadError(file, 1, 1, message)
+    return LoadError(file, mark.line + 1, mark.column + 1, message)
+
+
+def _compose_docs(loader) -> list:
+    nodes = []
+    while loader.check_node():
+        nodes.append(loader.get_node())
+    return nodes
+
+
+def _depth_ok(node, limit: int = MAX_DEPTH) -> bool:
+    """Iterative depth check so 10,000-deep nesting is a finding, not a RecursionError."""
+    stack = [(node, 1)]
+    seen: set[int] = set()
+    while stack:
+        n, d = stack.pop()
+        if d > limit:
+            return False
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        if isinstance(n, SequenceNode):
+            stack.extend((c, d + 1) for c in n.value)
+        elif isinstance(n, MappingNode):
+            for k, v in n.value:
+                stack.append((k, d + 1))
+                stack.append((v, d + 1))
+    return True
+
+
+def parse_text(text: str, file: str) -> LoadedFile:
+    """Parse a multi-document YAML text into documents with provenance."""
+    try:
+        loader = FastLoader(text)
+        try:
+            nodes = _compose_docs(loader)
+        finally:
+            loader.dispose()
+    except ComposerError as exc:
+        if "duplicate anchor" not in str(exc):
+            return LoadedFile([], [_mark_error(file, exc)])
+        try:
+            loader = RedefiningLoader(text)
+            nodes = _compose_docs(loader)
+        except yaml.YAMLError as exc2:
+            return LoadedFile([], [_mark_error(file, exc2)])
+        except RecursionError:
+            return LoadedFile([], [LoadError(file, 1, 1, f"nesting deeper than {MAX_DEPTH} levels")])
+    except yaml.YAMLError as exc:
+        return LoadedFile([], [_mark_error(file, exc)])
+    except RecursionError:
+        return LoadedFile([], [LoadError(file, 1, 1, f"nesting deeper than {MAX_DEPTH} levels")])
+
+    constructor = FastLoader("")
+    docs: list[Document] = []
+    errors: list[LoadError] = []
+    suppress = _suppressions(text)
+    for index, node in enumerate(nodes):
+        start = node.start_mark.line + 1
+        end = node.end_mark.line + 1
+        if not _depth_ok(node):
+            errors.append(LoadError(file, start, 1, f"nesting deeper than {MAX_DEPTH} levels"))
+            continue
+        try:
+            data = constructor.construct_document(node)
+        except yaml.YAMLError as exc:
+            errors.append(_mark_error(file, exc))
+            continue
+        except RecursionError:
+            errors.append(LoadError(file, start, 1, f"nesting deeper than {MAX_DEPTH} levels"))
+            continue
+        if data is None:
+            continue
+        disabled: frozenset[str] = frozenset()
+        for line, rules in suppress:
+            if _comment_belongs(line, start, end, index, nodes):
+                disabled |= rules
+        docs.append(Document(data, Origin(file, start, index), end, disabled))
+    constructor.dispose()
+    docs.extend(_unwrap_lists(docs))
+    docs = [d for d in docs if not _is_list(d.data)]
+    return LoadedFile(docs, errors)
+
+
+def _comment_belongs(line: int, start: int, end: int, index: int, nodes: list) -> bool:
+    """A suppression comment belongs to the document whose span holds it.
+
+    A comment just above a document (between the previous document's end and
+    this one's start, e.g. right after ``---``) belongs to the document below.
+    """
+    prev_end = nodes[index - 1].end_mark.line + 1 if index else 0
+    return prev_end < line <= end if index else line <= end
+
+
+def _is_list(data) -> bool:
+    return (
+        isinstance(data, dict)
+        and isinstance(data.get("kind"), str)
+        and data["kind"].endswith("List")
+        and isinstance(data.get("items"), list)
+        and str(data.get("apiVersion", "")) in ("v1", "")
+    )
+
+
+def _unwrap_lists(docs: list[Document]) -> list[Document]:
+    out = []
+    for d in docs:
+        if _is_list(d.data):
+            for item in d.data["items"]:
+                if isinstance(item, dict):
+                    out.append(Document(item, d.origin, d.end_line, d.disabled_rules))
+    return out
+
+
+class DocumentCache:
+    """Each file of the repository parsed at most once per run."""
+
+    def __init__(self, fs: RepoFS):
+        self.fs = fs
+        self._files: dict[str, LoadedFile] = {}
+        self._nodes: dict[str, list] = {}
+
+    def load(self, rel: str) -> LoadedFile:
+        cached = self._files.get(rel)
+        if cached is not None:
+            return cached
+        try:
+            text = _decode(self.fs.read_bytes(rel))
+        except UnicodeDecodeError:
+            result = LoadedFile([], [LoadError(rel, 1, 1, "file is not UTF-8 text")])
+        except FileTooLarge as exc:
+            result = LoadedFile([], [LoadError(rel, 1, 1, f"file too large to lint ({exc})")])
+        except OutsideRoot:
+            result = LoadedFile([], [LoadError(rel, 1, 1, "path resolves outside the repository root")])
+        except OSError as exc:
+            result = LoadedFile([], [LoadError(rel, 1, 1, f"cannot read file: {exc.strerror or exc}")])
+        else:
+            result = parse_text(text, rel)
+        self._files[rel] = result
+        return result
+
+    @property
+    def files(self) -> dict[str, LoadedFile]:
+        return self._files
+
+    def field_position(self, origin: Origin, path: tuple) -> tuple[int, int]:
+        """Line and column of the field at ``path`` in the document at ``origin``.
+
+        Falls back to the deepest existing parent (a field added by a patch has
+        no line of its own), and to the document start.
+        """
+        nodes = self._nodes.get(origin.file)
+        if nodes is None:
+            nodes = self._compose(origin.file)
+            self._nodes[origin.file] = nodes
+        if origin.doc_index >= len(nodes):
+            return origin.line, 1
+        node = nodes[origin.doc_index]
+        if origin.line != node.start_mark.line + 1:
+            # a List item or generated object: no field map for it
+            return origin.line, 1
+        best = node
+        for step in path:
+            nxt = None
+            if isinstance(node, MappingNode):
+                for k, v in node.value:
+                    if isinstance(k, ScalarNode) and k.value == str(step):
+                        nxt = v
+                        best = k
+                        break
+            elif isinstance(node, SequenceNode) and isinstance(step, int):
+                if 0 <= step < len(node.value):
+                    nxt = node.value[step]
+                    best = nxt
+            if nxt is None:
+                break
+            node = nxt
+        return best.start_mark.line + 1, best.start_mark.column + 1
+
+    def _compose(self, rel: str) -> list:
+        try:
+            text = _decode(self.fs.read_bytes(rel))
+            loader = FastLoader(text)
+            try:
+                return _compose_docs(loader)
+            finally:
+                loader.dispose()
+        except ComposerError:
+            try:
+                return _compose_docs(RedefiningLoader(text))
+            except Exception:
+                return []
+        except Exception:
+            return []

@@ -1,0 +1,148 @@
+"""Plain data shared by every stage of the pipeline.
+
+load -> discover -> render -> substitute -> graph -> rules -> report: each
+stage takes and returns these dataclasses and nothing else, so a stage can be
+read, tested and replaced on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+FLUX_KS_GROUP = "kustomize.toolkit.fluxcd.io"
+FLUX_HELM_GROUP = "helm.toolkit.fluxcd.io"
+FLUX_SOURCE_GROUP = "source.toolkit.fluxcd.io"
+FLUX_SOURCE_EXT_GROUP = "source.extensions.fluxcd.io"
+FLUX_OPERATOR_GROUP = "fluxcd.controlplane.io"
+
+
+class Severity(IntEnum):
+    INFO = 0
+    WARNING = 1
+    ERROR = 2
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        return cls[text.upper()]
+
+
+@dataclass(frozen=True, order=True)
+class ObjectRef:
+    """Identity of a Kubernetes object as Flux compares it (group, kind, namespace, name)."""
+
+    kind: str
+    namespace: str
+    name: str
+    api_version: str = ""
+
+    @property
+    def group(self) -> str:
+        return group_of(self.api_version)
+
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.group, self.kind, self.namespace, self.name)
+
+    def display(self) -> str:
+        return f"{self.kind}/{self.namespace}/{self.name}" if self.namespace else f"{self.kind}/{self.name}"
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "apiVersion": self.api_version,
+            "kind": self.kind,
+            "namespace": self.namespace,
+            "name": self.name,
+        }
+
+
+def group_of(api_version: str) -> str:
+    return api_version.rsplit("/", 1)[0] if "/" in api_version else ""
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an object was written: the file a person would edit, and the line.
+
+    ``line`` is the first line of the YAML document (or of the generator entry
+    for generated ConfigMaps/Secrets). ``doc_index`` is the document's position
+    in the file so a field's own line can be found later, lazily.
+    """
+
+    file: str
+    line: int
+    doc_index: int = 0
+
+
+@dataclass
+class Document:
+    """One parsed YAML document with its provenance."""
+
+    data: Any
+    origin: Origin
+    end_line: int
+    disabled_rules: frozenset[str] = frozenset()
+
+
+@dataclass
+class LoadError:
+    """A file that could not be read or parsed (becomes a yaml-syntax finding)."""
+
+    file: str
+    line: int
+    column: int
+    message: str
+
+
+@dataclass
+class Finding:
+    rule: str
+    code: str
+    severity: Severity
+    message: str
+    file: str | None
+    line: int
+    column: int = 1
+    object: ObjectRef | None = None
+    cluster: str | None = None
+
+    def sort_key(self) -> tuple:
+        return (
+            self.file or "",
+            self.line,
+            self.column,
+            self.rule,
+            self.message,
+            self.object.display() if self.object else "",
+            self.cluster or "",
+        )
+
+
+@dataclass
+class RenderedObject:
+    """An object a Flux Kustomization applies, after kustomize and substitution."""
+
+    obj: dict
+    origin: Origin
+    applied_by: ObjectRef | None = None
+    # JSON paths (tuples) of scalars that still hold an unresolved ${var}
+    unresolved: list[tuple[str, tuple]] = field(default_factory=list)
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ref_of(self.obj)
+
+
+def ref_of(obj: dict, default_namespace: str = "") -> ObjectRef:
+    meta = obj.get("metadata") if isinstance(obj, dict) else None
+    meta = meta if isinstance(meta, dict) else {}
+    return ObjectRef(
+        kind=str(obj.get("kind") or ""),
+        namespace=str(meta.get("namespace") or default_namespace or ""),
+        name=str(meta.get("name") or ""),
+        api_version=str(obj.get("apiVersion") or ""),
+    )

@@ -1,0 +1,67 @@
+"""What a renderer takes and returns.
+
+A renderer turns one kustomize directory (plus, for a Flux Kustomization, the
+fields Flux merges into its kustomization) into the objects kustomize would
+emit, each with the :class:`~gitops_lint.model.Origin` a person would edit.
+Problems are data (:class:`BuildIssue`), never exceptions: the pipeline turns
+them into findings with the kustomization file and line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ..model import Origin
+
+
+@dataclass
+class Resource:
+    """One object of a build. ``obj`` is owned by the caller: mutate freely."""
+
+    obj: dict
+    origin: Origin
+
+
+# BuildIssue.kind values
+MISSING = "missing-path"  # a path, resource, component or patch file does not exist
+ESCAPE = "escape"  # a reference leaves the repository root (.., absolute, symlink)
+EXTERNAL = "external"  # a remote resource (URL, git, OCI): noted, never fetched
+ERROR = "build-error"  # anything else kustomize would refuse
+
+
+@dataclass
+class BuildIssue:
+    kind: str
+    message: str
+    file: str
+    line: int
+    column: int = 1
+
+
+@dataclass
+class FluxOverlay:
+    """The fields of a Flux Kustomization that kustomize-controller merges into
+    the kustomization before building (fluxcd/pkg kustomize_generator.go)."""
+
+    target_namespace: str | None = None
+    name_prefix: str | None = None
+    name_suffix: str | None = None
+    patches: list[dict] = field(default_factory=list)
+    images: list[dict] = field(default_factory=list)
+    components: list[str] = field(default_factory=list)
+    ignore_missing_components: bool = False
+    # where these fields were written, for issues about them
+    origin: Origin | None = None
+
+
+@dataclass
+class BuildResult:
+    resources: list[Resource]
+    issues: list[BuildIssue] = field(default_factory=list)
+
+
+class Renderer(Protocol):
+    def build(self, path: str, overlay: FluxOverlay | None = None) -> BuildResult:
+        """Build the repo-relative directory ``path`` ("" is the root)."""
+        ...
