@@ -273,8 +273,13 @@ class DocumentCache:
         self.fs = fs
         self._files: dict[str, LoadedFile] = {}
         self._nodes: dict[str, list] = {}
+        # files read because Flux would read them (rendering), as opposed to
+        # files merely scanned to discover cluster entries
+        self.used: set[str] = set()
 
-    def load(self, rel: str) -> LoadedFile:
+    def load(self, rel: str, *, used: bool = True) -> LoadedFile:
+        if used:
+            self.used.add(rel)
         cached = self._files.get(rel)
         if cached is not None:
             return cached
@@ -322,10 +327,9 @@ class DocumentCache:
                         nxt = v
                         best = k
                         break
-            elif isinstance(node, SequenceNode) and isinstance(step, int):
-                if 0 <= step < len(node.value):
-                    nxt = node.value[step]
-                    best = nxt
+            elif isinstance(node, SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
+                nxt = node.value[step]
+                best = nxt
             if nxt is None:
                 break
             node = nxt

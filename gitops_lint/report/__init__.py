@@ -1,0 +1,13 @@
+"""Reporters format findings; they never decide anything."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..model import Finding
+from . import json_report, text
+
+FORMATS: dict[str, Callable[[list[Finding], dict], str]] = {
+    "text": text.render,
+    "json": json_report.render,
+}

@@ -1,0 +1,245 @@
+"""Command line: ``gitops-lint [PATH ...]`` and its sub-commands.
+
+Stdout carries the report, stderr the diagnostics. Exit status: 0 nothing at
+or above ``--fail-on``; 1 findings at or above it; 2 usage, config or
+internal error, always as one line (a traceback only with ``--debug``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from . import __version__
+from .config import Config, ConfigError, load_config
+from .model import Severity
+
+SUBCOMMANDS = ("graph", "build", "rules", "explain")
+
+
+def _split(values: list[str] | None) -> set[str]:
+    out: set[str] = set()
+    for v in values or []:
+        out.update(x.strip() for x in v.split(",") if x.strip())
+    return out
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--root", help="repository root (default: walk up to .git)")
+    parser.add_argument(
+        "--config", help="config file (default: .gitops-lint.yaml at the root, or pyproject.toml)"
+    )
+    parser.add_argument(
+        "--var",
+        action="append",
+        metavar="NAME=VALUE",
+        help="stand-in value for a variable whose source lives outside Git (repeatable)",
+    )
+    parser.add_argument("--renderer", choices=("builtin", "kustomize", "kubectl"), default=None)
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+
+
+def lint_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="gitops-lint",
+        description="Offline linter for Flux CD GitOps repositories. "
+        f"Sub-commands: {', '.join(SUBCOMMANDS)} (gitops-lint SUBCOMMAND --help).",
+    )
+    p.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="a cluster directory, or a repository root (default: .)",
+    )
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument(
+        "--select",
+        action="append",
+        metavar="RULE,...",
+        help="only these rules (names, codes or code prefixes)",
+    )
+    p.add_argument("--ignore", action="append", metavar="RULE,...", help="skip these rules")
+    p.add_argument("--fail-on", choices=("error", "warning", "info"), default=None)
+    p.add_argument("--version", action="version", version=f"gitops-lint {__version__}")
+    _common(p)
+    return p
+
+
+def _setup(args, first_path: str) -> tuple[str, Config]:
+    from .lint import find_root
+
+    root = os.path.abspath(args.root) if args.root else find_root(first_path)
+    if not os.path.isdir(root):
+        raise UsageError(f"--root {args.root}: not a directory")
+    config = load_config(root, args.config)
+    for item in args.var or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--var {item!r}: expected NAME=VALUE")
+        config.global_variables[name] = value
+    if getattr(args, "renderer", None):
+        config.renderer = args.renderer
+    return root, config
+
+
+class UsageError(Exception):
+    pass
+
+
+def cmd_lint(argv: list[str]) -> int:
+    args = lint_parser().parse_args(argv)
+    paths = args.paths or ["."]
+    root, config = _setup(args, paths[0])
+    if args.select:
+        config.select = _split(args.select)
+    config.deselect |= _split(args.ignore)
+    if args.fail_on:
+        config.fail_on = Severity.parse(args.fail_on)
+    _check_rule_names(config)
+    from .lint import Linter
+    from .report import FORMATS
+
+    result = Linter(root, config).run(paths)
+    sys.stdout.write(FORMATS[args.format](result.findings, result.summary))
+    return 1 if any(f.severity >= config.fail_on for f in result.findings) else 0
+
+
+def _check_rule_names(config: Config) -> None:
+    from .rules import all_rules
+
+    known = {r.name for r in all_rules()} | {r.code for r in all_rules()}
+    for name in sorted((config.select or set()) | config.deselect | set(config.rules)):
+        if name not in known and not any(code.startswith(name) for code in known if code[:2] == "GL"):
+            raise UsageError(f"unknown rule {name!r} (see `gitops-lint rules`)")
+
+
+def cmd_graph(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(
+        prog="gitops-lint graph", description="The dependsOn DAG of a cluster, offline."
+    )
+    p.add_argument("path", metavar="PATH")
+    p.add_argument("--format", choices=("mermaid", "dot", "tree"), default="mermaid")
+    _common(p)
+    args = p.parse_args(argv)
+    root, config = _setup(args, args.path)
+    from .graph import build_graph, to_dot, to_mermaid, to_tree
+    from .lint import Linter
+
+    clusters = Linter(root, config).build_clusters([args.path])
+    out = []
+    for cluster in clusters:
+        graph = build_graph(cluster)
+        if len(clusters) > 1:
+            out.append(
+                f"%% cluster {cluster.name}" if args.format == "mermaid" else f"# cluster {cluster.name}"
+            )
+        if args.format == "mermaid":
+            out.append(to_mermaid(graph))
+        elif args.format == "dot":
+            out.append(to_dot(graph))
+        else:
+            from .graph import node_key
+
+            out.append(to_tree(graph, node_key(cluster.root.ref)))
+    sys.stdout.write("".join(s if s.endswith("\n") else s + "\n" for s in out))
+    return 0
+
+
+def cmd_build(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(
+        prog="gitops-lint build",
+        description="Print what the built-in renderer makes of a kustomize directory, or, with "
+        "--kustomization, what one Flux Kustomization applies after patches and substitution.",
+    )
+    p.add_argument("path", metavar="DIR")
+    p.add_argument("--kustomization", metavar="NAMESPACE/NAME")
+    _common(p)
+    args = p.parse_args(argv)
+    root, config = _setup(args, args.path)
+    from .lint import Linter
+    from .render.output import to_yaml_stream
+
+    linter = Linter(root, config)
+    if args.kustomization:
+        ns, sep, name = args.kustomization.partition("/")
+        if not sep:
+            raise UsageError("--kustomization expects NAMESPACE/NAME")
+        for cluster in linter.build_clusters([args.path]):
+            for ks in cluster.kustomizations.values():
+                if (ks.ref.namespace, ks.ref.name) == (ns, name):
+                    sys.stdout.write(to_yaml_stream([ro.obj for ro in ks.objects]))
+                    return 0
+        raise UsageError(f"no Kustomization {ns}/{name} in {args.path}")
+    from .lint import make_renderer
+
+    rel = linter.fs.relpath(os.path.abspath(args.path))
+    result = make_renderer(config, linter.fs, linter.cache).build(rel)
+    sys.stdout.write(to_yaml_stream([r.obj for r in result.resources]))
+    for issue in result.issues:
+        sys.stderr.write(f"{issue.file}:{issue.line}:{issue.column}: {issue.message}\n")
+    return 1 if any(i.kind != "external" for i in result.issues) else 0
+
+
+def cmd_rules(argv: list[str]) -> int:
+    argparse.ArgumentParser(prog="gitops-lint rules", description="The rule catalog.").parse_args(argv)
+    from .rules import all_rules
+
+    for r in all_rules():
+        sys.stdout.write(f"{r.code}  {r.name:<28} {r.severity.label:<8} {r.summary}\n")
+    return 0
+
+
+def rule_page(name: str) -> str | None:
+    """The rule's page from ``rules/`` beside the package (source checkouts)."""
+    page = Path(__file__).resolve().parent.parent / "rules" / f"{name}.md"
+    return page.read_text(encoding="utf-8") if page.is_file() else None
+
+
+def cmd_explain(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="gitops-lint explain", description="Print a rule's page.")
+    p.add_argument("rule")
+    args = p.parse_args(argv)
+    from .rules import all_rules
+
+    for r in all_rules():
+        if args.rule in (r.name, r.code):
+            page = rule_page(r.name)
+            if page is None:
+                module = sys.modules[r.check.__module__]
+                page = f"# {r.name} ({r.code})\n\nDefault severity: {r.severity.label}\n\n{module.__doc__ or r.summary}\n"
+            sys.stdout.write(page)
+            return 0
+    raise UsageError(f"unknown rule {args.rule!r} (see `gitops-lint rules`)")
+
+
+COMMANDS = {"graph": cmd_graph, "build": cmd_build, "rules": cmd_rules, "explain": cmd_explain}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    from .lint import UsageError as LintUsageError
+    from .rules import PluginError
+
+    try:
+        if argv and argv[0] in COMMANDS:
+            return COMMANDS[argv[0]](argv[1:])
+        return cmd_lint(argv)
+    except (UsageError, LintUsageError, ConfigError, PluginError) as exc:
+        sys.stderr.write(f"gitops-lint: error: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # never a traceback unless asked for
+        if debug:
+            raise
+        sys.stderr.write(f"gitops-lint: internal error: {type(exc).__name__}: {exc} (rerun with --debug)\n")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

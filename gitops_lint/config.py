@@ -1,0 +1,266 @@
+"""`.gitops-lint.yaml` / `[tool.gitops-lint]`: read, validate, merge with flags.
+
+A bad config stops the run (exit 2) with the file, the line and what was
+expected: a linter that silently ignores a misspelt `ignore:` would report
+things the user believes are suppressed, or worse, hide nothing they think
+is hidden.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+
+from .loader import FastLoader, _compose_docs
+from .model import Severity
+
+CONFIG_FILE = ".gitops-lint.yaml"
+
+
+class ConfigError(Exception):
+    """A configuration problem, already formatted as ``file:line: message``."""
+
+
+@dataclass
+class IgnoreEntry:
+    rule: str | None
+    path: str | None
+
+    def matches(self, rule: str, code: str, file: str | None) -> bool:
+        if self.rule and self.rule not in (rule, code):
+            return False
+        if self.path:
+            return file is not None and fnmatchcase(file, self.path)
+        return True
+
+
+@dataclass
+class Config:
+    source: str | None = None
+    kube_version: str = "1.33"
+    flux_version: str | None = None
+    fail_on: Severity = Severity.ERROR
+    # rule name or code -> severity, or None for "off"
+    rules: dict[str, Severity | None] = field(default_factory=dict)
+    external: set[str] = field(default_factory=set)  # "Kind/namespace/name"
+    variables: dict[str, dict[str, str]] = field(default_factory=dict)
+    global_variables: dict[str, str] = field(default_factory=dict)  # --var
+    crd_providers: dict[str, str] = field(default_factory=dict)
+    schemas: list[str] = field(default_factory=list)
+    ignore: list[IgnoreEntry] = field(default_factory=list)
+    select: set[str] | None = None
+    deselect: set[str] = field(default_factory=set)
+    renderer: str = "builtin"
+    max_file_bytes: int = 10 * 1024 * 1024
+
+    def rule_enabled(self, name: str, code: str) -> bool:
+        if self.select is not None and not (
+            {name, code} & self.select or any(code.startswith(s) for s in self.select)
+        ):
+            return False
+        if {name, code} & self.deselect or any(code.startswith(s) for s in self.deselect):
+            return False
+        return all(not (key in self.rules and self.rules[key] is None) for key in (name, code))
+
+    def severity_for(self, name: str, code: str, default: Severity) -> Severity:
+        for key in (name, code):
+            sev = self.rules.get(key)
+            if sev is not None:
+                return sev
+        return default
+
+    def is_ignored(self, rule: str, code: str, file: str | None) -> bool:
+        return any(entry.matches(rule, code, file) for entry in self.ignore)
+
+
+_SEVERITIES = {"error", "warning", "info"}
+_KEYS = {
+    "kube-version",
+    "flux-version",
+    "fail-on",
+    "rules",
+    "external",
+    "variables",
+    "crd-providers",
+    "schemas",
+    "ignore",
+    "max-file-size",
+}
+
+
+class _Positions:
+    """Line lookups into the config's YAML, for error messages."""
+
+    def __init__(self, text: str | None):
+        self.root = None
+        if text is not None:
+            try:
+                loader = FastLoader(text)
+                nodes = _compose_docs(loader)
+                loader.dispose()
+                self.root = nodes[0] if nodes else None
+            except Exception:
+                self.root = None
+
+    def line(self, *path) -> int:
+        node, line = self.root, 1
+        for step in path:
+            if node is None:
+                break
+            nxt = None
+            if hasattr(node, "value") and isinstance(node.value, list):
+                if isinstance(step, int):
+                    if step < len(node.value):
+                        nxt = node.value[step]
+                else:
+                    for k, v in node.value:
+                        if getattr(k, "value", None) == step:
+                            line = k.start_mark.line + 1
+                            nxt = v
+                            break
+            if nxt is None:
+                break
+            node = nxt
+            line = node.start_mark.line + 1
+        return line
+
+
+def _fail(source: str, pos: _Positions, path: tuple, message: str):
+    raise ConfigError(f"{source}:{pos.line(*path)}: {message}")
+
+
+def _parse_severity(value, source, pos, path) -> Severity | None:
+    if value is False or (isinstance(value, str) and value.lower() == "off"):
+        return None
+    if isinstance(value, str) and value.lower() in _SEVERITIES:
+        return Severity.parse(value)
+    _fail(source, pos, path, f"expected one of error, warning, info, off; got {value!r}")
+    return None
+
+
+def parse_config(data, source: str, text: str | None = None) -> Config:
+    pos = _Positions(text)
+    cfg = Config(source=source)
+    if data is None:
+        return cfg
+    if not isinstance(data, dict):
+        _fail(source, pos, (), "expected a mapping of settings")
+    for key, value in data.items():
+        if key not in _KEYS:
+            _fail(
+                source,
+                pos,
+                (key,),
+                f"unknown setting {key!r} (expected one of {', '.join(sorted(_KEYS))})",
+            )
+        if key in ("kube-version", "flux-version"):
+            if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+                _fail(source, pos, (key,), f'{key} expects a version string such as "1.33"')
+            text_value = str(value)
+            if key == "kube-version":
+                cfg.kube_version = text_value
+            else:
+                cfg.flux_version = text_value
+        elif key == "fail-on":
+            sev = _parse_severity(value, source, pos, (key,))
+            if sev is None:
+                _fail(source, pos, (key,), "fail-on expects error, warning or info")
+            cfg.fail_on = sev
+        elif key == "rules":
+            if not isinstance(value, dict):
+                _fail(
+                    source,
+                    pos,
+                    (key,),
+                    "rules expects a mapping of rule name to error|warning|info|off",
+                )
+            for rule, sev in value.items():
+                cfg.rules[str(rule)] = _parse_severity(sev, source, pos, (key, rule))
+        elif key == "external":
+            if not isinstance(value, list):
+                _fail(source, pos, (key,), "external expects a list of Kind/namespace/name")
+            for i, item in enumerate(value):
+                if not isinstance(item, str) or item.count("/") != 2:
+                    _fail(source, pos, (key, i), f"expected Kind/namespace/name, got {item!r}")
+                cfg.external.add(item)
+        elif key == "variables":
+            if not isinstance(value, dict):
+                _fail(
+                    source,
+                    pos,
+                    (key,),
+                    "variables expects a mapping of Kind/namespace/name to values",
+                )
+            for ref, values in value.items():
+                if not isinstance(ref, str) or ref.count("/") != 2:
+                    _fail(source, pos, (key, ref), f"expected Kind/namespace/name, got {ref!r}")
+                if not isinstance(values, dict):
+                    _fail(source, pos, (key, ref), "expected a mapping of variable name to value")
+                cfg.variables[ref] = {str(k): "" if v is None else str(v) for k, v in values.items()}
+        elif key == "crd-providers":
+            if not isinstance(value, dict):
+                _fail(
+                    source,
+                    pos,
+                    (key,),
+                    "crd-providers expects a mapping of API group to Kind/namespace/name",
+                )
+            cfg.crd_providers = {str(k): str(v) for k, v in value.items()}
+        elif key == "schemas":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                _fail(source, pos, (key,), "schemas expects a list of directories")
+            cfg.schemas = list(value)
+        elif key == "ignore":
+            if not isinstance(value, list):
+                _fail(source, pos, (key,), "ignore expects a list of {rule: RULE, path: GLOB}")
+            for i, item in enumerate(value):
+                if not isinstance(item, dict) or not set(item) <= {"rule", "path"} or not item:
+                    _fail(source, pos, (key, i), "expected {rule: RULE, path: GLOB}")
+                cfg.ignore.append(IgnoreEntry(item.get("rule"), item.get("path")))
+        elif key == "max-file-size":
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                _fail(source, pos, (key,), "max-file-size expects a positive number of bytes")
+            cfg.max_file_bytes = value
+    return cfg
+
+
+def load_config(root: str, explicit: str | None = None) -> Config:
+    """The config for a repository: ``--config``, else `.gitops-lint.yaml`, else pyproject."""
+    if explicit:
+        return _load_yaml_config(explicit, os.path.basename(explicit))
+    path = os.path.join(root, CONFIG_FILE)
+    if os.path.isfile(path):
+        return _load_yaml_config(path, CONFIG_FILE)
+    pyproject = os.path.join(root, "pyproject.toml")
+    if os.path.isfile(pyproject):
+        try:
+            import tomllib  # type: ignore[import-not-found]
+        except ModuleNotFoundError:  # Python 3.10
+            import tomli as tomllib  # type: ignore[no-redef]
+        try:
+            with open(pyproject, "rb") as fh:
+                data = tomllib.load(fh)
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"pyproject.toml:1: {exc}") from None
+        section = data.get("tool", {}).get("gitops-lint")
+        if section is not None:
+            return parse_config(section, "pyproject.toml [tool.gitops-lint]")
+    return Config()
+
+
+def _load_yaml_config(path: str, display: str) -> Config:
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{display}:1: cannot read config: {exc}") from None
+    try:
+        data = yaml.load(text, Loader=FastLoader)  # noqa: S506 - FastLoader is a safe loader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        raise ConfigError(f"{display}:{line}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
+    return parse_config(data, display, text)

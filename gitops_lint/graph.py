@@ -1,0 +1,186 @@
+"""The dependency graph of one cluster, and its drawings.
+
+Nodes are the objects Flux orders: Kustomizations, HelmReleases and Flux
+Operator ResourceSets, keyed by (kind, namespace, name). Edges point from an
+object to what it needs: ``dependsOn`` edges (attribute ``depends_index``, from
+the dependent to its dependency, the index of the entry in ``spec.dependsOn``)
+and ``applies`` edges (attribute ``applies``, from a Kustomization to each
+Flux object in its output); one edge may carry both. Every algorithm used on it is linear in the
+size of the graph: strongly connected components for cycles, BFS for
+reachability.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import networkx as nx
+
+from .model import (
+    FLUX_HELM_GROUP,
+    FLUX_KS_GROUP,
+    FLUX_OPERATOR_GROUP,
+    ObjectRef,
+    RenderedObject,
+    group_of,
+)
+
+GRAPH_KINDS = {
+    ("Kustomization", FLUX_KS_GROUP),
+    ("HelmRelease", FLUX_HELM_GROUP),
+    ("ResourceSet", FLUX_OPERATOR_GROUP),
+}
+
+if TYPE_CHECKING:
+    from .cluster import Cluster
+
+NodeKey = tuple[str, str, str]  # kind, namespace, name
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """One ``dependsOn`` entry, with where it was written."""
+
+    source: NodeKey  # the dependent
+    target: NodeKey  # what it names (namespace defaulted)
+    index: int  # position in spec.dependsOn
+    node: RenderedObject | None  # the dependent's rendered object
+
+
+def node_key(ref: ObjectRef) -> NodeKey:
+    return (ref.kind, ref.namespace, ref.name)
+
+
+def is_graph_object(obj: dict) -> bool:
+    return (obj.get("kind"), group_of(str(obj.get("apiVersion", "")))) in GRAPH_KINDS
+
+
+def dependencies_of(key: NodeKey, obj: dict) -> list[tuple[int, NodeKey]]:
+    """The dependsOn entries of an object, namespaces defaulted as Flux does.
+
+    Kustomizations and HelmReleases may depend only on their own kind
+    (kustomize-controller and helm-controller ``checkDependencies``);
+    ResourceSets name any object with apiVersion/kind.
+    """
+    spec = obj.get("spec")
+    entries = spec.get("dependsOn") if isinstance(spec, dict) else None
+    if not isinstance(entries, list):
+        return []
+    kind, namespace, _ = key
+    out = []
+    for i, dep in enumerate(entries):
+        if not isinstance(dep, dict) or not dep.get("name"):
+            continue
+        dep_kind = str(dep.get("kind") or kind) if kind == "ResourceSet" else kind
+        out.append((i, (dep_kind, str(dep.get("namespace") or namespace), str(dep["name"]))))
+    return out
+
+
+def build_graph(cluster: Cluster) -> nx.DiGraph:
+    graph = nx.DiGraph()
+    root = cluster.root
+    graph.add_node(node_key(root.ref), ref=root.ref, obj=root.obj, node=None)
+    for ro in cluster.objects:
+        if is_graph_object(ro.obj):
+            key = node_key(ro.ref)
+            if key not in graph or graph.nodes[key].get("node") is None:
+                graph.add_node(key, ref=ro.ref, obj=ro.obj, node=ro)
+            if ro.applied_by is not None:
+                parent = node_key(ro.applied_by)
+                if parent != key:
+                    graph.add_edge(parent, key, applies=True)
+    for key, data in list(graph.nodes(data=True)):
+        for index, target in dependencies_of(key, data["obj"]):
+            if target in graph:
+                graph.add_edge(key, target)
+                graph.edges[key, target].setdefault("depends_index", index)
+    return graph
+
+
+def dependency_view(graph: nx.DiGraph) -> nx.DiGraph:
+    return nx.subgraph_view(graph, filter_edge=lambda u, v: "depends_index" in graph.edges[u, v])
+
+
+def find_cycles(graph: nx.DiGraph) -> list[list[NodeKey]]:
+    """One cycle per strongly connected component of the dependsOn edges.
+
+    Each cycle starts at its smallest node so the report is stable; reporting
+    one cycle per component (not every elementary cycle, which can be
+    exponentially many) names the knot to untie.
+    """
+    deps = dependency_view(graph)
+    cycles = []
+    for component in nx.strongly_connected_components(deps):
+        if len(component) == 1:
+            (only,) = component
+            if deps.has_edge(only, only):
+                cycles.append([only, only])
+            continue
+        start = min(component)
+        sub = deps.subgraph(component)
+        # shortest way back to the start through the component
+        best = None
+        for succ in sorted(sub.successors(start)):
+            path = nx.shortest_path(sub, succ, start)
+            if best is None or len(path) < len(best):
+                best = path
+        cycles.append([start, *best])
+    return sorted(cycles)
+
+
+# -- drawings ---------------------------------------------------------------
+
+
+def _label(key: NodeKey, graph: nx.DiGraph) -> str:
+    kind, ns, name = key
+    return name if kind == "Kustomization" else f"{kind}/{name}"
+
+
+def _mermaid_id(key: NodeKey) -> str:
+    kind, ns, name = key
+    return re.sub(r"[^A-Za-z0-9_]", "_", f"{kind[:2]}_{ns}_{name}")
+
+
+def to_mermaid(graph: nx.DiGraph) -> str:
+    """``graph TD; namespaces-->crds``: an arrow from each dependency to its dependent."""
+    lines = ["graph TD"]
+    for key in sorted(graph.nodes):
+        lines.append(f'  {_mermaid_id(key)}["{_label(key, graph)}"]')
+    for u, v in sorted(dependency_view(graph).edges):
+        lines.append(f"  {_mermaid_id(v)} --> {_mermaid_id(u)}")
+    return "\n".join(lines) + "\n"
+
+
+def to_dot(graph: nx.DiGraph) -> str:
+    lines = ["digraph flux {", "  rankdir=TB;", "  node [shape=box];"]
+    for key in sorted(graph.nodes):
+        kind, ns, name = key
+        lines.append(f'  "{kind}/{ns}/{name}" [label="{_label(key, graph)}"];')
+    for u, v in sorted(dependency_view(graph).edges):
+        lines.append(f'  "{"/".join(v)}" -> "{"/".join(u)}";')
+    for u, v in sorted(graph.edges):
+        if graph.edges[u, v].get("applies"):
+            lines.append(f'  "{"/".join(u)}" -> "{"/".join(v)}" [style=dashed];')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def to_tree(graph: nx.DiGraph, root: NodeKey) -> str:
+    """Like ``flux tree kustomization``: what each Kustomization applies, nested."""
+    lines = ["/".join(root)]
+
+    def children(key):
+        return sorted(v for v in graph.successors(key) if graph.edges[key, v].get("applies"))
+
+    def walk(key, prefix, seen):
+        kids = children(key)
+        for i, kid in enumerate(kids):
+            last = i == len(kids) - 1
+            lines.append(f"{prefix}{'└── ' if last else '├── '}{'/'.join(kid)}")
+            if kid not in seen:
+                walk(kid, prefix + ("    " if last else "│   "), seen | {kid})
+
+    walk(root, "", {root})
+    return "\n".join(lines) + "\n"

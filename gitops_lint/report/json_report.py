@@ -1,0 +1,33 @@
+"""The JSON contract, version 1 (DESIGN.md "JSON output")."""
+
+from __future__ import annotations
+
+import json
+
+from ..model import Finding
+
+
+def finding_to_dict(f: Finding) -> dict:
+    return {
+        "rule": f.rule,
+        "code": f.code,
+        "severity": f.severity.label,
+        "message": f.message,
+        "file": f.file,
+        "line": f.line,
+        "column": f.column,
+        "object": f.object.to_json() if f.object else None,
+        "cluster": f.cluster,
+    }
+
+
+def render(findings: list[Finding], summary: dict) -> str:
+    doc = {
+        "version": 1,
+        "findings": [finding_to_dict(f) for f in findings],
+        "summary": {
+            k: summary[k]
+            for k in ("files", "documents", "kustomizations", "helmreleases", "errors", "warnings")
+        },
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,73 @@
+"""GL602 health-check-target: a healthChecks entry names an object the Kustomization does not apply.
+
+Flux waits for the named object to become healthy and times out when it never
+appears. ``apiVersion`` defaults to ``apps/v1`` when omitted (kustomize-
+controller ``inventory.ReferenceToObjMetadataSet``), so ``{kind: HelmRelease,
+name: x}`` without apiVersion is never healthy; ``namespace`` is not
+defaulted. Objects a HelmRelease of the Kustomization may create (a chart's
+Deployment in the release's namespace) cannot be seen offline and are given
+the benefit of the doubt.
+"""
+
+from __future__ import annotations
+
+from ..model import FLUX_HELM_GROUP, Severity, group_of
+from .base import Context, Hit, Rule
+
+
+def _helm_namespaces(ks) -> set[str]:
+    out = set()
+    for ro in ks.objects:
+        obj = ro.obj
+        if obj.get("kind") == "HelmRelease" and group_of(str(obj.get("apiVersion", ""))) == FLUX_HELM_GROUP:
+            spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+            out.add(str(spec.get("targetNamespace") or ro.ref.namespace))
+    return out
+
+
+def check(ctx: Context):
+    for ks in sorted(ctx.cluster.kustomizations.values(), key=lambda k: k.ref):
+        checks = ks.spec.get("healthChecks")
+        if ks.synthetic or not isinstance(checks, list) or ks.spec.get("wait") is True:
+            continue
+        applied = {ro.ref.key() for ro in ks.objects}
+        helm_ns = _helm_namespaces(ks)
+        for index, hc in enumerate(checks):
+            if not isinstance(hc, dict):
+                continue
+            api_version = str(hc.get("apiVersion") or "apps/v1")
+            kind, name, ns = (
+                str(hc.get("kind", "")),
+                str(hc.get("name", "")),
+                str(hc.get("namespace") or ""),
+            )
+            if (group_of(api_version), kind, ns, name) in applied:
+                continue
+            others = sorted(k for k in applied if k[1:] == (kind, ns, name))
+            if others and not hc.get("apiVersion"):
+                message = (
+                    f"healthChecks entry {kind}/{name} has no apiVersion, which defaults to apps/v1; "
+                    f"the {kind} this Kustomization applies is in group {others[0][0]}: set apiVersion"
+                )
+            elif others:
+                message = f"healthChecks entry {api_version} {kind}/{name} has the wrong apiVersion group"
+            elif ns in helm_ns and group_of(api_version) not in (FLUX_HELM_GROUP,):
+                continue  # may be created by a chart this Kustomization installs
+            else:
+                where = f"{ns}/{name}" if ns else name
+                message = (
+                    f"healthChecks entry {kind} {where} is not applied by Kustomization "
+                    f"{ks.ref.namespace}/{ks.ref.name}: Flux waits for it until the timeout"
+                )
+                if not ns:
+                    message += " (namespace is not defaulted: give one for namespaced kinds)"
+            yield Hit(message, origin=ks.origin, path=("spec", "healthChecks", index), object=ks.ref)
+
+
+RULE = Rule(
+    "health-check-target",
+    "GL602",
+    Severity.WARNING,
+    "a healthChecks entry names an object the Kustomization does not apply",
+    check,
+)

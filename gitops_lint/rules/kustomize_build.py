@@ -1,0 +1,33 @@
+"""GL105 kustomize-build: kustomize would refuse to build a directory.
+
+A build error fails the whole Flux Kustomization: nothing in it is applied.
+Missing files are missing-path (GL104); everything else kustomize refuses
+(a strategic merge patch matching no resource, conflicting generators, two
+resources with one identity) is reported here, at the kustomization line.
+Remote resources are noted (info): they are never fetched, so their content
+is not checked.
+"""
+
+from __future__ import annotations
+
+from ..model import Severity
+from ..render.types import ERROR, EXTERNAL
+from .base import Context, Hit, Rule
+
+
+def check(ctx: Context):
+    for ks in sorted(ctx.cluster.kustomizations.values(), key=lambda k: k.ref):
+        for issue in ks.build_issues:
+            if issue.kind == ERROR:
+                yield Hit(issue.message, file=issue.file, line=issue.line, column=issue.column)
+            elif issue.kind == EXTERNAL:
+                yield Hit(
+                    issue.message,
+                    file=issue.file,
+                    line=issue.line,
+                    column=issue.column,
+                    severity=Severity.INFO,
+                )
+
+
+RULE = Rule("kustomize-build", "GL105", Severity.ERROR, "kustomize cannot build a directory", check)

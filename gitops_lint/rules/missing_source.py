@@ -1,0 +1,81 @@
+"""GL103 missing-source: a sourceRef, chart sourceRef or chartRef names no source.
+
+kustomize-controller and helm-controller requeue until the source appears;
+nothing is applied meanwhile. The bootstrap GitRepository (created by
+``flux bootstrap`` or a FluxInstance's ``sync``) always exists. A source that
+exists but lives outside this repository is noted once (info): its content is
+not checked.
+"""
+
+from __future__ import annotations
+
+from ..model import FLUX_HELM_GROUP, Severity
+from ..sources import NOT_FOUND
+from .base import Context, Hit, Rule
+
+HELM_SOURCES = {("chart", "spec", "sourceRef"), ("chartRef",)}
+
+
+def _exists(ctx: Context, kind: str, ns: str, name: str) -> bool:
+    cluster = ctx.cluster
+    if cluster.find(kind, ns, name) or f"{kind}/{ns}/{name}" in ctx.config.external:
+        return True
+    e = cluster.entry
+    return (kind, ns, name) == (e.source_kind, e.source_namespace, e.source_name)
+
+
+def check(ctx: Context):
+    cluster = ctx.cluster
+    for ks in sorted(cluster.kustomizations.values(), key=lambda k: k.ref):
+        if ks.synthetic or ks.source is None:
+            continue
+        if ks.source.status == NOT_FOUND:
+            ref = ks.spec.get("sourceRef")
+            yield Hit(
+                f"sourceRef names {ks.source.detail}, which no manifest of this cluster defines"
+                if isinstance(ref, dict)
+                else "spec.sourceRef is missing: Flux cannot fetch anything to apply",
+                origin=ks.origin,
+                path=("spec", "sourceRef", "name") if isinstance(ref, dict) else ("spec",),
+                object=ks.ref,
+            )
+    for detail, user in sorted(cluster.external_sources.items()):
+        ks = cluster.kustomizations[user.key()]
+        yield Hit(
+            f"{detail} is not this repository: what Kustomization {user.namespace}/{user.name} "
+            "applies from it is not checked",
+            origin=ks.origin,
+            path=("spec", "sourceRef", "name"),
+            object=user,
+            severity=Severity.INFO,
+        )
+    for ro in cluster.objects:
+        obj = ro.obj
+        if obj.get("kind") != "HelmRelease" or not str(obj.get("apiVersion", "")).startswith(FLUX_HELM_GROUP):
+            continue
+        spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+        ns = ro.ref.namespace
+        for path in sorted(HELM_SOURCES):
+            ref = spec
+            for step in path:
+                ref = ref.get(step) if isinstance(ref, dict) else None
+            if not isinstance(ref, dict) or not ref.get("name"):
+                continue
+            kind, name = str(ref.get("kind", "")), str(ref["name"])
+            src_ns = str(ref.get("namespace") or ns)
+            if not _exists(ctx, kind, src_ns, name):
+                yield Hit(
+                    f"{'.'.join(path)} names {kind}/{src_ns}/{name}, which no manifest of this cluster defines",
+                    origin=ro.origin,
+                    path=("spec", *path, "name"),
+                    object=ro.ref,
+                )
+
+
+RULE = Rule(
+    "missing-source",
+    "GL103",
+    Severity.ERROR,
+    "a sourceRef names a source that does not exist",
+    check,
+)

@@ -1,0 +1,45 @@
+"""GL001 yaml-syntax: a manifest Flux would read does not parse.
+
+Only files Flux would read count (rendered resources, patch files, files of a
+generated kustomization): a broken Helm template or CI file elsewhere in the
+repository never reaches kustomize-controller.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from ..model import Severity
+from .base import REPOSITORY, Context, Hit, Rule
+
+KUSTOMIZATION_FILES = {"kustomization.yaml", "kustomization.yml", "Kustomization"}
+
+
+def check(ctx: Context):
+    for rel in sorted(ctx.cache.used):
+        loaded = ctx.cache.load(rel)
+        for err in loaded.errors:
+            yield Hit(err.message, file=err.file, line=err.line, column=err.column)
+        if posixpath.basename(rel) in KUSTOMIZATION_FILES:
+            continue
+        for doc in loaded.documents:
+            data = doc.data
+            if not isinstance(data, dict):
+                continue
+            missing = [k for k in ("apiVersion", "kind") if not data.get(k)]
+            if missing:
+                yield Hit(
+                    f"document has no {' or '.join(missing)}: kustomize-controller fails to decode it "
+                    "as a Kubernetes object",
+                    origin=doc.origin,
+                )
+
+
+RULE = Rule(
+    "yaml-syntax",
+    "GL001",
+    Severity.ERROR,
+    "a manifest does not parse as Kubernetes YAML",
+    check,
+    REPOSITORY,
+)

@@ -1,0 +1,113 @@
+"""Map a Flux Kustomization's ``sourceRef`` to a directory of this repository.
+
+Flux builds ``spec.path`` inside the artifact of the referenced source. For
+gitops-lint the artifact is this repository when the source is the bootstrap
+GitRepository (the one the cluster's own sync Kustomization uses), another
+GitRepository with the same URL, or an ExternalArtifact produced by a
+source-watcher ArtifactGenerator whose copy rules take directories of this
+repository. Anything else lives elsewhere: it is noted once, never fetched.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+
+from .fs import OutsideRoot, join, normalize
+
+OK = "ok"
+EXTERNAL = "external"  # the source exists but its content is not in this repository
+NOT_FOUND = "not-found"  # the source object itself is not in the manifests
+MISSING = "missing"  # the source is this repository but spec.path does not exist
+ESCAPE = "escape"  # spec.path leaves the repository root
+
+
+@dataclass(frozen=True)
+class SourceResolution:
+    status: str
+    directory: str | None = None  # repo-relative directory of spec.path
+    detail: str = ""  # what the source is (for notes and messages)
+
+
+def normalize_url(url: str) -> str:
+    """Compare Git URLs by host and path: ssh://git@host/x/y.git == https://host/x/y."""
+    u = url.strip().lower()
+    u = re.sub(r"^[a-z+]+://", "", u)
+    u = re.sub(r"^[^@/]+@", "", u)
+    u = u.replace(":", "/", 1) if re.match(r"^[^/]+:[^/0-9]", u) else u
+    u = re.sub(r":\d+/", "/", u, count=1)
+    return u.removesuffix("/").removesuffix(".git")
+
+
+@dataclass(frozen=True)
+class CopyRule:
+    """One ArtifactGenerator copy rule, reduced to a directory mapping."""
+
+    artifact_prefix: str  # directory inside the generated artifact
+    repo_prefix: str  # directory of this repository it comes from
+
+
+def _glob_dir(path: str) -> str:
+    """The directory part of a copy pattern before its first glob character."""
+    parts = []
+    for part in path.split("/"):
+        if any(c in part for c in "*?["):
+            break
+        parts.append(part)
+    return "/".join(parts)
+
+
+def copy_rules(generator_spec: dict, artifact_name: str, repo_aliases: set[str]) -> list[CopyRule] | None:
+    """Copy rules of ``artifact_name`` whose origin is this repository.
+
+    Returns None when the generator has no such artifact, and an empty list
+    when every rule copies from elsewhere.
+    """
+    for art in generator_spec.get("artifacts") or []:
+        if not isinstance(art, dict) or art.get("name") != artifact_name:
+            continue
+        rules = []
+        for rule in art.get("copy") or []:
+            if not isinstance(rule, dict):
+                continue
+            src, dst = str(rule.get("from", "")), str(rule.get("to", ""))
+            if not src.startswith("@") or "/" not in src:
+                continue
+            alias, _, rest = src[1:].partition("/")
+            if alias not in repo_aliases:
+                continue
+            dst_dir = _glob_dir(dst.partition("/")[2]) if dst.startswith("@artifact") else ""
+            src_dir = _glob_dir(rest)
+            if "*" not in rest and "/" in rest and posixpath.splitext(rest)[1]:
+                src_dir = posixpath.dirname(rest)  # a single file: map its directory
+            rules.append(CopyRule(dst_dir.strip("/"), src_dir.strip("/")))
+        return rules
+    return None
+
+
+def map_artifact_path(rules: list[CopyRule], path: str) -> str | None:
+    """The repository directory for ``path`` inside a generated artifact.
+
+    Picks the copy rule with the longest artifact prefix that contains the
+    path. The artifact is a re-arrangement of repository directories; when
+    it is a plain subtree move (the usual case) this is exact.
+    """
+    try:
+        p = normalize(path)
+    except OutsideRoot:
+        return None
+    best: CopyRule | None = None
+    for rule in rules:
+        pre = rule.artifact_prefix
+        if (not pre or p == pre or p.startswith(pre + "/")) and (
+            best is None or len(pre) > len(best.artifact_prefix)
+        ):
+            best = rule
+    if best is None:
+        return None
+    rest = p[len(best.artifact_prefix) :].lstrip("/")
+    try:
+        return join(best.repo_prefix, rest) if rest else normalize(best.repo_prefix)
+    except OutsideRoot:
+        return None
