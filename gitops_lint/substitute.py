@@ -1,0 +1,705 @@
+"""Flux post-build variable substitution, applied to one built object.
+
+What kustomize-controller does per object (fluxcd/pkg ``kustomize/kustomize_varsub.go``
+``SubstituteVariables``): skip it when labelled or annotated
+``kustomize.toolkit.fluxcd.io/substitute: disabled``; serialise it to YAML
+(kustomize ``Resource.AsYAML``: JSON -> go-yaml v2 emitter, so original quoting is
+lost); run ``envsubst`` over that text (:mod:`gitops_lint.envsubst`); parse the
+result back with go-yaml v2 (YAML 1.1 resolution, ``sigs.k8s.io/yaml.YAMLToJSON``).
+
+Instead of printing and re-parsing the whole object, each string scalar (and
+mapping key) is handled where it stands, which gives a path for every finding:
+
+* the emitter's choice of style for the string is reproduced
+  (:func:`emit_style`): plain, single-quoted, double-quoted or literal block;
+* ``envsubst`` runs over the text as it would be printed in that style
+  (single quotes doubled, double-quoted escapes), as Flux's does;
+* a changed plain scalar is re-resolved like go-yaml v2 reads it
+  (:func:`resolve_plain_scalar`), so ``"${ID}"`` with ``ID: "0123"`` becomes the
+  integer 83, ``"${ON}"`` with ``ON: "yes"`` becomes ``True``, and an empty value
+  becomes ``None``;
+* a result that is not a simple plain scalar any more (a value with ``": "``,
+  ``" #"``, a leading ``*``, ``&``, ``!``, ``[``, ``{``, quote, ...; a quoted scalar
+  whose quoting the value broke) is parsed as the YAML fragment it would be in the
+  printed document; a YAML error becomes a :class:`SubstitutionError`
+  (Flux: ``envsubst error: YAMLToJSON: yaml: line N: ...``), a new structure
+  (``- ${X}`` with ``X: "a: b"``) is kept as Flux would keep it.
+
+Known approximations (documented in rules/unresolved-variable-semantics.md):
+an expression is parsed within one scalar (Flux's can run on into the next lines
+of the document when a default is not closed: both fail or produce garbage);
+a value that starts with a space in the first line of a literal block scalar, or
+that contains ``\\r``, is not re-checked against the block's indentation.
+
+Undefined variables are a linter's business, not Flux's: the expression is left
+in the returned object as written and reported in ``unresolved`` (see
+:class:`gitops_lint.envsubst.Evaluator` for which forms count); the caller
+decides the severity from the Flux version (lax: Flux writes "", strict: Flux
+fails the Kustomization).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import struct
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from . import envsubst as _es
+
+SUBSTITUTE_ANNOTATION = "kustomize.toolkit.fluxcd.io/substitute"
+# Flux: ^[_[:alpha:]][_[:alpha:][:digit:]]*$ in Go RE2 (ASCII; $ = end of text, hence \Z)
+VAR_NAME = re.compile(r"^[_A-Za-z][_A-Za-z0-9]*\Z")
+
+DEFAULT_BUDGET = 1_000_000  # container entries visited per object (aliases expand)
+
+
+class SubstitutionBudgetExceeded(Exception):
+    """The object expands (through shared sub-structures) past the node budget."""
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    name: str
+    path: tuple
+    expression: str
+
+
+@dataclass(frozen=True)
+class SubstitutionError:
+    message: str
+    path: tuple
+    expression: str
+
+
+@dataclass
+class SubstitutionResult:
+    obj: Any
+    unresolved: list[Unresolved]
+    errors: list[SubstitutionError]
+
+
+def is_disabled(obj: dict) -> bool:
+    """Label or annotation ``kustomize.toolkit.fluxcd.io/substitute`` equals ``disabled`` exactly."""
+    if not isinstance(obj, dict):
+        return False
+    meta = obj.get("metadata")
+    if not isinstance(meta, dict):
+        return False
+    for field_name in ("labels", "annotations"):
+        values = meta.get(field_name)
+        if isinstance(values, dict) and values.get(SUBSTITUTE_ANNOTATION) == "disabled":
+            return True
+    return False
+
+
+# -- go-yaml v2 scalar resolution (resolve.go) ---------------------------------
+
+_RESOLVE_MAP: dict[str, Any] = {}
+for _v, _words in (
+    (True, ("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON")),
+    (False, ("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF")),
+    (None, ("", "~", "null", "Null", "NULL")),
+    (math.nan, (".nan", ".NaN", ".NAN")),
+    (math.inf, (".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF")),
+    (-math.inf, ("-.inf", "-.Inf", "-.INF")),
+):
+    for _w in _words:
+        _RESOLVE_MAP[_w] = _v
+del _v, _words, _w
+
+_HINT_MAP = frozenset("yYnNtTfFoO~")  # 'M': only the map can match
+_HINT_NUM = frozenset("+-0123456789")  # 'S'/'D': timestamp, int, float
+_GO_INT = re.compile(r"([+-]?)(?:0[xX]([0-9a-fA-F]+)|0[bB]([01]+)|0[oO]([0-7]+)|(0[0-7]*)|([1-9][0-9]*))\Z")
+_GO_UINT = re.compile(r"(?:0[xX]([0-9a-fA-F]+)|0[bB]([01]+)|0[oO]([0-7]+)|(0[0-7]*)|([1-9][0-9]*))\Z")
+_YAML_STYLE_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
+_DOT_FLOAT = re.compile(r"\.[0-9]+(?:[eE][-+]?[0-9]+)?\Z")
+_BASE60_FLOAT = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?\Z")
+_TIMESTAMP_START = re.compile(r"[0-9]{4}-")
+_BASES = (16, 2, 8, 8, 10)
+
+
+def _go_int(text: str, signed: bool) -> int | None:
+    m = (_GO_INT if signed else _GO_UINT).match(text)
+    if m is None:
+        return None
+    groups = m.groups()
+    sign, digits = (groups[0], groups[1:]) if signed else ("", groups)
+    for base, d in zip(_BASES, digits, strict=True):
+        if d is not None:
+            v = int(d, base)
+            break
+    if sign == "-":
+        v = -v
+    if signed:
+        return v if -(2**63) <= v < 2**63 else None
+    return v if v < 2**64 else None
+
+
+def _go_float(text: str) -> float | None:
+    v = float(text)
+    return None if math.isinf(v) else v  # strconv.ParseFloat: out of range is an error
+
+
+def _resolve(text: str) -> tuple[str, Any]:
+    """go-yaml v2 ``resolve("", text)`` for a plain scalar: (tag, value)."""
+    if text in _RESOLVE_MAP:
+        v = _RESOLVE_MAP[text]
+        if v is None:
+            return "null", None
+        return ("bool" if isinstance(v, bool) else "float"), v
+    c = text[:1]
+    if c == ".":
+        if _DOT_FLOAT.match(text):
+            v = _go_float(text)
+            if v is not None:
+                return "float", v
+    elif c in _HINT_NUM and c:
+        # Timestamps (dddd-m-d...) decode to strings into interface{}, and no
+        # such text is an int or float, so they need no case of their own.
+        if _TIMESTAMP_START.match(text):
+            return "timestamp", text
+        plain = text.replace("_", "")
+        v = _go_int(plain, True)
+        if v is None:
+            v = _go_int(plain, False)
+        if v is not None:
+            return "int", v
+        if _YAML_STYLE_FLOAT.match(plain):
+            f = _go_float(plain)
+            if f is not None:
+                return "float", f
+    return "str", text
+
+
+def resolve_plain_scalar(text: str) -> Any:
+    """The value go-yaml v2 (YAML 1.1 rules) gives the plain scalar ``text``.
+
+    ``None`` for ``""``/``~``/``null``; ``bool`` for ``y/Y/yes/Yes/YES/true/.../on/off``;
+    ``int`` for decimal, ``0x``, ``0o``, ``0b`` and leading-zero octal (``0123`` -> 83),
+    underscores ignored; ``float`` for ``1.10``, ``1e3``, ``.5``, ``09`` (not octal: a
+    float), ``.inf``, ``.nan``; everything else, timestamps included, a ``str``.
+    """
+    return _resolve(text)[1]
+
+
+# -- go-yaml v2 emitter style (encode.go stringv, emitterc.go analyze/select) ---
+
+PLAIN, SINGLE, DOUBLE, LITERAL = "plain", "single", "double", "literal"
+_BREAKS = frozenset("\r\n\x85\u2028\u2029")
+_FIRST_INDICATORS = frozenset("#,[]{}&*!|>'\"%@`")
+
+
+# go-yaml's is_printable: \n, 0x20-0x7E, 0xA0-0xD7FF, 0xE000-0xFFFD but not U+FEFF;
+# it rejects U+0085 and everything beyond the BMP
+_PRINTABLE_CLASS = "\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd"
+_NON_PRINTABLE = re.compile(f"[^{_PRINTABLE_CLASS}]")
+_BREAK_CLASS = "\r\n\x85\u2028\u2029"
+_BREAK_RE = re.compile(f"[{_BREAK_CLASS}]")
+_BREAK_SPACE = re.compile(f"[{_BREAK_CLASS}] ")
+_SPACE_BREAK = re.compile(f" [{_BREAK_CLASS}]")
+# after the first character: ':' followed by a blank or the end, '#' preceded by a blank or break
+_INNER_BLOCK_INDICATOR = re.compile(f"(?s).:(?:[ \t]|\\Z)|[ \t{_BREAK_CLASS}]#")
+# a plain scalar that reads back as itself: printable, no line break
+_PLAIN_CHARS = re.compile("[\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]*\\Z")
+
+
+def _printable(c: str) -> bool:
+    return _NON_PRINTABLE.match(c) is None
+
+
+def _analyze(s: str) -> tuple[bool, bool, bool]:
+    """(block_plain_allowed, single_quoted_allowed, block_allowed) for a non-empty ``s``.
+
+    emitterc.go yaml_emitter_analyze_scalar, block context, unicode output.
+    """
+    first = s[0]
+    last = s[-1]
+    block_ind = (
+        s.startswith(("---", "..."))
+        or first in _FIRST_INDICATORS
+        or (first in "?:-" and (len(s) == 1 or s[1] in " \t"))
+        or _INNER_BLOCK_INDICATOR.search(s) is not None
+    )
+    line_breaks = _BREAK_RE.search(s) is not None
+    special = _NON_PRINTABLE.search(s) is not None
+    break_space = line_breaks and _BREAK_SPACE.search(s) is not None
+    space_break = line_breaks and _SPACE_BREAK.search(s) is not None
+    trailing_space = last == " "
+    block_plain = not (
+        first == " "
+        or trailing_space
+        or first in _BREAKS
+        or last in _BREAKS
+        or break_space
+        or line_breaks
+        or block_ind
+    )
+    single = not break_space
+    block = not trailing_space
+    if space_break or special:
+        block_plain = single = block = False
+    return block_plain, single, block
+
+
+def emit_style(s: str, key: bool = False) -> str:
+    """The style go-yaml v2 prints the string ``s`` in (block context; ``key``: simple key)."""
+    if "\n" in s:
+        style = LITERAL
+    else:
+        tag = _resolve(s)[0]
+        style = PLAIN if tag == "str" and not _BASE60_FLOAT.match(s) else DOUBLE
+    if s == "":
+        block_plain, single, block = True, True, False
+    else:
+        block_plain, single, block = _analyze(s)
+    if style == PLAIN and (not block_plain or (s == "" and key)):
+        style = SINGLE
+    if style == SINGLE and not single:
+        style = DOUBLE
+    if style == LITERAL and (not block or key):
+        style = DOUBLE
+    return style
+
+
+_DQ_ESCAPES = {
+    "\0": "0",
+    "\a": "a",
+    "\b": "b",
+    "\t": "t",
+    "\n": "n",
+    "\v": "v",
+    "\f": "f",
+    "\r": "r",
+    "\x1b": "e",
+    '"': '"',
+    "\\": "\\",
+    "\x85": "N",
+    "\xa0": "_",
+    "\u2028": "L",
+    "\u2029": "P",
+}
+
+
+def _double_quote_body(s: str) -> str:
+    """The inside of go-yaml's double-quoted form of ``s`` (write_double_quoted)."""
+    out = []
+    for c in s:
+        if c == '"' or c == "\\" or c in _BREAKS or c == "\ufeff" or not _printable(c):
+            esc = _DQ_ESCAPES.get(c)
+            if esc is None:
+                o = ord(c)
+                esc = f"x{o:02X}" if o <= 0xFF else f"u{o:04X}" if o <= 0xFFFF else f"U{o:08X}"
+            out.append("\\" + esc)
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+# -- re-reading substituted text --------------------------------------------------
+
+_YAML_LOADER = getattr(yaml, "CBaseLoader", yaml.BaseLoader)  # no implicit resolution
+_SCALAR_TAGS_RESOLVED = frozenset(
+    {
+        "tag:yaml.org,2002:str",
+        "tag:yaml.org,2002:int",
+        "tag:yaml.org,2002:float",
+        "tag:yaml.org,2002:bool",
+        "tag:yaml.org,2002:null",
+    }
+)
+
+
+class _YamlBreak(Exception):
+    pass
+
+
+def _plain_safe(t: str) -> bool:
+    """``t`` reads back, after ``key: `` or ``- `` or before ``: ``, as one plain scalar ``t``."""
+    c = t[0]
+    if c in _FIRST_INDICATORS or c in " \t":
+        return False
+    if c in "-?:" and (len(t) == 1 or t[1] in " \t"):
+        return False
+    if t[-1] in " \t:" or ": " in t or ":\t" in t or " #" in t or "\t#" in t:
+        return False
+    return _PLAIN_CHARS.match(t) is not None
+
+
+def _f32(f: float) -> float:
+    try:
+        return struct.unpack("f", struct.pack("f", f))[0]
+    except OverflowError:
+        return math.copysign(math.inf, f)
+
+
+def _go_format_float32(f: float) -> str:
+    """strconv.FormatFloat(f, 'g', -1, 32), as sigs.k8s.io/yaml prints a float map key."""
+    f = _f32(f)
+    if math.isnan(f):
+        return ".nan"
+    if math.isinf(f):
+        return ".inf" if f > 0 else "-.inf"
+    for p in range(1, 10):  # shortest digits that read back as the same float32
+        text = f"{abs(f):.{p - 1}e}"
+        if _f32(float(text)) == abs(f):
+            break
+    mant, exp_text = text.split("e")
+    exp = int(exp_text)
+    digits = mant.replace(".", "").rstrip("0") or "0"
+    if exp < -4 or exp >= 6:  # Go: %e when shortest and the exponent is outside [-4, 6)
+        body = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+        body += f"e{'-' if exp < 0 else '+'}{abs(exp):02d}"
+    elif exp >= 0:
+        whole, frac = digits[: exp + 1].ljust(exp + 1, "0"), digits[exp + 1 :]
+        body = whole + ("." + frac if frac else "")
+    else:
+        body = "0." + "0" * (-exp - 1) + digits
+    return ("-" if math.copysign(1.0, f) < 0 else "") + body
+
+
+def _json_key(v: Any) -> str:
+    """sigs.k8s.io/yaml's conversion of a non-string YAML key to a JSON key."""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return _go_format_float32(v)
+    raise _YamlBreak(
+        f"YAMLToJSON: Unsupported map key of type: {type(v).__name__ if v is not None else 'nil'}"
+    )
+
+
+def _node_value(node) -> Any:
+    stack = [(node, None, None)]
+    root: list = [None]
+    while stack:
+        n, parent, slot = stack.pop()
+        if isinstance(n, yaml.ScalarNode):
+            if not n.style and n.tag in _SCALAR_TAGS_RESOLVED:  # plain: None (Python) or "" (libyaml)
+                v = resolve_plain_scalar(n.value)
+            elif n.tag == "tag:yaml.org,2002:null":
+                v = None
+            else:
+                v = n.value
+        elif isinstance(n, yaml.SequenceNode):
+            v = [None] * len(n.value)
+            for i, child in enumerate(n.value):
+                stack.append((child, v, i))
+        elif isinstance(n, yaml.MappingNode):
+            v = {}
+            for kn, vn in n.value:
+                if not isinstance(kn, yaml.ScalarNode):
+                    raise _YamlBreak("YAMLToJSON: Unsupported map key of a collection type")
+                k = _json_key(resolve_plain_scalar(kn.value) if not kn.style else kn.value)
+                v[k] = None
+                stack.append((vn, v, k))
+        else:  # pragma: no cover - compose yields only these
+            v = None
+        if parent is None:
+            root[0] = v
+        else:
+            parent[slot] = v
+    return root[0]
+
+
+def _parse_fragment(text: str) -> Any:
+    try:
+        node = yaml.compose(text, Loader=_YAML_LOADER)
+    except yaml.YAMLError as e:
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise _YamlBreak(f"YAMLToJSON: yaml: {problem}") from None
+    if node is None:
+        return None
+    return _node_value(node)
+
+
+_KEY, _VALUE, _ITEM = "key", "value", "item"
+_FRAGMENT_KEY = "k"
+
+
+def _reread(body: str, style: str, where: str) -> Any:
+    """Read back a scalar printed in ``style`` whose printed body is now ``body``."""
+    if style == LITERAL:
+        return body
+    if style == SINGLE and not (_BREAKS & set(body)) and "'" not in body.replace("''", ""):
+        value = body.replace("''", "'")
+        return value
+    if style == PLAIN:
+        if body == "":
+            if where == _KEY:
+                raise _YamlBreak("YAMLToJSON: Unsupported map key of type: nil")
+            return None
+        if _plain_safe(body):
+            value = resolve_plain_scalar(body)
+            return _json_key(value) if where == _KEY else value
+        printed = body
+    elif style == SINGLE:
+        printed = "'" + body + "'"
+    else:
+        printed = '"' + body + '"'
+    if where == _KEY:
+        doc = _parse_fragment(printed + ": v")
+        if not isinstance(doc, dict) or len(doc) != 1:
+            raise _YamlBreak("YAMLToJSON: yaml: could not find expected ':'")
+        return next(iter(doc))
+    if where == _ITEM:
+        doc = _parse_fragment("- " + printed)
+        if not isinstance(doc, list) or len(doc) != 1:
+            raise _YamlBreak("YAMLToJSON: yaml: did not find expected '-' indicator")
+        return doc[0]
+    doc = _parse_fragment(_FRAGMENT_KEY + ": " + printed)
+    if not isinstance(doc, dict) or list(doc) != [_FRAGMENT_KEY]:
+        raise _YamlBreak("YAMLToJSON: yaml: mapping values are not allowed in this context")
+    return doc[_FRAGMENT_KEY]
+
+
+# -- public API -------------------------------------------------------------------
+
+
+def _normalize_vars(variables: Mapping[str, str]) -> Mapping[str, str]:
+    if all(type(v) is str and "\n" not in v for v in variables.values()):
+        return variables
+    return {k: ("" if v is None else str(v)).replace("\n", "") for k, v in variables.items()}
+
+
+def _error_expression(text: str, err: _es.EnvsubstError) -> str:
+    end = text.find("}", err.position)
+    nl = text.find("\n", err.start)
+    if end < 0 or (0 <= nl < end):
+        end = nl - 1 if nl >= 0 else len(text) - 1
+    return text[err.start : min(end + 1, err.start + 200)]
+
+
+def substitute_string(
+    text: str, variables: Mapping[str, str], *, strict: bool = True
+) -> tuple[str, list[str], list[str]]:
+    """Substitute one string as envsubst does: (result, unresolved names, error messages).
+
+    Unresolved expressions stay in the result as written; on a parse error the
+    text is returned unchanged with the error message.
+    """
+    try:
+        result, unresolved = _es.expand(text, _normalize_vars(variables), strict)
+    except _es.EnvsubstError as e:
+        return text, [], [e.message]
+    return result, [name for name, _ in unresolved], []
+
+
+class _Walker:
+    __slots__ = ("vars", "strict", "unresolved", "errors", "cache")
+
+    def __init__(self, variables, strict):
+        self.vars = variables
+        self.strict = strict
+        self.unresolved: list[Unresolved] = []
+        self.errors: list[SubstitutionError] = []
+        self.cache: dict = {}
+
+    def scalar(self, s: str, where: str, pnode) -> Any:
+        """Substitute string ``s`` found at ``pnode`` as a key, mapping value or item."""
+        ck = (s, where)
+        hit = self.cache.get(ck)
+        if hit is None:
+            hit = self._compute(s, where)
+            if not isinstance(hit[0], (dict, list)):
+                self.cache[ck] = hit
+        value, unresolved, error = hit
+        if unresolved or error:
+            path = _materialize(pnode)
+            for name, expr in unresolved:
+                self.unresolved.append(Unresolved(name, path, expr))
+            if error:
+                self.errors.append(SubstitutionError(error[0], path, error[1]))
+        return value
+
+    def _compute(self, s: str, where: str):
+        style = emit_style(s, where == _KEY)
+        if style == SINGLE:
+            body = s.replace("'", "''")
+        elif style == DOUBLE:
+            body = _double_quote_body(s)
+        else:
+            body = s
+        if not _es.needs_parse(body):
+            return s, (), None
+        try:
+            out, unresolved = _es.expand(body, self.vars, self.strict)
+        except _es.EnvsubstError as e:
+            return s, (), (e.message, _error_expression(body, e))
+        if out == body:
+            return s, tuple(unresolved), None
+        try:
+            value = _reread(out, style, where)
+        except _YamlBreak as e:
+            # a plain value keeps the substituted text (what Flux tried to read); keys and
+            # quoted scalars keep their original text
+            kept = out if style in (PLAIN, LITERAL) and where != _KEY else s
+            return kept, tuple(unresolved), (str(e), s)
+        return value, tuple(unresolved), None
+
+
+def _materialize(pnode) -> tuple:
+    parts = []
+    while pnode is not None:
+        pnode, key = pnode
+        parts.append(key)
+    parts.reverse()
+    return tuple(parts)
+
+
+def substitute_object(
+    obj: Any, variables: Mapping[str, str], *, strict: bool = True, budget: int = DEFAULT_BUDGET
+) -> SubstitutionResult:
+    """Substitute ``variables`` into a copy of ``obj`` with Flux's semantics.
+
+    The caller checks :func:`is_disabled` and whether the Kustomization
+    substitutes at all. Newlines are removed from the values, as Flux does.
+    Raises :class:`SubstitutionBudgetExceeded` when more than ``budget``
+    container entries would be visited (alias bombs, cycles).
+    """
+    w = _Walker(_normalize_vars(variables), strict)
+    if isinstance(obj, str):
+        value = w.scalar(obj, _VALUE, None) if "$" in obj else obj
+        return SubstitutionResult(value, w.unresolved, w.errors)
+    if not isinstance(obj, (dict, list, tuple)):
+        return SubstitutionResult(obj, [], [])
+    root: Any = {} if isinstance(obj, dict) else []
+    # depth-first, document order: (iterator over the source container, copy, path node, is a mapping)
+    stack: list = [
+        (
+            iter(obj.items()) if isinstance(obj, dict) else enumerate(obj),
+            root,
+            None,
+            isinstance(obj, dict),
+            id(obj),
+        )
+    ]
+    on_path = {id(obj)}  # source containers being copied, to refuse a cyclic structure at once
+    visited = 0
+    scalar = w.scalar
+    while stack:
+        it, dst, pnode, is_map, _ = stack[-1]
+        for k, v in it:
+            visited += 1
+            if visited > budget:
+                raise SubstitutionBudgetExceeded(f"more than {budget} nodes")
+            kp = (pnode, k)
+            if is_map and type(k) is str and "$" in k:
+                k = scalar(k, _KEY, kp)
+            tv = type(v)
+            if tv is str or (tv is not dict and tv is not list and isinstance(v, str)):
+                if "$" in v:
+                    v = scalar(v, _VALUE if is_map else _ITEM, kp)
+            elif tv is dict or tv is list or isinstance(v, (dict, list, tuple)):
+                if id(v) in on_path:
+                    raise SubstitutionBudgetExceeded("cyclic structure (recursive alias)")
+                on_path.add(id(v))
+                child_is_map = isinstance(v, dict)
+                child: Any = {} if child_is_map else []
+                if is_map:
+                    dst[k] = child
+                else:
+                    dst.append(child)
+                stack.append(
+                    (iter(v.items()) if child_is_map else enumerate(v), child, kp, child_is_map, id(v))
+                )
+                break
+            if is_map:
+                dst[k] = v
+            else:
+                dst.append(v)
+        else:
+            on_path.discard(stack.pop()[4])
+    return SubstitutionResult(root, w.unresolved, w.errors)
+
+
+def _fallback_references(text: str):
+    """Names after ``${`` in text Flux cannot parse (best effort, ``$$`` honoured)."""
+    i, n = 0, len(text)
+    while True:
+        j = text.find("$", i)
+        if j < 0 or j + 1 >= n:
+            return
+        if text[j + 1] == "$":
+            i = j + 2
+            continue
+        if text[j + 1] != "{":
+            i = j + 1
+            continue
+        k = j + 2
+        if k < n and text[k] == "#":
+            k += 1
+        s = k
+        while k < n and (text[k] == "_" or text[k].isalnum()):
+            k += 1
+        if k > s:
+            rest = text[k : k + 2]
+            has_default = rest[:1] == "=" or rest in (":=", ":-", ":?", ":+")
+            yield text[s:k], has_default
+        i = k if k > j + 1 else j + 2
+
+
+def references(obj: Any, *, budget: int = DEFAULT_BUDGET) -> list[tuple[str, tuple, bool]]:
+    """Every ``${name...}`` in string scalars and keys: (name, path, has_default).
+
+    Nested expressions are listed too (``${A:-${B}}`` gives A with a default,
+    then B without: Flux evaluates B even when A is set). Text Flux cannot
+    parse is scanned leniently. ``$${x}`` is not a reference. Keys come before
+    their value; document order otherwise.
+    """
+    out: list[tuple[str, tuple, bool]] = []
+    cache: dict[str, list[tuple[str, bool]]] = {}
+
+    def scan(text: str, pnode) -> None:
+        if "${" not in text:
+            return
+        found = cache.get(text)
+        if found is None:
+            try:
+                nodes = _es.parse(text)
+            except _es.EnvsubstError:
+                found = list(_fallback_references(text))
+            else:
+                found = [(f.param, f.name in _es.DEFAULT_OPS) for f in _es.iter_funcs(nodes)]
+            cache[text] = found
+        if found:
+            path = _materialize(pnode)
+            out.extend((name, path, has_default) for name, has_default in found)
+
+    # (kind, node, path node): 0 value, 1 key text, 2 leaving a container
+    stack: list[tuple[int, Any, Any]] = [(0, obj, None)]
+    on_path: set[int] = set()
+    visited = 0
+    while stack:
+        kind, node, pnode = stack.pop()
+        if kind == 2:
+            on_path.discard(node)
+            continue
+        visited += 1
+        if visited > budget:
+            raise SubstitutionBudgetExceeded(f"more than {budget} nodes")
+        if isinstance(node, str):
+            scan(node, pnode)
+        elif kind == 1:
+            continue
+        elif isinstance(node, (dict, list, tuple)):
+            if id(node) in on_path:
+                raise SubstitutionBudgetExceeded("cyclic structure (recursive alias)")
+            on_path.add(id(node))
+            stack.append((2, id(node), None))
+            if isinstance(node, dict):
+                for k, v in reversed(list(node.items())):
+                    stack.append((0, v, (pnode, k)))
+                    stack.append((1, k, (pnode, k)))
+            else:
+                for i in range(len(node) - 1, -1, -1):
+                    stack.append((0, node[i], (pnode, i)))
+    return out
