@@ -133,6 +133,22 @@ def source_values(obj: dict) -> dict[str, str]:
     return _string_map(obj.get("data"))
 
 
+def _external_secret(cluster: Cluster, ns: str, name: str) -> bool:
+    """Is Secret ns/name created by an external-secrets ExternalSecret of the cluster?
+
+    Its keys and values live in a secret store: the Secret exists, but what
+    it substitutes cannot be checked offline.
+    """
+    for ro in cluster.objects:
+        obj = ro.obj
+        if obj.get("kind") == "ExternalSecret" and ro.ref.namespace == ns:
+            spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+            target = spec.get("target") if isinstance(spec.get("target"), dict) else {}
+            if (target.get("name") or ro.ref.name) == name:
+                return True
+    return False
+
+
 class ClusterBuilder:
     def __init__(self, fs: RepoFS, cache: DocumentCache, renderer: Renderer, config: Config):
         self.fs = fs
@@ -195,7 +211,11 @@ class ClusterBuilder:
             for item in post.get("substituteFrom") or []:
                 if isinstance(item, dict):
                     kind, name = str(item.get("kind", "")), str(item.get("name", ""))
-                    if not cluster.find(kind, ns, name) and f"{kind}/{ns}/{name}" not in self._known_external:
+                    if (
+                        not cluster.find(kind, ns, name)
+                        and f"{kind}/{ns}/{name}" not in self._known_external
+                        and not (kind == "Secret" and _external_secret(cluster, ns, name))
+                    ):
                         return False
         return True
 
@@ -303,7 +323,7 @@ class ClusterBuilder:
             found = cluster.find(kind, ns, name)
             if found:
                 variables.update(source_values(found[-1].obj))
-            elif ident in self.config.external:
+            elif ident in self.config.external or (kind == "Secret" and _external_secret(cluster, ns, name)):
                 ks.unchecked_sources.append(ident)
             elif item.get("optional") is not True:
                 ks.missing_sources.append((i, ident))

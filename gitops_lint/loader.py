@@ -276,10 +276,14 @@ class DocumentCache:
         # files read because Flux would read them (rendering), as opposed to
         # files merely scanned to discover cluster entries
         self.used: set[str] = set()
+        # used files read as Kubernetes objects (not kustomize configuration files)
+        self.manifests: set[str] = set()
 
-    def load(self, rel: str, *, used: bool = True) -> LoadedFile:
+    def load(self, rel: str, *, used: bool = True, manifest: bool = True) -> LoadedFile:
         if used:
             self.used.add(rel)
+            if manifest:
+                self.manifests.add(rel)
         cached = self._files.get(rel)
         if cached is not None:
             return cached

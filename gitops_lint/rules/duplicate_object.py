@@ -13,6 +13,15 @@ from ..model import Severity
 from .base import Context, Hit, Rule
 
 
+def _target(cluster, ro) -> str:
+    """The cluster an object is applied to: a Kustomization with ``spec.kubeConfig``
+    applies to a remote cluster (hub-and-spoke), where the same identity is
+    another object."""
+    ks = cluster.kustomizations.get(ro.applied_by.key())
+    kube = ks.spec.get("kubeConfig") if ks is not None else None
+    return f"{ks.ref.namespace}:{sorted(kube.items())!r}" if isinstance(kube, dict) else ""
+
+
 def check(ctx: Context):
     cluster = ctx.cluster
     by_identity = defaultdict(list)
@@ -22,7 +31,7 @@ def check(ctx: Context):
         ref = ro.ref
         if ref.key() == ro.applied_by.key():
             continue  # the bootstrap Kustomization applies itself
-        by_identity[ref.key()].append(ro)
+        by_identity[(_target(cluster, ro), *ref.key())].append(ro)
     for key in sorted(by_identity):
         group = sorted(by_identity[key], key=lambda ro: (ro.applied_by, ro.origin.file, ro.origin.line))
         owners = []

@@ -12,6 +12,7 @@ the benefit of the doubt.
 from __future__ import annotations
 
 from ..model import FLUX_HELM_GROUP, Severity, group_of
+from ..render.types import EXTERNAL
 from .base import Context, Hit, Rule
 
 
@@ -31,7 +32,11 @@ def check(ctx: Context):
         if ks.synthetic or not isinstance(checks, list) or ks.spec.get("wait") is True:
             continue
         applied = {ro.ref.key() for ro in ks.objects}
+        # kustomize puts a namespace on custom kinds it cannot know are cluster-scoped;
+        # the API server drops it, and a health check without namespace finds the object
+        cluster_wide = {(g, k, n) for g, k, _, n in applied}
         helm_ns = _helm_namespaces(ks)
+        opaque = bool(helm_ns) or any(i.kind == EXTERNAL for i in ks.build_issues)
         for index, hc in enumerate(checks):
             if not isinstance(hc, dict):
                 continue
@@ -43,6 +48,8 @@ def check(ctx: Context):
             )
             if (group_of(api_version), kind, ns, name) in applied:
                 continue
+            if not ns and (group_of(api_version), kind, name) in cluster_wide:
+                continue
             others = sorted(k for k in applied if k[1:] == (kind, ns, name))
             if others and not hc.get("apiVersion"):
                 message = (
@@ -51,8 +58,10 @@ def check(ctx: Context):
                 )
             elif others:
                 message = f"healthChecks entry {api_version} {kind}/{name} has the wrong apiVersion group"
-            elif ns in helm_ns and group_of(api_version) not in (FLUX_HELM_GROUP,):
-                continue  # may be created by a chart this Kustomization installs
+            elif (ns in helm_ns or (not ns and opaque)) and group_of(api_version) != FLUX_HELM_GROUP:
+                # may be created by a chart this Kustomization installs (a Deployment in the
+                # release namespace, a CRD), or come from a remote resource: not knowable offline
+                continue
             else:
                 where = f"{ns}/{name}" if ns else name
                 message = (

@@ -16,11 +16,11 @@ KUSTOMIZATION_FILES = {"kustomization.yaml", "kustomization.yml", "Kustomization
 
 
 def check(ctx: Context):
-    for rel in sorted(ctx.cache.used):
-        loaded = ctx.cache.load(rel)
+    for rel in sorted(ctx.cache.used & ctx.cache.files.keys()):
+        loaded = ctx.cache.files[rel]
         for err in loaded.errors:
             yield Hit(err.message, file=err.file, line=err.line, column=err.column)
-        if posixpath.basename(rel) in KUSTOMIZATION_FILES:
+        if posixpath.basename(rel) in KUSTOMIZATION_FILES or rel not in ctx.cache.manifests:
             continue
         for doc in loaded.documents:
             data = doc.data

@@ -1,0 +1,198 @@
+"""Name references: the last step of a build, after hash suffixes.
+
+When a transformer renamed a resource (prefix, suffix, namespace, hash), the
+fields of *other* resources that named it still hold the old name. kustomize
+(api/filters/nameref, resmap.SubsetThatCouldBeReferencedByResource) rewrites
+them at the end of the top-level build. For each referrer field:
+
+* candidates are the resources the referrer may see: all of them for a
+  cluster-scoped referrer; otherwise cluster-scoped ones, those in the
+  referrer's namespace, and, for a RoleBinding, those in a namespace one of
+  its ServiceAccount subjects names;
+* a candidate must have had the referenced name among its *previous* names,
+  a previous id of the referenced kind (and, for ``roleRef``, of the role's
+  kind and group), and be in the referrer's namespace unless one of them is
+  cluster scoped or it is a ServiceAccount;
+* several candidates left are narrowed by the prefixes/suffixes the
+  referrer and the candidate received; if they still differ, the build fails;
+* a mapping field (RoleBinding subjects, webhook ``clientConfig.service``)
+  also gets the referral's namespace, and its own ``namespace`` narrows the
+  candidates (by original namespace, then current).
+"""
+
+from __future__ import annotations
+
+from . import fieldspec as fsmod
+from .fieldspec import NameBackRef
+from .resource import Res, ResId
+
+
+class NameRefError(Exception):
+    pass
+
+
+def _same_ending(a: list[str], b: list[str]) -> bool:
+    """utils.SameEndingSubSlice."""
+    shortest, longest = (a, b) if len(a) <= len(b) else (b, a)
+    diff = len(longest) - len(shortest)
+    if not shortest:
+        return diff == 0
+    return all(longest[i + diff] == shortest[i] for i in range(len(shortest)))
+
+
+def _affixes_equal(r: Res, o: Res, allow_empty: bool) -> bool:
+    if allow_empty:
+        prefix_ok = not r.prefixes or not o.prefixes or _same_ending(r.prefixes, o.prefixes)
+        suffix_ok = not r.suffixes or not o.suffixes or _same_ending(r.suffixes, o.suffixes)
+        return prefix_ok and suffix_ok
+    return _same_ending(r.prefixes, o.prefixes) and _same_ending(r.suffixes, o.suffixes)
+
+
+def _candidates_for(referrer: Res, resources: list[Res]) -> list[Res]:
+    rid = referrer.cur_id()
+    if rid.cluster_scoped:
+        return resources
+    rb_namespaces: set[str] = set()
+    if referrer.kind == "RoleBinding":
+        subjects = referrer.obj.get("subjects")
+        if isinstance(subjects, list):
+            for s in subjects:
+                if isinstance(s, dict) and "namespace" in s and s.get("kind") == "ServiceAccount":
+                    rb_namespaces.add(str(s["namespace"]))
+    ref_ns = rid.effective_ns()
+    out = []
+    for res in resources:
+        cid = res.cur_id()
+        if cid.cluster_scoped or cid.effective_ns() == ref_ns or res.namespace in rb_namespaces:
+            out.append(res)
+    return out
+
+
+class _Filter:
+    def __init__(self, referrer: Res, spec: fsmod.FieldSpec, target: NameBackRef, candidates: list[Res]):
+        self.referrer = referrer
+        self.spec = spec
+        self.target = target
+        self.candidates = candidates
+
+    def _role_ref_gvk(self) -> tuple[str, str] | None:
+        if not self.spec.path.endswith("roleRef/name"):
+            return None
+        role_ref = self.referrer.obj.get("roleRef")
+        if not isinstance(role_ref, dict) or "apiGroup" not in role_ref or "kind" not in role_ref:
+            return None
+        return str(role_ref.get("apiGroup") or ""), str(role_ref.get("kind") or "")
+
+    def select(self, old_name: str, candidates: list[Res], identical) -> Res | None:
+        target = self.target
+        role_ref = self._role_ref_gvk()
+        ref_id = self.referrer.cur_id()
+        ref_ns = ref_id.effective_ns()
+        found = []
+        for res in candidates:
+            prev = res.prev_ids()
+            if not any(p.name == old_name for p in prev):
+                continue
+            if not any(p.gvk_selected(target.group, target.version, target.kind) for p in prev):
+                continue
+            if role_ref is not None and not any(p.gvk_selected(role_ref[0], "", role_ref[1]) for p in prev):
+                continue
+            if not ref_id.cluster_scoped:
+                cid = res.cur_id()
+                if not (cid.cluster_scoped or res.kind == "ServiceAccount" or cid.effective_ns() == ref_ns):
+                    continue
+            found.append(res)
+        if len(found) == 1:
+            return found[0]
+        found = [r for r in found if _affixes_equal(r, self.referrer, True)]
+        if len(found) > 1:
+            found = [r for r in found if _affixes_equal(r, self.referrer, False)]
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            return None
+        if identical(found):
+            return found[0]
+        ids = ", ".join(r.cur_id().display() for r in found)
+        raise NameRefError(f"found multiple possible referrals: {ids}")
+
+    def set(self, container, key) -> None:
+        node = container[key]
+        if node is None:
+            return
+        if isinstance(node, dict):
+            self._set_mapping(node)
+        elif isinstance(node, list):
+            for i, item in enumerate(node):
+                if isinstance(item, dict):
+                    self._set_mapping(item)
+                elif item is not None and not isinstance(item, list):
+                    self._set_scalar(node, i)
+        else:
+            self._set_scalar(container, key)
+
+    def _set_scalar(self, container, key) -> None:
+        value = container[key]
+        old = value if isinstance(value, str) else str(value)
+        referral = self.select(old, self.candidates, _names_same)
+        if referral is not None and referral.name != old:
+            container[key] = referral.name
+
+    def _set_mapping(self, node: dict) -> None:
+        if "name" not in node:
+            raise NameRefError("path config error; no 'name' field in node")
+        candidates = self.candidates
+        if "namespace" in node:
+            ns = node.get("namespace")
+            ns = "" if ns is None else str(ns)
+            by_org = [
+                r for r in candidates if not r.org_id().cluster_scoped and r.org_id().effective_ns() == ns
+            ]
+            candidates = by_org or [
+                r for r in candidates if not r.cur_id().cluster_scoped and r.cur_id().effective_ns() == ns
+            ]
+        name = node.get("name")
+        old = "" if name is None else str(name)
+        referral = self.select(old, candidates, _names_and_namespaces_same)
+        if referral is None:
+            return
+        if referral.name == old and not referral.namespace:
+            return
+        node["name"] = referral.name
+        if referral.namespace:
+            node["namespace"] = referral.namespace
+
+
+def _names_same(items: list[Res]) -> bool:
+    return len({r.name for r in items}) == 1
+
+
+def _names_and_namespaces_same(items: list[Res]) -> bool:
+    return len({(r.name, r.namespace) for r in items}) == 1
+
+
+def fix_references(resources: list[Res], backrefs: list[NameBackRef]) -> None:
+    """nameReferenceTransformer.Transform over the final resource list."""
+    plan: dict[int, list[tuple[fsmod.FieldSpec, NameBackRef]]] = {}
+    org_ids: list[ResId] = [r.org_id() for r in resources]
+    for backref in backrefs:
+        for spec in backref.referrers:
+            for i, res in enumerate(resources):
+                if org_ids[i].gvk_selected(spec.group, spec.version, spec.kind) and fsmod.has_field(
+                    res.obj, spec
+                ):
+                    plan.setdefault(i, []).append((spec, backref))
+    for i, items in plan.items():
+        referrer = resources[i]
+        candidates = _candidates_for(referrer, resources)
+        group, version, kind = referrer.gvk()
+        for spec, backref in items:
+            if not spec.matches(group, version, kind):
+                continue
+            f = _Filter(referrer, spec, backref, candidates)
+            try:
+                fsmod.apply(referrer.obj, spec, f.set, None)
+            except fsmod.FieldSpecError as exc:
+                raise NameRefError(
+                    f"updating name reference in '{spec.path}' field of '{referrer.cur_id().display()}': {exc}"
+                ) from None

@@ -1,0 +1,250 @@
+"""Resources as kustomize tracks them during a build.
+
+kustomize does not only hold objects: each one carries its *id history*
+(every group/version/kind/namespace/name it had before a transformer renamed
+it, kept in ``config.kubernetes.io/previous*`` build annotations), the
+prefixes and suffixes added on the way, and generator options (hash suffix,
+merge behaviour). Patches find their target through that history, and name
+references are rewritten at the end of the build by matching a referenced
+name against *previous* names. :class:`Res` keeps the same data next to the
+object instead of in annotations, and :class:`ResMap` reproduces the lookups
+of kustomize's ``resWrangler`` (api/resmap/reswrangler.go).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..model import Origin
+
+# kustomize compares namespaces through ResId.EffectiveNamespace: an empty
+# namespace on a namespaced kind is "default", a cluster-scoped kind has none.
+DEFAULT_NS = "default"
+NOT_A_NAMESPACE = "_non_namespaceable_"
+
+# Kinds kustomize knows to be cluster scoped: the resource types of the
+# Kubernetes 1.21.2 OpenAPI document embedded in kyaml (kyaml/openapi,
+# IsCertainlyClusterScoped), keyed by apiVersion and kind exactly. Anything
+# else, custom resources included, is treated as namespaced, so a
+# kustomization ``namespace`` is set on it.
+_CLUSTER_SCOPED_BY_GROUP: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "": (("v1",), ("Namespace", "Node", "PersistentVolume", "ComponentStatus")),
+    "admissionregistration.k8s.io": (
+        ("v1", "v1beta1"),
+        ("MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"),
+    ),
+    "apiextensions.k8s.io": (("v1", "v1beta1"), ("CustomResourceDefinition",)),
+    "apiregistration.k8s.io": (("v1", "v1beta1"), ("APIService",)),
+    "authentication.k8s.io": (("v1", "v1beta1"), ("TokenReview",)),
+    "authorization.k8s.io": (
+        ("v1", "v1beta1"),
+        ("SelfSubjectAccessReview", "SelfSubjectRulesReview", "SubjectAccessReview"),
+    ),
+    "certificates.k8s.io": (("v1", "v1beta1"), ("CertificateSigningRequest",)),
+    "flowcontrol.apiserver.k8s.io": (("v1alpha1", "v1beta1"), ("FlowSchema", "PriorityLevelConfiguration")),
+    "internal.apiserver.k8s.io": (("v1alpha1",), ("StorageVersion",)),
+    "networking.k8s.io": (("v1", "v1beta1"), ("IngressClass",)),
+    "node.k8s.io": (("v1", "v1alpha1", "v1beta1"), ("RuntimeClass",)),
+    "policy": (("v1beta1",), ("PodSecurityPolicy",)),
+    "extensions": (("v1beta1",), ("PodSecurityPolicy",)),
+    "rbac.authorization.k8s.io": (("v1", "v1alpha1", "v1beta1"), ("ClusterRole", "ClusterRoleBinding")),
+    "scheduling.k8s.io": (("v1", "v1alpha1", "v1beta1"), ("PriorityClass",)),
+    "storage.k8s.io": (
+        ("v1", "v1alpha1", "v1beta1"),
+        ("StorageClass", "VolumeAttachment", "CSIDriver", "CSINode"),
+    ),
+}
+CLUSTER_SCOPED: frozenset[tuple[str, str, str]] = frozenset(
+    (g, v, k) for g, (versions, kinds) in _CLUSTER_SCOPED_BY_GROUP.items() for v in versions for k in kinds
+)
+
+
+def split_api_version(api_version: object) -> tuple[str, str]:
+    """``apps/v1`` -> (``apps``, ``v1``); ``v1`` -> (``""``, ``v1``)."""
+    text = api_version if isinstance(api_version, str) else ("" if api_version is None else str(api_version))
+    group, sep, version = text.rpartition("/")
+    return (group, version) if sep else ("", text)
+
+
+def is_cluster_scoped(group: str, version: str, kind: str) -> bool:
+    return (group, version, kind) in CLUSTER_SCOPED
+
+
+@dataclass(frozen=True)
+class ResId:
+    """kustomize's resid.ResId: a group/version/kind plus namespace and name."""
+
+    group: str
+    version: str
+    kind: str
+    namespace: str
+    name: str
+
+    @property
+    def cluster_scoped(self) -> bool:
+        return (self.group, self.version, self.kind) in CLUSTER_SCOPED
+
+    def effective_ns(self) -> str:
+        if self.cluster_scoped:
+            return NOT_A_NAMESPACE
+        return self.namespace or DEFAULT_NS
+
+    def equals(self, other: ResId) -> bool:
+        """ResId.Equals: same gvk and name, same *effective* namespace."""
+        return (
+            self.name == other.name
+            and self.kind == other.kind
+            and self.group == other.group
+            and self.version == other.version
+            and self.effective_ns() == other.effective_ns()
+        )
+
+    def gvk_selected(self, group: str = "", version: str = "", kind: str = "") -> bool:
+        """Gvk.IsSelected: every non-empty selector field must be equal."""
+        return (
+            (not group or group == self.group)
+            and (not version or version == self.version)
+            and (not kind or kind == self.kind)
+        )
+
+    def display(self) -> str:
+        api = f"{self.group}/{self.version}" if self.group else self.version
+        ns = f"{self.namespace}/" if self.namespace else ""
+        return f"{api or '?'} {self.kind} {ns}{self.name}"
+
+
+def meta_of(obj: dict) -> dict:
+    meta = obj.get("metadata")
+    return meta if isinstance(meta, dict) else {}
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else str(value)
+
+
+@dataclass
+class Res:
+    """One resource of a build: the object plus kustomize's bookkeeping."""
+
+    obj: dict
+    origin: Origin
+    # ids before each rename, oldest first (kustomize's previous* annotations,
+    # stored with the effective namespace as kustomize stores it)
+    prev: list[ResId] = field(default_factory=list)
+    prefixes: list[str] = field(default_factory=list)
+    suffixes: list[str] = field(default_factory=list)
+    needs_hash: bool = False
+    behavior: str = ""  # generator behavior: create / merge / replace
+    generated: bool = False
+    # a kustomize build annotation was set on the object at some point; at the
+    # end kustomize rewrites metadata.annotations and drops it when empty
+    touched_annotations: bool = False
+    # the config.kubernetes.io/origin annotation (buildMetadata: originAnnotations)
+    origin_note: str | None = None
+
+    # -- identity ------------------------------------------------------------
+    @property
+    def kind(self) -> str:
+        return _text(self.obj.get("kind"))
+
+    @property
+    def name(self) -> str:
+        return _text(meta_of(self.obj).get("name"))
+
+    @property
+    def namespace(self) -> str:
+        return _text(meta_of(self.obj).get("namespace"))
+
+    def gvk(self) -> tuple[str, str, str]:
+        g, v = split_api_version(self.obj.get("apiVersion"))
+        return g, v, self.kind
+
+    def cur_id(self) -> ResId:
+        g, v = split_api_version(self.obj.get("apiVersion"))
+        meta = meta_of(self.obj)
+        return ResId(g, v, self.kind, _text(meta.get("namespace")), _text(meta.get("name")))
+
+    def org_id(self) -> ResId:
+        return self.prev[0] if self.prev else self.cur_id()
+
+    def prev_ids(self) -> list[ResId]:
+        """PrevIds: the stored ids, with the *current* group and version."""
+        if not self.prev:
+            return []
+        g, v = split_api_version(self.obj.get("apiVersion"))
+        return [ResId(g, v, p.kind, p.namespace, p.name) for p in self.prev]
+
+    def store_previous_id(self) -> None:
+        cur = self.cur_id()
+        self.prev.append(ResId(cur.group, cur.version, cur.kind, cur.effective_ns(), cur.name))
+        self.touched_annotations = True
+
+    def any_id_matches(self, pred) -> bool:
+        for rid in self.prev_ids():
+            if pred(rid):
+                return True
+        return pred(self.cur_id())
+
+    # -- metadata helpers ------------------------------------------------------
+    def meta(self, create: bool = True) -> dict:
+        meta = self.obj.get("metadata")
+        if not isinstance(meta, dict):
+            meta = {}
+            if create:
+                self.obj["metadata"] = meta
+        return meta
+
+    def set_name(self, name: str) -> None:
+        self.meta()["name"] = name
+
+    def set_namespace(self, namespace: str) -> None:
+        meta = self.meta()
+        if namespace:
+            meta["namespace"] = namespace
+        else:
+            meta.pop("namespace", None)
+
+    def labels(self) -> dict:
+        value = meta_of(self.obj).get("labels")
+        return value if isinstance(value, dict) else {}
+
+    def annotations(self) -> dict:
+        value = meta_of(self.obj).get("annotations")
+        return value if isinstance(value, dict) else {}
+
+    def copy_bookkeeping_from(self, other: Res) -> None:
+        self.prev = list(other.prev)
+        self.prefixes = list(other.prefixes)
+        self.suffixes = list(other.suffixes)
+        self.needs_hash = other.needs_hash
+        self.behavior = other.behavior
+        self.touched_annotations = self.touched_annotations or other.touched_annotations
+
+
+class ResMap:
+    """An ordered list of resources with kustomize's id lookups."""
+
+    def __init__(self, items: list[Res] | None = None):
+        self.items: list[Res] = items if items is not None else []
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def by_current_id(self, rid: ResId) -> list[Res]:
+        return [r for r in self.items if r.cur_id().equals(rid)]
+
+    def by_any_id(self, rid: ResId) -> list[Res]:
+        return [r for r in self.items if r.any_id_matches(rid.equals)]
+
+    def conflict(self, res: Res) -> Res | None:
+        """The resource already holding ``res``'s current id (Append refuses it)."""
+        cur = res.cur_id()
+        for r in self.items:
+            if r.cur_id().equals(cur):
+                return r
+        return None

@@ -1,0 +1,152 @@
+"""Patch, replacement and generator target selectors.
+
+kustomize's ``Select`` (api/resmap/reswrangler.go): ``group``, ``version``
+and ``kind`` compare exactly; ``name`` and ``namespace`` are regular
+expressions anchored at both ends, tried against the *original* and the
+*current* value (effective namespace: ``default`` when unset, none for a
+cluster-scoped kind); ``labelSelector`` and ``annotationSelector`` use the
+Kubernetes label selector syntax (``a=b,c!=d,e in (x,y),!f,g``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .resource import Res
+
+
+class SelectorError(Exception):
+    pass
+
+
+@lru_cache(maxsize=512)
+def _anchored(pattern: str) -> re.Pattern:
+    try:
+        return re.compile(f"(?:{pattern})")
+    except re.error as exc:
+        raise SelectorError(f"invalid regular expression {pattern!r}: {exc}") from None
+
+
+_REQ = re.compile(
+    r"""^\s*(?:
+        (?P<notexists>!)\s*(?P<nkey>[^\s!=,()]+)
+      | (?P<key>[^\s!=,()]+)\s*(?:
+            (?P<op>==|=|!=)\s*(?P<value>[^\s,()]*)
+          | \s+(?P<setop>in|notin)\s*\((?P<values>[^)]*)\)
+        )?
+    )\s*$""",
+    re.VERBOSE,
+)
+
+
+def _split_requirements(text: str) -> list[str]:
+    parts, depth, cur = [], 0, ""
+    for ch in text:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    parts.append(cur)
+    return [p for p in parts if p.strip()]
+
+
+@lru_cache(maxsize=512)
+def parse_label_selector(text: str):
+    """A list of (key, op, values) requirements."""
+    reqs = []
+    for part in _split_requirements(text):
+        m = _REQ.match(part)
+        if not m:
+            raise SelectorError(f"unable to parse requirement {part.strip()!r}")
+        if m.group("notexists"):
+            reqs.append((m.group("nkey"), "!", ()))
+        elif m.group("op"):
+            op = "!=" if m.group("op") == "!=" else "="
+            reqs.append((m.group("key"), op, (m.group("value"),)))
+        elif m.group("setop"):
+            values = tuple(v.strip() for v in m.group("values").split(",") if v.strip())
+            reqs.append((m.group("key"), m.group("setop"), values))
+        else:
+            reqs.append((m.group("key"), "exists", ()))
+    return tuple(reqs)
+
+
+def matches_labels(labels: dict, text: str) -> bool:
+    for key, op, values in parse_label_selector(text):
+        present = key in labels
+        value = labels.get(key)
+        value = "" if value is None else (value if isinstance(value, str) else str(value))
+        if op == "=" and not (present and value == values[0]):
+            return False
+        if op == "!=" and present and value == values[0]:
+            return False
+        if op == "in" and not (present and value in values):
+            return False
+        if op == "notin" and present and value in values:
+            return False
+        if op == "exists" and not present:
+            return False
+        if op == "!" and present:
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class Selector:
+    group: str = ""
+    version: str = ""
+    kind: str = ""
+    name: str = ""
+    namespace: str = ""
+    label_selector: str = ""
+    annotation_selector: str = ""
+
+    @classmethod
+    def parse(cls, data: dict) -> Selector:
+        def text(key: str) -> str:
+            v = data.get(key)
+            return "" if v is None else str(v)
+
+        group, version = text("group"), text("version")
+        api = data.get("apiVersion")
+        if isinstance(api, str) and api and not (group or version):
+            group, _, version = api.rpartition("/") if "/" in api else ("", "", api)
+        return cls(
+            group=group,
+            version=version,
+            kind=text("kind"),
+            name=text("name"),
+            namespace=text("namespace"),
+            label_selector=text("labelSelector"),
+            annotation_selector=text("annotationSelector"),
+        )
+
+    def matches(self, res: Res) -> bool:
+        cur = res.cur_id()
+        org = res.org_id()
+        if self.namespace:
+            rx = _anchored(self.namespace)
+            if not rx.fullmatch(org.effective_ns()) and not rx.fullmatch(cur.effective_ns()):
+                return False
+        if self.name:
+            rx = _anchored(self.name)
+            if not rx.fullmatch(org.name) and not rx.fullmatch(cur.name):
+                return False
+        if not cur.gvk_selected(self.group, self.version, self.kind):
+            return False
+        if self.label_selector and not matches_labels(res.labels(), self.label_selector):
+            return False
+        return not (
+            self.annotation_selector and not matches_labels(res.annotations(), self.annotation_selector)
+        )
+
+
+def select(resources, selector: Selector) -> list[Res]:
+    return [r for r in resources if selector.matches(r)]
