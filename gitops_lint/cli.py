@@ -37,7 +37,6 @@ def _common(parser: argparse.ArgumentParser) -> None:
         metavar="NAME=VALUE",
         help="stand-in value for a variable whose source lives outside Git (repeatable)",
     )
-    parser.add_argument("--renderer", choices=("builtin", "kustomize", "kubectl"), default=None)
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
 
 
@@ -79,8 +78,6 @@ def _setup(args, first_path: str) -> tuple[str, Config]:
         if not sep or not name:
             raise UsageError(f"--var {item!r}: expected NAME=VALUE")
         config.global_variables[name] = value
-    if getattr(args, "renderer", None):
-        config.renderer = args.renderer
     return root, config
 
 

@@ -51,7 +51,6 @@ class Config:
     ignore: list[IgnoreEntry] = field(default_factory=list)
     select: set[str] | None = None
     deselect: set[str] = field(default_factory=set)
-    renderer: str = "builtin"
     max_file_bytes: int = 10 * 1024 * 1024
 
     def rule_enabled(self, name: str, code: str) -> bool:

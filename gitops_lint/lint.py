@@ -42,13 +42,10 @@ def find_root(path: str) -> str:
 
 
 def make_renderer(config: Config, fs: RepoFS, cache: DocumentCache):
-    if config.renderer == "builtin":
-        from .render.kustomize import Kustomizer
+    """The built-in renderer (a real-kustomize renderer is issue #3's work)."""
+    from .render.kustomize import Kustomizer
 
-        return Kustomizer(fs, cache)
-    from .render.external import ExternalKustomize
-
-    return ExternalKustomize(config.renderer, fs, cache)
+    return Kustomizer(fs, cache)
 
 
 def entries_for(paths: list[str], fs: RepoFS, cache: DocumentCache) -> list[Entry]:

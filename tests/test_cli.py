@@ -105,3 +105,22 @@ def test_graph_formats():
     assert out.startswith("digraph flux {") and "->" in out
     code, out, _ = run_cli("graph", str(EXAMPLE / "clusters" / "mycluster-0"), "--format", "tree")
     assert out.startswith("Kustomization/flux-system/flux-system\n") and "└── " in out
+
+
+def test_build_prints_a_yaml_stream_of_the_directory():
+    import yaml
+
+    code, out, err = run_cli("build", str(EXAMPLE / "apps" / "mycluster-0"), "--root", str(EXAMPLE))
+    docs = [d for d in yaml.safe_load_all(out) if d]
+    assert code == 0, err
+    assert {d["metadata"]["name"] for d in docs} >= {"podinfo", "whoami"}
+
+
+def test_build_kustomization_is_substituted():
+    code, out, err = run_cli(
+        "build", str(EXAMPLE / "clusters" / "mycluster-0"), "--kustomization", "flux-system/infrastructure"
+    )
+    assert code == 0, err
+    assert "kind: HelmRelease" in out and "${cluster_name}" not in out and "${domain}" not in out
+    code, _, err = run_cli("build", str(EXAMPLE / "clusters" / "mycluster-0"), "--kustomization", "x/y")
+    assert code == 2 and "no Kustomization x/y" in err

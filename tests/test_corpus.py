@@ -9,6 +9,8 @@ repository, and each must be found.
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -70,3 +72,80 @@ def test_corpus_entry_has_no_false_errors(repo, entry):
     ]
     assert errors == []
     assert result.summary["kustomizations"] >= 1
+
+
+# -- defects injected into a temporary copy of a real repository -------------------------
+
+ONEDR0P = "onedr0p__home-ops"
+APPS = "kubernetes/apps"
+
+
+@pytest.fixture
+def onedr0p_copy(tmp_path) -> Path:
+    if not (CORPUS / ONEDR0P).is_dir():
+        pytest.skip("../shared/corpus/onedr0p__home-ops is not present")
+    dest = tmp_path / ONEDR0P
+    shutil.copytree(CORPUS / ONEDR0P, dest, symlinks=True)
+    return dest
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def _errors(root: Path) -> list[tuple[str, str, str]]:
+    result = lint_repo(root, "kubernetes/flux/cluster")
+    return [
+        (f.rule, f.file, f.message)
+        for f in result.findings
+        if f.severity == Severity.ERROR
+        and (ONEDR0P, f.file, f.rule) not in KNOWN_DEFECTS
+        and not corpus_artifact(f)
+    ]
+
+
+def test_injected_cycle_is_found(onedr0p_copy):
+    # cloudflare-tunnel already dependsOn cloudflare-dns; close the loop
+    _edit(
+        onedr0p_copy / APPS / "network/cloudflare-dns/ks.yaml",
+        "spec:\n",
+        "spec:\n  dependsOn:\n    - name: cloudflare-tunnel\n",
+    )
+    errors = _errors(onedr0p_copy)
+    assert [(r, f) for r, f, _ in errors] == [("dependency-cycle", f"{APPS}/network/cloudflare-dns/ks.yaml")]
+    assert "cloudflare-dns -> cloudflare-tunnel -> cloudflare-dns" in errors[0][2]
+
+
+def test_injected_missing_dependency_is_found(onedr0p_copy):
+    _edit(
+        onedr0p_copy / APPS / "default/atuin/ks.yaml",
+        "spec:\n",
+        "spec:\n  dependsOn:\n    - name: postgres-nope\n",
+    )
+    errors = _errors(onedr0p_copy)
+    assert [(r, f) for r, f, _ in errors] == [("missing-dependency", f"{APPS}/default/atuin/ks.yaml")]
+    assert "postgres-nope" in errors[0][2]
+
+
+def test_injected_missing_source_is_found(onedr0p_copy):
+    _edit(onedr0p_copy / APPS / "default/atuin/ks.yaml", "    name: flux-system\n", "    name: flux-systen\n")
+    errors = _errors(onedr0p_copy)
+    assert [(r, f) for r, f, _ in errors] == [("missing-source", f"{APPS}/default/atuin/ks.yaml")]
+
+
+def test_injected_missing_path_is_found(onedr0p_copy):
+    _edit(onedr0p_copy / APPS / "default/atuin/ks.yaml", "default/atuin/app", "default/atuin/ap")
+    errors = _errors(onedr0p_copy)
+    assert [(r, f) for r, f, _ in errors] == [("missing-path", f"{APPS}/default/atuin/ks.yaml")]
+
+
+def test_injected_unresolved_variable_is_found(onedr0p_copy):
+    release = onedr0p_copy / APPS / "default/atuin/app/helmrelease.yaml"
+    _edit(release, "spec:\n", "spec:\n  releaseName: ${ATUIN_RELEASE_NAME}\n")
+    errors = _errors(onedr0p_copy)
+    assert [(r, f) for r, f, _ in errors] == [
+        ("unresolved-variable", f"{APPS}/default/atuin/app/helmrelease.yaml")
+    ]
+    assert "${ATUIN_RELEASE_NAME}" in errors[0][2]
