@@ -2,7 +2,8 @@
 
 A *cluster entry* is the directory Flux's own sync Kustomization applies:
 what ``flux bootstrap --path`` points at, or a Flux Operator FluxInstance's
-``spec.sync.path``. Given a repository root, every entry it holds is linted;
+``spec.sync.path``. Given a repository root, every entry it holds is linted (found by the
+layouts `flux bootstrap` and the Flux Operator produce, see find_entries);
 given a directory inside it, that directory is the entry.
 """
 
@@ -97,6 +98,15 @@ def find_entries(fs: RepoFS, cache: DocumentCache) -> list[Entry]:
     for entry in _sync_paths(cache, files):
         if fs.isdir(entry.path) and _has_yaml(fs, entry.path):
             candidates.setdefault(entry.path, entry)
+    for rel in files:
+        # `flux bootstrap --path X` commits X/flux-system/gotk-{components,sync}.yaml
+        parts = rel.rsplit("/", 2)
+        if (
+            len(parts) == 3
+            and parts[1] == "flux-system"
+            and parts[2] in ("gotk-sync.yaml", "gotk-components.yaml")
+        ):
+            candidates.setdefault(parts[0], Entry(parts[0]))
     for parent in ("clusters", "kubernetes/clusters"):
         if fs.isdir(parent):
             for name in fs.listdir(parent):
