@@ -430,67 +430,89 @@ NAME_REFERENCE: list[NameBackRef] = [
 ]
 
 
-@dataclass
-class TransformerConfig:
-    """kustomize's builtinconfig.TransformerConfig: field specs per transformer."""
+_ATTRS = (
+    "name_prefix",
+    "name_suffix",
+    "common_labels",
+    "template_labels",
+    "common_annotations",
+    "namespace",
+    "images",
+    "replicas",
+)
+_PART_IDS = iter(range(1, 1 << 62))
 
-    name_prefix: list[FieldSpec]
-    name_suffix: list[FieldSpec]
-    common_labels: list[FieldSpec]
-    template_labels: list[FieldSpec]
-    common_annotations: list[FieldSpec]
-    namespace: list[FieldSpec]
-    name_reference: list[NameBackRef]
-    images: list[FieldSpec]
-    replicas: list[FieldSpec]
+
+class TransformerConfig:
+    """kustomize's builtinconfig.TransformerConfig: field specs per transformer.
+
+    Configs are treated as immutable once built: :meth:`merged` returns a
+    new config (or one of its operands when one already contains the
+    other), so the default config shared by every kustomization is merged
+    once, not once per kustomization.
+    """
+
+    __slots__ = (*_ATTRS, "name_reference", "parts", "_nameref_index")
+
+    def __init__(
+        self,
+        name_prefix: list[FieldSpec],
+        name_suffix: list[FieldSpec],
+        common_labels: list[FieldSpec],
+        template_labels: list[FieldSpec],
+        common_annotations: list[FieldSpec],
+        namespace: list[FieldSpec],
+        name_reference: list[NameBackRef],
+        images: list[FieldSpec],
+        replicas: list[FieldSpec],
+        parts: frozenset[int] = frozenset(),
+    ):
+        self.name_prefix = name_prefix
+        self.name_suffix = name_suffix
+        self.common_labels = common_labels
+        self.template_labels = template_labels
+        self.common_annotations = common_annotations
+        self.namespace = namespace
+        self.name_reference = name_reference
+        self.images = images
+        self.replicas = replicas
+        # the atomic configs (defaults, each configurations file) merged in
+        self.parts = parts
+        self._nameref_index = None
 
     @classmethod
     def default(cls) -> TransformerConfig:
-        return cls(
-            name_prefix=list(NAME_PREFIX),
-            name_suffix=list(NAME_PREFIX),
-            common_labels=list(COMMON_LABELS),
-            template_labels=list(TEMPLATE_LABELS),
-            common_annotations=list(COMMON_ANNOTATIONS),
-            namespace=list(NAMESPACE),
-            name_reference=[
-                NameBackRef(b.group, b.version, b.kind, list(b.referrers)) for b in NAME_REFERENCE
-            ],
-            images=list(IMAGES),
-            replicas=list(REPLICAS),
-        )
+        return DEFAULT
 
     @classmethod
     def empty(cls) -> TransformerConfig:
-        return cls([], [], [], [], [], [], [], [], [])
+        return EMPTY
 
-    def copy(self) -> TransformerConfig:
-        return TransformerConfig(
-            list(self.name_prefix),
-            list(self.name_suffix),
-            list(self.common_labels),
-            list(self.template_labels),
-            list(self.common_annotations),
-            list(self.namespace),
+    @classmethod
+    def atomic(cls) -> TransformerConfig:
+        """A fresh, empty config to fill from one ``configurations`` file."""
+        return cls([], [], [], [], [], [], [], [], [], frozenset({next(_PART_IDS)}))
+
+    def merged(self, other: TransformerConfig) -> TransformerConfig:
+        """MergeConfig: union of the field specs, name references merged by kind."""
+        if other.parts <= self.parts:
+            return self
+        if self.parts <= other.parts:
+            return other
+        out = TransformerConfig(
+            *(list(getattr(self, a)) for a in _ATTRS[:6]),
             [NameBackRef(b.group, b.version, b.kind, list(b.referrers)) for b in self.name_reference],
             list(self.images),
             list(self.replicas),
+            parts=self.parts | other.parts,
         )
+        out.absorb(other)
+        return out
 
-    def merge(self, other: TransformerConfig) -> None:
-        """MergeConfig: union of the field specs, name references merged by kind."""
-        for attr in (
-            "name_prefix",
-            "name_suffix",
-            "common_labels",
-            "template_labels",
-            "common_annotations",
-            "namespace",
-            "images",
-            "replicas",
-        ):
-            mine: list[FieldSpec] = getattr(self, attr)
-            merge_specs(mine, getattr(other, attr))
+    def absorb(self, other: TransformerConfig) -> None:
+        """In-place merge, used while a config is being built."""
+        for attr in _ATTRS:
+            merge_specs(getattr(self, attr), getattr(other, attr))
         for ref in other.name_reference:
             for mine in self.name_reference:
                 if (mine.group, mine.version, mine.kind) == (ref.group, ref.version, ref.kind):
@@ -498,6 +520,35 @@ class TransformerConfig:
                     break
             else:
                 self.name_reference.append(NameBackRef(ref.group, ref.version, ref.kind, list(ref.referrers)))
+
+    def nameref_index(self) -> tuple[dict[str, list[tuple[FieldSpec, NameBackRef]]], list]:
+        """Referrer field specs by referrer kind (and those for any kind)."""
+        if self._nameref_index is None:
+            by_kind: dict[str, list[tuple[FieldSpec, NameBackRef]]] = {}
+            generic: list[tuple[FieldSpec, NameBackRef]] = []
+            for backref in self.name_reference:
+                for spec in backref.referrers:
+                    if spec.kind:
+                        by_kind.setdefault(spec.kind, []).append((spec, backref))
+                    else:
+                        generic.append((spec, backref))
+            self._nameref_index = (by_kind, generic)
+        return self._nameref_index
+
+
+DEFAULT = TransformerConfig(
+    list(NAME_PREFIX),
+    list(NAME_PREFIX),
+    list(COMMON_LABELS),
+    list(TEMPLATE_LABELS),
+    list(COMMON_ANNOTATIONS),
+    list(NAMESPACE),
+    list(NAME_REFERENCE),
+    list(IMAGES),
+    list(REPLICAS),
+    parts=frozenset({0}),
+)
+EMPTY = TransformerConfig([], [], [], [], [], [], [], [], [], parts=frozenset())
 
 
 def merge_specs(into: list[FieldSpec], more: list[FieldSpec]) -> None:
@@ -522,9 +573,9 @@ _CONFIG_KEYS = {
 }
 
 
-def parse_config(data: dict) -> TransformerConfig:
-    """A ``configurations:`` file (kustomize's TransformerConfig YAML)."""
-    cfg = TransformerConfig.empty()
+def parse_config(data: dict, into: TransformerConfig) -> TransformerConfig:
+    """A ``configurations:`` file (kustomize's TransformerConfig YAML), added to ``into``."""
+    cfg = into
     for key, attr in _CONFIG_KEYS.items():
         for item in data.get(key) or []:
             if isinstance(item, dict):
@@ -541,5 +592,9 @@ def parse_config(data: dict) -> TransformerConfig:
         if isinstance(api, str) and api:
             group, _, version = api.rpartition("/") if "/" in api else ("", "", api)
         refs = [FieldSpec.parse(fs) for fs in item.get("fieldSpecs") or [] if isinstance(fs, dict)]
-        cfg.name_reference.append(NameBackRef(group, version, str(item.get("kind") or ""), refs))
+        cfg.absorb(
+            TransformerConfig(
+                [], [], [], [], [], [], [NameBackRef(group, version, str(item.get("kind") or ""), refs)], [], []
+            )
+        )
     return cfg

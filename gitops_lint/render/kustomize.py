@@ -181,6 +181,7 @@ class Kustomizer:
         self._results: dict[tuple[str, str | None], tuple[list[tuple[dict, Origin]], list[BuildIssue]]] = {}
         self._targets: dict[tuple[str, str | None], _Cached] = {}
         self._ignore: flux.SourceIgnore | None = None
+        self._configs: dict[str, TransformerConfig] = {}
 
     @property
     def source_ignore(self) -> flux.SourceIgnore:
@@ -303,7 +304,7 @@ class _Run:
                 res.store_previous_id()
                 res.set_name(f"{res.name}-{content_hash(res.obj)}")
         try:
-            fix_references(resources, acc.config.name_reference)
+            fix_references(resources, acc.config)
         except (NameRefError, FieldSpecError) as exc:
             file, line, col = target.pos()
             self.issue(ERROR, str(exc), file, line, col)
@@ -317,8 +318,9 @@ class _Run:
                 if not isinstance(annotations, dict):
                     annotations = meta["annotations"] = {}
                 annotations[ORIGIN_ANNOTATION] = res.origin_note
-            elif res.touched_annotations and isinstance(meta, dict) and meta.get("annotations") == {}:
-                # kustomize rewrites annotations after dropping its build annotations
+            elif isinstance(meta, dict) and "annotations" in meta and meta["annotations"] in (None, {}):
+                # kustomize rewrites every object's annotations at the end (dropping
+                # its own bookkeeping ones): an empty or null map disappears
                 del meta["annotations"]
             out.append((obj, res.origin))
         return out
@@ -435,8 +437,8 @@ class _Target:
         for i, entry in enumerate(self.items("configurations")):
             extra = self.load_config(entry, ("configurations", i))
             if extra is not None:
-                config.merge(extra)
-        acc.config.merge(config)
+                config = config.merged(extra)
+        acc.config = acc.config.merged(config)
         for i, entry in enumerate(self.items("crds")):
             self.resolve_file(entry, ("crds", i), "CRD file")
         self.generate(acc)
@@ -586,7 +588,7 @@ class _Target:
         self.dirs |= cached.dirs
         for res in cached.resources:
             self.append(acc, res, where)
-        acc.config.merge(cached.config)
+        acc.config = acc.config.merged(cached.config)
 
     def load_resources(self, rel: str) -> list[Res]:
         lf = self.cache.load(rel)
@@ -612,9 +614,9 @@ class _Target:
                     if problem is not _NO_API_VERSION:
                         continue  # kustomize refuses it; Flux refuses only the missing apiVersion later
                 meta = obj.get("metadata")
-                if isinstance(meta, dict) and isinstance(meta.get("annotations"), dict):
-                    if LOCAL_CONFIG in meta["annotations"]:
-                        continue
+                annotations = meta.get("annotations") if isinstance(meta, dict) else None
+                if isinstance(annotations, dict) and LOCAL_CONFIG in annotations:
+                    continue
                 try:
                     copied = copy_budgeted(obj)
                 except TooLarge:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from . import fieldspec as fsmod
 from .fieldspec import NameBackRef
-from .resource import Res, ResId
+from .resource import Res
 
 
 class NameRefError(Exception):
@@ -171,19 +171,25 @@ def _names_and_namespaces_same(items: list[Res]) -> bool:
     return len({(r.name, r.namespace) for r in items}) == 1
 
 
-def fix_references(resources: list[Res], backrefs: list[NameBackRef]) -> None:
+def fix_references(resources: list[Res], config: fsmod.TransformerConfig) -> None:
     """nameReferenceTransformer.Transform over the final resource list."""
-    plan: dict[int, list[tuple[fsmod.FieldSpec, NameBackRef]]] = {}
-    org_ids: list[ResId] = [r.org_id() for r in resources]
-    for backref in backrefs:
-        for spec in backref.referrers:
-            for i, res in enumerate(resources):
-                if org_ids[i].gvk_selected(spec.group, spec.version, spec.kind) and fsmod.has_field(
-                    res.obj, spec
-                ):
-                    plan.setdefault(i, []).append((spec, backref))
-    for i, items in plan.items():
-        referrer = resources[i]
+    if not any(r.prev for r in resources):
+        return  # nothing was renamed: no referral can match a previous name
+    by_kind, generic = config.nameref_index()
+    plan: list[tuple[Res, list[tuple[fsmod.FieldSpec, NameBackRef]]]] = []
+    for res in resources:
+        org = res.org_id()
+        specs = by_kind.get(org.kind, [])
+        if generic:
+            specs = specs + generic
+        hits = [
+            (spec, backref)
+            for spec, backref in specs
+            if org.gvk_selected(spec.group, spec.version, spec.kind) and fsmod.has_field(res.obj, spec)
+        ]
+        if hits:
+            plan.append((res, hits))
+    for referrer, items in plan:
         candidates = _candidates_for(referrer, resources)
         group, version, kind = referrer.gvk()
         for spec, backref in items:

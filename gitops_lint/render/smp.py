@@ -16,10 +16,10 @@ Reproduced behaviour (checked against ``kubectl kustomize``, kustomize v5):
   then the elements only the target has; a merged list of scalars with a
   merge strategy (``finalizers``) is the patch's values followed by the
   others;
-* elements are matched on the *non-empty* values of the merge keys of the
-  element being placed, the first match wins, and a later match on more
-  keys replaces an earlier placement (so a patch port without ``protocol``
-  does not override a target port that has one: kyaml's own quirk);
+* elements are matched on the values of all their merge keys (a missing
+  key is empty); a patch element that agrees with a target element only on
+  its non-empty keys is dropped (a patch port without ``protocol`` does
+  not override a target port that has ``protocol: TCP``: kyaml's quirk);
 * an element carrying ``$patch: delete`` removes its match; one carrying
   ``$patch: replace`` that matches an existing element leaves it unchanged
   (kyaml's behaviour, not apimachinery's).
@@ -256,7 +256,26 @@ def _first(items: list, keys: list[str], values: list[str]):
     return None
 
 
+def _full_match(elem: object, keys: tuple[str, ...], kv: tuple[str, ...]) -> bool:
+    return _key_values(elem, keys) == kv
+
+
+def _partial(kv: tuple[str, ...], keys: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    return [k for k, v in zip(keys, kv) if v], [v for v in kv if v]
+
+
 def _merge_associative(dest: list, patch: list, schema: Schema):
+    """Merge two lists of maps by their merge keys (see the module doc for the order).
+
+    Elements are identified by the full tuple of their merge-key values (a
+    missing key counts as empty). The merged elements are collected in
+    order (patch elements first, then the target's others), a later one
+    replacing an earlier one that agrees on its non-empty keys. With one
+    merge key that is the result. With several (ports), kyaml instead keeps
+    the target's order: every collected element that corresponds to a
+    target element takes its place, the others go in front, except those
+    that agree with a target element on their non-empty keys (dropped).
+    """
     keys = schema.keys
     order: list[tuple[str, ...]] = []
     seen: set[tuple[str, ...]] = set()
@@ -267,12 +286,12 @@ def _merge_associative(dest: list, patch: list, schema: Schema):
                 continue
             seen.add(kv)
             order.append(kv)
-    out: list = []
+    dest = list(dest)
+    items: list = []
     for kv in order:
-        vkeys = [k for k, v in zip(keys, kv, strict=False) if v]
-        vvals = [v for v in kv if v]
-        d = _first(dest, vkeys, vvals)
-        p = _first(patch, vkeys, vvals)
+        vkeys, vvals = _partial(kv, keys)
+        d = next((e for e in dest if _full_match(e, keys, kv)), None)
+        p = next((e for e in patch if _full_match(e, keys, kv)), None)
         if p is None:
             merged = d
         else:
@@ -282,18 +301,35 @@ def _merge_associative(dest: list, patch: list, schema: Schema):
             elif directive == "replace" and d is not None:
                 merged = d
             else:
-                # kyaml merges into a copy: a later, more specific match still
-                # sees the target's original element
+                # kyaml merges into a copy: the target element itself is
+                # still there for a later, differently keyed match
                 res = _merge_map(deep_copy(d) if d is not None else None, p, schema.items)
                 merged = None if res is _DELETE else res
         if merged is None or merged == {}:
-            out = [e for e in out if not _matches(e, vkeys, vvals)]
+            dest = [e for e in dest if not _matches(e, vkeys, vvals)]
+            items = [e for e in items if not _matches(e, vkeys, vvals)]
             continue
-        for k, v in zip(vkeys, vvals, strict=False):
+        for k, v in zip(vkeys, vvals):
             if k not in merged:
                 merged[k] = v
-        _set_element(out, vkeys, vvals, merged)
-    return out
+        _set_element(items, vkeys, vvals, merged)
+    if len(keys) == 1:
+        return items
+    placed: dict[int, object] = {}
+    front: list = []
+    for item in items:
+        kv = _key_values(item, keys) or ()
+        idx = next((i for i, e in enumerate(dest) if _key_values(e, keys) == kv), None)
+        if idx is not None and idx not in placed:
+            placed[idx] = item
+            continue
+        ikeys, ivals = _partial(kv, keys)
+        if any(
+            _matches(e, ikeys, ivals) or _matches(item, *_partial(_key_values(e, keys) or (), keys)) for e in dest
+        ):
+            continue
+        front.append(item)
+    return front + [placed.get(i, e) for i, e in enumerate(dest)]
 
 
 def _set_element(items: list, keys: list[str], values: list[str], elem: dict) -> None:

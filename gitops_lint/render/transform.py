@@ -287,7 +287,7 @@ def set_replicas(resources: list[Res], replicas: list[dict], specs: list[FieldSp
                 r
                 for r in resources
                 if r.any_id_matches(
-                    lambda rid, fs=fs: rid.name == name and rid.gvk_selected(fs.group, fs.version, fs.kind)
+                    lambda rid, fs=fs, name=name: rid.name == name and rid.gvk_selected(fs.group, fs.version, fs.kind)
                 )
             ]
             if matched:
