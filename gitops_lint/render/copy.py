@@ -4,13 +4,16 @@ Parsed documents are shared by every stage of a run (the document cache
 parses each file once), and a build hands out objects its caller owns, so
 the renderer copies a lot. ``copy.deepcopy`` pays for memo bookkeeping and
 dispatch on every node; YAML data is only dicts, lists and immutable
-scalars, so a two-branch recursive copier is several times faster.
+scalars, so a copier that only recurses into containers is several times
+faster.
 
-YAML aliases make the parsed data a DAG: an alias bomb (a few lines that
-expand to billions of nodes) would make an unbounded copy hang. The first
-copy of a document out of the cache is therefore *budgeted*
-(:func:`copy_budgeted`); copies of data the renderer already expanded once
-use the plain :func:`deep_copy`.
+YAML aliases make the parsed data a DAG, and kustomize expands them (an
+anchored map used twice becomes two independent maps: a transformer that
+changes one must not change the other), so the copy expands them too. An
+alias bomb (a few lines that expand to billions of nodes) would then make an
+unbounded copy hang: the first copy of a document out of the cache is
+*budgeted* (:func:`copy_budgeted`); copies of data the renderer already
+expanded once use the plain :func:`deep_copy`.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from typing import Any
 #: nodes one document may expand to (aliases included) before it is refused
 DEFAULT_NODE_BUDGET = 2_000_000
 
+_CONTAINERS = (dict, list)
+
 
 class TooLarge(Exception):
     """A document expands (through aliases) to more nodes than the budget."""
@@ -27,30 +32,31 @@ class TooLarge(Exception):
 
 def deep_copy(obj: Any) -> Any:
     """Copy dicts and lists recursively; scalars are immutable and shared."""
-    t = type(obj)
-    if t is dict:
-        return {k: (v if type(v) is str else deep_copy(v)) for k, v in obj.items()}
-    if t is list:
-        return [v if type(v) is str else deep_copy(v) for v in obj]
+    if type(obj) is dict:
+        return {k: deep_copy(v) if type(v) in _CONTAINERS else v for k, v in obj.items()}
+    if type(obj) is list:
+        return [deep_copy(v) if type(v) in _CONTAINERS else v for v in obj]
     return obj
+
+
+class _Budget:
+    __slots__ = ("left",)
+
+    def __init__(self, left: int):
+        self.left = left
+
+    def copy(self, obj: Any) -> Any:
+        self.left -= len(obj)
+        if self.left < 0:
+            raise TooLarge()
+        walk = self.copy
+        if type(obj) is dict:
+            return {k: walk(v) if type(v) in _CONTAINERS else v for k, v in obj.items()}
+        return [walk(v) if type(v) in _CONTAINERS else v for v in obj]
 
 
 def copy_budgeted(obj: Any, budget: int = DEFAULT_NODE_BUDGET) -> Any:
     """Like :func:`deep_copy`, but raise :class:`TooLarge` past ``budget`` nodes."""
-    left = [budget]
-
-    def walk(o: Any) -> Any:
-        t = type(o)
-        if t is dict:
-            left[0] -= len(o)
-            if left[0] < 0:
-                raise TooLarge()
-            return {k: (v if type(v) is str else walk(v)) for k, v in o.items()}
-        if t is list:
-            left[0] -= len(o)
-            if left[0] < 0:
-                raise TooLarge()
-            return [v if type(v) is str else walk(v) for v in o]
-        return o
-
-    return walk(obj)
+    if type(obj) not in _CONTAINERS:
+        return obj
+    return _Budget(budget).copy(obj)

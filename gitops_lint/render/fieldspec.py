@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 MAP = "map"
 SCALAR = "scalar"
@@ -35,7 +34,7 @@ _SPLIT = re.compile(r"(?<!\\)/")
 def split_path(path: str) -> tuple[tuple[str, bool], ...]:
     """``a/b[]/c\\/d`` -> ((a, False), (b, True), (c/d, False))."""
     out = []
-    for part in _SPLIT.split(path):
+    for part in _SPLIT.split(path) if "\\" in path else path.split("/"):
         part = part.replace("\\/", "/")
         if part.endswith("[]"):
             out.append((part[:-2], True))
@@ -44,18 +43,21 @@ def split_path(path: str) -> tuple[tuple[str, bool], ...]:
     return tuple(out)
 
 
-@dataclass(frozen=True)
 class FieldSpec:
-    path: str
-    group: str = ""
-    version: str = ""
-    kind: str = ""
-    create: bool = False
-    parts: tuple[tuple[str, bool], ...] = field(default=(), compare=False, hash=False, repr=False)
+    """A group/version/kind selector and a path (immutable; ``parts`` is the split path)."""
 
-    def __post_init__(self) -> None:
-        if not self.parts:
-            object.__setattr__(self, "parts", split_path(self.path))
+    __slots__ = ("path", "group", "version", "kind", "create", "parts")
+
+    def __init__(self, path: str, group: str = "", version: str = "", kind: str = "", create: bool = False):
+        self.path = path
+        self.group = group
+        self.version = version
+        self.kind = kind
+        self.create = create
+        self.parts = split_path(path)
+
+    def __repr__(self) -> str:
+        return f"FieldSpec({self.path!r}, group={self.group!r}, version={self.version!r}, kind={self.kind!r})"
 
     def matches(self, group: str, version: str, kind: str) -> bool:
         return (
@@ -219,14 +221,16 @@ REPLICAS = [
 ]
 
 
-@dataclass
 class NameBackRef:
     """A referenced kind and the fields (of other kinds) that hold its name."""
 
-    group: str
-    version: str
-    kind: str
-    referrers: list[FieldSpec]
+    __slots__ = ("group", "version", "kind", "referrers")
+
+    def __init__(self, group: str, version: str, kind: str, referrers: list[FieldSpec]):
+        self.group = group
+        self.version = version
+        self.kind = kind
+        self.referrers = referrers
 
 
 _POD_CONFIGMAP = [
@@ -594,7 +598,15 @@ def parse_config(data: dict, into: TransformerConfig) -> TransformerConfig:
         refs = [FieldSpec.parse(fs) for fs in item.get("fieldSpecs") or [] if isinstance(fs, dict)]
         cfg.absorb(
             TransformerConfig(
-                [], [], [], [], [], [], [NameBackRef(group, version, str(item.get("kind") or ""), refs)], [], []
+                [],
+                [],
+                [],
+                [],
+                [],
+                [],
+                [NameBackRef(group, version, str(item.get("kind") or ""), refs)],
+                [],
+                [],
             )
         )
     return cfg

@@ -219,6 +219,10 @@ def merge_overlay(kdata: dict, overlay: FluxOverlay, *, existing: bool, exists) 
     """
     out = dict(kdata)
     errors: list[str] = []
+    for key in ("patches", "components", "images"):
+        if key in out and out[key] is not None and not isinstance(out[key], list):
+            errors.append(f"invalid kustomization: {key} must be a list")
+            out[key] = []
     if existing and not out.get("resources"):
         out["buildMetadata"] = ["originAnnotations"]
     if overlay.target_namespace:

@@ -24,11 +24,9 @@ empty string: the suffix depends on the content only.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import posixpath
 import re
-from dataclasses import dataclass
 
 _CM_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
 _ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
@@ -36,13 +34,6 @@ _ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
 
 class GeneratorError(Exception):
     """kustomize refuses the generator entry."""
-
-
-@dataclass
-class Loaded:
-    """A generator entry's data, before it becomes an object."""
-
-    pairs: list[tuple[str, bytes | str]]
 
 
 def parse_literal(source: str) -> tuple[str, str]:
@@ -201,6 +192,8 @@ def content_hash(obj: dict) -> str:
             m["stringData"] = obj["stringData"]
     else:
         m = obj
+    import hashlib  # only generators need it: keep it off the import path of every run
+
     digest = hashlib.sha256(_go_json(m).encode("utf-8")).hexdigest()[:10]
     return digest.translate(_ENCODE)
 

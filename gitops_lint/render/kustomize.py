@@ -35,17 +35,17 @@ directory built as a resource of another (a shared base costs one build).
 
 from __future__ import annotations
 
+import gc
 import json
 import posixpath
 import re
-from dataclasses import dataclass
 
 from ..fs import OutsideRoot, RepoFS, join, normalize
 from ..loader import DocumentCache, parse_text
 from ..model import Origin
 from . import flux, smp, transform
 from .copy import TooLarge, copy_budgeted, deep_copy
-from .fieldspec import FieldSpec, FieldSpecError, TransformerConfig, parse_config
+from .fieldspec import FieldSpecError, TransformerConfig, parse_config
 from .generators import (
     GeneratorError,
     content_hash,
@@ -126,35 +126,31 @@ class _Skip(Exception):
     """An entry that became an issue: the build goes on without it."""
 
 
-@dataclass
 class _Acc:
     """kustomize's ResAccumulator: the resources so far and the transformer config."""
 
-    resources: list[Res]
-    config: TransformerConfig
+    __slots__ = ("resources", "config", "ids")
+
+    def __init__(self, resources: list[Res], config: TransformerConfig):
+        self.resources = resources
+        self.config = config
+        # current ids of ``resources`` (rebuilt when transformers changed the list)
+        self.ids: set | None = None
 
 
-@dataclass
 class _Cached:
-    resources: list[Res]
-    config: TransformerConfig
-    issues: list[BuildIssue]
-    dirs: frozenset[str]
+    """A kustomization directory accumulated once, reused as a resource of others."""
+
+    __slots__ = ("resources", "config", "issues", "dirs")
+
+    def __init__(self, resources: list[Res], config: TransformerConfig, issues: list[BuildIssue], dirs):
+        self.resources = resources
+        self.config = config
+        self.issues = issues
+        self.dirs = dirs
 
 
-def _copy_res(res: Res) -> Res:
-    return Res(
-        deep_copy(res.obj),
-        res.origin,
-        list(res.prev),
-        list(res.prefixes),
-        list(res.suffixes),
-        res.needs_hash,
-        res.behavior,
-        res.generated,
-        res.touched_annotations,
-        res.origin_note,
-    )
+_OUTSIDE: tuple = ("outside the root",)  # sentinel in Kustomizer._kinds
 
 
 def _overlay_key(overlay: FluxOverlay | None) -> str | None:
@@ -182,6 +178,30 @@ class Kustomizer:
         self._targets: dict[tuple[str, str | None], _Cached] = {}
         self._ignore: flux.SourceIgnore | None = None
         self._configs: dict[str, TransformerConfig] = {}
+        self._kfiles: dict[str, list[str]] = {}
+        self._kinds: dict[str, tuple[bool, bool]] = {}
+
+    # the repository does not change during a run: directory listings and
+    # file kinds are looked up once
+    def kustomization_files(self, directory: str) -> list[str]:
+        found = self._kfiles.get(directory)
+        if found is None:
+            found = self._kfiles[directory] = flux.find_kustomization(self.fs, directory)
+        return found
+
+    def path_kind(self, rel: str) -> tuple[bool, bool]:
+        """(is a file, is a directory); raises OutsideRoot like RepoFS."""
+        kind = self._kinds.get(rel)
+        if kind is None:
+            try:
+                is_file = self.fs.isfile(rel)
+                kind = (is_file, not is_file and self.fs.isdir(rel))
+            except OutsideRoot:
+                kind = _OUTSIDE
+            self._kinds[rel] = kind
+        if kind is _OUTSIDE:
+            raise OutsideRoot(rel)
+        return kind
 
     @property
     def source_ignore(self) -> flux.SourceIgnore:
@@ -194,11 +214,18 @@ class Kustomizer:
         cached = self._results.get(key)
         if cached is None:
             run = _Run(self)
+            # a build allocates many small objects and frees none of them:
+            # the cyclic collector would only slow it down
+            paused = gc.isenabled()
+            gc.disable()
             try:
                 objects = run.top(path, overlay)
             except RecursionError:
                 run.issue(ERROR, "nesting too deep to build", path or ".", 1)
                 objects = []
+            finally:
+                if paused:
+                    gc.enable()
             cached = (objects, _dedupe(run.issues))
             self._results[key] = cached
         objects, issues = cached
@@ -242,7 +269,7 @@ class _Run:
             self.issue(MISSING, f"directory {path!r} does not exist", path or ".", 1)
             return []
         self.top_dir = path
-        kfiles = flux.find_kustomization(self.fs, path)
+        kfiles = self.k.kustomization_files(path)
         positions: dict[tuple, tuple[str, int, int]] = {}
         if kfiles:
             kfile = kfiles[0]
@@ -250,20 +277,20 @@ class _Run:
             if loaded is None:
                 return []
             kdata, korigin = loaded
-            if len(kfiles) > 1 and overlay is None:
+            if len(kfiles) > 1:
                 self.issue(ERROR, f"found multiple kustomization files under {path or '.'}", kfile, 1)
         else:
             kfile = f"{path}/kustomization.yaml" if path else "kustomization.yaml"
             korigin = None
             kdata = flux.generate(self.fs, path, self.k.source_ignore)
         if overlay is not None:
-            before = {f: len(kdata.get(f) or []) for f in ("patches", "components")}
+            before = {f: _length(kdata.get(f)) for f in ("patches", "components")}
             kdata, errors = flux.merge_overlay(
                 kdata, overlay, existing=bool(kfiles), exists=lambda c: self._exists(path, c)
             )
             where = overlay.origin
             for f, spec_field in (("patches", "patches"), ("components", "components")):
-                added = len(kdata.get(f) or []) - before[f]
+                added = _length(kdata.get(f)) - before[f]
                 for j in range(added):
                     positions[(f, before[f] + j)] = self._overlay_pos(where, ("spec", spec_field, j))
             for message in errors:
@@ -340,7 +367,7 @@ class _Run:
         return doc.data, doc.origin
 
     def target(self, directory: str, chain: tuple[str, ...]) -> _Target | None:
-        kfiles = flux.find_kustomization(self.fs, directory)
+        kfiles = self.k.kustomization_files(directory)
         if not kfiles:
             return None
         loaded = self.load_kustomization(kfiles[0])
@@ -350,6 +377,10 @@ class _Run:
         if len(kfiles) > 1:
             self.issue(ERROR, f"found multiple kustomization files under {directory or '.'}", kfiles[0], 1)
         return _Target(self, directory, kfiles[0], kdata, korigin, chain)
+
+
+def _length(value: object) -> int:
+    return len(value) if isinstance(value, list) else 0
 
 
 def _strings(value: object) -> list[str]:
@@ -447,6 +478,9 @@ class _Target:
 
     def check_fields(self) -> bool:
         k = self.kdata
+        if not self.lenient and not self.generated and not set(k) - {"apiVersion", "kind"}:
+            self.issue(ERROR, f"{posixpath.basename(self.kfile)} is empty")
+            return False
         if not self.lenient:
             for key in k:
                 if key not in KNOWN_FIELDS:
@@ -485,8 +519,7 @@ class _Target:
             raise _Skip
         try:
             rel = join(self.dir, entry)
-            is_file = self.fs.isfile(rel)
-            is_dir = not is_file and self.fs.isdir(rel)
+            is_file, is_dir = self.run.k.path_kind(rel)
         except OutsideRoot:
             self.issue(ESCAPE, f"{what} {entry} leaves the repository root", *where)
             raise _Skip from None
@@ -532,7 +565,7 @@ class _Target:
         self.add_directory(acc, rel, entry, where, component=True)
 
     def add_directory(self, acc: _Acc, rel: str, entry: object, where: tuple, *, component: bool) -> None:
-        if not flux.find_kustomization(self.fs, rel):
+        if not self.run.k.kustomization_files(rel):
             self.issue(
                 ERROR,
                 f"unable to find one of 'kustomization.yaml', 'kustomization.yml' or 'Kustomization' "
@@ -575,16 +608,12 @@ class _Target:
             cached = _Cached(sub.resources, sub.config, self.run.issues[start:], frozenset(child.dirs))
             if not child.cycle_error:
                 self.run.k._targets[key] = cached
-                cached = _Cached(
-                    [_copy_res(r) for r in sub.resources], sub.config, cached.issues, cached.dirs
-                )
+                cached = _Cached([r.copy() for r in sub.resources], sub.config, cached.issues, cached.dirs)
             else:
                 self.cycle_error = True
         else:
             self.run.issues.extend(cached.issues)
-            cached = _Cached(
-                [_copy_res(r) for r in cached.resources], cached.config, cached.issues, cached.dirs
-            )
+            cached = _Cached([r.copy() for r in cached.resources], cached.config, cached.issues, cached.dirs)
         self.dirs |= cached.dirs
         for res in cached.resources:
             self.append(acc, res, where)
@@ -630,25 +659,29 @@ class _Target:
         return out
 
     def append(self, acc: _Acc, res: Res, where: tuple) -> None:
+        if acc.ids is None or len(acc.ids) != len(acc.resources):
+            acc.ids = {r.cur_id().key() for r in acc.resources}
         cur = res.cur_id()
-        for other in acc.resources:
-            if other.cur_id().equals(cur):
-                self.issue(
-                    ERROR, f"may not add resource with an already registered id: {cur.display()}", *where
-                )
-                return
+        key = cur.key()
+        if key in acc.ids:
+            self.issue(ERROR, f"may not add resource with an already registered id: {cur.display()}", *where)
+            return
         acc.resources.append(res)
+        acc.ids.add(key)
 
     def load_config(self, entry: object, where: tuple) -> TransformerConfig | None:
         rel = self.resolve_file(entry, where, "configuration file")
         if rel is None:
             return None
-        lf = self.cache.load(rel, manifest=False)  # transformer config, not Kubernetes objects
-        cfg = TransformerConfig.empty()
-        for doc in lf.documents:
-            if isinstance(doc.data, dict):
-                cfg.merge(parse_config(doc.data))
-        return cfg
+        configs = self.run.k._configs
+        if rel not in configs:
+            cfg = TransformerConfig.atomic()
+            # transformer config, not Kubernetes objects
+            for doc in self.cache.load(rel, manifest=False).documents:
+                if isinstance(doc.data, dict):
+                    parse_config(doc.data, cfg)
+            configs[rel] = cfg
+        return configs[rel]
 
     # -- generators -----------------------------------------------------------------------
     def generate(self, acc: _Acc) -> None:
@@ -712,7 +745,6 @@ class _Target:
             needs_hash=options.get("disableNameSuffixHash") is not True,
             behavior=behavior,
             generated=True,
-            touched_annotations=True,
             origin_note=note,
         )
 
@@ -760,6 +792,7 @@ class _Target:
 
     # -- transformers ---------------------------------------------------------------------
     def transform(self, acc: _Acc) -> None:
+        acc.ids = None  # transformers rename and remove resources
         k = self.kdata
         cfg = acc.config
         self.patches_strategic_merge(acc)
@@ -836,8 +869,8 @@ class _Target:
             self.issue(ERROR, str(exc), *where)
 
     # -- patches -------------------------------------------------------------------------
-    def patch_text(self, entry: dict, where: tuple) -> tuple[str, str]:
-        """The patch's text and the file it came from (for parse errors)."""
+    def patch_docs(self, entry: dict, where: tuple) -> list:
+        """The YAML documents of a patch (``path`` file or inline ``patch``)."""
         path, inline = entry.get("path"), entry.get("patch")
         if path and inline:
             self.issue(ERROR, "patch and path can't be set at the same time", *where)
@@ -846,32 +879,32 @@ class _Target:
             rel = self.resolve_file(path, where, "patch file")
             if rel is None:
                 raise _Skip
-            try:
-                return self.fs.read_bytes(rel).decode("utf-8"), rel
-            except (OSError, UnicodeDecodeError, Exception) as exc:
-                self.issue(ERROR, f"cannot read patch file {path}: {exc}", *where)
-                raise _Skip from None
+            # through the document cache: parsed once, and a file that does not
+            # parse is reported by the pipeline (yaml-syntax), not here
+            lf = self.cache.load(rel, manifest=False)
+            if lf.errors:
+                raise _Skip
+            return [d.data for d in lf.documents]
         if isinstance(inline, str) and inline.strip():
+            stripped = inline.lstrip()
+            if stripped.startswith("["):
+                try:
+                    ops = json.loads(stripped)
+                except ValueError:
+                    ops = None
+                if isinstance(ops, list):
+                    return [ops]
             file, _, _ = self.pos(*where)
-            return inline, file
+            lf = parse_text(inline, file)
+            if lf.errors:
+                self.issue(ERROR, f"unable to parse SM or JSON patch: {lf.errors[0].message}", *where)
+                raise _Skip
+            return [d.data for d in lf.documents]
         self.issue(ERROR, "must specify one of patch and path", *where)
         raise _Skip
 
-    def parse_patch(self, text: str, file: str, where: tuple):
-        """('json', ops) or ('smp', [patch dicts])."""
-        stripped = text.lstrip()
-        if stripped.startswith("["):
-            try:
-                ops = json.loads(stripped)
-            except ValueError:
-                ops = None
-            if isinstance(ops, list):
-                return "json", ops
-        lf = parse_text(text, file)
-        if lf.errors:
-            self.issue(ERROR, f"unable to parse SM or JSON patch: {lf.errors[0].message}", *where)
-            raise _Skip
-        docs = [d.data for d in lf.documents]
+    def parse_patch(self, docs: list, where: tuple):
+        """('json', ops) or ('smp', [patch dicts]), as kustomize tells them apart."""
         if docs and isinstance(docs[0], list):
             return "json", docs[0]
         patches = []
@@ -881,7 +914,7 @@ class _Target:
                 raise _Skip
             problem = _invalid(doc)
             if problem and problem is not _NO_API_VERSION:
-                self.issue(ERROR, f"invalid strategic merge patch: {problem}", *where)
+                self.issue(ERROR, f"unable to parse SM or JSON patch: {problem}", *where)
                 raise _Skip
             patches.append(doc)
         if not patches:
@@ -893,8 +926,7 @@ class _Target:
         if not isinstance(entry, dict):
             self.issue(ERROR, "invalid patch entry: expected a mapping with patch or path", *where)
             return
-        text, file = self.patch_text(entry, where)
-        kind, content = self.parse_patch(text, file, where)
+        kind, content = self.parse_patch(self.patch_docs(entry, where), where)
         target = entry.get("target")
         selector = Selector.parse(target) if isinstance(target, dict) else None
         options = entry.get("options") if isinstance(entry.get("options"), dict) else {}
@@ -964,8 +996,7 @@ class _Target:
                 patches = docs
             else:
                 try:
-                    text, file = self.patch_text({"path": entry}, where)
-                    kind, patches = self.parse_patch(text, file, where)
+                    kind, patches = self.parse_patch(self.patch_docs({"path": entry}, where), where)
                 except _Skip:
                     continue
                 if kind != "smp":
@@ -981,8 +1012,7 @@ class _Target:
         if not isinstance(target, dict):
             self.issue(ERROR, "must specify a target for patch", *where)
             return
-        text, file = self.patch_text(entry, where)
-        kind, content = self.parse_patch(text, file, where)
+        kind, content = self.parse_patch(self.patch_docs(entry, where), where)
         if kind != "json":
             self.issue(ERROR, "patchesJson6902 entry is not a JSON patch", *where)
             return
@@ -1038,4 +1068,4 @@ def _patch_id(patch: dict) -> ResId:
     )
 
 
-__all__ = ["Kustomizer", "looks_remote", "FieldSpec"]
+__all__ = ["Kustomizer", "looks_remote"]

@@ -90,7 +90,14 @@ def _step(cur: Any, part: str, create, last: bool):
             key, _, value = part[1:-1].partition("=")
             matched = False
             for i, v in enumerate(cur):
-                if key == "" and not isinstance(v, (dict, list)) and _scalar_text(v) == value or isinstance(v, dict) and key in v and _scalar_text(v[key]) == value:
+                if (
+                    key == ""
+                    and not isinstance(v, (dict, list))
+                    and _scalar_text(v) == value
+                    or isinstance(v, dict)
+                    and key in v
+                    and _scalar_text(v[key]) == value
+                ):
                     matched = True
                     yield cur, i, v
             if not matched and create is not None and key:

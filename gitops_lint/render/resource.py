@@ -7,15 +7,16 @@ prefixes and suffixes added on the way, and generator options (hash suffix,
 merge behaviour). Patches find their target through that history, and name
 references are rewritten at the end of the build by matching a referenced
 name against *previous* names. :class:`Res` keeps the same data next to the
-object instead of in annotations, and :class:`ResMap` reproduces the lookups
-of kustomize's ``resWrangler`` (api/resmap/reswrangler.go).
+object instead of in annotations; the id lookups of kustomize's
+``resWrangler`` (api/resmap/reswrangler.go) are done on lists of them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ..model import Origin
+from .copy import deep_copy
 
 # kustomize compares namespaces through ResId.EffectiveNamespace: an empty
 # namespace on a namespaced kind is "default", a cluster-scoped kind has none.
@@ -70,8 +71,7 @@ def is_cluster_scoped(group: str, version: str, kind: str) -> bool:
     return (group, version, kind) in CLUSTER_SCOPED
 
 
-@dataclass(frozen=True)
-class ResId:
+class ResId(NamedTuple):
     """kustomize's resid.ResId: a group/version/kind plus namespace and name."""
 
     group: str
@@ -85,7 +85,7 @@ class ResId:
         return (self.group, self.version, self.kind) in CLUSTER_SCOPED
 
     def effective_ns(self) -> str:
-        if self.cluster_scoped:
+        if (self.group, self.version, self.kind) in CLUSTER_SCOPED:
             return NOT_A_NAMESPACE
         return self.namespace or DEFAULT_NS
 
@@ -98,6 +98,10 @@ class ResId:
             and self.version == other.version
             and self.effective_ns() == other.effective_ns()
         )
+
+    def key(self) -> tuple[str, str, str, str, str]:
+        """A hashable identity with the effective namespace (for duplicate checks)."""
+        return (self.group, self.version, self.kind, self.effective_ns(), self.name)
 
     def gvk_selected(self, group: str = "", version: str = "", kind: str = "") -> bool:
         """Gvk.IsSelected: every non-empty selector field must be equal."""
@@ -124,25 +128,59 @@ def _text(value: object) -> str:
     return value if isinstance(value, str) else str(value)
 
 
-@dataclass
 class Res:
     """One resource of a build: the object plus kustomize's bookkeeping."""
 
-    obj: dict
-    origin: Origin
-    # ids before each rename, oldest first (kustomize's previous* annotations,
-    # stored with the effective namespace as kustomize stores it)
-    prev: list[ResId] = field(default_factory=list)
-    prefixes: list[str] = field(default_factory=list)
-    suffixes: list[str] = field(default_factory=list)
-    needs_hash: bool = False
-    behavior: str = ""  # generator behavior: create / merge / replace
-    generated: bool = False
-    # a kustomize build annotation was set on the object at some point; at the
-    # end kustomize rewrites metadata.annotations and drops it when empty
-    touched_annotations: bool = False
-    # the config.kubernetes.io/origin annotation (buildMetadata: originAnnotations)
-    origin_note: str | None = None
+    __slots__ = (
+        "obj",
+        "origin",
+        "prev",
+        "prefixes",
+        "suffixes",
+        "needs_hash",
+        "behavior",
+        "generated",
+        "origin_note",
+    )
+
+    def __init__(
+        self,
+        obj: dict,
+        origin: Origin,
+        prev: list[ResId] | None = None,
+        prefixes: list[str] | None = None,
+        suffixes: list[str] | None = None,
+        needs_hash: bool = False,
+        behavior: str = "",
+        generated: bool = False,
+        origin_note: str | None = None,
+    ):
+        self.obj = obj
+        self.origin = origin
+        # ids before each rename, oldest first (kustomize's previous*
+        # annotations, stored with the effective namespace as kustomize does)
+        self.prev = prev if prev is not None else []
+        self.prefixes = prefixes if prefixes is not None else []
+        self.suffixes = suffixes if suffixes is not None else []
+        self.needs_hash = needs_hash
+        self.behavior = behavior  # generator behavior: create / merge / replace
+        self.generated = generated
+        # the config.kubernetes.io/origin annotation (buildMetadata: originAnnotations)
+        self.origin_note = origin_note
+
+    def copy(self) -> Res:
+        """An independent copy (object and bookkeeping)."""
+        return Res(
+            deep_copy(self.obj),
+            self.origin,
+            list(self.prev),
+            list(self.prefixes),
+            list(self.suffixes),
+            self.needs_hash,
+            self.behavior,
+            self.generated,
+            self.origin_note,
+        )
 
     # -- identity ------------------------------------------------------------
     @property
@@ -179,7 +217,6 @@ class Res:
     def store_previous_id(self) -> None:
         cur = self.cur_id()
         self.prev.append(ResId(cur.group, cur.version, cur.kind, cur.effective_ns(), cur.name))
-        self.touched_annotations = True
 
     def any_id_matches(self, pred) -> bool:
         for rid in self.prev_ids():
@@ -220,31 +257,3 @@ class Res:
         self.suffixes = list(other.suffixes)
         self.needs_hash = other.needs_hash
         self.behavior = other.behavior
-        self.touched_annotations = self.touched_annotations or other.touched_annotations
-
-
-class ResMap:
-    """An ordered list of resources with kustomize's id lookups."""
-
-    def __init__(self, items: list[Res] | None = None):
-        self.items: list[Res] = items if items is not None else []
-
-    def __iter__(self):
-        return iter(self.items)
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def by_current_id(self, rid: ResId) -> list[Res]:
-        return [r for r in self.items if r.cur_id().equals(rid)]
-
-    def by_any_id(self, rid: ResId) -> list[Res]:
-        return [r for r in self.items if r.any_id_matches(rid.equals)]
-
-    def conflict(self, res: Res) -> Res | None:
-        """The resource already holding ``res``'s current id (Append refuses it)."""
-        cur = res.cur_id()
-        for r in self.items:
-            if r.cur_id().equals(cur):
-                return r
-        return None

@@ -11,7 +11,6 @@ Kubernetes label selector syntax (``a=b,c!=d,e in (x,y),!f,g``).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
 from .resource import Res
@@ -29,16 +28,19 @@ def _anchored(pattern: str) -> re.Pattern:
         raise SelectorError(f"invalid regular expression {pattern!r}: {exc}") from None
 
 
-_REQ = re.compile(
-    r"""^\s*(?:
+_REQ_PATTERN = r"""^\s*(?:
         (?P<notexists>!)\s*(?P<nkey>[^\s!=,()]+)
       | (?P<key>[^\s!=,()]+)\s*(?:
             (?P<op>==|=|!=)\s*(?P<value>[^\s,()]*)
           | \s+(?P<setop>in|notin)\s*\((?P<values>[^)]*)\)
         )?
-    )\s*$""",
-    re.VERBOSE,
-)
+    )\s*$"""
+
+
+@lru_cache(maxsize=1)
+def _requirement() -> re.Pattern:
+    """Compiled on first use: most builds have no label selector."""
+    return re.compile(_REQ_PATTERN, re.VERBOSE)
 
 
 def _split_requirements(text: str) -> list[str]:
@@ -62,7 +64,7 @@ def parse_label_selector(text: str):
     """A list of (key, op, values) requirements."""
     reqs = []
     for part in _split_requirements(text):
-        m = _REQ.match(part)
+        m = _requirement().match(part)
         if not m:
             raise SelectorError(f"unable to parse requirement {part.strip()!r}")
         if m.group("notexists"):
@@ -98,15 +100,28 @@ def matches_labels(labels: dict, text: str) -> bool:
     return True
 
 
-@dataclass(frozen=True)
 class Selector:
-    group: str = ""
-    version: str = ""
-    kind: str = ""
-    name: str = ""
-    namespace: str = ""
-    label_selector: str = ""
-    annotation_selector: str = ""
+    """A kustomize target selector (types.Selector)."""
+
+    __slots__ = ("group", "version", "kind", "name", "namespace", "label_selector", "annotation_selector")
+
+    def __init__(
+        self,
+        group: str = "",
+        version: str = "",
+        kind: str = "",
+        name: str = "",
+        namespace: str = "",
+        label_selector: str = "",
+        annotation_selector: str = "",
+    ):
+        self.group = group
+        self.version = version
+        self.kind = kind
+        self.name = name
+        self.namespace = namespace
+        self.label_selector = label_selector
+        self.annotation_selector = annotation_selector
 
     @classmethod
     def parse(cls, data: dict) -> Selector:

@@ -15,7 +15,9 @@ Reproduced behaviour (checked against ``kubectl kustomize``, kustomize v5):
   elements come first (in patch order, merged with the matching element),
   then the elements only the target has; a merged list of scalars with a
   merge strategy (``finalizers``) is the patch's values followed by the
-  others;
+  others. Where an element carries several merge-key values (a port with
+  ``protocol``) kyaml keeps the target's order instead and puts only the
+  new elements in front;
 * elements are matched on the values of all their merge keys (a missing
   key is empty); a patch element that agrees with a target element only on
   its non-empty keys is dropped (a patch port without ``protocol`` does
@@ -30,8 +32,6 @@ The schema below is the subset of the Kubernetes 1.21 OpenAPI document
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from .copy import deep_copy
 
 
@@ -39,12 +39,22 @@ class MergeError(Exception):
     """kustomize refuses the patch (e.g. a map patched onto a list)."""
 
 
-@dataclass
 class Schema:
-    fields: dict[str, Schema] = field(default_factory=dict)
-    items: Schema | None = None
-    keys: tuple[str, ...] = ()
-    merge: bool = False  # patch strategy "merge" on a list
+    """The merge-relevant part of an OpenAPI schema node."""
+
+    __slots__ = ("fields", "items", "keys", "merge")
+
+    def __init__(
+        self,
+        fields: dict[str, Schema] | None = None,
+        items: Schema | None = None,
+        keys: tuple[str, ...] = (),
+        merge: bool = False,
+    ):
+        self.fields = fields or {}
+        self.items = items
+        self.keys = keys
+        self.merge = merge  # patch strategy "merge" on a list
 
 
 _ANY = Schema()
@@ -270,9 +280,10 @@ def _merge_associative(dest: list, patch: list, schema: Schema):
     Elements are identified by the full tuple of their merge-key values (a
     missing key counts as empty). The merged elements are collected in
     order (patch elements first, then the target's others), a later one
-    replacing an earlier one that agrees on its non-empty keys. With one
-    merge key that is the result. With several (ports), kyaml instead keeps
-    the target's order: every collected element that corresponds to a
+    replacing an earlier one that agrees on its non-empty keys. When every
+    element has at most one merge-key value, that is the result. When some
+    element has several (a port with ``protocol``), kyaml instead keeps the
+    target's order: every collected element that corresponds to a
     target element takes its place, the others go in front, except those
     that agree with a target element on their non-empty keys (dropped).
     """
@@ -313,7 +324,7 @@ def _merge_associative(dest: list, patch: list, schema: Schema):
             if k not in merged:
                 merged[k] = v
         _set_element(items, vkeys, vvals, merged)
-    if len(keys) == 1:
+    if not any(sum(1 for v in kv if v) > 1 for kv in order):
         return items
     placed: dict[int, object] = {}
     front: list = []
@@ -325,7 +336,8 @@ def _merge_associative(dest: list, patch: list, schema: Schema):
             continue
         ikeys, ivals = _partial(kv, keys)
         if any(
-            _matches(e, ikeys, ivals) or _matches(item, *_partial(_key_values(e, keys) or (), keys)) for e in dest
+            _matches(e, ikeys, ivals) or _matches(item, *_partial(_key_values(e, keys) or (), keys))
+            for e in dest
         ):
             continue
         front.append(item)

@@ -24,6 +24,7 @@ the whole resource list of a kustomization, in kustomize's order (see
 from __future__ import annotations
 
 import re
+import warnings
 from functools import lru_cache
 
 from . import fieldspec as fsmod
@@ -167,7 +168,9 @@ def label_specs(entry: dict, config: fsmod.TransformerConfig) -> list[FieldSpec]
 @lru_cache(maxsize=256)
 def _image_pattern(name: str) -> re.Pattern | None:
     try:
-        return re.compile("^" + name + r"(:[\w][\w.-]{0,127})?(@sha256:[a-fA-F0-9]{64})?$", re.ASCII)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # an image name is not meant as a regex
+            return re.compile("^" + name + r"(:[\w][\w.-]{0,127})?(@sha256:[a-fA-F0-9]{64})?$", re.ASCII)
     except re.error:
         return None
 
@@ -287,7 +290,9 @@ def set_replicas(resources: list[Res], replicas: list[dict], specs: list[FieldSp
                 r
                 for r in resources
                 if r.any_id_matches(
-                    lambda rid, fs=fs, name=name: rid.name == name and rid.gvk_selected(fs.group, fs.version, fs.kind)
+                    lambda rid, fs=fs, name=name: (
+                        rid.name == name and rid.gvk_selected(fs.group, fs.version, fs.kind)
+                    )
                 )
             ]
             if matched:
