@@ -20,7 +20,8 @@ from typing import Any
 
 from .copy import deep_copy
 from .resource import Res, ResId
-from .selector import Selector, matches_labels
+from .selector import Selector, matches_labels, split_outside
+from .smp import scalar_text
 
 
 class ReplacementError(Exception):
@@ -29,29 +30,7 @@ class ReplacementError(Exception):
 
 def split_field_path(path: str) -> list[str]:
     """SmarterPathSplitter: split on dots outside ``[...]``."""
-    out, cur, depth = [], "", 0
-    for ch in path:
-        if ch == "[":
-            depth += 1
-        elif ch == "]":
-            depth -= 1
-        if ch == "." and depth == 0:
-            out.append(cur)
-            cur = ""
-        else:
-            cur += ch
-    out.append(cur)
-    return out
-
-
-def _scalar_text(value: Any) -> str:
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if value is None:
-        return ""
-    return str(value)
+    return split_outside(path, ".", "[", "]")
 
 
 def _ids(res: Res) -> list[ResId]:
@@ -93,10 +72,10 @@ def _step(cur: Any, part: str, create, last: bool):
                 if (
                     key == ""
                     and not isinstance(v, (dict, list))
-                    and _scalar_text(v) == value
+                    and scalar_text(v) == value
                     or isinstance(v, dict)
                     and key in v
-                    and _scalar_text(v[key]) == value
+                    and scalar_text(v[key]) == value
                 ):
                     matched = True
                     yield cur, i, v
@@ -139,10 +118,10 @@ def _refine_source(options: dict, value: Any) -> Any:
     if delim:
         if isinstance(value, (dict, list)):
             raise ReplacementError("delimiter option can only be used with scalar nodes")
-        parts = _scalar_text(value).split(str(delim))
+        parts = scalar_text(value).split(str(delim))
         index = int(options.get("index") or 0)
         if index < 0 or index >= len(parts):
-            raise ReplacementError(f"options.index {index} is out of bounds for value {_scalar_text(value)}")
+            raise ReplacementError(f"options.index {index} is out of bounds for value {scalar_text(value)}")
         return parts[index]
     return value
 
@@ -173,9 +152,9 @@ def _set_value(container: Any, key: Any, value: Any, options: dict) -> None:
     if delim:
         if isinstance(current, (dict, list)):
             raise ReplacementError("delimiter option can only be used with scalar nodes")
-        parts = _scalar_text(current).split(str(delim))
+        parts = scalar_text(current).split(str(delim))
         index = int(options.get("index") or 0)
-        text = _scalar_text(value)
+        text = scalar_text(value)
         if index < 0:
             parts.insert(0, text)
         elif index >= len(parts):
@@ -185,7 +164,7 @@ def _set_value(container: Any, key: Any, value: Any, options: dict) -> None:
         value = str(delim).join(parts)
     if current is not None and not isinstance(current, (dict, list)) and not isinstance(value, (dict, list)):
         container[key] = (
-            _coerce(current, _scalar_text(value)) if not isinstance(current, str) else _scalar_text(value)
+            _coerce(current, scalar_text(value)) if not isinstance(current, str) else scalar_text(value)
         )
     else:
         container[key] = deep_copy(value)

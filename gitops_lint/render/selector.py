@@ -43,20 +43,26 @@ def _requirement() -> re.Pattern:
     return re.compile(_REQ_PATTERN, re.VERBOSE)
 
 
-def _split_requirements(text: str) -> list[str]:
+def split_outside(text: str, sep: str, open_: str, close: str) -> list[str]:
+    """Split ``text`` on ``sep`` where it is not inside ``open_ ... close`` brackets
+    (a label requirement's ``in (a,b)``, a field path's ``[name=x.y]``)."""
     parts, depth, cur = [], 0, ""
     for ch in text:
-        if ch == "(":
+        if ch == open_:
             depth += 1
-        elif ch == ")":
+        elif ch == close:
             depth -= 1
-        if ch == "," and depth == 0:
+        if ch == sep and depth == 0:
             parts.append(cur)
             cur = ""
         else:
             cur += ch
     parts.append(cur)
-    return [p for p in parts if p.strip()]
+    return parts
+
+
+def _split_requirements(text: str) -> list[str]:
+    return [p for p in split_outside(text, ",", "(", ")") if p.strip()]
 
 
 @lru_cache(maxsize=512)
