@@ -37,6 +37,13 @@ def _common(parser: argparse.ArgumentParser) -> None:
         metavar="NAME=VALUE",
         help="stand-in value for a variable whose source lives outside Git (repeatable)",
     )
+    parser.add_argument(
+        "--renderer",
+        choices=("builtin", "kubectl", "kustomize"),
+        default="builtin",
+        help="what builds kustomize directories: the built-in renderer (default, fast) or a real "
+        "kustomize (`kubectl kustomize` / `kustomize build`, exact, a process per build)",
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
 
 
@@ -78,6 +85,7 @@ def _setup(args, first_path: str) -> tuple[str, Config]:
         if not sep or not name:
             raise UsageError(f"--var {item!r}: expected NAME=VALUE")
         config.global_variables[name] = value
+    config.renderer = args.renderer
     return root, config
 
 

@@ -52,6 +52,7 @@ class Config:
     select: set[str] | None = None
     deselect: set[str] = field(default_factory=set)
     max_file_bytes: int = 10 * 1024 * 1024
+    renderer: str = "builtin"  # --renderer: builtin, kubectl or kustomize (command line only)
 
     def rule_enabled(self, name: str, code: str) -> bool:
         if self.select is not None and not (

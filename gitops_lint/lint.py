@@ -42,7 +42,14 @@ def find_root(path: str) -> str:
 
 
 def make_renderer(config: Config, fs: RepoFS, cache: DocumentCache):
-    """The built-in renderer (a real-kustomize renderer is issue #3's work)."""
+    """The built-in renderer, or a real kustomize for ``--renderer kubectl|kustomize``."""
+    if config.renderer != "builtin":
+        from .render.external import ExternalKustomize, RendererUnavailable
+
+        try:
+            return ExternalKustomize(fs, cache, config.renderer)
+        except RendererUnavailable as exc:
+            raise UsageError(str(exc)) from None
     from .render.kustomize import Kustomizer
 
     return Kustomizer(fs, cache)

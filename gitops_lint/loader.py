@@ -17,6 +17,7 @@ Two deliberate departures from plain PyYAML:
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass
 
@@ -78,16 +79,143 @@ def _construct_unknown_tag(constructor, node):
 _DuplicateCheckingConstructor.add_constructor(None, _construct_unknown_tag)
 
 
+# -- scalars as kustomize reads them ----------------------------------------------------
+# kustomize parses with go-yaml v3 (kyaml), whose implicit types are YAML 1.2's
+# core schema as Go parses it (gopkg.in/yaml.v3 resolve.go), not PyYAML's
+# YAML 1.1: ``yes``/``on``/``y`` stay strings, ``0o17`` and ``1e3`` are
+# numbers, ``0123`` is octal, and a date becomes the RFC 3339 text kustomize
+# prints after its JSON round trip (never a Python date). Reading as PyYAML does would give a
+# ConfigMap ``enabled: yes`` a boolean kustomize never sees.
+_STR_TAG = "tag:yaml.org,2002:str"
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_NULL_TAG = "tag:yaml.org,2002:null"
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+_GO_SPECIAL = {
+    **dict.fromkeys(("true", "True", "TRUE", "false", "False", "FALSE"), _BOOL_TAG),
+    **dict.fromkeys(("", "~", "null", "Null", "NULL"), _NULL_TAG),
+    **dict.fromkeys(
+        (f"{sign}{v}" for sign in ("", "+", "-") for v in (".inf", ".Inf", ".INF")), _FLOAT_TAG
+    ),
+    **dict.fromkeys((".nan", ".NaN", ".NAN"), _FLOAT_TAG),
+    "<<": "tag:yaml.org,2002:merge",
+}
+# strconv.ParseInt(s, 0, 64) / ParseUint after removing "_"
+_GO_INT = re.compile(r"[-+]?(?:0[bB][01]+|0[oO][0-7]+|0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
+_GO_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_NUMERIC_START = frozenset("+-.0123456789")
+_INT64_MIN, _UINT64_MAX = -(2**63), 2**64 - 1
+
+
+def go_int(text: str) -> int | None:
+    """The integer go-yaml v3 reads from a plain scalar, or None."""
+    plain = text.replace("_", "")
+    if not _GO_INT.fullmatch(plain):
+        return None
+    sign = -1 if plain[0] == "-" else 1
+    digits = plain.lstrip("+-")
+    if len(digits) > 1 and digits[0] == "0" and digits[1] in "01234567":
+        value = int(digits, 8)  # a leading 0: Go's base-0 octal
+    else:
+        value = int(digits, 0)
+    value *= sign
+    return value if _INT64_MIN <= value <= _UINT64_MAX else None
+
+
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+# yaml.v3 parseTimestamp's layouts: "2006-1-2T15:4:5.999999999Z07:00" (also "t"),
+# "2006-1-2 15:4:5.999999999" and "2006-1-2"
+_GO_TIMESTAMP = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})"
+    r"(?:(?:[Tt](\d{1,2}):(\d{1,2}):(\d{1,2})(\.\d+)?(Z|[-+]\d{2}:\d{2}))"
+    r"|(?: (\d{1,2}):(\d{1,2}):(\d{1,2})(\.\d+)?))?"
+)
+
+
+def go_timestamp(text: str) -> str | None:
+    """A timestamp go-yaml v3 recognises, as kustomize prints it back (Go's
+    RFC 3339 with nanoseconds, through JSON): ``2024-1-2`` -> ``2024-01-02T00:00:00Z``."""
+    m = _GO_TIMESTAMP.fullmatch(text)
+    if m is None:
+        return None
+    year, month, day = (int(g) for g in m.group(1, 2, 3))
+    if m.group(4) is not None:
+        hour, minute, second, frac, zone = int(m[4]), int(m[5]), int(m[6]), m[7], m[8]
+    elif m.group(9) is not None:
+        hour, minute, second, frac, zone = int(m[9]), int(m[10]), int(m[11]), m[12], "Z"
+    else:
+        hour = minute = second = 0
+        frac, zone = None, "Z"
+    try:
+        # year 0 exists for Go; 2000 is a leap year like it
+        datetime.datetime(year or 2000, month, day, hour, minute, second)
+    except ValueError:
+        return None
+    if zone in ("+00:00", "-00:00"):
+        zone = "Z"
+    fraction = (frac or "")[:10].rstrip("0").rstrip(".")
+    return f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}{fraction}{zone}"
+
+
+def go_resolve(kind, value, implicit) -> str:
+    """go-yaml v3's tag for a node (yaml.v3 ``resolve``); a drop-in for Resolver.resolve."""
+    if kind is not ScalarNode:
+        return "tag:yaml.org,2002:seq" if kind is SequenceNode else "tag:yaml.org,2002:map"
+    if not implicit[0]:
+        return _STR_TAG  # quoted
+    tag = _GO_SPECIAL.get(value)
+    if tag is not None:
+        return tag
+    if value[0] not in _NUMERIC_START:
+        return _STR_TAG
+    if go_int(value) is not None:
+        return _INT_TAG
+    if len(value) >= 8 and value[4] == "-" and go_timestamp(value) is not None:
+        return _TIMESTAMP_TAG
+    if _GO_FLOAT.fullmatch(value.replace("_", "")):
+        return _FLOAT_TAG
+    return _STR_TAG
+
+
+def _construct_go_int(constructor, node) -> int | str:
+    value = go_int(constructor.construct_scalar(node))
+    return value if value is not None else constructor.construct_scalar(node)  # an explicit !!int tag
+
+
+def _construct_go_float(constructor, node) -> float | str:
+    text = constructor.construct_scalar(node)
+    special = text.lower().lstrip("+")
+    if special in (".inf", "-.inf", ".nan"):
+        return {".inf": float("inf"), "-.inf": float("-inf"), ".nan": float("nan")}[special]
+    try:
+        return float(text.replace("_", ""))
+    except ValueError:
+        return text
+
+
+def _construct_go_timestamp(constructor, node) -> str:
+    text = constructor.construct_scalar(node)
+    return go_timestamp(text) or text
+
+
 class FastLoader(_CLoader, _DuplicateCheckingConstructor):  # type: ignore[misc,valid-type]
-    """libyaml parser and composer, safe constructor with duplicate-key checks."""
+    """libyaml parser and composer, safe constructor with duplicate-key checks,
+    go-yaml v3's implicit types."""
 
     def construct_mapping(self, node, deep=False):
         if isinstance(node, MappingNode):
             _check_duplicates(node)
         return SafeConstructor.construct_mapping(self, node, deep=deep)
 
+    def resolve(self, kind, value, implicit):
+        return go_resolve(kind, value, implicit)
+
 
 FastLoader.add_constructor(None, _construct_unknown_tag)
+for _loader in (FastLoader, _DuplicateCheckingConstructor):
+    _loader.add_constructor(_INT_TAG, _construct_go_int)
+    _loader.add_constructor(_FLOAT_TAG, _construct_go_float)
+    _loader.add_constructor(_TIMESTAMP_TAG, _construct_go_timestamp)
 
 
 class _RedefiningComposer(Composer):
@@ -118,6 +246,9 @@ class RedefiningLoader(
         _RedefiningComposer.__init__(self)
         SafeConstructor.__init__(self)
         yaml.resolver.Resolver.__init__(self)
+
+    def resolve(self, kind, value, implicit):
+        return go_resolve(kind, value, implicit)
 
 
 @dataclass

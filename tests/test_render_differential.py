@@ -1,11 +1,12 @@
 """The built-in renderer against ``kubectl kustomize`` (kustomize v5.5), the oracle.
 
-Every directory holding a kustomization file under ``tests/render_cases/``
-and under each real repository of ``../shared/corpus/`` is built both ways
-and the objects compared: same identities, same content (order compared
+Every directory holding a kustomization file under ``tests/render_cases/``,
+under ``tests/fixtures/`` and under each real repository of
+``../shared/corpus/`` is built both ways and the objects compared: same identities, same content (order compared
 too, kustomize's legacy sort is part of the contract). Where kubectl
 fails (a missing file, a remote base with no network, a cycle, ...), the
-built-in renderer must report an issue instead.
+built-in renderer must report an issue instead (or, for a document without
+apiVersion or kind, the yaml-syntax rule must report it: one finding, not two).
 
 Directories a Flux Kustomization points at that have *no* kustomization
 file are built with the kustomization kustomize-controller would generate:
@@ -35,14 +36,20 @@ from pathlib import Path
 import pytest
 import yaml
 
+from gitops_lint.config import Config
 from gitops_lint.fs import RepoFS
 from gitops_lint.loader import DocumentCache, parse_text
 from gitops_lint.render import flux
 from gitops_lint.render.kustomize import Kustomizer
 from gitops_lint.render.types import FluxOverlay
+from gitops_lint.rules import yaml_syntax
+from gitops_lint.rules.base import Context
 from tests.conftest import CORPUS, PROJECT, kubectl_available
 
 CASES = PROJECT / "tests" / "render_cases"
+FIXTURES = PROJECT / "tests" / "fixtures"
+# the example repository and every defect repository
+FIXTURE_REPOS = [FIXTURES / "example", *sorted(p for p in (FIXTURES / "defects").iterdir() if p.is_dir())]
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 # Known, explained differences: (repository, directory) -> reason.
@@ -109,6 +116,9 @@ def _generated_dirs(root: Path) -> list[str]:
 
 def _cases() -> list[Case]:
     cases = [Case("render_cases", CASES, rel) for rel in _kustomization_dirs(CASES)]
+    for root in FIXTURE_REPOS:
+        cases += [Case(f"fixtures/{root.name}", root, rel) for rel in _kustomization_dirs(root)]
+        cases += [Case(f"fixtures/{root.name}", root, rel, "generated") for rel in _generated_dirs(root)]
     cases += [
         Case("render_cases", CASES, yaml.safe_load(p.read_text())["path"], "flux")
         for p in sorted((CASES / "flux").glob("*.flux.yaml"))
@@ -205,6 +215,15 @@ def _renderer(root: Path) -> Kustomizer:
     return _renderers[root]
 
 
+def _syntax_findings(case: Case) -> list[str]:
+    """yaml-syntax findings in files of this build: a document without apiVersion or kind
+    is reported once, by that rule, and not again by the renderer."""
+    k = _renderer(case.root)
+    hits = yaml_syntax.check(Context(k.fs, k.cache, Config()))
+    prefix = f"{case.rel}/" if case.rel else ""
+    return [h.origin.file for h in hits if h.origin and h.origin.file.startswith(prefix)]
+
+
 def _ident(obj: dict) -> str:
     meta = obj.get("metadata") or {}
     return json.dumps([obj.get("apiVersion"), obj.get("kind"), meta.get("namespace"), meta.get("name")])
@@ -214,7 +233,7 @@ def _mismatch(case: Case, result, code: int, out: str, err: str) -> str | None:
     """Why the two builds differ, or None."""
     issues = [(i.kind, i.message, f"{i.file}:{i.line}") for i in result.issues]
     if code != 0:
-        if not issues:
+        if not issues and not _syntax_findings(case):
             return f"kubectl failed ({err.strip()[:300]}) but the built-in renderer reported nothing"
         return None
     if issues:

@@ -36,7 +36,15 @@ def _str(dumper: yaml.SafeDumper, value: str):
     return dumper.represent_scalar(_STR, value)
 
 
+def _float(dumper: yaml.SafeDumper, value: float):
+    """kustomize's objects pass through JSON: an integral float prints as an integer (``1e3`` -> 1000)."""
+    if value.is_integer() and abs(value) < 1e21:
+        return dumper.represent_int(int(value))
+    return dumper.represent_float(value)
+
+
 _OutputDumper.add_representer(str, _str)
+_OutputDumper.add_representer(float, _float)
 # go-yaml has no "value" (``=``) or "yaml" (``!``, ``&``, ``*``) implicit types:
 # those strings are printed plain or single-quoted by kubectl, not forced
 # into quotes as PyYAML's resolver would
