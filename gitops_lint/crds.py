@@ -1,0 +1,698 @@
+"""The CRD index of one cluster: for every API group and kind, who makes the API server serve it.
+
+A custom resource can be applied only once its CustomResourceDefinition is
+established. In a Flux repository that definition arrives in one of these ways,
+each a :class:`Provider`:
+
+- ``crd``: a CustomResourceDefinition rendered by a Flux Kustomization (Flux
+  applies and waits for CRDs first within one Kustomization, FLUX-SEMANTICS.md
+  §2.5, so objects of the same Kustomization are fine);
+- ``helm``: a HelmRelease whose chart is known to install the group
+  (``schemas/crd-charts.yaml``), unless its CRDs are switched off
+  (``install.crds: Skip``, legacy ``install.skipCRDs``, or chart values);
+- ``xrd``: a Crossplane CompositeResourceDefinition, which makes Crossplane
+  create the CRD of its composite kind and of its claim kind;
+- ``package``: a Crossplane Provider package known to install groups;
+- ``remote``: a Kustomization whose content is not in the repository (an
+  OCIRepository, a remote kustomize resource) but whose URL the table knows;
+- ``config``: the ``crd-providers:`` of the configuration;
+- ``bootstrap``: a helmfile in the repository that installs charts before Flux
+  starts (the home-ops bootstrap: ``helmfile ... --include-crds``);
+- ``platform``: groups served by the platform itself (Talos).
+
+Built-in Kubernetes and Flux kinds are not in the index: see :mod:`kinds`.
+
+The index keeps the definitions themselves (:class:`CrdDefinition`, with scope
+and served versions and the object) so schema validation reuses the same
+walk over the cluster. Built once per cluster, lazily, by :func:`crd_index`.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections import defaultdict
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from functools import lru_cache
+from importlib import resources
+from typing import TYPE_CHECKING
+
+import yaml
+
+from .cluster import source_values
+from .kinds import builtin_namespaced, is_builtin
+from .loader import FastLoader
+from .model import FLUX_HELM_GROUP, FLUX_KS_GROUP, ObjectRef, Origin, RenderedObject, group_of
+from .render.types import EXTERNAL as EXTERNAL_ISSUE
+from .sources import EXTERNAL as EXTERNAL_SOURCE
+
+if TYPE_CHECKING:
+    from .cluster import Cluster, FluxKustomization
+    from .config import Config
+    from .fs import RepoFS
+    from .loader import DocumentCache
+    from .rules.base import Context
+
+CRD_GROUP = "apiextensions.k8s.io"
+XRD_GROUP = "apiextensions.crossplane.io"
+PKG_GROUP = "pkg.crossplane.io"
+
+# Provider.how values
+CRD = "crd"
+HELM = "helm"
+XRD = "xrd"
+PACKAGE = "package"
+REMOTE = "remote"
+CONFIG = "config"
+BOOTSTRAP = "bootstrap"
+PLATFORM = "platform"
+
+# providers that exist before Flux applies anything: no ordering to check
+GLOBAL = frozenset({BOOTSTRAP, PLATFORM})
+
+
+@dataclass(frozen=True)
+class CrdDefinition:
+    """A kind defined in the repository (a CRD, or a kind an XRD defines)."""
+
+    group: str
+    kind: str
+    plural: str
+    namespaced: bool
+    served_versions: tuple[str, ...]
+    obj: dict  # the CustomResourceDefinition or CompositeResourceDefinition
+    origin: Origin
+    applied_by: ObjectRef | None
+    via: str = CRD  # CRD or XRD (then the kind is the composite's or the claim's)
+
+
+@dataclass(frozen=True)
+class Provider:
+    """One way the API server comes to serve a group/kind."""
+
+    how: str
+    # the Flux Kustomization that applies the provider (the ordering anchor), if any
+    kustomization: ObjectRef | None = None
+    # the CRD, HelmRelease, XRD or Provider package object
+    object: ObjectRef | None = None
+    origin: Origin | None = None
+    detail: str = ""  # chart name, file, URL: for messages
+    # True when the CRD appears only once a controller has acted (a chart
+    # installed, an XRD established): dependents need the Kustomization to be
+    # Ready only after that, through `wait: true` or a health check
+    needs_health: bool = False
+    release_namespace: str = ""  # a HelmRelease's target namespace (its Deployments live there)
+    target: str = ""  # the cluster the provider is applied to ("" = this one)
+
+    @property
+    def is_global(self) -> bool:
+        return self.how in GLOBAL or (self.how == CONFIG and self.kustomization is None)
+
+    def describe(self) -> str:
+        obj = self.object
+        if self.how == HELM and obj is not None:
+            return f"HelmRelease {obj.namespace}/{obj.name} (chart {self.detail})"
+        if self.how == CRD and obj is not None:
+            return f"CustomResourceDefinition {obj.name}" + (f" ({self.origin.file})" if self.origin else "")
+        if self.how == XRD and obj is not None:
+            return f"CompositeResourceDefinition {obj.name}" + (
+                f" ({self.origin.file})" if self.origin else ""
+            )
+        if self.how == PACKAGE and obj is not None:
+            return f"Crossplane {obj.kind} {obj.name} ({self.detail})"
+        if self.how == REMOTE:
+            return f"remote content {self.detail}"
+        if self.how == BOOTSTRAP:
+            return f"bootstrap helmfile {self.detail}"
+        if self.how == CONFIG:
+            return f"crd-providers entry {self.detail}"
+        return self.detail or self.how
+
+
+@dataclass(frozen=True)
+class ChartEntry:
+    """One row of schemas/crd-charts.yaml."""
+
+    name: str
+    charts: tuple[str, ...] = ()
+    repositories: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    crds: str = "templates"  # directory | templates | runtime
+    enabled_by: tuple[tuple[str, bool], ...] = ()
+    urls: tuple[str, ...] = ()
+    packages: tuple[str, ...] = ()
+
+    def matches_chart(self, chart: str, url: str | None) -> bool:
+        if chart not in self.charts:
+            return False
+        if not self.repositories:
+            return True
+        return url is not None and any(r in url for r in self.repositories)
+
+
+@dataclass(frozen=True)
+class ChartTable:
+    charts: tuple[ChartEntry, ...]
+    packages: tuple[ChartEntry, ...]
+    platform: tuple[ChartEntry, ...]
+
+    def for_chart(self, chart: str | None, url: str | None) -> ChartEntry | None:
+        if not chart:
+            return None
+        for entry in self.charts:
+            if entry.matches_chart(chart, url):
+                return entry
+        return None
+
+    def for_url(self, url: str) -> list[ChartEntry]:
+        return [e for e in self.charts if any(u in url for u in e.urls)]
+
+    def for_package(self, package: str) -> list[ChartEntry]:
+        return [e for e in self.packages if any(fnmatchcase(package, p) for p in e.packages)]
+
+    def suggest(self, group: str) -> list[str]:
+        """Names of the charts/packages that usually install ``group``."""
+        return [e.name for e in self.charts + self.packages if any(fnmatchcase(group, g) for g in e.groups)]
+
+
+def _entry(raw: dict) -> ChartEntry:
+    def strings(key):
+        value = raw.get(key) or []
+        return tuple(str(v) for v in value)
+
+    return ChartEntry(
+        name=str(raw.get("name", "")),
+        charts=strings("charts"),
+        repositories=strings("repositories"),
+        groups=strings("groups"),
+        crds=str(raw.get("crds") or "templates"),
+        enabled_by=tuple(
+            (str(s["value"]), bool(s.get("default", True)))
+            for s in raw.get("enabled-by") or []
+            if isinstance(s, dict) and s.get("value")
+        ),
+        urls=strings("urls"),
+        packages=strings("packages"),
+    )
+
+
+@lru_cache(maxsize=1)
+def chart_table() -> ChartTable:
+    """The table shipped with the package (gitops_lint/schemas/crd-charts.yaml)."""
+    text = resources.files("gitops_lint").joinpath("schemas/crd-charts.yaml").read_text("utf-8")
+    data = yaml.load(text, Loader=FastLoader)  # noqa: S506 - FastLoader is a safe loader
+    return ChartTable(
+        tuple(_entry(e) for e in data.get("charts") or []),
+        tuple(_entry(e) for e in data.get("packages") or []),
+        tuple(_entry(e) for e in data.get("platform") or []),
+    )
+
+
+@dataclass
+class CrdIndex:
+    """Who provides each (group, kind) in one cluster."""
+
+    by_kind: dict[tuple[str, str], list[Provider]] = field(default_factory=lambda: defaultdict(list))
+    by_group: dict[str, list[Provider]] = field(default_factory=lambda: defaultdict(list))
+    by_pattern: list[tuple[str, Provider]] = field(default_factory=list)
+    definitions: dict[tuple[str, str], list[CrdDefinition]] = field(default_factory=lambda: defaultdict(list))
+    # group -> why a release of a chart that would provide it does not
+    disabled: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    # Kustomizations whose content could not be seen (external source, remote resource)
+    opaque: list[ObjectRef] = field(default_factory=list)
+
+    def providers(self, group: str, kind: str, target: str = "") -> list[Provider]:
+        found = list(self.by_kind.get((group, kind), ())) + list(self.by_group.get(group, ()))
+        found += [p for pattern, p in self.by_pattern if fnmatchcase(group, pattern)]
+        return [p for p in found if p.is_global or p.target == target]
+
+    def namespaced(self, group: str, kind: str) -> bool | None:
+        """Is the kind namespaced? None when nothing in the cluster says."""
+        builtin = builtin_namespaced(group, kind)
+        if builtin is not None:
+            return builtin
+        for definition in self.definitions.get((group, kind), ()):
+            return definition.namespaced
+        return None
+
+    def definition(self, group: str, kind: str) -> CrdDefinition | None:
+        found = self.definitions.get((group, kind))
+        return found[0] if found else None
+
+
+# -- building -----------------------------------------------------------------
+
+
+def crd_index(ctx: Context) -> CrdIndex:
+    """The index of ctx's cluster, built on first use and kept on the context."""
+    index = ctx.extra.get("crd_index")
+    if index is None:
+        index = build_crd_index(ctx.cluster, ctx.fs, ctx.cache, ctx.config)
+        ctx.extra["crd_index"] = index
+    return index
+
+
+def target_of(ks: FluxKustomization | None) -> str:
+    """The cluster a Kustomization applies to: with ``spec.kubeConfig`` a remote
+    one (hub and spoke), whose CRDs are not this cluster's."""
+    kube = ks.spec.get("kubeConfig") if ks is not None else None
+    return f"{ks.ref.namespace}:{sorted(kube.items())!r}" if isinstance(kube, dict) else ""
+
+
+def _spec(obj: dict) -> dict:
+    spec = obj.get("spec") if isinstance(obj, dict) else None
+    return spec if isinstance(spec, dict) else {}
+
+
+def _find_obj(cluster: Cluster, kind: str, namespace: str, name: str) -> dict | None:
+    found = cluster.find(kind, namespace, name)
+    return found[-1].obj if found else None
+
+
+def chart_identity(cluster: Cluster, ro: RenderedObject) -> tuple[str | None, str | None]:
+    """(chart name, repository URL) of a HelmRelease, as far as the manifests tell."""
+    spec = _spec(ro.obj)
+    ns = ro.ref.namespace
+    chart = spec.get("chart")
+    if isinstance(chart, dict):
+        cspec = chart.get("spec") if isinstance(chart.get("spec"), dict) else {}
+        name = cspec.get("chart")
+        name = posixpath.basename(str(name).rstrip("/")) if name else None
+        ref = cspec.get("sourceRef") if isinstance(cspec.get("sourceRef"), dict) else {}
+        src = _find_obj(
+            cluster, str(ref.get("kind", "")), str(ref.get("namespace") or ns), str(ref.get("name", ""))
+        )
+        url = _spec(src).get("url") if src else None
+        return name, str(url) if url else None
+    ref = spec.get("chartRef")
+    if isinstance(ref, dict):
+        kind, rns, name = str(ref.get("kind", "")), str(ref.get("namespace") or ns), str(ref.get("name", ""))
+        src = _find_obj(cluster, kind, rns, name)
+        if src is None:
+            return None, None
+        sspec = _spec(src)
+        if kind == "OCIRepository" and sspec.get("url"):
+            url = str(sspec["url"]).rstrip("/")
+            return posixpath.basename(url), url
+        if kind == "HelmChart" and sspec.get("chart"):
+            sref = sspec.get("sourceRef") if isinstance(sspec.get("sourceRef"), dict) else {}
+            repo = _find_obj(cluster, str(sref.get("kind", "")), rns, str(sref.get("name", "")))
+            url = _spec(repo).get("url") if repo else None
+            return posixpath.basename(str(sspec["chart"]).rstrip("/")), str(url) if url else None
+    return None, None
+
+
+def _dig(values: dict, dotted: str):
+    cur = values
+    for part in dotted.split("."):
+        if not isinstance(cur, dict) or part not in cur:
+            return None
+        cur = cur[part]
+    return cur
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def _set(values: dict, dotted: str, value) -> None:
+    parts = dotted.split(".")
+    cur = values
+    for part in parts[:-1]:
+        nxt = cur.get(part)
+        if not isinstance(nxt, dict):
+            nxt = cur[part] = {}
+        cur = nxt
+    cur[parts[-1]] = value
+
+
+def release_values(cluster: Cluster, ro: RenderedObject) -> tuple[dict, bool]:
+    """The values a HelmRelease passes to its chart, and whether all are known.
+
+    valuesFrom ConfigMaps/Secrets of the manifests are read (helm-controller
+    merges them in order, then inline values on top, FLUX-SEMANTICS.md §3);
+    one that cannot be read offline makes the result incomplete.
+    """
+    spec = _spec(ro.obj)
+    ns = ro.ref.namespace
+    values: dict = {}
+    complete = True
+    targeted: list[tuple[str, object]] = []
+    for item in spec.get("valuesFrom") or []:
+        if not isinstance(item, dict):
+            continue
+        kind, name = str(item.get("kind", "")), str(item.get("name", ""))
+        key = str(item.get("valuesKey") or "values.yaml")
+        src = _find_obj(cluster, kind, ns, name)
+        if src is None:
+            if item.get("optional") is not True:
+                complete = False
+            continue
+        raw = source_values(src).get(key)
+        if raw is None:
+            if item.get("optional") is not True:
+                complete = False
+            continue
+        if item.get("targetPath"):
+            targeted.append((str(item["targetPath"]), raw))
+            continue
+        try:
+            parsed = yaml.load(raw, Loader=FastLoader)  # noqa: S506 - safe loader
+        except yaml.YAMLError:
+            complete = False
+            continue
+        if isinstance(parsed, dict):
+            values = _merge(values, parsed)
+        elif parsed is not None:
+            complete = False
+    inline = spec.get("values")
+    if isinstance(inline, dict):
+        values = _merge(values, inline)
+    for path, raw in targeted:
+        _set(values, path, raw)
+    return values, complete
+
+
+def _truthy(value) -> bool:
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
+def chart_installs_crds(entry: ChartEntry, spec: dict, values: dict, complete: bool) -> str | None:
+    """None when the release installs the entry's CRDs, else why not."""
+    install = spec.get("install") if isinstance(spec.get("install"), dict) else {}
+    upgrade = spec.get("upgrade") if isinstance(spec.get("upgrade"), dict) else {}
+    if entry.crds == "directory":
+        skipped = install.get("crds") == "Skip" or install.get("skipCRDs") is True
+        # an upgrade with crds Create/CreateReplace installs them on an existing release
+        if skipped and upgrade.get("crds") in (None, "Skip"):
+            return "install.crds: Skip" if install.get("crds") == "Skip" else "install.skipCRDs: true"
+    if entry.enabled_by:
+        settings = [(path, _dig(values, path), default) for path, default in entry.enabled_by]
+        if any(_truthy(v) if v is not None else default for _, v, default in settings):
+            return None
+        if not complete:
+            return None  # valuesFrom not readable offline: assume the chart does
+        shown = ", ".join(
+            f"{p} is {'unset (default false)' if v is None else repr(v)}" for p, v, _ in settings
+        )
+        return f"values: {shown}"
+    return None
+
+
+def build_crd_index(cluster: Cluster, fs: RepoFS, cache: DocumentCache, config: Config) -> CrdIndex:
+    index = CrdIndex()
+    table = chart_table()
+    kustomizations = cluster.kustomizations
+    for ro in cluster.objects:
+        obj = ro.obj
+        kind = obj.get("kind")
+        group = group_of(str(obj.get("apiVersion", "")))
+        ks = kustomizations.get(ro.applied_by.key()) if ro.applied_by is not None else None
+        target = target_of(ks)
+        if kind == "CustomResourceDefinition" and group == CRD_GROUP:
+            _add_crd(index, ro, target)
+        elif kind == "CompositeResourceDefinition" and group == XRD_GROUP:
+            _add_xrd(index, ro, target)
+        elif kind == "HelmRelease" and group == FLUX_HELM_GROUP:
+            # helm-controller installs into spec.kubeConfig's cluster when set
+            kube = _spec(obj).get("kubeConfig")
+            if isinstance(kube, dict):
+                target = f"{ro.ref.namespace}:{sorted(kube.items())!r}"
+            _add_release(index, cluster, table, ro, target)
+        elif kind in ("Provider", "Configuration") and group == PKG_GROUP:
+            package = str(_spec(obj).get("package") or "")
+            for entry in table.for_package(package):
+                p = Provider(
+                    PACKAGE,
+                    ro.applied_by,
+                    ro.ref,
+                    ro.origin,
+                    detail=package,
+                    needs_health=True,
+                    target=target,
+                )
+                for g in entry.groups:
+                    index.by_pattern.append((g, p))
+    for ks in kustomizations.values():
+        _add_remote(index, cluster, table, ks)
+    for entry in table.platform:
+        p = Provider(PLATFORM, detail=entry.name)
+        for g in entry.groups:
+            index.by_pattern.append((g, p))
+    _add_config(index, cluster, config)
+    _add_bootstrap(index, cluster, fs, cache, table)
+    return index
+
+
+def _add_crd(index: CrdIndex, ro: RenderedObject, target: str) -> None:
+    spec = _spec(ro.obj)
+    names = spec.get("names") if isinstance(spec.get("names"), dict) else {}
+    group, kind = str(spec.get("group") or ""), str(names.get("kind") or "")
+    if not group or not kind:
+        return
+    versions = tuple(
+        str(v.get("name"))
+        for v in spec.get("versions") or []
+        if isinstance(v, dict) and v.get("served", True) is not False and v.get("name")
+    )
+    index.definitions[(group, kind)].append(
+        CrdDefinition(
+            group,
+            kind,
+            str(names.get("plural") or ""),
+            spec.get("scope") != "Cluster",
+            versions,
+            ro.obj,
+            ro.origin,
+            ro.applied_by,
+        )
+    )
+    index.by_kind[(group, kind)].append(
+        Provider(CRD, ro.applied_by, ro.ref, ro.origin, detail=ro.ref.name, target=target)
+    )
+
+
+def _add_xrd(index: CrdIndex, ro: RenderedObject, target: str) -> None:
+    """A Crossplane XRD: Crossplane creates the CRDs of its composite (and claim) kind.
+
+    apiextensions.crossplane.io/v1 composites are cluster-scoped with
+    namespaced claims; v2 adds ``spec.scope`` (default Namespaced,
+    ``LegacyCluster`` for the v1 behaviour).
+    """
+    spec = _spec(ro.obj)
+    group = str(spec.get("group") or "")
+    versions = tuple(
+        str(v.get("name"))
+        for v in spec.get("versions") or []
+        if isinstance(v, dict) and v.get("served", True) is not False and v.get("name")
+    )
+    v1 = str(ro.obj.get("apiVersion", "")).endswith("/v1")
+    scope = spec.get("scope")
+    composite_namespaced = scope == "Namespaced" or (scope is None and not v1)
+    for key, namespaced in (("names", composite_namespaced), ("claimNames", True)):
+        names = spec.get(key) if isinstance(spec.get(key), dict) else {}
+        kind = str(names.get("kind") or "")
+        if not group or not kind:
+            continue
+        index.definitions[(group, kind)].append(
+            CrdDefinition(
+                group,
+                kind,
+                str(names.get("plural") or ""),
+                namespaced,
+                versions,
+                ro.obj,
+                ro.origin,
+                ro.applied_by,
+                via=XRD,
+            )
+        )
+        index.by_kind[(group, kind)].append(
+            Provider(
+                XRD, ro.applied_by, ro.ref, ro.origin, detail=ro.ref.name, needs_health=True, target=target
+            )
+        )
+
+
+def _add_release(
+    index: CrdIndex, cluster: Cluster, table: ChartTable, ro: RenderedObject, target: str
+) -> None:
+    chart, url = chart_identity(cluster, ro)
+    entry = table.for_chart(chart, url)
+    if entry is None or not entry.groups:
+        return
+    spec = _spec(ro.obj)
+    values, complete = release_values(cluster, ro)
+    why_not = chart_installs_crds(entry, spec, values, complete)
+    if why_not is not None:
+        for g in entry.groups:
+            index.disabled[g].append(
+                f"HelmRelease {ro.ref.namespace}/{ro.ref.name} (chart {chart}) does not install them ({why_not})"
+            )
+        return
+    p = Provider(
+        HELM,
+        ro.applied_by,
+        ro.ref,
+        ro.origin,
+        detail=str(chart),
+        needs_health=True,
+        release_namespace=str(spec.get("targetNamespace") or ro.ref.namespace),
+        target=target,
+    )
+    for g in entry.groups:
+        index.by_group[g].append(p)
+
+
+def _add_remote(index: CrdIndex, cluster: Cluster, table: ChartTable, ks: FluxKustomization) -> None:
+    """A Kustomization whose content is not in Git: its source URL or remote resources."""
+    urls = []
+    if ks.source is not None and ks.source.status == EXTERNAL_SOURCE:
+        ref = ks.spec.get("sourceRef") if isinstance(ks.spec.get("sourceRef"), dict) else {}
+        src = _find_obj(
+            cluster,
+            str(ref.get("kind", "")),
+            str(ref.get("namespace") or ks.ref.namespace),
+            str(ref.get("name", "")),
+        )
+        url = _spec(src).get("url") if src else None
+        urls.append(str(url) if url else ks.source.detail)
+    urls += [i.message for i in ks.build_issues if i.kind == EXTERNAL_ISSUE]
+    if not urls:
+        return
+    matched = False
+    for url in urls:
+        for entry in table.for_url(url):
+            matched = True
+            p = Provider(REMOTE, ks.ref, None, ks.origin, detail=url, target=target_of(ks))
+            for g in entry.groups:
+                index.by_group[g].append(p)
+    if not matched:
+        index.opaque.append(ks.ref)
+
+
+def _add_config(index: CrdIndex, cluster: Cluster, config: Config) -> None:
+    """``crd-providers: {group: Kind/namespace/name}``; a group may be a glob."""
+    for group, ident in sorted(config.crd_providers.items()):
+        parts = ident.split("/")
+        p = Provider(CONFIG, detail=f"{group}: {ident}")
+        if len(parts) == 3:
+            kind, ns, name = parts
+            if kind == "HelmRelease":
+                found = [
+                    ro
+                    for ro in cluster.find(kind, ns, name)
+                    if group_of(str(ro.obj.get("apiVersion"))) == FLUX_HELM_GROUP
+                ]
+                if found:
+                    ro = found[-1]
+                    ks = cluster.kustomizations.get(ro.applied_by.key()) if ro.applied_by else None
+                    spec = _spec(ro.obj)
+                    p = Provider(
+                        HELM,
+                        ro.applied_by,
+                        ro.ref,
+                        ro.origin,
+                        detail=f"{group}: {ident}",
+                        needs_health=True,
+                        release_namespace=str(spec.get("targetNamespace") or ns),
+                        target=target_of(ks),
+                    )
+            elif kind == "Kustomization":
+                ks = cluster.kustomizations.get((FLUX_KS_GROUP, kind, ns, name))
+                if ks is not None:
+                    p = Provider(
+                        CONFIG, ks.ref, None, ks.origin, detail=f"{group}: {ident}", target=target_of(ks)
+                    )
+        index.by_pattern.append((group, p))
+
+
+def _is_helmfile(rel: str) -> bool:
+    base = posixpath.basename(rel)
+    parent = posixpath.basename(posixpath.dirname(rel))
+    return base.startswith("helmfile") or parent in ("helmfile", "helmfile.d")
+
+
+def _add_bootstrap(
+    index: CrdIndex, cluster: Cluster, fs: RepoFS, cache: DocumentCache, table: ChartTable
+) -> None:
+    """Charts a helmfile of the repository installs before Flux runs.
+
+    The home-ops layout bootstraps a cluster with ``helmfile`` (a CRD-only
+    pass with ``--include-crds``, then the core releases) and only then
+    hands over to Flux: those charts' CRDs exist before any Kustomization
+    is applied. A release without a literal chart is matched to the
+    HelmRelease of the same namespace/name that Flux manages afterwards.
+    """
+    for rel in fs.walk_files(""):
+        if not _is_helmfile(rel):
+            continue
+        for doc in cache.load(rel, used=False).documents:
+            data = doc.data
+            if not isinstance(data, dict) or not isinstance(data.get("releases"), list):
+                continue
+            repos = {
+                str(r.get("name")): str(r.get("url"))
+                for r in data.get("repositories") or []
+                if isinstance(r, dict) and r.get("name") and r.get("url")
+            }
+            for release in data["releases"]:
+                if not isinstance(release, dict):
+                    continue
+                chart, url = _helmfile_chart(cluster, release, repos)
+                entry = table.for_chart(chart, url)
+                if entry is None:
+                    continue
+                p = Provider(BOOTSTRAP, detail=f"{rel} (release {release.get('name')}, chart {chart})")
+                for g in entry.groups:
+                    index.by_group[g].append(p)
+
+
+def _helmfile_chart(cluster: Cluster, release: dict, repos: dict[str, str]) -> tuple[str | None, str | None]:
+    chart = release.get("chart")
+    if isinstance(chart, str) and chart and "{{" not in chart:
+        chart = chart.rstrip("/")
+        if chart.startswith("oci://"):
+            return posixpath.basename(chart), chart
+        repo, _, name = chart.partition("/")
+        return (posixpath.basename(chart), repos.get(repo)) if name else (chart, None)
+    name, ns = str(release.get("name") or ""), str(release.get("namespace") or "")
+    for ro in cluster.find("HelmRelease", ns, name):
+        if group_of(str(ro.obj.get("apiVersion"))) == FLUX_HELM_GROUP:
+            return chart_identity(cluster, ro)
+    return None, None
+
+
+def _reconcile_disabled(obj: dict) -> bool:
+    """``kustomize.toolkit.fluxcd.io/reconcile: disabled``: Flux neither applies nor prunes it."""
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    for key in ("annotations", "labels"):
+        marks = meta.get(key)
+        if isinstance(marks, dict):
+            value = marks.get("kustomize.toolkit.fluxcd.io/reconcile")
+            if isinstance(value, str) and value.lower() == "disabled":
+                return True
+    return False
+
+
+def custom_objects(cluster: Cluster):
+    """(object, group, kind, its Kustomization) for every applied object of a
+    kind that is not built in: the objects whose CRD must come from somewhere."""
+    for ro in cluster.objects:
+        if ro.applied_by is None:
+            continue
+        obj = ro.obj
+        kind = obj.get("kind")
+        api_version = obj.get("apiVersion")
+        if not isinstance(kind, str) or not kind or not isinstance(api_version, str) or not api_version:
+            continue
+        group = group_of(api_version)
+        if is_builtin(group, kind) or _reconcile_disabled(obj):
+            continue
+        ks = cluster.kustomizations.get(ro.applied_by.key())
+        if ks is None or ro.ref.key() == ks.ref.key():
+            continue
+        yield ro, group, kind, ks
