@@ -30,6 +30,9 @@ BUILTIN = {
     "missing-crd": "gitops_lint.rules.missing_crd",
     "crd-order": "gitops_lint.rules.crd_order",
     "crd-prune": "gitops_lint.rules.crd_prune",
+    "schema": "gitops_lint.rules.schema",
+    "unknown-schema": "gitops_lint.rules.unknown_schema",
+    "deprecated-api": "gitops_lint.rules.deprecated_api",
 }
 
 _CACHE: list[Rule] | None = None

@@ -1,0 +1,31 @@
+"""GL501 schema: an object violates its schema.
+
+Every object a Flux Kustomization applies is validated, after kustomize and
+substitution, against the schema the cluster would use: the repository's own
+CRDs (and Crossplane XRDs), the ``schemas:`` directories of the config, the
+Flux schemas bundled with gitops-lint, and the core Kubernetes schemas of
+``--kube-version``. Unknown fields are errors, as with the API server's strict
+field validation, and CRD ``x-kubernetes-validations`` (CEL) rules are
+evaluated. The finding points at the offending field's line.
+"""
+
+from __future__ import annotations
+
+from ..model import Severity
+from ..schema.check import for_cluster
+from .base import Context, Hit, Rule
+
+
+def check(ctx: Context):
+    result = for_cluster(ctx)
+    for ro, err in result.errors:
+        ref = ro.ref
+        yield Hit(
+            f"{err.message} ({ref.api_version} {ref.kind})",
+            origin=ro.origin,
+            path=err.path,
+            object=ref,
+        )
+
+
+RULE = Rule("schema", "GL501", Severity.ERROR, "an object violates its JSON schema", check)

@@ -1,0 +1,160 @@
+"""``x-kubernetes-validations``: the CEL rules of CRD schemas, evaluated with cel-python.
+
+The API server evaluates these rules on create with ``self`` bound to the
+field's value; a rule that reads ``oldSelf`` is a transition rule and is
+skipped on create, so it is skipped here too. Anything cel-python cannot
+compile or evaluate (a Kubernetes CEL library function such as
+``isURL()``/``quantity()``, a type it does not model) is skipped with a
+debug note: an unevaluable rule is never a false error.
+
+Building cel-python's Lark parser takes ~150 ms, paid once per process and
+only when a schema with a rule meets an object: nothing CEL-related is
+imported before. Lark's on-disk grammar cache would save it, but that cache
+is a pickle read from a shared directory, which a linter run on strangers'
+pull requests must not load.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger("gitops_lint.schema.cel")
+
+_ENV = None
+_PROGRAMS: dict[str, Any] = {}
+_BROKEN: set[str] = set()
+
+
+@dataclass(frozen=True)
+class RuleFailure:
+    rule: str
+    message: str
+    field_path: str  # the rule's ``fieldPath`` (".spec.x") or ""
+    reason: str
+
+
+def _environment():
+    global _ENV
+    if _ENV is None:
+        import celpy
+        import lark
+        from celpy.celparser import CELParser
+
+        if CELParser.CEL_PARSER is None:
+            grammar = (__import__("pathlib").Path(celpy.__file__).parent / "cel.lark").read_text()
+            options = dict(
+                parser="lalr",
+                start="expr",
+                g_regex_flags=re.M,
+                lexer_callbacks={"IDENT": CELParser.ambiguous_literals},
+                propagate_positions=True,
+                maybe_placeholders=False,
+                priority="invert",
+            )
+            # no on-disk cache: Lark's cache is a pickle, and a pickle in a shared or
+            # home directory is code another user could make this process run
+            CELParser.CEL_PARSER = lark.Lark(grammar, **options)
+        _ENV = celpy.Environment()
+    return _ENV
+
+
+def _program(rule: str):
+    prog = _PROGRAMS.get(rule)
+    if prog is None and rule not in _BROKEN:
+        try:
+            env = _environment()
+            prog = env.program(env.compile(rule))
+        except Exception as exc:
+            log.debug("CEL rule skipped (cannot compile): %s: %s", rule, exc)
+            _BROKEN.add(rule)
+            return None
+        _PROGRAMS[rule] = prog
+    return prog
+
+
+_OLD_SELF = re.compile(r"\boldSelf\b")
+_SELF = re.compile(r"\bself\b(\.([A-Za-z_]\w*)(\s*\()?)?")
+_FIELDS: dict[str, frozenset[str] | None] = {}
+
+
+def _fields(rule: str) -> frozenset[str] | None:
+    """The top-level fields a rule reads when it only uses ``self.<field>``; None when it
+    uses ``self`` as a whole (``self.size()``, ``self == x``, macros). Converting only those
+    fields to CEL values keeps a HelmRelease's large ``values`` out of the conversion."""
+    if rule not in _FIELDS:
+        names: set[str] | None = set()
+        for m in _SELF.finditer(rule):
+            if not m.group(1) or m.group(3):
+                names = None
+                break
+            names.add(m.group(2))
+        _FIELDS[rule] = frozenset(names) if names is not None else None
+    return _FIELDS[rule]
+
+
+def evaluate(rules: list, value) -> list[RuleFailure]:
+    """The rules ``value`` fails; rules that cannot be evaluated count as passed."""
+    failures: list[RuleFailure] = []
+    activation = None
+    for item in rules or []:
+        if not isinstance(item, dict) or not isinstance(item.get("rule"), str):
+            continue
+        rule = item["rule"]
+        if _OLD_SELF.search(rule):
+            continue  # transition rule: only checked on update
+        prog = _program(rule)
+        if prog is None:
+            continue
+        import celpy
+
+        fields = _fields(rule)
+        try:
+            if fields is not None and isinstance(value, dict):
+                act = {"self": celpy.json_to_cel(_plain({k: value[k] for k in fields if k in value}))}
+            else:
+                if activation is None:
+                    activation = {"self": celpy.json_to_cel(_plain(value))}
+                act = activation
+        except Exception as exc:
+            log.debug("CEL value not convertible: %s", exc)
+            continue
+        try:
+            result = prog.evaluate(act)
+        except Exception as exc:
+            log.debug("CEL rule skipped (cannot evaluate): %s: %s", rule, exc)
+            continue
+        if result is True or (type(result).__name__ == "BoolType" and bool(result)):
+            continue
+        if type(result).__name__ == "BoolType" or result is False:
+            message = item.get("message")
+            failures.append(
+                RuleFailure(
+                    rule=rule,
+                    message=str(message) if isinstance(message, str) and message else f"failed rule: {rule}",
+                    field_path=str(item.get("fieldPath") or ""),
+                    reason=str(item.get("reason") or "FieldValueInvalid"),
+                )
+            )
+        else:
+            log.debug("CEL rule skipped (no boolean result): %s: %r", rule, result)
+    return failures
+
+
+def passes(rules: list, value) -> bool:
+    return not evaluate(rules, value)
+
+
+def _plain(value):
+    """Dates to strings, as the object reaches the API server as JSON."""
+    import datetime
+
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value

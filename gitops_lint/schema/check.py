@@ -1,0 +1,74 @@
+"""Validate a cluster's rendered objects once; the three schema rules read the result.
+
+Only what Flux Kustomizations render is here (``cluster.objects``): a
+HelmRelease's chart is never templated offline. Errors that concern a value
+still holding ``${var}`` are left to unresolved-variable, SOPS ciphertext
+(``ENC[...]``) is what Flux decrypts before applying, and ResourceSet
+templates (``<< inputs.x >>``) are filled in by the Flux Operator later.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from ..model import RenderedObject
+from .registry import SchemaRegistry
+from .validator import SchemaError
+
+log = logging.getLogger("gitops_lint.schema")
+
+_KEY = "gitops_lint.schema"
+
+
+@dataclass
+class ClusterSchemas:
+    registry: SchemaRegistry
+    errors: list[tuple[RenderedObject, SchemaError]] = field(default_factory=list)
+    unknown: list[RenderedObject] = field(default_factory=list)
+    validated: int = 0
+
+
+def _deferred(value) -> bool:
+    if isinstance(value, str):
+        return "${" in value or value.startswith("ENC[") or "<<" in value
+    return False
+
+
+def _skip(err: SchemaError) -> bool:
+    if _deferred(err.value) or (err.key is not None and _deferred(err.key)):
+        return True
+    return any(isinstance(step, str) and _deferred(step) for step in err.path)
+
+
+def for_cluster(ctx) -> ClusterSchemas:
+    found = ctx.extra.get(_KEY)
+    if found is not None:
+        return found
+    cluster = ctx.cluster
+    registry = SchemaRegistry(ctx.config.kube_version, cluster.objects, ctx.config.schemas, ctx.fs)
+    result = ClusterSchemas(registry)
+    for ro in cluster.objects:
+        obj = ro.obj
+        api_version, kind = obj.get("apiVersion"), obj.get("kind")
+        if not isinstance(api_version, str) or not isinstance(kind, str) or not api_version or not kind:
+            continue  # yaml-syntax's business
+        validator, _ = registry.lookup(api_version, kind)
+        if validator is None:
+            result.unknown.append(ro)
+            continue
+        if "sops" in obj:
+            obj = {k: v for k, v in obj.items() if k != "sops"}  # removed when Flux decrypts
+        try:
+            errors = validator.errors(obj, redact=kind == "Secret")
+        except Exception as exc:  # a schema jsonschema cannot evaluate: noted, never a crash
+            log.debug("schema of %s %s not evaluable: %s", api_version, kind, exc)
+            continue
+        result.validated += 1
+        unresolved = {tuple(path) for _, path in ro.unresolved}
+        for err in errors:
+            if _skip(err) or any(err.path[: len(p)] == p for p in unresolved):
+                continue
+            result.errors.append((ro, err))
+    ctx.extra[_KEY] = result
+    return result

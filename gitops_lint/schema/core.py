@@ -1,0 +1,173 @@
+"""Core Kubernetes kinds: the JSON schemas that kubernetes-validate ships, read directly.
+
+kubernetes-validate keeps, per Kubernetes minor, a ``v1.X.0-local-strict``
+directory whose ``_definitions.json`` holds every API type, with
+``additionalProperties: false`` wherever the type lists its properties (the
+API server's strict field validation: an unknown field is an error). Its own
+``validate()`` re-reads and re-compiles the schema for every document; here
+the definitions are read once per process and each kind's schema is inlined
+(``$ref`` replaced by the shared definition dict) and compiled once.
+
+Kinds are indexed by their ``x-kubernetes-group-version-kind``, never by file
+name: kubernetes-validate's file names drop the group's domain, so a CRD kind
+``Deployment`` in ``apps.example.com/v1`` would otherwise match ``apps/v1``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+
+_VERSION_DIR = re.compile(r"^v(\d+)\.(\d+)\.\d+-local-strict$")
+_DROP = frozenset(
+    {
+        "description",
+        "x-kubernetes-group-version-kind",
+        "x-kubernetes-patch-merge-key",
+        "x-kubernetes-patch-strategy",
+        "x-kubernetes-list-type",
+        "x-kubernetes-list-map-keys",
+        "x-kubernetes-map-type",
+        "x-kubernetes-unions",
+    }
+)
+
+
+def schema_root() -> str | None:
+    """The ``kubernetes-json-schema`` directory of the installed kubernetes-validate."""
+    spec = importlib.util.find_spec("kubernetes_validate")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    root = os.path.join(list(spec.submodule_search_locations)[0], "kubernetes-json-schema")
+    return root if os.path.isdir(root) else None
+
+
+def available_versions() -> list[str]:
+    """Kubernetes minors with strict schemas, oldest first ("1.25", ...)."""
+    root = schema_root()
+    if root is None:
+        return []
+    found = []
+    for name in os.listdir(root):
+        m = _VERSION_DIR.match(name)
+        if m:
+            found.append((int(m.group(1)), int(m.group(2))))
+    return [f"{a}.{b}" for a, b in sorted(found)]
+
+
+def _minor(text: str) -> tuple[int, int] | None:
+    m = re.match(r"^v?(\d+)\.(\d+)", str(text).strip())
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def resolve_version(requested: str | None) -> str | None:
+    """The schema version used for ``--kube-version``: the newest shipped one not newer
+    than requested (kubernetes-validate's own rule), the oldest for an older request,
+    the newest when nothing is requested."""
+    versions = available_versions()
+    if not versions:
+        return None
+    want = _minor(requested) if requested else None
+    if want is None:
+        return versions[-1]
+    fitting = [v for v in versions if _minor(v) <= want]
+    return fitting[-1] if fitting else versions[0]
+
+
+def _dir_for(version: str) -> str | None:
+    root = schema_root()
+    if root is None:
+        return None
+    for name in os.listdir(root):
+        m = _VERSION_DIR.match(name)
+        if m and f"{m.group(1)}.{m.group(2)}" == version:
+            return os.path.join(root, name)
+    return None
+
+
+class CoreSchemas:
+    """The core kinds of one Kubernetes version: ``(apiVersion, kind) -> schema``."""
+
+    def __init__(self, version: str):
+        self.version = version
+        directory = _dir_for(version)
+        self._defs: dict = {}
+        self._index: dict[tuple[str, str], str] = {}
+        self._inlined: dict[str, dict] = {}
+        if directory is None:
+            return
+        with open(os.path.join(directory, "_definitions.json"), encoding="utf-8") as fh:
+            self._defs = json.load(fh).get("$defs", {})
+        for name, d in self._defs.items():
+            for gvk in d.get("x-kubernetes-group-version-kind") or []:
+                group, ver, kind = gvk.get("group", ""), gvk.get("version", ""), gvk.get("kind", "")
+                api_version = f"{group}/{ver}" if group else ver
+                # a kind listed under several types (List, WatchEvent...) keeps its own type
+                if (api_version, kind) not in self._index or name.endswith("." + kind):
+                    self._index[(api_version, kind)] = name
+
+    def kinds(self) -> list[tuple[str, str]]:
+        return sorted(self._index)
+
+    def groups(self) -> set[str]:
+        return {a.rpartition("/")[0] for a, _ in self._index}
+
+    def has(self, api_version: str, kind: str) -> bool:
+        return (api_version, kind) in self._index
+
+    def schema(self, api_version: str, kind: str) -> dict | None:
+        name = self._index.get((api_version, kind))
+        return None if name is None else self._inline_def(name)
+
+    def _inline_def(self, name: str) -> dict:
+        found = self._inlined.get(name)
+        if found is not None:
+            return found
+        target: dict = {}
+        self._inlined[name] = target  # before recursing: recursive types share the dict
+        target.update(self._inline(self._defs.get(name, {})))
+        return target
+
+    def _inline(self, node):
+        if isinstance(node, list):
+            return [self._inline(v) for v in node]
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            return self._inline_def(ref.rsplit("/", 1)[-1])
+        out = {k: self._inline(v) for k, v in node.items() if k not in _DROP}
+        union = _type_union(out.get("oneOf"))
+        if union is not None:
+            # IntOrString / Quantity: oneOf [string|null, integer|null] rejects null
+            # (it matches both); the API server accepts null. A type list says the same.
+            del out["oneOf"]
+            out["type"] = union
+        return out
+
+
+def _type_union(branches) -> list | None:
+    if not isinstance(branches, list) or not branches:
+        return None
+    names: list[str] = []
+    for b in branches:
+        if not isinstance(b, dict) or set(b) != {"type"}:
+            return None
+        t = b["type"]
+        for n in [t] if isinstance(t, str) else t:
+            if n not in names:
+                names.append(n)
+    return names
+
+
+_CACHE: dict[str, CoreSchemas] = {}
+
+
+def core_schemas(version: str) -> CoreSchemas:
+    """One :class:`CoreSchemas` per version per process."""
+    found = _CACHE.get(version)
+    if found is None:
+        found = _CACHE[version] = CoreSchemas(version)
+    return found

@@ -1,0 +1,185 @@
+"""Which schema validates an object, compiled once per (apiVersion, kind).
+
+Sources, first match wins:
+
+1. the repository's own CRDs (CustomResourceDefinition, and Crossplane
+   CompositeResourceDefinition for its composite and claim kinds) among the
+   cluster's rendered objects: what the cluster will really serve;
+2. the ``schemas:`` directories of the config (kubeconform layout: files
+   ``{kind}-{group}-{version}.json``, lowercase, as ``gitops-lint schemas
+   import`` writes them, or ``{group}/{kind}_{version}.json``);
+3. the Flux schemas bundled with the package (``gitops_lint/schemas/flux``);
+4. the core Kubernetes schemas of ``--kube-version`` (kubernetes-validate).
+
+Compiled validators of sources 2-4 are shared by every cluster of the
+process; a repository CRD's validator is shared by every cluster whose CRD
+has the same schema.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..model import Origin, group_of
+from .core import core_schemas, resolve_version
+from .crd import convert, crd_versions
+from .validator import Validator
+from .xrd import xrd_versions
+
+log = logging.getLogger("gitops_lint.schema")
+
+BUNDLED = Path(__file__).resolve().parent.parent / "schemas" / "flux"
+CRD_GROUP = "apiextensions.k8s.io"
+XRD_GROUP = "apiextensions.crossplane.io"
+
+_SHARED: dict[tuple, Validator | None] = {}
+
+
+@dataclass
+class Definition:
+    """A kind defined in the repository: its schema and where it is written."""
+
+    api_version: str
+    kind: str
+    origin: Origin
+    raw: dict | None  # CRD openAPIV3Schema, or an XRD's converted schema
+    converted: bool = False
+
+
+def schema_file_name(api_version: str, kind: str) -> str:
+    """``{kind}-{group}-{version}.json``, lowercase (kubeconform's convention)."""
+    group, _, version = api_version.rpartition("/")
+    return (f"{kind}-{group}-{version}.json" if group else f"{kind}-{version}.json").lower()
+
+
+def is_crd(obj: dict) -> bool:
+    return obj.get("kind") == "CustomResourceDefinition" and group_of(str(obj.get("apiVersion"))) == CRD_GROUP
+
+
+def is_xrd(obj: dict) -> bool:
+    return (
+        obj.get("kind") == "CompositeResourceDefinition" and group_of(str(obj.get("apiVersion"))) == XRD_GROUP
+    )
+
+
+def repository_definitions(objects) -> dict[tuple[str, str], Definition]:
+    """(apiVersion, kind) -> Definition for every CRD/XRD among ``objects`` (first wins,
+    in file and line order)."""
+    found: dict[tuple[str, str], Definition] = {}
+    ordered = sorted(
+        (ro for ro in objects if is_crd(ro.obj) or is_xrd(ro.obj)),
+        key=lambda ro: (ro.origin.file, ro.origin.line),
+    )
+    for ro in ordered:
+        if is_crd(ro.obj):
+            for api_version, kind, _, schema in crd_versions(ro.obj):
+                found.setdefault((api_version, kind), Definition(api_version, kind, ro.origin, schema))
+        else:
+            for api_version, kind, _, schema in xrd_versions(ro.obj):
+                found.setdefault((api_version, kind), Definition(api_version, kind, ro.origin, schema, True))
+    return found
+
+
+class SchemaRegistry:
+    def __init__(self, kube_version: str | None, objects=(), schema_dirs=(), fs=None):
+        self.kube_version = resolve_version(kube_version)
+        self.definitions = repository_definitions(objects)
+        self.schema_dirs = list(schema_dirs)
+        self.fs = fs
+        self._local: dict[tuple[str, str], tuple[Validator | None, str]] = {}
+
+    # -- lookups ----------------------------------------------------------
+    def lookup(self, api_version: str, kind: str) -> tuple[Validator | None, str]:
+        """(validator, source) for a kind; (None, "") when no schema is known."""
+        key = (api_version, kind)
+        found = self._local.get(key)
+        if found is None:
+            found = self._find(api_version, kind)
+            self._local[key] = found
+        return found
+
+    def _find(self, api_version: str, kind: str) -> tuple[Validator | None, str]:
+        d = self.definitions.get((api_version, kind))
+        if d is not None:
+            source = f"CRD in {d.origin.file}"
+            if d.raw is None:
+                return None, ""  # a CRD version without a schema validates nothing
+            schema = d.raw if d.converted else convert(d.raw)
+            text = json.dumps(schema, sort_keys=True, default=str)
+            return _shared(("crd", text), lambda: Validator(schema, source)), source
+        for directory in self.schema_dirs:
+            schema = self._from_dir(directory, api_version, kind)
+            if schema is not None:
+                path, data = schema
+                return _shared(("dir", path), lambda data=data, path=path: Validator(data, path)), path
+        name = schema_file_name(api_version, kind)
+        bundled = BUNDLED / name
+        if bundled.is_file():
+            return (
+                _shared(("bundled", name), lambda: Validator(_read_json(bundled), f"bundled {name}")),
+                f"bundled schema {name}",
+            )
+        if self.kube_version is not None:
+            core = core_schemas(self.kube_version)
+            if core.has(api_version, kind):
+                version = self.kube_version
+                return (
+                    _shared(
+                        ("core", version, api_version, kind),
+                        lambda: Validator(core.schema(api_version, kind), f"Kubernetes {version}"),
+                    ),
+                    f"Kubernetes {version}",
+                )
+        return None, ""
+
+    def _from_dir(self, directory: str, api_version: str, kind: str):
+        group, _, version = api_version.rpartition("/")
+        candidates = [schema_file_name(api_version, kind)]
+        if group:
+            candidates.append(f"{group}/{kind.lower()}_{version}.json")
+        for name in candidates:
+            rel = os.path.normpath(os.path.join(directory, name))
+            try:
+                if self.fs is not None:
+                    if not self.fs.isfile(rel):
+                        continue
+                    data = json.loads(self.fs.read_bytes(rel))
+                else:
+                    if not os.path.isfile(rel):
+                        continue
+                    data = _read_json(Path(rel))
+            except Exception as exc:  # a broken schema file is noted, never a crash
+                log.debug("schema file %s unreadable: %s", rel, exc)
+                continue
+            if isinstance(data, dict):
+                return rel, data
+        return None
+
+    def is_core_group(self, group: str) -> bool:
+        """Is ``group`` served by Kubernetes itself (at any version of its schemas)?"""
+        if self.kube_version is None:
+            return group == "" or group.endswith(".k8s.io")
+        return group in core_schemas(self.kube_version).groups()
+
+    def served_versions(self, group: str, kind: str) -> list[str]:
+        """apiVersions the repository's CRDs define for group/kind (for messages)."""
+        return sorted(a for (a, k) in self.definitions if k == kind and group_of(a) == group)
+
+
+def _shared(key: tuple, make) -> Validator | None:
+    if key not in _SHARED:
+        try:
+            _SHARED[key] = make()
+        except Exception as exc:  # a schema that does not compile validates nothing
+            log.debug("schema %s does not compile: %s", key[:2], exc)
+            _SHARED[key] = None
+    return _SHARED[key]
+
+
+def _read_json(path: Path):
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
