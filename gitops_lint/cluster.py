@@ -45,8 +45,10 @@ from .sources import (
     normalize_url,
 )
 from .substitute import (
+    RETYPED,
     SubstitutionBudgetExceeded,
     SubstitutionError,
+    SubstitutionNote,
     Unresolved,
     is_disabled,
     substitute_object,
@@ -74,6 +76,9 @@ class FluxKustomization:
     unchecked_sources: list[str] = field(default_factory=list)
     unresolved: list[tuple[RenderedObject, Unresolved]] = field(default_factory=list)
     substitution_errors: list[tuple[RenderedObject, SubstitutionError]] = field(default_factory=list)
+    substitution_notes: list[tuple[RenderedObject, SubstitutionNote]] = field(default_factory=list)
+    # variable name -> (where it came from, field path in the Kustomization), for findings
+    variable_sources: dict[str, tuple[str, tuple]] = field(default_factory=dict)
 
     @property
     def spec(self) -> dict:
@@ -322,12 +327,18 @@ class ClusterBuilder:
                 continue
             found = cluster.find(kind, ns, name)
             if found:
-                variables.update(source_values(found[-1].obj))
+                values = source_values(found[-1].obj)
+                variables.update(values)
+                for key in values:
+                    ks.variable_sources[key] = (ident, ("spec", "postBuild", "substituteFrom", i))
             elif ident in self.config.external or (kind == "Secret" and _external_secret(cluster, ns, name)):
                 ks.unchecked_sources.append(ident)
             elif item.get("optional") is not True:
                 ks.missing_sources.append((i, ident))
-        variables.update(_string_map(post.get("substitute")))
+        inline = _string_map(post.get("substitute"))
+        variables.update(inline)
+        for key in inline:
+            ks.variable_sources[key] = ("spec.postBuild.substitute", ("spec", "postBuild", "substitute", key))
         ks.variables = variables
         strategy = post.get("substituteStrategy")
         ks.substitutes = bool(variables) or strategy == "Always" or bool(ks.unchecked_sources)
@@ -381,6 +392,10 @@ class ClusterBuilder:
                         ro.unresolved.append((u.name, u.path))
                     for err in sub.errors:
                         ks.substitution_errors.append((ro, err))
+                    for note in sub.notes:
+                        ks.substitution_notes.append((ro, note))
+                        if note.kind == RETYPED:
+                            ro.retyped[note.path] = (note.expression, note.type_name)
             ks.objects.append(ro)
             cluster.objects.append(ro)
             cluster.index(ro)

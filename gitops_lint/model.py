@@ -131,6 +131,9 @@ class RenderedObject:
     applied_by: ObjectRef | None = None
     # JSON paths (tuples) of scalars that still hold an unresolved ${var}
     unresolved: list[tuple[str, tuple]] = field(default_factory=list)
+    # JSON path -> (the ${...} expressions, the type) of a string that substitution
+    # turned into a number, boolean or null (Flux re-reads its output as YAML)
+    retyped: dict[tuple, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def ref(self) -> ObjectRef:

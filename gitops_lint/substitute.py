@@ -44,7 +44,7 @@ import math
 import re
 import struct
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -76,11 +76,49 @@ class SubstitutionError:
     expression: str
 
 
+@dataclass(frozen=True)
+class SubstitutionNote:
+    """Text Flux accepts but that probably does not do what its author meant."""
+
+    kind: str  # DOLLARS, ALTERNATIVE or RETYPED
+    path: tuple
+    # the ``${...}`` expression(s), or ``$$``; never the surrounding text, which may be a secret
+    expression: str
+    count: int = 1
+    type_name: str = ""  # RETYPED: what YAML made of the substituted text ("an integer", ...)
+
+
+RETYPED = "retyped"  # a string became a number, boolean or null once substituted
+DOLLARS = "dollars"  # a ``$$`` that is no ``$${`` escape: Flux writes ``$``
+ALTERNATIVE = "alternative"  # ``${x:+alt}`` / ``${x:?msg}``: a plain default in Flux, not bash's meaning
+_ALTERNATIVE_OPS = frozenset({"+", ":+", "?", ":?"})
+# exactly two: a shell's $$; three or more are somebody escaping on purpose ($$$$ keeps $$)
+_COLLAPSING_DOLLARS = re.compile(r"(?<!\$)\$\$(?![${])")
+
+
+_TYPE_NAMES = {bool: "a boolean", int: "an integer", float: "a number", type(None): "null"}
+
+
+def _notes(body: str) -> tuple[tuple, ...]:
+    """(kind, expression, count) for the text of one scalar that parsed."""
+    found: list[tuple[str, str, int]] = []
+    if "$$" in body:
+        n = len(_COLLAPSING_DOLLARS.findall(body))
+        if n:
+            found.append((DOLLARS, "$$", n))
+    if ":+" in body or ":?" in body or "+" in body or "?" in body:
+        for f in _es.iter_funcs(_es.parse(body)):
+            if f.name in _ALTERNATIVE_OPS:
+                found.append((ALTERNATIVE, body[f.start : f.end], 1))
+    return tuple(found)
+
+
 @dataclass
 class SubstitutionResult:
     obj: Any
     unresolved: list[Unresolved]
     errors: list[SubstitutionError]
+    notes: list[SubstitutionNote] = field(default_factory=list)
 
 
 def is_disabled(obj: dict) -> bool:
@@ -494,13 +532,14 @@ def substitute_string(
 
 
 class _Walker:
-    __slots__ = ("vars", "strict", "unresolved", "errors", "cache")
+    __slots__ = ("vars", "strict", "unresolved", "errors", "notes", "cache")
 
     def __init__(self, variables, strict):
         self.vars = variables
         self.strict = strict
         self.unresolved: list[Unresolved] = []
         self.errors: list[SubstitutionError] = []
+        self.notes: list[SubstitutionNote] = []
         self.cache: dict = {}
 
     def scalar(self, s: str, where: str, pnode) -> Any:
@@ -511,13 +550,15 @@ class _Walker:
             hit = self._compute(s, where)
             if not isinstance(hit[0], (dict, list)):
                 self.cache[ck] = hit
-        value, unresolved, error = hit
-        if unresolved or error:
+        value, unresolved, error, notes = hit
+        if unresolved or error or notes:
             path = _materialize(pnode)
             for name, expr in unresolved:
                 self.unresolved.append(Unresolved(name, path, expr))
             if error:
                 self.errors.append(SubstitutionError(error[0], path, error[1]))
+            for note in notes:
+                self.notes.append(SubstitutionNote(note[0], path, *note[1:]))
         return value
 
     def _compute(self, s: str, where: str):
@@ -529,21 +570,25 @@ class _Walker:
         else:
             body = s
         if not _es.needs_parse(body):
-            return s, (), None
+            return s, (), None, ()
         try:
             out, unresolved = _es.expand(body, self.vars, self.strict)
         except _es.EnvsubstError as e:
-            return s, (), (e.message, _error_expression(body, e))
+            return s, (), (e.message, _error_expression(body, e)), ()
+        notes = _notes(body)
         if out == body:
-            return s, tuple(unresolved), None
+            return s, tuple(unresolved), None, notes
         try:
             value = _reread(out, style, where)
         except _YamlBreak as e:
             # a plain value keeps the substituted text (what Flux tried to read); keys and
             # quoted scalars keep their original text
             kept = out if style in (PLAIN, LITERAL) and where != _KEY else s
-            return kept, tuple(unresolved), (str(e), s)
-        return value, tuple(unresolved), None
+            return kept, tuple(unresolved), (str(e), s), notes
+        if not isinstance(value, (str, dict, list)):
+            expressions = " ".join(body[f.start : f.end] for f in _es.parse(body) if isinstance(f, _es.Func))
+            notes += ((RETYPED, expressions, 1, _TYPE_NAMES.get(type(value), type(value).__name__)),)
+        return value, tuple(unresolved), None, notes
 
 
 def _materialize(pnode) -> tuple:
@@ -568,7 +613,7 @@ def substitute_object(
     w = _Walker(_normalize_vars(variables), strict)
     if isinstance(obj, str):
         value = w.scalar(obj, _VALUE, None) if "$" in obj else obj
-        return SubstitutionResult(value, w.unresolved, w.errors)
+        return SubstitutionResult(value, w.unresolved, w.errors, w.notes)
     if not isinstance(obj, (dict, list, tuple)):
         return SubstitutionResult(obj, [], [])
     root: Any = {} if isinstance(obj, dict) else []
@@ -618,7 +663,7 @@ def substitute_object(
                 dst.append(v)
         else:
             on_path.discard(stack.pop()[4])
-    return SubstitutionResult(root, w.unresolved, w.errors)
+    return SubstitutionResult(root, w.unresolved, w.errors, w.notes)
 
 
 def _fallback_references(text: str):

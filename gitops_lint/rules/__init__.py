@@ -27,6 +27,7 @@ BUILTIN = {
     "invalid-substitution": "gitops_lint.rules.invalid_substitution",
     "duplicate-object": "gitops_lint.rules.duplicate_object",
     "health-check-target": "gitops_lint.rules.health_check_target",
+    "missing-namespace": "gitops_lint.rules.missing_namespace",
     "missing-crd": "gitops_lint.rules.missing_crd",
     "crd-order": "gitops_lint.rules.crd_order",
     "crd-prune": "gitops_lint.rules.crd_prune",

@@ -21,11 +21,25 @@ def check(ctx: Context):
     for ro, err in result.errors:
         ref = ro.ref
         yield Hit(
-            f"{err.message} ({ref.api_version} {ref.kind})",
+            f"{err.message} ({ref.api_version} {ref.kind}){_retyped(ro, tuple(err.path))}",
             origin=ro.origin,
             path=err.path,
             object=ref,
         )
+
+
+def _retyped(ro, path: tuple) -> str:
+    """Why the value has the wrong type, when post-build substitution changed it: Flux
+    re-reads its output as YAML, so "${ID}" with ID=0123 arrives as the integer 83."""
+    found = ro.retyped.get(path)
+    if found is None:
+        return ""
+    expressions, type_name = found
+    return (
+        f": substituting {expressions} produced text that YAML reads as {type_name}; "
+        "quote the result through a variable holding a double quote "
+        '(${quote}${VAR}${quote} with quote: \'"\'), or make the field accept it'
+    )
 
 
 RULE = Rule("schema", "GL501", Severity.ERROR, "an object violates its JSON schema", check)

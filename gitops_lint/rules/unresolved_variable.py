@@ -2,7 +2,9 @@
 
 Since Flux 2.9 (kustomize-controller 1.9, StrictPostBuildSubstitutions on by
 default) an undefined variable without a default fails the whole
-Kustomization; before, it silently became an empty string. Only objects of a
+Kustomization; before, it silently became an empty string: then, or when the
+repository turns the ``StrictPostBuildSubstitutions`` gate off, the finding
+is a warning (:mod:`gitops_lint.flux_version`). Only objects of a
 Kustomization that substitutes are checked: without ``postBuild`` (or with no
 variables and the default strategy) Flux never substitutes, and ``${x}``
 reaches the cluster as written.
@@ -10,6 +12,7 @@ reaches the cluster as written.
 
 from __future__ import annotations
 
+from ..flux_version import flux_target
 from ..model import Severity
 from .base import Context, Hit, Rule
 
@@ -32,12 +35,19 @@ def check(ctx: Context):
                 )
             continue
         who = f"{ks.ref.namespace}/{ks.ref.name}"
+        flux = flux_target(ctx)
+        if flux.strict_substitution:
+            consequence, severity = f"the Kustomization fails (strict substitution: {flux.strict_reason})", None
+        else:
+            consequence, severity = f"Flux writes an empty string ({flux.strict_reason})", Severity.WARNING
         for ro, u in ks.unresolved:
             yield Hit(
-                f"{u.expression} is not defined by any substitution source of Kustomization {who}",
+                f"{u.expression} is not defined by any substitution source of Kustomization {who}: "
+                f"{consequence}",
                 origin=ro.origin,
                 path=u.path,
                 object=ro.ref,
+                severity=severity,
             )
 
 
