@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..model import Finding
-from . import json_report, text
+from . import github, json_report, sarif, text
 
 FORMATS: dict[str, Callable[[list[Finding], dict], str]] = {
     "text": text.render,
     "json": json_report.render,
+    "sarif": sarif.render,
+    "github": github.render,
 }

@@ -1,0 +1,120 @@
+"""SARIF 2.1.0, the format GitHub code scanning (and most CI dashboards) read.
+
+One ``reportingDescriptor`` per registered rule, whether or not it fired, so
+a dashboard can show the whole catalog with each rule's page as help. Results
+point at files relative to the repository root through the ``%SRCROOT%``
+base id; the upload action resolves it against the checkout. Each result
+carries a ``partialFingerprints`` entry made from the rule, file, object,
+cluster and message, never the line, so an alert survives unrelated edits
+above it; identical findings are told apart by their order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from urllib.parse import quote
+
+from .. import __version__
+from ..model import Finding, Severity
+from ..rules import Rule, all_rules
+
+SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SRCROOT = "%SRCROOT%"
+FINGERPRINT_KEY = "gitopsLint/v1"
+
+LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def _descriptor(rule: Rule) -> dict:
+    from ..pages import help_uri, rule_help
+
+    page = rule_help(rule)
+    desc: dict = {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": rule.summary},
+        "help": {"text": f"{rule.summary}. `gitops-lint explain {rule.name}` prints the page.", "markdown": page},
+        "defaultConfiguration": {"level": LEVELS[rule.severity]},
+        "properties": {"tags": ["flux", "gitops"]},
+    }
+    uri = help_uri(rule)
+    if uri:
+        desc["helpUri"] = uri
+    return desc
+
+
+def fingerprint(f: Finding) -> str:
+    """A digest of what the finding is about, independent of where the line moved."""
+    parts = [f.rule, f.file or "", f.object.display() if f.object else "", f.cluster or "", f.message]
+    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:32]
+
+
+def _result(f: Finding, index: int, fp: str) -> dict:
+    result: dict = {
+        "ruleId": f.code,
+        "ruleIndex": index,
+        "level": LEVELS[f.severity],
+        "message": {"text": f.message},
+    }
+    if f.file:
+        result["locations"] = [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": quote(f.file, safe="/"), "uriBaseId": SRCROOT},
+                    "region": {"startLine": max(f.line, 1), "startColumn": max(f.column, 1)},
+                }
+            }
+        ]
+    result["partialFingerprints"] = {FINGERPRINT_KEY: fp}
+    props = {}
+    if f.object:
+        props["object"] = f.object.to_json()
+    if f.cluster:
+        props["cluster"] = f.cluster
+    if props:
+        result["properties"] = props
+    return result
+
+
+def to_sarif(findings: list[Finding], summary: dict) -> dict:
+    rules = list(all_rules())
+    known = {r.code for r in rules}
+    for f in findings:  # a finding of a rule that is not registered still gets a descriptor
+        if f.code not in known:
+            known.add(f.code)
+            rules.append(Rule(f.rule, f.code, f.severity, f.rule, lambda ctx: ()))
+    index = {r.code: i for i, r in enumerate(rules)}
+    seen: dict[str, int] = {}
+    results = []
+    for f in findings:
+        fp = fingerprint(f)
+        seen[fp] = seen.get(fp, 0) + 1
+        if seen[fp] > 1:
+            fp = f"{fp}:{seen[fp]}"
+        results.append(_result(f, index[f.code], fp))
+    return {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "gitops-lint",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "rules": [_descriptor(r) for r in rules],
+                    }
+                },
+                "originalUriBaseIds": {SRCROOT: {"description": {"text": "The repository root."}}},
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+                "properties": {"summary": summary},
+            }
+        ],
+    }
+
+
+def render(findings: list[Finding], summary: dict) -> str:
+    return json.dumps(to_sarif(findings, summary), indent=2, ensure_ascii=False) + "\n"
