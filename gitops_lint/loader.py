@@ -313,6 +313,60 @@ def _depth_ok(node, limit: int = MAX_DEPTH) -> bool:
     return True
 
 
+#: nodes one document may expand to through aliases (the renderer's copy budget)
+MAX_NODES = 2_000_000
+
+
+def _children(n) -> list:
+    if isinstance(n, SequenceNode):
+        return n.value
+    if isinstance(n, MappingNode):
+        return [c for pair in n.value for c in pair]
+    return []
+
+
+def _shape_problem(root) -> str | None:
+    """Why a composed document cannot be handed to the rest of the pipeline, or ``None``.
+
+    One iterative pass over the node graph (aliases make it a DAG, and a
+    recursive alias a cycle) computes each node's *expanded* size and depth
+    once, so a "billion laughs" document is refused here, in time linear in
+    its text, before any traversal downstream (rendering copies, substitution,
+    the secret inventory, reporters) could expand it.
+    """
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    active: set[int] = set()
+    stack = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            active.discard(key)
+            kids = _children(node)
+            total = 1 + sum(size[id(c)] for c in kids)
+            deepest = 1 + max((depth[id(c)] for c in kids), default=0)
+            if deepest > MAX_DEPTH:
+                return f"nesting deeper than {MAX_DEPTH} levels"
+            if total > MAX_NODES:
+                return f"document expands to more than {MAX_NODES:,} nodes through YAML aliases (alias bomb)"
+            size[key], depth[key] = total, deepest
+            continue
+        if key in size:
+            continue
+        if key in active:
+            return "recursive YAML alias (a node that contains itself)"
+        active.add(key)
+        stack.append((node, True))
+        for child in _children(node):
+            cid = id(child)
+            if cid in active:
+                return "recursive YAML alias (a node that contains itself)"
+            if cid not in size:
+                stack.append((child, False))
+    return None
+
+
 def parse_text(text: str, file: str) -> LoadedFile:
     """Parse a multi-document YAML text into documents with provenance."""
     try:
@@ -340,11 +394,16 @@ def parse_text(text: str, file: str) -> LoadedFile:
     docs: list[Document] = []
     errors: list[LoadError] = []
     suppress = _suppressions(text)
+    has_anchors = "&" in text  # no anchor, no alias: nothing can expand
     for index, node in enumerate(nodes):
         start = node.start_mark.line + 1
         end = node.end_mark.line + 1
-        if not _depth_ok(node):
-            errors.append(LoadError(file, start, 1, f"nesting deeper than {MAX_DEPTH} levels"))
+        if has_anchors:
+            problem = _shape_problem(node)
+        else:  # a tree: no expansion possible, only the depth to check
+            problem = None if _depth_ok(node) else f"nesting deeper than {MAX_DEPTH} levels"
+        if problem is not None:
+            errors.append(LoadError(file, start, 1, problem))
             continue
         try:
             data = constructor.construct_document(node)

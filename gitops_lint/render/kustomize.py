@@ -389,6 +389,14 @@ def _strings(value: object) -> list[str]:
     return []
 
 
+def _real_rel(fs: RepoFS, rel: str) -> str:
+    """``rel`` after symlinks, repo-relative (itself when it cannot be resolved)."""
+    try:
+        return fs.relpath(fs.real(rel))
+    except (OutsideRoot, OSError):
+        return rel
+
+
 def _cycle(candidate: str, chain: tuple[str, ...]) -> bool:
     """kustomize refuses a directory equal to, or containing, one being built."""
     return any(candidate == root or candidate == "" or root.startswith(candidate + "/") for root in chain)
@@ -423,6 +431,9 @@ class _Target:
         self.positions = positions or {}
         self.dirs: set[str] = {directory}
         self.cycle_error = False
+
+    def _real(self, rel: str) -> str:
+        return _real_rel(self.run.k.fs, rel)
 
     @property
     def kind(self) -> str:
@@ -573,7 +584,9 @@ class _Target:
                 *where,
             )
             return
-        if _cycle(rel, self.chain):
+        if _cycle(rel, self.chain) or _cycle(self._real(rel), tuple(self._real(d) for d in self.chain)):
+            # real paths too: a symlinked directory (`loop -> .`) is the same directory, as
+            # for kustomize, whose loader confirms directories with EvalSymlinks
             self.issue(ERROR, f"cycle detected: {entry} contains a kustomization being built", *where)
             self.cycle_error = True
             return

@@ -28,6 +28,7 @@ BUILTIN = {
     "duplicate-object": "gitops_lint.rules.duplicate_object",
     "health-check-target": "gitops_lint.rules.health_check_target",
     "missing-namespace": "gitops_lint.rules.missing_namespace",
+    "plaintext-secret": "gitops_lint.rules.plaintext_secret",
     "missing-crd": "gitops_lint.rules.missing_crd",
     "crd-order": "gitops_lint.rules.crd_order",
     "crd-prune": "gitops_lint.rules.crd_prune",

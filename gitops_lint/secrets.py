@@ -1,0 +1,445 @@
+"""Where secret values live in a repository, and whether SOPS protects them.
+
+One inventory serves two masters: the ``plaintext-secret`` rule reports the
+values that are committed in clear, and the redactor (:mod:`.redact`) keeps
+every value it found out of any output. Both must agree on what a secret
+value is, so both read it from here.
+
+Values are judged on the files *as written in the repository*, never on
+rendered objects: kustomize-controller decrypts SOPS after the kustomize
+build, so the renderer sees ciphertext exactly as this module does, but
+post-build substitution may already have replaced a ``${var}`` in a rendered
+object. Sources:
+
+* ``v1/Secret`` documents (``data``, ``stringData``) of every YAML file the
+  run read, patch files included, and Secret manifests embedded in a
+  HelmRelease's ``values`` (charts' ``extraObjects``-style lists), plus a
+  few chart value keys that are passwords by every chart's convention;
+* kustomize ``secretGenerator`` entries: ``literals``, and the ``envs`` and
+  ``files`` they read (Flux decrypts SOPS-encrypted sources before the build,
+  so an encrypted source file is fine, whatever its format);
+* files that a ``.sops.yaml`` creation rule designates as encrypted.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import posixpath
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .fs import OutsideRoot, RepoFS, join
+from .loader import DocumentCache, parse_text
+from .model import FLUX_HELM_GROUP, ObjectRef, Origin, group_of, ref_of
+from .sops import (
+    CONFIG_FILE,
+    SopsConfig,
+    SopsRules,
+    document_metadata,
+    dotenv_metadata,
+    has_sops_marker,
+    is_encrypted_value,
+)
+
+# statuses of a value
+EMPTY = "empty"
+ENCRYPTED = "encrypted"
+VARIABLE = "variable"  # only ${var} references (Flux substitutes them) or $${var} escapes
+REFERENCE = "reference"  # a secret manager's reference, not the secret itself
+PLAINTEXT = "plaintext"
+UNENCRYPTED_BY_RULE = "unencrypted-by-rule"  # SOPS file whose settings leave this value in clear
+ADDED_IN_CLEAR = "added-in-clear"  # SOPS file, but this value was never encrypted
+DESIGNATED = "designated"  # a file .sops.yaml says is encrypted, and is not
+SENSITIVE = "sensitive"  # not a finding, but kept out of every output all the same
+
+LEAKS = frozenset({PLAINTEXT, UNENCRYPTED_BY_RULE, ADDED_IN_CLEAR, DESIGNATED})
+
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+_VAR_REF = re.compile(r"\$\$\{[^}]*\}|\$\{[_a-zA-Z][_a-zA-Z0-9]*\}")
+# 1Password (`op://vault/item/field`), vals (`ref+vault://...`), argocd-vault-plugin (`<path:...>`)
+_REFERENCE = re.compile(r"^\s*(op://[^\n]+|ref\+[a-z0-9]+://[^\n]+|<path:[^>\n]+>)\s*$")
+# chart values that are passwords in every chart that has them (grafana, bitnami charts)
+HELM_PASSWORD_KEYS = frozenset({"adminPassword", "rootPassword", "postgresPassword", "replicationPassword"})
+#: nodes a walk of HelmRelease values may visit (aliases make values a DAG)
+WALK_BUDGET = 1_000_000
+
+
+@dataclass(frozen=True)
+class SecretValue:
+    """One value a Secret would carry, where it is written, and how it is protected.
+
+    ``value`` is the secret itself: it is for the redactor only and must
+    never reach a message.
+    """
+
+    status: str
+    what: str  # "Secret ns/name: stringData key 'password'" (never the value)
+    value: str
+    origin: Origin | None = None
+    path: tuple = ()
+    file: str | None = None  # explicit position, for files that are not YAML documents
+    line: int | None = None
+    object: ObjectRef | None = None
+    detail: str = ""
+
+    @property
+    def leaks(self) -> bool:
+        return self.status in LEAKS
+
+
+def classify(value: object) -> str:
+    """The status of a value that is not inside a SOPS-encrypted document."""
+    if value is None or isinstance(value, (dict, list)):
+        return EMPTY  # not a value (and never str() a structure: aliases may make it huge)
+    text = value if isinstance(value, str) else str(value)
+    if text == "" or text.isspace():
+        return EMPTY
+    if is_encrypted_value(text):
+        return ENCRYPTED
+    if "${" in text and _VAR_REF.sub("", text).strip() == "":
+        return VARIABLE
+    if _REFERENCE.match(text):
+        return REFERENCE
+    return PLAINTEXT
+
+
+def _scalar(value: object) -> str | None:
+    """A YAML scalar as text; ``None`` for null and for structures."""
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+def _decoded(value: str) -> str | None:
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return raw.decode("utf-8", "replace")
+
+
+def _display(ref: ObjectRef) -> str:
+    return f"Secret {ref.namespace}/{ref.name}" if ref.namespace else f"Secret {ref.name}"
+
+
+def is_secret(obj: object) -> bool:
+    return isinstance(obj, dict) and obj.get("kind") == "Secret" and obj.get("apiVersion") == "v1"
+
+
+def secret_values(
+    obj: dict, origin: Origin, base: tuple = (), meta: dict | None = None
+) -> Iterator[SecretValue]:
+    """The values of one Secret manifest ``obj`` found at ``base`` in the document at ``origin``.
+
+    ``meta`` is the SOPS metadata of the enclosing document, if any: then a
+    value in clear is either left so by the file's own SOPS settings, or was
+    added after the file was encrypted.
+    """
+    ref = ref_of(obj)
+    rules = SopsRules.from_metadata(meta) if meta is not None else None
+    for section in ("data", "stringData"):
+        values = obj.get(section)
+        if not isinstance(values, dict):
+            continue
+        for key in sorted(values, key=str):
+            raw = values[key]
+            if isinstance(raw, (dict, list)):
+                continue  # not a Secret value at all (the API server refuses it); never str() it:
+                # an alias bomb would expand to gigabytes
+            text = "" if raw is None else raw if isinstance(raw, str) else str(raw)
+            status = classify(text)
+            plain = text
+            if status == PLAINTEXT and section == "data":
+                decoded = _decoded(text.strip())
+                if decoded is not None:
+                    plain = decoded
+                    # a data value that is itself a SOPS file (secretGenerator of an
+                    # encrypted file): kustomize-controller decrypts it
+                    if has_sops_marker(decoded):
+                        status = ENCRYPTED
+                    elif classify(decoded) != PLAINTEXT:
+                        status = classify(decoded)
+            detail = ""
+            if status == PLAINTEXT and rules is not None:
+                path = (*[str(p) for p in base if isinstance(p, str)], section, str(key))
+                if rules.should_be_encrypted(path):
+                    status = ADDED_IN_CLEAR
+                else:
+                    status, detail = UNENCRYPTED_BY_RULE, rules.describe()
+            what = f"{_display(ref)}: {section} key {str(key)!r}"
+            yield SecretValue(status, what, plain, origin, (*base, section, key), object=ref, detail=detail)
+            if plain != text and status in LEAKS:
+                # the base64 form is a secret too (redaction only)
+                yield SecretValue(SENSITIVE, what, text, origin, (*base, section, key))
+
+
+def _helm_values(doc_data: dict, origin: Origin, meta: dict | None) -> Iterator[SecretValue]:
+    """Secret manifests and well-known password keys inside a HelmRelease's ``spec.values``."""
+    spec = doc_data.get("spec")
+    values = spec.get("values") if isinstance(spec, dict) else None
+    if not isinstance(values, (dict, list)):
+        return
+    owner = ref_of(doc_data)
+    stack: list[tuple[object, tuple]] = [(values, ("spec", "values"))]
+    seen: set[int] = set()
+    budget = WALK_BUDGET
+    while stack:
+        node, path = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        budget -= len(node)  # type: ignore[arg-type]
+        if budget < 0:
+            return  # an alias bomb: the renderer reports the document
+        if isinstance(node, dict):
+            if is_secret(node):
+                yield from secret_values(node, origin, path, meta)
+                continue
+            for key in sorted(node, key=str, reverse=True):
+                child = node[key]
+                if isinstance(child, (dict, list)):
+                    stack.append((child, (*path, key)))
+                elif key in HELM_PASSWORD_KEYS and isinstance(child, str):
+                    status = classify(child)
+                    if status == PLAINTEXT and meta is not None:
+                        status = ADDED_IN_CLEAR
+                    who = f"{owner.namespace}/{owner.name}" if owner.namespace else owner.name
+                    what = (
+                        f"HelmRelease {who}: values key "
+                        f"{'.'.join(str(p) for p in (*path[2:], key))}"
+                    )
+                    yield SecretValue(status, what, child, origin, (*path, key), object=owner)
+        else:
+            for i in range(len(node) - 1, -1, -1):  # type: ignore[arg-type]
+                child = node[i]  # type: ignore[index]
+                if isinstance(child, (dict, list)):
+                    stack.append((child, (*path, i)))
+
+
+class Inventory:
+    """The secret values of the files one run read."""
+
+    def __init__(self, fs: RepoFS, cache: DocumentCache):
+        self.fs = fs
+        self.cache = cache
+        self._configs: dict[str, SopsConfig | None] = {}
+
+    def values(self) -> list[SecretValue]:
+        out: list[SecretValue] = []
+        read_sources: set[str] = set()
+        for rel in sorted(self.cache.files):
+            loaded = self.cache.files[rel]
+            file_values: list[SecretValue] = []
+            encrypted_file = False
+            for doc in loaded.documents:
+                data = doc.data
+                meta = document_metadata(data)
+                encrypted_file = encrypted_file or meta is not None
+                if is_secret(data):
+                    file_values.extend(secret_values(data, doc.origin, (), meta))
+                elif (
+                    isinstance(data, dict)
+                    and data.get("kind") == "HelmRelease"
+                    and group_of(str(data.get("apiVersion", ""))) == FLUX_HELM_GROUP
+                ):
+                    file_values.extend(_helm_values(data, doc.origin, meta))
+                elif posixpath.basename(rel) in KUSTOMIZATION_FILES and isinstance(data, dict):
+                    file_values.extend(self._generators(rel, doc, data, read_sources))
+            out.extend(file_values)
+            if loaded.documents and not encrypted_file and not any(v.leaks for v in file_values):
+                designated = self._designated(rel)
+                if designated is not None and posixpath.basename(rel) not in KUSTOMIZATION_FILES:
+                    out.append(
+                        SecretValue(
+                            DESIGNATED,
+                            f"{rel} is meant to be SOPS-encrypted",
+                            "",
+                            file=rel,
+                            line=loaded.documents[0].origin.line,
+                            detail=designated,
+                        )
+                    )
+        return out
+
+    # -- .sops.yaml ----------------------------------------------------------------
+    def _config(self, directory: str) -> SopsConfig | None:
+        """The nearest ``.sops.yaml`` at or above ``directory`` (SOPS looks upward)."""
+        if directory in self._configs:
+            return self._configs[directory]
+        rel = f"{directory}/{CONFIG_FILE}" if directory else CONFIG_FILE
+        found: SopsConfig | None = None
+        try:
+            if self.fs.isfile(rel):
+                text = self.fs.read_bytes(rel).decode("utf-8")
+                docs = parse_text(text, rel).documents
+                found = SopsConfig.from_data(rel, docs[0].data if docs else None)
+        except (OSError, OutsideRoot, UnicodeDecodeError, Exception):
+            found = None
+        if found is None and directory:
+            found = self._config(posixpath.dirname(directory))
+        self._configs[directory] = found
+        return found
+
+    def _designated(self, rel: str) -> str | None:
+        """The creation rule that says ``rel`` is encrypted, described; else ``None``."""
+        if posixpath.basename(rel) == CONFIG_FILE:
+            return None
+        config = self._config(posixpath.dirname(rel))
+        rule = config.rule_for(rel) if config is not None else None
+        if rule is None or not rule.designates:
+            return None
+        return f"{config.file} creation rule {rule.index + 1} (path_regex: {rule.path_regex})"
+
+    # -- secretGenerator ------------------------------------------------------------
+    def _read(self, base: str, path: str) -> tuple[str, bytes] | None:
+        try:
+            rel = join(base, path)
+            return rel, self.fs.read_bytes(rel)
+        except (OutsideRoot, OSError, Exception):  # missing-path / kustomize-build report it
+            return None
+
+    def _generators(self, kfile: str, doc, data: dict, read_sources: set[str]) -> Iterator[SecretValue]:
+        from .render.generators import GeneratorError, parse_file_source, parse_literal
+
+        items = data.get("secretGenerator")
+        if not isinstance(items, list):
+            return
+        base = posixpath.dirname(kfile)
+        for i, args in enumerate(items):
+            if not isinstance(args, dict):
+                continue
+            name = _scalar(args.get("name")) or "?"
+            where = ("secretGenerator", i)
+            literals = args.get("literals")
+            for j, literal in enumerate(literals if isinstance(literals, list) else []):
+                source = _scalar(literal)
+                if source is None:
+                    continue
+                try:
+                    key, value = parse_literal(source)
+                except GeneratorError:
+                    key, value = f"#{j + 1}", source  # malformed: the whole entry may be the value
+                what = f"secretGenerator {name}: literal {key!r}"
+                yield SecretValue(classify(value), what, value, doc.origin, (*where, "literals", j))
+                if source != value and classify(value) in LEAKS:
+                    yield SecretValue(SENSITIVE, what, source, doc.origin, (*where, "literals", j))
+            envs = args.get("envs")
+            sources = [_scalar(e) for e in (envs if isinstance(envs, list) else [])]
+            sources.append(_scalar(args.get("env")))
+            for env in sources:
+                if not env:
+                    continue
+                got = self._read(base, env)
+                if got is None or got[0] in read_sources:
+                    continue
+                rel, raw = got
+                read_sources.add(rel)
+                yield from self._env_values(rel, raw, name)
+            files = args.get("files")
+            for source in files if isinstance(files, list) else []:
+                if _scalar(source) is None:
+                    continue
+                try:
+                    _, path = parse_file_source(str(source))
+                except GeneratorError:
+                    continue
+                got = self._read(base, path)
+                if got is None or got[0] in read_sources:
+                    continue
+                rel, raw = got
+                read_sources.add(rel)
+                yield from self._file_value(rel, raw, name)
+
+    def _env_values(self, rel: str, raw: bytes, name: str) -> Iterator[SecretValue]:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            yield from self._file_value(rel, raw, name)
+            return
+        meta = dotenv_metadata(text) if has_sops_marker(raw) else None
+        rules = SopsRules.from_metadata(meta) if meta is not None else None
+        for number, line in enumerate(text.split("\n"), start=1):
+            stripped = line.strip()
+            if not stripped or stripped.startswith("#"):
+                continue
+            key, sep, value = stripped.partition("=")
+            if rules is not None and key.startswith("sops_"):
+                continue
+            if not sep:
+                # kustomize reads a bare KEY from its own environment; a line that is
+                # not a name may be a pasted value: keep it out of every message
+                yield SecretValue(SENSITIVE, "", stripped, file=rel, line=number)
+                continue
+            status = classify(value)
+            detail = ""
+            if status == PLAINTEXT and rules is not None:
+                if rules.should_be_encrypted((key,)):
+                    status = ADDED_IN_CLEAR
+                else:
+                    status, detail = UNENCRYPTED_BY_RULE, rules.describe()
+            yield SecretValue(
+                status,
+                f"env file of secretGenerator {name}: key {key!r}",
+                value,
+                file=rel,
+                line=number,
+                detail=detail,
+            )
+
+    def _file_value(self, rel: str, raw: bytes, name: str) -> Iterator[SecretValue]:
+        if has_sops_marker(raw):
+            return
+        text = raw.decode("utf-8", "replace")
+        status = EMPTY if not text.strip() else PLAINTEXT
+        yield SecretValue(status, f"file read by secretGenerator {name}", text, file=rel, line=1)
+
+
+# -- one inventory per run ------------------------------------------------------------
+
+_MEMO: dict[int, tuple[DocumentCache, int, list[SecretValue]]] = {}
+
+
+def inventory(fs: RepoFS, cache: DocumentCache) -> list[SecretValue]:
+    """The inventory of the files ``cache`` holds, computed once per set of files."""
+    memo = _MEMO.get(id(cache))
+    if memo is not None and memo[0] is cache and memo[1] == len(cache.files):
+        return memo[2]
+    values = Inventory(fs, cache).values()
+    _MEMO.clear()  # one run at a time: keep no other run's values alive
+    _MEMO[id(cache)] = (cache, len(cache.files), values)
+    return values
+
+
+def hidden_strings(fs: RepoFS, cache: DocumentCache, objects: Iterator | list = ()) -> Iterator[str]:
+    """Every string the redactor must keep out of output.
+
+    The inventory's leaking and sensitive values, and the values of rendered
+    Secrets (``objects``), where substitution may have put a value that came
+    from another Secret.
+    """
+    for v in inventory(fs, cache):
+        if v.value and (v.leaks or v.status == SENSITIVE):
+            yield v.value
+    for obj in objects:
+        if not is_secret(obj):
+            continue
+        for section in ("data", "stringData"):
+            values = obj.get(section)
+            if not isinstance(values, dict):
+                continue
+            sops_env = "sops_mac" in values  # generated from a SOPS dotenv file: Flux decrypts it
+            for key, raw in values.items():
+                if sops_env and str(key).startswith("sops_"):
+                    continue
+                if raw is None or isinstance(raw, (dict, list)) or is_encrypted_value(raw):
+                    continue
+                text = raw if isinstance(raw, str) else str(raw)
+                if classify(text) != PLAINTEXT:
+                    continue
+                yield text
+                if section == "data":
+                    decoded = _decoded(text.strip())
+                    if decoded is not None and not has_sops_marker(decoded):
+                        yield decoded
