@@ -10,13 +10,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 
 from . import __version__
 from .config import Config, ConfigError, load_config
 from .model import Severity
 
-SUBCOMMANDS = ("graph", "build", "rules", "explain")
+SUBCOMMANDS = ("graph", "build", "rules", "explain", "schemas")
 
 
 def _split(values: list[str] | None) -> set[str]:
@@ -59,7 +58,14 @@ def lint_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="a cluster directory, or a repository root (default: .)",
     )
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
+    p.add_argument(
+        "--fix",
+        action="store_true",
+        help="apply safe fixes (comments and formatting kept), say what was fixed and left on stderr, "
+        "then report what remains",
+    )
+    p.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; write nothing")
     p.add_argument(
         "--select",
         action="append",
@@ -68,6 +74,18 @@ def lint_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--ignore", action="append", metavar="RULE,...", help="skip these rules")
     p.add_argument("--fail-on", choices=("error", "warning", "info"), default=None)
+    p.add_argument(
+        "--kube-version",
+        metavar="1.33",
+        help="Kubernetes version whose schemas validate core kinds (default: kube-version in the config, "
+        "else the newest shipped)",
+    )
+    p.add_argument(
+        "--flux-version",
+        metavar="2.9",
+        help="the Flux the cluster runs: strict substitution from 2.9, removed API versions "
+        "(default: flux-version in the config, else what the repository says, else the newest)",
+    )
     p.add_argument("--version", action="version", version=f"gitops-lint {__version__}")
     _common(p)
     return p
@@ -102,12 +120,35 @@ def cmd_lint(argv: list[str]) -> int:
     config.deselect |= _split(args.ignore)
     if args.fail_on:
         config.fail_on = Severity.parse(args.fail_on)
+    if args.kube_version:
+        config.kube_version = args.kube_version
+    if args.flux_version:
+        from .flux_version import parse_version
+
+        if parse_version(args.flux_version) is None:
+            raise UsageError(f"--flux-version {args.flux_version!r}: expected a version such as 2.9")
+        config.flux_version = args.flux_version
     _check_rule_names(config)
     from .lint import Linter
     from .report import FORMATS
 
     result = Linter(root, config).run(paths)
+    if args.fix or args.diff:
+        from .fix import plan_fixes, write_fixes
+
+        plan = plan_fixes(root, result.findings)
+        sys.stderr.write("".join(f"gitops-lint: {line}\n" for line in plan.summary_lines()))
+        if args.diff:
+            sys.stdout.write(plan.diff())
+            return 1 if plan.after else 0
+        write_fixes(root, plan)
+        if plan.after:  # report what is left after the fixes
+            result = Linter(root, config).run(paths)
     sys.stdout.write(FORMATS[args.format](result.findings, result.summary))
+    if args.format == "github":
+        from .report.github import write_step_summary
+
+        write_step_summary(result.findings, result.summary)
     return 1 if any(f.severity >= config.fail_on for f in result.findings) else 0
 
 
@@ -164,6 +205,7 @@ def cmd_build(argv: list[str]) -> int:
     args = p.parse_args(argv)
     root, config = _setup(args, args.path)
     from .lint import Linter
+    from .redact import mask_objects
     from .render.output import to_yaml_stream
 
     linter = Linter(root, config)
@@ -174,16 +216,18 @@ def cmd_build(argv: list[str]) -> int:
         for cluster in linter.build_clusters([args.path]):
             for ks in cluster.kustomizations.values():
                 if (ks.ref.namespace, ks.ref.name) == (ns, name):
-                    sys.stdout.write(to_yaml_stream([ro.obj for ro in ks.objects]))
+                    objects = mask_objects([ro.obj for ro in ks.objects], linter.redactor)
+                    sys.stdout.write(to_yaml_stream(objects))
                     return 0
         raise UsageError(f"no Kustomization {ns}/{name} in {args.path}")
     from .lint import make_renderer
 
     rel = linter.fs.relpath(os.path.abspath(args.path))
     result = make_renderer(config, linter.fs, linter.cache).build(rel)
-    sys.stdout.write(to_yaml_stream([r.obj for r in result.resources]))
+    sys.stdout.write(to_yaml_stream(mask_objects([r.obj for r in result.resources], linter.redactor)))
     for issue in result.issues:
-        sys.stderr.write(f"{issue.file}:{issue.line}:{issue.column}: {issue.message}\n")
+        message = linter.redactor.redact(issue.message)
+        sys.stderr.write(f"{issue.file}:{issue.line}:{issue.column}: {message}\n")
     return 1 if any(i.kind != "external" for i in result.issues) else 0
 
 
@@ -197,9 +241,10 @@ def cmd_rules(argv: list[str]) -> int:
 
 
 def rule_page(name: str) -> str | None:
-    """The rule's page from ``rules/`` beside the package (source checkouts)."""
-    page = Path(__file__).resolve().parent.parent / "rules" / f"{name}.md"
-    return page.read_text(encoding="utf-8") if page.is_file() else None
+    """The rule's page from ``rules/`` (a checkout, or the copy an installed wheel carries)."""
+    from .pages import rule_page as find_page
+
+    return find_page(name)
 
 
 def cmd_explain(argv: list[str]) -> int:
@@ -219,7 +264,35 @@ def cmd_explain(argv: list[str]) -> int:
     raise UsageError(f"unknown rule {args.rule!r} (see `gitops-lint rules`)")
 
 
-COMMANDS = {"graph": cmd_graph, "build": cmd_build, "rules": cmd_rules, "explain": cmd_explain}
+def cmd_schemas(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(
+        prog="gitops-lint schemas",
+        description="Schema files. `import`: CRDs (and Crossplane XRDs) to JSON Schema files named "
+        "{kind}-{group}-{version}.json, for `schemas:` in the config.",
+    )
+    sub = p.add_subparsers(dest="action", required=True)
+    imp = sub.add_parser("import", help="convert CRD files to JSON Schema files")
+    imp.add_argument("files", nargs="+", metavar="CRD.yaml")
+    imp.add_argument("--out", required=True, metavar="DIR")
+    args = p.parse_args(argv)
+    from .schema.importer import ImportError_, import_files
+
+    try:
+        written = import_files(args.files, args.out)
+    except ImportError_ as exc:
+        raise UsageError(str(exc)) from None
+    for name in written:
+        sys.stdout.write(os.path.join(args.out, name) + "\n")
+    return 0
+
+
+COMMANDS = {
+    "graph": cmd_graph,
+    "build": cmd_build,
+    "rules": cmd_rules,
+    "explain": cmd_explain,
+    "schemas": cmd_schemas,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -233,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
             return COMMANDS[argv[0]](argv[1:])
         return cmd_lint(argv)
     except (UsageError, LintUsageError, ConfigError, PluginError) as exc:
-        sys.stderr.write(f"gitops-lint: error: {exc}\n")
+        sys.stderr.write(_redacted(f"gitops-lint: error: {exc}\n"))
         return 2
     except KeyboardInterrupt:
         return 130
@@ -241,9 +314,23 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except Exception as exc:  # never a traceback unless asked for
         if debug:
-            raise
-        sys.stderr.write(f"gitops-lint: internal error: {type(exc).__name__}: {exc} (rerun with --debug)\n")
+            # the traceback, through the same redaction as every other output line
+            import traceback
+
+            sys.stderr.write(_redacted(traceback.format_exc()))
+            return 2
+        sys.stderr.write(
+            _redacted(f"gitops-lint: internal error: {type(exc).__name__}: {exc} (rerun with --debug)\n")
+        )
         return 2
+
+
+def _redacted(text: str) -> str:
+    """``text`` without the secret values the run has read (see gitops_lint.redact)."""
+    from . import redact
+
+    redact.REDACTOR.refresh()
+    return redact.REDACTOR.redact(text)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ class IgnoreEntry:
 @dataclass
 class Config:
     source: str | None = None
-    kube_version: str = "1.33"
+    kube_version: str | None = None  # None: the newest schemas kubernetes-validate ships
     flux_version: str | None = None
     fail_on: Severity = Severity.ERROR
     # rule name or code -> severity, or None for "off"
@@ -155,12 +155,19 @@ def parse_config(data, source: str, text: str | None = None) -> Config:
                 f"unknown setting {key!r} (expected one of {', '.join(sorted(_KEYS))})",
             )
         if key in ("kube-version", "flux-version"):
-            if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            if isinstance(value, float):
+                # 1.30 would read as 1.3: a version must be written as a string
+                _fail(source, pos, (key,), f'{key} expects a quoted version string such as "{value}"')
+            if not isinstance(value, (str, int)) or isinstance(value, bool):
                 _fail(source, pos, (key,), f'{key} expects a version string such as "1.33"')
             text_value = str(value)
             if key == "kube-version":
                 cfg.kube_version = text_value
             else:
+                from .flux_version import parse_version
+
+                if parse_version(text_value) is None:
+                    _fail(source, pos, (key,), f'flux-version expects a version such as "2.9", not {value!r}')
                 cfg.flux_version = text_value
         elif key == "fail-on":
             sev = _parse_severity(value, source, pos, (key,))
@@ -263,4 +270,25 @@ def _load_yaml_config(path: str, display: str) -> Config:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 1
         raise ConfigError(f"{display}:{line}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
+    except RecursionError:
+        raise ConfigError(f"{display}:1: invalid YAML: nesting too deep") from None
+    _check_shape(text, display)
     return parse_config(data, display, text)
+
+
+def _check_shape(text: str, display: str) -> None:
+    """Refuse an alias bomb or a recursive alias before anything walks (or prints) the data."""
+    from .loader import _shape_problem
+
+    try:
+        loader = FastLoader(text)
+        try:
+            nodes = _compose_docs(loader)
+        finally:
+            loader.dispose()
+    except Exception:  # noqa: BLE001 - yaml.load above already accepted the text
+        return
+    for node in nodes:
+        problem = _shape_problem(node)
+        if problem is not None:
+            raise ConfigError(f"{display}:{node.start_mark.line + 1}: {problem}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from . import redact
 from .cluster import Cluster, ClusterBuilder
 from .config import Config
 from .discover import Entry, _sync_paths, find_entries
@@ -12,7 +13,9 @@ from .fs import OutsideRoot, RepoFS
 from .graph import build_graph
 from .loader import DocumentCache
 from .model import FLUX_HELM_GROUP, Finding, Severity, group_of
+from .redact import Redactor
 from .rules import CLUSTER, REPOSITORY, Context, Hit, Rule, all_rules
+from .secrets import hidden_strings
 
 
 class UsageError(Exception):
@@ -81,11 +84,20 @@ class Linter:
         self.fs = RepoFS(root, config.max_file_bytes)
         self.cache = DocumentCache(self.fs)
         self.rules = [r for r in all_rules() if config.rule_enabled(r.name, r.code)]
+        # every secret value this run reads is masked in whatever it writes
+        # (also on the command line's error paths: redact.REDACTOR)
+        self.redactor = Redactor(lambda: hidden_strings(self.fs, self.cache, self._rendered_secrets()))
+        redact.REDACTOR = self.redactor
+        self._clusters: list[Cluster] = []
 
     def build_clusters(self, paths: list[str]) -> list[Cluster]:
         renderer = make_renderer(self.config, self.fs, self.cache)
         builder = ClusterBuilder(self.fs, self.cache, renderer, self.config)
-        return [builder.build(entry) for entry in entries_for(paths, self.fs, self.cache)]
+        self._clusters = [builder.build(entry) for entry in entries_for(paths, self.fs, self.cache)]
+        return self._clusters
+
+    def _rendered_secrets(self) -> list[dict]:
+        return [ro.obj for c in self._clusters for ro in c.objects if ro.obj.get("kind") == "Secret"]
 
     def run(self, paths: list[str]) -> LintResult:
         clusters = self.build_clusters(paths)
@@ -100,6 +112,9 @@ class Linter:
             if rule.scope == REPOSITORY:
                 findings.extend(self._findings(rule, repo_ctx, None))
         findings = self._filter(findings)
+        self.redactor.refresh()
+        for f in findings:
+            f.message = self.redactor.redact(f.message)
         return LintResult(findings, self._summary(clusters, findings), clusters)
 
     # -- hits to findings --------------------------------------------------

@@ -29,6 +29,116 @@ KNOWN_DEFECTS: dict[tuple[str, str, str], str] = {
         "manifest, no ExternalSecret target): it is made by hand in the cluster, and a repository "
         "linted by gitops-lint declares it under `external:`"
     ),
+    (
+        "fluxcd__flux2-monitoring-example",
+        "monitoring/controllers/kube-prometheus-stack/release.yaml",
+        "plaintext-secret",
+    ): (
+        "the HelmRelease commits Grafana's admin password in clear (values grafana.adminPassword: "
+        "flux): the demo's documented login, but a plaintext credential in Git all the same; a "
+        "real repository encrypts it with SOPS or uses the chart's admin.existingSecret"
+    ),
+    (
+        "billimek__k8s-gitops",
+        "kubernetes/kube-system/tailscale/connector.yaml",
+        "crd-order",
+    ): (
+        "the tailscale-operator HelmRelease, whose chart installs the tailscale.com CRDs, is applied by "
+        "the same Kustomization (cluster-apps) as this Connector, and the bootstrap helmfile "
+        "(setup/bootstrap/helmfile.d/00-crds.yaml) does not pre-install them: on a new cluster the "
+        "Connector's dry-run fails and blocks cluster-apps' whole apply stage, HelmRelease included"
+    ),
+    (
+        "billimek__k8s-gitops",
+        "kubernetes/default/cloudnative-pg/cluster/objectstore.yaml",
+        "crd-order",
+    ): (
+        "same as the Connector: the ObjectStore (barmancloud.cnpg.io) and the plugin-barman-cloud "
+        "HelmRelease that installs its CRD are both in cluster-apps, and 00-crds.yaml bootstraps "
+        "cloudnative-pg but not the plugin"
+    ),
+    (
+        "bjw-s-labs__home-ops",
+        "kubernetes/components/dragonfly/cluster.yaml",
+        "crd-order",
+    ): (
+        "the paperless Kustomization uses the dragonfly component (a Dragonfly object) without "
+        "dependsOn dragonfly-operator (database), which installs the dragonflydb.io CRD and "
+        "health-checks it; the six other users of the component (open-webui, litellm, nextcloud, "
+        "manyfold, searxng, forgejo) all depend on it, and no bootstrap helmfile installs it"
+    ),
+    (
+        "fluxcd__flux2-hub-spoke-example",
+        "deploy/apps/podinfo.yaml",
+        "deprecated-api",
+    ): (
+        "HelmRepository source.toolkit.fluxcd.io/v1beta2 and HelmRelease helm.toolkit.fluxcd.io/v2beta2: removed in Flux 2.7/2.8 (FLUX-SEMANTICS 4.2); the repository states no Flux "
+        "version (gotk-components.yaml is a placeholder), so it is linted for the newest Flux, where "
+        "applying it fails with `no matches for kind`"
+    ),
+    (
+        "fluxcd__flux2-hub-spoke-example",
+        "deploy/infra-controllers/cert-manager.yaml",
+        "deprecated-api",
+    ): (
+        "HelmRepository source.toolkit.fluxcd.io/v1beta2 and HelmRelease helm.toolkit.fluxcd.io/v2beta2: removed in Flux 2.7/2.8 (FLUX-SEMANTICS 4.2); the repository states no Flux "
+        "version (gotk-components.yaml is a placeholder), so it is linted for the newest Flux, where "
+        "applying it fails with `no matches for kind`"
+    ),
+    (
+        "fluxcd__flux2-hub-spoke-example",
+        "deploy/infra-controllers/ingress-nginx.yaml",
+        "deprecated-api",
+    ): (
+        "HelmRepository source.toolkit.fluxcd.io/v1beta2 and HelmRelease helm.toolkit.fluxcd.io/v2beta2: removed in Flux 2.7/2.8 (FLUX-SEMANTICS 4.2); the repository states no Flux "
+        "version (gotk-components.yaml is a placeholder), so it is linted for the newest Flux, where "
+        "applying it fails with `no matches for kind`"
+    ),
+    (
+        "fluxcd__flux2-multi-tenancy",
+        "infrastructure/kyverno/source.yaml",
+        "deprecated-api",
+    ): (
+        "OCIRepository source.toolkit.fluxcd.io/v1beta2: removed in Flux 2.7/2.8 (FLUX-SEMANTICS 4.2); the repository states no Flux "
+        "version (gotk-components.yaml is a placeholder), so it is linted for the newest Flux, where "
+        "applying it fails with `no matches for kind`"
+    ),
+    (
+        "stefanprodan__gitops-istio",
+        "clusters/my-cluster/apps.yaml",
+        "deprecated-api",
+    ): (
+        "Kustomization kustomize.toolkit.fluxcd.io/v1beta2: removed in Flux 2.7/2.8 (FLUX-SEMANTICS 4.2); the repository states no Flux "
+        "version (gotk-components.yaml is a placeholder), so it is linted for the newest Flux, where "
+        "applying it fails with `no matches for kind`"
+    ),
+    (
+        "stefanprodan__gitops-istio",
+        "clusters/my-cluster/istio.yaml",
+        "deprecated-api",
+    ): (
+        "Kustomization kustomize.toolkit.fluxcd.io/v1beta2: removed in Flux 2.7/2.8 (FLUX-SEMANTICS 4.2); the repository states no Flux "
+        "version (gotk-components.yaml is a placeholder), so it is linted for the newest Flux, where "
+        "applying it fails with `no matches for kind`"
+    ),
+    (
+        "stefanprodan__gitops-istio",
+        "istio/system/flagger.yaml",
+        "deprecated-api",
+    ): (
+        "HelmRepository source.toolkit.fluxcd.io/v1beta2 and HelmRelease helm.toolkit.fluxcd.io/v2beta1: removed in Flux 2.7/2.8 (FLUX-SEMANTICS 4.2); the repository states no Flux "
+        "version (gotk-components.yaml is a placeholder), so it is linted for the newest Flux, where "
+        "applying it fails with `no matches for kind`"
+    ),
+    (
+        "stefanprodan__gitops-istio",
+        "istio/system/istio.yaml",
+        "deprecated-api",
+    ): (
+        "HelmRepository source.toolkit.fluxcd.io/v1beta1 and HelmRelease helm.toolkit.fluxcd.io/v2beta1: removed in Flux 2.7/2.8 (FLUX-SEMANTICS 4.2); the repository states no Flux "
+        "version (gotk-components.yaml is a placeholder), so it is linted for the newest Flux, where "
+        "applying it fails with `no matches for kind`"
+    ),
 }
 
 
