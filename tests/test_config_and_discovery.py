@@ -120,3 +120,13 @@ def test_no_traceback_on_any_fixture_or_corpus_repository():
         )
         assert proc.returncode in (0, 1), (root, proc.stderr)
         assert proc.stderr == "", (root, proc.stderr)
+
+
+def test_readme_configuration_example_is_a_valid_config(tmp_path):
+    """The README's .gitops-lint.yaml is what users copy: it must load, every key understood."""
+    from tests.readme_snippets import readme_block
+
+    (tmp_path / ".gitops-lint.yaml").write_text(readme_block(".gitops-lint.yaml"))
+    config = load_config(str(tmp_path))
+    assert config.kube_version == "1.33" and config.flux_version == "2.9"
+    assert config.crd_providers and config.schemas and config.ignore and config.variables
