@@ -16,8 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import networkx as nx
-
+from .digraph import DiGraph, shortest_path, strongly_connected_components
 from .model import (
     FLUX_HELM_GROUP,
     FLUX_KS_GROUP,
@@ -78,8 +77,8 @@ def dependencies_of(key: NodeKey, obj: dict) -> list[tuple[int, NodeKey]]:
     return out
 
 
-def build_graph(cluster: Cluster) -> nx.DiGraph:
-    graph = nx.DiGraph()
+def build_graph(cluster: Cluster) -> DiGraph:
+    graph = DiGraph()
     root = cluster.root
     graph.add_node(node_key(root.ref), ref=root.ref, obj=root.obj, node=None)
     for ro in cluster.objects:
@@ -99,31 +98,39 @@ def build_graph(cluster: Cluster) -> nx.DiGraph:
     return graph
 
 
-def dependency_view(graph: nx.DiGraph) -> nx.DiGraph:
-    return nx.subgraph_view(graph, filter_edge=lambda u, v: "depends_index" in graph.edges[u, v])
+def dependency_successors(graph: DiGraph, key: NodeKey) -> list[NodeKey]:
+    """What ``key`` depends on (its dependsOn edges only), sorted."""
+    return sorted(v for v in graph.successors(key) if "depends_index" in graph.edges[key, v])
 
 
-def find_cycles(graph: nx.DiGraph) -> list[list[NodeKey]]:
+def dependency_edges(graph: DiGraph) -> list[tuple[NodeKey, NodeKey]]:
+    return sorted((u, v) for u, v in graph.edges if "depends_index" in graph.edges[u, v])
+
+
+def find_cycles(graph: DiGraph) -> list[list[NodeKey]]:
     """One cycle per strongly connected component of the dependsOn edges.
 
     Each cycle starts at its smallest node so the report is stable; reporting
     one cycle per component (not every elementary cycle, which can be
     exponentially many) names the knot to untie.
     """
-    deps = dependency_view(graph)
+    succ = {key: dependency_successors(graph, key) for key in sorted(graph.nodes)}
     cycles = []
-    for component in nx.strongly_connected_components(deps):
+    for component in strongly_connected_components(succ, succ.__getitem__):
         if len(component) == 1:
             (only,) = component
-            if deps.has_edge(only, only):
+            if only in succ[only]:
                 cycles.append([only, only])
             continue
         start = min(component)
-        sub = deps.subgraph(component)
+
+        def inside(key, component=component):
+            return [v for v in succ[key] if v in component]
+
         # shortest way back to the start through the component
         best = None
-        for succ in sorted(sub.successors(start)):
-            path = nx.shortest_path(sub, succ, start)
+        for first in inside(start):
+            path = shortest_path(first, start, inside)
             if best is None or len(path) < len(best):
                 best = path
         cycles.append([start, *best])
@@ -133,7 +140,7 @@ def find_cycles(graph: nx.DiGraph) -> list[list[NodeKey]]:
 # -- drawings ---------------------------------------------------------------
 
 
-def _label(key: NodeKey, graph: nx.DiGraph) -> str:
+def _label(key: NodeKey, graph: DiGraph) -> str:
     kind, ns, name = key
     return name if kind == "Kustomization" else f"{kind}/{name}"
 
@@ -143,22 +150,22 @@ def _mermaid_id(key: NodeKey) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", f"{kind[:2]}_{ns}_{name}")
 
 
-def to_mermaid(graph: nx.DiGraph) -> str:
+def to_mermaid(graph: DiGraph) -> str:
     """``graph TD; namespaces-->crds``: an arrow from each dependency to its dependent."""
     lines = ["graph TD"]
     for key in sorted(graph.nodes):
         lines.append(f'  {_mermaid_id(key)}["{_label(key, graph)}"]')
-    for u, v in sorted(dependency_view(graph).edges):
+    for u, v in dependency_edges(graph):
         lines.append(f"  {_mermaid_id(v)} --> {_mermaid_id(u)}")
     return "\n".join(lines) + "\n"
 
 
-def to_dot(graph: nx.DiGraph) -> str:
+def to_dot(graph: DiGraph) -> str:
     lines = ["digraph flux {", "  rankdir=TB;", "  node [shape=box];"]
     for key in sorted(graph.nodes):
         kind, ns, name = key
         lines.append(f'  "{kind}/{ns}/{name}" [label="{_label(key, graph)}"];')
-    for u, v in sorted(dependency_view(graph).edges):
+    for u, v in dependency_edges(graph):
         lines.append(f'  "{"/".join(v)}" -> "{"/".join(u)}";')
     for u, v in sorted(graph.edges):
         if graph.edges[u, v].get("applies"):
@@ -167,7 +174,7 @@ def to_dot(graph: nx.DiGraph) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_tree(graph: nx.DiGraph, root: NodeKey) -> str:
+def to_tree(graph: DiGraph, root: NodeKey) -> str:
     """Like ``flux tree kustomization``: what each Kustomization applies, nested."""
     lines = ["/".join(root)]
 

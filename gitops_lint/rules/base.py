@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 from ..model import ObjectRef, Origin, Severity
 
 if TYPE_CHECKING:
-    import networkx as nx
 
     from ..cluster import Cluster
     from ..config import Config
+    from ..digraph import DiGraph
     from ..fs import RepoFS
     from ..loader import DocumentCache
 
@@ -46,7 +46,7 @@ class Context:
     cache: DocumentCache
     config: Config
     cluster: Cluster | None = None
-    graph: nx.DiGraph | None = None
+    graph: DiGraph | None = None
     extra: dict = field(default_factory=dict)
 
 
