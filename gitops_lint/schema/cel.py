@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .cel_fast import UNDECIDED, compile_rule
+
 log = logging.getLogger("gitops_lint.schema.cel")
 
 _ENV = None
@@ -180,6 +182,13 @@ def evaluate(rules: list, value) -> list[RuleFailure]:
         rule = item["rule"]
         if _OLD_SELF.search(rule):
             continue  # transition rule: only checked on update
+        fast = compile_rule(rule)
+        verdict = fast(value) if fast is not None else UNDECIDED
+        if verdict is True:
+            continue
+        if verdict is False:
+            failures.append(_failure(item, rule))
+            continue
         prog = _program(rule)
         if prog is None:
             continue
@@ -204,18 +213,20 @@ def evaluate(rules: list, value) -> list[RuleFailure]:
         if result is True or (type(result).__name__ == "BoolType" and bool(result)):
             continue
         if type(result).__name__ == "BoolType" or result is False:
-            message = item.get("message")
-            failures.append(
-                RuleFailure(
-                    rule=rule,
-                    message=str(message) if isinstance(message, str) and message else f"failed rule: {rule}",
-                    field_path=str(item.get("fieldPath") or ""),
-                    reason=str(item.get("reason") or "FieldValueInvalid"),
-                )
-            )
+            failures.append(_failure(item, rule))
         else:
             log.debug("CEL rule skipped (no boolean result): %s: %r", rule, result)
     return failures
+
+
+def _failure(item: dict, rule: str) -> RuleFailure:
+    message = item.get("message")
+    return RuleFailure(
+        rule=rule,
+        message=str(message) if isinstance(message, str) and message else f"failed rule: {rule}",
+        field_path=str(item.get("fieldPath") or ""),
+        reason=str(item.get("reason") or "FieldValueInvalid"),
+    )
 
 
 def passes(rules: list, value) -> bool:
