@@ -293,6 +293,24 @@ def _compose_docs(loader) -> list:
     return nodes
 
 
+# an alias token: ``*name`` where a node may start (may also match inside a quoted
+# string: then the document is walked for nothing, never skipped wrongly)
+_ALIAS = re.compile(r"(?:^|[\s\[{,:?-])\*[^\s,\[\]{}]", re.M)
+
+
+def _surely_shallow(text: str) -> bool:
+    """True when the text cannot nest MAX_DEPTH deep, so no node walk is needed.
+
+    A block collection nested in another starts at a greater column, or (a
+    sequence as a mapping's value) at the same column once before the next
+    ``- `` adds two: block depth is at most about twice the widest line. Each
+    flow level needs a bracket. The bound is loose, and only ever says "walk
+    the nodes" too often, never too rarely.
+    """
+    widest = max(map(len, text.splitlines()), default=0)
+    return 2 * widest + text.count("[") + text.count("{") + 4 < MAX_DEPTH
+
+
 def _depth_ok(node, limit: int = MAX_DEPTH) -> bool:
     """Iterative depth check so 10,000-deep nesting is a finding, not a RecursionError."""
     stack = [(node, 1)]
@@ -394,12 +412,16 @@ def parse_text(text: str, file: str) -> LoadedFile:
     docs: list[Document] = []
     errors: list[LoadError] = []
     suppress = _suppressions(text)
-    has_anchors = "&" in text  # no anchor, no alias: nothing can expand
+    # no alias, nothing can expand: a tree, whose depth is all there is to check
+    has_anchors = "&" in text and _ALIAS.search(text) is not None
+    shallow = not has_anchors and _surely_shallow(text)
     for index, node in enumerate(nodes):
         start = node.start_mark.line + 1
         end = node.end_mark.line + 1
         if has_anchors:
             problem = _shape_problem(node)
+        elif shallow:
+            problem = None
         else:  # a tree: no expansion possible, only the depth to check
             problem = None if _depth_ok(node) else f"nesting deeper than {MAX_DEPTH} levels"
         if problem is not None:

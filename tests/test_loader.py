@@ -1,4 +1,7 @@
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gitops_lint.fs import OutsideRoot, RepoFS, normalize
 from gitops_lint.loader import DocumentCache, parse_text
@@ -84,3 +87,27 @@ def test_paths_cannot_leave_the_root(tmp_path):
         normalize("../outside.yaml")
     assert list(fs.walk_files()) == []
     assert DocumentCache(fs).load("link.yaml").documents == []
+
+
+def _has_alias_events(text: str) -> bool:
+    return any(isinstance(e, yaml.AliasEvent) for e in yaml.parse(text))
+
+
+_shared = st.recursive(
+    st.one_of(st.integers(0, 3), st.text("ab *&:", max_size=4)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.sampled_from("xyz"), inner, max_size=3)),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_shared, st.booleans(), st.integers(0, 3))
+def test_alias_pre_check_never_misses_an_alias(value, flow, copies):
+    """The loader skips the alias-bomb walk only for text without an alias token: whatever
+    way an emitter writes aliases (block or flow, as key or value), the pre-check sees them."""
+    from gitops_lint.loader import _ALIAS
+
+    doc = {"shared": value, "uses": [value] * copies, "map": {"k": value}}
+    text = yaml.dump(doc, default_flow_style=flow)
+    if _has_alias_events(text):
+        assert _ALIAS.search(text), text
