@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
-from .loader import FastLoader, _compose_docs
+from .loader import FastLoader, _compose_docs, parse_text
 from .model import Severity
 
 CONFIG_FILE = ".gitops-lint.yaml"
@@ -257,38 +257,16 @@ def load_config(root: str, explicit: str | None = None) -> Config:
 
 
 def _load_yaml_config(path: str, display: str) -> Config:
-    import yaml
-
     try:
         with open(path, encoding="utf-8") as fh:
             text = fh.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{display}:1: cannot read config: {exc}") from None
-    try:
-        data = yaml.load(text, Loader=FastLoader)  # noqa: S506 - FastLoader is a safe loader
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        raise ConfigError(f"{display}:{line}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
-    except RecursionError:
-        raise ConfigError(f"{display}:1: invalid YAML: nesting too deep") from None
-    _check_shape(text, display)
+    # the loader every manifest goes through: duplicate keys, alias bombs and
+    # deep nesting are refused with their line before anything walks the data
+    loaded = parse_text(text, display)
+    if loaded.errors:
+        err = loaded.errors[0]
+        raise ConfigError(f"{display}:{err.line}: invalid YAML: {err.message}")
+    data = loaded.documents[0].data if loaded.documents else None
     return parse_config(data, display, text)
-
-
-def _check_shape(text: str, display: str) -> None:
-    """Refuse an alias bomb or a recursive alias before anything walks (or prints) the data."""
-    from .loader import _shape_problem
-
-    try:
-        loader = FastLoader(text)
-        try:
-            nodes = _compose_docs(loader)
-        finally:
-            loader.dispose()
-    except Exception:  # noqa: BLE001 - yaml.load above already accepted the text
-        return
-    for node in nodes:
-        problem = _shape_problem(node)
-        if problem is not None:
-            raise ConfigError(f"{display}:{node.start_mark.line + 1}: {problem}")

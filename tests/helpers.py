@@ -39,3 +39,43 @@ def positions(result: LintResult, min_severity=None) -> list[str]:
         for f in result.findings
         if min_severity is None or f.severity >= min_severity
     )
+
+
+# -- small Flux repositories ----------------------------------------------------------
+
+# a cluster entry at clusters/dev: the bootstrap source and Kustomization
+GOTK = {
+    "clusters/dev/flux-system/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - gotk-sync.yaml\n",
+    "clusters/dev/flux-system/gotk-sync.yaml": """apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata:
+  name: flux-system
+  namespace: flux-system
+spec:
+  interval: 1m
+  ref: {branch: main}
+  url: ssh://git@github.com/example/fleet
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: flux-system
+  namespace: flux-system
+spec:
+  interval: 10m
+  path: ./clusters/dev
+  prune: true
+  sourceRef: {kind: GitRepository, name: flux-system}
+""",
+}
+
+
+def ks(name: str, path: str, depends=(), extra: str = "") -> str:
+    deps = "".join(f"    - name: {d}\n" for d in depends)
+    return (
+        f"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n"
+        f"  namespace: flux-system\nspec:\n"
+        + (f"  dependsOn:\n{deps}" if deps else "")
+        + f"  interval: 10m\n  path: {path}\n  prune: true\n"
+        "  sourceRef: {kind: GitRepository, name: flux-system}\n" + extra
+    )

@@ -17,7 +17,7 @@ from gitops_lint.crds import chart_table
 from gitops_lint.kinds import builtin_namespaced, is_builtin
 from gitops_lint.model import Severity
 from tests.conftest import FIXTURES
-from tests.helpers import lint_repo, write_tree
+from tests.helpers import GOTK, ks, lint_repo, write_tree
 
 CRD_RULES = {"missing-crd", "crd-order", "crd-prune"}
 LAYERS = "clusters/mycluster-0"
@@ -178,43 +178,6 @@ def test_enabling_the_chart_crds_moves_the_problem_to_ordering(example):
 
 
 # -- small repositories ------------------------------------------------------------------
-
-GOTK = {
-    "clusters/dev/flux-system/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - gotk-sync.yaml\n",
-    "clusters/dev/flux-system/gotk-sync.yaml": """apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata:
-  name: flux-system
-  namespace: flux-system
-spec:
-  interval: 1m
-  ref: {branch: main}
-  url: ssh://git@github.com/example/fleet
----
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: flux-system
-  namespace: flux-system
-spec:
-  interval: 10m
-  path: ./clusters/dev
-  prune: true
-  sourceRef: {kind: GitRepository, name: flux-system}
-""",
-}
-
-
-def ks(name: str, path: str, depends=(), extra: str = "") -> str:
-    deps = "".join(f"    - name: {d}\n" for d in depends)
-    return (
-        f"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n"
-        f"  namespace: flux-system\nspec:\n"
-        + (f"  dependsOn:\n{deps}" if deps else "")
-        + f"  interval: 10m\n  path: {path}\n  prune: true\n"
-        "  sourceRef: {kind: GitRepository, name: flux-system}\n" + extra
-    )
-
 
 def release(name: str, chart: str, url: str, extra: str = "") -> str:
     return f"""apiVersion: source.toolkit.fluxcd.io/v1

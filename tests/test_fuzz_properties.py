@@ -16,19 +16,9 @@ from hypothesis import strategies as st
 
 from gitops_lint.loader import parse_text
 from gitops_lint.report import FORMATS
-from tests.helpers import lint_repo, run_cli
+from tests.helpers import ks, lint_repo, run_cli
 
-KS = """apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata: {name: apps, namespace: flux-system}
-spec:
-  interval: 10m
-  path: ./apps
-  prune: true
-  sourceRef: {kind: GitRepository, name: flux-system}
-  postBuild:
-    substitute: {cluster: dev}
-"""
+KS = ks("apps", "./apps", extra="  postBuild:\n    substitute: {cluster: dev}\n")
 YAMLISH = st.sampled_from(
     [b"a: ", b"- ", b"\n", b"  ", b"&a ", b"*a", b"[", b"]", b"{", b"}", b"kind: Secret\n", b"apiVersion: v1\n",
      b"stringData:\n  k: ", b"${x}", b"$${y}", b"${a:=b}", b"!!python/object ", b"!tag ", b"---\n", b"'", b'"',

@@ -16,7 +16,7 @@ import pytest
 
 from gitops_lint.cli import lint_parser
 from gitops_lint.report import FORMATS
-from tests.helpers import lint_repo, run_cli, write_tree
+from tests.helpers import ks, lint_repo, run_cli, write_tree
 
 SECRETS = [
     "Lit3ral-S3cret-AAA",
@@ -32,17 +32,7 @@ SECRETS = [
 ]
 B64 = base64.b64encode(b"Data-S3cret-GGG").decode()
 
-KS = """apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata: {name: apps, namespace: flux-system}
-spec:
-  interval: 10m
-  path: ./apps
-  prune: true
-  sourceRef: {kind: GitRepository, name: flux-system}
-  postBuild:
-    substitute: {cluster: dev}
-"""
+KS = ks("apps", "./apps", extra="  postBuild:\n    substitute: {cluster: dev}\n")
 FILES = {
     "clusters/dev/apps.yaml": KS,
     "apps/kustomization.yaml": (

@@ -17,7 +17,7 @@ import pytest
 
 from gitops_lint.render.external import error_message
 from tests.conftest import FIXTURES, kubectl_available
-from tests.helpers import run_cli, write_tree
+from tests.helpers import GOTK, ks, run_cli, write_tree
 
 needs_kubectl = pytest.mark.skipif(not kubectl_available(), reason="kubectl is not installed")
 EXAMPLE = FIXTURES / "example"
@@ -63,15 +63,7 @@ def test_kubectl_renderer_agrees_with_builtin_on_the_example():
 
 
 FLUX_FIELDS_REPO = {
-    "clusters/dev/flux-system/gotk-sync.yaml": (
-        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\n"
-        "metadata:\n  name: flux-system\n  namespace: flux-system\n"
-        "spec:\n  url: https://example.com/repo\n  ref:\n    branch: main\n---\n"
-        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
-        "metadata:\n  name: flux-system\n  namespace: flux-system\n"
-        "spec:\n  interval: 10m\n  path: ./clusters/dev\n  prune: true\n"
-        "  sourceRef:\n    kind: GitRepository\n    name: flux-system\n"
-    ),
+    **GOTK,
     "clusters/dev/web.yaml": (
         "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
         "metadata:\n  name: web\n  namespace: flux-system\n"
@@ -139,22 +131,8 @@ def _escaping_repo(root: Path, outside: Path) -> Path:
         repo,
         {
             ".gitops-lint.yaml": "fail-on: error\n",
-            "clusters/dev/flux-system/gotk-sync.yaml": (
-                "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\n"
-                "metadata:\n  name: flux-system\n  namespace: flux-system\n"
-                "spec:\n  url: https://example.com/repo\n  ref:\n    branch: main\n---\n"
-                "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
-                "metadata:\n  name: flux-system\n  namespace: flux-system\n"
-                "spec:\n  interval: 10m\n  path: ./clusters/dev\n  prune: true\n"
-                "  sourceRef:\n    kind: GitRepository\n    name: flux-system\n"
-            ),
-            "clusters/dev/apps.yaml": (
-                "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
-                "metadata:\n  name: apps\n  namespace: flux-system\n"
-                "spec:\n  interval: 10m\n  path: ./apps\n  prune: true\n"
-                "  postBuild:\n    substitute:\n      a: b\n"
-                "  sourceRef:\n    kind: GitRepository\n    name: flux-system\n"
-            ),
+            **GOTK,
+            "clusters/dev/apps.yaml": ks("apps", "./apps", extra="  postBuild:\n    substitute: {a: b}\n"),
             "apps/kustomization.yaml": (
                 f"resources:\n  - ../../{outside.name}\n  - https://github.com/example/remote//base\n"
             ),

@@ -71,7 +71,7 @@ class _Parser:
         while self.peek() == "||":
             self.take()
             right = self.conj()
-            left = _or(left, right)
+            left = _logical(left, right, conjunction=False)
         return left
 
     def conj(self):
@@ -79,7 +79,7 @@ class _Parser:
         while self.peek() == "&&":
             self.take()
             right = self.unary()
-            left = _and(left, right)
+            left = _logical(left, right, conjunction=True)
         return left
 
     def unary(self):
@@ -172,7 +172,10 @@ def _not(inner):
     return run
 
 
-def _and(left, right):
+def _logical(left, right, conjunction: bool):
+    """``&&`` or ``||``, deciding only when both sides decide (CEL's error absorption,
+    ``false && error``, is left to cel-python)."""
+
     def run(value):
         a = left(value)
         if a is UNDECIDED:
@@ -180,20 +183,7 @@ def _and(left, right):
         b = right(value)
         if b is UNDECIDED:
             return UNDECIDED
-        return a and b
-
-    return run
-
-
-def _or(left, right):
-    def run(value):
-        a = left(value)
-        if a is UNDECIDED:
-            return UNDECIDED
-        b = right(value)
-        if b is UNDECIDED:
-            return UNDECIDED
-        return a or b
+        return (a and b) if conjunction else (a or b)
 
     return run
 
