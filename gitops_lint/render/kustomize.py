@@ -141,13 +141,17 @@ class _Acc:
 class _Cached:
     """A kustomization directory accumulated once, reused as a resource of others."""
 
-    __slots__ = ("resources", "config", "issues", "dirs")
+    __slots__ = ("resources", "config", "issues", "dirs", "openapi")
 
-    def __init__(self, resources: list[Res], config: TransformerConfig, issues: list[BuildIssue], dirs):
+    def __init__(
+        self, resources: list[Res], config: TransformerConfig, issues: list[BuildIssue], dirs, openapi=None
+    ):
         self.resources = resources
         self.config = config
         self.issues = issues
         self.dirs = dirs
+        # the build's openapi file once this directory was accumulated (it may set one)
+        self.openapi = openapi
 
 
 _OUTSIDE: tuple = ("outside the root",)  # sentinel in Kustomizer._kinds
@@ -253,6 +257,26 @@ class _Run:
         self.issues: list[BuildIssue] = []
         self.top_dir = ""
         self.origin_notes = False
+        # kustomize's global OpenAPI schema: the built-in one, until a kustomization of
+        # this build loads its own (``openapi: {path: ...}``), which then replaces it
+        self.openapi: str | None = None
+        self.schemas: dict | None = None
+
+    def set_openapi(self, rel: str | None, where: _Target | None = None) -> None:
+        if rel == self.openapi:
+            return
+        self.openapi = rel
+        if rel is None:
+            self.schemas = None
+            return
+        loaded = self.cache.load(rel, manifest=False)
+        document = loaded.documents[0].data if loaded.documents else None
+        if loaded.errors or not isinstance(document, dict):
+            if where is not None:
+                where.issue(ERROR, f"openapi file {rel} is not a JSON or YAML OpenAPI document", "openapi")
+            self.schemas = {}
+            return
+        self.schemas = smp.schemas_from_openapi(document)
 
     def issue(self, kind: str, message: str, file: str, line: int, column: int = 1) -> None:
         self.issues.append(BuildIssue(kind, message, file, line, column))
@@ -469,6 +493,11 @@ class _Target:
     def accumulate(self, acc: _Acc) -> None:
         if not self.check_fields():
             return
+        openapi = self.kdata.get("openapi")
+        if isinstance(openapi, dict) and openapi.get("path"):
+            rel = self.resolve_file(openapi["path"], ("openapi", "path"), "openapi file")
+            if rel is not None:
+                self.run.set_openapi(rel, self)
         for i, entry in enumerate(self.items("resources")):
             self.add_resource(acc, entry, ("resources", i))
         for i, entry in enumerate(self.items("bases")):
@@ -604,7 +633,7 @@ class _Target:
             self.dirs |= child.dirs
             self.cycle_error = self.cycle_error or child.cycle_error
             return
-        key = (rel, self.run.top_dir if self.run.origin_notes else None)
+        key = (rel, self.run.top_dir if self.run.origin_notes else None, self.run.openapi)
         cached = self.run.k._targets.get(key)
         if cached is not None and any(_cycle(d, chain) for d in cached.dirs if d != rel):
             cached = None
@@ -618,15 +647,22 @@ class _Target:
             start = len(self.run.issues)
             sub = _Acc([], TransformerConfig.empty())
             child.accumulate(sub)
-            cached = _Cached(sub.resources, sub.config, self.run.issues[start:], frozenset(child.dirs))
+            cached = _Cached(
+                sub.resources, sub.config, self.run.issues[start:], frozenset(child.dirs), self.run.openapi
+            )
             if not child.cycle_error:
                 self.run.k._targets[key] = cached
-                cached = _Cached([r.copy() for r in sub.resources], sub.config, cached.issues, cached.dirs)
+                cached = _Cached(
+                    [r.copy() for r in sub.resources], sub.config, cached.issues, cached.dirs, cached.openapi
+                )
             else:
                 self.cycle_error = True
         else:
             self.run.issues.extend(cached.issues)
-            cached = _Cached([r.copy() for r in cached.resources], cached.config, cached.issues, cached.dirs)
+            self.run.set_openapi(cached.openapi)  # what loading that directory did to the build
+            cached = _Cached(
+                [r.copy() for r in cached.resources], cached.config, cached.issues, cached.dirs, cached.openapi
+            )
         self.dirs |= cached.dirs
         for res in cached.resources:
             self.append(acc, res, where)
@@ -970,22 +1006,24 @@ class _Target:
                         *where,
                     )
                     continue
-                self.apply_one(acc, matches[0], patch, allow_name, allow_kind)
+                self.apply_one(acc, matches[0], patch, allow_name, allow_kind, self.run.schemas)
             return
         for res in select(acc.resources, selector):
             for patch in patches:
                 if res not in acc.resources:
                     break
-                self.apply_one(acc, res, patch, allow_name, allow_kind)
+                self.apply_one(acc, res, patch, allow_name, allow_kind, self.run.schemas)
 
     @staticmethod
-    def apply_one(acc: _Acc, res: Res, patch: dict, allow_name: bool, allow_kind: bool) -> None:
+    def apply_one(
+        acc: _Acc, res: Res, patch: dict, allow_name: bool, allow_kind: bool, schemas: dict | None = None
+    ) -> None:
         name, namespace, kind = res.name, res.namespace, res.kind
         if allow_name or allow_kind:
             res.store_previous_id()
         patch = dict(patch)
         patch["apiVersion"] = res.obj.get("apiVersion")
-        result = smp.apply_patch(res.obj, patch)
+        result = smp.apply_patch(res.obj, patch, schemas)
         if result is None:
             acc.resources.remove(res)
             return

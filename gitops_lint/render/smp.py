@@ -180,9 +180,53 @@ def scalar_text(value: object) -> str:
     return str(value)
 
 
-def apply_patch(target: dict, patch: dict) -> dict | None:
-    """Merge ``patch`` into ``target`` (mutated); ``None`` when the patch deletes it."""
-    schema = schema_for(str(target.get("apiVersion", "")), str(target.get("kind", "")))
+def schemas_from_openapi(document: dict) -> dict[tuple[str, str], Schema]:
+    """The roots of a kustomization's ``openapi: {path: ...}`` document (OpenAPI v2
+    ``definitions`` with ``x-kubernetes-group-version-kind``). kustomize then uses this
+    document *instead of* its built-in one: a kind it does not define has no merge keys."""
+    definitions = document.get("definitions") if isinstance(document, dict) else None
+    if not isinstance(definitions, dict):
+        return {}
+    memo: dict[str, Schema] = {}
+
+    def convert(node: object) -> Schema:
+        if not isinstance(node, dict):
+            return _ANY
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            name = ref.rsplit("/", 1)[-1]
+            if name not in memo:
+                memo[name] = Schema()  # filled below; a recursive reference sees this one
+                filled = convert(definitions.get(name))
+                memo[name].fields, memo[name].items = filled.fields, filled.items
+                memo[name].keys, memo[name].merge = filled.keys, filled.merge
+            return memo[name]
+        props = node.get("properties")
+        fields = {str(k): convert(v) for k, v in props.items()} if isinstance(props, dict) else {}
+        items = convert(node["items"]) if "items" in node else None
+        strategy = str(node.get("x-kubernetes-patch-strategy") or "")
+        key = node.get("x-kubernetes-patch-merge-key")
+        keys = (str(key),) if key else ()
+        return Schema(fields, items, keys, merge="merge" in strategy.split(","))
+
+    roots: dict[tuple[str, str], Schema] = {}
+    for name, node in definitions.items():
+        gvks = node.get("x-kubernetes-group-version-kind") if isinstance(node, dict) else None
+        for gvk in gvks if isinstance(gvks, list) else []:
+            if isinstance(gvk, dict) and gvk.get("kind") and gvk.get("version"):
+                group, version = str(gvk.get("group") or ""), str(gvk["version"])
+                api_version = f"{group}/{version}" if group else version
+                roots[(api_version, str(gvk["kind"]))] = convert({"$ref": f"#/definitions/{name}"})
+    return roots
+
+
+def apply_patch(target: dict, patch: dict, schemas: dict[tuple[str, str], Schema] | None = None) -> dict | None:
+    """Merge ``patch`` into ``target`` (mutated); ``None`` when the patch deletes it.
+
+    ``schemas``: the roots of a custom OpenAPI document, when the build has one.
+    """
+    key = (str(target.get("apiVersion", "")), str(target.get("kind", "")))
+    schema = schemas.get(key) if schemas is not None else schema_for(*key)
     result = _merge_map(target, patch, schema)
     return None if result is _DELETE else result
 
