@@ -894,8 +894,8 @@ class _Target:
                 lambda e=entry: transform.set_replicas(acc.resources, [e], cfg.replicas), ("replicas", i)
             )
         images = self.items("images") + self.items("imageTags")
-        for i, entry in enumerate(images):
-            self.guard(lambda e=entry: transform.set_images(acc.resources, [e], cfg.images), ("images", i))
+        if images:  # an error is the structure's, met by the first entry in kustomize
+            self.guard(lambda: transform.set_images(acc.resources, images, cfg.images), ("images", 0))
         for i, entry in enumerate(self.items("replacements")):
             self.guard(
                 lambda e=entry, i=i: self.replacement(acc, e, ("replacements", i)), ("replacements", i)

@@ -48,32 +48,63 @@ def _affixes_equal(r: Res, o: Res, allow_empty: bool) -> bool:
     return _same_ending(r.prefixes, o.prefixes) and _same_ending(r.suffixes, o.suffixes)
 
 
-def _candidates_for(referrer: Res, resources: list[Res]) -> list[Res]:
-    rid = referrer.cur_id()
-    if rid.cluster_scoped:
-        return resources
-    rb_namespaces: set[str] = set()
-    if referrer.kind == "RoleBinding":
-        subjects = referrer.obj.get("subjects")
-        if isinstance(subjects, list):
-            for s in subjects:
-                if isinstance(s, dict) and "namespace" in s and s.get("kind") == "ServiceAccount":
-                    rb_namespaces.add(str(s["namespace"]))
-    ref_ns = rid.effective_ns()
-    out = []
-    for res in resources:
+class _Index:
+    """What every referral lookup of one ``fix_references`` needs, computed once.
+
+    A lookup used to scan every resource for every reference field (quadratic in
+    the size of a build: 30% of a 100,000-object lint). Only resources that were
+    renamed can be a referral, so they are indexed by their previous names, in
+    resource order; whether a referrer may see a resource is a predicate instead
+    of a list.
+    """
+
+    def __init__(self, resources: list[Res]):
+        self.resources = resources
+        self.by_prev_name: dict[str, list[Res]] = {}
+        for res in resources:
+            for name in dict.fromkeys(p.name for p in res.prev_ids()):
+                self.by_prev_name.setdefault(name, []).append(res)
+
+
+class _Scope:
+    """The resources one referrer may see (kustomize's SubsetThatCouldBeReferencedByResource)."""
+
+    def __init__(self, referrer: Res, index: _Index):
+        self.index = index
+        rid = referrer.cur_id()
+        self.everything = rid.cluster_scoped
+        self.ref_ns = rid.effective_ns()
+        self.rb_namespaces: set[str] = set()
+        if referrer.kind == "RoleBinding":
+            subjects = referrer.obj.get("subjects")
+            if isinstance(subjects, list):
+                for s in subjects:
+                    if isinstance(s, dict) and "namespace" in s and s.get("kind") == "ServiceAccount":
+                        self.rb_namespaces.add(str(s["namespace"]))
+        self._all: list[Res] | None = None
+
+    def sees(self, res: Res) -> bool:
+        if self.everything:
+            return True
         cid = res.cur_id()
-        if cid.cluster_scoped or cid.effective_ns() == ref_ns or res.namespace in rb_namespaces:
-            out.append(res)
-    return out
+        return cid.cluster_scoped or cid.effective_ns() == self.ref_ns or res.namespace in self.rb_namespaces
+
+    def named(self, old_name: str) -> list[Res]:
+        """The visible resources that were once called ``old_name``."""
+        return [r for r in self.index.by_prev_name.get(old_name, ()) if self.sees(r)]
+
+    def all(self) -> list[Res]:
+        if self._all is None:
+            self._all = [r for r in self.index.resources if self.sees(r)]
+        return self._all
 
 
 class _Filter:
-    def __init__(self, referrer: Res, spec: fsmod.FieldSpec, target: NameBackRef, candidates: list[Res]):
+    def __init__(self, referrer: Res, spec: fsmod.FieldSpec, target: NameBackRef, scope: _Scope):
         self.referrer = referrer
         self.spec = spec
         self.target = target
-        self.candidates = candidates
+        self.scope = scope
 
     def _role_ref_gvk(self) -> tuple[str, str] | None:
         if not self.spec.path.endswith("roleRef/name"):
@@ -84,6 +115,7 @@ class _Filter:
         return str(role_ref.get("apiGroup") or ""), str(role_ref.get("kind") or "")
 
     def select(self, old_name: str, candidates: list[Res], identical) -> Res | None:
+        """``candidates`` were once called ``old_name`` (or at least may have been)."""
         target = self.target
         role_ref = self._role_ref_gvk()
         ref_id = self.referrer.cur_id()
@@ -134,15 +166,20 @@ class _Filter:
     def _set_scalar(self, container, key) -> None:
         value = container[key]
         old = value if isinstance(value, str) else str(value)
-        referral = self.select(old, self.candidates, _names_same)
+        referral = self.select(old, self.scope.named(old), _names_same)
         if referral is not None and referral.name != old:
             container[key] = referral.name
 
     def _set_mapping(self, node: dict) -> None:
         if "name" not in node:
             raise NameRefError("path config error; no 'name' field in node")
-        candidates = self.candidates
+        name = node.get("name")
+        old = "" if name is None else str(name)
+        candidates = self.scope.named(old)
         if "namespace" in node:
+            # narrowed by the whole visible set, as kustomize does: a namespace any
+            # visible resource came from wins, even one of another name
+            candidates = self.scope.all()
             ns = node.get("namespace")
             ns = "" if ns is None else str(ns)
             by_org = [
@@ -151,8 +188,6 @@ class _Filter:
             candidates = by_org or [
                 r for r in candidates if not r.cur_id().cluster_scoped and r.cur_id().effective_ns() == ns
             ]
-        name = node.get("name")
-        old = "" if name is None else str(name)
         referral = self.select(old, candidates, _names_and_namespaces_same)
         if referral is None:
             return
@@ -189,13 +224,14 @@ def fix_references(resources: list[Res], config: fsmod.TransformerConfig) -> Non
         ]
         if hits:
             plan.append((res, hits))
+    index = _Index(resources)
     for referrer, items in plan:
-        candidates = _candidates_for(referrer, resources)
+        scope = _Scope(referrer, index)
         group, version, kind = referrer.gvk()
         for spec, backref in items:
             if not spec.matches(group, version, kind):
                 continue
-            f = _Filter(referrer, spec, backref, candidates)
+            f = _Filter(referrer, spec, backref, scope)
             try:
                 fsmod.apply(referrer.obj, spec, f.set, None)
             except fsmod.FieldSpecError as exc:

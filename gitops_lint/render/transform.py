@@ -222,53 +222,63 @@ def new_image(value: str, spec: dict) -> str | None:
     return name
 
 
-def _update_containers(seq: object, spec: dict) -> None:
-    if not isinstance(seq, list):
-        raise TransformError("wrong node kind: expected SequenceNode for containers")
-    for elem in seq:
-        if isinstance(elem, dict) and "image" in elem:
-            image = elem["image"]
-            if image is None:
-                continue
-            if isinstance(image, (dict, list)):
-                raise TransformError("wrong node kind: expected ScalarNode for image")
-            updated = new_image(str(image), spec)
-            if updated is not None:
-                elem["image"] = updated
-
-
-def _walk_containers(node: object, spec: dict) -> None:
+def _container_slots(node: object, out: list) -> None:
+    """Every ``containers[].image``/``initContainers[].image`` slot under ``node``, in the
+    order kustomize's image filter visits them (children before the ``containers`` key)."""
     if isinstance(node, dict):
         for key, value in node.items():
-            _walk_containers(value, spec)
+            _container_slots(value, out)
             if key in ("containers", "initContainers") and value is not None:
-                _update_containers(value, spec)
+                if not isinstance(value, list):
+                    raise TransformError("wrong node kind: expected SequenceNode for containers")
+                for elem in value:
+                    if isinstance(elem, dict) and "image" in elem and elem["image"] is not None:
+                        if isinstance(elem["image"], (dict, list)):
+                            raise TransformError("wrong node kind: expected ScalarNode for image")
+                        out.append((elem, "image"))
     elif isinstance(node, list):
         for value in node:
-            _walk_containers(value, spec)
+            _container_slots(value, out)
 
 
 def set_images(resources: list[Res], images: list[dict], specs: list[FieldSpec]) -> None:
-    for spec in images:
-        if not isinstance(spec, dict):
+    """kustomize's ImageTagTransformer, one per ``images`` entry, in order.
+
+    The entries are applied slot by slot rather than entry by entry: each image
+    slot is found once (walking every resource once per entry was quadratic in
+    an overlay with many entries), then every entry in turn rewrites its value,
+    so a later entry sees what an earlier one made of it, as in kustomize.
+    """
+    entries = [spec for spec in images if isinstance(spec, dict)]
+    if not entries:
+        return
+    slots: list = []
+
+    def collect(container, key) -> None:
+        if container[key] is not None:
+            slots.append((container, key))
+
+    for res in resources:
+        if res.kind == "CustomResourceDefinition":
             continue
-
-        def setter(container, key, spec=spec) -> None:
-            value = container[key]
-            if value is None:
-                return
-            updated = new_image(str(value), spec)
+        _container_slots(res.obj, slots)
+        group, version, kind = _gvk(res)
+        for fs in specs:
+            if fs.matches(group, version, kind):
+                _apply(res.obj, fs, collect, None)
+    seen: set[tuple[int, object]] = set()
+    for container, key in slots:
+        if (id(container), key) in seen:
+            continue  # reached by the container walk and by a field spec: rewritten once
+        seen.add((id(container), key))
+        value = str(container[key])
+        changed = False
+        for spec in entries:
+            updated = new_image(value, spec)
             if updated is not None:
-                container[key] = updated
-
-        for res in resources:
-            if res.kind == "CustomResourceDefinition":
-                continue
-            _walk_containers(res.obj, spec)
-            group, version, kind = _gvk(res)
-            for fs in specs:
-                if fs.matches(group, version, kind):
-                    _apply(res.obj, fs, setter, None)
+                value, changed = updated, True
+        if changed:
+            container[key] = value
 
 
 # -- replicas ------------------------------------------------------------------
