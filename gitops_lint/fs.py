@@ -59,7 +59,18 @@ class RepoFS:
 
     # -- path resolution -------------------------------------------------
     def _realpath_uncached(self, rel: str) -> str:
-        full = os.path.join(self.root, rel) if rel else self.root
+        """``os.path.realpath`` of root/rel, one ``lstat`` per path: the parent comes
+        resolved from the cache, and only a symlinked leaf needs the full resolution."""
+        if not rel:
+            return self.root
+        parent, _, leaf = rel.rpartition("/")
+        full = os.path.join(self._real(parent), leaf)
+        try:
+            is_link = stat.S_ISLNK(os.lstat(full).st_mode)
+        except OSError:
+            return full  # missing: realpath keeps the rest of the path as written
+        if not is_link:
+            return full
         real = os.path.realpath(full)
         if real != self.root and not real.startswith(self.root + os.sep):
             raise OutsideRoot(rel)

@@ -111,3 +111,35 @@ def test_alias_pre_check_never_misses_an_alias(value, flow, copies):
     text = yaml.dump(doc, default_flow_style=flow)
     if _has_alias_events(text):
         assert _ALIAS.search(text), text
+
+
+def test_real_paths_agree_with_os_realpath(tmp_path):
+    """RepoFS resolves one component at a time (one lstat per path); it must give what
+    os.path.realpath gives, and refuse exactly what realpath puts outside the root."""
+    import os
+
+    outside = tmp_path / "outside"
+    (outside / "d").mkdir(parents=True)
+    root = tmp_path / "repo"
+    (root / "a" / "b").mkdir(parents=True)
+    (root / "a" / "b" / "f.yaml").write_text("x: 1\n")
+    os.symlink("b", root / "a" / "to-b")
+    os.symlink("../a/b/f.yaml", root / "a" / "to-f")
+    os.symlink(str(outside), root / "out")
+    os.symlink("../../outside/d", root / "a" / "rel-out")
+    os.symlink("loop2", root / "loop1")
+    os.symlink("loop1", root / "loop2")
+    os.symlink("missing-target", root / "dangling")
+    fs = RepoFS(str(root))
+    real_root = os.path.realpath(root)
+    for rel in [
+        "", "a", "a/b", "a/b/f.yaml", "a/to-b", "a/to-b/f.yaml", "a/to-f", "out", "out/d",
+        "a/rel-out", "a/rel-out/x", "loop1", "loop1/x", "dangling", "nothing/here", "a/b/f.yaml/x",
+    ]:  # fmt: skip
+        expected = os.path.realpath(os.path.join(root, rel) if rel else root)
+        inside = expected == real_root or expected.startswith(real_root + os.sep)
+        if inside:
+            assert fs.real(rel) == expected, rel
+        else:
+            with pytest.raises(OutsideRoot):
+                fs.real(rel)
