@@ -99,15 +99,15 @@ _COLLAPSING_DOLLARS = re.compile(r"(?<!\$)\$\$(?![${])")
 _TYPE_NAMES = {bool: "a boolean", int: "an integer", float: "a number", type(None): "null"}
 
 
-def _notes(body: str) -> tuple[tuple, ...]:
-    """(kind, expression, count) for the text of one scalar that parsed."""
+def _notes(body: str, nodes: list) -> tuple[tuple, ...]:
+    """(kind, expression, count) for the text of one scalar, from its parse ``nodes``."""
     found: list[tuple[str, str, int]] = []
     if "$$" in body:
         n = len(_COLLAPSING_DOLLARS.findall(body))
         if n:
             found.append((DOLLARS, "$$", n))
-    if ":+" in body or ":?" in body or "+" in body or "?" in body:
-        for f in _es.iter_funcs(_es.parse(body)):
+    if "+" in body or "?" in body:
+        for f in _es.iter_funcs(nodes):
             if f.name in _ALTERNATIVE_OPS:
                 found.append((ALTERNATIVE, body[f.start : f.end], 1))
     return tuple(found)
@@ -571,11 +571,13 @@ class _Walker:
             body = s
         if not _es.needs_parse(body):
             return s, (), None, ()
-        try:
-            out, unresolved = _es.expand(body, self.vars, self.strict)
+        try:  # _es.expand, keeping the parse for the notes below
+            nodes = _es.parse(body)
+            evaluator = _es.Evaluator(self.vars, self.strict, body)
+            out, unresolved = evaluator.run(nodes), evaluator.unresolved
         except _es.EnvsubstError as e:
             return s, (), (e.message, _error_expression(body, e)), ()
-        notes = _notes(body)
+        notes = _notes(body, nodes)
         if out == body:
             return s, tuple(unresolved), None, notes
         try:
@@ -586,7 +588,7 @@ class _Walker:
             kept = out if style in (PLAIN, LITERAL) and where != _KEY else s
             return kept, tuple(unresolved), (str(e), s), notes
         if not isinstance(value, (str, dict, list)):
-            expressions = " ".join(body[f.start : f.end] for f in _es.parse(body) if isinstance(f, _es.Func))
+            expressions = " ".join(body[f.start : f.end] for f in nodes if isinstance(f, _es.Func))
             notes += ((RETYPED, expressions, 1, _TYPE_NAMES.get(type(value), type(value).__name__)),)
         return value, tuple(unresolved), None, notes
 
