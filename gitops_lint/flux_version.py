@@ -118,7 +118,7 @@ def _from_repository(cluster: Cluster | None, fs: RepoFS) -> tuple[tuple[int, in
         spec = _spec(ro.obj)
         if ro.ref.kind == "FluxInstance":
             distribution = spec.get("distribution")
-        elif ro.ref.kind == "HelmRelease" and _chart_name(spec) == "flux-instance":
+        elif _is_flux_instance_release(cluster, ro):
             values = spec.get("values") if isinstance(spec.get("values"), dict) else {}
             instance = values.get("instance") if isinstance(values.get("instance"), dict) else {}
             distribution = instance.get("distribution")
@@ -136,13 +136,11 @@ def _spec(obj: dict) -> dict:
     return spec if isinstance(spec, dict) else {}
 
 
-def _chart_name(spec: dict) -> str | None:
-    chart = spec.get("chart")
-    inner = chart.get("spec") if isinstance(chart, dict) else None
-    if isinstance(inner, dict):
-        return str(inner.get("chart"))
-    ref = spec.get("chartRef")
-    return str(ref.get("name")) if isinstance(ref, dict) else None
+def _is_flux_instance_release(cluster: Cluster, ro) -> bool:
+    """A HelmRelease of the flux-instance chart (by chart.spec or through its chartRef)."""
+    from .crds import chart_identity  # the CRD index's reading of a HelmRelease's chart
+
+    return ro.ref.kind == "HelmRelease" and chart_identity(cluster, ro)[0] == "flux-instance"
 
 
 def _gate_off(cluster: Cluster | None) -> str | None:
@@ -154,7 +152,7 @@ def _gate_off(cluster: Cluster | None) -> str | None:
         relevant = (
             (ref.kind == "Deployment" and ref.name == "kustomize-controller")
             or ref.kind == "FluxInstance"
-            or (ref.kind == "HelmRelease" and _chart_name(_spec(ro.obj)) == "flux-instance")
+            or _is_flux_instance_release(cluster, ro)
         )
         if relevant and STRICT_GATE_OFF in json.dumps(ro.obj, default=str):
             return f"{ref.kind} {ref.namespace}/{ref.name} ({ro.origin.file})"
