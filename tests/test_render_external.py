@@ -159,3 +159,22 @@ def test_klog_wrapping_is_removed_from_kubectl_errors():
     assert error_message(stderr, 1) == 'no resource matches strategic merge patch "Deployment.v1.apps/x"'
     assert error_message("Error: accumulating resources: boom\n", 1) == "accumulating resources: boom"
     assert error_message("", 3) == "exit status 3"
+
+
+@needs_kubectl
+def test_merged_kustomization_keeps_scalars_as_written(tmp_path):
+    """With Flux fields, the kustomization is rewritten for kubectl: `yes` must stay the string
+    kustomize reads, not become PyYAML's boolean."""
+    repo = write_tree(
+        tmp_path / "repo",
+        {
+            **GOTK,
+            "clusters/dev/apps.yaml": ks("apps", "./apps", extra="  targetNamespace: shop\n"),
+            "apps/kustomization.yaml": "resources: [cm.yaml]\ncommonAnnotations:\n  enabled: yes\n",
+            "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  on: on\n",
+        },
+    )
+    args = ("build", str(repo / "clusters" / "dev"), "--root", str(repo), "--kustomization", "flux-system/apps")
+    builtin = run_cli(*args)
+    assert builtin[0] == 0 and 'enabled: "yes"' in builtin[1] and "namespace: shop" in builtin[1]
+    assert run_cli(*args, "--renderer", "kubectl") == builtin

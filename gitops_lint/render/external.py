@@ -166,16 +166,25 @@ class ExternalKustomize:
         if overlay is None and kfiles:
             return lambda: None
         saved: dict[str, bytes] = {}
+        written = os.path.join(directory, "kustomization.yaml")
+
+        def restore() -> None:
+            if os.path.exists(written):
+                os.unlink(written)
+            for name, data in saved.items():
+                with open(name, "wb") as fh:
+                    fh.write(data)
+
         for rel in kfiles:
             name = os.path.join(self.workdir, rel)
             with open(name, "rb") as fh:
                 saved[name] = fh.read()
             os.unlink(name)
         if kfiles:
-            try:
-                kdata = yaml.safe_load(saved[os.path.join(self.workdir, kfiles[0])]) or {}
-            except yaml.YAMLError:
-                kdata = None
+            # read as the built-in renderer read it (go-yaml's scalar types, not PyYAML's)
+            loaded = self.guard.cache.load(kfiles[0], manifest=False)
+            first = loaded.documents[0].data if loaded.documents else {}  # empty file: empty kustomization
+            kdata = None if loaded.errors else first
         else:
             kdata = flux.generate(self.fs, path, self.guard.source_ignore)
         errors = [] if isinstance(kdata, dict) else ["not a mapping"]
@@ -187,18 +196,8 @@ class ExternalKustomize:
                 exists=lambda c: os.path.exists(os.path.join(directory, c)),
             )
         if errors:
-            for name, data in saved.items():
-                with open(name, "wb") as fh:
-                    fh.write(data)
+            restore()
             return None
-        written = os.path.join(directory, "kustomization.yaml")
         with open(written, "w", encoding="utf-8") as fh:
             yaml.safe_dump(kdata, fh, sort_keys=False)
-
-        def restore() -> None:
-            os.unlink(written)
-            for name, data in saved.items():
-                with open(name, "wb") as fh:
-                    fh.write(data)
-
         return restore
