@@ -18,6 +18,15 @@ from gitops_lint.model import Severity
 from tests.conftest import CORPUS
 from tests.helpers import lint_repo
 
+
+def _removed_flux_api(apis: str) -> str:
+    return (
+        f"{apis}: removed in Flux 2.7/2.8 (FLUX-SEMANTICS 4.2); the repository states no Flux version "
+        "(gotk-components.yaml is a placeholder), so it is linted for the newest Flux, where applying "
+        "it fails with `no matches for kind`"
+    )
+
+
 # (repository, file, rule) -> why it is a real defect of that repository
 KNOWN_DEFECTS: dict[tuple[str, str, str], str] = {
     (
@@ -71,73 +80,51 @@ KNOWN_DEFECTS: dict[tuple[str, str, str], str] = {
         "fluxcd__flux2-hub-spoke-example",
         "deploy/apps/podinfo.yaml",
         "deprecated-api",
-    ): (
-        "HelmRepository source.toolkit.fluxcd.io/v1beta2 and HelmRelease helm.toolkit.fluxcd.io/v2beta2: removed in Flux 2.7/2.8 (FLUX-SEMANTICS 4.2); the repository states no Flux "
-        "version (gotk-components.yaml is a placeholder), so it is linted for the newest Flux, where "
-        "applying it fails with `no matches for kind`"
+    ): _removed_flux_api(
+        "HelmRepository source.toolkit.fluxcd.io/v1beta2 and HelmRelease helm.toolkit.fluxcd.io/v2beta2"
     ),
     (
         "fluxcd__flux2-hub-spoke-example",
         "deploy/infra-controllers/cert-manager.yaml",
         "deprecated-api",
-    ): (
-        "HelmRepository source.toolkit.fluxcd.io/v1beta2 and HelmRelease helm.toolkit.fluxcd.io/v2beta2: removed in Flux 2.7/2.8 (FLUX-SEMANTICS 4.2); the repository states no Flux "
-        "version (gotk-components.yaml is a placeholder), so it is linted for the newest Flux, where "
-        "applying it fails with `no matches for kind`"
+    ): _removed_flux_api(
+        "HelmRepository source.toolkit.fluxcd.io/v1beta2 and HelmRelease helm.toolkit.fluxcd.io/v2beta2"
     ),
     (
         "fluxcd__flux2-hub-spoke-example",
         "deploy/infra-controllers/ingress-nginx.yaml",
         "deprecated-api",
-    ): (
-        "HelmRepository source.toolkit.fluxcd.io/v1beta2 and HelmRelease helm.toolkit.fluxcd.io/v2beta2: removed in Flux 2.7/2.8 (FLUX-SEMANTICS 4.2); the repository states no Flux "
-        "version (gotk-components.yaml is a placeholder), so it is linted for the newest Flux, where "
-        "applying it fails with `no matches for kind`"
+    ): _removed_flux_api(
+        "HelmRepository source.toolkit.fluxcd.io/v1beta2 and HelmRelease helm.toolkit.fluxcd.io/v2beta2"
     ),
     (
         "fluxcd__flux2-multi-tenancy",
         "infrastructure/kyverno/source.yaml",
         "deprecated-api",
-    ): (
-        "OCIRepository source.toolkit.fluxcd.io/v1beta2: removed in Flux 2.7/2.8 (FLUX-SEMANTICS 4.2); the repository states no Flux "
-        "version (gotk-components.yaml is a placeholder), so it is linted for the newest Flux, where "
-        "applying it fails with `no matches for kind`"
-    ),
+    ): _removed_flux_api("OCIRepository source.toolkit.fluxcd.io/v1beta2"),
     (
         "stefanprodan__gitops-istio",
         "clusters/my-cluster/apps.yaml",
         "deprecated-api",
-    ): (
-        "Kustomization kustomize.toolkit.fluxcd.io/v1beta2: removed in Flux 2.7/2.8 (FLUX-SEMANTICS 4.2); the repository states no Flux "
-        "version (gotk-components.yaml is a placeholder), so it is linted for the newest Flux, where "
-        "applying it fails with `no matches for kind`"
-    ),
+    ): _removed_flux_api("Kustomization kustomize.toolkit.fluxcd.io/v1beta2"),
     (
         "stefanprodan__gitops-istio",
         "clusters/my-cluster/istio.yaml",
         "deprecated-api",
-    ): (
-        "Kustomization kustomize.toolkit.fluxcd.io/v1beta2: removed in Flux 2.7/2.8 (FLUX-SEMANTICS 4.2); the repository states no Flux "
-        "version (gotk-components.yaml is a placeholder), so it is linted for the newest Flux, where "
-        "applying it fails with `no matches for kind`"
-    ),
+    ): _removed_flux_api("Kustomization kustomize.toolkit.fluxcd.io/v1beta2"),
     (
         "stefanprodan__gitops-istio",
         "istio/system/flagger.yaml",
         "deprecated-api",
-    ): (
-        "HelmRepository source.toolkit.fluxcd.io/v1beta2 and HelmRelease helm.toolkit.fluxcd.io/v2beta1: removed in Flux 2.7/2.8 (FLUX-SEMANTICS 4.2); the repository states no Flux "
-        "version (gotk-components.yaml is a placeholder), so it is linted for the newest Flux, where "
-        "applying it fails with `no matches for kind`"
+    ): _removed_flux_api(
+        "HelmRepository source.toolkit.fluxcd.io/v1beta2 and HelmRelease helm.toolkit.fluxcd.io/v2beta1"
     ),
     (
         "stefanprodan__gitops-istio",
         "istio/system/istio.yaml",
         "deprecated-api",
-    ): (
-        "HelmRepository source.toolkit.fluxcd.io/v1beta1 and HelmRelease helm.toolkit.fluxcd.io/v2beta1: removed in Flux 2.7/2.8 (FLUX-SEMANTICS 4.2); the repository states no Flux "
-        "version (gotk-components.yaml is a placeholder), so it is linted for the newest Flux, where "
-        "applying it fails with `no matches for kind`"
+    ): _removed_flux_api(
+        "HelmRepository source.toolkit.fluxcd.io/v1beta1 and HelmRelease helm.toolkit.fluxcd.io/v2beta1"
     ),
 }
 
