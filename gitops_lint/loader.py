@@ -18,8 +18,9 @@ Two deliberate departures from plain PyYAML:
 from __future__ import annotations
 
 import datetime
+import posixpath
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import yaml
 from yaml.composer import Composer, ComposerError
@@ -32,6 +33,8 @@ from .model import Document, LoadError, Origin
 _CLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SUPPRESS = re.compile(r"#\s*gitops-lint:\s*disable=([A-Za-z0-9_,\- ]+)")
 MAX_DEPTH = 1000
+# kustomize's names for a kustomization file (decoded by sigs.k8s.io/yaml, not kyaml)
+KUSTOMIZATION_FILES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
 
 
 class DuplicateKeyError(ConstructorError):
@@ -94,9 +97,7 @@ _FLOAT_TAG = "tag:yaml.org,2002:float"
 _GO_SPECIAL = {
     **dict.fromkeys(("true", "True", "TRUE", "false", "False", "FALSE"), _BOOL_TAG),
     **dict.fromkeys(("", "~", "null", "Null", "NULL"), _NULL_TAG),
-    **dict.fromkeys(
-        (f"{sign}{v}" for sign in ("", "+", "-") for v in (".inf", ".Inf", ".INF")), _FLOAT_TAG
-    ),
+    **dict.fromkeys((f"{sign}{v}" for sign in ("", "+", "-") for v in (".inf", ".Inf", ".INF")), _FLOAT_TAG),
     **dict.fromkeys((".nan", ".NaN", ".NAN"), _FLOAT_TAG),
     "<<": "tag:yaml.org,2002:merge",
 }
@@ -198,17 +199,104 @@ def _construct_go_timestamp(constructor, node) -> str:
     return go_timestamp(text) or text
 
 
+# -- folded block scalars as kustomize reads them ----------------------------------------
+# kustomize reads resources (and patches) with kyaml, on go-yaml v3, which keeps one more
+# line break than libyaml and the YAML spec where a folded scalar (``>``, ``>-``, ``>+``)
+# goes from a normal line to a more-indented one (one starting with a space or a tab):
+# ``>\n  a\n    b\n`` is ``"a\n\n  b\n"`` for kustomize, ``"a\n  b\n"`` for libyaml.
+# Flux applies kustomize's text (and a generated ConfigMap's name hashes it), so resources
+# are read the same way. The kustomization file itself is read through sigs.k8s.io/yaml
+# (go-yaml v2), which folds as libyaml does.
+
+
+def kyaml_folded(value: str) -> str:
+    """libyaml's value of a folded block scalar, as go-yaml v3 (kyaml) reads it.
+
+    In libyaml's result each more-indented line starts right after a line break
+    (it is never folded), and a run of normal lines folded together starts with a
+    normal line; so "the previous content line was normal" can be read off the
+    value: a segment after a ``\n`` that starts with a blank, preceded (across
+    empty lines) by a segment that does not, gets go-yaml's extra line break.
+    """
+    if "\n " not in value and "\n\t" not in value:
+        return value
+    out: list[str] = []
+    previous_normal = False  # no content line yet counts as not normal
+    for index, segment in enumerate(value.split("\n")):
+        if segment:
+            blank = segment[0] in " \t"
+            if blank and previous_normal and index:
+                out.append("")
+            previous_normal = not blank
+        out.append(segment)
+    return "\n".join(out)
+
+
 class FastLoader(_CLoader, _DuplicateCheckingConstructor):  # type: ignore[misc,valid-type]
     """libyaml parser and composer, safe constructor with duplicate-key checks,
-    go-yaml v3's implicit types."""
+    go-yaml v3's implicit types (and, with ``kyaml``, its folded scalars)."""
+
+    kyaml = False
+    # ids of mapping nodes holding a ``key:`` with nothing after it (see empty_null_paths)
+    empty_keys: dict | None = None
+
+    def construct_scalar(self, node):
+        value = super().construct_scalar(node)
+        if self.kyaml and node.style == ">" and isinstance(value, str):
+            return kyaml_folded(value)
+        return value
 
     def construct_mapping(self, node, deep=False):
         if isinstance(node, MappingNode):
             _check_duplicates(node)
+            if self.empty_keys is not None:
+                for _key, value_node in node.value:
+                    if (
+                        isinstance(value_node, ScalarNode)
+                        and value_node.value == ""
+                        and value_node.tag == _NULL_TAG
+                        and not value_node.style
+                    ):
+                        self.empty_keys[id(node)] = node
+                        break
         return SafeConstructor.construct_mapping(self, node, deep=deep)
 
     def resolve(self, kind, value, implicit):
         return go_resolve(kind, value, implicit)
+
+
+def empty_null_paths(root, marked: dict) -> frozenset[tuple]:
+    """Paths of the fields written ``key:`` with no value (list indices as ints).
+
+    go-yaml v3 reads them as null like ``~`` and ``null``, but kyaml's merge
+    drops them from an object an SMP patch is applied to, and keeps the
+    explicit ones (checked against kubectl kustomize v5.5): the renderer needs
+    to tell them apart, which the constructed ``None`` cannot.
+    """
+    out: set[tuple] = set()
+    stack = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, SequenceNode):
+            stack.extend((item, (*path, i)) for i, item in enumerate(node.value))
+            continue
+        if not isinstance(node, MappingNode):
+            continue
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                continue
+            here = (*path, key_node.value)
+            if isinstance(value_node, (MappingNode, SequenceNode)):
+                stack.append((value_node, here))
+            elif (
+                id(node) in marked
+                and isinstance(value_node, ScalarNode)
+                and value_node.value == ""
+                and value_node.tag == _NULL_TAG
+                and not value_node.style
+            ):
+                out.add(here)
+    return frozenset(out)
 
 
 FastLoader.add_constructor(None, _construct_unknown_tag)
@@ -255,6 +343,8 @@ class RedefiningLoader(
 class LoadedFile:
     documents: list[Document]
     errors: list[LoadError]
+    # id(document data) -> paths of its ``key:`` fields without a value (empty_null_paths)
+    empty_nulls: dict[int, frozenset[tuple]] = field(default_factory=dict)
 
 
 def _decode(raw: bytes) -> str:
@@ -385,8 +475,13 @@ def _shape_problem(root) -> str | None:
     return None
 
 
-def parse_text(text: str, file: str) -> LoadedFile:
-    """Parse a multi-document YAML text into documents with provenance."""
+def parse_text(text: str, file: str, *, kyaml: bool = True) -> LoadedFile:
+    """Parse a multi-document YAML text into documents with provenance.
+
+    ``kyaml``: read folded block scalars as kustomize reads resources (see
+    :func:`kyaml_folded`); off for a kustomization file and for YAML that a
+    Go program printed.
+    """
     try:
         loader = FastLoader(text)
         try:
@@ -409,6 +504,9 @@ def parse_text(text: str, file: str) -> LoadedFile:
         return LoadedFile([], [LoadError(file, 1, 1, f"nesting deeper than {MAX_DEPTH} levels")])
 
     constructor = FastLoader("")
+    constructor.kyaml = kyaml
+    constructor.empty_keys = {}
+    empty_nulls: dict[int, frozenset[tuple]] = {}
     docs: list[Document] = []
     errors: list[LoadError] = []
     suppress = _suppressions(text)
@@ -437,6 +535,9 @@ def parse_text(text: str, file: str) -> LoadedFile:
             continue
         if data is None:
             continue
+        if constructor.empty_keys:
+            empty_nulls[id(data)] = empty_null_paths(node, constructor.empty_keys)
+            constructor.empty_keys = {}
         disabled: frozenset[str] = frozenset()
         for line, rules in suppress:
             if _comment_belongs(line, start, end, index, nodes):
@@ -445,7 +546,7 @@ def parse_text(text: str, file: str) -> LoadedFile:
     constructor.dispose()
     docs.extend(_unwrap_lists(docs))
     docs = [d for d in docs if not _is_list(d.data)]
-    return LoadedFile(docs, errors)
+    return LoadedFile(docs, errors, empty_nulls)
 
 
 def _comment_belongs(line: int, start: int, end: int, index: int, nodes: list) -> bool:
@@ -510,7 +611,7 @@ class DocumentCache:
         except OSError as exc:
             result = LoadedFile([], [LoadError(rel, 1, 1, f"cannot read file: {exc.strerror or exc}")])
         else:
-            result = parse_text(text, rel)
+            result = parse_text(text, rel, kyaml=posixpath.basename(rel) not in KUSTOMIZATION_FILES)
         self._files[rel] = result
         return result
 
