@@ -41,9 +41,13 @@ class DuplicateKeyError(ConstructorError):
     pass
 
 
-def _check_duplicates(node: MappingNode) -> None:
+def _check_duplicates(node: MappingNode) -> bool:
+    """Raise on a duplicate key; return whether a value is written empty (``key:``)."""
     seen: dict[object, object] = {}
-    for key_node, _ in node.value:
+    empty = False
+    for key_node, value_node in node.value:
+        if not value_node.value and value_node.tag == _NULL_TAG and not value_node.style:
+            empty = True
         if not isinstance(key_node, ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
             continue
         key = key_node.value
@@ -55,6 +59,7 @@ def _check_duplicates(node: MappingNode) -> None:
                 key_node.start_mark,
             )
         seen[key] = key_node.start_mark
+    return empty
 
 
 class _DuplicateCheckingConstructor(SafeConstructor):
@@ -240,25 +245,9 @@ class FastLoader(_CLoader, _DuplicateCheckingConstructor):  # type: ignore[misc,
     # ids of mapping nodes holding a ``key:`` with nothing after it (see empty_null_paths)
     empty_keys: dict | None = None
 
-    def construct_scalar(self, node):
-        value = super().construct_scalar(node)
-        if self.kyaml and node.style == ">" and isinstance(value, str):
-            return kyaml_folded(value)
-        return value
-
     def construct_mapping(self, node, deep=False):
-        if isinstance(node, MappingNode):
-            _check_duplicates(node)
-            if self.empty_keys is not None:
-                for _key, value_node in node.value:
-                    if (
-                        isinstance(value_node, ScalarNode)
-                        and value_node.value == ""
-                        and value_node.tag == _NULL_TAG
-                        and not value_node.style
-                    ):
-                        self.empty_keys[id(node)] = node
-                        break
+        if isinstance(node, MappingNode) and _check_duplicates(node) and self.empty_keys is not None:
+            self.empty_keys[id(node)] = node
         return SafeConstructor.construct_mapping(self, node, deep=deep)
 
     def resolve(self, kind, value, implicit):
@@ -299,7 +288,17 @@ def empty_null_paths(root, marked: dict) -> frozenset[tuple]:
     return frozenset(out)
 
 
+def _construct_str(constructor, node) -> str:
+    """SafeConstructor's ``!!str``, one call shorter, with kyaml's folded scalars."""
+    if node.__class__ is not ScalarNode:
+        return constructor.construct_scalar(node)  # raises the usual error
+    if node.style == ">" and constructor.kyaml:
+        return kyaml_folded(node.value)
+    return node.value
+
+
 FastLoader.add_constructor(None, _construct_unknown_tag)
+FastLoader.add_constructor(_STR_TAG, _construct_str)
 for _loader in (FastLoader, _DuplicateCheckingConstructor):
     _loader.add_constructor(_INT_TAG, _construct_go_int)
     _loader.add_constructor(_FLOAT_TAG, _construct_go_float)
