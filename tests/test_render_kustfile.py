@@ -208,3 +208,25 @@ def test_kubectl_renderer_writes_canonical_fields(tmp_path) -> None:
     assert [(r.obj["metadata"]["name"], r.obj["metadata"]["namespace"]) for r in result.resources] == [
         ("c-s", "t")
     ]
+
+
+@pytest.mark.parametrize(
+    "data,unknown",
+    [
+        # each checked with kubectl kustomize (kustomize v5.5)
+        ({"patches": [{"patch": "x", "options": {"allowNameChange": True}}]}, []),
+        ({"images": [{"name": "x", "tagSuffix": "-a"}]}, []),
+        ({"generatorOptions": {"immutable": True}}, []),
+        ({"configMapGenerator": [{"name": "g", "options": {"immutable": True}}]}, []),
+        (
+            {"labels": [{"pairs": {"a": "b"}, "includeVolumeClaimTemplates": True}]},
+            [("labels", 0, "includeVolumeClaimTemplates")],
+        ),
+        ({"metadata": {"name": "x", "foo": 1}}, [("metadata", "foo")]),
+    ],
+)
+def test_fields_of_kustomize_5_5(data, unknown) -> None:
+    decoded = kustfile.decode(data)
+    assert decoded.unknown == unknown
+    if not unknown:
+        assert decoded.data == data  # kept, not dropped as unknown

@@ -38,6 +38,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 # -- the Go types (kustomize api/types, kyaml resid), as far as decoding needs them --------
+# (the fields of kustomize v5.5, the one kubectl 1.32 embeds: each checked with kubectl)
 
 
 @dataclass(frozen=True)
@@ -78,8 +79,11 @@ ANY = None  # not decoded further (plugins, Helm charts, vars: the renderer refu
 _GVK = (("group", STRING), ("version", STRING), ("kind", STRING))
 _RESID = (*_GVK, ("name", STRING), ("namespace", STRING))
 SELECTOR = Struct("Selector", (*_RESID, ("annotationSelector", STRING), ("labelSelector", STRING)))
-PATCH = Struct("Patch", (("path", STRING), ("patch", STRING), ("target", SELECTOR)))
-IMAGE = Struct("Image", (("name", STRING), ("newName", STRING), ("newTag", STRING), ("digest", STRING)))
+PATCH = Struct("Patch", (("path", STRING), ("patch", STRING), ("target", SELECTOR), ("options", MapOf(BOOL))))
+IMAGE = Struct(
+    "Image",
+    (("name", STRING), ("newName", STRING), ("newTag", STRING), ("digest", STRING), ("tagSuffix", STRING)),
+)
 REPLICA = Struct("Replica", (("name", STRING), ("count", INT)))
 FIELD_SPEC = Struct("FieldSpec", (*_GVK, ("path", STRING), ("create", BOOL)))
 LABEL = Struct(
@@ -88,13 +92,17 @@ LABEL = Struct(
         ("pairs", MapOf(STRING)),
         ("includeSelectors", BOOL),
         ("includeTemplates", BOOL),
-        ("includeVolumeClaimTemplates", BOOL),
         ("fields", ListOf(FIELD_SPEC)),
     ),
 )
 GENERATOR_OPTIONS = Struct(
     "GeneratorOptions",
-    (("labels", MapOf(STRING)), ("annotations", MapOf(STRING)), ("disableNameSuffixHash", BOOL)),
+    (
+        ("labels", MapOf(STRING)),
+        ("annotations", MapOf(STRING)),
+        ("disableNameSuffixHash", BOOL),
+        ("immutable", BOOL),
+    ),
 )
 _GENERATOR_ARGS = (
     ("namespace", STRING),
