@@ -205,17 +205,20 @@ def _construct_go_timestamp(constructor, node) -> str:
 
 
 # -- folded block scalars as kustomize reads them ----------------------------------------
-# kustomize reads resources (and patches) with kyaml, on go-yaml v3, which keeps one more
-# line break than libyaml and the YAML spec where a folded scalar (``>``, ``>-``, ``>+``)
-# goes from a normal line to a more-indented one (one starting with a space or a tab):
-# ``>\n  a\n    b\n`` is ``"a\n\n  b\n"`` for kustomize, ``"a\n  b\n"`` for libyaml.
-# Flux applies kustomize's text (and a generated ConfigMap's name hashes it), so resources
-# are read the same way. The kustomization file itself is read through sigs.k8s.io/yaml
-# (go-yaml v2), which folds as libyaml does.
+# kustomize keeps resources (and patches) as kyaml (go-yaml v3) nodes, with their style,
+# and turns each into JSON by printing it as YAML and reading that back (kyaml
+# RNode.MarshalJSON). go-yaml v3 prints a folded scalar (``>``, ``>-``, ``>+``) so that one
+# more line break comes back where a normal line is followed by a more-indented one (one
+# starting with a space or a tab): ``>\n  a\n    b\n`` is ``"a\n\n  b\n"`` in kustomize's
+# output (checked with kubectl kustomize v5.5), ``"a\n  b\n"`` for libyaml and the spec.
+# Flux applies kustomize's output, so resources are read that way. The kustomization file
+# itself is decoded through sigs.k8s.io/yaml (go-yaml v2) and keeps no style: as libyaml.
+# Known gap: a value kustomize rewrites from its text (a ConfigMap's data after a
+# ``behavior: merge`` generator) loses the folded style and the extra break; here it keeps it.
 
 
 def kyaml_folded(value: str) -> str:
-    """libyaml's value of a folded block scalar, as go-yaml v3 (kyaml) reads it.
+    """libyaml's value of a folded block scalar, as it comes out of kustomize.
 
     In libyaml's result each more-indented line starts right after a line break
     (it is never folded), and a run of normal lines folded together starts with a
