@@ -18,8 +18,9 @@ Two deliberate departures from plain PyYAML:
 from __future__ import annotations
 
 import datetime
+import posixpath
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import yaml
 from yaml.composer import Composer, ComposerError
@@ -32,15 +33,21 @@ from .model import Document, LoadError, Origin
 _CLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SUPPRESS = re.compile(r"#\s*gitops-lint:\s*disable=([A-Za-z0-9_,\- ]+)")
 MAX_DEPTH = 1000
+# kustomize's names for a kustomization file (decoded by sigs.k8s.io/yaml, not kyaml)
+KUSTOMIZATION_FILES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
 
 
 class DuplicateKeyError(ConstructorError):
     pass
 
 
-def _check_duplicates(node: MappingNode) -> None:
+def _check_duplicates(node: MappingNode) -> bool:
+    """Raise on a duplicate key; return whether a value is written empty (``key:``)."""
     seen: dict[object, object] = {}
-    for key_node, _ in node.value:
+    empty = False
+    for key_node, value_node in node.value:
+        if not value_node.value and value_node.tag == _NULL_TAG and not value_node.style:
+            empty = True
         if not isinstance(key_node, ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
             continue
         key = key_node.value
@@ -52,6 +59,7 @@ def _check_duplicates(node: MappingNode) -> None:
                 key_node.start_mark,
             )
         seen[key] = key_node.start_mark
+    return empty
 
 
 class _DuplicateCheckingConstructor(SafeConstructor):
@@ -94,9 +102,7 @@ _FLOAT_TAG = "tag:yaml.org,2002:float"
 _GO_SPECIAL = {
     **dict.fromkeys(("true", "True", "TRUE", "false", "False", "FALSE"), _BOOL_TAG),
     **dict.fromkeys(("", "~", "null", "Null", "NULL"), _NULL_TAG),
-    **dict.fromkeys(
-        (f"{sign}{v}" for sign in ("", "+", "-") for v in (".inf", ".Inf", ".INF")), _FLOAT_TAG
-    ),
+    **dict.fromkeys((f"{sign}{v}" for sign in ("", "+", "-") for v in (".inf", ".Inf", ".INF")), _FLOAT_TAG),
     **dict.fromkeys((".nan", ".NaN", ".NAN"), _FLOAT_TAG),
     "<<": "tag:yaml.org,2002:merge",
 }
@@ -198,20 +204,104 @@ def _construct_go_timestamp(constructor, node) -> str:
     return go_timestamp(text) or text
 
 
+# -- folded block scalars as kustomize reads them ----------------------------------------
+# kustomize keeps resources (and patches) as kyaml (go-yaml v3) nodes, with their style,
+# and turns each into JSON by printing it as YAML and reading that back (kyaml
+# RNode.MarshalJSON). go-yaml v3 prints a folded scalar (``>``, ``>-``, ``>+``) so that one
+# more line break comes back where a normal line is followed by a more-indented one (one
+# starting with a space or a tab): ``>\n  a\n    b\n`` is ``"a\n\n  b\n"`` in kustomize's
+# output (checked with kubectl kustomize v5.5), ``"a\n  b\n"`` for libyaml and the spec.
+# Flux applies kustomize's output, so resources are read that way. The kustomization file
+# itself is decoded through sigs.k8s.io/yaml (go-yaml v2) and keeps no style: as libyaml.
+# Known gap: a value kustomize rewrites from its text (a ConfigMap's data after a
+# ``behavior: merge`` generator) loses the folded style and the extra break; here it keeps it.
+
+
+def kyaml_folded(value: str) -> str:
+    """libyaml's value of a folded block scalar, as it comes out of kustomize.
+
+    In libyaml's result each more-indented line starts right after a line break
+    (it is never folded), and a run of normal lines folded together starts with a
+    normal line; so "the previous content line was normal" can be read off the
+    value: a segment after a ``\n`` that starts with a blank, preceded (across
+    empty lines) by a segment that does not, gets go-yaml's extra line break.
+    """
+    if "\n " not in value and "\n\t" not in value:
+        return value
+    out: list[str] = []
+    previous_normal = False  # no content line yet counts as not normal
+    for index, segment in enumerate(value.split("\n")):
+        if segment:
+            blank = segment[0] in " \t"
+            if blank and previous_normal and index:
+                out.append("")
+            previous_normal = not blank
+        out.append(segment)
+    return "\n".join(out)
+
+
 class FastLoader(_CLoader, _DuplicateCheckingConstructor):  # type: ignore[misc,valid-type]
     """libyaml parser and composer, safe constructor with duplicate-key checks,
-    go-yaml v3's implicit types."""
+    go-yaml v3's implicit types (and, with ``kyaml``, its folded scalars)."""
+
+    kyaml = False
+    # ids of mapping nodes holding a ``key:`` with nothing after it (see empty_null_paths)
+    empty_keys: dict | None = None
 
     def construct_mapping(self, node, deep=False):
-        if isinstance(node, MappingNode):
-            _check_duplicates(node)
+        if isinstance(node, MappingNode) and _check_duplicates(node) and self.empty_keys is not None:
+            self.empty_keys[id(node)] = node
         return SafeConstructor.construct_mapping(self, node, deep=deep)
 
     def resolve(self, kind, value, implicit):
         return go_resolve(kind, value, implicit)
 
 
+def empty_null_paths(root, marked: dict) -> frozenset[tuple]:
+    """Paths of the fields written ``key:`` with no value (list indices as ints).
+
+    go-yaml v3 reads them as null like ``~`` and ``null``, but kyaml's merge
+    drops them from an object an SMP patch is applied to, and keeps the
+    explicit ones (checked against kubectl kustomize v5.5): the renderer needs
+    to tell them apart, which the constructed ``None`` cannot.
+    """
+    out: set[tuple] = set()
+    stack = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, SequenceNode):
+            stack.extend((item, (*path, i)) for i, item in enumerate(node.value))
+            continue
+        if not isinstance(node, MappingNode):
+            continue
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                continue
+            here = (*path, key_node.value)
+            if isinstance(value_node, (MappingNode, SequenceNode)):
+                stack.append((value_node, here))
+            elif (
+                id(node) in marked
+                and isinstance(value_node, ScalarNode)
+                and value_node.value == ""
+                and value_node.tag == _NULL_TAG
+                and not value_node.style
+            ):
+                out.add(here)
+    return frozenset(out)
+
+
+def _construct_str(constructor, node) -> str:
+    """SafeConstructor's ``!!str``, one call shorter, with kyaml's folded scalars."""
+    if node.__class__ is not ScalarNode:
+        return constructor.construct_scalar(node)  # raises the usual error
+    if node.style == ">" and constructor.kyaml:
+        return kyaml_folded(node.value)
+    return node.value
+
+
 FastLoader.add_constructor(None, _construct_unknown_tag)
+FastLoader.add_constructor(_STR_TAG, _construct_str)
 for _loader in (FastLoader, _DuplicateCheckingConstructor):
     _loader.add_constructor(_INT_TAG, _construct_go_int)
     _loader.add_constructor(_FLOAT_TAG, _construct_go_float)
@@ -255,6 +345,8 @@ class RedefiningLoader(
 class LoadedFile:
     documents: list[Document]
     errors: list[LoadError]
+    # id(document data) -> paths of its ``key:`` fields without a value (empty_null_paths)
+    empty_nulls: dict[int, frozenset[tuple]] = field(default_factory=dict)
 
 
 def _decode(raw: bytes) -> str:
@@ -385,8 +477,13 @@ def _shape_problem(root) -> str | None:
     return None
 
 
-def parse_text(text: str, file: str) -> LoadedFile:
-    """Parse a multi-document YAML text into documents with provenance."""
+def parse_text(text: str, file: str, *, kyaml: bool = True) -> LoadedFile:
+    """Parse a multi-document YAML text into documents with provenance.
+
+    ``kyaml``: read folded block scalars as kustomize reads resources (see
+    :func:`kyaml_folded`); off for a kustomization file and for YAML that a
+    Go program printed.
+    """
     try:
         loader = FastLoader(text)
         try:
@@ -409,6 +506,9 @@ def parse_text(text: str, file: str) -> LoadedFile:
         return LoadedFile([], [LoadError(file, 1, 1, f"nesting deeper than {MAX_DEPTH} levels")])
 
     constructor = FastLoader("")
+    constructor.kyaml = kyaml
+    constructor.empty_keys = {}
+    empty_nulls: dict[int, frozenset[tuple]] = {}
     docs: list[Document] = []
     errors: list[LoadError] = []
     suppress = _suppressions(text)
@@ -437,6 +537,9 @@ def parse_text(text: str, file: str) -> LoadedFile:
             continue
         if data is None:
             continue
+        if constructor.empty_keys:
+            empty_nulls[id(data)] = empty_null_paths(node, constructor.empty_keys)
+            constructor.empty_keys = {}
         disabled: frozenset[str] = frozenset()
         for line, rules in suppress:
             if _comment_belongs(line, start, end, index, nodes):
@@ -445,7 +548,7 @@ def parse_text(text: str, file: str) -> LoadedFile:
     constructor.dispose()
     docs.extend(_unwrap_lists(docs))
     docs = [d for d in docs if not _is_list(d.data)]
-    return LoadedFile(docs, errors)
+    return LoadedFile(docs, errors, empty_nulls)
 
 
 def _comment_belongs(line: int, start: int, end: int, index: int, nodes: list) -> bool:
@@ -510,7 +613,7 @@ class DocumentCache:
         except OSError as exc:
             result = LoadedFile([], [LoadError(rel, 1, 1, f"cannot read file: {exc.strerror or exc}")])
         else:
-            result = parse_text(text, rel)
+            result = parse_text(text, rel, kyaml=posixpath.basename(rel) not in KUSTOMIZATION_FILES)
         self._files[rel] = result
         return result
 

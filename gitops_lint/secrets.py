@@ -206,10 +206,7 @@ def _helm_values(doc_data: dict, origin: Origin, meta: dict | None) -> Iterator[
                     if status == PLAINTEXT and meta is not None:
                         status = ADDED_IN_CLEAR
                     who = f"{owner.namespace}/{owner.name}" if owner.namespace else owner.name
-                    what = (
-                        f"HelmRelease {who}: values key "
-                        f"{'.'.join(str(p) for p in (*path[2:], key))}"
-                    )
+                    what = f"HelmRelease {who}: values key {'.'.join(str(p) for p in (*path[2:], key))}"
                     yield SecretValue(status, what, child, origin, (*path, key), object=owner)
         else:
             for i in range(len(node) - 1, -1, -1):  # type: ignore[arg-type]
@@ -302,8 +299,11 @@ class Inventory:
 
     def _generators(self, kfile: str, doc, data: dict, read_sources: set[str]) -> Iterator[SecretValue]:
         from .render.generators import GeneratorError, parse_file_source, parse_literal
+        from .render.kustfile import decode
 
-        items = data.get("secretGenerator")
+        # field names as kustomize matches them (`SecretGenerator:`, `Literals:`)
+        decoded = decode(data)
+        items = decoded.data.get("secretGenerator")
         if not isinstance(items, list):
             return
         base = posixpath.dirname(kfile)
@@ -322,9 +322,10 @@ class Inventory:
                 except GeneratorError:
                     key, value = f"#{j + 1}", source  # malformed: the whole entry may be the value
                 what = f"secretGenerator {name}: literal {key!r}"
-                yield SecretValue(classify(value), what, value, doc.origin, (*where, "literals", j))
+                at = decoded.source_path((*where, "literals", j))
+                yield SecretValue(classify(value), what, value, doc.origin, at)
                 if source != value and classify(value) in LEAKS:
-                    yield SecretValue(SENSITIVE, what, source, doc.origin, (*where, "literals", j))
+                    yield SecretValue(SENSITIVE, what, source, doc.origin, at)
             envs = args.get("envs")
             sources = [_scalar(e) for e in (envs if isinstance(envs, list) else [])]
             sources.append(_scalar(args.get("env")))

@@ -228,7 +228,7 @@ def test_generated_overlay_matches_kubectl(data) -> None:
         assert result.issues, f"kubectl failed ({proc.stderr.strip()[:300]}), the renderer did not"
         return
     assert not result.issues, [i.message for i in result.issues]
-    theirs = [d.data for d in parse_text(proc.stdout, "kubectl").documents]
+    theirs = [d.data for d in parse_text(proc.stdout, "kubectl", kyaml=False).documents]
     ours = [r.obj for r in result.resources]
     assert ours == theirs
 

@@ -36,7 +36,7 @@ import yaml
 from ..fs import OutsideRoot, RepoFS
 from ..loader import DocumentCache, parse_text
 from ..model import Origin
-from . import flux
+from . import flux, kustfile
 from .copy import deep_copy
 from .kustomize import Kustomizer, _overlay_key
 from .types import ERROR, ESCAPE, EXTERNAL, BuildIssue, BuildResult, FluxOverlay, Resource
@@ -155,7 +155,7 @@ class ExternalKustomize:
         fallback = Origin(anchor, 1, 1)
         resources = [
             Resource(doc.data, origins.get(_identity(doc.data), fallback))
-            for doc in parse_text(proc.stdout, anchor).documents
+            for doc in parse_text(proc.stdout, anchor, kyaml=False).documents
             if isinstance(doc.data, dict)
         ]
         return BuildResult(resources, [])
@@ -185,6 +185,10 @@ class ExternalKustomize:
             loaded = self.guard.cache.load(kfiles[0], manifest=False)
             first = loaded.documents[0].data if loaded.documents else {}  # empty file: empty kustomization
             kdata = None if loaded.errors else first
+            if isinstance(kdata, dict):
+                # Flux decodes it as kustomize does (field names case-insensitive, unknown
+                # fields dropped) and writes it back with the canonical names
+                kdata = kustfile.decode(kdata).data
         else:
             kdata = flux.generate(self.fs, path, self.guard.source_ignore)
         errors = [] if isinstance(kdata, dict) else ["not a mapping"]

@@ -43,7 +43,7 @@ import re
 from ..fs import OutsideRoot, RepoFS, join, normalize
 from ..loader import DocumentCache, parse_text
 from ..model import Origin
-from . import flux, smp, transform
+from . import flux, kustfile, smp, transform
 from .copy import TooLarge, copy_budgeted, deep_copy
 from .fieldspec import FieldSpecError, TransformerConfig, parse_config
 from .generators import (
@@ -58,7 +58,7 @@ from .generators import (
 from .json6902 import PatchError, apply_ops
 from .nameref import NameRefError, fix_references
 from .order import sort_resources
-from .replacements import ReplacementError, apply_replacement
+from .replacements import NoSource, ReplacementError, apply_replacement
 from .resource import Res, ResId, split_api_version
 from .selector import Selector, SelectorError, select
 from .transform import TransformError
@@ -68,45 +68,7 @@ KUSTOMIZATION_VERSION = "kustomize.config.k8s.io/v1beta1"
 COMPONENT_VERSION = "kustomize.config.k8s.io/v1alpha1"
 LOCAL_CONFIG = "config.kubernetes.io/local-config"
 ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
-
-KNOWN_FIELDS = frozenset(
-    {
-        "apiVersion",
-        "kind",
-        "metadata",
-        "openapi",
-        "namePrefix",
-        "nameSuffix",
-        "namespace",
-        "commonLabels",
-        "labels",
-        "commonAnnotations",
-        "patchesStrategicMerge",
-        "patchesJson6902",
-        "patches",
-        "images",
-        "imageTags",
-        "replacements",
-        "replicas",
-        "vars",
-        "sortOptions",
-        "resources",
-        "components",
-        "crds",
-        "bases",
-        "configMapGenerator",
-        "secretGenerator",
-        "helmGlobals",
-        "helmCharts",
-        "helmChartInflationGenerator",
-        "generatorOptions",
-        "configurations",
-        "generators",
-        "transformers",
-        "validators",
-        "buildMetadata",
-    }
-)
+KNOWN_FIELDS = kustfile.FIELDS
 
 _REMOTE = re.compile(
     r"^(?:[a-z][a-z0-9+.-]*::|[a-z][a-z0-9+.-]*://|git@|gh:|"
@@ -129,22 +91,31 @@ class _Skip(Exception):
 class _Acc:
     """kustomize's ResAccumulator: the resources so far and the transformer config."""
 
-    __slots__ = ("resources", "config", "ids")
+    __slots__ = ("resources", "config", "ids", "remote")
 
-    def __init__(self, resources: list[Res], config: TransformerConfig):
+    def __init__(self, resources: list[Res], config: TransformerConfig, remote: bool = False):
         self.resources = resources
         self.config = config
         # current ids of ``resources`` (rebuilt when transformers changed the list)
         self.ids: set | None = None
+        # a remote resource was skipped: what it holds is unknown, so "no resource
+        # matches" cannot be proved
+        self.remote = remote
 
 
 class _Cached:
     """A kustomization directory accumulated once, reused as a resource of others."""
 
-    __slots__ = ("resources", "config", "issues", "dirs", "openapi")
+    __slots__ = ("resources", "config", "issues", "dirs", "openapi", "remote")
 
     def __init__(
-        self, resources: list[Res], config: TransformerConfig, issues: list[BuildIssue], dirs, openapi=None
+        self,
+        resources: list[Res],
+        config: TransformerConfig,
+        issues: list[BuildIssue],
+        dirs,
+        openapi=None,
+        remote: bool = False,
     ):
         self.resources = resources
         self.config = config
@@ -152,6 +123,7 @@ class _Cached:
         self.dirs = dirs
         # the build's openapi file once this directory was accumulated (it may set one)
         self.openapi = openapi
+        self.remote = remote  # a remote resource was skipped somewhere below
 
 
 _OUTSIDE: tuple = ("outside the root",)  # sentinel in Kustomizer._kinds
@@ -300,13 +272,15 @@ class _Run:
             loaded = self.load_kustomization(kfile)
             if loaded is None:
                 return []
-            kdata, korigin = loaded
+            decoded, korigin = loaded
+            kdata = decoded.data
             if len(kfiles) > 1:
                 self.issue(ERROR, f"found multiple kustomization files under {path or '.'}", kfile, 1)
         else:
             kfile = f"{path}/kustomization.yaml" if path else "kustomization.yaml"
             korigin = None
             kdata = flux.generate(self.fs, path, self.k.source_ignore)
+            decoded = kustfile.decode(kdata)
         if overlay is not None:
             before = {f: _length(kdata.get(f)) for f in ("patches", "components")}
             kdata, errors = flux.merge_overlay(
@@ -331,6 +305,7 @@ class _Run:
             lenient=overlay is not None,
             generated=not kfiles,
             positions=positions,
+            decoded=decoded,
         )
         acc = _Acc([], TransformerConfig.empty())
         target.accumulate(acc)
@@ -377,18 +352,18 @@ class _Run:
         return out
 
     # -- loading ----------------------------------------------------------------------
-    def load_kustomization(self, kfile: str) -> tuple[dict, Origin] | None:
+    def load_kustomization(self, kfile: str) -> tuple[kustfile.Decoded, Origin] | None:
         lf = self.cache.load(kfile)
         if lf.errors or not lf.documents:
             if not lf.errors:
                 # an empty kustomization file is an empty kustomization
-                return {}, Origin(kfile, 1, 0)
+                return kustfile.decode({}), Origin(kfile, 1, 0)
             return None
         doc = lf.documents[0]
         if not isinstance(doc.data, dict):
             self.issue(ERROR, "a kustomization must be a mapping", kfile, doc.origin.line)
             return None
-        return doc.data, doc.origin
+        return kustfile.decode(doc.data), doc.origin
 
     def target(self, directory: str, chain: tuple[str, ...]) -> _Target | None:
         kfiles = self.k.kustomization_files(directory)
@@ -397,10 +372,10 @@ class _Run:
         loaded = self.load_kustomization(kfiles[0])
         if loaded is None:
             return None
-        kdata, korigin = loaded
+        decoded, korigin = loaded
         if len(kfiles) > 1:
             self.issue(ERROR, f"found multiple kustomization files under {directory or '.'}", kfiles[0], 1)
-        return _Target(self, directory, kfiles[0], kdata, korigin, chain)
+        return _Target(self, directory, kfiles[0], decoded.data, korigin, chain, decoded=decoded)
 
 
 def _length(value: object) -> int:
@@ -441,6 +416,7 @@ class _Target:
         lenient: bool = False,
         generated: bool = False,
         positions: dict | None = None,
+        decoded: kustfile.Decoded | None = None,
     ):
         self.run = run
         self.fs = run.fs
@@ -453,6 +429,8 @@ class _Target:
         self.lenient = lenient
         self.generated = generated
         self.positions = positions or {}
+        # the file as written: its keys give positions and unknown fields
+        self.decoded = decoded if decoded is not None else kustfile.decode(kdata)
         self.dirs: set[str] = {directory}
         self.cycle_error = False
 
@@ -473,8 +451,13 @@ class _Target:
                 if isinstance(path[1], int) and path[1] < len(entries):
                     return join(self.dir, entries[path[1]]), 1, 1
             return self.kfile, 1, 1
-        line, col = self.cache.field_position(self.korigin, path)
+        line, col = self.cache.field_position(self.korigin, self.decoded.source_path(path))
         return self.kfile, line, col
+
+    def _raw_pos(self, raw: tuple) -> tuple[int, int]:
+        if self.korigin is None:
+            return 1, 1
+        return self.cache.field_position(self.korigin, raw)
 
     def issue(self, kind: str, message: str, *path) -> None:
         file, line, col = self.pos(*path)
@@ -518,13 +501,20 @@ class _Target:
 
     def check_fields(self) -> bool:
         k = self.kdata
-        if not self.lenient and not self.generated and not set(k) - {"apiVersion", "kind"}:
+        if not self.lenient:
+            # kustomize decodes strictly (Flux's rewrite of the top kustomization drops them)
+            for raw in self.decoded.unknown:
+                where = f" in {kustfile.describe(raw[:-1])}" if len(raw) > 1 else ""
+                self.run.issue(
+                    ERROR,
+                    f"invalid Kustomization: unknown field {raw[-1]!r}{where}",
+                    self.kfile,
+                    *self._raw_pos(raw),
+                )
+        if not self.lenient and not self.generated and self.decoded.is_empty():
+            # kustomize's CheckEmpty: kustomization.yaml is empty
             self.issue(ERROR, f"{posixpath.basename(self.kfile)} is empty")
             return False
-        if not self.lenient:
-            for key in k:
-                if key not in KNOWN_FIELDS:
-                    self.issue(ERROR, f"invalid Kustomization: unknown field {key!r}", key)
         kind = self.kind
         if kind not in ("Kustomization", "Component"):
             self.issue(ERROR, "kind should be Kustomization or Component", "kind")
@@ -579,6 +569,8 @@ class _Target:
         return rel
 
     def add_resource(self, acc: _Acc, entry: object, where: tuple) -> None:
+        if isinstance(entry, str) and looks_remote(entry):
+            acc.remote = True
         try:
             rel, is_file, is_dir = self.resolve(entry, where, "resource")
         except _Skip:
@@ -592,6 +584,8 @@ class _Target:
             self.issue(MISSING, f"resource {entry} does not exist", *where)
 
     def add_component(self, acc: _Acc, entry: object, where: tuple) -> None:
+        if isinstance(entry, str) and looks_remote(entry):
+            acc.remote = True
         try:
             rel, is_file, is_dir = self.resolve(entry, where, "component")
         except _Skip:
@@ -648,12 +642,22 @@ class _Target:
             sub = _Acc([], TransformerConfig.empty())
             child.accumulate(sub)
             cached = _Cached(
-                sub.resources, sub.config, self.run.issues[start:], frozenset(child.dirs), self.run.openapi
+                sub.resources,
+                sub.config,
+                self.run.issues[start:],
+                frozenset(child.dirs),
+                self.run.openapi,
+                sub.remote,
             )
             if not child.cycle_error:
                 self.run.k._targets[key] = cached
                 cached = _Cached(
-                    [r.copy() for r in sub.resources], sub.config, cached.issues, cached.dirs, cached.openapi
+                    [r.copy() for r in sub.resources],
+                    sub.config,
+                    cached.issues,
+                    cached.dirs,
+                    cached.openapi,
+                    cached.remote,
                 )
             else:
                 self.cycle_error = True
@@ -661,9 +665,15 @@ class _Target:
             self.run.issues.extend(cached.issues)
             self.run.set_openapi(cached.openapi)  # what loading that directory did to the build
             cached = _Cached(
-                [r.copy() for r in cached.resources], cached.config, cached.issues, cached.dirs, cached.openapi
+                [r.copy() for r in cached.resources],
+                cached.config,
+                cached.issues,
+                cached.dirs,
+                cached.openapi,
+                cached.remote,
             )
         self.dirs |= cached.dirs
+        acc.remote = acc.remote or cached.remote
         for res in cached.resources:
             self.append(acc, res, where)
         acc.config = acc.config.merged(cached.config)
@@ -703,7 +713,12 @@ class _Target:
                     )
                     continue
                 out.append(
-                    Res(copied, doc.origin, origin_note=f"path: {note}\n" if note is not None else None)
+                    Res(
+                        copied,
+                        doc.origin,
+                        origin_note=f"path: {note}\n" if note is not None else None,
+                        empty_nulls=lf.empty_nulls.get(id(obj), frozenset()),
+                    )
                 )
         return out
 
@@ -891,21 +906,30 @@ class _Target:
         replicas = [r for r in self.items("replicas") if isinstance(r, dict)]
         for i, entry in enumerate(replicas):
             self.guard(
-                lambda e=entry: transform.set_replicas(acc.resources, [e], cfg.replicas), ("replicas", i)
+                lambda e=entry: transform.set_replicas(acc.resources, [e], cfg.replicas), ("replicas", i), acc
             )
         images = self.items("images") + self.items("imageTags")
         if images:  # an error is the structure's, met by the first entry in kustomize
             self.guard(lambda: transform.set_images(acc.resources, images, cfg.images), ("images", 0))
         for i, entry in enumerate(self.items("replacements")):
             self.guard(
-                lambda e=entry, i=i: self.replacement(acc, e, ("replacements", i)), ("replacements", i)
+                lambda e=entry, i=i: self.replacement(acc, e, ("replacements", i)), ("replacements", i), acc
             )
 
-    def guard(self, fn, where: tuple) -> None:
+    def guard(self, fn, where: tuple, acc: _Acc | None = None) -> None:
         try:
             fn()
         except _Skip:
             pass
+        except (transform.NoTarget, NoSource) as exc:
+            if acc is not None and acc.remote:
+                self.issue(
+                    EXTERNAL,
+                    f"{exc}: the resource may be a remote one, which is not fetched (not checked)",
+                    *where,
+                )
+            else:
+                self.issue(ERROR, str(exc), *where)
         except (
             TransformError,
             smp.MergeError,
@@ -998,6 +1022,15 @@ class _Target:
             for patch in patches:
                 pid = _patch_id(patch)
                 matches = [r for r in acc.resources if r.any_id_matches(pid.equals)]
+                if not matches and acc.remote:
+                    # the target may be in a remote resource, which is not fetched
+                    self.issue(
+                        EXTERNAL,
+                        f"patch target {pid.display()} is not among the local resources; it may be in "
+                        "a remote resource, which is not fetched, so the patch is not checked",
+                        *where,
+                    )
+                    continue
                 if len(matches) != 1:
                     what = "no matches" if not matches else "multiple matches"
                     self.issue(
@@ -1023,6 +1056,9 @@ class _Target:
             res.store_previous_id()
         patch = dict(patch)
         patch["apiVersion"] = res.obj.get("apiVersion")
+        if res.empty_nulls:
+            key = (str(res.obj.get("apiVersion", "")), res.kind)
+            res.drop_empty_nulls(schemas.get(key) if schemas is not None else smp.schema_for(*key))
         result = smp.apply_patch(res.obj, patch, schemas)
         if result is None:
             acc.resources.remove(res)

@@ -6,10 +6,14 @@ kinds of ``orderFirst`` come first in that order, kinds of ``orderLast``
 last, every other kind in between; ties are broken by the string
 ``group_version_kind`` (``~G``/``~V`` standing for an empty group/version),
 then by ``GVK|namespace|name`` (``~X`` for no namespace), compared as
-strings.
+strings; between two kinds named ``Namespace`` where one is the core
+Namespace, the ``group_version_kind`` comparison is reversed (kustomize
+sortordertransformer.go ``gvkLessThan``), so the core one comes first.
 """
 
 from __future__ import annotations
+
+from functools import cmp_to_key
 
 from .resource import Res
 
@@ -54,9 +58,22 @@ def legacy_sort(resources: list[Res], first=ORDER_FIRST, last=ORDER_LAST) -> lis
     def key(res: Res):
         rid = res.cur_id()
         gvk = _gvk_string(rid.group, rid.version, rid.kind)
-        return (ranks.get(rid.kind, 0), gvk, f"{gvk}|{rid.namespace or '~X'}|{rid.name or '~N'}")
+        return (ranks.get(rid.kind, 0), gvk, f"{gvk}|{rid.namespace or '~X'}|{rid.name or '~N'}", rid)
 
-    return sorted(resources, key=key)
+    def compare(a: tuple, b: tuple) -> int:
+        if a[:2] == b[:2]:
+            return (a[2] > b[2]) - (a[2] < b[2])
+        if a[0] != b[0]:
+            return -1 if a[0] < b[0] else 1
+        ga, gb = a[3], b[3]
+        if ga.kind == gb.kind == "Namespace" and (not ga.group or not gb.group):
+            # kustomize's gvkLessThan: between two Namespace kinds, one of them core,
+            # the comparison is reversed (the core Namespace comes first)
+            return -1 if a[1] > b[1] else 1
+        return -1 if a[1] < b[1] else 1
+
+    keyed = sorted(((key(r), r) for r in resources), key=cmp_to_key(lambda x, y: compare(x[0], y[0])))
+    return [r for _, r in keyed]
 
 
 def sort_resources(resources: list[Res], sort_options: object) -> list[Res]:

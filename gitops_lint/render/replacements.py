@@ -28,6 +28,10 @@ class ReplacementError(Exception):
     pass
 
 
+class NoSource(ReplacementError):
+    """No resource is the replacement's source (unprovable when a remote resource was skipped)."""
+
+
 def split_field_path(path: str) -> list[str]:
     """SmarterPathSplitter: split on dots outside ``[...]``."""
     return split_outside(path, ".", "[", "]")
@@ -179,7 +183,7 @@ def apply_replacement(resources: list[Res], spec: dict) -> None:
     if len(matches) > 1:
         raise ReplacementError(f"multiple matches for selector {_describe(source)}")
     if not matches:
-        raise ReplacementError(f"nothing selected by {_describe(source)}")
+        raise NoSource(f"nothing selected by {_describe(source)}")
     field_path = str(source.get("fieldPath") or "metadata.name")
     found = [v for v in _lookup(matches[0].obj, split_field_path(field_path)) if v is not None]
     if not found or found[0] in ({}, [], ""):

@@ -141,6 +141,7 @@ class Res:
         "behavior",
         "generated",
         "origin_note",
+        "empty_nulls",
     )
 
     def __init__(
@@ -154,6 +155,7 @@ class Res:
         behavior: str = "",
         generated: bool = False,
         origin_note: str | None = None,
+        empty_nulls: frozenset[tuple] = frozenset(),
     ):
         self.obj = obj
         self.origin = origin
@@ -167,6 +169,29 @@ class Res:
         self.generated = generated
         # the config.kubernetes.io/origin annotation (buildMetadata: originAnnotations)
         self.origin_note = origin_note
+        # paths of fields written ``key:`` without a value (loader.empty_null_paths):
+        # kyaml's merge drops them when a strategic merge patch is applied
+        self.empty_nulls = empty_nulls
+
+    def drop_empty_nulls(self, schema) -> None:
+        """What kyaml's merge does to the target of a strategic merge patch: it walks
+        every map, and the elements of the lists it merges by key (``schema``, an
+        :class:`~gitops_lint.render.smp.Schema`, tells which), and drops the fields
+        written without a value; other lists are kept whole."""
+        for path in self.empty_nulls:
+            node, sch = self.obj, schema
+            for step in path[:-1]:
+                if isinstance(step, int):
+                    if sch is None or not sch.keys or not isinstance(node, list) or step >= len(node):
+                        node = None
+                        break
+                    node, sch = node[step], sch.items
+                else:
+                    node = node.get(step) if isinstance(node, dict) else None
+                    sch = sch.fields.get(step) if sch is not None else None
+            if isinstance(node, dict) and path[-1] in node and node[path[-1]] is None:
+                del node[path[-1]]
+        self.empty_nulls = frozenset()
 
     def copy(self) -> Res:
         """An independent copy (object and bookkeeping)."""
@@ -180,6 +205,7 @@ class Res:
             self.behavior,
             self.generated,
             self.origin_note,
+            self.empty_nulls,
         )
 
     # -- identity ------------------------------------------------------------

@@ -220,7 +220,9 @@ def schemas_from_openapi(document: dict) -> dict[tuple[str, str], Schema]:
     return roots
 
 
-def apply_patch(target: dict, patch: dict, schemas: dict[tuple[str, str], Schema] | None = None) -> dict | None:
+def apply_patch(
+    target: dict, patch: dict, schemas: dict[tuple[str, str], Schema] | None = None
+) -> dict | None:
     """Merge ``patch`` into ``target`` (mutated); ``None`` when the patch deletes it.
 
     ``schemas``: the roots of a custom OpenAPI document, when the build has one.

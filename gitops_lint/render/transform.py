@@ -6,7 +6,7 @@ the whole resource list of a kustomization, in kustomize's order (see
 
 * namespace: set ``metadata.namespace`` on every kind not known to be
   cluster scoped (Namespace, ClusterRole, CRD, ... stay without one);
-  rename ``Namespace`` objects to the namespace; set the namespace of
+  rename core ``Namespace`` objects to the namespace; set the namespace of
   (Cluster)RoleBinding subjects named ``default``; record the previous id;
   two resources ending with one id is an error;
 * namePrefix/nameSuffix: change ``metadata.name`` of everything except
@@ -34,6 +34,10 @@ from .resource import Res
 
 class TransformError(Exception):
     pass
+
+
+class NoTarget(TransformError):
+    """No resource matches (unprovable when a remote resource was skipped)."""
 
 
 def _gvk(res: Res) -> tuple[str, str, str]:
@@ -66,6 +70,10 @@ def set_namespace(resources: list[Res], namespace: str, specs: list[FieldSpec]) 
                         subject["namespace"] = namespace
         for spec in other:
             if spec.matches(group, version, kind):
+                if group and spec.path == "metadata/name" and kind == "Namespace":
+                    # kubectl kustomize (v5.5) renames only the core Namespace: a custom
+                    # kind named Namespace (servicebus.azure.com's) keeps its name
+                    continue
                 _apply(obj, spec, set_scalar, SCALAR)
     seen: dict = {}
     for res in resources:
@@ -228,9 +236,9 @@ def _container_slots(node: object, out: list) -> None:
     if isinstance(node, dict):
         for key, value in node.items():
             _container_slots(value, out)
-            if key in ("containers", "initContainers") and value is not None:
-                if not isinstance(value, list):
-                    raise TransformError("wrong node kind: expected SequenceNode for containers")
+            # a ``containers`` that is not a list (a map in a HelmRelease's values) is
+            # skipped, as kustomize's image filter skips it; a non-scalar image is an error
+            if key in ("containers", "initContainers") and isinstance(value, list):
                 for elem in value:
                     if isinstance(elem, dict) and "image" in elem and elem["image"] is not None:
                         if isinstance(elem["image"], (dict, list)):
@@ -312,4 +320,4 @@ def set_replicas(resources: list[Res], replicas: list[dict], specs: list[FieldSp
                     if fs.matches(group, version, kind):
                         _apply(res.obj, fs, setter, SCALAR)
         if not found:
-            raise TransformError(f"resource with name {name} does not match a config with the following GVK")
+            raise NoTarget(f"resource with name {name} does not match a config with the following GVK")
