@@ -246,3 +246,12 @@ def test_unresolved_variable_once_per_document_and_says_version_assumed(tmp_path
     assert sorted(f.message.split(" ")[0] for f in found) == ["${MISSING}", "${OTHER}"]
     assert all("assumed" in f.message for f in found)
     assert any("1 more use" in f.message for f in found)
+
+
+def test_stand_in_var_fills_an_unknown_value(tmp_path):
+    root = str(FIXTURES / "sub-sops-values")
+    args = ("--format", "json", "--root", root, root + "/clusters/dev")
+    code, out, _ = run_cli("--var", "SECRET_REPLICAS=many", *args)
+    found = [(f["rule"], f["file"], f["line"]) for f in json.loads(out)["findings"]]
+    # the stand-in is substituted, so the field is judged: "many" is no integer
+    assert found == [("schema", "apps/site.yaml", 8)]
