@@ -371,3 +371,46 @@ def configured_facts(
     if ident in set(external):
         return SourceFacts((), frozenset(), True, "declared external in the config")
     return None
+
+
+def unapplied_manifests(fs, idents: Iterable[str]) -> dict[str, str]:
+    """For each missing "Kind/ns/name", the first YAML file of the repository defining it.
+
+    Such a file is applied by no Flux Kustomization of the cluster (else the
+    source would not be missing): typically a bootstrap step (a Taskfile, a
+    helmfile hook, ``kubectl apply``) creates the object from it. Only asked
+    for when a source is missing; files are parsed apart from the document
+    cache, so they neither count as linted nor raise findings of their own.
+    """
+    from .fs import FileTooLarge, OutsideRoot  # noqa: PLC0415 - only on this rare path
+    from .loader import parse_text  # noqa: PLC0415
+
+    wanted: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for ident in idents:
+        kind, ns, name = ident.split("/", 2)
+        wanted.setdefault((kind, name), []).append((ns, ident))
+    found: dict[str, str] = {}
+    loose: dict[str, str] = {}  # a manifest without a namespace: second choice
+    if not wanted:
+        return found
+    names = {name.encode() for _, name in wanted}
+    for rel in fs.walk_files(""):
+        try:
+            raw = fs.read_bytes(rel)
+        except (OSError, OutsideRoot, FileTooLarge):
+            continue
+        if not any(n in raw for n in names):
+            continue
+        try:
+            docs = parse_text(raw.decode("utf-8"), rel).documents
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            continue
+        for doc in docs:
+            data = doc.data if isinstance(doc.data, dict) else {}
+            ns, name = _meta(data)
+            for want_ns, ident in wanted.get((_text(data.get("kind")), name), ()):
+                if ns == want_ns:
+                    found.setdefault(ident, rel)
+                elif ns == "":
+                    loose.setdefault(ident, rel)
+    return {**loose, **found}

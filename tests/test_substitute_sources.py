@@ -255,3 +255,19 @@ def test_stand_in_var_fills_an_unknown_value(tmp_path):
     found = [(f["rule"], f["file"], f["line"]) for f in json.loads(out)["findings"]]
     # the stand-in is substituted, so the field is judged: "many" is no integer
     assert found == [("schema", "apps/site.yaml", 8)]
+
+
+def test_missing_source_names_a_manifest_no_kustomization_applies(tmp_path):
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "sub-producers", root)
+    (root / "bootstrap").mkdir()
+    (root / "bootstrap/vars.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: terraform-vars\n  namespace: flux-system\n"
+        "data:\n  TF_REGION: eu\n"
+    )
+    (root / "bootstrap/broken.yaml").write_text("terraform-vars: [\n")
+    result = lint_repo(root)
+    (warning,) = [f for f in result.findings if f.rule == "missing-substitution-source"]
+    assert "bootstrap/vars.yaml has a manifest of it" in warning.message
+    # read apart from the linted files: no finding for a broken file it looked at
+    assert not [f for f in result.findings if f.file and f.file.startswith("bootstrap/")]

@@ -10,6 +10,10 @@ by default, and the message says how to declare such a source under
 ExternalSecret, a SealedSecret, ...) is present, never missing
 (:mod:`gitops_lint.substitution_sources`).
 
+When a file of the repository holds a manifest of the source that no Flux
+Kustomization applies to that namespace (a bootstrap step does), the
+message names the file.
+
 One missing source is one defect, however many Kustomizations read it: one
 finding per source and cluster, at the first Kustomization (by namespace and
 name) that reads it, naming how many do. Its variables are not reported one
@@ -19,6 +23,7 @@ by one as unresolved.
 from __future__ import annotations
 
 from ..model import Severity
+from ..substitution_sources import unapplied_manifests
 from .base import Context, Hit, Rule
 
 _NAMED = 3  # Kustomizations named in the message
@@ -29,8 +34,15 @@ def check(ctx: Context):
     for ks in sorted(ctx.cluster.kustomizations.values(), key=lambda k: k.ref):
         for index, ident in ks.missing_sources:
             users.setdefault(ident, []).append((ks, index))
+    defined = unapplied_manifests(ctx.fs, users) if users else {}
     for ident, found in sorted(users.items()):
         ks, index = found[0]
+        where = (
+            f" ({defined[ident]} has a manifest of it, but no Flux Kustomization of this cluster "
+            f"applies it to namespace {ident.split('/')[1]}: a bootstrap step may)"
+            if ident in defined
+            else ""
+        )
         names = [f"{k.ref.namespace}/{k.ref.name}" for k, _ in found]
         if len(names) == 1:
             readers = f"Kustomization {names[0]} reads"
@@ -39,7 +51,7 @@ def check(ctx: Context):
             readers = f"{len(names)} Kustomizations ({', '.join(names[:_NAMED])}{more}) read"
         yield Hit(
             f"{readers} substituteFrom {ident}, which no manifest of this cluster defines and no "
-            "object of it creates: Flux fails unless it exists in the cluster. If Terraform, a "
+            f"object of it creates{where}: Flux fails unless it exists in the cluster. If Terraform, a "
             "bootstrap script or another tool creates it, declare it in .gitops-lint.yaml "
             f"(external: [{ident}]; stand-in values under variables: check its variables); "
             "otherwise add it to Git or make the entry optional",
