@@ -11,7 +11,11 @@ as in kustomize-controller, so children inherit ``postBuild``/``prune``/
 A Kustomization is rendered only when what it needs is known: its source,
 and the ConfigMaps/Secrets its substitution reads. Those usually come from a
 parent; one rendered later is waited for, and only what is still absent when
-nothing else can progress is treated as missing.
+nothing else can progress is treated as missing. Whether a substitution
+source exists is a fact of the whole cluster, not of the render order: when a
+Kustomization was rendered before a source it reads (or its producer, an
+ExternalSecret for instance) appeared, the cluster is rendered again with the
+facts of the first pass (:mod:`gitops_lint.substitution_sources`).
 """
 
 from __future__ import annotations
@@ -46,15 +50,19 @@ from .sources import (
 )
 from .substitute import (
     RETYPED,
+    UNKNOWN,
     SubstitutionBudgetExceeded,
     SubstitutionError,
     SubstitutionNote,
     Unresolved,
+    Variables,
     is_disabled,
     substitute_object,
 )
+from .substitution_sources import SourceFacts, SourceIndex, configured_facts
 
 SOURCE_KINDS = ("GitRepository", "OCIRepository", "Bucket", "ExternalArtifact")
+MAX_PASSES = 3  # renders of one cluster until its substitution facts are stable
 
 
 @dataclass
@@ -72,9 +80,13 @@ class FluxKustomization:
     variables: dict[str, str] = field(default_factory=dict)
     # substituteFrom entries: (index, "Kind/ns/name") absent from the manifests
     missing_sources: list[tuple[int, str]] = field(default_factory=list)
-    # external sources whose values are unknown: variables cannot be checked
+    # sources whose keys are unknown (external, provider-fed): variables cannot be checked
     unchecked_sources: list[str] = field(default_factory=list)
     unresolved: list[tuple[RenderedObject, Unresolved]] = field(default_factory=list)
+    # expressions left as written: their variable is set in the cluster, value unknown offline
+    unknown: list[tuple[RenderedObject, Unresolved]] = field(default_factory=list)
+    # substituteFrom "Kind/ns/name" -> what it offered (None: absent), as used for this render
+    source_facts: dict[str, SourceFacts | None] = field(default_factory=dict)
     substitution_errors: list[tuple[RenderedObject, SubstitutionError]] = field(default_factory=list)
     substitution_notes: list[tuple[RenderedObject, SubstitutionNote]] = field(default_factory=list)
     # variable name -> (where it came from, field path in the Kustomization), for findings
@@ -138,31 +150,38 @@ def source_values(obj: dict) -> dict[str, str]:
     return _string_map(obj.get("data"))
 
 
-def _external_secret(cluster: Cluster, ns: str, name: str) -> bool:
-    """Is Secret ns/name created by an external-secrets ExternalSecret of the cluster?
-
-    Its keys and values live in a secret store: the Secret exists, but what
-    it substitutes cannot be checked offline.
-    """
-    for ro in cluster.objects:
-        obj = ro.obj
-        if obj.get("kind") == "ExternalSecret" and ro.ref.namespace == ns:
-            spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
-            target = spec.get("target") if isinstance(spec.get("target"), dict) else {}
-            if (target.get("name") or ro.ref.name) == name:
-                return True
-    return False
-
-
 class ClusterBuilder:
     def __init__(self, fs: RepoFS, cache: DocumentCache, renderer: Renderer, config: Config):
         self.fs = fs
         self.cache = cache
         self.renderer = renderer
         self.config = config
+        # substitution sources: the whole cluster's, from a previous pass (None in the first),
+        # and those seen so far in this pass
+        self._facts: SourceIndex | None = None
+        self._seen = SourceIndex()
 
     # -- entry point -----------------------------------------------------
     def build(self, entry: Entry) -> Cluster:
+        """Render the cluster; again, with the first pass's facts, when a render used a fact too early."""
+        self._facts = None
+        for _ in range(MAX_PASSES):
+            self._seen = SourceIndex()
+            cluster = self._build_pass(entry)
+            if not self._facts_changed(cluster):
+                break
+            self._facts = self._seen
+        return cluster
+
+    def _facts_changed(self, cluster: Cluster) -> bool:
+        for ks in cluster.kustomizations.values():
+            for ident, used in ks.source_facts.items():
+                kind, ns, name = ident.split("/", 2)
+                if self._seen.lookup(kind, ns, name) != used:
+                    return True
+        return False
+
+    def _build_pass(self, entry: Entry) -> Cluster:
         root_ref = ObjectRef(
             "Kustomization", entry.source_namespace, entry.source_name, f"{FLUX_KS_GROUP}/v1"
         )
@@ -217,12 +236,15 @@ class ClusterBuilder:
                 if isinstance(item, dict):
                     kind, name = str(item.get("kind", "")), str(item.get("name", ""))
                     if (
-                        not cluster.find(kind, ns, name)
+                        self._source(kind, ns, name) is None
                         and f"{kind}/{ns}/{name}" not in self._known_external
-                        and not (kind == "Secret" and _external_secret(cluster, ns, name))
                     ):
                         return False
         return True
+
+    def _source(self, kind: str, ns: str, name: str) -> SourceFacts | None:
+        """A substitution source: from the whole cluster once known, else from what has rendered."""
+        return (self._facts or self._seen).lookup(kind, ns, name)
 
     @property
     def _known_external(self) -> set[str]:
@@ -311,37 +333,56 @@ class ClusterBuilder:
         return SourceResolution(NOT_FOUND, detail=ident)
 
     # -- variables -------------------------------------------------------
-    def _variables(self, cluster: Cluster, ks: FluxKustomization) -> None:
+    def _variables(self, cluster: Cluster, ks: FluxKustomization) -> Variables | None:
+        """The Kustomization's variables (Flux's order: substituteFrom entries, later ones
+        overriding, then ``substitute``); values unknown offline are :data:`UNKNOWN`."""
         post = ks.spec.get("postBuild")
         if not isinstance(post, dict):
-            return
+            return None
         ns = ks.ref.namespace
-        variables: dict[str, str] = dict(self.config.global_variables)
+        values: dict = {}
+        is_open = False
         for i, item in enumerate(post.get("substituteFrom") or []):
             if not isinstance(item, dict):
                 continue
             kind, name = str(item.get("kind", "")), str(item.get("name", ""))
             ident = f"{kind}/{ns}/{name}"
-            if ident in self.config.variables:
-                variables.update(self.config.variables[ident])
-                continue
-            found = cluster.find(kind, ns, name)
-            if found:
-                values = source_values(found[-1].obj)
-                variables.update(values)
-                for key in values:
-                    ks.variable_sources[key] = (ident, ("spec", "postBuild", "substituteFrom", i))
-            elif ident in self.config.external or (kind == "Secret" and _external_secret(cluster, ns, name)):
-                ks.unchecked_sources.append(ident)
-            elif item.get("optional") is not True:
+            facts = configured_facts(ident, (), self.config.variables)
+            if facts is None:
+                facts = self._source(kind, ns, name)
+                ks.source_facts[ident] = facts
+            if facts is None:
+                facts = configured_facts(ident, self.config.external, {})
+            if facts is None:
+                if item.get("optional") is True:
+                    continue  # Flux: an absent optional source is present and empty
                 ks.missing_sources.append((i, ident))
+                facts = SourceFacts(open=True)  # its keys and values are what is missing
+            if facts.open:
+                is_open = True
+                # a source of unknown keys may override any earlier value
+                values = dict.fromkeys(values, UNKNOWN)
+                if facts.by and ident not in ks.unchecked_sources:
+                    ks.unchecked_sources.append(ident)
+            where = (ident, ("spec", "postBuild", "substituteFrom", i))
+            for key, value in facts.values:
+                values[key] = value
+                ks.variable_sources[key] = where
+            for key in facts.unknown:
+                values[key] = UNKNOWN
+                ks.variable_sources[key] = where
         inline = _string_map(post.get("substitute"))
-        variables.update(inline)
+        values.update(inline)
         for key in inline:
             ks.variable_sources[key] = ("spec.postBuild.substitute", ("spec", "postBuild", "substitute", key))
-        ks.variables = variables
+        for key, value in self.config.global_variables.items():  # --var: stand-ins for the unknown
+            if values.get(key, UNKNOWN if is_open else None) in (UNKNOWN, None):
+                values[key] = value
+        ks.variables = {k: v for k, v in values.items() if v is not UNKNOWN}
         strategy = post.get("substituteStrategy")
-        ks.substitutes = bool(variables) or strategy == "Always" or bool(ks.unchecked_sources)
+        # with unknown keys or values, Flux may well have variables: assume it substitutes
+        ks.substitutes = bool(values) or strategy == "Always" or is_open
+        return Variables(values, is_open)
 
     # -- rendering -------------------------------------------------------
     def _overlay(self, ks: FluxKustomization) -> FluxOverlay:
@@ -368,7 +409,7 @@ class ClusterBuilder:
             cluster.external_sources.setdefault(ks.source.detail, ks.ref)
         if ks.source.status != OK:
             return []
-        self._variables(cluster, ks)
+        variables = self._variables(cluster, ks)
         result = self.renderer.build(ks.source.directory or "", self._overlay(ks))
         ks.build_issues = result.issues
         children: list[FluxKustomization] = []
@@ -377,7 +418,7 @@ class ClusterBuilder:
             ro = RenderedObject(obj, res.origin, ks.ref)
             if ks.substitutes and not is_disabled(obj):
                 try:
-                    sub = substitute_object(obj, ks.variables, strict=True)
+                    sub = substitute_object(obj, variables, strict=True)
                 except SubstitutionBudgetExceeded:
                     ks.substitution_errors.append(
                         (
@@ -390,6 +431,9 @@ class ClusterBuilder:
                     for u in sub.unresolved:
                         ks.unresolved.append((ro, u))
                         ro.unresolved.append((u.name, u.path))
+                    for u in sub.unknown:  # a field no rule may judge: its value is unknown
+                        ks.unknown.append((ro, u))
+                        ro.unresolved.append((u.name, u.path))
                     for err in sub.errors:
                         ks.substitution_errors.append((ro, err))
                     for note in sub.notes:
@@ -399,6 +443,7 @@ class ClusterBuilder:
             ks.objects.append(ro)
             cluster.objects.append(ro)
             cluster.index(ro)
+            self._seen.add(ro.obj, ro.ref.namespace)
             child = self._as_kustomization(cluster, ks, ro)
             if child is not None:
                 children.append(child)

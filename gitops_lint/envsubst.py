@@ -37,6 +37,19 @@ ERR_TOO_DEEP = "expression nesting too deep"
 
 MAX_NESTING = 64
 
+
+class _Unknown:
+    """A variable that is set in the cluster with a value gitops-lint cannot know offline
+    (a SOPS-encrypted Secret value, a Secret an operator writes, an external source)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN = _Unknown()
+
 # Operators that supply their own value for an unset variable (template.go isDefaultOp)
 DEFAULT_OPS = frozenset({"-", "+", "=", "?", ":-", ":+", ":=", ":?"})
 
@@ -784,15 +797,21 @@ class Evaluator:
     make their own variable unresolved. An expression with an unresolved
     argument is unresolved as a whole (Go evaluates arguments first, so strict
     Flux fails on ``${set:-${missing}}`` too).
+
+    A variable whose value is :data:`UNKNOWN` (``variables.get`` may return it)
+    makes its expression, whatever the operator, evaluate to its own source
+    text, collected in :attr:`unknown`: Flux fills it in, but with a value
+    gitops-lint cannot know, so nothing may judge the result.
     """
 
-    __slots__ = ("get", "strict", "text", "unresolved")
+    __slots__ = ("get", "strict", "text", "unresolved", "unknown")
 
     def __init__(self, variables: Mapping[str, str], strict: bool, text: str):
         self.get = variables.get
         self.strict = strict
         self.text = text
         self.unresolved: list[tuple[str, str]] = []
+        self.unknown: list[tuple[str, str]] = []
 
     def run(self, nodes: list) -> str:
         out = []
@@ -811,6 +830,9 @@ class Evaluator:
                 args.append(text)
                 ok = ok and aok
         v = self.get(node.param)
+        if v is UNKNOWN:
+            self.unknown.append((node.param, self.text[node.start : node.end]))
+            return self.text[node.start : node.end], False
         if v is None:
             if node.name == "" or (self.strict and node.name not in DEFAULT_OPS):
                 self.unresolved.append((node.param, self.text[node.start : node.end]))

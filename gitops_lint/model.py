@@ -129,7 +129,8 @@ class RenderedObject:
     obj: dict
     origin: Origin
     applied_by: ObjectRef | None = None
-    # JSON paths (tuples) of scalars that still hold an unresolved ${var}
+    # JSON paths (tuples) of scalars that still hold a ${var} as written: undefined, or set
+    # with a value unknown offline (SOPS, an operator's Secret, external); no rule judges them
     unresolved: list[tuple[str, tuple]] = field(default_factory=list)
     # JSON path -> (the ${...} expressions, the type) of a string that substitution
     # turned into a number, boolean or null (Flux re-reads its output as YAML)

@@ -25,7 +25,7 @@ mapping key) is handled where it stands, which gives a path for every finding:
   (Flux: ``envsubst error: YAMLToJSON: yaml: line N: ...``), a new structure
   (``- ${X}`` with ``X: "a: b"``) is kept as Flux would keep it.
 
-Known approximations (documented in rules/unresolved-variable-semantics.md):
+Known approximations (documented in rules/unresolved-variable.md, "Flux semantics"):
 an expression is parsed within one scalar (Flux's can run on into the next lines
 of the document when a default is not closed: both fail or produce garbage);
 a value that starts with a space in the first line of a literal block scalar, or
@@ -36,6 +36,16 @@ in the returned object as written and reported in ``unresolved`` (see
 :class:`gitops_lint.envsubst.Evaluator` for which forms count); the caller
 decides the severity from the Flux version (lax: Flux writes "", strict: Flux
 fails the Kustomization).
+
+Unknown values (the interface other stages rely on): a variable that exists in
+the cluster with a value gitops-lint cannot know (:data:`UNKNOWN` in a
+:class:`Variables`; or any name, when a source's keys are unknown) is never
+substituted. Its expression stays in the object as written, as an unresolved
+one does, and its field is reported in ``unknown``. The caller records both
+lists on the rendered object (``RenderedObject.unresolved``: field paths that
+hold a ``${...}`` Flux fills in and gitops-lint did not), and no rule judges
+those fields; the schema check skips them (and any string still holding
+``${``), so ciphertext or a guess never reaches a schema or a message.
 """
 
 from __future__ import annotations
@@ -50,6 +60,7 @@ from typing import Any
 import yaml
 
 from . import envsubst as _es
+from .envsubst import UNKNOWN
 
 SUBSTITUTE_ANNOTATION = "kustomize.toolkit.fluxcd.io/substitute"
 # Flux: ^[_[:alpha:]][_[:alpha:][:digit:]]*$ in Go RE2 (ASCII; $ = end of text, hence \Z)
@@ -89,11 +100,18 @@ class SubstitutionNote:
 
 
 RETYPED = "retyped"  # a string became a number, boolean or null once substituted
-DOLLARS = "dollars"  # a ``$$`` that is no ``$${`` escape: Flux writes ``$``
+DOLLARS = "dollars"  # a shell PID ``$$`` in unescaped text: Flux writes ``$``
 ALTERNATIVE = "alternative"  # ``${x:+alt}`` / ``${x:?msg}``: a plain default in Flux, not bash's meaning
 _ALTERNATIVE_OPS = frozenset({"+", ":+", "?", ":?"})
-# exactly two: a shell's $$; three or more are somebody escaping on purpose ($$$$ keeps $$)
-_COLLAPSING_DOLLARS = re.compile(r"(?<!\$)\$\$(?![${])")
+# What users write (the shared corpus: every ``$$`` in text Flux substitutes): ``$$VAR``,
+# ``$$(cmd)``, ``$$1``, ``$$((n+1))``, awk's ``$$4``, ``IFS=$$'\n'``, Grafana's ``$$__interval``:
+# an escape whose ``$`` result is exactly what the author wants. The collapse changes meaning
+# only for a shell's PID ``$$`` (``/tmp/x.$$``, ``kill $$``) in a script written without Flux
+# in mind: a ``$$`` that no name, digit or bracket follows (a lone ``$`` once collapsed), in a
+# text whose author shows no sign of knowing that ``$$`` collapses (``$$VAR``, ``$$(``; the
+# documented ``$${VAR}`` escape alone is no such sign). Exactly two: ``$$$$`` keeps ``$$``.
+_PID_DOLLARS = re.compile(r"(?<!\$)\$\$(?![\w${(*@#?!'|-])")
+_ESCAPING_DOLLARS = re.compile(r"(?<!\$)\$\$(?:[\w(*@#?!'|-])")
 
 
 _TYPE_NAMES = {bool: "a boolean", int: "an integer", float: "a number", type(None): "null"}
@@ -102,8 +120,8 @@ _TYPE_NAMES = {bool: "a boolean", int: "an integer", float: "a number", type(Non
 def _notes(body: str, nodes: list) -> tuple[tuple, ...]:
     """(kind, expression, count) for the text of one scalar, from its parse ``nodes``."""
     found: list[tuple[str, str, int]] = []
-    if "$$" in body:
-        n = len(_COLLAPSING_DOLLARS.findall(body))
+    if "$$" in body and _ESCAPING_DOLLARS.search(body) is None:
+        n = len(_PID_DOLLARS.findall(body))
         if n:
             found.append((DOLLARS, "$$", n))
     if "+" in body or "?" in body:
@@ -119,6 +137,43 @@ class SubstitutionResult:
     unresolved: list[Unresolved]
     errors: list[SubstitutionError]
     notes: list[SubstitutionNote] = field(default_factory=list)
+    # expressions left as written because their variable's value is unknown offline
+    unknown: list[Unresolved] = field(default_factory=list)
+
+
+class Variables(Mapping):
+    """The variables of one Kustomization, some with values unknown offline.
+
+    ``values`` maps a name to its text or to :data:`UNKNOWN` (set in the
+    cluster, value not knowable: SOPS ciphertext, a Secret an operator
+    writes). ``open``: a source's keys are unknown too (an external source, a
+    Secret fed by a provider's keys), so any other name may be set: it is
+    unknown, never unresolved.
+    """
+
+    __slots__ = ("values", "open")
+
+    def __init__(self, values: Mapping[str, Any], open: bool = False):  # noqa: A002 - the source's keys are open
+        self.values = dict(values)
+        self.open = open
+
+    def get(self, name, default=None):
+        v = self.values.get(name)
+        if v is None:
+            return UNKNOWN if self.open else default
+        return v
+
+    def __getitem__(self, name):
+        v = self.get(name)
+        if v is None:
+            raise KeyError(name)
+        return v
+
+    def __iter__(self):
+        return iter(self.values)
+
+    def __len__(self) -> int:
+        return len(self.values)
 
 
 def is_disabled(obj: dict) -> bool:
@@ -503,6 +558,17 @@ def _reread(body: str, style: str, where: str) -> Any:
 
 
 def _normalize_vars(variables: Mapping[str, str]) -> Mapping[str, str]:
+    if isinstance(variables, Variables):
+        values = variables.values
+        if all(v is UNKNOWN or (type(v) is str and "\n" not in v) for v in values.values()):
+            return variables
+        return Variables(
+            {
+                k: v if v is UNKNOWN else ("" if v is None else str(v)).replace("\n", "")
+                for k, v in values.items()
+            },
+            variables.open,
+        )
     if all(type(v) is str and "\n" not in v for v in variables.values()):
         return variables
     return {k: ("" if v is None else str(v)).replace("\n", "") for k, v in variables.items()}
@@ -532,12 +598,13 @@ def substitute_string(
 
 
 class _Walker:
-    __slots__ = ("vars", "strict", "unresolved", "errors", "notes", "cache")
+    __slots__ = ("vars", "strict", "unresolved", "unknown", "errors", "notes", "cache")
 
     def __init__(self, variables, strict):
         self.vars = variables
         self.strict = strict
         self.unresolved: list[Unresolved] = []
+        self.unknown: list[Unresolved] = []
         self.errors: list[SubstitutionError] = []
         self.notes: list[SubstitutionNote] = []
         self.cache: dict = {}
@@ -550,11 +617,13 @@ class _Walker:
             hit = self._compute(s, where)
             if not isinstance(hit[0], (dict, list)):
                 self.cache[ck] = hit
-        value, unresolved, error, notes = hit
-        if unresolved or error or notes:
+        value, unresolved, error, notes, unknown = hit
+        if unresolved or error or notes or unknown:
             path = _materialize(pnode)
             for name, expr in unresolved:
                 self.unresolved.append(Unresolved(name, path, expr))
+            for name, expr in unknown:
+                self.unknown.append(Unresolved(name, path, expr))
             if error:
                 self.errors.append(SubstitutionError(error[0], path, error[1]))
             for note in notes:
@@ -570,27 +639,28 @@ class _Walker:
         else:
             body = s
         if not _es.needs_parse(body):
-            return s, (), None, ()
+            return s, (), None, (), ()
         try:  # _es.expand, keeping the parse for the notes below
             nodes = _es.parse(body)
             evaluator = _es.Evaluator(self.vars, self.strict, body)
             out, unresolved = evaluator.run(nodes), evaluator.unresolved
         except _es.EnvsubstError as e:
-            return s, (), (e.message, _error_expression(body, e)), ()
+            return s, (), (e.message, _error_expression(body, e)), (), ()
+        unknown = tuple(evaluator.unknown)
         notes = _notes(body, nodes)
         if out == body:
-            return s, tuple(unresolved), None, notes
+            return s, tuple(unresolved), None, notes, unknown
         try:
             value = _reread(out, style, where)
         except _YamlBreak as e:
             # a plain value keeps the substituted text (what Flux tried to read); keys and
             # quoted scalars keep their original text
             kept = out if style in (PLAIN, LITERAL) and where != _KEY else s
-            return kept, tuple(unresolved), (str(e), s), notes
+            return kept, tuple(unresolved), (str(e), s), notes, unknown
         if not isinstance(value, (str, dict, list)):
             expressions = " ".join(body[f.start : f.end] for f in nodes if isinstance(f, _es.Func))
             notes += ((RETYPED, expressions, 1, _TYPE_NAMES.get(type(value), type(value).__name__)),)
-        return value, tuple(unresolved), None, notes
+        return value, tuple(unresolved), None, notes, unknown
 
 
 def _materialize(pnode) -> tuple:
@@ -615,7 +685,7 @@ def substitute_object(
     w = _Walker(_normalize_vars(variables), strict)
     if isinstance(obj, str):
         value = w.scalar(obj, _VALUE, None) if "$" in obj else obj
-        return SubstitutionResult(value, w.unresolved, w.errors, w.notes)
+        return SubstitutionResult(value, w.unresolved, w.errors, w.notes, w.unknown)
     if not isinstance(obj, (dict, list, tuple)):
         return SubstitutionResult(obj, [], [])
     root: Any = {} if isinstance(obj, dict) else []
@@ -665,7 +735,7 @@ def substitute_object(
                 dst.append(v)
         else:
             on_path.discard(stack.pop()[4])
-    return SubstitutionResult(root, w.unresolved, w.errors, w.notes)
+    return SubstitutionResult(root, w.unresolved, w.errors, w.notes, w.unknown)
 
 
 def _fallback_references(text: str):

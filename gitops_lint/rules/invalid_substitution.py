@@ -8,8 +8,10 @@ is not a valid name fails the Kustomization even when unused.
 
 Two warnings for text Flux accepts but rewrites: ``${x:+alt}`` and
 ``${x:?msg}`` act as plain defaults (not bash's "alternative" and "error"),
-and every ``$$`` that is not a ``$${`` escape becomes ``$`` (a shell's ``$$``
-in an embedded script is silently changed).
+and a shell's PID ``$$`` in a script that shows no sign of escaping for Flux
+becomes ``$``. Every other ``$$`` (``$$VAR``, ``$$(cmd)``, ``$$__interval``)
+is somebody escaping on purpose, and ``$`` is what they want: no finding
+(rules/invalid-substitution.md says why).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ def check(ctx: Context):
     for ks in sorted(ctx.cluster.kustomizations.values(), key=lambda k: k.ref):
         who = f"Kustomization {ks.ref.namespace}/{ks.ref.name}"
         if ks.substitutes:
-            for name in sorted(ks.variables):
+            for name in sorted(set(ks.variables) | set(ks.variable_sources)):
                 if VAR_NAME.match(name) or name in ctx.config.global_variables:
                     continue
                 source, path = ks.variable_sources.get(name, ("spec.postBuild", ("spec", "postBuild")))
@@ -54,9 +56,9 @@ def check(ctx: Context):
             else:
                 times = "" if note.count == 1 else f" ({note.count} times)"
                 message = (
-                    f"$${times} becomes $ when {who} substitutes this object (a shell's $$ breaks): "
-                    "write $$$$ to keep $$, or label the object "
-                    "kustomize.toolkit.fluxcd.io/substitute: disabled"
+                    f"$${times} becomes $ when {who} substitutes this object, so a shell's "
+                    "process id $$ turns into a lone $: write $$$$ to keep $$, or label the "
+                    "object kustomize.toolkit.fluxcd.io/substitute: disabled"
                 )
             yield Hit(message, origin=ro.origin, path=note.path, object=ro.ref, severity=Severity.WARNING)
 

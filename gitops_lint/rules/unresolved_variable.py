@@ -4,10 +4,19 @@ Since Flux 2.9 (kustomize-controller 1.9, StrictPostBuildSubstitutions on by
 default) an undefined variable without a default fails the whole
 Kustomization; before, it silently became an empty string: then, or when the
 repository turns the ``StrictPostBuildSubstitutions`` gate off, the finding
-is a warning (:mod:`gitops_lint.flux_version`). Only objects of a
-Kustomization that substitutes are checked: without ``postBuild`` (or with no
-variables and the default strategy) Flux never substitutes, and ``${x}``
-reaches the cluster as written.
+is a warning (:mod:`gitops_lint.flux_version`). When no Flux version is
+stated in the repository, the message says the version is assumed.
+
+Only objects of a Kustomization that substitutes are checked: without
+``postBuild`` (or with no variables and the default strategy) Flux never
+substitutes, and ``${x}`` reaches the cluster as written. A variable is never
+"unresolved" when a source whose keys are unknown could define it (an
+``external:`` source, a Secret fed by a secret manager, a missing source that
+missing-substitution-source reports once): one info per such source lists the
+variables that could not be checked.
+
+One finding per variable and document: a variable used twelve times in one
+PrometheusRule is one defect (define it, or escape it as ``$${var}``).
 """
 
 from __future__ import annotations
@@ -16,33 +25,75 @@ from ..flux_version import flux_target
 from ..model import Severity
 from .base import Context, Hit, Rule
 
+_LISTED = 8  # variable names named in one info line
+
+
+def version_assumed(flux) -> bool:
+    """Whether the Flux version was assumed rather than read from the repository or config.
+
+    Uses ``FluxTarget.assumed`` or ``FluxTarget.stated`` when flux_version
+    provides them; otherwise the version is assumed when it came from no file.
+    """
+    for attr, assumed_when in (("assumed", True), ("stated", False)):
+        value = getattr(flux, attr, None)
+        if isinstance(value, bool):
+            return value is assumed_when
+    return flux.source == "the newest Flux"
+
+
+def _unchecked(ctx: Context):
+    """One info per source of unknown keys: the variables only it could define."""
+    by_source: dict[str, list] = {}
+    for ks in sorted(ctx.cluster.kustomizations.values(), key=lambda k: k.ref):
+        if not ks.unchecked_sources:
+            continue
+        names = {u.name for _, u in ks.unknown if u.name not in ks.variable_sources}
+        for ident in ks.unchecked_sources:
+            entry = by_source.setdefault(ident, [ks, set(), 0])
+            entry[1] |= names
+            entry[2] += 1
+    for ident, (ks, names, users) in sorted(by_source.items()):
+        if not names:
+            continue
+        listed = sorted(names)
+        more = f" and {len(listed) - _LISTED} more" if len(listed) > _LISTED else ""
+        used = f" (used by {users} Kustomizations)" if users > 1 else ""
+        yield Hit(
+            f"variables {', '.join(listed[:_LISTED])}{more} could not be checked: {ident}{used} "
+            "has keys that are not known offline (give stand-in values under `variables:` "
+            "in .gitops-lint.yaml to check them)",
+            origin=ks.origin,
+            path=("spec", "postBuild", "substituteFrom"),
+            object=ks.ref,
+            severity=Severity.INFO,
+        )
+
 
 def check(ctx: Context):
+    yield from _unchecked(ctx)
+    flux = flux_target(ctx)
+    assumed = (
+        "; the version is assumed, none is stated in the repository: set flux-version in .gitops-lint.yaml"
+    )
+    note = assumed if version_assumed(flux) else ""
+    if flux.strict_substitution:
+        consequence, severity = (
+            f"the Kustomization fails (strict substitution: {flux.strict_reason}{note})",
+            None,
+        )
+    else:
+        consequence, severity = f"Flux writes an empty string ({flux.strict_reason}{note})", Severity.WARNING
     for ks in sorted(ctx.cluster.kustomizations.values(), key=lambda k: k.ref):
-        if ks.missing_sources:
-            continue  # missing-substitution-source already fails this Kustomization
-        if ks.unchecked_sources:
-            if ks.unresolved:
-                names = sorted({u.name for _, u in ks.unresolved})
-                yield Hit(
-                    f"variables {', '.join(names)} could not be checked: "
-                    f"{', '.join(ks.unchecked_sources)} lives outside Git "
-                    "(give stand-in values under `variables:` in .gitops-lint.yaml)",
-                    origin=ks.origin,
-                    path=("spec", "postBuild", "substituteFrom"),
-                    object=ks.ref,
-                    severity=Severity.INFO,
-                )
-            continue
         who = f"{ks.ref.namespace}/{ks.ref.name}"
-        flux = flux_target(ctx)
-        if flux.strict_substitution:
-            consequence, severity = f"the Kustomization fails (strict substitution: {flux.strict_reason})", None
-        else:
-            consequence, severity = f"Flux writes an empty string ({flux.strict_reason})", Severity.WARNING
+        groups: dict[tuple, list] = {}
         for ro, u in ks.unresolved:
+            key = (u.name, ro.origin.file, ro.origin.doc_index)
+            groups.setdefault(key, []).append((ro, u))
+        for uses in groups.values():
+            ro, u = uses[0]
+            more = f" (and {len(uses) - 1} more uses in this document)" if len(uses) > 1 else ""
             yield Hit(
-                f"{u.expression} is not defined by any substitution source of Kustomization {who}: "
+                f"{u.expression} is not defined by any substitution source of Kustomization {who}{more}: "
                 f"{consequence}",
                 origin=ro.origin,
                 path=u.path,
