@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from .fs import OutsideRoot, RepoFS, join
 from .loader import DocumentCache, parse_text
 from .model import FLUX_HELM_GROUP, ObjectRef, Origin, group_of, ref_of
+from .secret_settings import is_setting
 from .sops import (
     CONFIG_FILE,
     SopsConfig,
@@ -58,6 +59,7 @@ ENCRYPTED = "encrypted"
 VARIABLE = "variable"  # only ${var} references (Flux substitutes them) or $${var} escapes
 REFERENCE = "reference"  # a secret manager's reference, not the secret itself
 PLAINTEXT = "plaintext"
+SETTING = "setting"  # a documented non-credential field, or a value no credential fits
 UNENCRYPTED_BY_RULE = "unencrypted-by-rule"  # the SOPS settings leave this whole object in clear
 LEFT_IN_CLEAR = "left-in-clear"  # the SOPS settings leave this key in clear, and encrypt others: a choice
 ADDED_IN_CLEAR = "added-in-clear"  # SOPS file whose settings encrypt this value, but it is in clear
@@ -113,7 +115,11 @@ def _judge(items: list[tuple[str, tuple[str, ...]]], gov: Governance | None) -> 
     out: list[str] = []
     reported = False
     for status, keys in items:
-        if status != PLAINTEXT:
+        if status == SETTING:
+            # not a credential, but SOPS still fails to decrypt a file with it in clear
+            added = gov.encrypted and not rules.unencrypted_comment_regex and rules.should_be_encrypted(keys)
+            out.append(ADDED_IN_CLEAR if added else SETTING)
+        elif status != PLAINTEXT:
             out.append(status)
         elif rules.should_be_encrypted(keys):
             if not gov.encrypted:
@@ -238,6 +244,8 @@ def secret_values(
                         status = ENCRYPTED
                     elif classify(decoded) != PLAINTEXT:
                         status = classify(decoded)
+            if status == PLAINTEXT and is_setting(obj, key, plain):
+                status = SETTING
             found.append((section, key, status, plain, text, (*keys_above, section, str(key))))
     statuses = _judge([(status, keys) for _, _, status, _, _, keys in found], gov)
     for (section, key, _, plain, text, _), status in zip(found, statuses):

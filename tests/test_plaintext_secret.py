@@ -406,3 +406,40 @@ def test_generator_file_of_document_markers_and_comments_is_empty(tmp_path):
     }
     out = findings(tmp_path, files)
     assert [o.split(" ", 1)[0] for o in out] == ["d.txt:1"]
+
+
+# -- Secret values that are settings, not credentials -------------------------------------
+
+
+def test_documented_settings_of_a_secret_are_not_leaks(tmp_path):
+    argo = (
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: repo\n  namespace: argocd\n"
+        "  labels:\n    argocd.argoproj.io/secret-type: repository\n"
+        "stringData:\n  type: git\n  url: https://github.com/example/apps.git\n  project: default\n"
+        "  enableOCI: 'true'\n  password: hunter2-clear\n"
+        "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\n  namespace: argocd\n"
+        "  labels:\n    argocd.argoproj.io/secret-type: repo-creds\n"
+        "stringData:\n  url: https://bot:t0ken-v4lue@git.example.com/\n"
+    )
+    azure = secret(
+        "stringData:\n  AZURE_CLIENT_ID: 0d0af39b-0c24-4942-53d3-84f9d25390de\n"
+        "  AZURE_TENANT_ID: 1c1f75ec-6c66-b3e3-c3c1-a093fd7be9bb\n"
+        "  AZURE_CLIENT_SECRET: s3cret-v4lue\n  SYNC_PERIOD: 12h\n  WORKERS: '3'\n  ENABLED: 'True'\n"
+        "  PIN: '4711'\n"
+    )
+    out = findings(tmp_path, {"argo.yaml": argo, "azure.yaml": azure})
+    assert [o.split(" ", 2)[:2] for o in out] == [
+        ["argo.yaml:13", "Secret"],
+        ["argo.yaml:23", "Secret"],
+        ["azure.yaml:9", "Secret"],
+        ["azure.yaml:13", "Secret"],
+    ]
+    assert (
+        "'password'" in out[0] and "'url'" in out[1] and "AZURE_CLIENT_SECRET" in out[2] and "'PIN'" in out[3]
+    )
+
+
+def test_a_setting_added_in_clear_still_breaks_decryption(tmp_path):
+    sops = "  encrypted_regex: ^(data|stringData)$\n"
+    out = findings(tmp_path, {"s.yaml": secret(f"stringData:\n  pw: {ENC}\n  enabled: 'true'\n", sops)})
+    assert len(out) == 1 and "'enabled'" in out[0] and "fails to decrypt" in out[0]
