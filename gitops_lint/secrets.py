@@ -68,7 +68,7 @@ SENSITIVE = "sensitive"  # not a finding, but kept out of every output all the s
 
 LEAKS = frozenset({PLAINTEXT, UNENCRYPTED_BY_RULE, ADDED_IN_CLEAR, DESIGNATED})
 #: statuses whose value the redactor keeps out of output
-HIDDEN = LEAKS | {SENSITIVE, LEFT_IN_CLEAR}
+HIDDEN = LEAKS | {SENSITIVE}
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _VAR_REF = re.compile(r"\$\$\{[^}]*\}|\$\{[_a-zA-Z][_a-zA-Z0-9]*\}")
@@ -104,7 +104,9 @@ def _judge(items: list[tuple[str, tuple[str, ...]]], gov: Governance | None) -> 
     choice when ``gov`` reaches other values of the same object
     (``LEFT_IN_CLEAR``); when it reaches none, the first such value stands
     for the object (``UNENCRYPTED_BY_RULE``, one finding) and the rest are
-    hidden.
+    only kept out of output (``SENSITIVE``). A value the author's settings
+    leave in clear by choice, or a documented setting, is public by the
+    author's or the consumer's word, and is not masked in messages either.
     """
     if gov is None:
         return [status for status, _ in items]
@@ -126,8 +128,10 @@ def _judge(items: list[tuple[str, tuple[str, ...]]], gov: Governance | None) -> 
                 out.append(PLAINTEXT)
             else:  # a comment may have left it in clear, which gitops-lint does not read
                 out.append(LEFT_IN_CLEAR if rules.unencrypted_comment_regex else ADDED_IN_CLEAR)
-        elif covered or reported:
+        elif covered:
             out.append(LEFT_IN_CLEAR)
+        elif reported:
+            out.append(SENSITIVE)
         else:
             reported = True
             out.append(UNENCRYPTED_BY_RULE)
