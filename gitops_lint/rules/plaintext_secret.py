@@ -10,8 +10,17 @@ manifests and patches, ``secretGenerator`` literals, env files and files,
 Secrets embedded in HelmRelease ``values`` and chart password keys, and files
 a ``.sops.yaml`` creation rule designates as encrypted. Empty values, values
 made only of ``${var}`` references (Flux substitutes them) or ``$${var}``
-escapes, SOPS ``ENC[...]`` values, SOPS-encrypted source files, and secret
-manager references (``op://``, ``ref+...://``, ``<path:...>``) are fine.
+escapes, SOPS ciphertext, SOPS-encrypted source files, secret manager
+references (``op://``, ``ref+...://``, ``<path:...>``) and documented
+non-credential settings are fine.
+
+Which values SOPS protects is decided as SOPS decides it (:mod:`gitops_lint.sops`).
+Severity follows what the finding proves: a value in clear where the
+governing SOPS settings encrypt (or where none govern) is an error, and in an
+encrypted file it also breaks decryption; a value the author's own settings
+leave in clear while encrypting others of the object is their choice and not
+reported; settings that reach no value of an object leave it wholly in clear,
+most likely by mistake, a warning.
 
 The value is never printed: a finding names the key and the file.
 """
