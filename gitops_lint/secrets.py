@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from .fs import OutsideRoot, RepoFS, join
 from .loader import DocumentCache, parse_text
 from .model import FLUX_HELM_GROUP, ObjectRef, Origin, group_of, ref_of
-from .secret_settings import is_setting
+from .secret_settings import cannot_be_secret, is_setting
 from .sops import (
     CONFIG_FILE,
     SopsConfig,
@@ -439,13 +439,20 @@ class Inventory:
     def _designated(self, rel: str, loaded, gov: Governance) -> Iterator[SecretValue]:
         """One finding for a file a creation rule designates, at the first value SOPS would encrypt.
 
-        A file whose every value that SOPS would encrypt is empty, a ``${var}``
-        or a reference (or that has none: a Namespace under
-        ``encrypted_regex: ^(data|stringData)$``) needs no encryption.
+        A file whose every value that SOPS would encrypt is empty, a ``${var}``,
+        a reference or a value no credential fits (or that has none: a
+        Namespace under ``encrypted_regex: ^(data|stringData)$``) needs no
+        encryption. Secrets in it are judged value by value instead.
         """
         for doc in loaded.documents:
+            if is_secret(doc.data):
+                continue  # its values are judged one by one (secret_values)
             for keys, path, value in leaves(doc.data):
-                if classify(value) == PLAINTEXT and gov.rules.should_be_encrypted(keys):
+                if (
+                    classify(value) == PLAINTEXT
+                    and gov.rules.should_be_encrypted(keys)
+                    and not cannot_be_secret(str(value))
+                ):
                     yield SecretValue(
                         DESIGNATED,
                         f"{rel} is meant to be SOPS-encrypted",

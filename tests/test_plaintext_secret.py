@@ -443,3 +443,17 @@ def test_a_setting_added_in_clear_still_breaks_decryption(tmp_path):
     sops = "  encrypted_regex: ^(data|stringData)$\n"
     out = findings(tmp_path, {"s.yaml": secret(f"stringData:\n  pw: {ENC}\n  enabled: 'true'\n", sops)})
     assert len(out) == 1 and "'enabled'" in out[0] and "fails to decrypt" in out[0]
+
+
+def test_designated_file_of_settings_only_is_fine(tmp_path):
+    files = {
+        ".sops.yaml": "creation_rules:\n  - path_regex: \\.sops\\.yaml$\n    encrypted_regex: ^(data|stringData|spec)$\n",
+        "apps/kustomization.yaml": KS.format("repo.sops.yaml, flags.sops.yaml, db.sops.yaml"),
+        "apps/db.sops.yaml": secret(f"stringData:\n  pw: {ENC}\n", ""),
+        "apps/repo.sops.yaml": (
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: repo\n  labels: {argocd.argoproj.io/secret-type: repository}\n"
+            "stringData:\n  url: https://github.com/example/apps.git\n  type: git\n"
+        ),
+        "apps/flags.sops.yaml": "apiVersion: example.com/v1\nkind: Flags\nmetadata: {name: f}\nspec:\n  debug: true\n  interval: 5m\n",
+    }
+    assert findings(tmp_path, files) == []
