@@ -599,21 +599,14 @@ def hidden_strings(fs: RepoFS, cache: DocumentCache, objects: Iterator | list = 
     for obj in objects:
         if not is_secret(obj):
             continue
-        for section in ("data", "stringData"):
-            values = obj.get(section)
-            if not isinstance(values, dict):
+        # judged as the files are: ciphertext, ${var}s, documented settings and values
+        # the object's own SOPS settings leave in clear by choice are not secret
+        meta = document_metadata(obj)
+        gov = Governance(SopsRules.from_metadata(meta), True, "") if meta is not None else None
+        data = obj.get("data")
+        sops_env = isinstance(data, dict) and "sops_mac" in data  # from a SOPS dotenv file: Flux decrypts it
+        for v in secret_values(obj, None, (), gov):  # type: ignore[arg-type]
+            if sops_env and str(v.path[-1]).startswith("sops_"):
                 continue
-            sops_env = "sops_mac" in values  # generated from a SOPS dotenv file: Flux decrypts it
-            for key, raw in values.items():
-                if sops_env and str(key).startswith("sops_"):
-                    continue
-                if raw is None or isinstance(raw, (dict, list)) or is_encrypted_value(raw):
-                    continue
-                text = raw if isinstance(raw, str) else str(raw)
-                if classify(text) != PLAINTEXT:
-                    continue
-                yield text
-                if section == "data":
-                    decoded = _decoded(text.strip())
-                    if decoded is not None and not has_sops_marker(decoded):
-                        yield decoded
+            if v.value and v.status in HIDDEN:
+                yield v.value

@@ -457,3 +457,25 @@ def test_designated_file_of_settings_only_is_fine(tmp_path):
         "apps/flags.sops.yaml": "apiVersion: example.com/v1\nkind: Flags\nmetadata: {name: f}\nspec:\n  debug: true\n  interval: 5m\n",
     }
     assert findings(tmp_path, files) == []
+
+
+def test_redactor_masks_what_may_be_secret_not_what_the_author_left_public(tmp_path):
+    from gitops_lint import redact
+    from tests.helpers import ks
+
+    sops = "  encrypted_regex: ^(userKey)$\n"
+    files = {
+        "clusters/dev/apps.yaml": ks("apps", "./apps", extra="  decryption: {provider: sops}\n"),
+        "apps/kustomization.yaml": "resources: [ceph.yaml, clear.yaml, argo.yaml]\n",
+        "apps/ceph.yaml": secret(f"stringData:\n  userID: ceph-user-name\n  userKey: {ENC}\n", sops),
+        "apps/clear.yaml": secret("stringData:\n  token: clear-t0ken-value\n").replace("name: s", "name: t"),
+        "apps/argo.yaml": (
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: repo\n  namespace: argocd\n"
+            "  labels: {argocd.argoproj.io/secret-type: repository}\n"
+            "stringData:\n  url: https://git.example.com/apps.git\n"
+        ),
+    }
+    lint_repo(write_tree(tmp_path, files))
+    assert redact.REDACTOR.is_secret("clear-t0ken-value")
+    assert not redact.REDACTOR.is_secret("ceph-user-name")
+    assert not redact.REDACTOR.is_secret("https://git.example.com/apps.git")
