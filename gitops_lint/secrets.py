@@ -2,7 +2,7 @@
 
 One inventory serves two masters: the ``plaintext-secret`` rule reports the
 values that are committed in clear, and the redactor (:mod:`.redact`) keeps
-every value it found out of any output. Both must agree on what a secret
+every value that may be secret out of any output. Both must agree on what a secret
 value is, so both read it from here.
 
 Values are judged on the files *as written in the repository*, never on
@@ -210,9 +210,12 @@ def is_secret(obj: object) -> bool:
 
 
 def _object_name(obj: dict) -> str:
+    kind = obj.get("kind")
+    if not isinstance(kind, str) or not kind:
+        return "document"  # an encrypted file that is not a Kubernetes object
     ref = ref_of(obj)
     who = f"{ref.namespace}/{ref.name}" if ref.namespace else ref.name
-    return f"{obj.get('kind')} {who}"
+    return f"{kind} {who}"
 
 
 def secret_values(
