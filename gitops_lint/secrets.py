@@ -2,7 +2,7 @@
 
 One inventory serves two masters: the ``plaintext-secret`` rule reports the
 values that are committed in clear, and the redactor (:mod:`.redact`) keeps
-every value it found out of any output. Both must agree on what a secret
+every value that may be secret out of any output. Both must agree on what a secret
 value is, so both read it from here.
 
 Values are judged on the files *as written in the repository*, never on
@@ -19,6 +19,14 @@ object. Sources:
   ``files`` they read (Flux decrypts SOPS-encrypted sources before the build,
   so an encrypted source file is fine, whatever its format);
 * files that a ``.sops.yaml`` creation rule designates as encrypted.
+
+Which values SOPS protects is decided the way SOPS decides it (:mod:`.sops`):
+a value is judged against the settings that govern it, the file's own SOPS
+metadata when it is encrypted, else the ``.sops.yaml`` creation rule that
+would encrypt it. A value those settings leave in clear is the author's
+choice, not a leak, when the settings encrypt other values of the same
+object; only when they leave the whole object in clear is it reported (as a
+warning: the settings do not reach it, likely by mistake).
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ from dataclasses import dataclass
 from .fs import OutsideRoot, RepoFS, join
 from .loader import DocumentCache, parse_text
 from .model import FLUX_HELM_GROUP, ObjectRef, Origin, group_of, ref_of
+from .secret_settings import cannot_be_secret, is_setting
 from .sops import (
     CONFIG_FILE,
     SopsConfig,
@@ -41,6 +50,7 @@ from .sops import (
     dotenv_metadata,
     has_sops_marker,
     is_encrypted_value,
+    leaves,
 )
 
 # statuses of a value
@@ -49,12 +59,16 @@ ENCRYPTED = "encrypted"
 VARIABLE = "variable"  # only ${var} references (Flux substitutes them) or $${var} escapes
 REFERENCE = "reference"  # a secret manager's reference, not the secret itself
 PLAINTEXT = "plaintext"
-UNENCRYPTED_BY_RULE = "unencrypted-by-rule"  # SOPS file whose settings leave this value in clear
-ADDED_IN_CLEAR = "added-in-clear"  # SOPS file, but this value was never encrypted
+SETTING = "setting"  # a documented non-credential field, or a value no credential fits
+UNENCRYPTED_BY_RULE = "unencrypted-by-rule"  # the SOPS settings leave this whole object in clear
+LEFT_IN_CLEAR = "left-in-clear"  # the SOPS settings leave this key in clear, and encrypt others: a choice
+ADDED_IN_CLEAR = "added-in-clear"  # SOPS file whose settings encrypt this value, but it is in clear
 DESIGNATED = "designated"  # a file .sops.yaml says is encrypted, and is not
 SENSITIVE = "sensitive"  # not a finding, but kept out of every output all the same
 
 LEAKS = frozenset({PLAINTEXT, UNENCRYPTED_BY_RULE, ADDED_IN_CLEAR, DESIGNATED})
+#: statuses whose value the redactor keeps out of output
+HIDDEN = LEAKS | {SENSITIVE}
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _VAR_REF = re.compile(r"\$\$\{[^}]*\}|\$\{[_a-zA-Z][_a-zA-Z0-9]*\}")
@@ -64,6 +78,64 @@ _REFERENCE = re.compile(r"^\s*(op://[^\n]+|ref\+[a-z0-9]+://[^\n]+|<path:[^>\n]+
 HELM_PASSWORD_KEYS = frozenset({"adminPassword", "rootPassword", "postgresPassword", "replicationPassword"})
 #: nodes a walk of HelmRelease values may visit (aliases make values a DAG)
 WALK_BUDGET = 1_000_000
+# lines of a file that hold nothing: YAML document markers, comments, blanks
+_NOTHING = re.compile(r"(---|\.\.\.)?\s*(#(\s.*)?)?")
+
+
+@dataclass(frozen=True)
+class Governance:
+    """The SOPS settings that decide which values of a document are encrypted.
+
+    ``encrypted``: they are the document's own metadata (SOPS ran with them);
+    else they are the ``.sops.yaml`` creation rule SOPS would use for it.
+    """
+
+    rules: SopsRules
+    encrypted: bool
+    source: str  # "its SOPS metadata (encrypted_regex: ...)", ".sops.yaml creation rule 1 (...)"
+
+
+def _judge(items: list[tuple[str, tuple[str, ...]]], gov: Governance | None) -> list[str]:
+    """The final status of each (status, SOPS key path) value of one object under ``gov``.
+
+    A value in clear that ``gov`` would encrypt: in an encrypted file it was
+    added after encryption (and SOPS fails to decrypt the file); in a plain
+    file it is plaintext. One that ``gov`` leaves in clear is the author's
+    choice when ``gov`` reaches other values of the same object
+    (``LEFT_IN_CLEAR``); when it reaches none, the first such value stands
+    for the object (``UNENCRYPTED_BY_RULE``, one finding) and the rest are
+    only kept out of output (``SENSITIVE``). A value the author's settings
+    leave in clear by choice, or a documented setting, is public by the
+    author's or the consumer's word, and is not masked in messages either.
+    """
+    if gov is None:
+        return [status for status, _ in items]
+    rules = gov.rules
+    covered = any(
+        status == ENCRYPTED or (status != EMPTY and rules.should_be_encrypted(keys)) for status, keys in items
+    )
+    out: list[str] = []
+    reported = False
+    for status, keys in items:
+        if status == SETTING:
+            # not a credential, but SOPS still fails to decrypt a file with it in clear
+            added = gov.encrypted and not rules.unencrypted_comment_regex and rules.should_be_encrypted(keys)
+            out.append(ADDED_IN_CLEAR if added else SETTING)
+        elif status != PLAINTEXT:
+            out.append(status)
+        elif rules.should_be_encrypted(keys):
+            if not gov.encrypted:
+                out.append(PLAINTEXT)
+            else:  # a comment may have left it in clear, which gitops-lint does not read
+                out.append(LEFT_IN_CLEAR if rules.unencrypted_comment_regex else ADDED_IN_CLEAR)
+        elif covered:
+            out.append(LEFT_IN_CLEAR)
+        elif reported:
+            out.append(SENSITIVE)
+        else:
+            reported = True
+            out.append(UNENCRYPTED_BY_RULE)
+    return out
 
 
 @dataclass(frozen=True)
@@ -105,6 +177,15 @@ def classify(value: object) -> str:
     return PLAINTEXT
 
 
+def is_empty_file(text: str) -> bool:
+    """Does a generator source hold nothing: only ``---``/``...`` markers, comments, blanks?
+
+    A comment is ``#`` alone or followed by a space (``#hunter2`` on its own
+    may be a password, and is not one).
+    """
+    return all(_NOTHING.fullmatch(line.strip()) for line in text.splitlines())
+
+
 def _scalar(value: object) -> str | None:
     """A YAML scalar as text; ``None`` for null and for structures."""
     if value is None or isinstance(value, (dict, list)):
@@ -128,17 +209,26 @@ def is_secret(obj: object) -> bool:
     return isinstance(obj, dict) and obj.get("kind") == "Secret" and obj.get("apiVersion") == "v1"
 
 
+def _object_name(obj: dict) -> str:
+    kind = obj.get("kind")
+    if not isinstance(kind, str) or not kind:
+        return "document"  # an encrypted file that is not a Kubernetes object
+    ref = ref_of(obj)
+    who = f"{ref.namespace}/{ref.name}" if ref.namespace else ref.name
+    return f"{kind} {who}"
+
+
 def secret_values(
-    obj: dict, origin: Origin, base: tuple = (), meta: dict | None = None
+    obj: dict, origin: Origin, base: tuple = (), gov: Governance | None = None
 ) -> Iterator[SecretValue]:
     """The values of one Secret manifest ``obj`` found at ``base`` in the document at ``origin``.
 
-    ``meta`` is the SOPS metadata of the enclosing document, if any: then a
-    value in clear is either left so by the file's own SOPS settings, or was
-    added after the file was encrypted.
+    ``gov`` is the SOPS settings that govern the document, if any (see
+    :func:`_judge`).
     """
     ref = ref_of(obj)
-    rules = SopsRules.from_metadata(meta) if meta is not None else None
+    keys_above = tuple(str(p) for p in base if isinstance(p, str))
+    found: list[tuple[str, str, str, str, tuple[str, ...]]] = []  # section, key, status, plain, text
     for section in ("data", "stringData"):
         values = obj.get(section)
         if not isinstance(values, dict):
@@ -161,21 +251,20 @@ def secret_values(
                         status = ENCRYPTED
                     elif classify(decoded) != PLAINTEXT:
                         status = classify(decoded)
-            detail = ""
-            if status == PLAINTEXT and rules is not None:
-                path = (*[str(p) for p in base if isinstance(p, str)], section, str(key))
-                if rules.should_be_encrypted(path):
-                    status = ADDED_IN_CLEAR
-                else:
-                    status, detail = UNENCRYPTED_BY_RULE, rules.describe()
-            what = f"{_display(ref)}: {section} key {str(key)!r}"
-            yield SecretValue(status, what, plain, origin, (*base, section, key), object=ref, detail=detail)
-            if plain != text and status in LEAKS:
-                # the base64 form is a secret too (redaction only)
-                yield SecretValue(SENSITIVE, what, text, origin, (*base, section, key))
+            if status == PLAINTEXT and is_setting(obj, key, plain):
+                status = SETTING
+            found.append((section, key, status, plain, text, (*keys_above, section, str(key))))
+    statuses = _judge([(status, keys) for _, _, status, _, _, keys in found], gov)
+    for (section, key, _, plain, text, _), status in zip(found, statuses):
+        what = f"{_display(ref)}: {section} key {str(key)!r}"
+        detail = gov.source if gov is not None else ""
+        yield SecretValue(status, what, plain, origin, (*base, section, key), object=ref, detail=detail)
+        if plain != text and status in HIDDEN:
+            # the base64 form is a secret too (redaction only)
+            yield SecretValue(SENSITIVE, what, text, origin, (*base, section, key))
 
 
-def _helm_values(doc_data: dict, origin: Origin, meta: dict | None) -> Iterator[SecretValue]:
+def _helm_values(doc_data: dict, origin: Origin, gov: Governance | None) -> Iterator[SecretValue]:
     """Secret manifests and well-known password keys inside a HelmRelease's ``spec.values``."""
     spec = doc_data.get("spec")
     values = spec.get("values") if isinstance(spec, dict) else None
@@ -195,24 +284,45 @@ def _helm_values(doc_data: dict, origin: Origin, meta: dict | None) -> Iterator[
             return  # an alias bomb: the renderer reports the document
         if isinstance(node, dict):
             if is_secret(node):
-                yield from secret_values(node, origin, path, meta)
+                yield from secret_values(node, origin, path, gov)
                 continue
             for key in sorted(node, key=str, reverse=True):
                 child = node[key]
                 if isinstance(child, (dict, list)):
                     stack.append((child, (*path, key)))
                 elif key in HELM_PASSWORD_KEYS and isinstance(child, str):
-                    status = classify(child)
-                    if status == PLAINTEXT and meta is not None:
-                        status = ADDED_IN_CLEAR
+                    keys = tuple(str(p) for p in (*path, key) if isinstance(p, str))
+                    # a chart password key is a password: settings that leave it in
+                    # clear are reported (as a warning), whatever else they encrypt
+                    (status,) = _judge([(classify(child), keys)], gov)
                     who = f"{owner.namespace}/{owner.name}" if owner.namespace else owner.name
                     what = f"HelmRelease {who}: values key {'.'.join(str(p) for p in (*path[2:], key))}"
-                    yield SecretValue(status, what, child, origin, (*path, key), object=owner)
+                    detail = gov.source if gov is not None else ""
+                    yield SecretValue(status, what, child, origin, (*path, key), object=owner, detail=detail)
         else:
             for i in range(len(node) - 1, -1, -1):  # type: ignore[arg-type]
                 child = node[i]  # type: ignore[index]
                 if isinstance(child, (dict, list)):
                     stack.append((child, (*path, i)))
+
+
+def _added_in_clear(data: dict, origin: Origin, gov: Governance) -> Iterator[SecretValue]:
+    """Values of an encrypted non-Secret document that its SOPS settings encrypt, in clear.
+
+    SOPS's ``Tree.Decrypt`` decrypts every value its settings cover, and
+    fails on one that is not ciphertext (``Could not decrypt value``): such a
+    value was added after encryption, is public, and breaks decryption.
+    """
+    if gov.rules.unencrypted_comment_regex:
+        return  # a comment may have left it in clear
+    name = _object_name(data)
+    for keys, path, value in leaves(data):
+        if classify(value) == PLAINTEXT and gov.rules.should_be_encrypted(keys):
+            what = f"{name}: key {'.'.join(keys)}"
+            text = value if isinstance(value, str) else str(value)
+            yield SecretValue(
+                ADDED_IN_CLEAR, what, text, origin, path, object=ref_of(data), detail=gov.source
+            )
 
 
 class Inventory:
@@ -222,6 +332,7 @@ class Inventory:
         self.fs = fs
         self.cache = cache
         self._configs: dict[str, SopsConfig | None] = {}
+        self._designating_rules: dict[str, frozenset[int]] = {}
 
     def values(self) -> list[SecretValue]:
         out: list[SecretValue] = []
@@ -230,34 +341,38 @@ class Inventory:
             loaded = self.cache.files[rel]
             file_values: list[SecretValue] = []
             encrypted_file = False
+            kustomization = posixpath.basename(rel) in KUSTOMIZATION_FILES
+            rule_gov = None if kustomization else self._creation_rule(rel)
             for doc in loaded.documents:
                 data = doc.data
                 meta = document_metadata(data)
                 encrypted_file = encrypted_file or meta is not None
+                if meta is not None:
+                    rules = SopsRules.from_metadata(meta)
+                    gov = Governance(rules, True, f"SOPS metadata ({rules.describe()})")
+                else:
+                    gov = rule_gov[0] if rule_gov is not None else None
                 if is_secret(data):
-                    file_values.extend(secret_values(data, doc.origin, (), meta))
+                    file_values.extend(secret_values(data, doc.origin, (), gov))
                 elif (
                     isinstance(data, dict)
                     and data.get("kind") == "HelmRelease"
                     and group_of(str(data.get("apiVersion", ""))) == FLUX_HELM_GROUP
                 ):
-                    file_values.extend(_helm_values(data, doc.origin, meta))
-                elif posixpath.basename(rel) in KUSTOMIZATION_FILES and isinstance(data, dict):
+                    file_values.extend(_helm_values(data, doc.origin, gov))
+                elif kustomization and isinstance(data, dict):
                     file_values.extend(self._generators(rel, doc, data, read_sources))
+                elif meta is not None and isinstance(data, dict):
+                    file_values.extend(_added_in_clear(data, doc.origin, gov))
             out.extend(file_values)
-            if loaded.documents and not encrypted_file and not any(v.leaks for v in file_values):
-                designated = self._designated(rel)
-                if designated is not None and posixpath.basename(rel) not in KUSTOMIZATION_FILES:
-                    out.append(
-                        SecretValue(
-                            DESIGNATED,
-                            f"{rel} is meant to be SOPS-encrypted",
-                            "",
-                            file=rel,
-                            line=loaded.documents[0].origin.line,
-                            detail=designated,
-                        )
-                    )
+            if (
+                rule_gov is not None
+                and rule_gov[1]
+                and loaded.documents
+                and not encrypted_file
+                and not any(v.leaks for v in file_values)
+            ):
+                out.extend(self._designated(rel, loaded, rule_gov[0]))
         return out
 
     # -- .sops.yaml ----------------------------------------------------------------
@@ -279,15 +394,77 @@ class Inventory:
         self._configs[directory] = found
         return found
 
-    def _designated(self, rel: str) -> str | None:
-        """The creation rule that says ``rel`` is encrypted, described; else ``None``."""
+    def _designating(self, config: SopsConfig) -> frozenset[int]:
+        """The creation rules of ``config`` that name files the repository keeps encrypted.
+
+        A rule designates the files it matches as encrypted when the
+        repository encrypts some of them (a rule no file was ever encrypted
+        with, like one for every ``helmrelease.yaml``, says how SOPS would
+        encrypt one, not that any is) and it matches no kustomization file:
+        kustomize reads those before Flux decrypts anything, so they are never
+        encrypted, and a rule that covers one (Flux's guide's ``.*.yaml``, a
+        rule for a whole cluster directory) is a rule for whichever files the
+        author chooses to encrypt.
+        """
+        if config.file not in self._designating_rules:
+            how, used = set(), set()
+            for rel, loaded in self.cache.files.items():
+                if self._config(posixpath.dirname(rel)) is not config:
+                    continue
+                rule = config.rule_for(rel)
+                if rule is None:
+                    continue
+                if posixpath.basename(rel) in KUSTOMIZATION_FILES:
+                    how.add(rule.index)
+                elif any(document_metadata(doc.data) is not None for doc in loaded.documents):
+                    used.add(rule.index)
+            self._designating_rules[config.file] = frozenset(used - how)
+        return self._designating_rules[config.file]
+
+    def _creation_rule(self, rel: str) -> tuple[Governance, bool] | None:
+        """The creation rule SOPS would encrypt ``rel`` with, and whether it designates it.
+
+        See :meth:`_designating`: ``.*\\.sops\\.ya?ml`` designates, ``.*.yaml``
+        does not.
+        """
         if posixpath.basename(rel) == CONFIG_FILE:
             return None
         config = self._config(posixpath.dirname(rel))
         rule = config.rule_for(rel) if config is not None else None
-        if rule is None or not rule.designates:
+        if config is None or rule is None:
             return None
-        return f"{config.file} creation rule {rule.index + 1} (path_regex: {rule.path_regex})"
+        source = rule.describe(config.file)
+        if rule.rules.describe() != "its SOPS settings":
+            source = f"{source[:-1]}; {rule.rules.describe()})"
+        gov = Governance(rule.rules, False, source)
+        return gov, rule.index in self._designating(config)
+
+    def _designated(self, rel: str, loaded, gov: Governance) -> Iterator[SecretValue]:
+        """One finding for a file a creation rule designates, at the first value SOPS would encrypt.
+
+        A file whose every value that SOPS would encrypt is empty, a ``${var}``,
+        a reference or a value no credential fits (or that has none: a
+        Namespace under ``encrypted_regex: ^(data|stringData)$``) needs no
+        encryption. Secrets in it are judged value by value instead.
+        """
+        for doc in loaded.documents:
+            if is_secret(doc.data):
+                continue  # its values are judged one by one (secret_values)
+            for keys, path, value in leaves(doc.data):
+                if (
+                    classify(value) == PLAINTEXT
+                    and gov.rules.should_be_encrypted(keys)
+                    and not cannot_be_secret(str(value))
+                ):
+                    yield SecretValue(
+                        DESIGNATED,
+                        f"{rel} is meant to be SOPS-encrypted",
+                        "",
+                        doc.origin,
+                        path,
+                        detail=f"{gov.source}, which encrypts key {'.'.join(keys)}",
+                    )
+                    return
 
     # -- secretGenerator ------------------------------------------------------------
     def _read(self, base: str, path: str) -> tuple[str, bytes] | None:
@@ -360,40 +537,43 @@ class Inventory:
             yield from self._file_value(rel, raw, name)
             return
         meta = dotenv_metadata(text) if has_sops_marker(raw) else None
-        rules = SopsRules.from_metadata(meta) if meta is not None else None
+        if meta is not None:
+            rules = SopsRules.from_metadata(meta)
+            gov: Governance | None = Governance(rules, True, f"SOPS metadata ({rules.describe()})")
+        else:
+            rule_gov = self._creation_rule(rel)
+            gov = rule_gov[0] if rule_gov is not None else None
+        entries: list[tuple[str, int, str, str]] = []  # key, line, status, value
         for number, line in enumerate(text.split("\n"), start=1):
             stripped = line.strip()
             if not stripped or stripped.startswith("#"):
                 continue
             key, sep, value = stripped.partition("=")
-            if rules is not None and key.startswith("sops_"):
+            if meta is not None and key.startswith("sops_"):
                 continue
             if not sep:
                 # kustomize reads a bare KEY from its own environment; a line that is
                 # not a name may be a pasted value: keep it out of every message
                 yield SecretValue(SENSITIVE, "", stripped, file=rel, line=number)
                 continue
-            status = classify(value)
-            detail = ""
-            if status == PLAINTEXT and rules is not None:
-                if rules.should_be_encrypted((key,)):
-                    status = ADDED_IN_CLEAR
-                else:
-                    status, detail = UNENCRYPTED_BY_RULE, rules.describe()
+            entries.append((key, number, classify(value), value))
+        # SOPS's dotenv store: each KEY is a top-level key of the tree
+        statuses = _judge([(status, (key,)) for key, _, status, _ in entries], gov)
+        for (key, number, _, value), status in zip(entries, statuses):
             yield SecretValue(
                 status,
                 f"env file of secretGenerator {name}: key {key!r}",
                 value,
                 file=rel,
                 line=number,
-                detail=detail,
+                detail=gov.source if gov is not None else "",
             )
 
     def _file_value(self, rel: str, raw: bytes, name: str) -> Iterator[SecretValue]:
         if has_sops_marker(raw):
             return
         text = raw.decode("utf-8", "replace")
-        status = EMPTY if not text.strip() else PLAINTEXT
+        status = EMPTY if is_empty_file(text) else PLAINTEXT
         yield SecretValue(status, f"file read by secretGenerator {name}", text, file=rel, line=1)
 
 
@@ -421,26 +601,19 @@ def hidden_strings(fs: RepoFS, cache: DocumentCache, objects: Iterator | list = 
     from another Secret.
     """
     for v in inventory(fs, cache):
-        if v.value and (v.leaks or v.status == SENSITIVE):
+        if v.value and v.status in HIDDEN:
             yield v.value
     for obj in objects:
         if not is_secret(obj):
             continue
-        for section in ("data", "stringData"):
-            values = obj.get(section)
-            if not isinstance(values, dict):
+        # judged as the files are: ciphertext, ${var}s, documented settings and values
+        # the object's own SOPS settings leave in clear by choice are not secret
+        meta = document_metadata(obj)
+        gov = Governance(SopsRules.from_metadata(meta), True, "") if meta is not None else None
+        data = obj.get("data")
+        sops_env = isinstance(data, dict) and "sops_mac" in data  # from a SOPS dotenv file: Flux decrypts it
+        for v in secret_values(obj, None, (), gov):  # type: ignore[arg-type]
+            if sops_env and str(v.path[-1]).startswith("sops_"):
                 continue
-            sops_env = "sops_mac" in values  # generated from a SOPS dotenv file: Flux decrypts it
-            for key, raw in values.items():
-                if sops_env and str(key).startswith("sops_"):
-                    continue
-                if raw is None or isinstance(raw, (dict, list)) or is_encrypted_value(raw):
-                    continue
-                text = raw if isinstance(raw, str) else str(raw)
-                if classify(text) != PLAINTEXT:
-                    continue
-                yield text
-                if section == "data":
-                    decoded = _decoded(text.strip())
-                    if decoded is not None and not has_sops_marker(decoded):
-                        yield decoded
+            if v.value and v.status in HIDDEN:
+                yield v.value

@@ -1,41 +1,55 @@
 """How SOPS marks what it encrypted: values, files, and `.sops.yaml` intent.
 
-Everything here is recognition, never decryption (gitops-lint holds no keys):
+Everything here is recognition, never decryption (gitops-lint holds no keys).
+Each rule is a port of getsops/sops code (v3.10/3.11), cited where it is used:
 
-* an encrypted scalar is ``ENC[AES256_GCM,data:...,iv:...,tag:...,type:...]``
-  (SOPS ``aes/cipher.go``: the regex ``^ENC\\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\\]``);
-  SOPS leaves empty strings unencrypted (``isEmpty`` in ``Encrypt``), so an
-  empty value in an encrypted file is not a plaintext secret;
+* an encrypted scalar is one ``ENC[AES256_GCM,data:...,iv:...,tag:...,type:...]``
+  token (:func:`is_encrypted_value`);
 * an encrypted YAML/JSON document carries a top-level ``sops`` mapping with
-  ``mac``, ``lastmodified``, ``version``, the key groups, and at most one of
-  ``unencrypted_suffix`` (the CLI default ``_unencrypted``), ``encrypted_suffix``,
-  ``unencrypted_regex``, ``encrypted_regex``: which leaves SOPS encrypted is
-  :meth:`SopsRules.should_be_encrypted`, a port of ``sops.go``
-  ``Tree.shouldBeEncrypted`` (every component of the path is tested, regexes
-  are unanchored, the stages overwrite each other in that order);
+  ``mac``, ``lastmodified``, ``version``, the key groups, and the settings it
+  was encrypted with (``encrypted_regex`` and friends): which leaves SOPS
+  encrypts is :meth:`SopsRules.should_be_encrypted`, a port of ``sops.go``
+  ``Tree.shouldBeEncrypted``; :func:`leaves` walks a document the way
+  ``TreeBranch.walkBranch`` does;
 * an encrypted file of another format (what a ``secretGenerator`` reads) is
   recognised by the marker bytes kustomize-controller's decryptor uses
   (``sopsFormatToMarkerBytes``): YAML ``mac: ENC[``, JSON and binary
   ``"mac": "ENC[``, dotenv ``sops_mac=ENC[``, INI ``[sops]``; a dotenv
   file's metadata are its ``sops_*`` lines;
-* ``.sops.yaml`` ``creation_rules`` are matched the way SOPS matches them:
-  the first rule whose ``path_regex`` matches the path relative to the
-  config's directory (a rule without ``path_regex`` matches everything).
+* ``.sops.yaml`` ``creation_rules`` are matched the way SOPS matches them
+  (``config/config.go`` ``parseCreationRuleForFile``): the first rule whose
+  ``path_regex`` matches the file's path *relative to the config's
+  directory* (unanchored, Go RE2 syntax); a rule without ``path_regex``
+  matches everything; no match means SOPS refuses to encrypt the file with
+  this config (``no matching creation rules found``).
 """
 
 from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-ENC_VALUE = re.compile(r"^ENC\[AES256_GCM,data:.+,iv:.+,tag:.+,type:.+\]", re.DOTALL)
+# SOPS aes/cipher.go: ``^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]``,
+# filled by ``Cipher.Encrypt`` with ``fmt.Sprintf("ENC[AES256_GCM,data:%s,iv:%s,tag:%s,type:%s]")``
+# where the three fields are standard base64 and the type one of str, int, int64,
+# float, bytes, bool, comment. SOPS's own regex is anchored at the start only
+# (on decryption it ignores whatever follows the last ``]``); here the whole value
+# must be one token, because text after it is committed in clear. The fields are
+# character classes that cannot contain the separators, so matching is linear in
+# the length of the value (no backtracking between ``(.+)`` groups).
+_B64 = r"[A-Za-z0-9+/]+={0,2}"
+ENC_VALUE = re.compile(rf"ENC\[AES256_GCM,data:{_B64},iv:{_B64},tag:{_B64},type:[a-z0-9]+\]\s*")
 MARKERS = (b"mac: ENC[", b'"mac": "ENC[', b"sops_mac=ENC[", b"[sops]")
 CONFIG_FILE = ".sops.yaml"
+#: mapping keys a walk of one document may visit (aliases make a document a DAG)
+WALK_BUDGET = 1_000_000
 
 
 def is_encrypted_value(value: object) -> bool:
-    return isinstance(value, str) and ENC_VALUE.match(value) is not None
+    """Is ``value`` exactly one SOPS ciphertext token (trailing whitespace aside)?"""
+    return isinstance(value, str) and ENC_VALUE.fullmatch(value) is not None
 
 
 def has_sops_marker(raw: bytes | str) -> bool:
@@ -44,24 +58,78 @@ def has_sops_marker(raw: bytes | str) -> bool:
     return any(m in data for m in MARKERS)
 
 
-def _regex(text: object) -> re.Pattern | None:
+def _scoped_flags(text: str) -> str:
+    """Go's mid-pattern ``(?i)`` as Python's scoped ``(?i:...)``.
+
+    In RE2 a flag group ``(?i)`` applies from there to the end of the
+    enclosing group; Python 3.11 accepts global flags only at the very start.
+    ``((?i)(pass|key))`` (a real ``encrypted_regex``) becomes
+    ``((?i:(pass|key)))``.
+    """
+    out: list[str] = []
+    closers: list[int] = []  # per open group: how many scoped groups to close at its ``)``
+    i, n, in_class = 0, len(text), False
+    while i < n:
+        c = text[i]
+        if c == "\\":
+            out.append(text[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+            out.append(c)
+        elif c == "[":
+            in_class = True
+            out.append(c)
+            if text[i + 1 : i + 2] == "]":  # a leading ] is a literal
+                out.append("]")
+                i += 1
+        else:
+            m = re.match(r"\(\?([ims]+)\)", text[i:]) if c == "(" else None
+            if m and (i > 0 or closers):
+                out.append(f"(?{m.group(1)}:")
+                if closers:
+                    closers[-1] += 1
+                else:
+                    closers.append(1)  # top level: closed at the end
+                i += m.end()
+                continue
+            if c == "(":
+                closers.append(0)
+            elif c == ")" and closers:
+                out.append(")" * closers.pop())
+            out.append(c)
+        i += 1
+    out.append(")" * sum(closers))
+    return "".join(out)
+
+
+def go_regex(text: object) -> re.Pattern | None:
     """A Go RE2 pattern as a Python one; ``None`` when Python cannot compile it."""
     if not isinstance(text, str) or not text:
         return None
-    try:
-        return re.compile(text)
-    except re.error:
-        return None
+    for candidate in (text, _scoped_flags(text)):
+        try:
+            return re.compile(candidate.replace(r"\z", r"\Z"))
+        except (re.error, RecursionError, OverflowError):
+            continue
+    return None
 
 
 @dataclass(frozen=True)
 class SopsRules:
-    """The partial-encryption settings recorded in a file's SOPS metadata."""
+    """Partial-encryption settings: a file's SOPS metadata, or a creation rule.
+
+    ``mac_only_encrypted`` changes only what the MAC covers, never which
+    values are encrypted, so it does not appear here.
+    """
 
     unencrypted_suffix: str = ""
     encrypted_suffix: str = ""
     unencrypted_regex: str = ""
     encrypted_regex: str = ""
+    unencrypted_comment_regex: str = ""
+    encrypted_comment_regex: str = ""
 
     @classmethod
     def from_metadata(cls, meta: dict) -> SopsRules:
@@ -74,26 +142,53 @@ class SopsRules:
             text("encrypted_suffix"),
             text("unencrypted_regex"),
             text("encrypted_regex"),
+            text("unencrypted_comment_regex"),
+            text("encrypted_comment_regex"),
         )
 
+    @property
+    def by_comment(self) -> bool:
+        """Does a comment next to a value decide (which gitops-lint does not read)?"""
+        return bool(self.unencrypted_comment_regex or self.encrypted_comment_regex)
+
     def should_be_encrypted(self, path: tuple[str, ...]) -> bool:
-        """``Tree.shouldBeEncrypted`` for a leaf at ``path`` (comments aside)."""
+        """``Tree.shouldBeEncrypted`` (sops.go) for a leaf under mapping keys ``path``.
+
+        Every key of the path is tested (a match anywhere above the leaf
+        counts), regexes are unanchored (``regexp.Match``), and the stages
+        overwrite each other in SOPS's order: unencrypted_suffix,
+        encrypted_suffix, unencrypted_regex, encrypted_regex, then the comment
+        regexes, here with no comment next to the value (gitops-lint does not
+        read comments): under ``encrypted_comment_regex`` nothing is encrypted
+        unless a comment says so, under ``unencrypted_comment_regex`` the key
+        test stands (callers never claim more than "left in clear" from it).
+        """
         encrypted = True
         if self.unencrypted_suffix and any(p.endswith(self.unencrypted_suffix) for p in path):
             encrypted = False
         if self.encrypted_suffix:
             encrypted = any(p.endswith(self.encrypted_suffix) for p in path)
-        pattern = _regex(self.unencrypted_regex)
-        if pattern is not None and any(pattern.search(p) for p in path):
-            encrypted = False
+        if self.unencrypted_regex:
+            pattern = go_regex(self.unencrypted_regex)
+            if pattern is not None and any(pattern.search(p) for p in path):
+                encrypted = False
         if self.encrypted_regex:
-            pattern = _regex(self.encrypted_regex)
+            pattern = go_regex(self.encrypted_regex)
             # a regex Python cannot read: assume it covers the leaf (no finding of "by design")
             encrypted = pattern is None or any(pattern.search(p) for p in path)
+        if self.encrypted_comment_regex:
+            encrypted = False
         return encrypted
 
     def describe(self) -> str:
-        for key in ("encrypted_regex", "unencrypted_regex", "encrypted_suffix", "unencrypted_suffix"):
+        for key in (
+            "encrypted_regex",
+            "unencrypted_regex",
+            "encrypted_suffix",
+            "unencrypted_suffix",
+            "encrypted_comment_regex",
+            "unencrypted_comment_regex",
+        ):
             value = getattr(self, key)
             if value:
                 return f"{key}: {value}"
@@ -119,22 +214,36 @@ def dotenv_metadata(text: str) -> dict | None:
     return meta if is_encrypted_value(meta.get("mac")) else None
 
 
-# -- .sops.yaml -------------------------------------------------------------------
+def leaves(data: object, budget: int = WALK_BUDGET) -> Iterator[tuple[tuple[str, ...], tuple, object]]:
+    """Every scalar leaf of a document as (mapping keys, full path, value), in order.
 
-# Paths of ordinary manifests: a creation rule whose path_regex matches one of
-# them covers the repository's plain files too (Flux's own guide uses
-# ``path_regex: .*.yaml`` with ``encrypted_regex: ^(data|stringData)$``), so it
-# says how to encrypt a file, not that every matching file is encrypted.
-_ORDINARY = (
-    "deployment.yaml",
-    "app/deployment.yaml",
-    "apps/base/app/deployment.yaml",
-    "kubernetes/apps/default/app/app/helmrelease.yaml",
-    "clusters/production/apps.yaml",
-    "infrastructure/configs/kustomization.yaml",
-    "values.yaml",
-    "config.env",
-)
+    ``TreeBranch.walkBranch``/``walkSlice`` (sops.go): the path SOPS tests
+    holds the mapping keys only (a list item adds nothing); ``null`` is not
+    a leaf (``walkValue`` returns it untouched); the top-level ``sops`` key is
+    the metadata, not data. A walk that exceeds ``budget`` keys stops (an
+    alias bomb: the loader reports the document).
+    """
+    stack: list[tuple[object, tuple[str, ...], tuple]] = [(data, (), ())]
+    while stack:
+        node, keys, path = stack.pop()
+        if isinstance(node, dict):
+            budget -= len(node)
+            if budget < 0:
+                return
+            items = [(k, v) for k, v in node.items() if path or k != "sops"]
+            for k, v in reversed(items):
+                stack.append((v, (*keys, str(k)), (*path, k)))
+        elif isinstance(node, list):
+            budget -= len(node)
+            if budget < 0:
+                return
+            for i in range(len(node) - 1, -1, -1):
+                stack.append((node[i], keys, (*path, i)))
+        elif node is not None:
+            yield keys, path, node
+
+
+# -- .sops.yaml -------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -144,10 +253,9 @@ class CreationRule:
     pattern: re.Pattern | None
     rules: SopsRules
 
-    @property
-    def designates(self) -> bool:
-        """Does this rule name a set of files that are meant to be encrypted?"""
-        return self.pattern is not None and not any(self.pattern.search(p) for p in _ORDINARY)
+    def describe(self, config_file: str) -> str:
+        where = f"path_regex: {self.path_regex}" if self.path_regex else "no path_regex"
+        return f"{config_file} creation rule {self.index + 1} ({where})"
 
 
 @dataclass(frozen=True)
@@ -167,11 +275,17 @@ class SopsConfig:
                 continue
             path_regex = item.get("path_regex")
             path_regex = path_regex if isinstance(path_regex, str) else ""
-            out.append(CreationRule(i, path_regex, _regex(path_regex), SopsRules.from_metadata(item)))
+            out.append(CreationRule(i, path_regex, go_regex(path_regex), SopsRules.from_metadata(item)))
         return cls(file, posixpath.dirname(file), tuple(out))
 
     def rule_for(self, rel: str) -> CreationRule | None:
-        """The creation rule SOPS would use for repo-relative ``rel`` (first match wins)."""
+        """The creation rule SOPS would use for repo-relative ``rel`` (first match wins).
+
+        SOPS strips the config's directory from the absolute file path
+        (``filepath.Rel`` / ``TrimPrefix``) and searches ``path_regex`` in
+        the rest; a config found by SOPS's upward search is always an
+        ancestor of the file.
+        """
         prefix = f"{self.directory}/" if self.directory else ""
         if not rel.startswith(prefix):
             return None

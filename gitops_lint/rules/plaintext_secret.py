@@ -10,8 +10,17 @@ manifests and patches, ``secretGenerator`` literals, env files and files,
 Secrets embedded in HelmRelease ``values`` and chart password keys, and files
 a ``.sops.yaml`` creation rule designates as encrypted. Empty values, values
 made only of ``${var}`` references (Flux substitutes them) or ``$${var}``
-escapes, SOPS ``ENC[...]`` values, SOPS-encrypted source files, and secret
-manager references (``op://``, ``ref+...://``, ``<path:...>``) are fine.
+escapes, SOPS ciphertext, SOPS-encrypted source files, secret manager
+references (``op://``, ``ref+...://``, ``<path:...>``) and documented
+non-credential settings are fine.
+
+Which values SOPS protects is decided as SOPS decides it (:mod:`gitops_lint.sops`).
+Severity follows what the finding proves: a value in clear where the
+governing SOPS settings encrypt (or where none govern) is an error, and in an
+encrypted file it also breaks decryption; a value the author's own settings
+leave in clear while encrypting others of the object is their choice and not
+reported; settings that reach no value of an object leave it wholly in clear,
+most likely by mistake, a warning.
 
 The value is never printed: a finding names the key and the file.
 """
@@ -22,6 +31,7 @@ from ..model import Severity
 from ..secrets import (
     ADDED_IN_CLEAR,
     DESIGNATED,
+    PLAINTEXT,
     UNENCRYPTED_BY_RULE,
     inventory,
 )
@@ -32,16 +42,22 @@ _FIX = "encrypt it with sops (e.g. --encrypted-regex '^(data|stringData)$')"
 
 def _message(v) -> str:
     if v.status == DESIGNATED:
-        return f"{v.what} by {v.detail}, but it has no SOPS metadata: {_FIX}"
+        return f"{v.what} by {v.detail}, but it has no SOPS metadata (value not shown): encrypt it with sops"
     if v.status == UNENCRYPTED_BY_RULE:
         return (
-            f"{v.what} is in clear: the file is SOPS-encrypted but its {v.detail} leaves this "
-            "value unencrypted (value not shown)"
+            f"{v.what} is in clear, as is every value of this object: {v.detail} leaves them "
+            "unencrypted (value not shown); if one is a credential, widen the settings to its key"
         )
     if v.status == ADDED_IN_CLEAR:
         return (
-            f"{v.what} is in clear in a SOPS-encrypted file (added after encryption?): "
-            "re-encrypt the file with sops (value not shown)"
+            f"{v.what} is in clear in a SOPS-encrypted file whose {v.detail} encrypts it: SOPS fails to "
+            "decrypt the file (added after encryption?): `sops edit` it so the value is encrypted "
+            "(value not shown)"
+        )
+    if v.status == PLAINTEXT and v.detail:
+        return (
+            f"{v.what} is not SOPS-encrypted (value not shown): encrypt the file with sops "
+            f"({v.detail} encrypts this key)"
         )
     if v.what.startswith("secretGenerator"):
         return (
@@ -62,10 +78,13 @@ def check(ctx: Context):
         if key in seen:
             continue
         seen.add(key)
+        # settings the author chose that leave a whole object in clear: likely a
+        # mistake, but the author's own SOPS configuration says so (see the rule page)
+        severity = Severity.WARNING if v.status == UNENCRYPTED_BY_RULE else None
         if v.file is not None:
-            yield Hit(_message(v), file=v.file, line=v.line or 1, object=v.object)
+            yield Hit(_message(v), file=v.file, line=v.line or 1, object=v.object, severity=severity)
         else:
-            yield Hit(_message(v), origin=v.origin, path=v.path, object=v.object)
+            yield Hit(_message(v), origin=v.origin, path=v.path, object=v.object, severity=severity)
 
 
 RULE = Rule(
