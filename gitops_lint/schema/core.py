@@ -33,6 +33,9 @@ _DROP = frozenset(
         "x-kubernetes-unions",
     }
 )
+# keywords whose value is one schema (or a boolean), and those whose value is a list of schemas
+_SCHEMA_VALUED = frozenset({"additionalProperties", "items", "not"})
+_SCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
 
 
 def schema_root() -> str | None:
@@ -131,14 +134,31 @@ class CoreSchemas:
         return target
 
     def _inline(self, node):
-        if isinstance(node, list):
-            return [self._inline(v) for v in node]
+        """One schema node with ``$ref`` replaced and annotations dropped.
+
+        The walk knows where a schema sits: the keys of a ``properties`` map
+        are field names, not keywords, so a field called ``description`` or
+        ``x-kubernetes-list-type`` (PriorityClass.description, every
+        JSONSchemaProps keyword of a CRD) is kept; ``enum``, ``required`` and
+        ``default`` values are data and are copied as they are.
+        """
         if not isinstance(node, dict):
             return node
         ref = node.get("$ref")
         if isinstance(ref, str):
             return self._inline_def(ref.rsplit("/", 1)[-1])
-        out = {k: self._inline(v) for k, v in node.items() if k not in _DROP}
+        out = {}
+        for key, value in node.items():
+            if key in _DROP:
+                continue
+            if key == "properties" and isinstance(value, dict):
+                out[key] = {name: self._inline(sub) for name, sub in value.items()}
+            elif key in _SCHEMA_VALUED:
+                out[key] = self._inline(value)
+            elif key in _SCHEMA_LISTS and isinstance(value, list):
+                out[key] = [self._inline(sub) for sub in value]
+            else:
+                out[key] = value
         union = _type_union(out.get("oneOf"))
         if union is not None:
             # IntOrString / Quantity: oneOf [string|null, integer|null] rejects null
