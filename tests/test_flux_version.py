@@ -41,7 +41,20 @@ def _set_header(root, version: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "version"),
-    [("2.8", (2, 8)), ("v2.7.3", (2, 7)), ("2.9.x", (2, 9)), (">=2.8.0", (2, 8)), ("2.x", (2, 9)), ("3", (3, 0))],
+    [
+        ("2.8", (2, 8)),
+        ("v2.7.3", (2, 7)),
+        ("2.9.x", (2, 9)),
+        ("~2.8", (2, 8)),
+        # a range selects the newest release it admits, as the Flux Operator resolves it
+        (">=2.8.0", (2, 9)),
+        (">= 2.3.0", (2, 9)),
+        ("^2.3", (2, 9)),
+        ("2.x", (2, 9)),
+        ("<2.8", (2, 7)),
+        (">=2.3, <2.8", (2, 7)),
+        ("3", (3, 0)),
+    ],
 )
 def test_version_forms(text, version):
     assert parse_version(text) == version

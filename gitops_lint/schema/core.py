@@ -15,6 +15,7 @@ name: kubernetes-validate's file names drop the group's domain, so a CRD kind
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import os
@@ -47,17 +48,23 @@ def schema_root() -> str | None:
     return root if os.path.isdir(root) else None
 
 
-def available_versions() -> list[str]:
-    """Kubernetes minors with strict schemas, oldest first ("1.25", ...)."""
+@functools.lru_cache(maxsize=1)
+def _versions() -> tuple[str, ...]:
     root = schema_root()
     if root is None:
-        return []
+        return ()
     found = []
     for name in os.listdir(root):
         m = _VERSION_DIR.match(name)
         if m:
             found.append((int(m.group(1)), int(m.group(2))))
-    return [f"{a}.{b}" for a, b in sorted(found)]
+    return tuple(f"{a}.{b}" for a, b in sorted(found))
+
+
+def available_versions() -> list[str]:
+    """Kubernetes minors with strict schemas, oldest first ("1.25", ...); the installed
+    package does not change while the process runs, so the directory is listed once."""
+    return list(_versions())
 
 
 def _minor(text: str) -> tuple[int, int] | None:
