@@ -51,7 +51,7 @@ if TYPE_CHECKING:  # plain data in, plain data out: no import cycle with config.
 NEWEST = (2, 9)
 STRICT_SINCE = (2, 9)
 STRICT_GATE_OFF = "StrictPostBuildSubstitutions=false"
-_HEADER = re.compile(rb"#\s*Flux Version:\s*v?(\d+)\.(\d+)")
+_HEADER = re.compile(rb"#\s*Flux Version:\s*(v?(\d+)\.(\d+)[\w.+-]*)")
 _CONSTRAINT = re.compile(
     r"^(>=|<=|==|=|>|<|\^|~>|~)?\s*v?(\d+)(?:\.(\d+|x|X|\*))?(?:\.(?:\d+|x|X|\*))?(?:[-+][\w.-]*)?$"
 )
@@ -60,7 +60,7 @@ _INSTALL_REF = re.compile(r"github\.com/fluxcd/flux2/+manifests/install/?\?(?:[^
 _INSTALL_YAML = re.compile(r"github\.com/fluxcd/flux2/releases/download/v?(\d+)\.(\d+)[^/]*/install\.yaml")
 _FLUX_MANIFESTS = re.compile(r"^oci://[^?#]*/fluxcd/flux-manifests/?$")
 # controllers whose minor follows Flux's own from Flux 2.0: vMAJOR 1, minor N -> Flux 2.N
-_CONTROLLER_IMAGE = re.compile(r"/fluxcd/(?:kustomize|source)-controller:v1\.(\d+)\.\d+")
+_CONTROLLER_IMAGE = re.compile(r"/fluxcd/((?:kustomize|source)-controller:v1\.(\d+)\.\d+)")
 _KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
@@ -219,7 +219,7 @@ def _from_flux_manifests(cluster: Cluster) -> tuple[tuple[int, int], str] | None
             if version is not None:
                 return (
                     version,
-                    f"OCIRepository {ro.ref.namespace}/{ro.ref.name} ref.{key} {raw} ({ro.origin.file})",
+                    f"OCIRepository {ro.ref.namespace}/{ro.ref.name} ref.{key} {raw}",
                 )
     return None
 
@@ -230,14 +230,13 @@ def _from_images(cluster: Cluster) -> tuple[tuple[int, int], str] | None:
             continue
         m = _CONTROLLER_IMAGE.search(json.dumps(_spec(ro.obj), default=str))
         if m:
-            return (
-                2,
-                int(m.group(1)),
-            ), f"the image of Deployment {ro.ref.namespace}/{ro.ref.name} in {ro.origin.file}"
+            return (2, int(m.group(2))), f"the image {m.group(1)}"
     return None
 
 
-def _headers(fs: RepoFS, files) -> list[tuple[tuple[int, int], str]]:
+def _headers(fs: RepoFS, files, with_path: bool = False) -> list[tuple[tuple[int, int], str]]:
+    """``# Flux Version:`` headers; named without the file's path when the file is the
+    cluster's own, so that clusters sharing a file get one finding, not one each."""
     found = []
     for rel in files:
         if posixpath.basename(rel) != "gotk-components.yaml":
@@ -248,7 +247,10 @@ def _headers(fs: RepoFS, files) -> list[tuple[tuple[int, int], str]]:
             continue
         m = _HEADER.search(head)
         if m:
-            found.append(((int(m.group(1)), int(m.group(2))), f"{rel}:1"))
+            where = f"{rel}:1" if with_path else "gotk-components.yaml"
+            found.append(
+                ((int(m.group(2)), int(m.group(3))), f"{where}: # Flux Version: {m.group(1).decode()}")
+            )
     return found
 
 
@@ -264,7 +266,7 @@ def _kustomization_files(fs: RepoFS, cluster: Cluster) -> set[str]:
     return found
 
 
-def _install_refs(fs: RepoFS, files) -> list[tuple[tuple[int, int], str]]:
+def _install_refs(fs: RepoFS, files, with_path: bool = False) -> list[tuple[tuple[int, int], str]]:
     """Kustomizations whose resources install a Flux release from flux2's repository."""
     found = []
     for rel in files:
@@ -285,7 +287,9 @@ def _install_refs(fs: RepoFS, files) -> list[tuple[tuple[int, int], str]]:
             for entry in entries if isinstance(entries, list) else []:
                 m = _INSTALL_REF.search(str(entry)) or _INSTALL_YAML.search(str(entry))
                 if m:
-                    found.append(((int(m.group(1)), int(m.group(2))), f"{rel}: {entry}"))
+                    found.append(
+                        ((int(m.group(1)), int(m.group(2))), f"{rel}: {entry}" if with_path else str(entry))
+                    )
     return found
 
 
@@ -309,8 +313,8 @@ def _from_repository(fs: RepoFS) -> tuple[tuple[int, int], str] | None:
     names = (*_KUSTOMIZATION_FILES, "gotk-components.yaml")
     files = [rel for rel in fs.walk_files("", suffixes=names) if posixpath.basename(rel) in names]
     found = _oldest(
-        _install_refs(fs, [f for f in files if not f.endswith("gotk-components.yaml")])
-    ) or _oldest(_headers(fs, files))
+        _install_refs(fs, [f for f in files if not f.endswith("gotk-components.yaml")], with_path=True)
+    ) or _oldest(_headers(fs, files, with_path=True))
     _REPOSITORY[fs] = found
     return found
 

@@ -97,7 +97,7 @@ def test_no_stated_version_is_assumed_and_never_an_error(tmp_path):
             "  namespace: flux-system\nspec:\n  selector:\n    matchLabels: {app: kc}\n  template:\n"
             "    metadata:\n      labels: {app: kc}\n    spec:\n      containers:\n        - name: manager\n"
             "          image: ghcr.io/fluxcd/kustomize-controller:v1.2.2\n",
-            "the image of Deployment flux-system/kustomize-controller",
+            "the image kustomize-controller:v1.2.2",
         ),
     ],
 )
