@@ -312,10 +312,77 @@ def _from_repository(fs: RepoFS) -> tuple[tuple[int, int], str] | None:
         return _REPOSITORY[fs]
     names = (*_KUSTOMIZATION_FILES, "gotk-components.yaml")
     files = [rel for rel in fs.walk_files("", suffixes=names) if posixpath.basename(rel) in names]
-    found = _oldest(
-        _install_refs(fs, [f for f in files if not f.endswith("gotk-components.yaml")], with_path=True)
-    ) or _oldest(_headers(fs, files, with_path=True))
+    helmfiles = [rel for rel in fs.walk_files("", suffixes=_HELMFILE_SUFFIXES) if _is_helmfile(rel)]
+    found = (
+        _oldest(
+            _install_refs(fs, [f for f in files if not f.endswith("gotk-components.yaml")], with_path=True)
+        )
+        or _oldest(_helmfile_instances(fs, helmfiles))
+        or _oldest(_headers(fs, files, with_path=True))
+    )
     _REPOSITORY[fs] = found
+    return found
+
+
+_HELMFILE_SUFFIXES = (".yaml", ".yml", ".yaml.gotmpl", ".yml.gotmpl")
+
+
+def _is_helmfile(rel: str) -> bool:
+    return posixpath.basename(rel).startswith("helmfile") or posixpath.basename(posixpath.dirname(rel)) in (
+        "helmfile.d",
+        "helmfile",
+    )
+
+
+_TEMPLATE_LINE = re.compile(r"^[ \t]*\{\{[^\n]*?\}\}[ \t]*$", re.M)
+_TEMPLATE = re.compile(r"\{\{.*?\}\}")
+
+
+def _load_all(fs: RepoFS, rel: str) -> list:
+    """The YAML documents of a helmfile or values file; Go template actions are
+    blanked (a line holding only one is dropped), so a template still reads."""
+    try:
+        text = fs.read_bytes(rel).decode("utf-8", "replace")
+    except (OSError, OutsideRoot, FileTooLarge):
+        return []
+    if "{{" in text:
+        text = _TEMPLATE.sub("TEMPLATE", _TEMPLATE_LINE.sub("", text))
+    try:
+        return list(yaml.load_all(text, Loader=yaml.CSafeLoader))  # noqa: S506 - safe loader
+    except (yaml.YAMLError, ValueError):
+        return []  # not YAML even so: not read
+
+
+def _helmfile_instances(fs: RepoFS, files) -> list[tuple[tuple[int, int], str]]:
+    """The flux-instance chart's ``instance.distribution.version`` in a helmfile's
+    release values (inline, or a values file beside it): the Flux a helmfile
+    bootstrap installs."""
+    found = []
+    for rel in files:
+        for doc in _load_all(fs, rel):
+            releases = doc.get("releases") if isinstance(doc, dict) else None
+            for release in releases if isinstance(releases, list) else []:
+                if not isinstance(release, dict) or not str(release.get("chart", "")).endswith(
+                    "flux-instance"
+                ):
+                    continue
+                values = release.get("values")
+                for entry in values if isinstance(values, list) else []:
+                    sources = [(entry, rel)] if isinstance(entry, dict) else []
+                    if isinstance(entry, str) and "{{" not in entry:
+                        path = posixpath.normpath(posixpath.join(posixpath.dirname(rel), entry))
+                        sources = [(d, path) for d in _load_all(fs, path) if isinstance(d, dict)]
+                    for data, where in sources:
+                        instance = data.get("instance") if isinstance(data.get("instance"), dict) else {}
+                        dist = (
+                            instance.get("distribution")
+                            if isinstance(instance.get("distribution"), dict)
+                            else {}
+                        )
+                        raw = dist.get("version")
+                        version = parse_version(raw) if raw is not None else None
+                        if version is not None:
+                            found.append((version, f"{where}: flux-instance distribution.version {raw}"))
     return found
 
 

@@ -187,3 +187,23 @@ def test_kubernetes_rows_that_were_wrong_from_memory():
     endpoints = judge_kubernetes("v1", "Endpoints", newest)
     assert endpoints.state == "deprecated" and endpoints.deprecated_in == (1, 33)
     assert endpoints.replacement == "discovery.k8s.io/v1 EndpointSlice"
+
+
+def test_flux_version_from_a_helmfile_bootstrap(tmp_path):
+    """A helmfile release of the flux-instance chart, Go template and all."""
+    root = _copy(tmp_path, "sv-flux-2.2")
+    (root / "bootstrap" / "kustomization.yaml").unlink()
+    (root / "bootstrap" / "helmfile.yaml.gotmpl").write_text(
+        "releases:\n  - name: flux-instance\n    namespace: flux-system\n"
+        "    chart: oci://ghcr.io/controlplaneio-fluxcd/charts/flux-instance\n"
+        "    values:\n      - instance:\n          distribution:\n            version: v2.2.3\n"
+        "          sync:\n            path: clusters/{{ .Environment.Name }}\n"
+        "        replicas: {{ .Values.replicas }}\n"
+        "{{- if .Values.extra }}\n      - values.yaml\n{{- end }}\n"
+    )
+    found = [f for f in _lint(root) if "apps/podinfo.yaml" in f]
+    assert [f.split(" ", 3)[2] for f in found] == ["warning", "warning", "error"]
+    assert all(
+        "Flux 2.2 (from bootstrap/helmfile.yaml.gotmpl: flux-instance distribution.version v2.2.3)" in f
+        for f in found
+    )
