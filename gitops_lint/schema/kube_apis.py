@@ -22,6 +22,7 @@ import os
 import re
 from dataclasses import dataclass
 
+from .core import _CACHE as _CORE_CACHE
 from .core import _dir_for, available_versions, core_schemas
 
 # The one API group Kubernetes dropped entirely before 1.25 (its last kinds,
@@ -56,6 +57,18 @@ def _minor(text: str) -> tuple[int, int]:
 _SERVED: dict[str, dict[tuple[str, str], str]] = {}
 
 
+def _definitions(version: str) -> dict:
+    """The version's definitions: those the core schemas already hold, else read."""
+    loaded = _CORE_CACHE.get(version)
+    if loaded is not None:
+        return loaded._defs
+    directory = _dir_for(version)
+    if directory is None:
+        return {}
+    with open(os.path.join(directory, "_definitions.json"), encoding="utf-8") as fh:
+        return json.load(fh).get("$defs", {})
+
+
 def served(version: str) -> dict[tuple[str, str], str]:
     """(apiVersion, kind) -> the kind's description, for what Kubernetes ``version`` serves.
 
@@ -66,10 +79,8 @@ def served(version: str) -> dict[tuple[str, str], str]:
     if found is not None:
         return found
     found = {}
-    directory = _dir_for(version)
-    if directory is not None:
-        with open(os.path.join(directory, "_definitions.json"), encoding="utf-8") as fh:
-            defs = json.load(fh).get("$defs", {})
+    defs = _definitions(version)
+    if defs:
         for name, d in defs.items():
             for gvk in d.get("x-kubernetes-group-version-kind") or []:
                 kind = gvk.get("kind", "")
@@ -86,17 +97,17 @@ def history(api_version: str, kind: str) -> list[str]:
     return [v for v in available_versions() if (api_version, kind) in served(v)]
 
 
-_GROUPS: list[frozenset[str]] = []
-
-
-def kubernetes_groups() -> frozenset[str]:
-    """Every API group some shipped Kubernetes serves, plus the retired ones."""
-    if not _GROUPS:
-        groups = set(RETIRED_GROUPS)
-        for v in available_versions():
-            groups |= core_schemas(v).groups()
-        _GROUPS.append(frozenset(groups))
-    return _GROUPS[0]
+def is_kubernetes_group(group: str, version: str) -> bool:
+    """Could Kubernetes serve ``group``? The groups the chosen version serves, the
+    retired ones, and Kubernetes' own naming: the legacy groups without a dot and
+    ``*.k8s.io``. Cheap on purpose: a CRD's group (cert-manager.io, ...) is
+    rejected without reading the other versions' schemas."""
+    return (
+        group in core_schemas(version).groups()
+        or group in RETIRED_GROUPS
+        or "." not in group
+        or group.endswith(".k8s.io")
+    )
 
 
 _BY_KIND: dict[str, dict[str, list[str]]] = {}
@@ -159,7 +170,7 @@ def judge(api_version: str, kind: str, version: str) -> KubeApi | None:
         if instead == f"{api_version} {kind}":  # nothing else served yet: what the removal brings
             instead = replacement(kind, group, gone[0])
         return KubeApi(api_version, kind, "removed-later", _minor(gone[0]), instead, versions[0])
-    if group not in kubernetes_groups():
+    if not is_kubernetes_group(group, version):
         return None  # not a Kubernetes API group: a CRD's business
     instead = replacement(kind, group, version)
     older = [v for v in history(api_version, kind) if _minor(v) < _minor(version)]
