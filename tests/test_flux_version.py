@@ -41,7 +41,20 @@ def _set_header(root, version: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "version"),
-    [("2.8", (2, 8)), ("v2.7.3", (2, 7)), ("2.9.x", (2, 9)), (">=2.8.0", (2, 8)), ("2.x", (2, 9)), ("3", (3, 0))],
+    [
+        ("2.8", (2, 8)),
+        ("v2.7.3", (2, 7)),
+        ("2.9.x", (2, 9)),
+        ("~2.8", (2, 8)),
+        # a range selects the newest release it admits, as the Flux Operator resolves it
+        (">=2.8.0", (2, 9)),
+        (">= 2.3.0", (2, 9)),
+        ("^2.3", (2, 9)),
+        ("2.x", (2, 9)),
+        ("<2.8", (2, 7)),
+        (">=2.3, <2.8", (2, 7)),
+        ("3", (3, 0)),
+    ],
 )
 def test_version_forms(text, version):
     assert parse_version(text) == version
@@ -59,7 +72,10 @@ def test_header_of_the_repository_decides(repo):
     code, out, _ = _lint(repo)
     assert code == 0
     assert "Found 0 errors, 1 warning" in out
-    assert "Flux writes an empty string (Flux 2.8 from clusters/dev/flux-system/gotk-components.yaml:1" in out
+    assert (
+        "Flux writes an empty string (Flux 2.8 from gotk-components.yaml: # Flux Version: v2.8.2 is lenient"
+        in out
+    )
 
 
 def test_command_line_overrides_config_and_repository(repo):

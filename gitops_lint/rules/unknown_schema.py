@@ -22,7 +22,8 @@ from ..flux_version import flux_target
 from ..model import Severity, group_of
 from ..schema.check import for_cluster
 from ..schema.core import resolve_version
-from ..schema.deprecations import find, parse_minor
+from ..schema.deprecations import find
+from ..schema.kube_apis import history
 from .base import Context, Hit, Rule
 
 
@@ -31,7 +32,7 @@ def check(ctx: Context):
     by_kind = defaultdict(list)
     for ro in result.unknown:
         by_kind[(str(ro.obj.get("apiVersion")), str(ro.obj.get("kind")))].append(ro)
-    kube = parse_minor(ctx.config.kube_version or resolve_version(None) or "1.37")
+    kube = resolve_version(ctx.config.kube_version)
     flux = flux_target(ctx).version
     strict = any(k in ctx.config.rules for k in ("unknown-schema", "GL502"))
     registry = result.registry
@@ -46,7 +47,9 @@ def check(ctx: Context):
         elif served:
             why = f"the CRD in this repository defines {', '.join(served)}, not {api_version}"
         elif registry.is_core_group(group):
-            why = f"Kubernetes {registry.kube_version} has no {kind} in {api_version}"
+            newer = history(api_version, kind)
+            since = f", first served in Kubernetes {newer[0]}" if newer else ""
+            why = f"Kubernetes {registry.kube_version} has no {kind} in {api_version}{since}"
         elif strict:
             why = "no CRD in the repository, no bundled or configured schema"
         else:

@@ -53,6 +53,8 @@ def for_cluster(ctx) -> ClusterSchemas:
         api_version, kind = obj.get("apiVersion"), obj.get("kind")
         if not isinstance(api_version, str) or not isinstance(kind, str) or not api_version or not kind:
             continue  # yaml-syntax's business
+        if _deferred(api_version) or _deferred(kind):
+            continue  # SOPS-encrypted (or templated) apiVersion/kind: known once Flux decrypts it
         validator, _ = registry.lookup(api_version, kind)
         if validator is None:
             result.unknown.append(ro)

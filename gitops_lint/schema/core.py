@@ -15,6 +15,7 @@ name: kubernetes-validate's file names drop the group's domain, so a CRD kind
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import os
@@ -33,6 +34,9 @@ _DROP = frozenset(
         "x-kubernetes-unions",
     }
 )
+# keywords whose value is one schema (or a boolean), and those whose value is a list of schemas
+_SCHEMA_VALUED = frozenset({"additionalProperties", "items", "not"})
+_SCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
 
 
 def schema_root() -> str | None:
@@ -44,17 +48,23 @@ def schema_root() -> str | None:
     return root if os.path.isdir(root) else None
 
 
-def available_versions() -> list[str]:
-    """Kubernetes minors with strict schemas, oldest first ("1.25", ...)."""
+@functools.lru_cache(maxsize=1)
+def _versions() -> tuple[str, ...]:
     root = schema_root()
     if root is None:
-        return []
+        return ()
     found = []
     for name in os.listdir(root):
         m = _VERSION_DIR.match(name)
         if m:
             found.append((int(m.group(1)), int(m.group(2))))
-    return [f"{a}.{b}" for a, b in sorted(found)]
+    return tuple(f"{a}.{b}" for a, b in sorted(found))
+
+
+def available_versions() -> list[str]:
+    """Kubernetes minors with strict schemas, oldest first ("1.25", ...); the installed
+    package does not change while the process runs, so the directory is listed once."""
+    return list(_versions())
 
 
 def _minor(text: str) -> tuple[int, int] | None:
@@ -131,14 +141,31 @@ class CoreSchemas:
         return target
 
     def _inline(self, node):
-        if isinstance(node, list):
-            return [self._inline(v) for v in node]
+        """One schema node with ``$ref`` replaced and annotations dropped.
+
+        The walk knows where a schema sits: the keys of a ``properties`` map
+        are field names, not keywords, so a field called ``description`` or
+        ``x-kubernetes-list-type`` (PriorityClass.description, every
+        JSONSchemaProps keyword of a CRD) is kept; ``enum``, ``required`` and
+        ``default`` values are data and are copied as they are.
+        """
         if not isinstance(node, dict):
             return node
         ref = node.get("$ref")
         if isinstance(ref, str):
             return self._inline_def(ref.rsplit("/", 1)[-1])
-        out = {k: self._inline(v) for k, v in node.items() if k not in _DROP}
+        out = {}
+        for key, value in node.items():
+            if key in _DROP:
+                continue
+            if key == "properties" and isinstance(value, dict):
+                out[key] = {name: self._inline(sub) for name, sub in value.items()}
+            elif key in _SCHEMA_VALUED:
+                out[key] = self._inline(value)
+            elif key in _SCHEMA_LISTS and isinstance(value, list):
+                out[key] = [self._inline(sub) for sub in value]
+            else:
+                out[key] = value
         union = _type_union(out.get("oneOf"))
         if union is not None:
             # IntOrString / Quantity: oneOf [string|null, integer|null] rejects null

@@ -1,0 +1,182 @@
+"""Which Kubernetes serves which apiVersion/kind, read from the shipped schemas.
+
+kubernetes-validate ships one schema set per Kubernetes minor (1.25 onward).
+A kind's ``x-kubernetes-group-version-kind`` in a version's definitions says
+that this Kubernetes serves it; the definition's own description says when
+the API is deprecated ("Deprecated: This API is deprecated in v1.33+. Use
+discoveryv1.EndpointSlice."). So removals and deprecations are derived from
+the data, never written from memory: an apiVersion/kind that an older shipped
+version serves and the chosen one does not was removed in the first version
+after the last one serving it. An apiVersion that no shipped version serves,
+of a group Kubernetes serves, for a kind Kubernetes serves elsewhere, was
+removed before the oldest shipped version (``apps/v1beta1 Deployment``).
+
+The other versions' definitions are read only when an object's apiVersion is
+not served by the chosen version (about 20 ms each), once per process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+
+from .core import _CACHE as _CORE_CACHE
+from .core import _dir_for, available_versions, core_schemas
+
+# The one API group Kubernetes dropped entirely before 1.25 (its last kinds,
+# Ingress and friends, went in 1.22), so no shipped schema names it.
+RETIRED_GROUPS = frozenset({"extensions"})
+
+_DEPRECATED = re.compile(r"Deprecated: This API is deprecated in v(\d+)\.(\d+)\+\.?[ \t]*(Use [^\n]+)?")
+_USE = re.compile(r"Use (?:[a-z]+)v\d+(?:alpha\d+|beta\d+)?\.([A-Z]\w+)")
+_STABILITY = re.compile(r"^v(\d+)(?:(alpha|beta)(\d+))?$")
+
+
+@dataclass(frozen=True)
+class KubeApi:
+    """What the shipped schemas say about one apiVersion/kind at one Kubernetes version."""
+
+    api_version: str
+    kind: str
+    # "deprecated" (still served, the schema says deprecated), "removed-later" (still
+    # served, a newer shipped version does not), "removed", "removed-before" (no shipped
+    # version serves it)
+    state: str
+    since: tuple[int, int] | None  # deprecated since / removed in; None for "removed-before"
+    replacement: str  # "apiVersion Kind" served at the chosen version ("" when none)
+    oldest: str  # the oldest shipped Kubernetes minor, for "removed before" messages
+
+
+def _minor(text: str) -> tuple[int, int]:
+    major, minor = text.split(".")
+    return int(major), int(minor)
+
+
+_SERVED: dict[str, dict[tuple[str, str], str]] = {}
+
+
+def _definitions(version: str) -> dict:
+    """The version's definitions: those the core schemas already hold, else read."""
+    loaded = _CORE_CACHE.get(version)
+    if loaded is not None:
+        return loaded._defs
+    directory = _dir_for(version)
+    if directory is None:
+        return {}
+    with open(os.path.join(directory, "_definitions.json"), encoding="utf-8") as fh:
+        return json.load(fh).get("$defs", {})
+
+
+def served(version: str) -> dict[tuple[str, str], str]:
+    """(apiVersion, kind) -> the kind's description, for what Kubernetes ``version`` serves.
+
+    A kind counts only under its own type (``io.k8s.api.apps.v1.Deployment``),
+    not the meta kinds every group version lists (WatchEvent, DeleteOptions).
+    """
+    found = _SERVED.get(version)
+    if found is not None:
+        return found
+    found = {}
+    defs = _definitions(version)
+    if defs:
+        for name, d in defs.items():
+            for gvk in d.get("x-kubernetes-group-version-kind") or []:
+                kind = gvk.get("kind", "")
+                if not name.endswith("." + kind):
+                    continue
+                group, ver = gvk.get("group", ""), gvk.get("version", "")
+                found[(f"{group}/{ver}" if group else ver, kind)] = d.get("description") or ""
+    _SERVED[version] = found
+    return found
+
+
+def history(api_version: str, kind: str) -> list[str]:
+    """The shipped Kubernetes minors that serve apiVersion/kind, oldest first."""
+    return [v for v in available_versions() if (api_version, kind) in served(v)]
+
+
+def is_kubernetes_group(group: str, version: str) -> bool:
+    """Could Kubernetes serve ``group``? The groups the chosen version serves, the
+    retired ones, and Kubernetes' own naming: the legacy groups without a dot and
+    ``*.k8s.io``. Cheap on purpose: a CRD's group (cert-manager.io, ...) is
+    rejected without reading the other versions' schemas."""
+    return (
+        group in core_schemas(version).groups()
+        or group in RETIRED_GROUPS
+        or "." not in group
+        or group.endswith(".k8s.io")
+    )
+
+
+_BY_KIND: dict[str, dict[str, list[str]]] = {}
+
+
+def _api_versions(kind: str, version: str) -> list[str]:
+    """The apiVersions under which Kubernetes ``version`` serves ``kind``."""
+    index = _BY_KIND.get(version)
+    if index is None:
+        index = _BY_KIND[version] = {}
+        for a, k in served(version):
+            index.setdefault(k, []).append(a)
+    return index.get(kind, [])
+
+
+def _stability(api_version: str) -> tuple:
+    m = _STABILITY.match(api_version.rpartition("/")[2])
+    if m is None:
+        return (0, 0, 0)
+    rank = {"alpha": 1, "beta": 2, None: 3}[m.group(2)]
+    return (rank, int(m.group(1)), int(m.group(3) or 0))
+
+
+def replacement(kind: str, group: str, version: str) -> str:
+    """The most stable apiVersion of ``kind`` that Kubernetes ``version`` serves,
+    in ``group`` when it has one, as ``"apiVersion Kind"``; "" when none."""
+    candidates = _api_versions(kind, version)
+    if not candidates:
+        return ""
+    same = [a for a in candidates if a.rpartition("/")[0] == group]
+    best = max(same or candidates, key=lambda a: (_stability(a), a))
+    return f"{best} {kind}"
+
+
+def _group(api_version: str) -> str:
+    return api_version.rpartition("/")[0]
+
+
+def judge(api_version: str, kind: str, version: str) -> KubeApi | None:
+    """What Kubernetes ``version`` (a shipped minor, "1.34") does with apiVersion/kind,
+    when it is deprecated or no longer served; None otherwise (served, not a
+    Kubernetes API, or not served yet)."""
+    versions = available_versions()
+    if not versions or version not in versions:
+        return None
+    group = _group(api_version)
+    now = served(version)
+    description = now.get((api_version, kind))
+    if description is not None:
+        m = _DEPRECATED.search(description)
+        if m is not None:
+            use = _USE.search(m.group(3) or "")
+            instead = replacement(use.group(1), "", version) if use else ""
+            since = (int(m.group(1)), int(m.group(2)))
+            return KubeApi(api_version, kind, "deprecated", since, instead, versions[0])
+        gone = [v for v in versions if _minor(v) > _minor(version) and (api_version, kind) not in served(v)]
+        if not gone:
+            return None
+        instead = replacement(kind, group, version)
+        if instead == f"{api_version} {kind}":  # nothing else served yet: what the removal brings
+            instead = replacement(kind, group, gone[0])
+        return KubeApi(api_version, kind, "removed-later", _minor(gone[0]), instead, versions[0])
+    if not is_kubernetes_group(group, version):
+        return None  # not a Kubernetes API group: a CRD's business
+    instead = replacement(kind, group, version)
+    older = [v for v in history(api_version, kind) if _minor(v) < _minor(version)]
+    if older:
+        after = [v for v in versions if _minor(v) > _minor(older[-1])]
+        return KubeApi(api_version, kind, "removed", _minor(after[0]), instead, versions[0])
+    if history(api_version, kind) or not instead:
+        return None  # served only by newer versions (not yet introduced), or an unknown kind
+    return KubeApi(api_version, kind, "removed-before", None, instead, versions[0])
