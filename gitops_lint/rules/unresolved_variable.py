@@ -28,19 +28,6 @@ from .base import Context, Hit, Rule
 _LISTED = 8  # variable names named in one info line
 
 
-def version_assumed(flux) -> bool:
-    """Whether the Flux version was assumed rather than read from the repository or config.
-
-    Uses ``FluxTarget.assumed`` or ``FluxTarget.stated`` when flux_version
-    provides them; otherwise the version is assumed when it came from no file.
-    """
-    for attr, assumed_when in (("assumed", True), ("stated", False)):
-        value = getattr(flux, attr, None)
-        if isinstance(value, bool):
-            return value is assumed_when
-    return flux.source == "the newest Flux"
-
-
 def _unchecked(ctx: Context):
     """One info per source of unknown keys: the variables only it could define."""
     by_source: dict[str, list] = {}
@@ -72,17 +59,13 @@ def _unchecked(ctx: Context):
 def check(ctx: Context):
     yield from _unchecked(ctx)
     flux = flux_target(ctx)
-    assumed = (
-        "; the version is assumed, none is stated in the repository: set flux-version in .gitops-lint.yaml"
-    )
-    note = assumed if version_assumed(flux) else ""
     if flux.strict_substitution:
         consequence, severity = (
-            f"the Kustomization fails (strict substitution: {flux.strict_reason}{note})",
+            f"the Kustomization fails (strict substitution: {flux.strict_reason})",
             None,
         )
     else:
-        consequence, severity = f"Flux writes an empty string ({flux.strict_reason}{note})", Severity.WARNING
+        consequence, severity = f"Flux writes an empty string ({flux.strict_reason})", Severity.WARNING
     for ks in sorted(ctx.cluster.kustomizations.values(), key=lambda k: k.ref):
         who = f"{ks.ref.namespace}/{ks.ref.name}"
         groups: dict[tuple, list] = {}
