@@ -312,7 +312,8 @@ def _controller(provider: Provider) -> str:
 
 def _explain(cluster, order: Ordering, x, verdict: Verdict, providers: list[Provider], many: bool) -> str:
     """Why the objects of ``x`` are not ordered after the provider, and what to change."""
-    their, them, these = ("their", "them", "these objects") if many else ("its", "it", "this object")
+    them, these = ("them", "these objects") if many else ("it", "this object")
+    comes = "their CRDs come" if many else "its CRD comes"
     provider = verdict.provider
     p_ref = provider.kustomization
     p_key = node_key(p_ref)
@@ -330,7 +331,7 @@ def _explain(cluster, order: Ordering, x, verdict: Verdict, providers: list[Prov
         entry = f", and give {xn} a healthChecks entry {_health_entry(provider)}" if needs else ""
         beside = f" (one {xn} does not apply: it has `wait: true`)" if x.spec.get("wait") is True else ""
         return (
-            f"{their} CRD comes from {what} in the same Kustomization {_ks(x.ref)}: Flux dry-runs {these} "
+            f"{comes} from {what} in the same Kustomization {_ks(x.ref)}: Flux dry-runs {these} "
             f"before {controller}, and the failed dry-run blocks the whole apply, "
             f"the {provider.object.kind} included: move {them} to a Kustomization that depends on {xn}"
             + beside
@@ -343,32 +344,32 @@ def _explain(cluster, order: Ordering, x, verdict: Verdict, providers: list[Prov
             f"applies {'it' if child == p_key else 'Kustomization ' + _ks(child) + ', which applies it'}"
         )
         return (
-            f"{their} CRD comes from {where}; Kustomization {_ks(x.ref)} itself {through}: Flux dry-runs {these} "
+            f"{comes} from {where}; Kustomization {_ks(x.ref)} itself {through}: Flux dry-runs {these} "
             f"in the same apply as Kustomization {child[2]}, the failed dry-run blocks it, and "
             f"{pn} never runs: move {them} to a Kustomization that depends on {_dep_entry(p_key, x.ref.namespace)} "
             f"({xn} cannot depend on a Kustomization it applies)" + also
         )
     if case == AFTER:
         return (
-            f"{their} CRD comes from {where}, which comes after Kustomization {_ks(x.ref)} (it depends on it, "
+            f"{comes} from {where}, which comes after Kustomization {_ks(x.ref)} (it depends on it, "
             f"or on what it applies): {xn} cannot depend on it; move {them} to a Kustomization that depends on "
             f"{_dep_entry(p_key, x.ref.namespace)}" + also
         )
     if case == UNWAITED:
         return (
-            f"{their} CRD comes from {where}; {xn} waits for {pn} (dependsOn), but {pn} turns Ready as soon as it "
+            f"{comes} from {where}; {xn} waits for {pn} (dependsOn), but {pn} turns Ready as soon as it "
             f"has applied, before {controller}: give Kustomization {_ks(p_ref)} {_fix_for(provider, wait_ok)}"
         )
     if case == EARLY:
         if order.waits_for(p_key, x_key):
             return (
-                f"{their} CRD comes from {where}; Kustomization {_ks(x.ref)} starts when {pn} applies it, not "
+                f"{comes} from {where}; Kustomization {_ks(x.ref)} starts when {pn} applies it, not "
                 f"once {controller}, and it cannot depend on {pn}, which waits for it: move "
                 f"{provider.object.kind} {provider.object.name} to a Kustomization of its own with `wait: true` "
                 f"and add that to the dependsOn of {xn}"
             )
         return (
-            f"{their} CRD comes from {where}; Kustomization {_ks(x.ref)} starts when {pn} applies it, not once "
+            f"{comes} from {where}; Kustomization {_ks(x.ref)} starts when {pn} applies it, not once "
             f"{controller}: add {_dep_entry(p_key, x.ref.namespace)} to the dependsOn of {xn}" + also
         )
     if case == GAP:
@@ -377,13 +378,13 @@ def _explain(cluster, order: Ordering, x, verdict: Verdict, providers: list[Prov
         entry = f"{{apiVersion: {FLUX_KS_GROUP}/v1, kind: Kustomization, name: {pn}, namespace: {p_ref.namespace}}}"
         fix = f"`wait: true` or a healthChecks entry {entry}" if q_wait else f"a healthChecks entry {entry}"
         return (
-            f"{their} CRD comes from {where}; {xn} waits for {_ks(q)} (dependsOn), which applies {pn} without "
+            f"{comes} from {where}; {xn} waits for {_ks(q)} (dependsOn), which applies {pn} without "
             f"waiting for it, so {q[2]} turns Ready before {pn} has applied: give {q[2]} {fix}"
             + also
             + f" (or add {_dep_entry(p_key, x.ref.namespace)} to the dependsOn of {xn})"
         )
     return (
-        f"{their} CRD comes from {where}, which Kustomization {_ks(x.ref)} does not depend on: add "
+        f"{comes} from {where}, which Kustomization {_ks(x.ref)} does not depend on: add "
         f"{_dep_entry(p_key, x.ref.namespace)} to the dependsOn of {xn}" + also
     )
 
