@@ -57,6 +57,7 @@ def test_resumed_subtree_finds_what_the_fixture_planted(tmp_path):
     assert sorted((pos, rule) for pos, rule, sev, _ in found(root) if sev != "info") == [
         ("apps/child.yaml:4", "crd-order"),
         ("apps/gadget.yaml:2", "missing-crd"),
+        ("clusters/dev/apps.yaml:10", "crd-prune"),
         ("clusters/dev/apps.yaml:5", "crd-order"),
     ]
 
