@@ -46,7 +46,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from ..crds import CRD, HELM, PACKAGE, XRD, Provider, crd_index, custom_objects, target_of
+from ..crds import HELM, PACKAGE, XRD, Provider, crd_index, custom_objects, target_of
 from ..graph import NodeKey, node_key
 from ..model import FLUX_HELM_GROUP, FLUX_KS_GROUP, ObjectRef, Severity, group_of
 from ..suspend import suspended_roots
@@ -244,11 +244,12 @@ class Verdict:
     case: str = ""
     provider: Provider | None = None
     via: NodeKey | None = None  # GAP: the ancestor without wait; INSIDE: the child blocked
+    specific: bool = False  # the fix names the provider object (a health check on it)
 
     def group_key(self) -> tuple:
         """Objects with equal keys share one finding (one cause, one fix)."""
         p = self.provider
-        obj = p.object if p is not None and p.needs_health else None
+        obj = p.object if p is not None and self.specific else None
         return (
             self.case,
             str(p.kustomization) if p is not None else "",
@@ -268,25 +269,27 @@ def _verdict(cluster, order: Ordering, x, provider: Provider) -> Verdict:
         return Verdict(OK)
     if provider.needs_health:
         if p_key == x_key:
-            return Verdict(ERROR, SAME, provider)
+            return Verdict(ERROR, SAME, provider, specific=True)
         if any(_checks_provider(cluster.kustomizations[k], provider) for k in _ks_keys(cluster, ready)):
             return Verdict(OK)
         if p_key in ready:
-            return Verdict(WARN, UNWAITED, provider)
+            return Verdict(WARN, UNWAITED, provider, specific=True)
         if p_key in applied:
-            return Verdict(ERROR, EARLY, provider)
+            return Verdict(ERROR, EARLY, provider, specific=True)
+    p_ks = cluster.kustomizations.get(provider.kustomization.key())
+    specific = provider.needs_health and (p_ks is None or not _checks_provider(p_ks, provider))
     above = order.ancestors(p_key)
     if x_key in above:
         # x applies the provider's Kustomization (maybe through children): the
         # Kustomization x applies on the way is in x's failing apply stage
         child = above[above.index(x_key) - 1] if above.index(x_key) > 0 else p_key
-        return Verdict(ERROR, INSIDE, provider, via=child)
+        return Verdict(ERROR, INSIDE, provider, via=child, specific=specific)
     p_applied, p_ready = order.before(p_key)
     if x_key in p_applied or x_key in p_ready:
-        return Verdict(ERROR, AFTER, provider)
+        return Verdict(ERROR, AFTER, provider, specific=specific)
     if above and above[0] in ready:
-        return Verdict(ERROR, GAP, provider, via=above[0])
-    return Verdict(ERROR, UNORDERED, provider)
+        return Verdict(ERROR, GAP, provider, via=above[0], specific=specific)
+    return Verdict(ERROR, UNORDERED, provider, specific=specific)
 
 
 def _ks_keys(cluster, keys):
@@ -297,10 +300,12 @@ def _ks_keys(cluster, keys):
 def _what(providers: list[Provider]) -> str:
     """The providers of one finding, for its message."""
     first = providers[0]
-    crds = sorted({p.object.name for p in providers if p.how == CRD and p.object is not None})
-    if first.how == CRD and len(crds) > 1:
-        shown = ", ".join(crds[:SHOWN]) + (f" and {len(crds) - SHOWN} more" if len(crds) > SHOWN else "")
-        return f"CustomResourceDefinitions {shown}"
+    objects = sorted({(p.object.kind, p.object.name) for p in providers if p.object is not None})
+    if len(objects) > 1:
+        names = [name for _, name in objects]
+        shown = ", ".join(names[:SHOWN]) + (f" and {len(names) - SHOWN} more" if len(names) > SHOWN else "")
+        kinds = sorted({kind for kind, _ in objects})
+        return f"{kinds[0]}s {shown}" if len(kinds) == 1 else shown
     return first.describe()
 
 
