@@ -73,6 +73,7 @@ class Ordering:
         self.graph = graph
         self._applied: dict[NodeKey, frozenset[NodeKey]] = {}
         self._before: dict[NodeKey, tuple[frozenset[NodeKey], frozenset[NodeKey]]] = {}
+        self.by_node: dict[NodeKey, tuple] = {}  # graph node -> cluster key of a Kustomization
 
     def applied_after(self, key: NodeKey) -> frozenset[NodeKey]:
         """Kustomizations that have applied before ``key`` starts: its dependencies
@@ -270,7 +271,9 @@ def _verdict(cluster, order: Ordering, x, provider: Provider) -> Verdict:
     if provider.needs_health:
         if p_key == x_key:
             return Verdict(ERROR, SAME, provider, specific=True)
-        if any(_checks_provider(cluster.kustomizations[k], provider) for k in _ks_keys(cluster, ready)):
+        if any(
+            _checks_provider(cluster.kustomizations[k], provider) for k in _ks_keys(cluster, order, ready)
+        ):
             return Verdict(OK)
         if p_key in ready:
             return Verdict(WARN, UNWAITED, provider, specific=True)
@@ -292,9 +295,11 @@ def _verdict(cluster, order: Ordering, x, provider: Provider) -> Verdict:
     return Verdict(ERROR, UNORDERED, provider, specific=specific)
 
 
-def _ks_keys(cluster, keys):
-    by_node = {node_key(ks.ref): k for k, ks in cluster.kustomizations.items()}
-    return [by_node[k] for k in sorted(keys) if k in by_node]
+def _ks_keys(cluster, order: Ordering, keys):
+    """The cluster's keys of the Kustomizations among graph nodes ``keys``."""
+    if not order.by_node:
+        order.by_node = {node_key(ks.ref): k for k, ks in cluster.kustomizations.items()}
+    return [order.by_node[k] for k in sorted(keys) if k in order.by_node]
 
 
 def _what(providers: list[Provider]) -> str:
