@@ -30,6 +30,7 @@ walk over the cluster. Built once per cluster, lazily, by :func:`crd_index`.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -40,6 +41,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from .cluster import source_values
+from .fs import FileTooLarge, OutsideRoot
 from .kinds import builtin_namespaced, is_builtin
 from .loader import FastLoader
 from .model import FLUX_HELM_GROUP, FLUX_KS_GROUP, ObjectRef, Origin, RenderedObject, group_of
@@ -696,3 +698,25 @@ def custom_objects(cluster: Cluster):
         if ks is None or ro.ref.key() == ks.ref.key():
             continue
         yield ro, group, kind, ks
+
+
+def bootstrap_release_namespaces(fs: RepoFS) -> set[str]:
+    """Namespaces a bootstrap helmfile of the repository may install releases
+    into: what their charts create there exists, but cannot be seen offline.
+    Read as text (``*.yaml.gotmpl`` helmfiles are Go templates, not YAML); a
+    namespace named anywhere in such a file counts, which can only make
+    gitops-lint say less."""
+    out: set[str] = set()
+    for rel in fs.walk_files("", suffixes=(".yaml", ".yml", ".gotmpl")):
+        if not _is_helmfile(rel):
+            continue
+        try:
+            text = fs.read_bytes(rel).decode("utf-8", "replace")
+        except (OSError, ValueError, FileTooLarge, OutsideRoot):
+            continue
+        if "releases:" in text:
+            out.update(_NAMESPACE_LINE.findall(text))
+    return out
+
+
+_NAMESPACE_LINE = re.compile(r"^[ \t-]*namespace:[ \t]*[\"']?([a-z0-9][a-z0-9.-]*)", re.MULTILINE)

@@ -16,6 +16,7 @@ from .model import FLUX_HELM_GROUP, Finding, Severity, group_of
 from .redact import Redactor
 from .rules import CLUSTER, REPOSITORY, Context, Hit, Rule, all_rules
 from .secrets import hidden_strings
+from .suspend import Skipped
 
 
 class UsageError(Exception):
@@ -104,9 +105,10 @@ class Linter:
         findings: list[Finding] = []
         for cluster in clusters:
             ctx = Context(self.fs, self.cache, self.config, cluster, build_graph(cluster))
+            skipped = Skipped.of(cluster)  # Flux applies nothing under a suspended Kustomization
             for rule in self.rules:
                 if rule.scope == CLUSTER:
-                    findings.extend(self._findings(rule, ctx, cluster))
+                    findings.extend(self._findings(rule, ctx, cluster, skipped))
         repo_ctx = Context(self.fs, self.cache, self.config)
         for rule in self.rules:
             if rule.scope == REPOSITORY:
@@ -118,9 +120,11 @@ class Linter:
         return LintResult(findings, self._summary(clusters, findings), clusters)
 
     # -- hits to findings --------------------------------------------------
-    def _findings(self, rule: Rule, ctx: Context, cluster: Cluster | None):
+    def _findings(self, rule: Rule, ctx: Context, cluster: Cluster | None, skipped: Skipped | None = None):
         default = self.config.severity_for(rule.name, rule.code, rule.severity)
         for hit in rule.check(ctx):
+            if skipped is not None and skipped.covers(hit.origin, hit.file, hit.line):
+                continue
             yield self._finding(rule, hit, default, cluster)
 
     def _finding(self, rule: Rule, hit: Hit, default: Severity, cluster: Cluster | None) -> Finding:

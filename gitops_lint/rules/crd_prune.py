@@ -11,7 +11,8 @@ CRDs that arrive with a HelmRelease are not concerned: helm-controller never
 deletes the CRDs of a chart's ``crds/`` directory, with any
 ``install/upgrade.crds`` policy. Flux's own CRDs (gotk-components.yaml under
 the bootstrap Kustomization) are what ``flux bootstrap`` generates and are
-not reported.
+not reported. Nor is a suspended Kustomization: kustomize-controller neither
+applies nor prunes anything of it while it is suspended.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 from ..crds import CRD_GROUP
 from ..kinds import is_flux_group
 from ..model import Severity, group_of
+from ..suspend import suspended_roots
 from .base import Context, Hit, Rule
 
 PRUNE = "kustomize.toolkit.fluxcd.io/prune"
@@ -37,8 +39,9 @@ def _prune_disabled(obj: dict) -> bool:
 
 def check(ctx: Context):
     cluster = ctx.cluster
+    skipped = suspended_roots(cluster)
     for ks in sorted(cluster.kustomizations.values(), key=lambda k: k.ref):
-        if ks.spec.get("prune") is not True:
+        if ks.spec.get("prune") is not True or ks.ref.key() in skipped:
             continue
         exposed = []
         for ro in ks.objects:

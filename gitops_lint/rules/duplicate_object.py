@@ -1,8 +1,21 @@
 """GL601 duplicate-object: two Flux Kustomizations apply the same object.
 
-Each apply relabels the object with its own owner labels, so the two
-Kustomizations fight over it on every reconciliation, and pruning one of
-them deletes what the other still wants (flux2#2360).
+kustomize-controller labels every object it applies with its owner
+(``kustomize.toolkit.fluxcd.io/name`` and ``/namespace``) and keeps it in
+the Kustomization's inventory. Two Kustomizations applying one object
+relabel it on every reconciliation (each sees drift the other made), and
+garbage collection follows the inventory: removing the object from one of
+them, or deleting that Kustomization with ``prune: true``, deletes what the
+other still applies (FLUX-SEMANTICS.md §2.6, flux2#2360).
+
+Identities are compared after substitution, as Flux applies them: objects
+whose name differs only through per-Kustomization variables are distinct,
+and an identity that still holds a variable gitops-lint could not resolve is
+not a proven duplicate (unresolved-variable says why). A copy Flux does not
+take ownership of (``kustomize.toolkit.fluxcd.io/ssa: IfNotPresent`` or
+``Ignore``, ``reconcile: disabled``) is no claim, nor is anything under a
+suspended Kustomization. One object written once and applied by several
+Kustomizations (a shared component) is one finding naming them all.
 """
 
 from __future__ import annotations
@@ -10,7 +23,11 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..model import Severity
+from ..suspend import suspended_roots
 from .base import Context, Hit, Rule
+
+SHOWN = 3
+NOT_OWNED = {"ssa": ("ifnotpresent", "ignore"), "reconcile": ("disabled",)}
 
 
 def _target(cluster, ro) -> str:
@@ -22,15 +39,39 @@ def _target(cluster, ro) -> str:
     return f"{ks.ref.namespace}:{sorted(kube.items())!r}" if isinstance(kube, dict) else ""
 
 
+def _claims(obj: dict) -> bool:
+    """Does Flux take ownership of this object when it applies it?"""
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    for key in ("annotations", "labels"):
+        marks = meta.get(key)
+        if not isinstance(marks, dict):
+            continue
+        for name, values in NOT_OWNED.items():
+            value = marks.get(f"kustomize.toolkit.fluxcd.io/{name}")
+            if isinstance(value, str) and value.lower() in values:
+                return False
+    return True
+
+
+def _known_identity(ro) -> bool:
+    ref = ro.ref
+    if "${" in ref.name or "${" in ref.namespace:
+        return False
+    return not any(path[:2] in (("metadata", "name"), ("metadata", "namespace")) for _, path in ro.unresolved)
+
+
 def check(ctx: Context):
     cluster = ctx.cluster
+    skipped = suspended_roots(cluster)
     by_identity = defaultdict(list)
     for ro in cluster.objects:
-        if ro.applied_by is None:
+        if ro.applied_by is None or ro.applied_by.key() in skipped:
             continue
         ref = ro.ref
         if ref.key() == ro.applied_by.key():
             continue  # the bootstrap Kustomization applies itself
+        if not _known_identity(ro) or not _claims(ro.obj):
+            continue
         by_identity[(_target(cluster, ro), *ref.key())].append(ro)
     for key in sorted(by_identity):
         group = sorted(by_identity[key], key=lambda ro: (ro.applied_by, ro.origin.file, ro.origin.line))
@@ -41,17 +82,24 @@ def check(ctx: Context):
         if len(owners) < 2:
             continue
         first = owners[0]
-        reported = {first}
+        # one finding per place the object is written, naming the other owners that apply it from there
+        by_origin: dict = {}
         for ro in group:
-            if ro.applied_by in reported:
-                continue
-            reported.add(ro.applied_by)
+            if ro.applied_by != first:
+                by_origin.setdefault(ro.origin, [])
+                if ro.applied_by not in by_origin[ro.origin]:
+                    by_origin[ro.origin].append(ro.applied_by)
+        for origin, others in by_origin.items():
+            names = [f"{o.namespace}/{o.name}" for o in others]
+            shown = ", ".join(names[:SHOWN]) + (
+                f" and {len(names) - SHOWN} more" if len(names) > SHOWN else ""
+            )
             yield Hit(
-                f"{ro.ref.display()} is applied by Kustomization {ro.applied_by.namespace}/"
-                f"{ro.applied_by.name} and also by Kustomization {first.namespace}/{first.name}: "
-                "they overwrite each other and either may prune it",
-                origin=ro.origin,
-                object=ro.ref,
+                f"{group[0].ref.display()} is applied by Kustomization{'s' * (len(others) > 1)} {shown} "
+                f"and also by Kustomization {first.namespace}/{first.name}: they overwrite each other's "
+                "ownership and either may prune it; let one Kustomization apply it",
+                origin=origin,
+                object=group[0].ref,
             )
 
 

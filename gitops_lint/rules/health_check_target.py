@@ -1,54 +1,111 @@
-"""GL602 health-check-target: a healthChecks entry names an object the Kustomization does not apply.
+"""GL602 health-check-target: a healthChecks entry names an object nothing will create.
 
-Flux waits for the named object to become healthy and times out when it never
-appears. ``apiVersion`` defaults to ``apps/v1`` when omitted (kustomize-
-controller ``inventory.ReferenceToObjMetadataSet``), so ``{kind: HelmRelease,
-name: x}`` without apiVersion is never healthy; ``namespace`` is not
-defaulted. Objects a HelmRelease of the Kustomization may create (a chart's
-Deployment in the release's namespace) cannot be seen offline and are given
-the benefit of the doubt.
+After applying, Flux waits up to ``spec.timeout`` for every health-checked
+object to be ready; one that never appears fails the Kustomization at every
+reconciliation and holds back its dependents. ``apiVersion`` defaults to
+``apps/v1`` when omitted (kustomize-controller
+``inventory.ReferenceToObjMetadataSet``), so ``{kind: HelmRelease, name: x}``
+without apiVersion is never healthy; ``namespace`` is not defaulted.
+
+A health check may name any object of the cluster, not only the
+Kustomization's own (a layer that waits for the HelmReleases its children
+apply, a Kustomization gated on another's Deployment): an object some other
+Kustomization applies is found, unless that Kustomization waits for this one
+(then neither turns Ready: reported). What gitops-lint cannot see is
+unverifiable, not missing: the content of an external source or remote
+resource, and what a Helm chart creates (a Deployment in the release's
+namespace, a CRD), whether Flux or a bootstrap helmfile installs it. Entries that content could satisfy are not reported.
 """
 
 from __future__ import annotations
 
+from ..crds import bootstrap_release_namespaces
+from ..graph import node_key
+from ..kinds import builtin_namespaced
 from ..model import FLUX_HELM_GROUP, Severity, group_of
 from ..render.types import EXTERNAL
+from ..sources import OK
+from ..suspend import suspended_roots
 from .base import Context, Hit, Rule
+from .crd_order import Ordering
+
+ANY = "*"  # opaque content of unknown namespace
 
 
-def _helm_namespaces(ks) -> set[str]:
-    out = set()
-    for ro in ks.objects:
+def _owners(cluster) -> tuple[dict, dict]:
+    """Identity -> the Kustomizations applying it; and the same without namespace
+    (kustomize namespaces custom kinds it cannot know are cluster-scoped; the
+    API server drops it, and a health check without namespace finds them)."""
+    exact: dict[tuple, set] = {}
+    wide: dict[tuple, set] = {}
+    for ro in cluster.objects:
+        if ro.applied_by is None:
+            continue
+        g, k, ns, n = ro.ref.key()
+        exact.setdefault((g, k, ns, n), set()).add(node_key(ro.applied_by))
+        wide.setdefault((g, k, n), set()).add(node_key(ro.applied_by))
+    return exact, wide
+
+
+def _opaque_namespaces(cluster) -> tuple[set[str], set[str]]:
+    """Namespaces where unseen content may create objects: (charts, external content).
+    A chart may also create cluster-scoped objects (its CRDs): ANY is in the
+    first set as soon as a HelmRelease exists."""
+    charts: set[str] = set()
+    external: set[str] = set()
+    for ro in cluster.objects:
         obj = ro.obj
         if obj.get("kind") == "HelmRelease" and group_of(str(obj.get("apiVersion", ""))) == FLUX_HELM_GROUP:
             spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
-            out.add(str(spec.get("targetNamespace") or ro.ref.namespace))
-    return out
+            charts.update((str(spec.get("targetNamespace") or ro.ref.namespace), ANY))
+    for ks in cluster.kustomizations.values():
+        if (ks.source is not None and ks.source.status != OK) or any(
+            i.kind == EXTERNAL for i in ks.build_issues
+        ):
+            external.add(str(ks.spec.get("targetNamespace") or ANY))
+    return charts, external
 
 
 def check(ctx: Context):
-    for ks in sorted(ctx.cluster.kustomizations.values(), key=lambda k: k.ref):
+    cluster = ctx.cluster
+    skipped = suspended_roots(cluster)
+    exact, wide = _owners(cluster)
+    charts, external = _opaque_namespaces(cluster)
+    boot = bootstrap_release_namespaces(ctx.fs)
+    if boot:
+        charts |= boot | {ANY}
+    order = Ordering(ctx.graph)
+    for ks in sorted(cluster.kustomizations.values(), key=lambda k: k.ref):
         checks = ks.spec.get("healthChecks")
         if ks.synthetic or not isinstance(checks, list) or ks.spec.get("wait") is True:
             continue
+        if ks.ref.key() in skipped or ks.source is None or ks.source.status != OK:
+            continue  # suspended, or its content is not seen: nothing to verify against
+        me = node_key(ks.ref)
         applied = {ro.ref.key() for ro in ks.objects}
-        # kustomize puts a namespace on custom kinds it cannot know are cluster-scoped;
-        # the API server drops it, and a health check without namespace finds the object
-        cluster_wide = {(g, k, n) for g, k, _, n in applied}
-        helm_ns = _helm_namespaces(ks)
-        opaque = bool(helm_ns) or any(i.kind == EXTERNAL for i in ks.build_issues)
         for index, hc in enumerate(checks):
             if not isinstance(hc, dict):
                 continue
             api_version = str(hc.get("apiVersion") or "apps/v1")
+            group = group_of(api_version)
             kind, name, ns = (
                 str(hc.get("kind", "")),
                 str(hc.get("name", "")),
                 str(hc.get("namespace") or ""),
             )
-            if (group_of(api_version), kind, ns, name) in applied:
-                continue
-            if not ns and (group_of(api_version), kind, name) in cluster_wide:
+            owners = exact.get((group, kind, ns, name)) or (wide.get((group, kind, name)) if not ns else None)
+            if owners:
+                # found; but an owner that waits for this Kustomization applies it only after
+                # this one is Ready, which waits for it
+                if me in owners or not all(me in order.before(o)[1] for o in owners):
+                    continue
+                later = sorted(owners)[0]
+                message = (
+                    f"healthChecks entry {kind} {ns + '/' if ns else ''}{name} is applied by Kustomization "
+                    f"{later[1]}/{later[2]}, which depends on {ks.ref.namespace}/{ks.ref.name}: neither "
+                    "turns Ready (Flux waits for it until the timeout)"
+                )
+                yield Hit(message, origin=ks.origin, path=("spec", "healthChecks", index), object=ks.ref)
                 continue
             others = sorted(k for k in applied if k[1:] == (kind, ns, name))
             if others and not hc.get("apiVersion"):
@@ -58,15 +115,22 @@ def check(ctx: Context):
                 )
             elif others:
                 message = f"healthChecks entry {api_version} {kind}/{name} has the wrong apiVersion group"
-            elif (ns in helm_ns or (not ns and opaque)) and group_of(api_version) != FLUX_HELM_GROUP:
-                # may be created by a chart this Kustomization installs (a Deployment in the
-                # release namespace, a CRD), or come from a remote resource: not knowable offline
-                continue
+            elif not ns and builtin_namespaced(group, kind):
+                message = (
+                    f"healthChecks entry {kind} {name} has no namespace, which Flux does not default: "
+                    f"a {kind} is namespaced, so Kustomization {ks.ref.namespace}/{ks.ref.name} waits for "
+                    "it until the timeout"
+                )
+            elif (ns or ANY) in external or ANY in external:
+                continue  # external content (another repository, a remote resource) may apply it
+            elif (ns or ANY) in charts and group != FLUX_HELM_GROUP:
+                continue  # a chart may create it (a Deployment in the release namespace, a CRD)
             else:
                 where = f"{ns}/{name}" if ns else name
                 message = (
-                    f"healthChecks entry {kind} {where} is not applied by Kustomization "
-                    f"{ks.ref.namespace}/{ks.ref.name}: Flux waits for it until the timeout"
+                    f"healthChecks entry {kind} {where} is applied by no Kustomization of this cluster, "
+                    f"nor could a chart create it: Kustomization {ks.ref.namespace}/{ks.ref.name} waits for "
+                    "it until the timeout"
                 )
                 if not ns:
                     message += " (namespace is not defaulted: give one for namespaced kinds)"
@@ -77,6 +141,6 @@ RULE = Rule(
     "health-check-target",
     "GL602",
     Severity.WARNING,
-    "a healthChecks entry names an object the Kustomization does not apply",
+    "a healthChecks entry names an object nothing in the cluster applies",
     check,
 )

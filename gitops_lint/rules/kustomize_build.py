@@ -5,13 +5,15 @@ Missing files are missing-path (GL104); everything else kustomize refuses
 (a strategic merge patch matching no resource, conflicting generators, two
 resources with one identity) is reported here, at the kustomization line.
 Remote resources are noted (info): they are never fetched, so their content
-is not checked.
+is not checked. So is the content of a suspended Kustomization (one info line,
+see :mod:`gitops_lint.suspend`).
 """
 
 from __future__ import annotations
 
 from ..model import Severity
 from ..render.types import ERROR, EXTERNAL
+from ..suspend import suspended_roots
 from .base import Context, Hit, Rule
 
 
@@ -28,6 +30,20 @@ def check(ctx: Context):
                     column=issue.column,
                     severity=Severity.INFO,
                 )
+    cluster = ctx.cluster
+    under = suspended_roots(cluster)
+    for ref in sorted(set(under.values())):
+        ks = cluster.kustomizations[ref.key()]
+        inner = sum(1 for top in under.values() if top == ref) - 1
+        yield Hit(
+            f"Kustomization {ref.namespace}/{ref.name} has spec.suspend: true: Flux applies nothing of it"
+            + (f" nor of the {inner} Kustomization{'s' * (inner != 1)} it applies" if inner else "")
+            + "; its content was not checked",
+            origin=ks.origin,
+            path=("spec", "suspend"),
+            object=ref,
+            severity=Severity.INFO,
+        )
 
 
 RULE = Rule("kustomize-build", "GL105", Severity.ERROR, "kustomize cannot build a directory", check)
