@@ -28,8 +28,8 @@ serve any group, so a custom resource of an unknown group is *unverifiable*,
 not missing (:meth:`CrdIndex.unverifiable`). When the provider's name or URL
 makes the group evident (``crds-external-secrets`` applying
 ``github.com/external-secrets/...``, a chart ``toolhive-operator-crds``), it is
-returned by :meth:`CrdIndex.providers` with ``certain=False``: crd-order may
-order on it, but nothing may turn it into an error of its own.
+returned by ``CrdIndex.providers(..., inferred=True)`` with ``certain=False``:
+crd-order may order on it, but nothing may turn it into an error of its own.
 
 Built-in Kubernetes and Flux kinds are not in the index: see :mod:`kinds`.
 
@@ -258,13 +258,16 @@ class CrdIndex:
     # providers whose content is unknown: they may serve any group (certain=False)
     opaque_providers: list[Provider] = field(default_factory=list)
 
-    def providers(self, group: str, kind: str, target: str = "") -> list[Provider]:
-        """Who serves (group, kind) on ``target``: the known providers, then the
-        opaque ones whose name or URL makes the group evident (``certain=False``)."""
+    def providers(self, group: str, kind: str, target: str = "", inferred: bool = False) -> list[Provider]:
+        """Who serves (group, kind) on ``target``.
+
+        With ``inferred``, when nothing known serves it, the opaque providers
+        whose name or URL makes the group evident (``certain=False``): a rule
+        may order on them but never make an error of them alone."""
         found = list(self.by_kind.get((group, kind), ())) + list(self.by_group.get(group, ()))
         found += [p for pattern, p in self.by_pattern if fnmatchcase(group, pattern)]
         found = [p for p in found if p.is_global or p.target == target]
-        if not found:
+        if not found and inferred:
             found = [p for p in self.unverifiable(target) if evident(group, p.names)]
         return found
 
@@ -811,6 +814,17 @@ def _add_bootstrap(
                     )
                     continue
                 values, complete = _helmfile_values(release)
+                # values inherited from bases or templates are not read
+                complete = (
+                    complete
+                    and _literal_chart(release)
+                    and not (
+                        release.get("inherit")
+                        or data.get("bases")
+                        or data.get("templates")
+                        or data.get("defaultInherit")
+                    )
+                )
                 if chart_installs_crds(entry, {}, values, complete) is not None:
                     continue
                 p = Provider(BOOTSTRAP, detail=what)
@@ -870,6 +884,11 @@ def _add_terraform(index: CrdIndex, fs: RepoFS, table: ChartTable) -> None:
             p = Provider(BOOTSTRAP, detail=what)
             for g in entry.groups:
                 index.by_group[g].append(p)
+
+
+def _literal_chart(release: dict) -> bool:
+    chart = release.get("chart")
+    return isinstance(chart, str) and bool(chart) and "{{" not in chart
 
 
 def _helmfile_chart(cluster: Cluster, release: dict, repos: dict[str, str]) -> tuple[str | None, str | None]:

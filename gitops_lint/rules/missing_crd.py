@@ -58,7 +58,7 @@ def check(ctx: Context):
             )
             continue
         target = target_of(ks)
-        if index.providers(group, kind, target):
+        if index.providers(group, kind, target, inferred=True):
             continue
         api = f"{group}/{kind}" if group else kind
         typo = index.typo_of(group, kind, target)
