@@ -257,6 +257,9 @@ class CrdIndex:
     opaque: list[ObjectRef] = field(default_factory=list)
     # providers whose content is unknown: they may serve any group (certain=False)
     opaque_providers: list[Provider] = field(default_factory=list)
+    # providers presumed outside the repository that serve only the groups
+    # their names make evident (the CNI of a cluster with none in Git)
+    presumed: list[Provider] = field(default_factory=list)
 
     def providers(self, group: str, kind: str, target: str = "", inferred: bool = False) -> list[Provider]:
         """Who serves (group, kind) on ``target``.
@@ -268,7 +271,7 @@ class CrdIndex:
         found += [p for pattern, p in self.by_pattern if fnmatchcase(group, pattern)]
         found = [p for p in found if p.is_global or p.target == target]
         if not found and inferred:
-            found = [p for p in self.unverifiable(target) if evident(group, p.names)]
+            found = [p for p in self.unverifiable(target) + self.presumed if evident(group, p.names)]
         return found
 
     def unverifiable(self, target: str = "") -> list[Provider]:
@@ -382,13 +385,20 @@ def chart_identity(cluster: Cluster, ro: RenderedObject) -> tuple[str | None, st
         sspec = _spec(src)
         if kind == "OCIRepository" and sspec.get("url"):
             url = str(sspec["url"]).rstrip("/")
-            return posixpath.basename(url), url
+            return _oci_chart_name(url), url
         if kind == "HelmChart" and sspec.get("chart"):
             sref = sspec.get("sourceRef") if isinstance(sspec.get("sourceRef"), dict) else {}
             repo = _find_obj(cluster, str(sref.get("kind", "")), rns, str(sref.get("name", "")))
             url = _spec(repo).get("url") if repo else None
             return posixpath.basename(str(sspec["chart"]).rstrip("/")), str(url) if url else None
     return None, None
+
+
+def _oci_chart_name(url: str) -> str:
+    """``oci://ghcr.io/org/charts/volsync:0.1@sha256:...`` -> ``volsync``: the
+    last path segment, without a tag or digest."""
+    last = posixpath.basename(url.split("@", 1)[0].rstrip("/"))
+    return last.split(":", 1)[0]
 
 
 def _dig(values: dict, dotted: str):
@@ -550,7 +560,26 @@ def build_crd_index(cluster: Cluster, fs: RepoFS, cache: DocumentCache, config: 
     _add_config(index, cluster, config)
     _add_bootstrap(index, cluster, fs, cache, table)
     _add_terraform(index, fs, table)
+    _presume_cni(index, table)
     return index
+
+
+def _presume_cni(index: CrdIndex, table: ChartTable) -> None:
+    """A cluster whose CNI is not in Git still has one: Flux cannot start
+    without pod networking. Its chart's groups (cilium.io, ...) may then be
+    served, but only those: this is no reason to doubt any other group."""
+    cni = [e for e in table.charts if e.before_flux]
+    if any(index.by_group.get(g) for e in cni for g in e.groups):
+        return
+    names = tuple(n for e in cni for n in (*e.charts, *e.groups))
+    index.presumed.append(
+        Provider(
+            PREINSTALLED,
+            detail="the cluster's CNI, installed outside the repository before Flux",
+            certain=False,
+            names=names,
+        )
+    )
 
 
 def _package_names(package: str, name: str) -> tuple[str, ...]:
@@ -896,7 +925,7 @@ def _helmfile_chart(cluster: Cluster, release: dict, repos: dict[str, str]) -> t
     if isinstance(chart, str) and chart and "{{" not in chart:
         chart = chart.rstrip("/")
         if chart.startswith("oci://"):
-            return posixpath.basename(chart), chart
+            return _oci_chart_name(chart), chart
         repo, _, name = chart.partition("/")
         return (posixpath.basename(chart), repos.get(repo)) if name else (chart, None)
     name, ns = str(release.get("name") or ""), str(release.get("namespace") or "")

@@ -44,6 +44,7 @@ def check(ctx: Context):
     index = crd_index(ctx)
     table = chart_table()
     unverified: dict[tuple[str, str], list] = defaultdict(list)
+    memo: dict[tuple[str, str, str], tuple] = {}
     for ro, group, kind, ks in custom_objects(cluster):
         api_version = str(ro.obj.get("apiVersion", ""))
         if _encrypted(kind) or _encrypted(api_version):
@@ -53,7 +54,7 @@ def check(ctx: Context):
                 "in clear (encrypted_regex: ^(data|stringData)$)",
                 origin=ro.origin,
                 path=("kind",),
-                object=ro.ref,
+                object=None,  # its kind is the ciphertext: never printed
                 severity=Severity.INFO,
             )
             continue
@@ -61,8 +62,10 @@ def check(ctx: Context):
         if index.providers(group, kind, target, inferred=True):
             continue
         api = f"{group}/{kind}" if group else kind
-        typo = index.typo_of(group, kind, target)
-        opaque = index.relevant_opaque(group, target)
+        key = (target, group, kind)
+        if key not in memo:
+            memo[key] = (index.typo_of(group, kind, target), index.relevant_opaque(group, target))
+        typo, opaque = memo[key]
         if opaque and typo is None:
             unverified[(target, group)].append((ro, kind, opaque))
             continue
@@ -76,11 +79,9 @@ def check(ctx: Context):
         if reasons:
             message += "; " + "; ".join(reasons)
         suggestions = table.suggest(group)
-        if typo is not None:
-            pass
-        elif suggestions:
+        if typo is None and suggestions:
             message += f"; its CRDs usually come from {' or '.join(suggestions)}"
-        else:
+        elif typo is None:
             message += (
                 f"; add its CRD, or declare the object installing it under crd-providers: "
                 f"{{{group}: Kind/namespace/name}} (or pre-installed)"
@@ -93,9 +94,11 @@ def check(ctx: Context):
         others = len(opaque) - SHOWN
         more = f"; and {others} other opaque provider{'s' if others > 1 else ''}" if others > 0 else ""
         count = f"{len(items)} object{'s' if len(items) > 1 else ''}"
+        reasons = sorted(set(index.disabled.get(group, ())))
+        why = f" ({'; '.join(reasons)})" if reasons else ""
         yield Hit(
             f"{group} ({', '.join(kinds)}; {count}) could not be verified: no CRD or known chart in the "
-            f"repository serves it, and its CRDs may come from content gitops-lint does not inspect: "
+            f"repository serves it{why}, and its CRDs may come from content gitops-lint does not inspect: "
             f"{shown}{more}. Declare the provider under crd-providers: to check it",
             origin=ro.origin,
             path=("kind",),
