@@ -152,6 +152,16 @@ COMMON_LABELS = frozenset(
         "apis",
         "extensions",
         "system",
+        # cloud and platform vendors: their names are in too many groups
+        "aws",
+        "amazonaws",
+        "azure",
+        "microsoft",
+        "gcp",
+        "google",
+        "googleapis",
+        "crossplane",
+        "upbound",
     ]
 )
 

@@ -272,6 +272,8 @@ class CrdIndex:
         found = [p for p in found if p.is_global or p.target == target]
         if not found and inferred:
             found = [p for p in self.unverifiable(target) + self.presumed if evident(group, p.names)]
+            # a CRD installer first: a release named after a group may just create its objects
+            found.sort(key=lambda p: not any("crd" in n.lower() for n in p.names))
         return found
 
     def unverifiable(self, target: str = "") -> list[Provider]:
