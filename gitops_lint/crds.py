@@ -560,10 +560,87 @@ def build_crd_index(cluster: Cluster, fs: RepoFS, cache: DocumentCache, config: 
         for g in entry.groups:
             index.by_pattern.append((g, p))
     _add_config(index, cluster, config)
-    _add_bootstrap(index, cluster, fs, cache, table)
-    _add_terraform(index, fs, table)
+    files = list(fs.walk_files("", suffixes=(".yaml", ".yml", ".tf")))
+    _add_bootstrap(index, cluster, files, cache, table)
+    _add_terraform(index, fs, files, table)
+    _add_talos(index, files, cache, table)
     _presume_cni(index, table)
     return index
+
+
+def _is_talos(rel: str) -> bool:
+    parts = rel.split("/")
+    return posixpath.basename(rel).startswith("talconfig") or any(p.startswith("talos") for p in parts[:-1])
+
+
+def _manifest_lists(data, key: str, depth: int = 0):
+    """Every list under ``key`` in a Talos machine config or talhelper file
+    (``cluster.extraManifests``, in patches at any depth)."""
+    if depth > 12:
+        return
+    if isinstance(data, dict):
+        for k, v in data.items():
+            if k == key and isinstance(v, list):
+                yield v
+            else:
+                yield from _manifest_lists(v, key, depth + 1)
+    elif isinstance(data, list):
+        for v in data:
+            yield from _manifest_lists(v, key, depth + 1)
+    elif isinstance(data, str) and key in data:
+        # a talhelper patch is a YAML document in a string
+        try:
+            parsed = list(yaml.load_all(data, Loader=FastLoader))  # noqa: S506 - safe loader
+        except yaml.YAMLError:
+            return
+        yield from _manifest_lists(parsed, key, depth + 1)
+
+
+def _add_talos(index: CrdIndex, files: list[str], cache: DocumentCache, table: ChartTable) -> None:
+    """Talos ``extraManifests`` (URLs) and ``inlineManifests`` (inline YAML):
+    the control plane applies them when the cluster is created, before Flux.
+    A URL the table knows gives its groups, an inline CRD its kind; any other
+    manifest is opaque."""
+    for rel in files:
+        if rel.endswith(".tf") or not _is_talos(rel):
+            continue
+        for doc in cache.load(rel, used=False, manifest=False).documents:
+            for urls in _manifest_lists(doc.data, "extraManifests"):
+                for url in urls:
+                    if not isinstance(url, str):
+                        continue
+                    what = f"Talos extraManifests {url} ({rel})"
+                    entries = table.for_url(url)
+                    for entry in entries:
+                        p = Provider(BOOTSTRAP, detail=what)
+                        for g in entry.groups:
+                            index.by_group[g].append(p)
+                    if not entries:
+                        index.opaque_providers.append(
+                            Provider(BOOTSTRAP, detail=what, certain=False, names=(url,))
+                        )
+            for items in _manifest_lists(doc.data, "inlineManifests"):
+                for item in items:
+                    if isinstance(item, dict) and isinstance(item.get("contents"), str):
+                        _add_inline(index, rel, str(item.get("name") or ""), item["contents"])
+
+
+def _add_inline(index: CrdIndex, rel: str, name: str, contents: str) -> None:
+    what = f"Talos inlineManifests {name} ({rel})"
+    try:
+        docs = list(yaml.load_all(contents, Loader=FastLoader))  # noqa: S506 - safe loader
+    except yaml.YAMLError:
+        docs = []
+    crds = [d for d in docs if isinstance(d, dict) and d.get("kind") == "CustomResourceDefinition"]
+    for crd in crds:
+        spec = _spec(crd)
+        names = spec.get("names") if isinstance(spec.get("names"), dict) else {}
+        group, kind = str(spec.get("group") or ""), str(names.get("kind") or "")
+        if group and kind:
+            index.by_kind[(group, kind)].append(Provider(BOOTSTRAP, detail=what))
+    if not crds and ("{{" in contents or not docs):
+        # templated or unreadable: may hold anything
+        index.opaque_providers.append(Provider(BOOTSTRAP, detail=what, certain=False, names=(name,)))
 
 
 def _presume_cni(index: CrdIndex, table: ChartTable) -> None:
@@ -802,7 +879,7 @@ def _is_helmfile(rel: str) -> bool:
 
 
 def _add_bootstrap(
-    index: CrdIndex, cluster: Cluster, fs: RepoFS, cache: DocumentCache, table: ChartTable
+    index: CrdIndex, cluster: Cluster, files: list[str], cache: DocumentCache, table: ChartTable
 ) -> None:
     """Charts a helmfile of the repository installs before Flux runs.
 
@@ -815,8 +892,8 @@ def _add_bootstrap(
     afterwards; one whose chart stays unknown is an opaque provider. Inline
     ``values``/``set`` that switch a known chart's CRDs off are honoured.
     """
-    for rel in fs.walk_files(""):
-        if not _is_helmfile(rel):
+    for rel in files:
+        if rel.endswith(".tf") or not _is_helmfile(rel):
             continue
         for doc in cache.load(rel, used=False).documents:
             data = doc.data
@@ -884,10 +961,12 @@ _TF_CHART = re.compile(r'^\s*chart\s*=\s*"([^"]*)"', re.MULTILINE)
 _TF_REPO = re.compile(r'^\s*repository\s*=\s*"([^"]*)"', re.MULTILINE)
 
 
-def _add_terraform(index: CrdIndex, fs: RepoFS, table: ChartTable) -> None:
+def _add_terraform(index: CrdIndex, fs: RepoFS, files: list[str], table: ChartTable) -> None:
     """``helm_release`` resources of Terraform files: installed before Flux,
     as a bootstrap helmfile is (a chart with ``${...}`` stays opaque)."""
-    for rel in fs.walk_files("", suffixes=(".tf",)):
+    for rel in files:
+        if not rel.endswith(".tf"):
+            continue
         try:
             text = fs.read_bytes(rel).decode("utf-8", "replace")
         except OSError:

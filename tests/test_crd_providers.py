@@ -299,3 +299,36 @@ def _osa(a: str, b: str) -> int:
 def test_capped_distance_matches_the_full_one(a, b):
     assert distance(a, b, 2) == min(_osa(a, b), 3)
     assert distance(a, b, 2) == distance(b, a, 2)
+
+
+def test_talos_extra_manifests_install_before_flux(tmp_path):
+    gateway = "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: g\n  namespace: flux-system\n"
+    patch = (
+        "cluster:\n  extraManifests:\n"
+        "    - https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.2.0/standard-install.yaml\n"
+    )
+    files = {
+        "clusters/dev/apps.yaml": ks("apps", "./apps"),
+        "apps/gateway.yaml": gateway,
+        "apps/widget.yaml": WIDGET,
+    }
+    root = repo(tmp_path, files)
+    assert where(crd_findings(root)) == [
+        ("apps/gateway.yaml:2", "missing-crd", "error"),
+        ("apps/widget.yaml:2", "missing-crd", "error"),
+    ]
+    # a talhelper file: the patch is a YAML document inside a string
+    indented = "".join(f"      {line}\n" for line in patch.splitlines())
+    write_tree(
+        root, {"talos/talconfig.yaml": f"clusterName: dev\ncontrolPlane:\n  patches:\n    - |-\n{indented}"}
+    )
+    assert where(crd_findings(root)) == [("apps/widget.yaml:2", "missing-crd", "error")]
+    # an inline CRD is a provider of its kind; an unknown URL is opaque
+    inline = (
+        "cluster:\n  inlineManifests:\n    - name: widgets\n      contents: |\n"
+        "        apiVersion: apiextensions.k8s.io/v1\n        kind: CustomResourceDefinition\n"
+        "        metadata: {name: widgets.widgets.acme.io}\n"
+        "        spec: {group: widgets.acme.io, names: {kind: Widget, plural: widgets}, scope: Namespaced}\n"
+    )
+    write_tree(root, {"talos/patches/widgets.yaml": inline})
+    assert crd_findings(root) == []
