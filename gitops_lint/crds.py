@@ -307,13 +307,16 @@ class CrdIndex:
     def typo_of(self, group: str, kind: str, target: str = "") -> str | None:
         """The served group or kind that ``group``/``kind`` most likely misspells.
 
-        A group one or two edits from a served group whose kinds include
-        ``kind`` (or whose kinds are unknown: a chart's), or a kind one or
-        two edits from a kind defined in the same group."""
-        for candidate in near(group, self.served_groups(target)):
+        A group two edits at most from a served group that defines ``kind``
+        (a CRD of the repository, a built-in group), or one edit from a group
+        a chart serves (its kinds are unknown: ``gateway.networking.x-k8s.io``
+        is two edits from ``gateway.networking.k8s.io`` and a real group); or
+        a kind two edits at most from a kind the group defines."""
+        served = self.served_groups(target)
+        for candidate in near(group, served):
             kinds = {k for g, k in BUILTIN_KINDS if g == candidate}
             kinds |= {k for g, k in self.by_kind if g == candidate}
-            if not kinds or kind in kinds or candidate in self.by_group:
+            if kind in kinds or (candidate in self.by_group and near(group, [candidate], 1)):
                 return f"{candidate}/{kind}"
         defined = {k for g, k in self.by_kind if g == group} | {k for g, k in BUILTIN_KINDS if g == group}
         for candidate in near(kind, defined):

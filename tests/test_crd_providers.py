@@ -332,3 +332,34 @@ def test_talos_extra_manifests_install_before_flux(tmp_path):
     )
     write_tree(root, {"talos/patches/widgets.yaml": inline})
     assert crd_findings(root) == []
+
+
+def test_typos_and_real_neighbour_groups(tmp_path):
+    gateway_crd = (
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
+        "metadata:\n  name: gateways.gateway.networking.k8s.io\n  annotations: {kustomize.toolkit.fluxcd.io/prune: disabled}\n"
+        "spec: {group: gateway.networking.k8s.io, names: {kind: Gateway, plural: gateways}, scope: Namespaced,"
+        " versions: [{name: v1, served: true, storage: true}]}\n"
+    )
+    files = {
+        "clusters/dev/layers.yaml": ks("operators", "./operators", extra="  wait: true\n")
+        + "---\n"
+        + ks("apps", "./apps", depends=["operators"]),
+        "operators/eso.yaml": release(
+            "external-secrets", "external-secrets", "oci://ghcr.io/external-secrets/charts/external-secrets"
+        ),
+        "operators/gateway.yaml": gateway_crd,
+        "operators/crds.yaml": release("externalsecrets-crds", "x", "oci://ghcr.io/tools/charts/x"),
+        # a real group two edits from a served one that does not define the kind: not a typo
+        "apps/route.yaml": "apiVersion: gateway.networking.x-k8s.io/v1alpha1\nkind: XListenerSet\nmetadata:\n"
+        "  name: r\n  namespace: flux-system\n",
+        # a typo of a served group, even though an opaque provider's name matches it
+        "apps/secret.yaml": "apiVersion: externalsecrets.io/v1\nkind: ExternalSecret\nmetadata:\n"
+        "  name: s\n  namespace: flux-system\n",
+    }
+    found = crd_findings(repo(tmp_path, files))
+    assert where(found) == [
+        ("apps/route.yaml:2", "missing-crd", "info"),
+        ("apps/secret.yaml:2", "missing-crd", "error"),
+    ]
+    assert "did you mean external-secrets.io/ExternalSecret?" in found[1][3]

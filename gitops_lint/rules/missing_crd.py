@@ -59,13 +59,18 @@ def check(ctx: Context):
             )
             continue
         target = target_of(ks)
-        if index.providers(group, kind, target, inferred=True):
+        if index.providers(group, kind, target):
             continue
-        api = f"{group}/{kind}" if group else kind
         key = (target, group, kind)
         if key not in memo:
-            memo[key] = (index.typo_of(group, kind, target), index.relevant_opaque(group, target))
-        typo, opaque = memo[key]
+            typo = index.typo_of(group, kind, target)
+            # a typo of a served group stays one even if an opaque provider's name matches it
+            served = typo is None and bool(index.providers(group, kind, target, inferred=True))
+            memo[key] = (typo, served, index.relevant_opaque(group, target))
+        typo, served, opaque = memo[key]
+        if served:
+            continue
+        api = f"{group}/{kind}" if group else kind
         if opaque and typo is None:
             unverified[(target, group)].append((ro, kind, opaque))
             continue
