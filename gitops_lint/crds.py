@@ -135,8 +135,9 @@ class Provider:
         obj = self.object
         if self.how == HELM and obj is not None:
             if not self.certain:
-                chart = f"chart {self.detail}" if self.detail else "chart not identified"
-                return f"HelmRelease {obj.namespace}/{obj.name} ({chart}, not in the chart table)"
+                if not self.detail:
+                    return f"HelmRelease {obj.namespace}/{obj.name} (chart not identified)"
+                return f"HelmRelease {obj.namespace}/{obj.name} (chart {self.detail}, CRDs unknown to gitops-lint)"
             return f"HelmRelease {obj.namespace}/{obj.name} (chart {self.detail})"
         if self.how == CRD and obj is not None:
             return f"CustomResourceDefinition {obj.name}" + (f" ({self.origin.file})" if self.origin else "")
@@ -175,6 +176,9 @@ class ChartEntry:
     # installed before Flux can run (a CNI: no Flux controller starts without
     # pod networking), so its CRDs exist for every Kustomization
     before_flux: bool = False
+    # a generic chart (bjw-s app-template): what it renders is all in its
+    # values, in Git; only its containers may register CRDs at runtime
+    generic: bool = False
 
     def matches_chart(self, chart: str, url: str | None) -> bool:
         if chart not in self.charts:
@@ -228,6 +232,7 @@ def _entry(raw: dict) -> ChartEntry:
         urls=strings("urls"),
         packages=strings("packages"),
         before_flux=raw.get("before-flux") is True,
+        generic=raw.get("generic") is True,
     )
 
 
@@ -271,7 +276,8 @@ class CrdIndex:
         found += [p for pattern, p in self.by_pattern if fnmatchcase(group, pattern)]
         found = [p for p in found if p.is_global or p.target == target]
         if not found and inferred:
-            found = [p for p in self.unverifiable(target) + self.presumed if evident(group, p.names)]
+            presumed = [p for p in self.presumed if p.is_global or p.target == target]
+            found = [p for p in self.unverifiable(target) + presumed if evident(group, p.names)]
             # a CRD installer first: a release named after a group may just create its objects
             found.sort(key=lambda p: not any("crd" in n.lower() for n in p.names))
         return found
@@ -766,6 +772,9 @@ def _add_release(
             )
         )
         return
+    if entry.generic:
+        _add_generic(index, cluster, ro, str(chart), target)
+        return
     if not entry.groups:
         return
     values, complete = release_values(cluster, ro)
@@ -796,6 +805,30 @@ def _add_release(
         )
     for g in entry.groups:
         index.by_group[g].append(p)
+
+
+def _add_generic(index: CrdIndex, cluster: Cluster, ro: RenderedObject, chart: str, target: str) -> None:
+    """A release of a generic chart renders what its values say: no CRD unless
+    the values hold one (then, or when they are not all readable, it is
+    opaque). Its containers may register CRDs when they start (the
+    system-upgrade-controller does), so it serves the groups its name makes
+    evident, and only those."""
+    spec = _spec(ro.obj)
+    values, complete = release_values(cluster, ro)
+    opaque = not complete or "CustomResourceDefinition" in repr(values)
+    p = Provider(
+        HELM,
+        ro.applied_by,
+        ro.ref,
+        ro.origin,
+        detail=chart,
+        needs_health=True,
+        release_namespace=str(spec.get("targetNamespace") or ro.ref.namespace),
+        target=target,
+        certain=False,
+        names=(ro.ref.name,),
+    )
+    (index.opaque_providers if opaque else index.presumed).append(p)
 
 
 def _add_remote(index: CrdIndex, cluster: Cluster, table: ChartTable, ks: FluxKustomization) -> None:

@@ -66,7 +66,7 @@ def test_unknown_chart_makes_unknown_groups_unverifiable(tmp_path):
     write_tree(root, {"apps/gizmo.yaml": release("gizmo", "gizmo", "oci://ghcr.io/tools/charts/gizmo")})
     found = crd_findings(root)
     assert where(found) == [("apps/widget.yaml:2", "missing-crd", "info")]
-    assert "HelmRelease flux-system/gizmo (chart gizmo, not in the chart table)" in found[0][3]
+    assert "HelmRelease flux-system/gizmo (chart gizmo, CRDs unknown to gitops-lint)" in found[0][3]
 
 
 def test_one_info_per_group_names_the_relevant_providers_and_counts_the_others(tmp_path):
@@ -239,7 +239,7 @@ def test_chart_table_keeps_a_source_per_entry():
     assert table.for_chart("volsync-perfectra1n", None).groups == ("volsync.backube",)
     assert table.for_chart("coredns", None).groups == ()
     assert table.for_chart("cilium", None).before_flux
-    assert table.for_chart("app-template", None) is None  # generic: opaque on purpose
+    assert table.for_chart("app-template", None).generic  # inspected through its values
 
 
 # -- ENC[...] kinds ----------------------------------------------------------------------
@@ -363,3 +363,36 @@ def test_typos_and_real_neighbour_groups(tmp_path):
         ("apps/secret.yaml:2", "missing-crd", "error"),
     ]
     assert "did you mean external-secrets.io/ExternalSecret?" in found[1][3]
+
+
+def test_generic_chart_is_read_through_its_values(tmp_path):
+    files = {
+        "clusters/dev/apps.yaml": ks("apps", "./apps"),
+        "apps/widget.yaml": WIDGET,
+        "apps/echo.yaml": release("echo", "app-template", "oci://ghcr.io/bjw-s-labs/helm/app-template"),
+    }
+    root = repo(tmp_path, files)
+    # an app-template release renders only its values: no reason to doubt
+    assert where(crd_findings(root)) == [("apps/widget.yaml:2", "missing-crd", "error")]
+    # one named after the group may run the controller that registers it
+    write_tree(
+        root,
+        {
+            "apps/ctl.yaml": release(
+                "widget-controller", "app-template", "oci://ghcr.io/bjw-s-labs/helm/app-template"
+            )
+        },
+    )
+    assert crd_findings(root) == []
+    # values holding a CustomResourceDefinition make it opaque
+    (root / "apps/ctl.yaml").unlink()
+    (root / "apps/echo.yaml").write_text(
+        release(
+            "echo",
+            "app-template",
+            "oci://ghcr.io/bjw-s-labs/helm/app-template",
+            "  values:\n    rawResources:\n      crd:\n        apiVersion: apiextensions.k8s.io/v1\n"
+            "        kind: CustomResourceDefinition\n",
+        )
+    )
+    assert where(crd_findings(root)) == [("apps/widget.yaml:2", "missing-crd", "info")]
