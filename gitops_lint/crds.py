@@ -53,6 +53,7 @@ import yaml
 
 from .cluster import source_values
 from .crd_evidence import evident, near
+from .fs import FileTooLarge, OutsideRoot
 from .kinds import BUILTIN_KINDS, builtin_namespaced, is_builtin
 from .loader import FastLoader
 from .model import FLUX_HELM_GROUP, FLUX_KS_GROUP, ObjectRef, Origin, RenderedObject, group_of
@@ -1005,7 +1006,7 @@ def _add_terraform(index: CrdIndex, fs: RepoFS, files: list[str], table: ChartTa
             continue
         try:
             text = fs.read_bytes(rel).decode("utf-8", "replace")
-        except OSError:
+        except (OSError, FileTooLarge, OutsideRoot):
             continue
         matches = list(_TF_RELEASE.finditer(text))
         for i, m in enumerate(matches):

@@ -396,3 +396,11 @@ def test_generic_chart_is_read_through_its_values(tmp_path):
         )
     )
     assert where(crd_findings(root)) == [("apps/widget.yaml:2", "missing-crd", "info")]
+
+
+def test_unreadable_terraform_file_is_skipped(tmp_path):
+    files = {"clusters/dev/apps.yaml": ks("apps", "./apps"), "apps/widget.yaml": WIDGET}
+    root = repo(tmp_path, files)
+    (root / "big.tf").write_text('resource "helm_release" "x" {\n  chart = "gizmo"\n}\n' + "#" * 5000)
+    config = parse_config({"max-file-size": 2000}, "test")
+    assert where(crd_findings(root, config)) == [("apps/widget.yaml:2", "missing-crd", "error")]
