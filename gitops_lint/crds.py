@@ -20,6 +20,17 @@ each a :class:`Provider`:
   starts (the home-ops bootstrap: ``helmfile ... --include-crds``);
 - ``platform``: groups served by the platform itself (Talos).
 
+Some providers are *opaque*: their content is not in the repository (a
+Kustomization of an external GitRepository/OCIRepository, a HelmRelease of a
+chart the table does not know, a Crossplane package the table does not know,
+a bootstrap helmfile release with a templated chart). Such a provider may
+serve any group, so a custom resource of an unknown group is *unverifiable*,
+not missing (:meth:`CrdIndex.unverifiable`). When the provider's name or URL
+makes the group evident (``crds-external-secrets`` applying
+``github.com/external-secrets/...``, a chart ``toolhive-operator-crds``), it is
+returned by ``CrdIndex.providers(..., inferred=True)`` with ``certain=False``:
+crd-order may order on it, but nothing may turn it into an error of its own.
+
 Built-in Kubernetes and Flux kinds are not in the index: see :mod:`kinds`.
 
 The index keeps the definitions themselves (:class:`CrdDefinition`, with scope
@@ -41,8 +52,9 @@ from typing import TYPE_CHECKING
 import yaml
 
 from .cluster import source_values
+from .crd_evidence import evident, near
 from .fs import FileTooLarge, OutsideRoot
-from .kinds import builtin_namespaced, is_builtin
+from .kinds import BUILTIN_KINDS, builtin_namespaced, is_builtin
 from .loader import FastLoader
 from .model import FLUX_HELM_GROUP, FLUX_KS_GROUP, ObjectRef, Origin, RenderedObject, group_of
 from .render.types import EXTERNAL as EXTERNAL_ISSUE
@@ -68,9 +80,14 @@ REMOTE = "remote"
 CONFIG = "config"
 BOOTSTRAP = "bootstrap"
 PLATFORM = "platform"
+PREINSTALLED = "pre-installed"  # a CNI chart, a crd-providers `pre-installed` entry
 
 # providers that exist before Flux applies anything: no ordering to check
-GLOBAL = frozenset({BOOTSTRAP, PLATFORM})
+GLOBAL = frozenset({BOOTSTRAP, PLATFORM, PREINSTALLED})
+
+# crd-providers values that declare a group installed before Flux (any value
+# that is not Kind/namespace/name has always meant "outside Git, no ordering")
+PREINSTALLED_VALUES = frozenset({"pre-installed", "preinstalled", "bootstrap"})
 
 
 @dataclass(frozen=True)
@@ -105,6 +122,11 @@ class Provider:
     needs_health: bool = False
     release_namespace: str = ""  # a HelmRelease's target namespace (its Deployments live there)
     target: str = ""  # the cluster the provider is applied to ("" = this one)
+    # False when the groups are inferred from the provider's name or URL (an
+    # opaque provider): a hint for ordering, never a proof
+    certain: bool = True
+    # names and URLs that may make a group evident (opaque providers only)
+    names: tuple[str, ...] = ()
 
     @property
     def is_global(self) -> bool:
@@ -113,6 +135,10 @@ class Provider:
     def describe(self) -> str:
         obj = self.object
         if self.how == HELM and obj is not None:
+            if not self.certain:
+                if not self.detail:
+                    return f"HelmRelease {obj.namespace}/{obj.name} (chart not identified)"
+                return f"HelmRelease {obj.namespace}/{obj.name} (chart {self.detail}, CRDs unknown to gitops-lint)"
             return f"HelmRelease {obj.namespace}/{obj.name} (chart {self.detail})"
         if self.how == CRD and obj is not None:
             return f"CustomResourceDefinition {obj.name}" + (f" ({self.origin.file})" if self.origin else "")
@@ -123,9 +149,14 @@ class Provider:
         if self.how == PACKAGE and obj is not None:
             return f"Crossplane {obj.kind} {obj.name} ({self.detail})"
         if self.how == REMOTE:
+            ks = self.kustomization
+            if ks is not None and not self.certain:
+                return f"Kustomization {ks.namespace}/{ks.name} (content at {self.detail})"
             return f"remote content {self.detail}"
         if self.how == BOOTSTRAP:
-            return f"bootstrap helmfile {self.detail}"
+            return f"bootstrap {self.detail}"
+        if self.how == PREINSTALLED:
+            return f"{self.detail} (installed before Flux starts)"
         if self.how == CONFIG:
             return f"crd-providers entry {self.detail}"
         return self.detail or self.how
@@ -143,6 +174,12 @@ class ChartEntry:
     enabled_by: tuple[tuple[str, bool], ...] = ()
     urls: tuple[str, ...] = ()
     packages: tuple[str, ...] = ()
+    # installed before Flux can run (a CNI: no Flux controller starts without
+    # pod networking), so its CRDs exist for every Kustomization
+    before_flux: bool = False
+    # a generic chart (bjw-s app-template): what it renders is all in its
+    # values, in Git; only its containers may register CRDs at runtime
+    generic: bool = False
 
     def matches_chart(self, chart: str, url: str | None) -> bool:
         if chart not in self.charts:
@@ -195,6 +232,8 @@ def _entry(raw: dict) -> ChartEntry:
         ),
         urls=strings("urls"),
         packages=strings("packages"),
+        before_flux=raw.get("before-flux") is True,
+        generic=raw.get("generic") is True,
     )
 
 
@@ -222,11 +261,74 @@ class CrdIndex:
     disabled: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     # Kustomizations whose content could not be seen (external source, remote resource)
     opaque: list[ObjectRef] = field(default_factory=list)
+    # providers whose content is unknown: they may serve any group (certain=False)
+    opaque_providers: list[Provider] = field(default_factory=list)
+    # providers presumed outside the repository that serve only the groups
+    # their names make evident (the CNI of a cluster with none in Git)
+    presumed: list[Provider] = field(default_factory=list)
 
-    def providers(self, group: str, kind: str, target: str = "") -> list[Provider]:
+    def providers(self, group: str, kind: str, target: str = "", inferred: bool = False) -> list[Provider]:
+        """Who serves (group, kind) on ``target``.
+
+        With ``inferred``, when nothing known serves it, the opaque providers
+        whose name or URL makes the group evident (``certain=False``): a rule
+        may order on them but never make an error of them alone."""
         found = list(self.by_kind.get((group, kind), ())) + list(self.by_group.get(group, ()))
         found += [p for pattern, p in self.by_pattern if fnmatchcase(group, pattern)]
-        return [p for p in found if p.is_global or p.target == target]
+        found = [p for p in found if p.is_global or p.target == target]
+        if not found and inferred:
+            presumed = [p for p in self.presumed if p.is_global or p.target == target]
+            found = [p for p in self.unverifiable(target) + presumed if evident(group, p.names)]
+            # a CRD installer first: a release named after a group may just create its objects
+            found.sort(key=lambda p: not any("crd" in n.lower() for n in p.names))
+        return found
+
+    def unverifiable(self, target: str = "") -> list[Provider]:
+        """The opaque providers of ``target``: any of them may serve a group
+        nothing known serves."""
+        return [p for p in self.opaque_providers if p.is_global or p.target == target]
+
+    def relevant_opaque(self, group: str, target: str = "") -> list[Provider]:
+        """The opaque providers of ``target``, the most likely to serve ``group`` first.
+
+        Those whose name makes the group evident come first, then those that
+        look like CRD installers (a name with ``crd``), then the rest."""
+        return sorted(
+            self.unverifiable(target),
+            key=lambda p: (
+                not evident(group, p.names),
+                not any("crd" in n.lower() for n in p.names),
+                p.describe(),
+            ),
+        )
+
+    def served_groups(self, target: str = "") -> set[str]:
+        """Groups something known serves on ``target`` (patterns excluded)."""
+        groups = {g for g, _ in BUILTIN_KINDS}
+        groups |= {g for g, ps in self.by_group.items() if any(p.is_global or p.target == target for p in ps)}
+        groups |= {
+            g for (g, _), ps in self.by_kind.items() if any(p.is_global or p.target == target for p in ps)
+        }
+        return groups
+
+    def typo_of(self, group: str, kind: str, target: str = "") -> str | None:
+        """The served group or kind that ``group``/``kind`` most likely misspells.
+
+        A group two edits at most from a served group that defines ``kind``
+        (a CRD of the repository, a built-in group), or one edit from a group
+        a chart serves (its kinds are unknown: ``gateway.networking.x-k8s.io``
+        is two edits from ``gateway.networking.k8s.io`` and a real group); or
+        a kind two edits at most from a kind the group defines."""
+        served = self.served_groups(target)
+        for candidate in near(group, served):
+            kinds = {k for g, k in BUILTIN_KINDS if g == candidate}
+            kinds |= {k for g, k in self.by_kind if g == candidate}
+            if kind in kinds or (candidate in self.by_group and near(group, [candidate], 1)):
+                return f"{candidate}/{kind}"
+        defined = {k for g, k in self.by_kind if g == group} | {k for g, k in BUILTIN_KINDS if g == group}
+        for candidate in near(kind, defined):
+            return f"{group}/{candidate}"
+        return None
 
     def namespaced(self, group: str, kind: str) -> bool | None:
         """Is the kind namespaced? None when nothing in the cluster says."""
@@ -295,13 +397,20 @@ def chart_identity(cluster: Cluster, ro: RenderedObject) -> tuple[str | None, st
         sspec = _spec(src)
         if kind == "OCIRepository" and sspec.get("url"):
             url = str(sspec["url"]).rstrip("/")
-            return posixpath.basename(url), url
+            return _oci_chart_name(url), url
         if kind == "HelmChart" and sspec.get("chart"):
             sref = sspec.get("sourceRef") if isinstance(sspec.get("sourceRef"), dict) else {}
             repo = _find_obj(cluster, str(sref.get("kind", "")), rns, str(sref.get("name", "")))
             url = _spec(repo).get("url") if repo else None
             return posixpath.basename(str(sspec["chart"]).rstrip("/")), str(url) if url else None
     return None, None
+
+
+def _oci_chart_name(url: str) -> str:
+    """``oci://ghcr.io/org/charts/volsync:0.1@sha256:...`` -> ``volsync``: the
+    last path segment, without a tag or digest."""
+    last = posixpath.basename(url.split("@", 1)[0].rstrip("/"))
+    return last.split(":", 1)[0]
 
 
 def _dig(values: dict, dotted: str):
@@ -426,7 +535,8 @@ def build_crd_index(cluster: Cluster, fs: RepoFS, cache: DocumentCache, config: 
             _add_release(index, cluster, table, ro, target)
         elif kind in ("Provider", "Configuration") and group == PKG_GROUP:
             package = str(_spec(obj).get("package") or "")
-            for entry in table.for_package(package):
+            entries = table.for_package(package)
+            for entry in entries:
                 p = Provider(
                     PACKAGE,
                     ro.applied_by,
@@ -438,6 +548,21 @@ def build_crd_index(cluster: Cluster, fs: RepoFS, cache: DocumentCache, config: 
                 )
                 for g in entry.groups:
                     index.by_pattern.append((g, p))
+            if not entries:
+                # a package the table does not know: it may install any group
+                index.opaque_providers.append(
+                    Provider(
+                        PACKAGE,
+                        ro.applied_by,
+                        ro.ref,
+                        ro.origin,
+                        detail=package or "package not named",
+                        needs_health=True,
+                        target=target,
+                        certain=False,
+                        names=_package_names(package, ro.ref.name),
+                    )
+                )
     for ks in kustomizations.values():
         _add_remote(index, cluster, table, ks)
     for entry in table.platform:
@@ -445,8 +570,113 @@ def build_crd_index(cluster: Cluster, fs: RepoFS, cache: DocumentCache, config: 
         for g in entry.groups:
             index.by_pattern.append((g, p))
     _add_config(index, cluster, config)
-    _add_bootstrap(index, cluster, fs, cache, table)
+    files = list(fs.walk_files("", suffixes=(".yaml", ".yml", ".tf")))
+    _add_bootstrap(index, cluster, files, cache, table)
+    _add_terraform(index, fs, files, table)
+    _add_talos(index, files, cache, table)
+    _presume_cni(index, table)
     return index
+
+
+def _is_talos(rel: str) -> bool:
+    parts = rel.split("/")
+    return posixpath.basename(rel).startswith("talconfig") or any(p.startswith("talos") for p in parts[:-1])
+
+
+def _manifest_lists(data, key: str, depth: int = 0):
+    """Every list under ``key`` in a Talos machine config or talhelper file
+    (``cluster.extraManifests``, in patches at any depth)."""
+    if depth > 12:
+        return
+    if isinstance(data, dict):
+        for k, v in data.items():
+            if k == key and isinstance(v, list):
+                yield v
+            else:
+                yield from _manifest_lists(v, key, depth + 1)
+    elif isinstance(data, list):
+        for v in data:
+            yield from _manifest_lists(v, key, depth + 1)
+    elif isinstance(data, str) and key in data:
+        # a talhelper patch is a YAML document in a string
+        try:
+            parsed = list(yaml.load_all(data, Loader=FastLoader))  # noqa: S506 - safe loader
+        except yaml.YAMLError:
+            return
+        yield from _manifest_lists(parsed, key, depth + 1)
+
+
+def _add_talos(index: CrdIndex, files: list[str], cache: DocumentCache, table: ChartTable) -> None:
+    """Talos ``extraManifests`` (URLs) and ``inlineManifests`` (inline YAML):
+    the control plane applies them when the cluster is created, before Flux.
+    A URL the table knows gives its groups, an inline CRD its kind; any other
+    manifest is opaque."""
+    for rel in files:
+        if rel.endswith(".tf") or not _is_talos(rel):
+            continue
+        for doc in cache.load(rel, used=False, manifest=False).documents:
+            for urls in _manifest_lists(doc.data, "extraManifests"):
+                for url in urls:
+                    if not isinstance(url, str):
+                        continue
+                    what = f"Talos extraManifests {url} ({rel})"
+                    entries = table.for_url(url)
+                    for entry in entries:
+                        p = Provider(BOOTSTRAP, detail=what)
+                        for g in entry.groups:
+                            index.by_group[g].append(p)
+                    if not entries:
+                        index.opaque_providers.append(
+                            Provider(BOOTSTRAP, detail=what, certain=False, names=(url,))
+                        )
+            for items in _manifest_lists(doc.data, "inlineManifests"):
+                for item in items:
+                    if isinstance(item, dict) and isinstance(item.get("contents"), str):
+                        _add_inline(index, rel, str(item.get("name") or ""), item["contents"])
+
+
+def _add_inline(index: CrdIndex, rel: str, name: str, contents: str) -> None:
+    what = f"Talos inlineManifests {name} ({rel})"
+    try:
+        docs = list(yaml.load_all(contents, Loader=FastLoader))  # noqa: S506 - safe loader
+    except yaml.YAMLError:
+        docs = []
+    crds = [d for d in docs if isinstance(d, dict) and d.get("kind") == "CustomResourceDefinition"]
+    for crd in crds:
+        spec = _spec(crd)
+        names = spec.get("names") if isinstance(spec.get("names"), dict) else {}
+        group, kind = str(spec.get("group") or ""), str(names.get("kind") or "")
+        if group and kind:
+            index.by_kind[(group, kind)].append(Provider(BOOTSTRAP, detail=what))
+    if not crds and ("{{" in contents or not docs):
+        # templated or unreadable: may hold anything
+        index.opaque_providers.append(Provider(BOOTSTRAP, detail=what, certain=False, names=(name,)))
+
+
+def _presume_cni(index: CrdIndex, table: ChartTable) -> None:
+    """A cluster whose CNI is not in Git still has one: Flux cannot start
+    without pod networking. Its chart's groups (cilium.io, ...) may then be
+    served, but only those: this is no reason to doubt any other group."""
+    cni = [e for e in table.charts if e.before_flux]
+    if any(index.by_group.get(g) for e in cni for g in e.groups):
+        return
+    names = tuple(n for e in cni for n in (*e.charts, *e.groups))
+    index.presumed.append(
+        Provider(
+            PREINSTALLED,
+            detail="the cluster's CNI, installed outside the repository before Flux",
+            certain=False,
+            names=names,
+        )
+    )
+
+
+def _package_names(package: str, name: str) -> tuple[str, ...]:
+    """``xpkg.upbound.io/acme/provider-widgets:v1.2`` -> the image's last path
+    segment without its tag or digest, and the object's name."""
+    image = package.split("@", 1)[0]
+    last = image.rsplit("/", 1)[-1].split(":", 1)[0]
+    return tuple(n for n in (last, name) if n)
 
 
 def _add_crd(index: CrdIndex, ro: RenderedObject, target: str) -> None:
@@ -524,9 +754,30 @@ def _add_release(
 ) -> None:
     chart, url = chart_identity(cluster, ro)
     entry = table.for_chart(chart, url)
-    if entry is None or not entry.groups:
-        return
     spec = _spec(ro.obj)
+    if entry is None:
+        # a chart the table does not know (or cannot be identified offline):
+        # it may install any group
+        index.opaque_providers.append(
+            Provider(
+                HELM,
+                ro.applied_by,
+                ro.ref,
+                ro.origin,
+                detail=str(chart or ""),
+                needs_health=True,
+                release_namespace=str(spec.get("targetNamespace") or ro.ref.namespace),
+                target=target,
+                certain=False,
+                names=tuple(n for n in (chart, ro.ref.name, url) if n),
+            )
+        )
+        return
+    if entry.generic:
+        _add_generic(index, cluster, ro, str(chart), target)
+        return
+    if not entry.groups:
+        return
     values, complete = release_values(cluster, ro)
     why_not = chart_installs_crds(entry, spec, values, complete)
     if why_not is not None:
@@ -535,18 +786,50 @@ def _add_release(
                 f"HelmRelease {ro.ref.namespace}/{ro.ref.name} (chart {chart}) does not install them ({why_not})"
             )
         return
+    if entry.before_flux:
+        # a CNI: the cluster had it before Flux could start, so its CRDs are
+        # there for every Kustomization, whatever this release's place
+        p = Provider(
+            PREINSTALLED,
+            detail=f"{entry.name} (the CNI chart of HelmRelease {ro.ref.namespace}/{ro.ref.name})",
+        )
+    else:
+        p = Provider(
+            HELM,
+            ro.applied_by,
+            ro.ref,
+            ro.origin,
+            detail=str(chart),
+            needs_health=True,
+            release_namespace=str(spec.get("targetNamespace") or ro.ref.namespace),
+            target=target,
+        )
+    for g in entry.groups:
+        index.by_group[g].append(p)
+
+
+def _add_generic(index: CrdIndex, cluster: Cluster, ro: RenderedObject, chart: str, target: str) -> None:
+    """A release of a generic chart renders what its values say: no CRD unless
+    the values hold one (then, or when they are not all readable, it is
+    opaque). Its containers may register CRDs when they start (the
+    system-upgrade-controller does), so it serves the groups its name makes
+    evident, and only those."""
+    spec = _spec(ro.obj)
+    values, complete = release_values(cluster, ro)
+    opaque = not complete or "CustomResourceDefinition" in repr(values)
     p = Provider(
         HELM,
         ro.applied_by,
         ro.ref,
         ro.origin,
-        detail=str(chart),
+        detail=chart,
         needs_health=True,
         release_namespace=str(spec.get("targetNamespace") or ro.ref.namespace),
         target=target,
+        certain=False,
+        names=(ro.ref.name,),
     )
-    for g in entry.groups:
-        index.by_group[g].append(p)
+    (index.opaque_providers if opaque else index.presumed).append(p)
 
 
 def _add_remote(index: CrdIndex, cluster: Cluster, table: ChartTable, ks: FluxKustomization) -> None:
@@ -574,6 +857,18 @@ def _add_remote(index: CrdIndex, cluster: Cluster, table: ChartTable, ks: FluxKu
                 index.by_group[g].append(p)
     if not matched:
         index.opaque.append(ks.ref)
+        index.opaque_providers.append(
+            Provider(
+                REMOTE,
+                ks.ref,
+                None,
+                ks.origin,
+                detail=", ".join(sorted(set(urls))),
+                target=target_of(ks),
+                certain=False,
+                names=(ks.ref.name, *sorted(set(urls))),
+            )
+        )
 
 
 def _add_config(index: CrdIndex, cluster: Cluster, config: Config) -> None:
@@ -581,6 +876,8 @@ def _add_config(index: CrdIndex, cluster: Cluster, config: Config) -> None:
     for group, ident in sorted(config.crd_providers.items()):
         parts = ident.split("/")
         p = Provider(CONFIG, detail=f"{group}: {ident}")
+        if ident.strip().lower() in PREINSTALLED_VALUES:
+            p = Provider(PREINSTALLED, detail=f"crd-providers entry {group}: {ident}")
         if len(parts) == 3:
             kind, ns, name = parts
             if kind == "HelmRelease":
@@ -619,18 +916,21 @@ def _is_helmfile(rel: str) -> bool:
 
 
 def _add_bootstrap(
-    index: CrdIndex, cluster: Cluster, fs: RepoFS, cache: DocumentCache, table: ChartTable
+    index: CrdIndex, cluster: Cluster, files: list[str], cache: DocumentCache, table: ChartTable
 ) -> None:
     """Charts a helmfile of the repository installs before Flux runs.
 
     The home-ops layout bootstraps a cluster with ``helmfile`` (a CRD-only
     pass with ``--include-crds``, then the core releases) and only then
     hands over to Flux: those charts' CRDs exist before any Kustomization
-    is applied. A release without a literal chart is matched to the
-    HelmRelease of the same namespace/name that Flux manages afterwards.
+    is applied, in every cluster the helmfile targets (its environments are
+    templated, so: every cluster). A release without a literal chart is
+    matched to the HelmRelease of the same namespace/name that Flux manages
+    afterwards; one whose chart stays unknown is an opaque provider. Inline
+    ``values``/``set`` that switch a known chart's CRDs off are honoured.
     """
-    for rel in fs.walk_files(""):
-        if not _is_helmfile(rel):
+    for rel in files:
+        if rel.endswith(".tf") or not _is_helmfile(rel):
             continue
         for doc in cache.load(rel, used=False).documents:
             data = doc.data
@@ -646,11 +946,96 @@ def _add_bootstrap(
                     continue
                 chart, url = _helmfile_chart(cluster, release, repos)
                 entry = table.for_chart(chart, url)
+                name = str(release.get("name") or "")
+                what = f"helmfile {rel} (release {name}, chart {chart or release.get('chart')})"
                 if entry is None:
+                    index.opaque_providers.append(
+                        Provider(
+                            BOOTSTRAP,
+                            detail=what,
+                            certain=False,
+                            names=tuple(n for n in (chart, name, url) if n),
+                        )
+                    )
                     continue
-                p = Provider(BOOTSTRAP, detail=f"{rel} (release {release.get('name')}, chart {chart})")
+                values, complete = _helmfile_values(release)
+                # values inherited from bases or templates are not read
+                complete = (
+                    complete
+                    and _literal_chart(release)
+                    and not (
+                        release.get("inherit")
+                        or data.get("bases")
+                        or data.get("templates")
+                        or data.get("defaultInherit")
+                    )
+                )
+                if chart_installs_crds(entry, {}, values, complete) is not None:
+                    continue
+                p = Provider(BOOTSTRAP, detail=what)
                 for g in entry.groups:
                     index.by_group[g].append(p)
+
+
+def _helmfile_values(release: dict) -> tuple[dict, bool]:
+    """Inline ``values:`` mappings and ``set:`` entries of a helmfile release;
+    a values file (a path, often a template) makes them incomplete."""
+    values: dict = {}
+    complete = True
+    for item in release.get("values") or []:
+        if isinstance(item, dict):
+            values = _merge(values, item)
+        else:
+            complete = False
+    for item in release.get("set") or []:
+        if isinstance(item, dict) and isinstance(item.get("name"), str):
+            _set(values, item["name"], item.get("value"))
+    return values, complete
+
+
+_TF_RELEASE = re.compile(r'resource\s+"helm_release"\s+"([^"]+)"\s*\{')
+_TF_CHART = re.compile(r'^\s*chart\s*=\s*"([^"]*)"', re.MULTILINE)
+_TF_REPO = re.compile(r'^\s*repository\s*=\s*"([^"]*)"', re.MULTILINE)
+
+
+def _add_terraform(index: CrdIndex, fs: RepoFS, files: list[str], table: ChartTable) -> None:
+    """``helm_release`` resources of Terraform files: installed before Flux,
+    as a bootstrap helmfile is (a chart with ``${...}`` stays opaque)."""
+    for rel in files:
+        if not rel.endswith(".tf"):
+            continue
+        try:
+            text = fs.read_bytes(rel).decode("utf-8", "replace")
+        except (OSError, FileTooLarge, OutsideRoot):
+            continue
+        matches = list(_TF_RELEASE.finditer(text))
+        for i, m in enumerate(matches):
+            body = text[m.end() : matches[i + 1].start() if i + 1 < len(matches) else len(text)]
+            chart_m, repo_m = _TF_CHART.search(body), _TF_REPO.search(body)
+            chart = chart_m.group(1).rstrip("/") if chart_m else ""
+            repo = repo_m.group(1) if repo_m else ""
+            name = posixpath.basename(chart) if chart and "${" not in chart else None
+            url = repo or (chart if chart.startswith("oci://") else None)
+            entry = table.for_chart(name, url)
+            what = f"Terraform {rel} (helm_release {m.group(1)}, chart {chart or 'unknown'})"
+            if entry is None:
+                index.opaque_providers.append(
+                    Provider(
+                        BOOTSTRAP,
+                        detail=what,
+                        certain=False,
+                        names=tuple(n for n in (name, m.group(1), url) if n),
+                    )
+                )
+                continue
+            p = Provider(BOOTSTRAP, detail=what)
+            for g in entry.groups:
+                index.by_group[g].append(p)
+
+
+def _literal_chart(release: dict) -> bool:
+    chart = release.get("chart")
+    return isinstance(chart, str) and bool(chart) and "{{" not in chart
 
 
 def _helmfile_chart(cluster: Cluster, release: dict, repos: dict[str, str]) -> tuple[str | None, str | None]:
@@ -658,7 +1043,7 @@ def _helmfile_chart(cluster: Cluster, release: dict, repos: dict[str, str]) -> t
     if isinstance(chart, str) and chart and "{{" not in chart:
         chart = chart.rstrip("/")
         if chart.startswith("oci://"):
-            return posixpath.basename(chart), chart
+            return _oci_chart_name(chart), chart
         repo, _, name = chart.partition("/")
         return (posixpath.basename(chart), repos.get(repo)) if name else (chart, None)
     name, ns = str(release.get("name") or ""), str(release.get("namespace") or "")
