@@ -471,14 +471,12 @@ def _to_int(v) -> int:
     if isinstance(v, float):
         return int(v)
     if isinstance(v, str):
-        s = v.strip()
+        # strconv.ParseInt(s, 0, 0) after trimming a ".0" suffix: "08" and "1.5" give 0
+        s = v.removesuffix(".0") if re.fullmatch(r"[-+]?\d+\.0", v) else v
         try:
-            return int(s, 0) if not re.fullmatch(r"0\d+", s) else int(s, 8)
+            return int(s, 8) if re.fullmatch(r"[-+]?0\d+", s) else int(s, 0)
         except ValueError:
-            try:
-                return int(float(s))
-            except ValueError:
-                return 0
+            return 0
     return 0
 
 
@@ -532,7 +530,12 @@ def _go_quote(s: str) -> str:
 
 
 class _GoDumper(yaml.SafeDumper):
-    """YAML as sigs.k8s.io/yaml writes it: sorted keys, block style, literal multi-line strings."""
+    """YAML as sigs.k8s.io/yaml writes it: sorted keys, block style, literal
+    multi-line strings, double quotes where a scalar needs quoting (go-yaml v2)."""
+
+    def choose_scalar_style(self):
+        style = super().choose_scalar_style()
+        return '"' if style == "'" else style
 
 
 def _represent_str(dumper, data):
