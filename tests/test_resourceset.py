@@ -248,3 +248,23 @@ def test_a_real_missing_dependency_is_still_found(tmp_path):
     assert [(f.rule, f.file, f.line) for f in result.findings if f.severity == Severity.ERROR] == [
         ("missing-dependency", "infra/consumer.yaml", 12)
     ]
+
+
+def test_an_object_a_kustomization_and_a_resourceset_both_apply_is_a_duplicate(tmp_path):
+    repo = shutil.copytree(REPO, tmp_path / "repo")
+    (repo / "infra/alpha.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: alpha\n  namespace: default\ndata:\n  a: b\n"
+    )
+    result = lint_repo(repo, "clusters/dev")
+    (dup,) = [f for f in result.findings if f.rule == "duplicate-object"]
+    assert (
+        "ResourceSet flux-system/settings" in dup.message and "Kustomization flux-system/infra" in dup.message
+    )
+
+
+def test_a_generated_object_without_namespace_is_not_judged_by_kustomize_controller_rules(tmp_path):
+    repo = shutil.copytree(REPO, tmp_path / "repo")
+    settings = repo / "infra/settings.yaml"
+    settings.write_text(settings.read_text().replace("      namespace: default\n", ""))
+    result = lint_repo(repo, "clusters/dev")
+    assert [f.rule for f in result.findings if f.severity > Severity.INFO] == []
