@@ -268,3 +268,62 @@ def test_a_generated_object_without_namespace_is_not_judged_by_kustomize_control
     settings.write_text(settings.read_text().replace("      namespace: default\n", ""))
     result = lint_repo(repo, "clusters/dev")
     assert [f.rule for f in result.findings if f.severity > Severity.INFO] == []
+
+
+_PIECES = st.sampled_from(
+    [
+        "<<",
+        ">>",
+        "<<- ",
+        " ->>",
+        "inputs",
+        ".name",
+        ".apps",
+        "$a",
+        ":=",
+        "=",
+        "|",
+        "(",
+        ")",
+        '"x"',
+        "`y`",
+        "1",
+        "-2.5",
+        "range",
+        "if",
+        "else",
+        "end",
+        "with",
+        "quote",
+        "toYaml",
+        "nindent",
+        "default",
+        "printf",
+        "index",
+        "dig",
+        "eq",
+        "and",
+        "or",
+        "not",
+        "len",
+        "list",
+        "dict",
+        "get",
+        "break",
+        "continue",
+        " ",
+        "\n",
+        "a",
+        "/*",
+        "*/",
+    ]
+)
+
+
+@given(st.lists(_PIECES, max_size=40).map("".join))
+def test_any_template_text_fails_only_in_the_two_typed_ways(text):
+    try:
+        out = render(text, INPUTS)
+    except (TemplateError, Unsupported):
+        return
+    assert isinstance(out, str)
