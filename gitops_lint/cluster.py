@@ -177,6 +177,7 @@ class ClusterBuilder:
         self._bootstrap_refs: set[tuple[str, str, str]] = set()
         self._root_preview: dict[tuple[str, str, str], dict] = {}
         self._resourcesets: list[PendingResourceSet] = []
+        self._expanded: set[tuple[str, str, str, str]] = set()
 
     # -- entry point -----------------------------------------------------
     def build(self, entry: Entry) -> Cluster:
@@ -199,6 +200,7 @@ class ClusterBuilder:
         self._bootstrap_refs: set[tuple[str, str, str]] = set()
         self._root_preview: dict[tuple[str, str, str], dict] = {}
         self._resourcesets: list[PendingResourceSet] = []
+        self._expanded: set[tuple[str, str, str, str]] = set()
         self._adopt_self_manager(cluster)
         pending = [cluster.root]
         while pending or self._resourcesets:
@@ -555,6 +557,9 @@ class ClusterBuilder:
     def _expand(self, cluster: Cluster, item: PendingResourceSet) -> list[FluxKustomization]:
         """The ResourceSet's generated objects join the cluster, applied by the ResourceSet."""
         ro = item.ro
+        if ro.ref.key() in self._expanded:
+            return []  # one ResourceSet is expanded once, even when a ResourceSet generates itself
+        self._expanded.add(ro.ref.key())
         result = expand(ro.obj, lambda ns, name: self._provider(cluster, ns, name))
         if result.unverifiable:
             item.applier.build_issues.append(

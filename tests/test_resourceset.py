@@ -327,3 +327,27 @@ def test_any_template_text_fails_only_in_the_two_typed_ways(text):
     except (TemplateError, Unsupported):
         return
     assert isinstance(out, str)
+
+
+def test_a_resourceset_that_generates_itself_is_expanded_once(tmp_path):
+    repo = shutil.copytree(REPO, tmp_path / "repo")
+    (repo / "infra/self.yaml").write_text(
+        """apiVersion: fluxcd.controlplane.io/v1
+kind: ResourceSet
+metadata:
+  name: again
+  namespace: flux-system
+spec:
+  resourcesTemplate: |
+    apiVersion: fluxcd.controlplane.io/v1
+    kind: ResourceSet
+    metadata:
+      name: again
+      namespace: flux-system
+    spec:
+      resources: []
+"""
+    )
+    result = lint_repo(repo, "clusters/dev")
+    (cluster,) = result.clusters
+    assert sum(1 for ro in cluster.objects if ro.ref.name == "again") == 2
