@@ -151,6 +151,14 @@ def source_values(obj: dict) -> dict[str, str]:
     return _string_map(obj.get("data"))
 
 
+def _revision(git_repository: dict) -> str:
+    """A GitRepository's spec.ref as one comparable string (``branch main``)."""
+    spec = git_repository.get("spec") if isinstance(git_repository.get("spec"), dict) else {}
+    ref = spec.get("ref") if isinstance(spec.get("ref"), dict) else {}
+    parts = [f"{k} {ref[k]}" for k in ("commit", "name", "semver", "tag", "branch") if ref.get(k)]
+    return ", ".join(parts) or "default branch"
+
+
 def _external_secret(cluster: Cluster, ns: str, name: str) -> bool:
     """Is Secret ns/name created by an external-secrets ExternalSecret of the cluster?
 
@@ -391,11 +399,29 @@ class ClusterBuilder:
         if kind == "GitRepository":
             url = (src.get("spec") or {}).get("url")
             if self._bootstrap_url and isinstance(url, str) and normalize_url(url) == self._bootstrap_url:
+                if self._other_revision(cluster, src):
+                    # same repository, another branch or tag: not the content in hand
+                    return SourceResolution(EXTERNAL, detail=f"{ident} ({url}, {_revision(src)})")
                 return self._in_repo(raw_path, ident)
             return SourceResolution(EXTERNAL, detail=f"{ident} ({url})" if url else ident)
         if kind == "ExternalArtifact":
             return self._from_generator(cluster, src_ns, name, raw_path, ident)
         return SourceResolution(EXTERNAL, detail=ident)
+
+    def _other_revision(self, cluster: Cluster, src: dict) -> bool:
+        """Does this GitRepository follow another ref than the bootstrap source?
+
+        Unknown when the bootstrap GitRepository is not among the manifests
+        (then it counts as the same revision, as before).
+        """
+        e = cluster.entry
+        for kind, ns, name in sorted(
+            {(e.source_kind, e.source_namespace, e.source_name), *self._bootstrap_refs}
+        ):
+            for ro in cluster.find(kind, ns, name):
+                if ro.obj.get("kind") == "GitRepository":
+                    return _revision(ro.obj) != _revision(src)
+        return False
 
     def _in_repo(self, raw_path: str, ident: str) -> SourceResolution:
         try:

@@ -95,3 +95,39 @@ def test_rwlove_children_take_their_source_from_the_parent(corpus):
     ks = list(cluster.kustomizations.values())
     assert len(ks) > 200
     assert all(k.source is not None and k.source.status == "ok" for k in ks)
+
+
+def test_the_same_repository_at_another_ref_is_not_the_content_in_hand(tmp_path):
+    """A GitRepository of this URL pinned to a tag is another revision: its paths are not checked here."""
+    repo = shutil.copytree(REPO, tmp_path / "repo")
+    (repo / "apps/children/legacy.yaml").write_text(
+        """apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata:
+  name: fleet-2023
+  namespace: flux-system
+spec:
+  interval: 1h
+  ref:
+    tag: v2023
+  url: https://github.com/example/fleet.git
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: legacy
+  namespace: flux-system
+spec:
+  interval: 1h
+  path: ./apps/removed-since
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: fleet-2023
+"""
+    )
+    base = repo / "clusters/base/kustomization.yaml"
+    base.write_text(base.read_text() + "  - ../../apps/children/legacy.yaml\n")
+    result = lint_repo(repo, "clusters/dev")
+    assert [(f.rule, f.severity) for f in result.findings] == [("missing-source", Severity.INFO)]
+    assert "tag v2023" in result.findings[0].message
