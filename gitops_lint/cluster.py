@@ -151,14 +151,6 @@ def source_values(obj: dict) -> dict[str, str]:
     return _string_map(obj.get("data"))
 
 
-def _revision(git_repository: dict) -> str:
-    """A GitRepository's spec.ref as one comparable string (``branch main``)."""
-    spec = git_repository.get("spec") if isinstance(git_repository.get("spec"), dict) else {}
-    ref = spec.get("ref") if isinstance(spec.get("ref"), dict) else {}
-    parts = [f"{k} {ref[k]}" for k in ("commit", "name", "semver", "tag", "branch") if ref.get(k)]
-    return ", ".join(parts) or "default branch"
-
-
 def _external_secret(cluster: Cluster, ns: str, name: str) -> bool:
     """Is Secret ns/name created by an external-secrets ExternalSecret of the cluster?
 
@@ -181,11 +173,6 @@ class ClusterBuilder:
         self.cache = cache
         self.renderer = renderer
         self.config = config
-        self._bootstrap_url: str | None = None
-        self._bootstrap_refs: set[tuple[str, str, str]] = set()
-        self._root_preview: dict[tuple[str, str, str], dict] = {}
-        self._resourcesets: list[PendingResourceSet] = []
-        self._expanded: set[tuple[str, str, str, str]] = set()
 
     # -- entry point -----------------------------------------------------
     def build(self, entry: Entry) -> Cluster:
@@ -401,7 +388,7 @@ class ClusterBuilder:
             if self._bootstrap_url and isinstance(url, str) and normalize_url(url) == self._bootstrap_url:
                 if self._other_revision(cluster, src):
                     # same repository, another branch or tag: not the content in hand
-                    return SourceResolution(EXTERNAL, detail=f"{ident} ({url}, {_revision(src)})")
+                    return SourceResolution(EXTERNAL, detail=f"{ident} ({url}, {self._revision(src)})")
                 return self._in_repo(raw_path, ident)
             return SourceResolution(EXTERNAL, detail=f"{ident} ({url})" if url else ident)
         if kind == "ExternalArtifact":
@@ -420,8 +407,16 @@ class ClusterBuilder:
         ):
             for ro in cluster.find(kind, ns, name):
                 if ro.obj.get("kind") == "GitRepository":
-                    return _revision(ro.obj) != _revision(src)
+                    return self._revision(ro.obj) != self._revision(src)
         return False
+
+    @staticmethod
+    def _revision(git_repository: dict) -> str:
+        """A GitRepository's spec.ref as one comparable string (``branch main``)."""
+        spec = git_repository.get("spec") if isinstance(git_repository.get("spec"), dict) else {}
+        ref = spec.get("ref") if isinstance(spec.get("ref"), dict) else {}
+        parts = [f"{k} {ref[k]}" for k in ("commit", "name", "semver", "tag", "branch") if ref.get(k)]
+        return ", ".join(parts) or "default branch"
 
     def _in_repo(self, raw_path: str, ident: str) -> SourceResolution:
         try:
@@ -480,9 +475,8 @@ class ClusterBuilder:
                 variables.update(self.config.variables[ident])
                 continue
             found = cluster.find(kind, ns, name)
-            preview = self._root_preview.get((kind, ns, name)) if ks is cluster.root else None
-            if found or preview is not None:
-                values = source_values(found[-1].obj if found else preview)
+            if found:
+                values = source_values(found[-1].obj)
                 variables.update(values)
                 for key in values:
                     ks.variable_sources[key] = (ident, ("spec", "postBuild", "substituteFrom", i))
@@ -554,7 +548,7 @@ class ClusterBuilder:
             ks.objects.append(ro)
             cluster.objects.append(ro)
             cluster.index(ro)
-            child = self._as_kustomization(cluster, ks.ref, ro)
+            child = self._as_kustomization(cluster, ks, ro)
             if child is not None:
                 children.append(child)
             if is_resourceset(obj) and not resourceset_disabled(obj):
@@ -611,7 +605,12 @@ class ClusterBuilder:
                 self._resourcesets.append(PendingResourceSet(item.applier, new))
         return children
 
-    def _as_kustomization(self, cluster: Cluster, parent: ObjectRef, ro: RenderedObject):
+    def _as_kustomization(self, cluster: Cluster, parent: FluxKustomization | ObjectRef, ro: RenderedObject):
+        """A FluxKustomization for ``ro`` when it is a Flux Kustomization not seen yet.
+
+        ``parent`` is what applies it: a Kustomization, or the ref of the
+        ResourceSet that generated it.
+        """
         obj = ro.obj
         if obj.get("kind") != "Kustomization" or group_of(str(obj.get("apiVersion", ""))) != FLUX_KS_GROUP:
             return None
@@ -622,6 +621,7 @@ class ClusterBuilder:
                 # the bootstrap Kustomization (gotk-sync.yaml) rendered from the entry itself
                 existing.obj, existing.origin = obj, ro.origin
             return None
-        child = FluxKustomization(ref, obj, ro.origin, parent)
+        parent_ref = parent.ref if isinstance(parent, FluxKustomization) else parent
+        child = FluxKustomization(ref, obj, ro.origin, parent_ref)
         cluster.kustomizations[ref.key()] = child
         return child
