@@ -598,6 +598,9 @@ class ClusterBuilder:
             new = RenderedObject(gen.obj, origin, ro.ref)
             cluster.objects.append(new)
             cluster.index(new)
+            seen = getattr(self, "_seen", None)  # the substitution facts of this pass, where tracked
+            if seen is not None:
+                seen.add(new.obj, new.ref.namespace)
             child = self._as_kustomization(cluster, ro.ref, new)
             if child is not None:
                 children.append(child)
