@@ -351,3 +351,32 @@ spec:
     result = lint_repo(repo, "clusters/dev")
     (cluster,) = result.clusters
     assert sum(1 for ro in cluster.objects if ro.ref.name == "again") == 2
+
+
+def test_a_generated_configmap_feeds_a_generated_kustomization(tmp_path):
+    repo = shutil.copytree(REPO, tmp_path / "repo")
+    tenants = repo / "infra/tenants.yaml"
+    text = tenants.read_text()
+    text = text.replace(
+        "            REPLICAS: << inputs.replicas | quote >>\n",
+        "            REPLICAS: << inputs.replicas | quote >>\n"
+        "          substituteFrom:\n"
+        "            - kind: ConfigMap\n"
+        "              name: vars-<< inputs.tenant >>\n",
+    )
+    text += """    - apiVersion: v1
+      kind: ConfigMap
+      metadata:
+        name: vars-<< inputs.tenant >>
+        namespace: flux-system
+      data:
+        TEAM: << inputs.tenant | upper >>
+"""
+    tenants.write_text(text)
+    web = repo / "apps/team2/configmap.yaml"
+    web.write_text(web.read_text() + "  team: ${TEAM}\n")
+    result = lint_repo(repo, "clusters/dev")
+    assert [f.rule for f in result.findings if f.severity > Severity.INFO] == []
+    (cluster,) = result.clusters
+    (obj,) = [ro.obj for ro in cluster.objects if ro.ref.name == "web-team2"]
+    assert obj["data"]["team"] == "TEAM2"
