@@ -128,6 +128,12 @@ class Cluster:
         r = ro.ref
         self._index.setdefault((r.kind, r.namespace, r.name), []).append(ro)
 
+    def unindex(self, ro: RenderedObject) -> None:
+        r = ro.ref
+        found = self._index.get((r.kind, r.namespace, r.name), [])
+        if ro in found:
+            found.remove(ro)
+
 
 def _string_map(value) -> dict[str, str]:
     if not isinstance(value, dict):
@@ -193,11 +199,11 @@ class ClusterBuilder:
         cluster = Cluster(entry, {root_ref.key(): root}, [], root)
         self._bootstrap_url = normalize_url(entry.url) if entry.url else None
         self._bootstrap_refs: set[tuple[str, str, str]] = set()
-        self._root_preview: dict[tuple[str, str, str], dict] = {}
+        self._root_preview: dict[tuple[str, str, str], tuple[dict, Origin]] = {}
         self._resourcesets: list[PendingResourceSet] = []
         self._expanded: set[tuple[str, str, str, str]] = set()
         self._adopt_self_manager(cluster)
-        pending = [cluster.root]
+        pending = self._render_root(cluster)
         while pending or self._resourcesets:
             progressed = False
             waiting = []
@@ -246,7 +252,7 @@ class ClusterBuilder:
             obj = res.obj
             if obj.get("kind") in ("ConfigMap", "Secret"):
                 r = ref_of(obj)
-                self._root_preview[(r.kind, r.namespace, r.name)] = obj
+                self._root_preview[(r.kind, r.namespace, r.name)] = (obj, res.origin)
         for res in preview.resources:
             obj = res.obj
             if (
@@ -275,6 +281,26 @@ class ClusterBuilder:
             cluster.kustomizations[ks_ref.key()] = root
             return
 
+    def _render_root(self, cluster: Cluster) -> list[FluxKustomization]:
+        """Render the root first, with the entry's own ConfigMaps and Secrets in view.
+
+        An adopted root may substitute from a ConfigMap or Secret that the
+        entry itself holds (``cluster-settings`` next to gotk-sync.yaml): in
+        the cluster it exists from the previous reconciliation. The entry's
+        preview stands in for it while the root's variables are read.
+        """
+        stand_ins = []
+        if not cluster.root.synthetic:
+            for obj, origin in self._root_preview.values():
+                ro = RenderedObject(obj, origin, None)
+                stand_ins.append(ro)
+                cluster.index(ro)
+        try:
+            return self._render(cluster, cluster.root)
+        finally:
+            for ro in stand_ins:
+                cluster.unindex(ro)
+
     def _own_path(self, obj: dict, spec: dict) -> str | None:
         """The Kustomization's spec.path after its own substitution, normalised."""
         path = spec.get("path") or "./"
@@ -288,7 +314,7 @@ class ClusterBuilder:
                 if isinstance(item, dict):
                     found = self._root_preview.get((str(item.get("kind")), ns, str(item.get("name"))))
                     if found is not None:
-                        variables.update(source_values(found))
+                        variables.update(source_values(found[0]))
             variables.update(_string_map(post.get("substitute")))
             try:
                 path = substitute_object(path, variables, strict=True).obj

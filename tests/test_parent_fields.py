@@ -131,3 +131,28 @@ spec:
     result = lint_repo(repo, "clusters/dev")
     assert [(f.rule, f.severity) for f in result.findings] == [("missing-source", Severity.INFO)]
     assert "tag v2023" in result.findings[0].message
+
+
+def test_the_root_may_substitute_from_a_configmap_of_the_entry_itself(tmp_path):
+    """Flux finds it from the previous reconciliation: it is not missing."""
+    repo = shutil.copytree(REPO, tmp_path / "repo")
+    patch = repo / "apps/flux-system/dev/kustomize.yaml"
+    patch.write_text(
+        patch.read_text().replace(
+            '      ENVIRONMENT: "dev"\n',
+            "      UNUSED: x\n    substituteFrom:\n      - kind: ConfigMap\n        name: cluster-settings\n",
+        )
+    )
+    (repo / "clusters/dev/settings.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cluster-settings\n  namespace: flux-system\n"
+        "data:\n  ENVIRONMENT: dev\n"
+    )
+    kustomization = repo / "clusters/dev/kustomization.yaml"
+    kustomization.write_text(
+        kustomization.read_text().replace("  - ../base\n", "  - ../base\n  - settings.yaml\n")
+    )
+    result = lint_repo(repo, "clusters/dev")
+    assert result.findings == []
+    (cluster,) = result.clusters
+    app = next(ks for ks in cluster.kustomizations.values() if ks.ref.name == "app")
+    assert app.source.directory == "apps/app/dev"
