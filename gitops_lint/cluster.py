@@ -102,6 +102,11 @@ class PendingResourceSet:
     applier: FluxKustomization  # the Kustomization that applies the ResourceSet
     ro: RenderedObject
 
+    @property
+    def ref(self) -> ObjectRef:
+        """The parent of what the ResourceSet generates: the ResourceSet itself."""
+        return self.ro.ref
+
 
 @dataclass
 class Cluster:
@@ -627,19 +632,14 @@ class ClusterBuilder:
             seen = getattr(self, "_seen", None)  # the substitution facts of this pass, where tracked
             if seen is not None:
                 seen.add(new.obj, new.ref.namespace)
-            child = self._as_kustomization(cluster, ro.ref, new)
+            child = self._as_kustomization(cluster, item, new)  # type: ignore[arg-type]
             if child is not None:
                 children.append(child)
             if is_resourceset(gen.obj) and not resourceset_disabled(gen.obj):
                 self._resourcesets.append(PendingResourceSet(item.applier, new))
         return children
 
-    def _as_kustomization(self, cluster: Cluster, parent: FluxKustomization | ObjectRef, ro: RenderedObject):
-        """A FluxKustomization for ``ro`` when it is a Flux Kustomization not seen yet.
-
-        ``parent`` is what applies it: a Kustomization, or the ref of the
-        ResourceSet that generated it.
-        """
+    def _as_kustomization(self, cluster: Cluster, parent: FluxKustomization, ro: RenderedObject):
         obj = ro.obj
         if obj.get("kind") != "Kustomization" or group_of(str(obj.get("apiVersion", ""))) != FLUX_KS_GROUP:
             return None
@@ -650,7 +650,6 @@ class ClusterBuilder:
                 # the bootstrap Kustomization (gotk-sync.yaml) rendered from the entry itself
                 existing.obj, existing.origin = obj, ro.origin
             return None
-        parent_ref = parent.ref if isinstance(parent, FluxKustomization) else parent
-        child = FluxKustomization(ref, obj, ro.origin, parent_ref)
+        child = FluxKustomization(ref, obj, ro.origin, parent.ref)
         cluster.kustomizations[ref.key()] = child
         return child

@@ -47,8 +47,8 @@ def check(ctx: Context):
                 continue
             reported.add(ro.applied_by)
             yield Hit(
-                f"{ro.ref.display()} is applied by {ro.applied_by.kind} {ro.applied_by.namespace}/"
-                f"{ro.applied_by.name} and also by {first.kind} {first.namespace}/{first.name}: "
+                f"{ro.ref.display()} is applied by Kustomization {ro.applied_by.namespace}/"
+                f"{ro.applied_by.name} and also by Kustomization {first.namespace}/{first.name}: "
                 "they overwrite each other and either may prune it",
                 origin=ro.origin,
                 object=ro.ref,
