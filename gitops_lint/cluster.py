@@ -30,13 +30,18 @@ from .fs import OutsideRoot, RepoFS, normalize
 from .loader import DocumentCache
 from .model import (
     FLUX_KS_GROUP,
+    FLUX_OPERATOR_GROUP,
     FLUX_SOURCE_EXT_GROUP,
     ObjectRef,
     Origin,
     RenderedObject,
     group_of,
+    ref_of,
 )
+from .render.types import EXTERNAL as EXTERNAL_ISSUE
 from .render.types import BuildIssue, FluxOverlay, Renderer
+from .resourceset import PROVIDER_KIND, expand, is_resourceset
+from .resourceset import is_disabled as resourceset_disabled
 from .sources import (
     ESCAPE,
     EXTERNAL,
@@ -103,6 +108,19 @@ class FluxKustomization:
 
 
 @dataclass
+class PendingResourceSet:
+    """A rendered ResourceSet waiting for its input providers to be rendered."""
+
+    applier: FluxKustomization  # the Kustomization that applies the ResourceSet
+    ro: RenderedObject
+
+    @property
+    def ref(self) -> ObjectRef:
+        """The parent of what the ResourceSet generates: the ResourceSet itself."""
+        return self.ro.ref
+
+
+@dataclass
 class Cluster:
     entry: Entry
     kustomizations: dict[tuple, FluxKustomization]
@@ -126,6 +144,12 @@ class Cluster:
     def index(self, ro: RenderedObject) -> None:
         r = ro.ref
         self._index.setdefault((r.kind, r.namespace, r.name), []).append(ro)
+
+    def unindex(self, ro: RenderedObject) -> None:
+        r = ro.ref
+        found = self._index.get((r.kind, r.namespace, r.name), [])
+        if ro in found:
+            found.remove(ro)
 
 
 def _string_map(value) -> dict[str, str]:
@@ -198,8 +222,13 @@ class ClusterBuilder:
         root = FluxKustomization(root_ref, root_obj, None, None)
         cluster = Cluster(entry, {root_ref.key(): root}, [], root)
         self._bootstrap_url = normalize_url(entry.url) if entry.url else None
-        pending = [root]
-        while pending:
+        self._bootstrap_refs: set[tuple[str, str, str]] = set()
+        self._root_preview: dict[tuple[str, str, str], tuple[dict, Origin]] = {}
+        self._resourcesets: list[PendingResourceSet] = []
+        self._expanded: set[tuple[str, str, str, str]] = set()
+        self._adopt_self_manager(cluster)
+        pending = self._render_root(cluster)
+        while pending or self._resourcesets:
             progressed = False
             waiting = []
             for ks in pending:
@@ -209,16 +238,133 @@ class ClusterBuilder:
                     progressed = True
                 else:
                     waiting.append(ks)
+            still = []
+            for item in self._resourcesets:
+                if self._providers_known(cluster, item.ro):
+                    waiting.extend(self._expand(cluster, item))
+                    progressed = True
+                else:
+                    still.append(item)
+            self._resourcesets = still
             if not progressed:
                 # nothing can progress: what is still absent is missing
-                first, *rest = waiting
-                waiting = rest + self._render(cluster, first)
+                if self._resourcesets:
+                    waiting.extend(self._expand(cluster, self._resourcesets.pop(0)))
+                else:
+                    first, *rest = waiting
+                    waiting = rest + self._render(cluster, first)
             pending = waiting
         return cluster
 
+    # -- the entry's own Kustomization -------------------------------------
+    def _adopt_self_manager(self, cluster: Cluster) -> None:
+        """Take the entry's self-managing Kustomization as the cluster's root.
+
+        The entry usually holds the Kustomization that applies the entry itself
+        (``flux-system`` in gotk-sync.yaml, or a per-cluster patch of a shared
+        one). Flux reconciles the entry with *its* fields: its ``postBuild``
+        variables reach every object of the entry (``path:
+        ./clusters/${ENVIRONMENT}/${CLUSTER}`` on the children), its patches and
+        decryption apply, and its ``sourceRef`` names the bootstrap source
+        under whatever name the repository gives it. The entry directory is
+        built once more, without Flux fields, to find it: the tree below is
+        still rendered once, and the object is not a second root.
+        """
+        entry = cluster.entry
+        preview = self.renderer.build(entry.path, FluxOverlay())
+        for res in preview.resources:
+            obj = res.obj
+            if obj.get("kind") in ("ConfigMap", "Secret"):
+                r = ref_of(obj)
+                self._root_preview[(r.kind, r.namespace, r.name)] = (obj, res.origin)
+        for res in preview.resources:
+            obj = res.obj
+            if (
+                obj.get("kind") != "Kustomization"
+                or group_of(str(obj.get("apiVersion", ""))) != FLUX_KS_GROUP
+            ):
+                continue
+            spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+            ref = spec.get("sourceRef")
+            if not isinstance(ref, dict) or ref.get("kind") != entry.source_kind:
+                continue
+            if self._own_path(obj, spec) != entry.path:
+                continue
+            ks_ref = ref_of(obj)
+            source = (
+                str(ref.get("kind")),
+                str(ref.get("namespace") or ks_ref.namespace),
+                str(ref.get("name", "")),
+            )
+            if entry.url and not self._same_url(preview.resources, source, entry.url):
+                continue
+            self._bootstrap_refs.add(source)
+            root = cluster.root
+            del cluster.kustomizations[root.ref.key()]
+            root.ref, root.obj, root.origin = ks_ref, obj, res.origin
+            cluster.kustomizations[ks_ref.key()] = root
+            return
+
+    def _render_root(self, cluster: Cluster) -> list[FluxKustomization]:
+        """Render the root first, with the entry's own ConfigMaps and Secrets in view.
+
+        An adopted root may substitute from a ConfigMap or Secret that the
+        entry itself holds (``cluster-settings`` next to gotk-sync.yaml): in
+        the cluster it exists from the previous reconciliation. The entry's
+        preview stands in for it while the root's variables are read.
+        """
+        stand_ins = []
+        if not cluster.root.synthetic:
+            for obj, origin in self._root_preview.values():
+                ro = RenderedObject(obj, origin, None)
+                stand_ins.append(ro)
+                cluster.index(ro)
+        try:
+            return self._render(cluster, cluster.root)
+        finally:
+            for ro in stand_ins:
+                cluster.unindex(ro)
+
+    def _own_path(self, obj: dict, spec: dict) -> str | None:
+        """The Kustomization's spec.path after its own substitution, normalised."""
+        path = spec.get("path") or "./"
+        if not isinstance(path, str):
+            return None
+        post = spec.get("postBuild")
+        if "${" in path and isinstance(post, dict):
+            ns = ref_of(obj).namespace
+            variables: dict[str, str] = {}
+            for item in post.get("substituteFrom") or []:
+                if isinstance(item, dict):
+                    found = self._root_preview.get((str(item.get("kind")), ns, str(item.get("name"))))
+                    if found is not None:
+                        variables.update(source_values(found[0]))
+            variables.update(_string_map(post.get("substitute")))
+            try:
+                path = substitute_object(path, variables, strict=True).obj
+            except (SubstitutionBudgetExceeded, SubstitutionError):
+                return None
+            if not isinstance(path, str) or "${" in path:
+                return None
+        try:
+            return normalize(path)
+        except OutsideRoot:
+            return None
+
+    def _same_url(self, resources, source: tuple[str, str, str], url: str) -> bool:
+        """False only when the named source is in the entry with another URL."""
+        for res in resources:
+            r = ref_of(res.obj)
+            if (r.kind, r.namespace, r.name) == source:
+                other = (
+                    (res.obj.get("spec") or {}).get("url") if isinstance(res.obj.get("spec"), dict) else None
+                )
+                return not isinstance(other, str) or normalize_url(other) == normalize_url(url)
+        return True
+
     # -- readiness -------------------------------------------------------
     def _ready(self, cluster: Cluster, ks: FluxKustomization) -> bool:
-        if ks.synthetic:
+        if ks.synthetic or ks is cluster.root:
             return True
         ns = ks.ref.namespace
         ref = ks.spec.get("sourceRef")
@@ -252,11 +398,8 @@ class ClusterBuilder:
 
     def _is_bootstrap(self, cluster: Cluster, ref: dict, ns: str) -> bool:
         e = cluster.entry
-        return (
-            ref.get("kind") == e.source_kind
-            and ref.get("name") == e.source_name
-            and (ref.get("namespace") or ns) == e.source_namespace
-        )
+        key = (ref.get("kind"), ref.get("namespace") or ns, ref.get("name"))
+        return key == (e.source_kind, e.source_namespace, e.source_name) or key in self._bootstrap_refs
 
     # -- source resolution -------------------------------------------------
     def resolve(self, cluster: Cluster, ks: FluxKustomization) -> SourceResolution:
@@ -274,6 +417,17 @@ class ClusterBuilder:
         if ks.synthetic or self._is_bootstrap(cluster, ref, ns):
             return self._in_repo(raw_path, ident)
         found = cluster.find(kind, src_ns, name)
+        if found and kind == "GitRepository" and self._bootstrap_url is None and self._bootstrap_refs:
+            # the self-managing Kustomization names the bootstrap source: its URL is this repository
+            for alias in sorted(self._bootstrap_refs):
+                for ro in cluster.find(*alias):
+                    url = (
+                        (ro.obj.get("spec") or {}).get("url")
+                        if isinstance(ro.obj.get("spec"), dict)
+                        else None
+                    )
+                    if isinstance(url, str):
+                        self._bootstrap_url = normalize_url(url)
         if not found:
             if ident in self._known_external:
                 return SourceResolution(EXTERNAL, detail=ident)
@@ -285,11 +439,37 @@ class ClusterBuilder:
         if kind == "GitRepository":
             url = (src.get("spec") or {}).get("url")
             if self._bootstrap_url and isinstance(url, str) and normalize_url(url) == self._bootstrap_url:
+                if self._other_revision(cluster, src):
+                    # same repository, another branch or tag: not the content in hand
+                    return SourceResolution(EXTERNAL, detail=f"{ident} ({url}, {self._revision(src)})")
                 return self._in_repo(raw_path, ident)
             return SourceResolution(EXTERNAL, detail=f"{ident} ({url})" if url else ident)
         if kind == "ExternalArtifact":
             return self._from_generator(cluster, src_ns, name, raw_path, ident)
         return SourceResolution(EXTERNAL, detail=ident)
+
+    def _other_revision(self, cluster: Cluster, src: dict) -> bool:
+        """Does this GitRepository follow another ref than the bootstrap source?
+
+        Unknown when the bootstrap GitRepository is not among the manifests
+        (then it counts as the same revision, as before).
+        """
+        e = cluster.entry
+        for kind, ns, name in sorted(
+            {(e.source_kind, e.source_namespace, e.source_name), *self._bootstrap_refs}
+        ):
+            for ro in cluster.find(kind, ns, name):
+                if ro.obj.get("kind") == "GitRepository":
+                    return self._revision(ro.obj) != self._revision(src)
+        return False
+
+    @staticmethod
+    def _revision(git_repository: dict) -> str:
+        """A GitRepository's spec.ref as one comparable string (``branch main``)."""
+        spec = git_repository.get("spec") if isinstance(git_repository.get("spec"), dict) else {}
+        ref = spec.get("ref") if isinstance(spec.get("ref"), dict) else {}
+        parts = [f"{k} {ref[k]}" for k in ("commit", "name", "semver", "tag", "branch") if ref.get(k)]
+        return ", ".join(parts) or "default branch"
 
     def _in_repo(self, raw_path: str, ident: str) -> SourceResolution:
         try:
@@ -447,6 +627,61 @@ class ClusterBuilder:
             child = self._as_kustomization(cluster, ks, ro)
             if child is not None:
                 children.append(child)
+            if is_resourceset(obj) and not resourceset_disabled(obj):
+                self._resourcesets.append(PendingResourceSet(ks, ro))
+        return children
+
+    # -- flux-operator ResourceSets ------------------------------------------
+    def _providers_known(self, cluster: Cluster, ro: RenderedObject) -> bool:
+        spec = ro.obj.get("spec") if isinstance(ro.obj.get("spec"), dict) else {}
+        ns = ro.ref.namespace
+        for item in spec.get("inputsFrom") or []:
+            if (
+                isinstance(item, dict)
+                and item.get("name")
+                and not self._provider(cluster, ns, str(item["name"]))
+            ):
+                return False
+        return True
+
+    def _provider(self, cluster: Cluster, ns: str, name: str) -> dict | None:
+        for ro in cluster.find(PROVIDER_KIND, ns, name):
+            if group_of(str(ro.obj.get("apiVersion", ""))) == FLUX_OPERATOR_GROUP:
+                return ro.obj
+        return None
+
+    def _expand(self, cluster: Cluster, item: PendingResourceSet) -> list[FluxKustomization]:
+        """The ResourceSet's generated objects join the cluster, applied by the ResourceSet."""
+        ro = item.ro
+        if ro.ref.key() in self._expanded:
+            return []  # one ResourceSet is expanded once, even when a ResourceSet generates itself
+        self._expanded.add(ro.ref.key())
+        result = expand(ro.obj, lambda ns, name: self._provider(cluster, ns, name))
+        if result.unverifiable:
+            item.applier.build_issues.append(
+                BuildIssue(
+                    EXTERNAL_ISSUE,
+                    f"ResourceSet {ro.ref.namespace}/{ro.ref.name}: {result.unverifiable}",
+                    ro.origin.file,
+                    ro.origin.line,
+                )
+            )
+            return []
+        children = []
+        for gen in result.objects:
+            line, _ = self.cache.field_position(ro.origin, gen.path)
+            origin = Origin(ro.origin.file, line, ro.origin.doc_index)
+            new = RenderedObject(gen.obj, origin, ro.ref)
+            cluster.objects.append(new)
+            cluster.index(new)
+            seen = getattr(self, "_seen", None)  # the substitution facts of this pass, where tracked
+            if seen is not None:
+                seen.add(new.obj, new.ref.namespace)
+            child = self._as_kustomization(cluster, item, new)  # type: ignore[arg-type]
+            if child is not None:
+                children.append(child)
+            if is_resourceset(gen.obj) and not resourceset_disabled(gen.obj):
+                self._resourcesets.append(PendingResourceSet(item.applier, new))
         return children
 
     def _as_kustomization(self, cluster: Cluster, parent: FluxKustomization, ro: RenderedObject):
@@ -456,7 +691,7 @@ class ClusterBuilder:
         ref = ro.ref
         existing = cluster.kustomizations.get(ref.key())
         if existing is not None:
-            if existing.synthetic:
+            if existing.synthetic or existing is cluster.root:
                 # the bootstrap Kustomization (gotk-sync.yaml) rendered from the entry itself
                 existing.obj, existing.origin = obj, ro.origin
             return None

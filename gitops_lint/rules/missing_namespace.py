@@ -18,8 +18,8 @@ from .base import Context, Hit, Rule
 def check(ctx: Context):
     index = crd_index(ctx)
     for ro in ctx.cluster.objects:
-        if ro.applied_by is None:
-            continue
+        if ro.applied_by is None or ro.applied_by.kind != "Kustomization":
+            continue  # a ResourceSet's objects: flux-operator's apply, not kustomize-controller's
         meta = ro.obj.get("metadata")
         if isinstance(meta, dict) and meta.get("namespace"):
             continue
