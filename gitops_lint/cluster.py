@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import posixpath
 from dataclasses import dataclass, field
 
 from .config import Config
@@ -98,6 +99,10 @@ class Cluster:
     root: FluxKustomization
     # external sources noted once: (source "Kind/ns/name", first Kustomization using it)
     external_sources: dict[str, ObjectRef] = field(default_factory=dict)
+    # an entry found by its layout has no sync that names its source: the source its
+    # top Kustomizations use, defined nowhere, is taken as the bootstrap source
+    # ((kind, namespace, name), the Kustomization that named it)
+    assumed_source: tuple[tuple[str, str, str], ObjectRef] | None = None
 
     @property
     def name(self) -> str:
@@ -154,6 +159,25 @@ def _external_secret(cluster: Cluster, ns: str, name: str) -> bool:
     return False
 
 
+def _in_source_root(entry: Entry) -> str:
+    """The entry's path inside its bootstrap artifact (its repository path when outside it)."""
+    root = entry.source_root
+    if root and (entry.path == root or entry.path.startswith(root + "/")):
+        return entry.path[len(root) :].lstrip("/")
+    return entry.path
+
+
+def in_artifact(source_root: str, path: str) -> str:
+    """The repository directory of ``path`` inside an artifact holding ``source_root``.
+
+    kustomize-controller joins ``spec.path`` to the artifact with securejoin,
+    which resolves ``..`` lexically and clamps it at the root: ``../apps`` is
+    ``./apps``, never a read outside (FLUX-SEMANTICS, addenda).
+    """
+    clamped = posixpath.normpath("/" + path.replace("\\", "/")).lstrip("/")
+    return normalize(posixpath.join(source_root, clamped) if source_root else clamped)
+
+
 class ClusterBuilder:
     def __init__(self, fs: RepoFS, cache: DocumentCache, renderer: Renderer, config: Config):
         self.fs = fs
@@ -171,7 +195,7 @@ class ClusterBuilder:
             "kind": "Kustomization",
             "metadata": {"name": entry.source_name, "namespace": entry.source_namespace},
             "spec": {
-                "path": "./" + entry.path if entry.path else "./",
+                "path": "./" + _in_source_root(entry),
                 "prune": True,
                 "sourceRef": {"kind": entry.source_kind, "name": entry.source_name},
             },
@@ -179,6 +203,7 @@ class ClusterBuilder:
         root = FluxKustomization(root_ref, root_obj, None, None)
         cluster = Cluster(entry, {root_ref.key(): root}, [], root)
         self._bootstrap_url = normalize_url(entry.url) if entry.url else None
+        self._source_root = entry.source_root if _in_source_root(entry) != entry.path else ""
         pending = [root]
         while pending:
             progressed = False
@@ -230,11 +255,24 @@ class ClusterBuilder:
 
     def _is_bootstrap(self, cluster: Cluster, ref: dict, ns: str) -> bool:
         e = cluster.entry
-        return (
-            ref.get("kind") == e.source_kind
-            and ref.get("name") == e.source_name
-            and (ref.get("namespace") or ns) == e.source_namespace
-        )
+        key = (ref.get("kind"), ref.get("namespace") or ns, ref.get("name"))
+        if key == (e.source_kind, e.source_namespace, e.source_name):
+            return True
+        return cluster.assumed_source is not None and key == cluster.assumed_source[0]
+
+    def _assume_bootstrap(self, cluster: Cluster, ks: FluxKustomization, key: tuple[str, str, str]) -> bool:
+        """Take an undefined source of a top Kustomization as the bootstrap source.
+
+        Only for an entry that no sync names (found by its layout or named on the
+        command line): what its sync calls the source is unknown, and a Git or OCI
+        source that no manifest defines is most likely that one, named otherwise.
+        """
+        if cluster.entry.source_known or ks.parent != cluster.root.ref:
+            return False
+        if key[0] not in ("GitRepository", "OCIRepository") or cluster.assumed_source is not None:
+            return False
+        cluster.assumed_source = (key, ks.ref)
+        return True
 
     # -- source resolution -------------------------------------------------
     def resolve(self, cluster: Cluster, ks: FluxKustomization) -> SourceResolution:
@@ -255,6 +293,8 @@ class ClusterBuilder:
         if not found:
             if ident in self._known_external:
                 return SourceResolution(EXTERNAL, detail=ident)
+            if self._assume_bootstrap(cluster, ks, (kind, src_ns, name)):
+                return self._in_repo(raw_path, ident)
             if kind == "ExternalArtifact":
                 # ExternalArtifacts are created by an ArtifactGenerator, not written in Git
                 return self._from_generator(cluster, src_ns, name, raw_path, ident)
@@ -262,6 +302,15 @@ class ClusterBuilder:
         src = found[0].obj
         if kind == "GitRepository":
             url = (src.get("spec") or {}).get("url")
+            if (
+                self._bootstrap_url is None
+                and isinstance(url, str)
+                and found[0].applied_by == cluster.root.ref
+                and self._assume_bootstrap(cluster, ks, (kind, src_ns, name))
+            ):
+                # the entry defines its own sync (a GitRepository and a Kustomization
+                # applied by hand): that GitRepository is this repository
+                self._bootstrap_url = normalize_url(url)
             if self._bootstrap_url and isinstance(url, str) and normalize_url(url) == self._bootstrap_url:
                 return self._in_repo(raw_path, ident)
             return SourceResolution(EXTERNAL, detail=f"{ident} ({url})" if url else ident)
@@ -271,7 +320,7 @@ class ClusterBuilder:
 
     def _in_repo(self, raw_path: str, ident: str) -> SourceResolution:
         try:
-            directory = normalize(raw_path)
+            directory = in_artifact(self._source_root, raw_path)
         except OutsideRoot:
             return SourceResolution(ESCAPE, detail=ident)
         try:
@@ -367,6 +416,14 @@ class ClusterBuilder:
         if ks.source.status == EXTERNAL and ks.source.detail not in self._known_external:
             cluster.external_sources.setdefault(ks.source.detail, ks.ref)
         if ks.source.status != OK:
+            return []
+        if (
+            cluster.assumed_source is not None
+            and ks.parent == cluster.root.ref
+            and ks.source.directory == (cluster.root.source.directory if cluster.root.source else None)
+        ):
+            # the entry's own sync Kustomization, found in the entry: what it applies
+            # is what the entry rendered (as with a gotk-sync.yaml)
             return []
         self._variables(cluster, ks)
         result = self.renderer.build(ks.source.directory or "", self._overlay(ks))

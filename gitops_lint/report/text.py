@@ -5,13 +5,29 @@ from __future__ import annotations
 from ..model import Finding, Severity
 
 
+def _grouped(findings: list[Finding]) -> list[tuple[Finding, list[str]]]:
+    """One line per defect: a finding in a file several clusters share names its clusters."""
+    groups: dict[tuple, tuple[Finding, list[str]]] = {}
+    for f in findings:
+        key = (f.file, f.line, f.column, f.rule, f.message, f.object, f.severity)
+        if key in groups:
+            groups[key][1].append(f.cluster or ".")
+        else:
+            groups[key] = (f, [f.cluster or "."])
+    return list(groups.values())
+
+
 def render(findings: list[Finding], summary: dict) -> str:
     lines = []
-    for f in findings:
+    grouped = _grouped(findings)
+    for f, clusters in grouped:
         where = f"{f.file}:{f.line}:{f.column}" if f.file else "-"
-        lines.append(f"{where}: {f.code} {f.rule} {f.message}")
-    infos = sum(1 for f in findings if f.severity == Severity.INFO)
-    errors, warnings = summary["errors"], summary["warnings"]
+        suffix = f" [clusters: {', '.join(clusters)}]" if len(clusters) > 1 else ""
+        lines.append(f"{where}: {f.code} {f.rule} {f.message}{suffix}")
+    shown = [f for f, _ in grouped]
+    infos = sum(1 for f in shown if f.severity == Severity.INFO)
+    errors = sum(1 for f in shown if f.severity == Severity.ERROR)
+    warnings = sum(1 for f in shown if f.severity == Severity.WARNING)
     counts = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
     if infos:
         counts += f", {infos} info"

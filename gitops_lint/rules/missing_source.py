@@ -9,8 +9,9 @@ not checked.
 
 from __future__ import annotations
 
+from ..discover import CONFIG, LAYOUT
 from ..model import FLUX_HELM_GROUP, Severity
-from ..sources import NOT_FOUND
+from ..sources import NOT_FOUND, OK
 from .base import Context, Hit, Rule
 
 HELM_SOURCES = {("chart", "spec", "sourceRef"), ("chartRef",)}
@@ -24,8 +25,52 @@ def _exists(ctx: Context, kind: str, ns: str, name: str) -> bool:
     return (kind, ns, name) == (e.source_kind, e.source_namespace, e.source_name)
 
 
+def _unread(ctx: Context):
+    """Warnings for a cluster that gitops-lint could not read as Flux would.
+
+    A silent pass on a repository that was not read is the worst outcome: when
+    the entry's bootstrap source had to be guessed, or the entry renders
+    nothing, say so.
+    """
+    cluster = ctx.cluster
+    entry = cluster.entry
+    if cluster.assumed_source is not None:
+        (kind, ns, name), user = cluster.assumed_source
+        ks = cluster.kustomizations[user.key()]
+        yield Hit(
+            f"{kind}/{ns}/{name} is taken as the bootstrap source of {cluster.name}: no FluxInstance "
+            "or gotk-sync.yaml names the source this entry is synced from; if that is wrong, "
+            "name it in the config (bootstrap: {kind, namespace, name})",
+            origin=ks.origin,
+            path=("spec", "sourceRef", "name"),
+            object=user,
+            severity=Severity.WARNING,
+        )
+    root = cluster.root
+    if root.source is not None and root.source.status == OK and not cluster.objects and not root.build_issues:
+        # (a build that failed has its own findings)
+        if entry.found_in:
+            why = f"the sync in {entry.found_in} points at it"
+        elif entry.found_by == LAYOUT:
+            why = "it was taken as a cluster entry by its layout"
+        else:
+            why = (
+                "named as a cluster entry by the config"
+                if entry.found_by == CONFIG
+                else "named on the command line"
+            )
+        yield Hit(
+            f"{cluster.name} renders no object ({why}): nothing of this cluster was checked; "
+            "lint the directory Flux syncs, or name it in the config (bootstrap: {entries: [...]})",
+            file=entry.path or ".",
+            line=1,
+            severity=Severity.WARNING,
+        )
+
+
 def check(ctx: Context):
     cluster = ctx.cluster
+    yield from _unread(ctx)
     for ks in sorted(cluster.kustomizations.values(), key=lambda k: k.ref):
         if ks.synthetic or ks.source is None:
             continue
