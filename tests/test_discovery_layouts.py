@@ -12,7 +12,7 @@ import shutil
 import pytest
 
 from gitops_lint.cluster import in_artifact
-from gitops_lint.config import ConfigError, Config, load_config, parse_config
+from gitops_lint.config import Config, ConfigError, load_config, parse_config
 from gitops_lint.discover import Bootstrap, find_entries
 from gitops_lint.fs import RepoFS
 from gitops_lint.lint import guess_root
