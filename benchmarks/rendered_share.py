@@ -12,7 +12,8 @@ linted as ``gitops-lint ROOT`` (discovery decides the entries).
 (``kustomize.toolkit.fluxcd.io``, ``kind: Kustomization``) with a ``spec.path`` or
 ``spec.sourceRef`` (a document with neither is a kustomize patch file, not an
 object Flux could apply); *rendered* counts those a run reached. ``--list`` names the
-files of the ones not rendered, so each can be judged (unreachable, or missed).
+ones not rendered with how far they got (not reached, external source, source not
+found, path missing), so each can be judged (unreachable, or missed).
 """
 
 from __future__ import annotations
@@ -60,20 +61,27 @@ def measure(root: str, paths: list[str], show: bool) -> tuple[int, int]:
     linter = Linter(root, load_config(root))
     clusters = linter.build_clusters(paths)
     total = flux_kustomizations(linter)
-    rendered: set[tuple[str, int]] = set()
+    status: dict[tuple[str, int], str] = {}  # how far each Kustomization got, best over clusters
+    rank = {"ok": 0, "external": 1, "missing": 2, "escape": 2, "not-found": 3}
     for cluster in clusters:
-        mine = {
-            (ks.origin.file, ks.origin.line)
-            for ks in cluster.kustomizations.values()
-            if ks.origin is not None and ks.source is not None
-        }
-        rendered |= mine
+        mine = set()
+        for ks in cluster.kustomizations.values():
+            if ks.origin is None or ks.source is None:
+                continue
+            key = (ks.origin.file, ks.origin.line)
+            if ks.source.status == "ok":
+                mine.add(key)
+            old = status.get(key)
+            if old is None or rank.get(ks.source.status, 9) < rank.get(old, 9):
+                status[key] = ks.source.status
         print(f"  {cluster.name}: {len(mine & total)} Kustomizations rendered")
-    done = len(rendered & total)
+    done = sum(1 for k in total if status.get(k) == "ok")
     print(f"{os.path.basename(root)}: {done}/{len(total)} rendered")
     if show:
-        for file, line in sorted(total - rendered):
-            print(f"    not rendered: {file}:{line}")
+        for file, line in sorted(total):
+            state = status.get((file, line), "not reached")
+            if state != "ok":
+                print(f"    {state}: {file}:{line}")
     return done, len(total)
 
 

@@ -242,3 +242,18 @@ def corpus():
     if not CORPUS.is_dir():
         pytest.skip("corpus not present")
     return CORPUS
+
+
+def test_readme_bootstrap_example_is_a_valid_config(tmp_path):
+    from tests.readme_snippets import readme_block
+
+    (tmp_path / ".gitops-lint.yaml").write_text(readme_block("bootstrap"))
+    boot = load_config(str(tmp_path)).bootstrap
+    assert boot == Bootstrap(
+        "OCIRepository",
+        "flux-system",
+        "flux-system",
+        None,
+        "kubernetes",
+        ("kubernetes/clusters/cluster-101",),
+    )
