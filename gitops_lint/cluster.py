@@ -103,6 +103,8 @@ class Cluster:
     # top Kustomizations use, defined nowhere, is taken as the bootstrap source
     # ((kind, namespace, name), the Kustomization that named it)
     assumed_source: tuple[tuple[str, str, str], ObjectRef] | None = None
+    # the other entries the repository's syncs name (what else may be applied to this cluster)
+    other_entries: list[Entry] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -187,13 +189,13 @@ class ClusterBuilder:
 
     # -- entry point -----------------------------------------------------
     def build(self, entry: Entry) -> Cluster:
-        root_ref = ObjectRef(
-            "Kustomization", entry.source_namespace, entry.source_name, f"{FLUX_KS_GROUP}/v1"
-        )
+        # the entry's own sync Kustomization (named like its source unless the sync says otherwise)
+        root_name = entry.sync_name or entry.source_name
+        root_ref = ObjectRef("Kustomization", entry.source_namespace, root_name, f"{FLUX_KS_GROUP}/v1")
         root_obj = {
             "apiVersion": f"{FLUX_KS_GROUP}/v1",
             "kind": "Kustomization",
-            "metadata": {"name": entry.source_name, "namespace": entry.source_namespace},
+            "metadata": {"name": root_name, "namespace": entry.source_namespace},
             "spec": {
                 "path": "./" + _in_source_root(entry),
                 "prune": True,

@@ -29,8 +29,9 @@ from .model import FLUX_KS_GROUP, FLUX_OPERATOR_GROUP, group_of
 
 # how an entry was found, strongest first: a live sync beats a gotk-sync.yaml
 # left by an earlier `flux bootstrap`, which beats a directory name
-CONFIG, INSTANCE, GOTK, LAYOUT, GIVEN = "config", "FluxInstance", "gotk-sync", "layout", "command line"
-_STRENGTH = {CONFIG: 0, INSTANCE: 1, GOTK: 2, GIVEN: 3, LAYOUT: 4}
+CONFIG, INSTANCE, GOTK, SELF = "config", "FluxInstance", "gotk-sync", "self-applied sync"
+LAYOUT, GIVEN = "layout", "command line"
+_STRENGTH = {CONFIG: 0, INSTANCE: 1, GOTK: 2, SELF: 3, GIVEN: 4, LAYOUT: 5}
 
 
 @dataclass(frozen=True)
@@ -45,13 +46,14 @@ class Entry:
     # repository directory at the root of the bootstrap artifact: spec.paths of
     # the bootstrap source are relative to it
     source_root: str = ""
-    found_by: str = GIVEN  # CONFIG, INSTANCE, GOTK, LAYOUT or GIVEN
+    found_by: str = GIVEN  # CONFIG, INSTANCE, GOTK, SELF, LAYOUT or GIVEN
     found_in: str | None = None  # file of the sync object that names the entry
+    sync_name: str | None = None  # name of the sync Kustomization (default: the source's)
 
     @property
     def source_known(self) -> bool:
         """Is the bootstrap source named by a sync object or the config (not guessed)?"""
-        return self.found_by in (CONFIG, INSTANCE, GOTK)
+        return self.found_by in (CONFIG, INSTANCE, GOTK, SELF)
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,8 @@ class Sync:
     name: str
     url: str | None
     file: str
-    found_by: str  # INSTANCE or GOTK
+    found_by: str  # INSTANCE, GOTK or SELF
+    sync_name: str | None = None  # the sync Kustomization's own name
 
 
 def _instance_sync(obj: dict, rel: str) -> Sync | None:
@@ -167,7 +170,38 @@ def _gotk_sync(obj: dict, rel: str) -> Sync | None:
         None,
         rel,
         GOTK,
+        str(meta["name"]) if meta.get("name") else None,
     )
+
+
+def _self_applied(docs: list[dict], rel: str) -> list[Sync]:
+    """A Kustomization and its GitRepository in one file, applying the directory that holds it.
+
+    That is a sync applied by hand or by a bootstrap task (``kubectl apply -k
+    flux/config``): ``path: ./k8s/prod/flux`` in ``k8s/prod/flux/config/cluster.yaml``.
+    A Kustomization of another repository's content (a tenant's sync) never
+    applies its own directory, so it is not taken.
+    """
+    repos = {}
+    for obj in docs:
+        if obj.get("kind") == "GitRepository" and isinstance(obj.get("metadata"), dict):
+            meta = obj["metadata"]
+            spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+            repos[(str(meta.get("namespace") or "flux-system"), str(meta.get("name")))] = spec.get("url")
+    found = []
+    for obj in docs:
+        sync = _gotk_sync(obj, rel)
+        if sync is None or sync.kind != "GitRepository" or (sync.namespace, sync.name) not in repos:
+            continue
+        try:
+            path = normalize(sync.path)
+        except OutsideRoot:
+            continue
+        if path and not (rel.startswith(path + "/")):
+            continue
+        url = repos[(sync.namespace, sync.name)]
+        found.append(replace(sync, url=str(url) if url else None, found_by=SELF))
+    return found
 
 
 def find_syncs(fs: RepoFS, cache: DocumentCache, files: list[str]) -> list[Sync]:
@@ -176,17 +210,24 @@ def find_syncs(fs: RepoFS, cache: DocumentCache, files: list[str]) -> list[Sync]
     for rel in files:
         gotk = posixpath.basename(rel) == "gotk-sync.yaml"
         if not gotk:
-            # cheap filter: a sync block says `sync:`; most files never need parsing here
+            # cheap filter: a sync block says `sync:`, a self-applied one names a
+            # GitRepository; most files never need parsing here
             try:
-                if b"sync:" not in fs.read_bytes(rel):
-                    continue
+                raw = fs.read_bytes(rel)
             except (OSError, OutsideRoot, FileTooLarge):
                 continue
-        for doc in cache.load(rel, used=False).documents:
-            if isinstance(doc.data, dict):
-                sync = _gotk_sync(doc.data, rel) if gotk else _instance_sync(doc.data, rel)
-                if sync is not None:
-                    found.append(sync)
+            instance = b"sync:" in raw
+            selfsync = b"GitRepository" in raw and b"kustomize.toolkit.fluxcd.io" in raw
+            if not (instance or selfsync):
+                continue
+        docs = [d.data for d in cache.load(rel, used=False).documents if isinstance(d.data, dict)]
+        if gotk:
+            found.extend(s for s in map(lambda o: _gotk_sync(o, rel), docs) if s is not None)
+            continue
+        if instance:
+            found.extend(s for s in map(lambda o: _instance_sync(o, rel), docs) if s is not None)
+        if selfsync:
+            found.extend(_self_applied(docs, rel))
     return found
 
 
@@ -250,7 +291,9 @@ def _entry_of(fs: RepoFS, sync: Sync, artifact_roots: list[str], bootstrap: Boot
         path = normalize(posixpath.join(root, normalize(sync.path)))
     except OutsideRoot:
         return None
-    return Entry(path, sync.kind, sync.namespace, sync.name, sync.url, root, sync.found_by, sync.file)
+    return Entry(
+        path, sync.kind, sync.namespace, sync.name, sync.url, root, sync.found_by, sync.file, sync.sync_name
+    )
 
 
 def _configured(entry: Entry, bootstrap: Bootstrap | None) -> Entry:

@@ -136,6 +136,7 @@ class EntryPlan:
     entries: list[Entry]
     discovered: set[str]  # entries found in a repository root (not named on the command line)
     notes: list[str]
+    synced: list[Entry] = field(default_factory=list)  # every entry a sync of the repository names
 
 
 def plan_entries(
@@ -168,7 +169,8 @@ def plan_entries(
         for e in found:
             entries.setdefault(e.path, e)
     notes = [n for n in (disc.notes() if disc else []) if n.split(":", 1)[0] in {p or "." for p in entries}]
-    return EntryPlan([entries[k] for k in sorted(entries)], discovered, notes)
+    synced = [disc.entries[k] for k in sorted(disc.entries)] if disc else []
+    return EntryPlan([entries[k] for k in sorted(entries)], discovered, notes, synced)
 
 
 def applied_elsewhere(clusters: list[Cluster], candidates: set[str]) -> set[str]:
@@ -223,6 +225,8 @@ class Linter:
         plan = plan_entries(paths, self.fs, self.cache, self.config.bootstrap, self.config.walk_limit)
         self.notes.extend(plan.notes)
         clusters = [builder.build(entry) for entry in plan.entries]
+        for c in clusters:
+            c.other_entries = [e for e in plan.synced if e.path != c.entry.path]
         candidates = {e.path for e in plan.entries if e.path in plan.discovered and e.found_by != CONFIG}
         dropped = applied_elsewhere(clusters, candidates)
         for name in sorted(dropped):

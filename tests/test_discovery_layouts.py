@@ -257,3 +257,23 @@ def test_readme_bootstrap_example_is_a_valid_config(tmp_path):
         "kubernetes",
         ("kubernetes/clusters/cluster-101",),
     )
+
+
+def test_self_applied_sync_is_an_entry_and_its_sources_are_not_missing():
+    """A GitRepository and a Kustomization applying their own directory, applied by a bootstrap task.
+
+    From the root it is an entry (and covers the FluxInstance's narrower one); from the
+    narrower entry, what it applies is not proven missing: one warning names that sync.
+    A source defined nowhere stays an error either way.
+    """
+    repo = FIXTURES / "disc-self-sync"
+    result = lint_repo(repo)
+    assert [c.name for c in result.clusters] == ["flux"]
+    assert result.clusters[0].entry.found_in == "flux/config/cluster.yaml"
+    assert found(result) == ["apps/podinfo.yaml:28 missing-source error"]
+    narrow = lint_repo(repo, "flux/cluster")
+    assert found(narrow) == [
+        "apps/podinfo.yaml:13 missing-source warning",
+        "apps/podinfo.yaml:28 missing-source error",
+    ]
+    assert "by the sync of flux (flux/config/cluster.yaml)" in narrow.findings[0].message
