@@ -22,7 +22,7 @@ import posixpath
 from dataclasses import dataclass, field
 
 from .config import Config
-from .discover import Entry
+from .discover import Entry, git_ref
 from .fs import OutsideRoot, RepoFS, normalize
 from .loader import DocumentCache
 from .model import (
@@ -159,6 +159,16 @@ def _external_secret(cluster: Cluster, ns: str, name: str) -> bool:
             if (target.get("name") or ro.ref.name) == name:
                 return True
     return False
+
+
+def _same_revision(bootstrap_ref: str | None, ref) -> bool:
+    """Does a GitRepository of the bootstrap URL fetch the revision linted here?
+
+    Another branch or tag of the same repository is other content: it is not
+    this checkout. When either side does not say, it is taken as the same.
+    """
+    other = git_ref(ref)
+    return bootstrap_ref is None or other is None or other == bootstrap_ref
 
 
 def _in_source_root(entry: Entry) -> str:
@@ -313,7 +323,12 @@ class ClusterBuilder:
                 # the entry defines its own sync (a GitRepository and a Kustomization
                 # applied by hand): that GitRepository is this repository
                 self._bootstrap_url = normalize_url(url)
-            if self._bootstrap_url and isinstance(url, str) and normalize_url(url) == self._bootstrap_url:
+            if (
+                self._bootstrap_url
+                and isinstance(url, str)
+                and normalize_url(url) == self._bootstrap_url
+                and _same_revision(cluster.entry.ref, (src.get("spec") or {}).get("ref"))
+            ):
                 return self._in_repo(raw_path, ident)
             return SourceResolution(EXTERNAL, detail=f"{ident} ({url})" if url else ident)
         if kind == "ExternalArtifact":

@@ -49,6 +49,7 @@ class Entry:
     found_by: str = GIVEN  # CONFIG, INSTANCE, GOTK, SELF, LAYOUT or GIVEN
     found_in: str | None = None  # file of the sync object that names the entry
     sync_name: str | None = None  # name of the sync Kustomization (default: the source's)
+    ref: str | None = None  # the revision synced (refs/heads/main), when the sync says it
 
     @property
     def source_known(self) -> bool:
@@ -117,6 +118,7 @@ class Sync:
     file: str
     found_by: str  # INSTANCE, GOTK or SELF
     sync_name: str | None = None  # the sync Kustomization's own name
+    ref: str | None = None
 
 
 def _instance_sync(obj: dict, rel: str) -> Sync | None:
@@ -149,6 +151,7 @@ def _instance_sync(obj: dict, rel: str) -> Sync | None:
         str(sync["url"]) if sync.get("url") else None,
         rel,
         INSTANCE,
+        ref=git_ref(sync.get("ref")),
     )
 
 
@@ -182,12 +185,7 @@ def _self_applied(docs: list[dict], rel: str) -> list[Sync]:
     A Kustomization of another repository's content (a tenant's sync) never
     applies its own directory, so it is not taken.
     """
-    repos = {}
-    for obj in docs:
-        if obj.get("kind") == "GitRepository" and isinstance(obj.get("metadata"), dict):
-            meta = obj["metadata"]
-            spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
-            repos[(str(meta.get("namespace") or "flux-system"), str(meta.get("name")))] = spec.get("url")
+    repos = _git_repositories(docs)
     found = []
     for obj in docs:
         sync = _gotk_sync(obj, rel)
@@ -199,9 +197,38 @@ def _self_applied(docs: list[dict], rel: str) -> list[Sync]:
             continue
         if path and not (rel.startswith(path + "/")):
             continue
-        url = repos[(sync.namespace, sync.name)]
-        found.append(replace(sync, url=str(url) if url else None, found_by=SELF))
+        url, ref = repos[(sync.namespace, sync.name)]
+        found.append(replace(sync, url=url, ref=ref, found_by=SELF))
     return found
+
+
+def _git_repositories(docs: list[dict]) -> dict[tuple[str, str], tuple[str | None, str | None]]:
+    """(namespace, name) -> (url, ref) of the GitRepositories among ``docs``."""
+    repos = {}
+    for obj in docs:
+        if obj.get("kind") == "GitRepository" and isinstance(obj.get("metadata"), dict):
+            meta = obj["metadata"]
+            spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+            url = str(spec["url"]) if spec.get("url") else None
+            repos[(str(meta.get("namespace") or "flux-system"), str(meta.get("name")))] = (
+                url,
+                git_ref(spec.get("ref")),
+            )
+    return repos
+
+
+def git_ref(ref) -> str | None:
+    """A GitRepository ``spec.ref`` (or a FluxInstance ``sync.ref``) as one comparable string."""
+    if isinstance(ref, str):
+        return ref or None
+    if not isinstance(ref, dict):
+        return None
+    for key, prefix in (("name", ""), ("commit", "commit:"), ("semver", "semver:"), ("tag", "refs/tags/")):
+        if ref.get(key):
+            return prefix + str(ref[key])
+    if ref.get("branch"):
+        return "refs/heads/" + str(ref["branch"])
+    return None
 
 
 def find_syncs(fs: RepoFS, cache: DocumentCache, files: list[str]) -> list[Sync]:
@@ -222,7 +249,11 @@ def find_syncs(fs: RepoFS, cache: DocumentCache, files: list[str]) -> list[Sync]
                 continue
         docs = [d.data for d in cache.load(rel, used=False).documents if isinstance(d.data, dict)]
         if gotk:
-            found.extend(s for s in map(lambda o: _gotk_sync(o, rel), docs) if s is not None)
+            repos = _git_repositories(docs)
+            for sync in (_gotk_sync(o, rel) for o in docs):
+                if sync is not None:
+                    url, ref = repos.get((sync.namespace, sync.name), (None, None))
+                    found.append(replace(sync, url=url, ref=ref))
             continue
         if instance:
             found.extend(s for s in map(lambda o: _instance_sync(o, rel), docs) if s is not None)
@@ -292,7 +323,16 @@ def _entry_of(fs: RepoFS, sync: Sync, artifact_roots: list[str], bootstrap: Boot
     except OutsideRoot:
         return None
     return Entry(
-        path, sync.kind, sync.namespace, sync.name, sync.url, root, sync.found_by, sync.file, sync.sync_name
+        path,
+        sync.kind,
+        sync.namespace,
+        sync.name,
+        sync.url,
+        root,
+        sync.found_by,
+        sync.file,
+        sync.sync_name,
+        sync.ref,
     )
 
 

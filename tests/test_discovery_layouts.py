@@ -277,3 +277,19 @@ def test_self_applied_sync_is_an_entry_and_its_sources_are_not_missing():
         "apps/podinfo.yaml:28 missing-source error",
     ]
     assert "by the sync of flux (flux/config/cluster.yaml)" in narrow.findings[0].message
+
+
+@pytest.mark.parametrize(
+    ("bootstrap", "ref", "same"),
+    [
+        ("refs/heads/main", {"branch": "main"}, True),
+        ("refs/heads/main", {"tag": "v1"}, False),
+        ("refs/heads/main", None, True),
+        (None, {"tag": "v1"}, True),
+        ("refs/heads/main", {"branch": "main", "commit": "abc"}, False),
+    ],
+)
+def test_another_revision_of_the_bootstrap_repository_is_not_this_checkout(bootstrap, ref, same):
+    from gitops_lint.cluster import _same_revision
+
+    assert _same_revision(bootstrap, ref) is same
