@@ -224,6 +224,8 @@ def test_findings_in_a_shared_file_are_kept_per_cluster():
     lines = out.splitlines()
     assert len(lines) == 2 and lines[0].endswith("[clusters: clusters/a, clusters/b]")
     assert lines[1].startswith("Found 1 error, 0 warnings")
+    code, out, _ = run_cli(repo, "--root", repo, "--format", "github")
+    assert out.count("::error ") == 1 and "[clusters: clusters/a, clusters/b]" in out
 
 
 def test_corpus_entries_of_value_files_and_oci_syncs(corpus):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..model import Finding, Severity
 
 
-def _grouped(findings: list[Finding]) -> list[tuple[Finding, list[str]]]:
+def grouped(findings: list[Finding]) -> list[tuple[Finding, list[str]]]:
     """One line per defect: a finding in a file several clusters share names its clusters."""
     groups: dict[tuple, tuple[Finding, list[str]]] = {}
     for f in findings:
@@ -17,14 +17,17 @@ def _grouped(findings: list[Finding]) -> list[tuple[Finding, list[str]]]:
     return list(groups.values())
 
 
+def message_with_clusters(f: Finding, clusters: list[str]) -> str:
+    return f.message + (f" [clusters: {', '.join(clusters)}]" if len(clusters) > 1 else "")
+
+
 def render(findings: list[Finding], summary: dict) -> str:
     lines = []
-    grouped = _grouped(findings)
-    for f, clusters in grouped:
+    grouped_findings = grouped(findings)
+    for f, clusters in grouped_findings:
         where = f"{f.file}:{f.line}:{f.column}" if f.file else "-"
-        suffix = f" [clusters: {', '.join(clusters)}]" if len(clusters) > 1 else ""
-        lines.append(f"{where}: {f.code} {f.rule} {f.message}{suffix}")
-    shown = [f for f, _ in grouped]
+        lines.append(f"{where}: {f.code} {f.rule} {message_with_clusters(f, clusters)}")
+    shown = [f for f, _ in grouped_findings]
     infos = sum(1 for f in shown if f.severity == Severity.INFO)
     errors = sum(1 for f in shown if f.severity == Severity.ERROR)
     warnings = sum(1 for f in shown if f.severity == Severity.WARNING)
