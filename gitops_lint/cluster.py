@@ -40,6 +40,7 @@ from .sources import (
     MISSING,
     NOT_FOUND,
     OK,
+    UNKNOWN_PATH,
     SourceResolution,
     copy_rules,
     map_artifact_path,
@@ -336,6 +337,8 @@ class ClusterBuilder:
         return SourceResolution(EXTERNAL, detail=ident)
 
     def _in_repo(self, raw_path: str, ident: str) -> SourceResolution:
+        if "${" in raw_path:
+            return SourceResolution(UNKNOWN_PATH, detail=ident)
         try:
             directory = in_artifact(self._source_root, raw_path)
         except OutsideRoot:

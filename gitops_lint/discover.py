@@ -308,6 +308,27 @@ def _source_root(fs: RepoFS, sync: Sync, artifact_roots: list[str]) -> str | Non
     return None
 
 
+def _cluster_dirs(fs: RepoFS, parent: str, depth: int = 3) -> list[str]:
+    """The cluster directories of a ``clusters/`` layout.
+
+    ``clusters/<name>`` is a cluster when it holds manifests itself; a
+    directory that only groups others (``clusters/<env>/<nn>``,
+    ``clusters/<site>/<platform>/<name>``) is looked into, a few levels deep.
+    """
+    out: list[str] = []
+    if depth == 0 or not fs.isdir(parent):
+        return out
+    for name in fs.listdir(parent):
+        rel = f"{parent}/{name}"
+        if not fs.isdir(rel) or not _has_yaml(fs, rel):
+            continue
+        own = any(
+            fs.isfile(f"{rel}/{child}") and child.endswith((".yaml", ".yml")) for child in fs.listdir(rel)
+        )
+        out.extend([rel] if own else _cluster_dirs(fs, rel, depth - 1))
+    return out
+
+
 def _has_yaml(fs: RepoFS, rel: str) -> bool:
     return any(True for _ in fs.walk_files(rel))
 
@@ -438,11 +459,8 @@ def find_entries(
         ):
             candidates.setdefault(parts[0], _configured(Entry(parts[0], found_by=LAYOUT), bootstrap))
     for parent in ("clusters", "kubernetes/clusters"):
-        if fs.isdir(parent):
-            for name in fs.listdir(parent):
-                rel = f"{parent}/{name}"
-                if fs.isdir(rel) and _has_yaml(fs, rel):
-                    candidates.setdefault(rel, _configured(Entry(rel, found_by=LAYOUT), bootstrap))
+        for rel in _cluster_dirs(fs, parent):
+            candidates.setdefault(rel, _configured(Entry(rel, found_by=LAYOUT), bootstrap))
     if fs.isdir("kubernetes/flux/cluster"):
         candidates.setdefault(
             "kubernetes/flux/cluster",

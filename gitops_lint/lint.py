@@ -173,33 +173,41 @@ def plan_entries(
     return EntryPlan([entries[k] for k in sorted(entries)], discovered, notes, synced)
 
 
-def applied_elsewhere(clusters: list[Cluster], candidates: set[str]) -> set[str]:
-    """Entries (of ``candidates``) that another cluster's Kustomizations apply.
+def applied_elsewhere(
+    clusters: list[Cluster], candidates: set[str], files_read: dict[str, set[str]]
+) -> dict[str, str]:
+    """Entries (of ``candidates``) that another cluster applies: entry -> that cluster.
 
     In a hub-and-spoke repository the hub applies ``clusters/staging`` to a
     spoke (``spec.kubeConfig``): that directory is part of the hub's tree, not
     a cluster of its own, and linting it again would print its findings twice.
+    B is part of A when a Kustomization of A applies B's directory, or when
+    every file B's render reads is read by A's too (an overlay ``00/`` of a
+    ``base/``, a parent directory Flux's generated kustomization takes whole)
+    and not the other way round.
     """
-    rendered_dirs: dict[str, set[str]] = {}
-    rendered_files: dict[str, set[str]] = {}
-    for c in clusters:
-        rendered_dirs[c.name] = {
+    applied: dict[str, set[str]] = {
+        c.name: {
             ks.source.directory
             for ks in c.kustomizations.values()
             if not ks.synthetic and ks.source is not None and ks.source.directory is not None
         }
-        rendered_files[c.name] = {ro.origin.file for ro in c.objects}
-    dropped: set[str] = set()
+        for c in clusters
+    }
+
+    def part_of(b: Cluster, a: Cluster) -> bool:
+        if b.entry.path in applied[a.name] and a.entry.path not in applied[b.name]:
+            return True
+        mine, theirs = files_read.get(b.name, set()), files_read.get(a.name, set())
+        return bool(mine) and mine < theirs
+
+    dropped: dict[str, str] = {}
     for b in clusters:
         if b.entry.path not in candidates:
             continue
-        own = {ro.origin.file for ro in b.root.objects}
         for a in clusters:
-            if a is b or a.name in dropped:
-                continue
-            applies_b = b.entry.path in rendered_dirs[a.name] or (own and own <= rendered_files[a.name])
-            if applies_b and a.entry.path not in rendered_dirs[b.name]:
-                dropped.add(b.name)
+            if a is not b and a.name not in dropped and part_of(b, a):
+                dropped[b.name] = a.name
                 break
     return dropped
 
@@ -224,13 +232,21 @@ class Linter:
         builder = ClusterBuilder(self.fs, self.cache, renderer, self.config)
         plan = plan_entries(paths, self.fs, self.cache, self.config.bootstrap, self.config.walk_limit)
         self.notes.extend(plan.notes)
-        clusters = [builder.build(entry) for entry in plan.entries]
+        clusters = []
+        files_read: dict[str, set[str]] = {}
+        for entry in plan.entries:
+            # the files each cluster's render reads (the cache's record is per run)
+            before, self.cache.used = self.cache.used, set()
+            cluster = builder.build(entry)
+            files_read[cluster.name] = self.cache.used
+            self.cache.used = before | self.cache.used
+            clusters.append(cluster)
         for c in clusters:
             c.other_entries = [e for e in plan.synced if e.path != c.entry.path]
         candidates = {e.path for e in plan.entries if e.path in plan.discovered and e.found_by != CONFIG}
-        dropped = applied_elsewhere(clusters, candidates)
-        for name in sorted(dropped):
-            self.notes.append(f"{name}: applied by another cluster's Kustomizations, linted as part of it")
+        dropped = applied_elsewhere(clusters, candidates, files_read)
+        for name, by in sorted(dropped.items()):
+            self.notes.append(f"{name}: part of what {by} applies, linted as part of it")
         self._clusters = [c for c in clusters if c.name not in dropped]
         return self._clusters
 

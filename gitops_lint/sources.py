@@ -21,6 +21,9 @@ EXTERNAL = "external"  # the source exists but its content is not in this reposi
 NOT_FOUND = "not-found"  # the source object itself is not in the manifests
 MISSING = "missing"  # the source is this repository but spec.path does not exist
 ESCAPE = "escape"  # spec.path leaves the repository root
+# spec.path still holds a ${var} no known substitution filled (a parent's postBuild
+# gitops-lint could not apply): where it points is unknown, so it is never "missing"
+UNKNOWN_PATH = "unknown-path"
 
 
 @dataclass(frozen=True)

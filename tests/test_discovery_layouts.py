@@ -144,7 +144,7 @@ def test_hub_and_spoke_root_equals_the_hub():
     assert by_root[0] == by_hub[0] == 1
     assert json.loads(by_root[1])["findings"] == json.loads(by_hub[1])["findings"]
     assert [f["cluster"] for f in json.loads(by_root[1])["findings"]] == ["hub"]
-    assert "clusters/staging: applied by another cluster's Kustomizations" in by_root[2]
+    assert "clusters/staging: part of what hub applies" in by_root[2]
     assert run_cli(repo, "--root", repo)[1] == run_cli(repo + "/hub", "--root", repo)[1]
 
 
@@ -295,3 +295,30 @@ def test_another_revision_of_the_bootstrap_repository_is_not_this_checkout(boots
     from gitops_lint.cluster import _same_revision
 
     assert _same_revision(bootstrap, ref) is same
+
+
+def test_layout_descends_into_grouping_directories(tmp_path):
+    """clusters/<env>/<nn> overlays of clusters/<env>/base: the overlays are the clusters."""
+    base = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [apps.yaml]\n"
+    overlay = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../base]\n"
+    write_tree(
+        tmp_path,
+        {
+            "clusters/dev/base/kustomization.yaml": base,
+            "clusters/dev/base/apps.yaml": (
+                FIXTURES / "disc-shared" / "clusters" / "a" / "infra.yaml"
+            ).read_text(),
+            "clusters/dev/00/kustomization.yaml": overlay,
+            "clusters/dev/01/kustomization.yaml": overlay,
+            "infra/configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: default}\n",
+        },
+    )
+    fs = RepoFS(str(tmp_path))
+    assert [e.path for e in find_entries(fs, DocumentCache(fs))] == [
+        "clusters/dev/00",
+        "clusters/dev/01",
+        "clusters/dev/base",
+    ]
+    result = lint_repo(tmp_path)
+    assert [c.name for c in result.clusters] == ["clusters/dev/00", "clusters/dev/01"]
+    assert result.findings == []
