@@ -289,6 +289,13 @@ class ClusterBuilder:
 
     # -- source resolution -------------------------------------------------
     def resolve(self, cluster: Cluster, ks: FluxKustomization) -> SourceResolution:
+        # a ${var} left in spec.path is unknown, not missing, when the parent's substitution
+        # is not fully known: the entry's own sync (its postBuild is set outside what is
+        # rendered here) or a parent with substitution sources outside Git
+        parent = cluster.kustomizations.get(ks.parent.key()) if ks.parent else None
+        self._unknown_substitution = (
+            parent is None or parent is cluster.root or bool(parent.unchecked_sources)
+        )
         spec = ks.spec
         ns = ks.ref.namespace
         ref = spec.get("sourceRef")
@@ -337,7 +344,7 @@ class ClusterBuilder:
         return SourceResolution(EXTERNAL, detail=ident)
 
     def _in_repo(self, raw_path: str, ident: str) -> SourceResolution:
-        if "${" in raw_path:
+        if "${" in raw_path and self._unknown_substitution:
             return SourceResolution(UNKNOWN_PATH, detail=ident)
         try:
             directory = in_artifact(self._source_root, raw_path)

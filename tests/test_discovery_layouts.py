@@ -322,3 +322,19 @@ def test_layout_descends_into_grouping_directories(tmp_path):
     result = lint_repo(tmp_path)
     assert [c.name for c in result.clusters] == ["clusters/dev/00", "clusters/dev/01"]
     assert result.findings == []
+
+
+def test_spec_path_with_a_variable_only_the_sync_could_fill_is_not_missing(tmp_path):
+    """A ${var} in a top Kustomization's path is filled by the sync's postBuild (set outside
+    this render): unknown, not missing. Under a parent without substitution it stays literal."""
+    from tests.helpers import ks
+
+    write_tree(
+        tmp_path,
+        {
+            "clusters/dev/apps.yaml": ks("apps", "./apps/${ENVIRONMENT}"),
+            "clusters/dev/infra.yaml": ks("infra", "./infra"),
+            "infra/nested.yaml": ks("nested", "./apps/${ENVIRONMENT}"),
+        },
+    )
+    assert found(lint_repo(tmp_path, "clusters/dev")) == ["infra/nested.yaml:8 missing-path error"]
