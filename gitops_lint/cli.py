@@ -92,9 +92,17 @@ def lint_parser() -> argparse.ArgumentParser:
 
 
 def _setup(args, first_path: str) -> tuple[str, Config]:
-    from .lint import find_root
+    from .lint import guess_root
 
-    root = os.path.abspath(args.root) if args.root else find_root(first_path)
+    guess = None if args.root else guess_root(first_path)
+    root = os.path.abspath(args.root) if args.root else guess.root
+    if guess is not None and guess.how:
+        sys.stderr.write(
+            f"gitops-lint: no .git above {first_path}: using {root} as the root ({guess.how}); set --root to change it\n"
+        )
+        config_limit = True
+    else:
+        config_limit = False
     if not os.path.isdir(root):
         raise UsageError(f"--root {args.root}: not a directory")
     config = load_config(root, args.config)
@@ -104,6 +112,8 @@ def _setup(args, first_path: str) -> tuple[str, Config]:
             raise UsageError(f"--var {item!r}: expected NAME=VALUE")
         config.global_variables[name] = value
     config.renderer = args.renderer
+    # a guessed root may be high in the file system: discovery must not walk the disk
+    config.walk_limit = 20000 if config_limit else None
     return root, config
 
 
@@ -132,7 +142,9 @@ def cmd_lint(argv: list[str]) -> int:
     from .lint import Linter
     from .report import FORMATS
 
-    result = Linter(root, config).run(paths)
+    linter = Linter(root, config)
+    result = linter.run(paths)
+    sys.stderr.write("".join(f"gitops-lint: {note}\n" for note in linter.notes))
     if args.fix or args.diff:
         from .fix import plan_fixes, write_fixes
 

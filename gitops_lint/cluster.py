@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import posixpath
 from dataclasses import dataclass, field
 
 from .config import Config
-from .discover import Entry
+from .discover import Entry, git_ref
 from .fs import OutsideRoot, RepoFS, normalize
 from .loader import DocumentCache
 from .model import (
@@ -48,6 +49,7 @@ from .sources import (
     MISSING,
     NOT_FOUND,
     OK,
+    UNKNOWN_PATH,
     SourceResolution,
     copy_rules,
     map_artifact_path,
@@ -128,6 +130,12 @@ class Cluster:
     root: FluxKustomization
     # external sources noted once: (source "Kind/ns/name", first Kustomization using it)
     external_sources: dict[str, ObjectRef] = field(default_factory=dict)
+    # an entry found by its layout has no sync that names its source: the source its
+    # top Kustomizations use, defined nowhere, is taken as the bootstrap source
+    # ((kind, namespace, name), the Kustomization that named it)
+    assumed_source: tuple[tuple[str, str, str], ObjectRef] | None = None
+    # the other entries the repository's syncs name (what else may be applied to this cluster)
+    other_entries: list[Entry] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -174,6 +182,35 @@ def source_values(obj: dict) -> dict[str, str]:
     return _string_map(obj.get("data"))
 
 
+def _same_revision(bootstrap_ref: str | None, ref) -> bool:
+    """Does a GitRepository of the bootstrap URL fetch the revision linted here?
+
+    Another branch or tag of the same repository is other content: it is not
+    this checkout. When either side does not say, it is taken as the same.
+    """
+    other = git_ref(ref)
+    return bootstrap_ref is None or other is None or other == bootstrap_ref
+
+
+def _in_source_root(entry: Entry) -> str:
+    """The entry's path inside its bootstrap artifact (its repository path when outside it)."""
+    root = entry.source_root
+    if root and (entry.path == root or entry.path.startswith(root + "/")):
+        return entry.path[len(root) :].lstrip("/")
+    return entry.path
+
+
+def in_artifact(source_root: str, path: str) -> str:
+    """The repository directory of ``path`` inside an artifact holding ``source_root``.
+
+    kustomize-controller joins ``spec.path`` to the artifact with securejoin,
+    which resolves ``..`` lexically and clamps it at the root: ``../apps`` is
+    ``./apps``, never a read outside (FLUX-SEMANTICS, addenda).
+    """
+    clamped = posixpath.normpath("/" + path.replace("\\", "/")).lstrip("/")
+    return normalize(posixpath.join(source_root, clamped) if source_root else clamped)
+
+
 class ClusterBuilder:
     def __init__(self, fs: RepoFS, cache: DocumentCache, renderer: Renderer, config: Config):
         self.fs = fs
@@ -206,15 +243,15 @@ class ClusterBuilder:
         return False
 
     def _build_pass(self, entry: Entry) -> Cluster:
-        root_ref = ObjectRef(
-            "Kustomization", entry.source_namespace, entry.source_name, f"{FLUX_KS_GROUP}/v1"
-        )
+        # the entry's own sync Kustomization (named like its source unless the sync says otherwise)
+        root_name = entry.sync_name or entry.source_name
+        root_ref = ObjectRef("Kustomization", entry.source_namespace, root_name, f"{FLUX_KS_GROUP}/v1")
         root_obj = {
             "apiVersion": f"{FLUX_KS_GROUP}/v1",
             "kind": "Kustomization",
-            "metadata": {"name": entry.source_name, "namespace": entry.source_namespace},
+            "metadata": {"name": root_name, "namespace": entry.source_namespace},
             "spec": {
-                "path": "./" + entry.path if entry.path else "./",
+                "path": "./" + _in_source_root(entry),
                 "prune": True,
                 "sourceRef": {"kind": entry.source_kind, "name": entry.source_name},
             },
@@ -226,6 +263,7 @@ class ClusterBuilder:
         self._root_preview: dict[tuple[str, str, str], tuple[dict, Origin]] = {}
         self._resourcesets: list[PendingResourceSet] = []
         self._expanded: set[tuple[str, str, str, str]] = set()
+        self._source_root = entry.source_root if _in_source_root(entry) != entry.path else ""
         self._adopt_self_manager(cluster)
         pending = self._render_root(cluster)
         while pending or self._resourcesets:
@@ -288,7 +326,7 @@ class ClusterBuilder:
             ref = spec.get("sourceRef")
             if not isinstance(ref, dict) or ref.get("kind") != entry.source_kind:
                 continue
-            if self._own_path(obj, spec) != entry.path:
+            if self._own_path(obj, spec) != _in_source_root(entry):
                 continue
             ks_ref = ref_of(obj)
             source = (
@@ -399,10 +437,33 @@ class ClusterBuilder:
     def _is_bootstrap(self, cluster: Cluster, ref: dict, ns: str) -> bool:
         e = cluster.entry
         key = (ref.get("kind"), ref.get("namespace") or ns, ref.get("name"))
-        return key == (e.source_kind, e.source_namespace, e.source_name) or key in self._bootstrap_refs
+        if key == (e.source_kind, e.source_namespace, e.source_name) or key in self._bootstrap_refs:
+            return True
+        return cluster.assumed_source is not None and key == cluster.assumed_source[0]
+
+    def _assume_bootstrap(self, cluster: Cluster, ks: FluxKustomization, key: tuple[str, str, str]) -> bool:
+        """Take an undefined source of a top Kustomization as the bootstrap source.
+
+        Only for an entry that no sync names (found by its layout or named on the
+        command line): what its sync calls the source is unknown, and a Git or OCI
+        source that no manifest defines is most likely that one, named otherwise.
+        """
+        if cluster.entry.source_known or ks.parent != cluster.root.ref:
+            return False
+        if key[0] not in ("GitRepository", "OCIRepository") or cluster.assumed_source is not None:
+            return False
+        cluster.assumed_source = (key, ks.ref)
+        return True
 
     # -- source resolution -------------------------------------------------
     def resolve(self, cluster: Cluster, ks: FluxKustomization) -> SourceResolution:
+        # a ${var} left in spec.path is unknown, not missing, when the parent's substitution
+        # is not fully known: the entry's own sync (its postBuild is set outside what is
+        # rendered here) or a parent with substitution sources outside Git
+        parent = cluster.kustomizations.get(ks.parent.key()) if ks.parent else None
+        self._unknown_substitution = (
+            parent is None or parent is cluster.root or bool(parent.unchecked_sources)
+        )
         spec = ks.spec
         ns = ks.ref.namespace
         ref = spec.get("sourceRef")
@@ -431,6 +492,8 @@ class ClusterBuilder:
         if not found:
             if ident in self._known_external:
                 return SourceResolution(EXTERNAL, detail=ident)
+            if self._assume_bootstrap(cluster, ks, (kind, src_ns, name)):
+                return self._in_repo(raw_path, ident)
             if kind == "ExternalArtifact":
                 # ExternalArtifacts are created by an ArtifactGenerator, not written in Git
                 return self._from_generator(cluster, src_ns, name, raw_path, ident)
@@ -438,8 +501,19 @@ class ClusterBuilder:
         src = found[0].obj
         if kind == "GitRepository":
             url = (src.get("spec") or {}).get("url")
+            if (
+                self._bootstrap_url is None
+                and isinstance(url, str)
+                and found[0].applied_by == cluster.root.ref
+                and self._assume_bootstrap(cluster, ks, (kind, src_ns, name))
+            ):
+                # the entry defines its own sync (a GitRepository and a Kustomization
+                # applied by hand): that GitRepository is this repository
+                self._bootstrap_url = normalize_url(url)
             if self._bootstrap_url and isinstance(url, str) and normalize_url(url) == self._bootstrap_url:
-                if self._other_revision(cluster, src):
+                if self._other_revision(cluster, src) or not _same_revision(
+                    cluster.entry.ref, (src.get("spec") or {}).get("ref")
+                ):
                     # same repository, another branch or tag: not the content in hand
                     return SourceResolution(EXTERNAL, detail=f"{ident} ({url}, {self._revision(src)})")
                 return self._in_repo(raw_path, ident)
@@ -472,8 +546,10 @@ class ClusterBuilder:
         return ", ".join(parts) or "default branch"
 
     def _in_repo(self, raw_path: str, ident: str) -> SourceResolution:
+        if "${" in raw_path and self._unknown_substitution:
+            return SourceResolution(UNKNOWN_PATH, detail=ident)
         try:
-            directory = normalize(raw_path)
+            directory = in_artifact(self._source_root, raw_path)
         except OutsideRoot:
             return SourceResolution(ESCAPE, detail=ident)
         try:
@@ -588,6 +664,14 @@ class ClusterBuilder:
         if ks.source.status == EXTERNAL and ks.source.detail not in self._known_external:
             cluster.external_sources.setdefault(ks.source.detail, ks.ref)
         if ks.source.status != OK:
+            return []
+        if (
+            cluster.assumed_source is not None
+            and ks.parent == cluster.root.ref
+            and ks.source.directory == (cluster.root.source.directory if cluster.root.source else None)
+        ):
+            # the entry's own sync Kustomization, found in the entry: what it applies
+            # is what the entry rendered (as with a gotk-sync.yaml)
             return []
         variables = self._variables(cluster, ks)
         result = self.renderer.build(ks.source.directory or "", self._overlay(ks))

@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
+from .discover import Bootstrap, parse_bootstrap
 from .loader import FastLoader, _compose_docs, parse_text
 from .model import Severity
 
@@ -53,6 +54,8 @@ class Config:
     deselect: set[str] = field(default_factory=set)
     max_file_bytes: int = 10 * 1024 * 1024
     renderer: str = "builtin"  # --renderer: builtin, kubectl or kustomize (command line only)
+    bootstrap: Bootstrap | None = None  # what the repository does not say about its sync
+    walk_limit: int | None = None  # YAML files discovery may list (a guessed root; command line only)
 
     def rule_enabled(self, name: str, code: str) -> bool:
         if self.select is not None and not (
@@ -86,6 +89,7 @@ _KEYS = {
     "schemas",
     "ignore",
     "max-file-size",
+    "bootstrap",
 }
 
 
@@ -229,6 +233,10 @@ def parse_config(data, source: str, text: str | None = None) -> Config:
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 _fail(source, pos, (key,), "max-file-size expects a positive number of bytes")
             cfg.max_file_bytes = value
+        elif key == "bootstrap":
+            cfg.bootstrap, where, problem = parse_bootstrap(value)
+            if cfg.bootstrap is None:
+                _fail(source, pos, (key, *where), problem)
     return cfg
 
 

@@ -1,20 +1,37 @@
-"""Find the cluster entries of a repository and describe the bootstrap source.
+"""Find the cluster entries of a repository and describe their bootstrap source.
 
 A *cluster entry* is the directory Flux's own sync Kustomization applies:
 what ``flux bootstrap --path`` points at, or a Flux Operator FluxInstance's
-``spec.sync.path``. Given a repository root, every entry it holds is linted (found by the
-layouts `flux bootstrap` and the Flux Operator produce, see find_entries);
-given a directory inside it, that directory is the entry.
+``spec.sync.path``. The sync object that names an entry may sit anywhere in
+the repository (a FluxInstance under ``apps/flux-system``, the flux-instance
+chart's values in a HelmRelease or in a values file that a
+``configMapGenerator`` feeds to ``valuesFrom``, a ``gotk-sync.yaml``), so the
+whole repository is scanned for them; the config's ``bootstrap:`` key names
+what lives outside Git (a FluxInstance created by Terraform).
+
+The sync also fixes the *source root*: the repository directory at the root of
+the bootstrap artifact. ``path: ./clusters/a`` of a sync found at
+``sub/clusters/a`` says the artifact is ``sub/`` (a directory pushed or
+synced on its own), and a CI step ``flux push artifact --path=kubernetes``
+says the OCI artifact is ``kubernetes/``. Every ``spec.path`` of the bootstrap
+source resolves against that root.
 """
 
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
-from .fs import OutsideRoot, RepoFS, normalize
+from .fs import FileTooLarge, OutsideRoot, RepoFS, normalize
 from .loader import DocumentCache
 from .model import FLUX_KS_GROUP, FLUX_OPERATOR_GROUP, group_of
+
+# how an entry was found, strongest first: a live sync beats a gotk-sync.yaml
+# left by an earlier `flux bootstrap`, which beats a directory name
+CONFIG, INSTANCE, GOTK, SELF = "config", "FluxInstance", "gotk-sync", "self-applied sync"
+LAYOUT, GIVEN = "layout", "command line"
+_STRENGTH = {CONFIG: 0, INSTANCE: 1, GOTK: 2, SELF: 3, GIVEN: 4, LAYOUT: 5}
 
 
 @dataclass(frozen=True)
@@ -26,79 +43,413 @@ class Entry:
     source_namespace: str = "flux-system"
     source_name: str = "flux-system"
     url: str | None = None
+    # repository directory at the root of the bootstrap artifact: spec.paths of
+    # the bootstrap source are relative to it
+    source_root: str = ""
+    found_by: str = GIVEN  # CONFIG, INSTANCE, GOTK, SELF, LAYOUT or GIVEN
+    found_in: str | None = None  # file of the sync object that names the entry
+    sync_name: str | None = None  # name of the sync Kustomization (default: the source's)
+    ref: str | None = None  # the revision synced (refs/heads/main), when the sync says it
+
+    @property
+    def source_known(self) -> bool:
+        """Is the bootstrap source named by a sync object or the config (not guessed)?"""
+        return self.found_by in (CONFIG, INSTANCE, GOTK, SELF)
+
+
+@dataclass(frozen=True)
+class Bootstrap:
+    """The config's ``bootstrap:`` key: what the repository does not say about its sync."""
+
+    kind: str | None = None
+    namespace: str | None = None
+    name: str | None = None
+    url: str | None = None
+    root: str | None = None  # repository directory at the root of the artifact
+    entries: tuple[str, ...] = ()  # cluster directories, repository-relative
+
+
+_BOOTSTRAP_KEYS = {"kind", "namespace", "name", "url", "root", "entries"}
+_SOURCE_KINDS = ("GitRepository", "OCIRepository", "Bucket", "ExternalArtifact")
+
+
+def parse_bootstrap(value) -> tuple[Bootstrap | None, tuple, str]:
+    """The config's ``bootstrap:`` value, or (None, field path, what is wrong)."""
+    if not isinstance(value, dict):
+        return None, (), "bootstrap expects a mapping (kind, namespace, name, url, root, entries)"
+    for key in value:
+        if key not in _BOOTSTRAP_KEYS:
+            return (
+                None,
+                (key,),
+                f"unknown bootstrap setting {key!r} (expected one of {', '.join(sorted(_BOOTSTRAP_KEYS))})",
+            )
+    for key in ("kind", "namespace", "name", "url", "root"):
+        if key in value and not isinstance(value[key], str):
+            return None, (key,), f"bootstrap.{key} expects a string"
+    if "kind" in value and value["kind"] not in _SOURCE_KINDS:
+        return None, ("kind",), f"bootstrap.kind expects one of {', '.join(_SOURCE_KINDS)}"
+    entries = value.get("entries", [])
+    if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
+        return None, ("entries",), "bootstrap.entries expects a list of directories"
+    try:
+        root = normalize(value["root"]) if "root" in value else None
+        paths = tuple(normalize(e) for e in entries)
+    except OutsideRoot as exc:
+        return None, (), f"bootstrap: {exc} leaves the repository"
+    return (
+        Bootstrap(
+            value.get("kind"), value.get("namespace"), value.get("name"), value.get("url"), root, paths
+        ),
+        (),
+        "",
+    )
+
+
+@dataclass(frozen=True)
+class Sync:
+    """A sync object found in the repository: what it applies, from which source."""
+
+    path: str  # as written (relative to the source root)
+    kind: str
+    namespace: str
+    name: str
+    url: str | None
+    file: str
+    found_by: str  # INSTANCE, GOTK or SELF
+    sync_name: str | None = None  # the sync Kustomization's own name
+    ref: str | None = None
+
+
+def _instance_sync(obj: dict, rel: str) -> Sync | None:
+    """The sync of a FluxInstance, a flux-instance HelmRelease, or a flux-instance values file."""
+    kind = obj.get("kind")
+    group = group_of(str(obj.get("apiVersion", "")))
+    spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    ns = str(meta.get("namespace") or "flux-system")
+    if kind == "FluxInstance" and group == FLUX_OPERATOR_GROUP:
+        sync = spec.get("sync")
+    elif kind == "HelmRelease" and isinstance(spec.get("values"), dict):
+        # the flux-instance Helm chart carries the FluxInstance spec in values.instance
+        instance = spec["values"].get("instance")
+        sync = instance.get("sync") if isinstance(instance, dict) else None
+        ns = str(spec.get("targetNamespace") or ns)
+    elif "kind" not in obj and "apiVersion" not in obj and isinstance(obj.get("instance"), dict):
+        # a values file of that chart, fed to the HelmRelease by a configMapGenerator
+        # (valuesFrom) or by a bootstrap helmfile; the release lives in flux-system
+        sync = obj["instance"].get("sync")
+    else:
+        return None
+    if not isinstance(sync, dict) or not isinstance(sync.get("path"), str):
+        return None
+    return Sync(
+        sync["path"],
+        str(sync.get("kind") or "GitRepository"),
+        ns,
+        str(sync.get("name") or ns),
+        str(sync["url"]) if sync.get("url") else None,
+        rel,
+        INSTANCE,
+        ref=git_ref(sync.get("ref")),
+    )
+
+
+def _gotk_sync(obj: dict, rel: str) -> Sync | None:
+    spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+    if (
+        obj.get("kind") != "Kustomization"
+        or group_of(str(obj.get("apiVersion", ""))) != FLUX_KS_GROUP
+        or not isinstance(spec.get("path"), str)
+    ):
+        return None
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    ref = spec.get("sourceRef") if isinstance(spec.get("sourceRef"), dict) else {}
+    return Sync(
+        spec["path"],
+        str(ref.get("kind") or "GitRepository"),
+        str(ref.get("namespace") or meta.get("namespace") or "flux-system"),
+        str(ref.get("name") or "flux-system"),
+        None,
+        rel,
+        GOTK,
+        str(meta["name"]) if meta.get("name") else None,
+    )
+
+
+def _self_applied(docs: list[dict], rel: str) -> list[Sync]:
+    """A Kustomization and its GitRepository in one file, applying the directory that holds it.
+
+    That is a sync applied by hand or by a bootstrap task (``kubectl apply -k
+    flux/config``): ``path: ./k8s/prod/flux`` in ``k8s/prod/flux/config/cluster.yaml``.
+    A Kustomization of another repository's content (a tenant's sync) never
+    applies its own directory, so it is not taken.
+    """
+    repos = _git_repositories(docs)
+    found = []
+    for obj in docs:
+        sync = _gotk_sync(obj, rel)
+        if sync is None or sync.kind != "GitRepository" or (sync.namespace, sync.name) not in repos:
+            continue
+        try:
+            path = normalize(sync.path)
+        except OutsideRoot:
+            continue
+        if path and not (rel.startswith(path + "/")):
+            continue
+        url, ref = repos[(sync.namespace, sync.name)]
+        found.append(replace(sync, url=url, ref=ref, found_by=SELF))
+    return found
+
+
+def _git_repositories(docs: list[dict]) -> dict[tuple[str, str], tuple[str | None, str | None]]:
+    """(namespace, name) -> (url, ref) of the GitRepositories among ``docs``."""
+    repos = {}
+    for obj in docs:
+        if obj.get("kind") == "GitRepository" and isinstance(obj.get("metadata"), dict):
+            meta = obj["metadata"]
+            spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+            url = str(spec["url"]) if spec.get("url") else None
+            repos[(str(meta.get("namespace") or "flux-system"), str(meta.get("name")))] = (
+                url,
+                git_ref(spec.get("ref")),
+            )
+    return repos
+
+
+def git_ref(ref) -> str | None:
+    """A GitRepository ``spec.ref`` (or a FluxInstance ``sync.ref``) as one comparable string."""
+    if isinstance(ref, str):
+        return ref or None
+    if not isinstance(ref, dict):
+        return None
+    for key, prefix in (("name", ""), ("commit", "commit:"), ("semver", "semver:"), ("tag", "refs/tags/")):
+        if ref.get(key):
+            return prefix + str(ref[key])
+    if ref.get("branch"):
+        return "refs/heads/" + str(ref["branch"])
+    return None
+
+
+def find_syncs(fs: RepoFS, cache: DocumentCache, files: list[str]) -> list[Sync]:
+    """Every sync object of ``files``: FluxInstances (and the chart's values) and gotk-sync Kustomizations."""
+    found: list[Sync] = []
+    for rel in files:
+        gotk = posixpath.basename(rel) == "gotk-sync.yaml"
+        if not gotk:
+            # cheap filter: a sync block says `sync:`, a self-applied one names a
+            # GitRepository; most files never need parsing here
+            try:
+                raw = fs.read_bytes(rel)
+            except (OSError, OutsideRoot, FileTooLarge):
+                continue
+            instance = b"sync:" in raw
+            selfsync = b"GitRepository" in raw and b"kustomize.toolkit.fluxcd.io" in raw
+            if not (instance or selfsync):
+                continue
+        docs = [d.data for d in cache.load(rel, used=False).documents if isinstance(d.data, dict)]
+        if gotk:
+            repos = _git_repositories(docs)
+            for sync in (_gotk_sync(o, rel) for o in docs):
+                if sync is not None:
+                    url, ref = repos.get((sync.namespace, sync.name), (None, None))
+                    found.append(replace(sync, url=url, ref=ref))
+            continue
+        if instance:
+            found.extend(s for s in map(lambda o: _instance_sync(o, rel), docs) if s is not None)
+        if selfsync:
+            found.extend(_self_applied(docs, rel))
+    return found
+
+
+_PUSH = re.compile(r"flux\s+push\s+artifact\s[\s\S]{0,400}?--path[= ]\s*[\"']?([^\s\"']+)")
+
+
+def pushed_roots(fs: RepoFS) -> list[str]:
+    """Directories CI or task files push as OCI artifacts (``flux push artifact --path=DIR``)."""
+    roots = set()
+    for rel in fs.walk_files("", (".yaml", ".yml", ".sh", "Makefile", "justfile", ".just")):
+        try:
+            text = fs.read_bytes(rel).decode("utf-8", "replace")
+        except (OSError, OutsideRoot, FileTooLarge):
+            continue
+        if "push artifact" not in text:
+            continue
+        for m in _PUSH.finditer(text):
+            # `{{.ROOT_DIR}}/kubernetes`, `$GITHUB_WORKSPACE/kubernetes`: keep what follows the variable
+            path = re.sub(r"^.*(\}\}|\}|\$[A-Za-z_]+)", "", m.group(1))
+            try:
+                roots.add(normalize(path))
+            except OutsideRoot:
+                continue
+    return sorted(roots)
+
+
+def _source_root(fs: RepoFS, sync: Sync, artifact_roots: list[str]) -> str | None:
+    """The repository directory the sync's path is relative to, or None when it names nothing."""
+    try:
+        path = normalize(sync.path)
+    except OutsideRoot:
+        return None
+    candidates = []
+    if sync.kind == "OCIRepository":
+        candidates += artifact_roots
+    # the nearest ancestor of the sync's own file that holds the path: a gotk-sync at
+    # sub/clusters/a/flux-system/ syncing ./clusters/a says the artifact is sub/
+    d = posixpath.dirname(sync.file)
+    while d:
+        candidates.append(d)
+        d = posixpath.dirname(d)
+    candidates.append("")
+    for root in candidates:
+        target = posixpath.join(root, path) if root else path
+        if fs.isdir(target or "") and _has_yaml(fs, target):
+            return root
+    return None
+
+
+def _cluster_dirs(fs: RepoFS, parent: str, depth: int = 3) -> list[str]:
+    """The cluster directories of a ``clusters/`` layout.
+
+    ``clusters/<name>`` is a cluster when it holds manifests itself; a
+    directory that only groups others (``clusters/<env>/<nn>``,
+    ``clusters/<site>/<platform>/<name>``) is looked into, a few levels deep.
+    """
+    out: list[str] = []
+    if depth == 0 or not fs.isdir(parent):
+        return out
+    for name in fs.listdir(parent):
+        rel = f"{parent}/{name}"
+        if not fs.isdir(rel) or not _has_yaml(fs, rel):
+            continue
+        own = any(
+            fs.isfile(f"{rel}/{child}") and child.endswith((".yaml", ".yml")) for child in fs.listdir(rel)
+        )
+        out.extend([rel] if own else _cluster_dirs(fs, rel, depth - 1))
+    return out
 
 
 def _has_yaml(fs: RepoFS, rel: str) -> bool:
     return any(True for _ in fs.walk_files(rel))
 
 
-def _sync_paths(cache: DocumentCache, files: list[str]) -> list[Entry]:
-    """Entries named by gotk-sync Kustomizations and FluxInstance sync blocks."""
-    found: list[Entry] = []
-    for rel in files:
-        for doc in cache.load(rel, used=False).documents:
-            obj = doc.data
-            if not isinstance(obj, dict):
-                continue
-            kind = obj.get("kind")
-            group = group_of(str(obj.get("apiVersion", "")))
-            spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
-            sync = None
-            if kind == "FluxInstance" and group == FLUX_OPERATOR_GROUP:
-                sync = spec.get("sync")
-            elif kind == "HelmRelease" and isinstance(spec.get("values"), dict):
-                # the flux-instance Helm chart carries the FluxInstance spec in values.instance
-                instance = spec["values"].get("instance")
-                if isinstance(instance, dict):
-                    sync = instance.get("sync")
-            elif (
-                kind == "Kustomization"
-                and group == FLUX_KS_GROUP
-                and posixpath.basename(rel) == "gotk-sync.yaml"
-                and isinstance(spec.get("path"), str)
-            ):
-                meta = obj.get("metadata") or {}
-                ref = spec.get("sourceRef") or {}
-                found.append(
-                    Entry(
-                        _norm(spec["path"]),
-                        str(ref.get("kind", "GitRepository")),
-                        str(ref.get("namespace") or meta.get("namespace") or "flux-system"),
-                        str(ref.get("name", "flux-system")),
-                    )
-                )
-                continue
-            if isinstance(sync, dict) and isinstance(sync.get("path"), str):
-                ns = (obj.get("metadata") or {}).get("namespace") or "flux-system"
-                if kind == "HelmRelease":
-                    ns = spec.get("targetNamespace") or ns
-                found.append(
-                    Entry(
-                        _norm(sync["path"]),
-                        str(sync.get("kind", "GitRepository")),
-                        str(ns),
-                        str(sync.get("name") or ns),
-                        str(sync.get("url")) if sync.get("url") else None,
-                    )
-                )
-    return found
-
-
-def _norm(path: str) -> str:
+def _entry_of(fs: RepoFS, sync: Sync, artifact_roots: list[str], bootstrap: Bootstrap | None) -> Entry | None:
+    root = (
+        bootstrap.root if bootstrap and bootstrap.root is not None else _source_root(fs, sync, artifact_roots)
+    )
+    if root is None:
+        return None
     try:
-        return normalize(path)
+        path = normalize(posixpath.join(root, normalize(sync.path)))
     except OutsideRoot:
-        return path
+        return None
+    return Entry(
+        path,
+        sync.kind,
+        sync.namespace,
+        sync.name,
+        sync.url,
+        root,
+        sync.found_by,
+        sync.file,
+        sync.sync_name,
+        sync.ref,
+    )
 
 
-def find_entries(fs: RepoFS, cache: DocumentCache) -> list[Entry]:
+def _configured(entry: Entry, bootstrap: Bootstrap | None) -> Entry:
+    if bootstrap is None:
+        return entry
+    changes = {
+        key: getattr(bootstrap, attr)
+        for key, attr in (
+            ("source_kind", "kind"),
+            ("source_namespace", "namespace"),
+            ("source_name", "name"),
+            ("url", "url"),
+            ("source_root", "root"),
+        )
+        if getattr(bootstrap, attr) is not None
+    }
+    if "source_namespace" in changes and "source_name" not in changes and not entry.source_known:
+        changes["source_name"] = changes["source_namespace"]
+    return replace(entry, **changes) if changes else entry
+
+
+@dataclass
+class Discovery:
+    """Every sync of a repository, and the entries they name."""
+
+    entries: dict[str, Entry]  # path -> the entry used
+    shadowed: dict[str, list[Entry]]  # path -> weaker syncs of the same path (stale gotk-sync)
+
+    def notes(self) -> list[str]:
+        out = []
+        for path, others in sorted(self.shadowed.items()):
+            used = self.entries[path]
+            for other in others:
+                if other.found_in != used.found_in and other.found_by != used.found_by:
+                    out.append(
+                        f"{path or '.'}: using the {used.found_by} sync in {used.found_in}; "
+                        f"{other.found_in} ({other.found_by}) is not used"
+                    )
+        return out
+
+
+class TooManyFiles(Exception):
+    """The root holds more YAML files than a guessed root may (not a repository?)."""
+
+
+def discover(
+    fs: RepoFS, cache: DocumentCache, bootstrap: Bootstrap | None = None, limit: int | None = None
+) -> Discovery:
+    """Entries named by sync objects anywhere in the repository (and by the config)."""
+    files = []
+    for rel in fs.walk_files(""):
+        files.append(rel)
+        if limit is not None and len(files) > limit:
+            raise TooManyFiles(f"{fs.root} holds more than {limit} YAML files")
+    syncs = find_syncs(fs, cache, files)
+    roots = pushed_roots(fs) if any(s.kind == "OCIRepository" for s in syncs) else []
+    found: dict[str, list[Entry]] = {}
+    for sync in syncs:
+        entry = _entry_of(fs, sync, roots, bootstrap)
+        if entry is not None:
+            found.setdefault(entry.path, []).append(entry)
+    entries, shadowed = {}, {}
+    for path, candidates in found.items():
+        candidates.sort(key=lambda e: (_STRENGTH[e.found_by], e.found_in or ""))
+        entries[path] = candidates[0]
+        if len(candidates) > 1:
+            shadowed[path] = candidates[1:]
+    if bootstrap is not None and bootstrap.entries:
+        entries = {
+            p: _configured(replace(entries.get(p, Entry(p)), found_by=CONFIG), bootstrap)
+            for p in bootstrap.entries
+        }
+        shadowed = {p: v for p, v in shadowed.items() if p in entries}
+    else:
+        entries = {p: _configured(e, bootstrap) for p, e in entries.items()}
+    return Discovery(entries, shadowed)
+
+
+def entry_for(disc: Discovery, rel: str, bootstrap: Bootstrap | None = None) -> Entry:
+    """The entry for a directory named on the command line."""
+    entry = disc.entries.get(rel)
+    if entry is not None:
+        return entry
+    return _configured(Entry(rel), bootstrap)
+
+
+def find_entries(
+    fs: RepoFS, cache: DocumentCache, bootstrap: Bootstrap | None = None, disc: Discovery | None = None
+) -> list[Entry]:
     """Every cluster entry of the repository, sorted by path, without duplicates."""
-    files = list(fs.walk_files(""))
-    candidates: dict[str, Entry] = {}
-    for entry in _sync_paths(cache, files):
-        if fs.isdir(entry.path) and _has_yaml(fs, entry.path):
-            candidates.setdefault(entry.path, entry)
-    for rel in files:
+    disc = disc or discover(fs, cache, bootstrap)
+    if bootstrap is not None and bootstrap.entries:
+        return [disc.entries[k] for k in sorted(disc.entries)]
+    candidates = dict(disc.entries)
+    for rel in fs.walk_files(""):
         # `flux bootstrap --path X` commits X/flux-system/gotk-{components,sync}.yaml
         parts = rel.rsplit("/", 2)
         if (
@@ -106,13 +457,13 @@ def find_entries(fs: RepoFS, cache: DocumentCache) -> list[Entry]:
             and parts[1] == "flux-system"
             and parts[2] in ("gotk-sync.yaml", "gotk-components.yaml")
         ):
-            candidates.setdefault(parts[0], Entry(parts[0]))
+            candidates.setdefault(parts[0], _configured(Entry(parts[0], found_by=LAYOUT), bootstrap))
     for parent in ("clusters", "kubernetes/clusters"):
-        if fs.isdir(parent):
-            for name in fs.listdir(parent):
-                rel = f"{parent}/{name}"
-                if fs.isdir(rel) and _has_yaml(fs, rel):
-                    candidates.setdefault(rel, Entry(rel))
+        for rel in _cluster_dirs(fs, parent):
+            candidates.setdefault(rel, _configured(Entry(rel, found_by=LAYOUT), bootstrap))
     if fs.isdir("kubernetes/flux/cluster"):
-        candidates.setdefault("kubernetes/flux/cluster", Entry("kubernetes/flux/cluster"))
+        candidates.setdefault(
+            "kubernetes/flux/cluster",
+            _configured(Entry("kubernetes/flux/cluster", found_by=LAYOUT), bootstrap),
+        )
     return [candidates[k] for k in sorted(candidates)]

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from . import redact
 from .cluster import Cluster, ClusterBuilder
 from .config import Config
-from .discover import Entry, _sync_paths, find_entries
+from .discover import CONFIG, Bootstrap, Discovery, Entry, TooManyFiles, discover, entry_for, find_entries
 from .fs import OutsideRoot, RepoFS
 from .graph import build_graph
-from .loader import DocumentCache
+from .loader import DocumentCache, parse_text
 from .model import FLUX_HELM_GROUP, Finding, Severity, group_of
 from .redact import Redactor
 from .rules import CLUSTER, REPOSITORY, Context, Hit, Rule, all_rules
@@ -30,19 +30,85 @@ class LintResult:
     clusters: list[Cluster] = field(default_factory=list)
 
 
+# files whose presence marks the top of a Flux repository, when there is no .git
+_ROOT_MARKERS = (".sops.yaml", ".sops.yml")
+# ancestors looked at for a marker: a run from deep inside a checkout stays cheap
+_MAX_ROOT_DEPTH = 12
+
+
+@dataclass(frozen=True)
+class RootGuess:
+    root: str
+    how: str  # "" when certain (.git or a config file); otherwise what decided it
+
+
 def find_root(path: str) -> str:
     """The repository root: the nearest ancestor with ``.git`` (or a config file)."""
+    return guess_root(path).root
+
+
+def guess_root(path: str) -> RootGuess:
+    """The repository root of ``path``, and how sure that is.
+
+    The nearest ancestor with ``.git`` or a config file is certain. Without
+    one (an exported tree, a CI workspace without history), the root is
+    found the way users lay repositories out: a ``flux-system/gotk-sync.yaml``
+    under the path whose ``spec.path`` names the path says where the root is;
+    else the nearest ancestor holding ``.sops.yaml`` or a
+    ``flux-system/gotk-sync.yaml``; else the path itself. Only ancestors are
+    looked at, never the file tree, so a run from ``/`` stays cheap.
+    """
     start = os.path.abspath(path)
-    cur = start if os.path.isdir(start) else os.path.dirname(start)
+    start = start if os.path.isdir(start) else os.path.dirname(start)
+    cur = start
     while True:
         if os.path.exists(os.path.join(cur, ".git")) or os.path.isfile(
             os.path.join(cur, ".gitops-lint.yaml")
         ):
-            return cur
+            return RootGuess(cur, "")
         parent = os.path.dirname(cur)
         if parent == cur:
-            return start if os.path.isdir(start) else os.path.dirname(start)
+            break
         cur = parent
+    synced = _root_from_sync(start)
+    if synced is not None:
+        return RootGuess(synced, "the path its flux-system/gotk-sync.yaml syncs")
+    cur = start
+    for _ in range(_MAX_ROOT_DEPTH):
+        for marker in (*_ROOT_MARKERS, os.path.join("flux-system", "gotk-sync.yaml")):
+            if os.path.isfile(os.path.join(cur, marker)):
+                return RootGuess(cur, f"it holds {marker}")
+        parent = os.path.dirname(cur)
+        if parent == cur:
+            break
+        cur = parent
+    return RootGuess(start, "no .git, config file, .sops.yaml or gotk-sync.yaml above it")
+
+
+def _root_from_sync(start: str) -> str | None:
+    """``start`` minus the ``spec.path`` of its own ``flux-system/gotk-sync.yaml``."""
+    sync = os.path.join(start, "flux-system", "gotk-sync.yaml")
+    try:
+        with open(sync, "rb") as fh:
+            text = fh.read(1 << 20).decode("utf-8", "replace")
+    except OSError:
+        return None
+    for doc in parse_text(text, "gotk-sync.yaml").documents:
+        obj = doc.data if isinstance(doc.data, dict) else {}
+        spec = obj.get("spec")
+        if obj.get("kind") != "Kustomization" or not isinstance(spec, dict):
+            continue
+        raw = spec.get("path")
+        if not isinstance(raw, str):
+            continue
+        rel = os.path.normpath("/" + raw).strip("/")
+        here = start.rstrip(os.sep).split(os.sep)
+        if not rel:
+            return start
+        parts = rel.split("/")
+        if len(parts) < len(here) and here[-len(parts) :] == parts:
+            return os.sep.join(here[: -len(parts)]) or os.sep
+    return None
 
 
 def make_renderer(config: Config, fs: RepoFS, cache: DocumentCache):
@@ -59,8 +125,31 @@ def make_renderer(config: Config, fs: RepoFS, cache: DocumentCache):
     return Kustomizer(fs, cache)
 
 
-def entries_for(paths: list[str], fs: RepoFS, cache: DocumentCache) -> list[Entry]:
+def entries_for(
+    paths: list[str], fs: RepoFS, cache: DocumentCache, bootstrap: Bootstrap | None = None
+) -> list[Entry]:
+    """The cluster entries of the command line's paths (a repository root: every entry found)."""
+    return plan_entries(paths, fs, cache, bootstrap).entries
+
+
+@dataclass
+class EntryPlan:
+    entries: list[Entry]
+    discovered: set[str]  # entries found in a repository root (not named on the command line)
+    notes: list[str]
+    synced: list[Entry] = field(default_factory=list)  # every entry a sync of the repository names
+
+
+def plan_entries(
+    paths: list[str],
+    fs: RepoFS,
+    cache: DocumentCache,
+    bootstrap: Bootstrap | None = None,
+    limit: int | None = None,
+) -> EntryPlan:
     entries: dict[str, Entry] = {}
+    discovered: set[str] = set()
+    disc: Discovery | None = None
     for path in paths:
         if not os.path.isdir(path):
             raise UsageError(f"{path}: not a directory")
@@ -68,14 +157,60 @@ def entries_for(paths: list[str], fs: RepoFS, cache: DocumentCache) -> list[Entr
             rel = fs.relpath(path)
         except OutsideRoot:
             raise UsageError(f"{path}: outside the repository root {fs.root}") from None
+        if disc is None:
+            try:
+                disc = discover(fs, cache, bootstrap, limit)
+            except TooManyFiles as exc:
+                raise UsageError(f"{exc}: is it a repository? set --root to the repository root") from None
         if rel == "":
-            found = find_entries(fs, cache) or [Entry("")]
+            found = find_entries(fs, cache, bootstrap, disc) or [Entry("")]
+            discovered.update(e.path for e in found if e.path)
         else:
-            synced = [e for e in _sync_paths(cache, list(fs.walk_files(rel))) if e.path == rel]
-            found = synced[:1] or [Entry(rel)]
+            found = [entry_for(disc, rel, bootstrap)]
         for e in found:
             entries.setdefault(e.path, e)
-    return [entries[k] for k in sorted(entries)]
+    notes = [n for n in (disc.notes() if disc else []) if n.split(":", 1)[0] in {p or "." for p in entries}]
+    synced = [disc.entries[k] for k in sorted(disc.entries)] if disc else []
+    return EntryPlan([entries[k] for k in sorted(entries)], discovered, notes, synced)
+
+
+def applied_elsewhere(
+    clusters: list[Cluster], candidates: set[str], files_read: dict[str, set[str]]
+) -> dict[str, str]:
+    """Entries (of ``candidates``) that another cluster applies: entry -> that cluster.
+
+    In a hub-and-spoke repository the hub applies ``clusters/staging`` to a
+    spoke (``spec.kubeConfig``): that directory is part of the hub's tree, not
+    a cluster of its own, and linting it again would print its findings twice.
+    B is part of A when a Kustomization of A applies B's directory, or when
+    every file B's render reads is read by A's too (an overlay ``00/`` of a
+    ``base/``, a parent directory Flux's generated kustomization takes whole)
+    and not the other way round.
+    """
+    applied: dict[str, set[str]] = {
+        c.name: {
+            ks.source.directory
+            for ks in c.kustomizations.values()
+            if not ks.synthetic and ks.source is not None and ks.source.directory is not None
+        }
+        for c in clusters
+    }
+
+    def part_of(b: Cluster, a: Cluster) -> bool:
+        if b.entry.path in applied[a.name] and a.entry.path not in applied[b.name]:
+            return True
+        mine, theirs = files_read.get(b.name, set()), files_read.get(a.name, set())
+        return bool(mine) and mine < theirs
+
+    dropped: dict[str, str] = {}
+    for b in clusters:
+        if b.entry.path not in candidates:
+            continue
+        for a in clusters:
+            if a is not b and a.name not in dropped and part_of(b, a):
+                dropped[b.name] = a.name
+                break
+    return dropped
 
 
 class Linter:
@@ -90,11 +225,30 @@ class Linter:
         self.redactor = Redactor(lambda: hidden_strings(self.fs, self.cache, self._rendered_secrets()))
         redact.REDACTOR = self.redactor
         self._clusters: list[Cluster] = []
+        # one-line diagnostics for stderr (which sync was used, what was left out)
+        self.notes: list[str] = []
 
     def build_clusters(self, paths: list[str]) -> list[Cluster]:
         renderer = make_renderer(self.config, self.fs, self.cache)
         builder = ClusterBuilder(self.fs, self.cache, renderer, self.config)
-        self._clusters = [builder.build(entry) for entry in entries_for(paths, self.fs, self.cache)]
+        plan = plan_entries(paths, self.fs, self.cache, self.config.bootstrap, self.config.walk_limit)
+        self.notes.extend(plan.notes)
+        clusters = []
+        files_read: dict[str, set[str]] = {}
+        for entry in plan.entries:
+            # the files each cluster's render reads (the cache's record is per run)
+            before, self.cache.used = self.cache.used, set()
+            cluster = builder.build(entry)
+            files_read[cluster.name] = self.cache.used
+            self.cache.used = before | self.cache.used
+            clusters.append(cluster)
+        for c in clusters:
+            c.other_entries = [e for e in plan.synced if e.path != c.entry.path]
+        candidates = {e.path for e in plan.entries if e.path in plan.discovered and e.found_by != CONFIG}
+        dropped = applied_elsewhere(clusters, candidates, files_read)
+        for name, by in sorted(dropped.items()):
+            self.notes.append(f"{name}: part of what {by} applies, linted as part of it")
+        self._clusters = [c for c in clusters if c.name not in dropped]
         return self._clusters
 
     def _rendered_secrets(self) -> list[dict]:
@@ -170,7 +324,9 @@ class Linter:
         seen = set()
         out = []
         for f in sorted(findings, key=Finding.sort_key):
-            key = (f.rule, f.file, f.line, f.column, f.message, f.object)
+            # the same finding in a shared file stays once per cluster (JSON's `cluster`);
+            # the text report prints it once with the clusters it concerns
+            key = (f.rule, f.file, f.line, f.column, f.message, f.object, f.cluster)
             if key in seen or self._suppressed(f):
                 continue
             seen.add(key)

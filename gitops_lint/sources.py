@@ -14,13 +14,16 @@ import posixpath
 import re
 from dataclasses import dataclass
 
-from .fs import OutsideRoot, join, normalize
+from .fs import OutsideRoot, RepoFS, join, normalize
 
 OK = "ok"
 EXTERNAL = "external"  # the source exists but its content is not in this repository
 NOT_FOUND = "not-found"  # the source object itself is not in the manifests
 MISSING = "missing"  # the source is this repository but spec.path does not exist
 ESCAPE = "escape"  # spec.path leaves the repository root
+# spec.path still holds a ${var} no known substitution filled (a parent's postBuild
+# gitops-lint could not apply): where it points is unknown, so it is never "missing"
+UNKNOWN_PATH = "unknown-path"
 
 
 @dataclass(frozen=True)
@@ -111,3 +114,29 @@ def map_artifact_path(rules: list[CopyRule], path: str) -> str | None:
         return join(best.repo_prefix, rest) if rest else normalize(best.repo_prefix)
     except OutsideRoot:
         return None
+
+
+def definitions_under(
+    fs: RepoFS, cache, directories: list[str]
+) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """(kind, name) -> [(file, namespace or "")] of the objects written under ``directories``.
+
+    The objects another sync of the repository applies: a source that this
+    cluster's tree does not define may be applied to the same cluster that way
+    (a bootstrap task's ``kubectl apply -k flux/config``), so it is not proven missing.
+    """
+    out: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    seen = set()
+    for directory in sorted(set(directories)):
+        for rel in fs.walk_files(directory):
+            if rel in seen:
+                continue
+            seen.add(rel)
+            for doc in cache.load(rel, used=False).documents:
+                obj = doc.data
+                if not isinstance(obj, dict) or not isinstance(obj.get("metadata"), dict):
+                    continue
+                meta = obj["metadata"]
+                key = (str(obj.get("kind")), str(meta.get("name")))
+                out.setdefault(key, []).append((rel, str(meta.get("namespace") or "")))
+    return out

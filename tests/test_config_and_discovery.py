@@ -119,7 +119,9 @@ def test_no_traceback_on_any_fixture_or_corpus_repository():
             check=False,
         )
         assert proc.returncode in (0, 1), (root, proc.stderr)
-        assert proc.stderr == "", (root, proc.stderr)
+        # stderr carries one-line notes only (which sync was used, what another cluster applies)
+        assert all(line.startswith("gitops-lint: ") for line in proc.stderr.splitlines()), (root, proc.stderr)
+        assert "Traceback" not in proc.stderr, (root, proc.stderr)
 
 
 def test_readme_configuration_example_is_a_valid_config(tmp_path):

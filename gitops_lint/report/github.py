@@ -27,16 +27,18 @@ def escape_property(s: str) -> str:
     return escape_data(s).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotation(f: Finding) -> str:
+def annotation(f: Finding, clusters: list[str] | None = None) -> str:
     props = []
     if f.file:
         props += [f"file={escape_property(f.file)}", f"line={f.line}", f"col={f.column}"]
     props.append(f"title={escape_property(f'{f.code} {f.rule}')}")
-    return f"::{COMMANDS[f.severity]} {','.join(props)}::{escape_data(f.message)}"
+    message = text.message_with_clusters(f, clusters or [])
+    return f"::{COMMANDS[f.severity]} {','.join(props)}::{escape_data(message)}"
 
 
 def render(findings: list[Finding], summary: dict) -> str:
-    lines = [annotation(f) for f in findings]
+    # a finding several clusters share is one annotation naming them
+    lines = [annotation(f, clusters) for f, clusters in text.grouped(findings)]
     lines.append(text.render(findings, summary).splitlines()[-1])  # the plain "Found ..." line
     return "\n".join(lines) + "\n"
 

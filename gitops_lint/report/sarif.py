@@ -35,7 +35,10 @@ def _descriptor(rule: Rule) -> dict:
         "name": rule.name,
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": rule.summary},
-        "help": {"text": f"{rule.summary}. `gitops-lint explain {rule.name}` prints the page.", "markdown": page},
+        "help": {
+            "text": f"{rule.summary}. `gitops-lint explain {rule.name}` prints the page.",
+            "markdown": page,
+        },
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
         "properties": {"tags": ["flux", "gitops"]},
     }
