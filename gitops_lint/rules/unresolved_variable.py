@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from ..flux_version import flux_target
 from ..model import Severity
+from ..mutators import kustomization_mutators
 from .base import Context, Hit, Rule
 
 _LISTED = 8  # variable names named in one info line
@@ -58,6 +59,23 @@ def _unchecked(ctx: Context):
 
 def check(ctx: Context):
     yield from _unchecked(ctx)
+    mutators = kustomization_mutators(ctx.cluster)
+    if mutators:
+        # the Kustomizations Flux reconciles are not those in Git: what they
+        # substitute is unknown, so an undefined variable proves nothing
+        undefined = sorted({u.name for ks in ctx.cluster.kustomizations.values() for _, u in ks.unresolved})
+        if undefined:
+            listed = ", ".join(undefined[:_LISTED]) + (
+                f" and {len(undefined) - _LISTED} more" if len(undefined) > _LISTED else ""
+            )
+            yield Hit(
+                f"variables {listed} could not be checked: {', '.join(label for label, _ in mutators[:3])} mutates Flux "
+                "Kustomizations at admission (their substitution sources are set outside Git)",
+                origin=mutators[0][1].origin,
+                object=mutators[0][1].ref,
+                severity=Severity.INFO,
+            )
+        return
     flux = flux_target(ctx)
     if flux.strict_substitution:
         consequence, severity = (
