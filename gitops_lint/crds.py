@@ -949,14 +949,7 @@ def _add_bootstrap(
                 name = str(release.get("name") or "")
                 what = f"helmfile {rel} (release {name}, chart {chart or release.get('chart')})"
                 if entry is None:
-                    index.opaque_providers.append(
-                        Provider(
-                            BOOTSTRAP,
-                            detail=what,
-                            certain=False,
-                            names=tuple(n for n in (chart, name, url) if n),
-                        )
-                    )
+                    _add_opaque_bootstrap(index, what, (chart, name, url))
                     continue
                 values, complete = _helmfile_values(release)
                 # values inherited from bases or templates are not read
@@ -975,6 +968,13 @@ def _add_bootstrap(
                 p = Provider(BOOTSTRAP, detail=what)
                 for g in entry.groups:
                     index.by_group[g].append(p)
+
+
+def _add_opaque_bootstrap(index: CrdIndex, what: str, names: tuple[str | None, ...]) -> None:
+    """A bootstrap install (helmfile, Terraform) of a chart the table does not know."""
+    index.opaque_providers.append(
+        Provider(BOOTSTRAP, detail=what, certain=False, names=tuple(n for n in names if n))
+    )
 
 
 def _helmfile_values(release: dict) -> tuple[dict, bool]:
@@ -1019,14 +1019,7 @@ def _add_terraform(index: CrdIndex, fs: RepoFS, files: list[str], table: ChartTa
             entry = table.for_chart(name, url)
             what = f"Terraform {rel} (helm_release {m.group(1)}, chart {chart or 'unknown'})"
             if entry is None:
-                index.opaque_providers.append(
-                    Provider(
-                        BOOTSTRAP,
-                        detail=what,
-                        certain=False,
-                        names=tuple(n for n in (name, m.group(1), url) if n),
-                    )
-                )
+                _add_opaque_bootstrap(index, what, (name, m.group(1), url))
                 continue
             p = Provider(BOOTSTRAP, detail=what)
             for g in entry.groups:
