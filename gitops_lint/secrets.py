@@ -161,6 +161,11 @@ class SecretValue:
         return self.status in LEAKS
 
 
+# what may surround ${var}s in a templated value: separators and words of at most 7
+# characters (a scheme, a path segment, a port), nothing as long as a password
+_TEMPLATE_TEXT = re.compile(r"(?:[^A-Za-z0-9]|[A-Za-z0-9]{1,7}(?![A-Za-z0-9]))*")
+
+
 def classify(value: object) -> str:
     """The status of a value that is not inside a SOPS-encrypted document."""
     if value is None or isinstance(value, (dict, list)):
@@ -170,7 +175,11 @@ def classify(value: object) -> str:
         return EMPTY
     if is_encrypted_value(text):
         return ENCRYPTED
-    if "${" in text and _VAR_REF.sub("", text).strip() == "":
+    rest = _VAR_REF.sub("", text).strip() if "${" in text else None
+    if rest is not None and "${" not in rest and _TEMPLATE_TEXT.fullmatch(rest):
+        # ${var}s joined by short literal text (``s3:${ENDPOINT}/restic/${APP}``):
+        # Flux fills it from a substitution source; no run of the literal part is
+        # long enough to be a credential (``app:hunter2-clear@${HOST}`` is still one)
         return VARIABLE
     if _REFERENCE.match(text):
         return REFERENCE
@@ -337,8 +346,11 @@ class Inventory:
     def values(self) -> list[SecretValue]:
         out: list[SecretValue] = []
         read_sources: set[str] = set()
-        for rel in sorted(self.cache.files):
-            loaded = self.cache.files[rel]
+        # every YAML file of the repository, not only those the render read: a
+        # plaintext Secret committed anywhere is in Git (and discovery no longer
+        # happens to load every file first)
+        for rel in sorted(set(self.cache.files).union(self.fs.walk_files(""))):
+            loaded = self.cache.files.get(rel) or self.cache.load(rel, used=False)
             file_values: list[SecretValue] = []
             encrypted_file = False
             kustomization = posixpath.basename(rel) in KUSTOMIZATION_FILES
@@ -408,7 +420,9 @@ class Inventory:
         """
         if config.file not in self._designating_rules:
             how, used = set(), set()
-            for rel, loaded in self.cache.files.items():
+            # every YAML file the config governs, not only those loaded so far: what a
+            # rule designates must not depend on the order in which files were read
+            for rel in self.fs.walk_files(posixpath.dirname(config.file)):
                 if self._config(posixpath.dirname(rel)) is not config:
                     continue
                 rule = config.rule_for(rel)
@@ -416,7 +430,10 @@ class Inventory:
                     continue
                 if posixpath.basename(rel) in KUSTOMIZATION_FILES:
                     how.add(rule.index)
-                elif any(document_metadata(doc.data) is not None for doc in loaded.documents):
+                elif any(
+                    document_metadata(doc.data) is not None
+                    for doc in self.cache.load(rel, used=False).documents
+                ):
                     used.add(rule.index)
             self._designating_rules[config.file] = frozenset(used - how)
         return self._designating_rules[config.file]

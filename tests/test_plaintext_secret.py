@@ -479,3 +479,18 @@ def test_redactor_masks_what_may_be_secret_not_what_the_author_left_public(tmp_p
     assert redact.REDACTOR.is_secret("clear-t0ken-value")
     assert not redact.REDACTOR.is_secret("ceph-user-name")
     assert not redact.REDACTOR.is_secret("https://git.example.com/apps.git")
+
+
+@pytest.mark.parametrize(
+    "value,status",
+    [
+        ("s3:${SECRET_S3_ENDPOINT}/restic/${APP}", VARIABLE),
+        ("https://${DOMAIN}:8443/path", VARIABLE),
+        ("${USER}:${PASS}", VARIABLE),
+        ("postgres://app:hunter2-clear@${HOST}/db", PLAINTEXT),
+        ("s3cr3tpassw0rd${SUFFIX}", PLAINTEXT),
+    ],
+)
+def test_templated_value_is_a_variable_only_with_short_literal_text(value, status):
+    # Flux fills the ${var}s; literal text long enough to be a credential is in Git
+    assert classify(value) == status
