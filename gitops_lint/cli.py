@@ -147,8 +147,11 @@ def cmd_lint(argv: list[str]) -> int:
     sys.stderr.write("".join(f"gitops-lint: {note}\n" for note in linter.notes))
     if args.fix or args.diff:
         from .fix import plan_fixes, write_fixes
+        from .flux_version import detect
 
-        plan = plan_fixes(root, result.findings)
+        # each cluster's Flux: a fix must not write an apiVersion that Flux does not serve
+        versions = {c.name: detect(c, linter.fs, config).version for c in result.clusters}
+        plan = plan_fixes(root, result.findings, versions)
         sys.stderr.write("".join(f"gitops-lint: {line}\n" for line in plan.summary_lines()))
         if args.diff:
             sys.stdout.write(plan.diff())

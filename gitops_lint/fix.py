@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .model import FLUX_KS_GROUP, Finding, group_of
+from .schema.deprecations import flux_api_introduced
 
 # -- edits -------------------------------------------------------------------
 
@@ -92,10 +93,14 @@ class FixReport:
                     tofile=f"b/{path}",
                 )
             )
-        return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in out)
+        return "".join(
+            line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in out
+        )
 
     def summary_lines(self) -> list[str]:
-        lines = [f"fixed {a.finding.file}:{a.finding.line} {a.finding.rule}: {a.description}" for a in self.applied]
+        lines = [
+            f"fixed {a.finding.file}:{a.finding.line} {a.finding.rule}: {a.description}" for a in self.applied
+        ]
         lines += [f"left {x.finding.file}:{x.finding.line} {x.finding.rule}: {x.reason}" for x in self.left]
         lines.append(
             f"{len(self.applied)} fixed, {len(self.left)} left"
@@ -137,6 +142,9 @@ class SourceFile:
         self.lines = text.splitlines(keepends=True)
         # namespaces named by the other YAML files of this file's directory (set by the driver)
         self.directory_namespaces: Callable[[], set[str]] = set
+        # the Flux minor of the finding's cluster (None: unknown): a replacement
+        # apiVersion that Flux does not serve yet would break the apply
+        self.flux_version: tuple[int, int] | None = None
 
     @property
     def newline(self) -> str:
@@ -152,7 +160,9 @@ class SourceFile:
         """The document a finding points at: among those ``match`` accepts (or all), the one
         that holds the finding's object when exactly one does, else the last that starts at
         or before the finding's line."""
-        candidates = [i for i, d in enumerate(self.docs) if isinstance(d, dict) and (match is None or match(d))]
+        candidates = [
+            i for i, d in enumerate(self.docs) if isinstance(d, dict) and (match is None or match(d))
+        ]
         if not candidates:
             return None
         if finding.object is not None:
@@ -330,13 +340,19 @@ _REMOVED_HR = (
 )
 
 API_REPLACEMENTS: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
-    **{(f"kustomize.toolkit.fluxcd.io/{v}", "Kustomization"): ("kustomize.toolkit.fluxcd.io/v1", _REMOVED_KS) for v in ("v1beta1", "v1beta2")},
+    **{
+        (f"kustomize.toolkit.fluxcd.io/{v}", "Kustomization"): ("kustomize.toolkit.fluxcd.io/v1", _REMOVED_KS)
+        for v in ("v1beta1", "v1beta2")
+    },
     **{
         (f"source.toolkit.fluxcd.io/{v}", kind): ("source.toolkit.fluxcd.io/v1", _REMOVED_SOURCE[kind])
         for v in ("v1beta1", "v1beta2")
         for kind in _FLUX_SOURCE
     },
-    **{(f"helm.toolkit.fluxcd.io/{v}", "HelmRelease"): ("helm.toolkit.fluxcd.io/v2", _REMOVED_HR) for v in ("v2beta1", "v2beta2")},
+    **{
+        (f"helm.toolkit.fluxcd.io/{v}", "HelmRelease"): ("helm.toolkit.fluxcd.io/v2", _REMOVED_HR)
+        for v in ("v2beta1", "v2beta2")
+    },
     **{
         (f"image.toolkit.fluxcd.io/{v}", kind): ("image.toolkit.fluxcd.io/v1", ())
         for v in ("v1beta2",)
@@ -345,8 +361,14 @@ API_REPLACEMENTS: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
     ("notification.toolkit.fluxcd.io/v1beta2", "Receiver"): ("notification.toolkit.fluxcd.io/v1", ()),
     # Alert/Provider have no v1: v1beta3 is current (Flux 2.2). Fields whose meaning moved
     # are treated as removed, so an object that uses them is left for a person.
-    ("notification.toolkit.fluxcd.io/v1beta2", "Alert"): ("notification.toolkit.fluxcd.io/v1beta3", ("spec.summary",)),
-    ("notification.toolkit.fluxcd.io/v1beta2", "Provider"): ("notification.toolkit.fluxcd.io/v1beta3", ("spec.interval",)),
+    ("notification.toolkit.fluxcd.io/v1beta2", "Alert"): (
+        "notification.toolkit.fluxcd.io/v1beta3",
+        ("spec.summary",),
+    ),
+    ("notification.toolkit.fluxcd.io/v1beta2", "Provider"): (
+        "notification.toolkit.fluxcd.io/v1beta3",
+        ("spec.interval",),
+    ),
     ("batch/v1beta1", "CronJob"): ("batch/v1", ()),
     ("autoscaling/v2beta2", "HorizontalPodAutoscaler"): ("autoscaling/v2", ()),
     ("policy/v1beta1", "PodDisruptionBudget"): ("policy/v1", ()),
@@ -385,7 +407,9 @@ def fix_deprecated_api(src: SourceFile, finding: Finding) -> list[Edit] | Leave:
     def match(doc: Any) -> bool:
         if want is None:
             return True
-        return doc.get("kind") == want.kind and (not want.api_version or doc.get("apiVersion") == want.api_version)
+        return doc.get("kind") == want.kind and (
+            not want.api_version or doc.get("apiVersion") == want.api_version
+        )
 
     i = src.doc_for(finding, match)
     if i is None:
@@ -396,6 +420,9 @@ def fix_deprecated_api(src: SourceFile, finding: Finding) -> list[Edit] | Leave:
     if replacement is None:
         return Leave(f"no field-compatible replacement known for {old} {kind}")
     new, removed = replacement
+    since = flux_api_introduced(new, kind)
+    if src.flux_version is not None and since is not None and since > src.flux_version:
+        return Leave(f"{new} is served from Flux {since[0]}.{since[1]}; this cluster runs an older Flux")
     used = [f for f in removed if _uses(doc, f)]
     if used:
         return Leave(f"{new} removed {', '.join(used)}: migrate by hand")
@@ -418,13 +445,19 @@ def fix_missing_namespace(src: SourceFile, finding: Finding) -> list[Edit] | Lea
         return Leave("the object has no block metadata with a name to place the namespace beside")
     if meta.get("namespace"):
         return Leave("the object already names a namespace in the file")
-    found = {str(_meta(d).get("namespace")) for j, d in enumerate(src.docs) if j != i and _meta(d).get("namespace")}
+    found = {
+        str(_meta(d).get("namespace")) for j, d in enumerate(src.docs) if j != i and _meta(d).get("namespace")
+    }
     where = "file"
     if not found:
         found = src.directory_namespaces()
         where = "directory"
     if len(found) != 1:
-        detail = f"the objects of its {where} name {', '.join(sorted(found))}" if found else "nothing in its file or directory names a namespace"
+        detail = (
+            f"the objects of its {where} name {', '.join(sorted(found))}"
+            if found
+            else "nothing in its file or directory names a namespace"
+        )
         return Leave(f"no unambiguous default namespace ({detail})")
     (namespace,) = found
     if not re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", namespace):
@@ -482,8 +515,14 @@ def _directory_namespaces(store: FileStore, rel: str, memo: dict[str, set[str]])
     return found
 
 
-def plan_fixes(root: str, findings: list[Finding]) -> FixReport:
-    """Work out every fix without writing: the report holds each changed file's text."""
+def plan_fixes(
+    root: str, findings: list[Finding], flux_versions: dict[str | None, tuple[int, int]] | None = None
+) -> FixReport:
+    """Work out every fix without writing: the report holds each changed file's text.
+
+    ``flux_versions`` maps a finding's cluster to the Flux minor it runs, so that a
+    fix never writes an apiVersion that Flux does not serve.
+    """
     store = FileStore(root)
     report = FixReport()
     sources: dict[str, SourceFile] = {}
@@ -503,6 +542,7 @@ def plan_fixes(root: str, findings: list[Finding]) -> FixReport:
                 sources[f.file] = SourceFile(f.file, text)
             src = sources[f.file]
             src.directory_namespaces = lambda rel=f.file: _directory_namespaces(store, rel, memo)
+            src.flux_version = (flux_versions or {}).get(f.cluster)
             result = fx(src, f)
             if isinstance(result, Leave):
                 report.left.append(Left(f, result.reason))

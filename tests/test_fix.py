@@ -94,7 +94,10 @@ def test_deprecated_api_keeps_quotes_comments_and_crlf(tmp_path):
     (tmp_path / "src.yaml").write_bytes(text.encode())
     git = ObjectRef("GitRepository", "flux-system", "app", "source.toolkit.fluxcd.io/v1beta2")
     hr = ObjectRef("HelmRelease", "", "app", "helm.toolkit.fluxcd.io/v2beta1")
-    report = fix_files(tmp_path, [finding("deprecated-api", "src.yaml", 3, git), finding("deprecated-api", "src.yaml", 13, hr)])
+    report = fix_files(
+        tmp_path,
+        [finding("deprecated-api", "src.yaml", 3, git), finding("deprecated-api", "src.yaml", 13, hr)],
+    )
     expected = text.replace('"source.toolkit.fluxcd.io/v1beta2"', '"source.toolkit.fluxcd.io/v1"')
     assert (tmp_path / "src.yaml").read_bytes() == expected.encode()
     assert len(report.applied) == 1
@@ -108,10 +111,30 @@ def test_every_replacement_moves_to_a_newer_version_of_the_same_group(old, kind)
     assert new.rsplit("/", 1)[0] == old.rsplit("/", 1)[0] and new != old
 
 
+def test_deprecated_api_is_left_where_the_cluster_flux_does_not_serve_the_replacement(tmp_path):
+    # source.toolkit.fluxcd.io/v1 HelmRepository arrives with Flux 2.3: on a 2.2
+    # cluster the rewrite would make the apply fail, so the fix is left
+    text = "apiVersion: source.toolkit.fluxcd.io/v1beta2\nkind: HelmRepository\nmetadata:\n  name: r\n"
+    write_tree(tmp_path, {"repo.yaml": text})
+    obj = ObjectRef("HelmRepository", "", "r", "source.toolkit.fluxcd.io/v1beta2")
+    old = Finding("deprecated-api", "GL503", Severity.WARNING, "constructed", "repo.yaml", 1, 1, obj, "c22")
+    report = plan_fixes(str(tmp_path), [old], {"c22": (2, 2)})
+    assert report.applied == [] and "served from Flux 2.3" in report.left[0].reason
+    report = plan_fixes(str(tmp_path), [old], {"c22": (2, 3)})
+    assert len(report.applied) == 1
+
+
 def test_deprecated_api_without_replacement_is_left(tmp_path):
     text = "apiVersion: networking.k8s.io/v1beta1\nkind: Ingress\nmetadata:\n  name: web\n"
     write_tree(tmp_path, {"ing.yaml": text})
-    report = fix_files(tmp_path, [finding("deprecated-api", "ing.yaml", 1, ObjectRef("Ingress", "", "web", "networking.k8s.io/v1beta1"))])
+    report = fix_files(
+        tmp_path,
+        [
+            finding(
+                "deprecated-api", "ing.yaml", 1, ObjectRef("Ingress", "", "web", "networking.k8s.io/v1beta1")
+            )
+        ],
+    )
     assert (tmp_path / "ing.yaml").read_text() == text
     assert "no field-compatible replacement" in report.left[0].reason
 
@@ -122,7 +145,10 @@ def test_missing_namespace_from_the_objects_beside_it(tmp_path):
         "data:\n  a: b\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: web\n"
     )
     write_tree(tmp_path, {"apps/web.yaml": text})
-    report = fix_files(tmp_path, [finding("missing-namespace", "apps/web.yaml", 1, ObjectRef("ConfigMap", "", "settings", "v1"))])
+    report = fix_files(
+        tmp_path,
+        [finding("missing-namespace", "apps/web.yaml", 1, ObjectRef("ConfigMap", "", "settings", "v1"))],
+    )
     assert (tmp_path / "apps/web.yaml").read_text() == text.replace(
         "  name: settings  # app settings\n", "  name: settings  # app settings\n  namespace: web\n"
     )
@@ -142,7 +168,9 @@ def test_missing_namespace_uses_the_directory_and_refuses_ambiguity(tmp_path):
         },
     )
     ref = ObjectRef("ConfigMap", "", "a", "v1")
-    report = fix_files(tmp_path, [finding("missing-namespace", f"{d}/cm.yaml", 1, ref) for d in ("one", "two", "three")])
+    report = fix_files(
+        tmp_path, [finding("missing-namespace", f"{d}/cm.yaml", 1, ref) for d in ("one", "two", "three")]
+    )
     assert (tmp_path / "one/cm.yaml").read_text() == cm + "  namespace: one\n"
     assert (tmp_path / "two/cm.yaml").read_text() == cm and (tmp_path / "three/cm.yaml").read_text() == cm
     reasons = sorted(x.reason for x in report.left)
@@ -155,14 +183,18 @@ def test_missing_namespace_uses_the_directory_and_refuses_ambiguity(tmp_path):
 def test_flow_style_metadata_is_left_untouched(tmp_path):
     text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n  namespace: x\n"
     write_tree(tmp_path, {"f.yaml": text})
-    report = fix_files(tmp_path, [finding("missing-namespace", "f.yaml", 1, ObjectRef("ConfigMap", "", "a", "v1"))])
+    report = fix_files(
+        tmp_path, [finding("missing-namespace", "f.yaml", 1, ObjectRef("ConfigMap", "", "a", "v1"))]
+    )
     assert (tmp_path / "f.yaml").read_text() == text
     assert "flow style" in report.left[0].reason
 
 
 def test_outside_root_and_unparsable_files_are_left(tmp_path):
     write_tree(tmp_path, {"bad.yaml": "a: [\n"})
-    report = fix_files(tmp_path, [finding("crd-prune", "../etc/passwd", 1), finding("crd-prune", "bad.yaml", 1)])
+    report = fix_files(
+        tmp_path, [finding("crd-prune", "../etc/passwd", 1), finding("crd-prune", "bad.yaml", 1)]
+    )
     assert not report.after and len(report.left) == 2
 
 
@@ -184,7 +216,9 @@ def test_diff_writes_nothing_and_fix_writes_the_same_change(tmp_path):
     before = (root / "clusters/dev/crds.yaml").read_bytes()
     code, out, err = run_cli(str(root / "clusters/dev"), "--root", str(root), "--diff")
     assert code == 1 and (root / "clusters/dev/crds.yaml").read_bytes() == before
-    assert "-  prune: true    # TODO: should this prune?\n+  prune: false    # TODO: should this prune?\n" in out
+    assert (
+        "-  prune: true    # TODO: should this prune?\n+  prune: false    # TODO: should this prune?\n" in out
+    )
     assert "fixed clusters/dev/crds.yaml:10 crd-prune: set spec.prune to false" in err
     code, out, err = run_cli(str(root / "clusters/dev"), "--root", str(root), "--fix")
     assert code == 0, out + err
@@ -196,7 +230,9 @@ def test_diff_writes_nothing_and_fix_writes_the_same_change(tmp_path):
 
 def _comment_lines(root: Path) -> dict[str, list[str]]:
     return {
-        str(p.relative_to(root)): [ln.strip() for ln in p.read_text().splitlines() if ln.strip().startswith("#")]
+        str(p.relative_to(root)): [
+            ln.strip() for ln in p.read_text().splitlines() if ln.strip().startswith("#")
+        ]
         for p in sorted(root.rglob("*.y*ml"))
     }
 

@@ -154,6 +154,12 @@ def _advice(api_version: str, kind: str, group: str, flux: tuple[int, int]) -> d
     }
 
 
+def flux_api_introduced(api_version: str, kind: str) -> tuple[int, int] | None:
+    """The Flux minor that first serves ``api_version`` for ``kind`` (None: not a Flux API)."""
+    row = next((a for a in FLUX if a.api_version == api_version and kind in a.kinds), None)
+    return row.introduced if row is not None else None
+
+
 def judge_flux(api_version: str, kind: str, flux: tuple[int, int]) -> Verdict | None:
     group = api_version.rpartition("/")[0]
     if group not in FLUX_GROUPS:
