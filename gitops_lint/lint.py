@@ -249,7 +249,21 @@ class Linter:
         for name, by in sorted(dropped.items()):
             self.notes.append(f"{name}: part of what {by} applies, linted as part of it")
         self._clusters = [c for c in clusters if c.name not in dropped]
+        self._load_linted_files(paths)
         return self._clusters
+
+    def _load_linted_files(self, paths: list[str]) -> None:
+        """Every YAML file under the linted paths, rendered or not, for the rules that
+        judge files as written (a plaintext Secret in Git is a leak whether or not Flux
+        applies it); the set must not depend on what discovery or a render happened
+        to read first."""
+        for path in paths:
+            try:
+                rel = self.fs.relpath(path)
+            except OutsideRoot:
+                continue
+            for name in self.fs.walk_files(rel):
+                self.cache.load(name, used=False)
 
     def _rendered_secrets(self) -> list[dict]:
         return [ro.obj for c in self._clusters for ro in c.objects if ro.obj.get("kind") == "Secret"]

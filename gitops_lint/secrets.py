@@ -346,11 +346,10 @@ class Inventory:
     def values(self) -> list[SecretValue]:
         out: list[SecretValue] = []
         read_sources: set[str] = set()
-        # every YAML file of the repository, not only those the render read: a
-        # plaintext Secret committed anywhere is in Git (and discovery no longer
-        # happens to load every file first)
-        for rel in sorted(set(self.cache.files).union(self.fs.walk_files(""))):
-            loaded = self.cache.files.get(rel) or self.cache.load(rel, used=False)
+        # the files this run read: every file under the linted paths (the linter
+        # loads them) and every file a render read
+        for rel in sorted(self.cache.files):
+            loaded = self.cache.files[rel]
             file_values: list[SecretValue] = []
             encrypted_file = False
             kustomization = posixpath.basename(rel) in KUSTOMIZATION_FILES

@@ -131,10 +131,6 @@ DEVENV_SECRET = (
     "Secret media/immich-secret of the kind dev environment commits its database password in "
     "clear (stringData, no SOPS); one finding per key"
 )
-COMMITTED_CREDENTIAL = (
-    "a Secret manifest in Git, outside the rendered tree, carries a credential in clear (a "
-    "kubeconfig with its client key, an htpasswd hash, a Vault AppRole secret): in Git is leaked"
-)
 SULIBOT_CLEAR_SECRET = (
     "a Secret wholly in clear whose matching .sops.yaml rule would encrypt none of its keys: "
     "gitops-lint cannot tell identifiers from credentials, so a warning"
@@ -1883,15 +1879,7 @@ EXPECTED: dict[str, list[Known]] = {
             SOURCE_OUTSIDE_GIT,
             "warning",
         ),
-        Known("plaintext-secret", "ansible/playbooks/prepare-k8s-cluster.yaml", 1, COMMITTED_CREDENTIAL),
         Known("plaintext-secret", "clusters/labda/vsphere/app/kes.yaml", 1, KES_SECRET_ID),
-        Known("plaintext-secret", "crossplane/apps/registry/composition.yaml", 1, COMMITTED_CREDENTIAL),
-        Known(
-            "plaintext-secret",
-            "crossplane/packages/tekton-pipelines/examples/secret.yaml",
-            1,
-            COMMITTED_CREDENTIAL,
-        ),
         Known("unresolved-variable", "apps/argo-cd/pre-release.yaml", 4, UNRESOLVED_LAX, "warning"),
         Known("unresolved-variable", "apps/argo-cd/release.yaml", 3, UNRESOLVED_LAX, "warning"),
         Known("unresolved-variable", "apps/crossplane/secrets.yaml", 4, UNRESOLVED_LAX, "warning"),
