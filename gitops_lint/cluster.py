@@ -505,6 +505,7 @@ class ClusterBuilder:
                 self._bootstrap_url is None
                 and isinstance(url, str)
                 and found[0].applied_by == cluster.root.ref
+                and self._applies_entry(cluster, raw_path)
                 and self._assume_bootstrap(cluster, ks, (kind, src_ns, name))
             ):
                 # the entry defines its own sync (a GitRepository and a Kustomization
@@ -521,6 +522,16 @@ class ClusterBuilder:
         if kind == "ExternalArtifact":
             return self._from_generator(cluster, src_ns, name, raw_path, ident)
         return SourceResolution(EXTERNAL, detail=ident)
+
+    @staticmethod
+    def _applies_entry(cluster: Cluster, raw_path: str) -> bool:
+        """Does a Kustomization with this spec.path apply the entry itself (a self-applied
+        sync)? Only then is its GitRepository taken as this repository: a CRD source
+        or an app repository the entry also defines is not."""
+        try:
+            return normalize(raw_path) == _in_source_root(cluster.entry)
+        except OutsideRoot:
+            return False
 
     def _other_revision(self, cluster: Cluster, src: dict) -> bool:
         """Does this GitRepository follow another ref than the bootstrap source?
