@@ -197,3 +197,19 @@ def test_without_remote_resources_no_match_stays_an_error(tmp_path) -> None:
     issues = build(tmp_path).issues
     assert [i.kind for i in issues] == [ERROR]
     assert issues[0].message.startswith("no matches for Id apps/v1 Deployment web")
+
+
+def test_labels_fields_of_the_wrong_type_is_a_build_error_not_a_crash(tmp_path):
+    # kubectl: "cannot unmarshal number into Go struct field Label.labels.fields"
+    from tests.helpers import run_cli, write_tree
+
+    write_tree(
+        tmp_path,
+        {
+            "kustomization.yaml": "resources: [cm.yaml]\nlabels:\n  - pairs: {a: b}\n    fields: 1\n",
+            "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+        },
+    )
+    code, out, err = run_cli("build", str(tmp_path), "--root", str(tmp_path))
+    assert "internal error" not in err
+    assert "labels[].fields: expected a list" in out + err

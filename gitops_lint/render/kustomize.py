@@ -883,9 +883,13 @@ class _Target:
             if not isinstance(entry, dict):
                 self.issue(ERROR, "invalid labels entry", "labels", i)
                 continue
-            specs = transform.label_specs(entry, cfg)
             pairs = entry.get("pairs") if isinstance(entry.get("pairs"), dict) else {}
-            self.guard(lambda p=pairs, s=specs: transform.set_map_entries(acc.resources, p, s), ("labels", i))
+            self.guard(
+                lambda p=pairs, e=entry: transform.set_map_entries(
+                    acc.resources, p, transform.label_specs(e, cfg)
+                ),
+                ("labels", i),
+            )
         common_labels = k.get("commonLabels")
         if isinstance(common_labels, dict) and common_labels:
             self.guard(

@@ -160,7 +160,11 @@ def _label_value(value: object) -> str:
 
 def label_specs(entry: dict, config: fsmod.TransformerConfig) -> list[FieldSpec]:
     """The field specs of one ``labels:`` entry (LabelTransformer configurator)."""
-    specs: list[FieldSpec] = [FieldSpec.parse(f) for f in entry.get("fields") or [] if isinstance(f, dict)]
+    fields = entry.get("fields") or []
+    if not isinstance(fields, list):
+        # kustomize fails to decode it into []FieldSpec: a build error, not a crash
+        raise TransformError(f"labels[].fields: expected a list, got {type(fields).__name__}")
+    specs: list[FieldSpec] = [FieldSpec.parse(f) for f in fields if isinstance(f, dict)]
     if entry.get("includeSelectors") is True:
         fsmod.merge_specs(specs, config.common_labels)
     else:
