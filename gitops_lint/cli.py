@@ -14,6 +14,7 @@ import sys
 from . import __version__
 from .config import Config, ConfigError, load_config
 from .model import Severity
+from .report.text import printable
 
 SUBCOMMANDS = ("graph", "build", "rules", "explain", "schemas")
 
@@ -144,7 +145,7 @@ def cmd_lint(argv: list[str]) -> int:
 
     linter = Linter(root, config)
     result = linter.run(paths)
-    sys.stderr.write("".join(f"gitops-lint: {note}\n" for note in linter.notes))
+    sys.stderr.write("".join(f"gitops-lint: {printable(note)}\n" for note in linter.notes))
     if args.fix or args.diff:
         from .fix import plan_fixes, write_fixes
         from .flux_version import detect
@@ -152,7 +153,7 @@ def cmd_lint(argv: list[str]) -> int:
         # each cluster's Flux: a fix must not write an apiVersion that Flux does not serve
         versions = {c.name: detect(c, linter.fs, config).version for c in result.clusters}
         plan = plan_fixes(root, result.findings, versions)
-        sys.stderr.write("".join(f"gitops-lint: {line}\n" for line in plan.summary_lines()))
+        sys.stderr.write("".join(f"gitops-lint: {printable(line)}\n" for line in plan.summary_lines()))
         if args.diff:
             sys.stdout.write(plan.diff())
             return 1 if plan.after else 0
@@ -321,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
             return COMMANDS[argv[0]](argv[1:])
         return cmd_lint(argv)
     except (UsageError, LintUsageError, ConfigError, PluginError) as exc:
-        sys.stderr.write(_redacted(f"gitops-lint: error: {exc}\n"))
+        sys.stderr.write(_redacted(f"gitops-lint: error: {printable(str(exc))}\n"))
         return 2
     except KeyboardInterrupt:
         return 130
@@ -335,7 +336,9 @@ def main(argv: list[str] | None = None) -> int:
             sys.stderr.write(_redacted(traceback.format_exc()))
             return 2
         sys.stderr.write(
-            _redacted(f"gitops-lint: internal error: {type(exc).__name__}: {exc} (rerun with --debug)\n")
+            _redacted(
+                f"gitops-lint: internal error: {type(exc).__name__}: {printable(str(exc))} (rerun with --debug)\n"
+            )
         )
         return 2
 

@@ -333,3 +333,25 @@ def test_many_tiny_files(tmp_path):
     with deadline(max(60, FILE_COUNT / 200)):  # a hang guard; timing is benchmarks' business
         result = lint_repo(root, config=Config())
     assert result.summary["files"] == FILE_COUNT and result.findings == []
+
+
+def test_text_output_escapes_control_characters_so_no_line_is_a_workflow_command(tmp_path):
+    # pre-commit prints the text format inside GitHub Actions, where a line that starts
+    # with "::" is a command (::add-mask::, ::error ...): a name holding a newline must
+    # not start one
+    from tests.helpers import GOTK, run_cli, write_tree
+
+    name = "web\\n::error file=x::pwned\\u2028::add-mask::y\\x1b[31m"
+    write_tree(
+        tmp_path,
+        {
+            **GOTK,
+            "clusters/dev/cm.yaml": f'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: "{name}"\ndata: {{a: b}}\n',
+        },
+    )
+    code, out, err = run_cli("--root", str(tmp_path), str(tmp_path / "clusters/dev"), "--format", "text")
+    assert code == 1 and "missing-namespace" in out
+    for line in (out + err).splitlines():
+        assert not line.startswith("::")
+    assert "\x1b" not in out and "\u2028" not in out
+    assert "web\\n::error" in out  # shown, escaped
