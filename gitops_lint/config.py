@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
 from .discover import Bootstrap, parse_bootstrap
+from .fs import FileTooLarge, OutsideRoot, RepoFS
 from .loader import FastLoader, _compose_docs, parse_text
 from .model import Severity
 
@@ -241,27 +242,51 @@ def parse_config(data, source: str, text: str | None = None) -> Config:
 
 
 def load_config(root: str, explicit: str | None = None) -> Config:
-    """The config for a repository: ``--config``, else `.gitops-lint.yaml`, else pyproject."""
+    """The config for a repository: ``--config``, else `.gitops-lint.yaml`, else pyproject.
+
+    A config found in the repository is read like every other file of it (it may be
+    an attacker's pull request): through the confined reader, so a symlink out of
+    the root is refused, and under the same size limit. ``--config`` is the user's
+    own choice and is read as given.
+    """
     if explicit:
         return _load_yaml_config(explicit, os.path.basename(explicit))
-    path = os.path.join(root, CONFIG_FILE)
-    if os.path.isfile(path):
-        return _load_yaml_config(path, CONFIG_FILE)
-    pyproject = os.path.join(root, "pyproject.toml")
-    if os.path.isfile(pyproject):
+    fs = RepoFS(root)
+    if _exists(fs, CONFIG_FILE):
+        return _parse_yaml_config(_read(fs, CONFIG_FILE), CONFIG_FILE)
+    if _exists(fs, "pyproject.toml"):
         try:
             import tomllib  # type: ignore[import-not-found]
         except ModuleNotFoundError:  # Python 3.10
             import tomli as tomllib  # type: ignore[no-redef]
         try:
-            with open(pyproject, "rb") as fh:
-                data = tomllib.load(fh)
-        except (OSError, tomllib.TOMLDecodeError) as exc:
+            data = tomllib.loads(_read(fs, "pyproject.toml"))
+        except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"pyproject.toml:1: {exc}") from None
         section = data.get("tool", {}).get("gitops-lint")
         if section is not None:
             return parse_config(section, "pyproject.toml [tool.gitops-lint]")
     return Config()
+
+
+def _exists(fs: RepoFS, rel: str) -> bool:
+    try:
+        return fs.exists(rel)
+    except OutsideRoot:
+        return True  # a symlink out of the root: refused with its reason by _read
+
+
+def _read(fs: RepoFS, rel: str) -> str:
+    try:
+        return fs.read_bytes(rel).decode("utf-8")
+    except OutsideRoot:
+        raise ConfigError(
+            f"{rel}:1: refused: it is a symlink to a file outside the repository root"
+        ) from None
+    except FileTooLarge as exc:
+        raise ConfigError(f"{rel}:1: refused: the file is too large ({exc})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{rel}:1: cannot read config: {type(exc).__name__}") from None
 
 
 def _load_yaml_config(path: str, display: str) -> Config:
@@ -270,6 +295,10 @@ def _load_yaml_config(path: str, display: str) -> Config:
             text = fh.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{display}:1: cannot read config: {exc}") from None
+    return _parse_yaml_config(text, display)
+
+
+def _parse_yaml_config(text: str, display: str) -> Config:
     # the loader every manifest goes through: duplicate keys, alias bombs and
     # deep nesting are refused with their line before anything walks the data
     loaded = parse_text(text, display)

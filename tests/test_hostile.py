@@ -355,3 +355,25 @@ def test_text_output_escapes_control_characters_so_no_line_is_a_workflow_command
         assert not line.startswith("::")
     assert "\x1b" not in out and "\u2028" not in out
     assert "web\\n::error" in out  # shown, escaped
+
+
+@pytest.mark.parametrize("name", [".gitops-lint.yaml", "pyproject.toml"])
+def test_a_config_symlinked_out_of_the_root_is_refused_unread(tmp_path, name):
+    from tests.helpers import GOTK, run_cli, write_tree
+
+    outside = tmp_path / "outside.txt"
+    outside.write_text("kube-version: hunter2-outside-secret\n")
+    repo = write_tree(tmp_path / "repo", dict(GOTK))
+    (repo / name).symlink_to(outside)
+    code, out, err = run_cli("--root", str(repo), str(repo / "clusters/dev"))
+    assert code == 2 and f"{name}:1: refused" in err
+    assert "hunter2" not in out + err
+
+
+def test_an_oversized_config_is_refused_before_it_is_parsed(tmp_path):
+    from tests.helpers import GOTK, run_cli, write_tree
+
+    repo = write_tree(tmp_path, dict(GOTK))
+    (repo / ".gitops-lint.yaml").write_text("# padding\n" * 1_200_000)  # 12 MB
+    code, _, err = run_cli("--root", str(repo), str(repo / "clusters/dev"))
+    assert code == 2 and "too large" in err
