@@ -157,7 +157,8 @@ def cmd_lint(argv: list[str]) -> int:
         if args.diff:
             sys.stdout.write(plan.diff())
             return 1 if plan.after else 0
-        write_fixes(root, plan)
+        refused = write_fixes(root, plan)
+        sys.stderr.write("".join(f"gitops-lint: {printable(line)}\n" for line in refused))
         if plan.after:  # report what is left after the fixes
             result = Linter(root, config).run(paths)
     sys.stdout.write(FORMATS[args.format](result.findings, result.summary))

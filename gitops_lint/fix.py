@@ -17,9 +17,11 @@ intended changes; otherwise nothing is written for that finding.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -485,11 +487,37 @@ class FileStore:
             return fh.read()
 
     def write(self, rel: str, text: str) -> None:
+        """Replace ``rel`` atomically, never writing through a link.
+
+        The repository is a stranger's pull request: a committed symlink where the
+        temporary file goes, or as the file itself, must not send the write
+        elsewhere. The temporary file is created new (``O_EXCL``, which also refuses
+        a symlink there) beside the file, then renamed over it.
+        """
+        if os.path.islink(os.path.join(self.root, rel)):
+            raise _Refused("the file is a symlink: fix the file it points to")
         path = self.path(rel)
-        tmp = f"{path}.gitops-lint-fix"
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
+        mode = stat.S_IMODE(os.stat(path).st_mode) if os.path.exists(path) else 0o644
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        for attempt in range(100):
+            tmp = os.path.join(
+                os.path.dirname(path), f".{os.path.basename(path)}.{os.getpid()}-{attempt}.gitops-lint-fix"
+            )
+            try:
+                fd = os.open(tmp, flags, mode)
+                break
+            except FileExistsError:
+                continue
+        else:
+            raise _Refused("no temporary file could be created beside it")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
 
 
 def _directory_namespaces(store: FileStore, rel: str, memo: dict[str, set[str]]) -> set[str]:
@@ -562,10 +590,16 @@ def plan_fixes(
     return report
 
 
-def write_fixes(root: str, report: FixReport) -> None:
+def write_fixes(root: str, report: FixReport) -> list[str]:
+    """Write every fixed file; the files refused, each with its reason, for the user."""
     store = FileStore(root)
+    refused = []
     for rel in sorted(report.after):
-        store.write(rel, report.after[rel])
+        try:
+            store.write(rel, report.after[rel])
+        except _Refused as exc:
+            refused.append(f"not written {rel}: {exc}")
+    return refused
 
 
 def _describe(edits: list[Edit]) -> str:

@@ -255,3 +255,33 @@ def test_fix_on_the_rule_fixture_lints_clean_for_that_rule(rule, tmp_path):
     assert len(after) == len(report.left), (after, report.left)
     assert report.applied
     assert _comment_lines(root) == comments
+
+
+def test_fix_never_writes_through_a_committed_symlink(tmp_path):
+    # a stranger's pull request commits links where the temporary file would go
+    # (old and new names) to a file outside the root: the write must not follow them
+    import os
+
+    repo = write_tree(tmp_path / "repo", {"clusters/dev/crds.yaml": CRDS_LAYER})
+    outside = tmp_path / "outside.txt"
+    outside.write_text("untouched\n")
+    target = repo / "clusters/dev/crds.yaml"
+    (repo / "clusters/dev/crds.yaml.gitops-lint-fix").symlink_to(outside)
+    for attempt in range(3):
+        (repo / f"clusters/dev/.crds.yaml.{os.getpid()}-{attempt}.gitops-lint-fix").symlink_to(outside)
+    obj = ObjectRef("Kustomization", "flux-system", "crds", "kustomize.toolkit.fluxcd.io/v1")
+    report = plan_fixes(str(repo), [finding("crd-prune", "clusters/dev/crds.yaml", 12, obj)])
+    assert write_fixes(str(repo), report) == []
+    assert outside.read_text() == "untouched\n"
+    assert not target.is_symlink() and "prune: false" in target.read_text()
+
+
+def test_fix_refuses_a_file_that_is_a_symlink(tmp_path):
+    repo = write_tree(tmp_path, {"real/crds.yaml": CRDS_LAYER})
+    (repo / "clusters/dev").mkdir(parents=True)
+    (repo / "clusters/dev/crds.yaml").symlink_to(repo / "real/crds.yaml")
+    obj = ObjectRef("Kustomization", "flux-system", "crds", "kustomize.toolkit.fluxcd.io/v1")
+    report = plan_fixes(str(repo), [finding("crd-prune", "clusters/dev/crds.yaml", 12, obj)])
+    refused = write_fixes(str(repo), report)
+    assert refused and "symlink" in refused[0]
+    assert (repo / "real/crds.yaml").read_text() == CRDS_LAYER
