@@ -183,26 +183,21 @@ def _vault(obj: dict):
         yield ns, _text(dest["name"]), SourceFacts((), frozenset(), True, f"{obj.get('kind')} {ns}/{name}")
 
 
-def _infisical(obj: dict):
-    ns, name = _meta(obj)
-    ref = _dict(_dict(obj.get("spec")).get("managedSecretReference"))
-    if ref.get("secretName"):
-        yield (
-            _text(ref.get("secretNamespace")) or ns,
-            _text(ref["secretName"]),
-            SourceFacts((), frozenset(), True, f"InfisicalSecret {ns}/{name}"),
-        )
+def _managed(reference: str, namespace_key: str, name_key: str):
+    """A secret manager's object that writes the Secret named in ``spec.<reference>``
+    (its values live in the manager: known to exist, unknown offline)."""
 
+    def producer(obj: dict):
+        ns, name = _meta(obj)
+        ref = _dict(_dict(obj.get("spec")).get(reference))
+        if ref.get(name_key):
+            yield (
+                _text(ref.get(namespace_key)) or ns,
+                _text(ref[name_key]),
+                SourceFacts((), frozenset(), True, f"{obj.get('kind')} {ns}/{name}"),
+            )
 
-def _doppler(obj: dict):
-    ns, name = _meta(obj)
-    ref = _dict(_dict(obj.get("spec")).get("managedSecret"))
-    if ref.get("name"):
-        yield (
-            _text(ref.get("namespace")) or ns,
-            _text(ref["name"]),
-            SourceFacts((), frozenset(), True, f"DopplerSecret {ns}/{name}"),
-        )
+    return producer
 
 
 def _connection_secret(obj: dict):
@@ -234,8 +229,10 @@ PRODUCERS = {
     ("secrets.hashicorp.com", "VaultPKISecret"): _vault,
     ("secrets.hashicorp.com", "HCPVaultSecretsApp"): _vault,
     # Infisical and Doppler operators: the managed Secret they name
-    ("secrets.infisical.com", "InfisicalSecret"): _infisical,
-    ("secrets.doppler.com", "DopplerSecret"): _doppler,
+    ("secrets.infisical.com", "InfisicalSecret"): _managed(
+        "managedSecretReference", "secretNamespace", "secretName"
+    ),
+    ("secrets.doppler.com", "DopplerSecret"): _managed("managedSecret", "namespace", "name"),
 }
 
 

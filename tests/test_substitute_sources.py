@@ -10,6 +10,7 @@ import base64
 import json
 import shutil
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -271,3 +272,35 @@ def test_missing_source_names_a_manifest_no_kustomization_applies(tmp_path):
     assert "bootstrap/vars.yaml has a manifest of it" in warning.message
     # read apart from the linted files: no finding for a broken file it looked at
     assert not [f for f in result.findings if f.file and f.file.startswith("bootstrap/")]
+
+
+@pytest.mark.parametrize(
+    "obj,where",
+    [
+        (
+            {
+                "apiVersion": "secrets.infisical.com/v1alpha1",
+                "kind": "InfisicalSecret",
+                "metadata": {"name": "i", "namespace": "apps"},
+                "spec": {"managedSecretReference": {"secretName": "db", "secretNamespace": "data"}},
+            },
+            ("data", "db"),
+        ),
+        (
+            {
+                "apiVersion": "secrets.doppler.com/v1alpha1",
+                "kind": "DopplerSecret",
+                "metadata": {"name": "d", "namespace": "apps"},
+                "spec": {"managedSecret": {"name": "api"}},
+            },
+            ("apps", "api"),
+        ),
+    ],
+    ids=["infisical", "doppler"],
+)
+def test_secret_managers_produce_the_secret_they_name(obj, where):
+    from gitops_lint.substitution_sources import PRODUCERS
+
+    group = obj["apiVersion"].split("/")[0]
+    ((ns, name, facts),) = list(PRODUCERS[(group, obj["kind"])](obj))
+    assert (ns, name) == where and facts.open
