@@ -790,18 +790,6 @@ class ClusterBuilder:
                 # the bootstrap Kustomization (gotk-sync.yaml) rendered from the entry itself
                 existing.obj, existing.origin = obj, ro.origin
             return None
-        root = cluster.root
-        spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
-        if parent is root and root.synthetic and isinstance(spec.get("sourceRef"), dict):
-            # a gotk-sync Kustomization named otherwise (cluster-apps-config) that applies
-            # the entry from the bootstrap source is the bootstrap Kustomization itself
-            try:
-                same = normalize(str(spec.get("path") or "./")) == normalize(root.spec["path"])
-            except OutsideRoot:
-                same = False
-            if same and self._is_bootstrap(cluster, spec["sourceRef"], ref.namespace):
-                root.obj, root.origin = obj, ro.origin
-                return None
         child = FluxKustomization(ref, obj, ro.origin, parent.ref)
         cluster.kustomizations[ref.key()] = child
         return child
