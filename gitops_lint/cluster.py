@@ -501,16 +501,6 @@ class ClusterBuilder:
         src = found[0].obj
         if kind == "GitRepository":
             url = (src.get("spec") or {}).get("url")
-            if (
-                self._bootstrap_url is None
-                and isinstance(url, str)
-                and found[0].applied_by == cluster.root.ref
-                and self._applies_entry(cluster, raw_path)
-                and self._assume_bootstrap(cluster, ks, (kind, src_ns, name))
-            ):
-                # the entry defines its own sync (a GitRepository and a Kustomization
-                # applied by hand): that GitRepository is this repository
-                self._bootstrap_url = normalize_url(url)
             if self._bootstrap_url and isinstance(url, str) and normalize_url(url) == self._bootstrap_url:
                 if self._other_revision(cluster, src) or not _same_revision(
                     cluster.entry.ref, (src.get("spec") or {}).get("ref")
@@ -522,16 +512,6 @@ class ClusterBuilder:
         if kind == "ExternalArtifact":
             return self._from_generator(cluster, src_ns, name, raw_path, ident)
         return SourceResolution(EXTERNAL, detail=ident)
-
-    @staticmethod
-    def _applies_entry(cluster: Cluster, raw_path: str) -> bool:
-        """Does a Kustomization with this spec.path apply the entry itself (a self-applied
-        sync)? Only then is its GitRepository taken as this repository: a CRD source
-        or an app repository the entry also defines is not."""
-        try:
-            return normalize(raw_path) == _in_source_root(cluster.entry)
-        except OutsideRoot:
-            return False
 
     def _other_revision(self, cluster: Cluster, src: dict) -> bool:
         """Does this GitRepository follow another ref than the bootstrap source?
