@@ -165,3 +165,44 @@ def test_non_utf8_file_name_in_github_annotations_shows_the_byte(undecodable):
     assert out.startswith(
         "::error file=clusters/dev/bad\\xff.yaml,line=7,col=3,title=GL301 plaintext-secret::"
     )
+
+
+def test_uri_and_json_text_keep_every_file_name_whole():
+    """Any name, UTF-8 or not: the URI is ASCII and decodes to its bytes; JSON round-trips."""
+    from urllib.parse import unquote_to_bytes
+
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    segment = st.binary(min_size=1, max_size=12).filter(lambda b: b"/" not in b and b"\0" not in b)
+
+    @given(st.lists(segment, min_size=1, max_size=4))
+    def check(segments):
+        raw = b"/".join(segments)
+        name = raw.decode("utf-8", "surrogateescape")  # what os.fsdecode gives on Linux
+        uri = paths.uri(name)
+        assert uri.isascii() and unquote_to_bytes(uri) == raw
+        assert ":" not in uri.split("/")[0]  # never a scheme
+        text = paths.json_text(json.dumps({"file": name}, ensure_ascii=False))
+        text.encode("utf-8")  # strict: the output is UTF-8
+        assert json.loads(text)["file"].encode("utf-8", "surrogateescape") == raw
+        paths.readable(name).encode("utf-8")  # annotations and the job summary: UTF-8 too
+
+    check()
+
+
+def test_job_summary_counts_per_severity_and_rule_and_caps_the_table():
+    from gitops_lint.model import Finding, Severity
+    from gitops_lint.report.github import SUMMARY_ROWS, step_summary
+
+    many = [
+        Finding("missing-path", "GL104", Severity.ERROR, f"gone {i}", f"a/{i}.yaml", 1, 1)
+        for i in range(SUMMARY_ROWS + 5)
+    ]
+    many.append(Finding("deprecated-api", "GL503", Severity.WARNING, "old", "b.yaml", 2, 1))
+    summary = {"errors": SUMMARY_ROWS + 5, "warnings": 1, "files": 9, "kustomizations": 2, "helmreleases": 0}
+    text = step_summary(many, summary)
+    assert f"| {SUMMARY_ROWS + 5} | 1 | 0 | 9 | 2 | 0 |" in text
+    assert f"| GL104 missing-path | error | {SUMMARY_ROWS + 5} |" in text
+    assert "| GL503 deprecated-api | warning | 1 |" in text
+    assert text.count("| error | `a/") == SUMMARY_ROWS and "6 more findings" in text
