@@ -161,11 +161,13 @@ def cmd_lint(argv: list[str]) -> int:
         sys.stderr.write("".join(f"gitops-lint: {printable(line)}\n" for line in refused))
         if plan.after:  # report what is left after the fixes
             result = Linter(root, config).run(paths)
-    sys.stdout.write(FORMATS[args.format](result.findings, result.summary))
+    # CI formats name files relative to the Git work tree that holds the root (report.paths)
+    ci = {"root": root} if args.format in ("sarif", "github") else {}
+    sys.stdout.write(FORMATS[args.format](result.findings, result.summary, **ci))
     if args.format == "github":
         from .report.github import write_step_summary
 
-        write_step_summary(result.findings, result.summary)
+        write_step_summary(result.findings, result.summary, root=root)
     return 1 if any(f.severity >= config.fail_on for f in result.findings) else 0
 
 

@@ -10,9 +10,12 @@ checked here directly.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -30,7 +33,11 @@ needs_actionlint = pytest.mark.skipif(
 
 def _actionlint(cwd: Path, *files: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [ACTIONLINT, "-no-color", "-oneline", *map(str, files)], cwd=cwd, capture_output=True, text=True, timeout=120
+        [ACTIONLINT, "-no-color", "-oneline", *map(str, files)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -78,15 +85,22 @@ def test_actionlint_catches_an_unknown_input_of_the_local_action(tmp_path):
 def test_action_metadata_is_a_complete_composite_action():
     action = yaml.safe_load((PROJECT / "action.yml").read_text())
     assert action["name"] and action["description"]
-    assert set(action["inputs"]) >= {"paths", "config", "fail-on", "sarif-file", "version"}
+    # no `version:`: gitops-lint is not on a package index, the action installs its own checkout
+    assert set(action["inputs"]) == {"paths", "config", "fail-on", "sarif-file", "args", "python-version"}
     for name, spec in action["inputs"].items():
         assert spec.get("description"), name
         assert spec.get("required", False) is False and "default" in spec, name
-    runs = action["runs"]
-    assert runs["using"] == "composite"
-    steps = runs["steps"]
-    assert any(str(s.get("uses", "")).startswith("actions/setup-python@") for s in steps)
+    assert set(action["outputs"]) == {"errors", "warnings", "sarif-file"}
+    steps = action["runs"]["steps"]
+    ids = {s.get("id") for s in steps}
+    for name, spec in action["outputs"].items():
+        assert spec.get("description") and re.fullmatch(
+            r"\$\{\{ steps\.([\w-]+)\.outputs\.[\w-]+ \}\}", spec["value"]
+        )
+        assert re.search(r"steps\.([\w-]+)\.", spec["value"]).group(1) in ids, name
+    assert action["runs"]["using"] == "composite"
     for step in steps:
+        assert step.get("name"), step
         assert ("run" in step) != ("uses" in step), step
         if "run" in step:
             assert step.get("shell") == "bash", step
@@ -96,30 +110,191 @@ def test_action_metadata_is_a_complete_composite_action():
     assert not any("${{" in step.get("run", "") for step in steps)
 
 
-def test_action_lint_script_runs_gitops_lint_with_the_inputs(tmp_path):
-    """The action's shell script, run here with bash, on the example and on a defect."""
-    if shutil.which("bash") is None or shutil.which("gitops-lint") is None:
-        pytest.skip("bash or the gitops-lint command is not installed")
+# the current major version of each action used: the action's own steps and the README's workflow
+CURRENT = {
+    "actions/setup-python": "v6",
+    "actions/cache": "v6",
+    "actions/checkout": "v6",
+    "github/codeql-action/upload-sarif": "v4",
+}
+
+
+def _uses(doc: dict) -> list[str]:
+    steps = doc["runs"]["steps"] if "runs" in doc else [s for j in doc["jobs"].values() for s in j["steps"]]
+    return [s["uses"] for s in steps if "uses" in s]
+
+
+def test_actions_used_are_at_their_current_major_version():
+    action = _uses(yaml.safe_load((PROJECT / "action.yml").read_text()))
+    readme = _uses(yaml.safe_load(readme_block(".github/workflows/gitops-lint.yml")))
+    assert {u.split("@")[0] for u in action} == {"actions/setup-python", "actions/cache"}
+    for uses in action + readme:
+        name, _, ref = uses.partition("@")
+        if name in CURRENT:
+            assert ref == CURRENT[name], uses
+
+
+def test_paths_and_args_are_split_like_shell_words():
+    from gitops_lint.github_action import command_line
+
+    env = {
+        "INPUT_PATHS": "gitops/clusters/prod\n'gitops/clusters/my lab'",
+        "INPUT_ARGS": '--root gitops --var "GREETING=hello world" --var X=$HOME',
+        "INPUT_FAIL_ON": "warning",
+        "INPUT_CONFIG": "ci/gitops lint.yaml",
+    }
+    assert command_line(env) == [
+        "gitops/clusters/prod",
+        "gitops/clusters/my lab",
+        "--fail-on",
+        "warning",
+        "--config",
+        "ci/gitops lint.yaml",
+        "--root",
+        "gitops",
+        "--var",
+        "GREETING=hello world",
+        "--var",
+        "X=$HOME",  # never expanded
+    ]
+    assert command_line({}) == [".", "--fail-on", "error"]
+
+
+# -- the action's shell steps, run here with bash and a stand-in runner environment ----------
+
+ACTION_FILES = ("pyproject.toml", "README.md", "action.yml", "gitops_lint", "rules")
+
+
+def _step(name: str) -> str:
     steps = yaml.safe_load((PROJECT / "action.yml").read_text())["runs"]["steps"]
-    script = next(s["run"] for s in steps if s.get("name") == "Lint")
-    fixtures = PROJECT / "tests" / "fixtures"
+    return next(s["run"] for s in steps if s.get("name") == name)
 
-    def run(paths: str, args: str = "", sarif: str = "") -> subprocess.CompletedProcess:
-        env = {
-            "PATH": __import__("os").environ["PATH"],
-            "PATHS": paths,
-            "CONFIG": "",
-            "FAIL_ON": "error",
-            "SARIF_FILE": sarif,
-            "EXTRA_ARGS": args,
-        }
-        return subprocess.run(["bash", "-e", "-c", script], cwd=PROJECT, env=env, capture_output=True, text=True)
 
-    ok = run(str(fixtures / "example" / "clusters" / "mycluster-0"), sarif=str(tmp_path / "ok.sarif"))
-    assert ok.returncode == 0, ok.stdout + ok.stderr
-    assert (tmp_path / "ok.sarif").read_text().startswith("{")
-    cycle = fixtures / "defects" / "dependency-cycle"
-    bad = run(f"{cycle}\n", args=f"--root {cycle}", sarif=str(tmp_path / "bad.sarif"))
-    assert bad.returncode == 1
-    assert "::error file=clusters/dev/apps.yaml,line=9,col=7,title=GL101 dependency-cycle::" in bad.stdout
-    assert '"ruleId": "GL101"' in (tmp_path / "bad.sarif").read_text()
+def _outputs(path: Path) -> dict[str, str]:
+    """``$GITHUB_OUTPUT`` as the runner reads it: ``name=value`` and ``name<<DELIMITER`` blocks."""
+    out: dict[str, str] = {}
+    lines = iter(path.read_text().splitlines())
+    for line in lines:
+        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
+            name, delimiter = line.split("<<", 1)
+            value = []
+            for more in lines:
+                if more == delimiter:
+                    break
+                value.append(more)
+            out[name] = "\n".join(value)
+        else:
+            name, _, value = line.partition("=")
+            out[name] = value
+    return out
+
+
+def _bash(script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    base = {k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}
+    return subprocess.run(
+        ["bash", "-e", "-o", "pipefail", "-c", script],
+        cwd=cwd,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory) -> str:
+    """The action's "Locate the pip cache" and "Install gitops-lint" steps, run from a copy of
+    this working tree as the action's checkout; returns the python the install step output."""
+    if shutil.which("bash") is None:
+        pytest.skip("bash is not installed")
+    base = tmp_path_factory.mktemp("action")
+    action_path = base / "action"
+    for name in ACTION_FILES:
+        src = PROJECT / name
+        if src.is_dir():
+            shutil.copytree(
+                src, action_path / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
+            )
+        else:
+            action_path.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, action_path / name)
+    runner_temp = base / "runner-temp"
+    runner_temp.mkdir()
+    env = {"PYTHON": sys.executable, "ACTION_PATH": str(action_path), "RUNNER_TEMP": str(runner_temp)}
+
+    cache_out = base / "cache-output"
+    run = _bash(_step("Locate the pip cache"), base, {**env, "GITHUB_OUTPUT": str(cache_out)})
+    assert run.returncode == 0, run.stderr
+    outputs = _outputs(cache_out)
+    assert outputs["dir"] and re.fullmatch(r"[0-9a-f]{16}", outputs["key"]), outputs
+
+    install_out = base / "install-output"
+    run = _bash(_step("Install gitops-lint"), base, {**env, "GITHUB_OUTPUT": str(install_out)})
+    if run.returncode != 0 and "pip" in run.stderr:
+        pytest.fail(f"the install step failed (package index unreachable?):\n{run.stderr[-3000:]}")
+    assert run.returncode == 0, run.stderr
+    python = _outputs(install_out)["python"]
+    assert Path(python).is_file() and Path(python).is_relative_to(runner_temp)
+    return python
+
+
+def _lint(
+    python: str, cwd: Path, tmp_path: Path, **inputs: str
+) -> tuple[subprocess.CompletedProcess, dict, str]:
+    output, summary = tmp_path / "github-output", tmp_path / "step-summary.md"
+    output.write_text("")
+    summary.write_text("")
+    env = {
+        "GITOPS_LINT_PYTHON": python,
+        "GITHUB_OUTPUT": str(output),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        **{f"INPUT_{k.upper()}": v for k, v in inputs.items()},
+    }
+    run = _bash(_step("Lint"), cwd, env)
+    return run, _outputs(output), summary.read_text()
+
+
+def test_action_steps_install_and_lint_a_monorepo_with_quoted_arguments(installed, tmp_path):
+    """A repository whose Flux tree is ``my gitops/`` (a space), linted with ``--root 'my gitops'``."""
+    repo = tmp_path / "repo"
+    cycle = PROJECT / "tests" / "fixtures" / "defects" / "dependency-cycle"
+    shutil.copytree(cycle, repo / "my gitops", ignore=shutil.ignore_patterns("expected.txt"))
+    (repo / ".git").mkdir()
+    run, outputs, summary = _lint(
+        installed,
+        repo,
+        tmp_path,
+        paths="'my gitops'",
+        args="--root 'my gitops' --var \"GREETING=hello world\"",
+        fail_on="error",
+        sarif_file="out.sarif",
+        config="",
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert (
+        "::error file=my gitops/clusters/dev/apps.yaml,line=9,col=7,title=GL101 dependency-cycle::"
+        in run.stdout
+    )
+    assert outputs == {"errors": "1", "warnings": "0", "sarif-file": "out.sarif"}
+    sarif = json.loads((repo / "out.sarif").read_text())
+    (result,) = sarif["runs"][0]["results"]
+    uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == "my%20gitops/clusters/dev/apps.yaml"
+    assert summary.count("## gitops-lint") == 1  # written once, by the github run
+    assert "| errors | warnings | info |" in summary and "| 1 | 0 | 0 |" in summary
+    assert "| GL101 dependency-cycle | error | 1 |" in summary
+
+
+def test_action_lint_step_on_a_clean_repository_and_on_bad_input(installed, tmp_path):
+    example = PROJECT / "tests" / "fixtures" / "example"
+    run, outputs, summary = _lint(
+        installed, example, tmp_path, paths="", args="", fail_on="error", sarif_file="", config=""
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert outputs == {"errors": "0", "warnings": "0", "sarif-file": ""}
+    assert "Found 0 errors, 0 warnings" in summary
+    # an unbalanced quote is one error line, not a traceback; a usage error is exit 2
+    run, outputs, _ = _lint(installed, example, tmp_path, paths=".", args="--root 'oops")
+    assert run.returncode == 2 and run.stdout.startswith("::error title=gitops-lint action::"), run.stdout
+    run, outputs, _ = _lint(installed, example, tmp_path, paths=".", args="--fail-on nonsense")
+    assert run.returncode == 2 and outputs["errors"] == ""

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gitops_lint.model import Finding, ObjectRef, Severity
-from gitops_lint.report import FORMATS
+from gitops_lint.report import FORMATS, paths
 from gitops_lint.report.github import annotation, escape_data, escape_property, step_summary
 from gitops_lint.report.sarif import FINGERPRINT_KEY, to_sarif
 from gitops_lint.rules import all_rules
@@ -16,6 +16,8 @@ from tests.conftest import FIXTURES
 from tests.helpers import run_cli
 
 CYCLE = FIXTURES / "defects" / "dependency-cycle"
+# CI formats name files relative to the Git work tree holding the root (tests/test_ci_paths.py)
+CYCLE_APPS = paths.in_worktree("clusters/dev/apps.yaml", paths.root_prefix(str(CYCLE), {}))
 SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
 SUMMARY = {"files": 1, "documents": 1, "kustomizations": 1, "helmreleases": 0, "errors": 1, "warnings": 1}
 
@@ -62,7 +64,7 @@ def test_sarif_of_a_defect_validates_against_the_2_1_0_schema():
     (result,) = run["results"]
     assert result["ruleId"] == "GL101" and rules[result["ruleIndex"]]["id"] == "GL101"
     loc = result["locations"][0]["physicalLocation"]
-    assert loc["artifactLocation"] == {"uri": "clusters/dev/apps.yaml", "uriBaseId": "%SRCROOT%"}
+    assert loc["artifactLocation"] == {"uri": CYCLE_APPS, "uriBaseId": "%SRCROOT%"}
     assert loc["region"] == {"startLine": 9, "startColumn": 7}
 
 
@@ -112,11 +114,11 @@ def test_github_format_and_job_summary(tmp_path, monkeypatch):
     code, out, _ = run_cli(str(CYCLE), "--root", str(CYCLE), "--format", "github")
     assert code == 1
     lines = out.splitlines()
-    assert lines[0].startswith("::error file=clusters/dev/apps.yaml,line=9,col=7,title=GL101 dependency-cycle::dependsOn cycle: apps -> infra -> apps")
+    assert lines[0].startswith(f"::error file={CYCLE_APPS},line=9,col=7,title=GL101 dependency-cycle::dependsOn cycle")
     assert lines[-1].startswith("Found 1 error, 0 warnings")
     text = summary_file.read_text()
     assert text.startswith("earlier step\n## gitops-lint\n")  # appended, never overwritten
-    assert "| error | `clusters/dev/apps.yaml:9` | GL101 dependency-cycle | dependsOn cycle: apps -> infra -> apps" in text
+    assert f"| error | `{CYCLE_APPS}:9` | GL101 dependency-cycle | dependsOn cycle: apps -> infra -> apps" in text
 
 
 def test_github_summary_escapes_table_cells_and_is_skipped_without_the_variable(monkeypatch):

@@ -1,10 +1,16 @@
-"""The JSON contract, version 1 (DESIGN.md "JSON output")."""
+"""The JSON contract, version 1 (DESIGN.md "JSON output").
+
+A file name that is not UTF-8 is written with its lone surrogates escaped
+(``"bad\\udcff.yaml"``), so the output stays UTF-8 and round-trips through
+``os.fsencode`` (see ``report.paths``).
+"""
 
 from __future__ import annotations
 
 import json
 
 from ..model import Finding
+from . import paths
 
 
 def finding_to_dict(f: Finding) -> dict:
@@ -30,4 +36,4 @@ def render(findings: list[Finding], summary: dict) -> str:
             for k in ("files", "documents", "kustomizations", "helmreleases", "errors", "warnings")
         },
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return paths.json_text(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"

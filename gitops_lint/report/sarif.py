@@ -2,22 +2,23 @@
 
 One ``reportingDescriptor`` per registered rule, whether or not it fired, so
 a dashboard can show the whole catalog with each rule's page as help. Results
-point at files relative to the repository root through the ``%SRCROOT%``
-base id; the upload action resolves it against the checkout. Each result
-carries a ``partialFingerprints`` entry made from the rule, file, object,
-cluster and message, never the line, so an alert survives unrelated edits
-above it; identical findings are told apart by their order.
+point at files relative to the Git work tree (not the lint root: see
+``report.paths``) through the ``%SRCROOT%`` base id, as percent-encoded URI
+references; the upload action resolves them against the checkout. Each
+result carries a ``partialFingerprints`` entry made from the rule, file,
+object, cluster and message, never the line, so an alert survives unrelated
+edits above it; identical findings are told apart by their order.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from urllib.parse import quote
 
 from .. import __version__
 from ..model import Finding, Severity
 from ..rules import Rule, all_rules
+from . import paths
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -48,13 +49,14 @@ def _descriptor(rule: Rule) -> dict:
     return desc
 
 
-def fingerprint(f: Finding) -> str:
+def fingerprint(f: Finding, prefix: str = "") -> str:
     """A digest of what the finding is about, independent of where the line moved."""
-    parts = [f.rule, f.file or "", f.object.display() if f.object else "", f.cluster or "", f.message]
-    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:32]
+    file = paths.in_worktree(f.file, prefix) if f.file else ""
+    parts = [f.rule, file, f.object.display() if f.object else "", f.cluster or "", f.message]
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def _result(f: Finding, index: int, fp: str) -> dict:
+def _result(f: Finding, index: int, fp: str, prefix: str) -> dict:
     result: dict = {
         "ruleId": f.code,
         "ruleIndex": index,
@@ -65,7 +67,10 @@ def _result(f: Finding, index: int, fp: str) -> dict:
         result["locations"] = [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": quote(f.file, safe="/"), "uriBaseId": SRCROOT},
+                    "artifactLocation": {
+                        "uri": paths.uri(paths.in_worktree(f.file, prefix)),
+                        "uriBaseId": SRCROOT,
+                    },
                     "region": {"startLine": max(f.line, 1), "startColumn": max(f.column, 1)},
                 }
             }
@@ -81,7 +86,9 @@ def _result(f: Finding, index: int, fp: str) -> dict:
     return result
 
 
-def to_sarif(findings: list[Finding], summary: dict) -> dict:
+def to_sarif(findings: list[Finding], summary: dict, root: str | None = None) -> dict:
+    """The SARIF log; with ``root`` (the lint root), file URIs are relative to its Git work tree."""
+    prefix = paths.root_prefix(root)
     rules = list(all_rules())
     known = {r.code for r in rules}
     for f in findings:  # a finding of a rule that is not registered still gets a descriptor
@@ -92,11 +99,11 @@ def to_sarif(findings: list[Finding], summary: dict) -> dict:
     seen: dict[str, int] = {}
     results = []
     for f in findings:
-        fp = fingerprint(f)
+        fp = fingerprint(f, prefix)
         seen[fp] = seen.get(fp, 0) + 1
         if seen[fp] > 1:
             fp = f"{fp}:{seen[fp]}"
-        results.append(_result(f, index[f.code], fp))
+        results.append(_result(f, index[f.code], fp, prefix))
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -110,7 +117,9 @@ def to_sarif(findings: list[Finding], summary: dict) -> dict:
                         "rules": [_descriptor(r) for r in rules],
                     }
                 },
-                "originalUriBaseIds": {SRCROOT: {"description": {"text": "The repository root."}}},
+                "originalUriBaseIds": {
+                    SRCROOT: {"description": {"text": "The root of the repository's Git work tree."}}
+                },
                 "columnKind": "unicodeCodePoints",
                 "results": results,
                 "properties": {"summary": summary},
@@ -119,5 +128,5 @@ def to_sarif(findings: list[Finding], summary: dict) -> dict:
     }
 
 
-def render(findings: list[Finding], summary: dict) -> str:
-    return json.dumps(to_sarif(findings, summary), indent=2, ensure_ascii=False) + "\n"
+def render(findings: list[Finding], summary: dict, root: str | None = None) -> str:
+    return paths.json_text(json.dumps(to_sarif(findings, summary, root), indent=2, ensure_ascii=False)) + "\n"
