@@ -105,7 +105,10 @@ def problems(directives: list[Directive]) -> list[tuple[Directive, str]]:
             continue
         if not d.well_formed:
             out.append(
-                (d, f"suppression comment without rules: expected `# gitops-lint: {d.kind}=RULE[,RULE]`")
+                (
+                    d,
+                    f"suppression comment without rules: it suppresses nothing (expected `# gitops-lint: {d.kind}=RULE[,RULE]`)",
+                )
             )
             continue
         for name in d.rules:
