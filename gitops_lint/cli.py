@@ -312,8 +312,15 @@ def cmd_graph(argv: list[str]) -> int:
     p = argparse.ArgumentParser(
         prog="gitops-lint graph", description="The dependsOn DAG of a cluster, offline."
     )
-    p.add_argument("path", metavar="PATH")
-    p.add_argument("--format", choices=("mermaid", "dot", "tree"), default="mermaid")
+    p.add_argument("path", metavar="PATH", help="a cluster directory, or a repository root")
+    p.add_argument(
+        "--format",
+        choices=("mermaid", "dot", "tree"),
+        default="mermaid",
+        help="mermaid (default) or dot: dependsOn edges solid from the dependency to its dependent, "
+        "applies edges dotted/dashed from a Kustomization to what it applies; tree: what each "
+        "Kustomization applies, nested, with [dependsOn: ...]",
+    )
     _common(p)
     args = p.parse_args(argv)
     root, config = _setup(args, args.path)
@@ -346,8 +353,14 @@ def cmd_build(argv: list[str]) -> int:
         description="Print what the built-in renderer makes of a kustomize directory, or, with "
         "--kustomization, what one Flux Kustomization applies after patches and substitution.",
     )
-    p.add_argument("path", metavar="DIR")
-    p.add_argument("--kustomization", metavar="NAMESPACE/NAME")
+    p.add_argument(
+        "path", metavar="DIR", help="a kustomize directory (with --kustomization: a cluster directory)"
+    )
+    p.add_argument(
+        "--kustomization",
+        metavar="NAMESPACE/NAME",
+        help="print what this Flux Kustomization of the cluster at DIR applies, after substitution",
+    )
     _common(p)
     args = p.parse_args(argv)
     if not os.path.isdir(args.path):
@@ -399,19 +412,21 @@ def rule_page(name: str) -> str | None:
 
 def cmd_explain(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="gitops-lint explain", description="Print a rule's page.")
-    p.add_argument("rule")
+    p.add_argument("rule", help="a rule name or code (see `gitops-lint rules`)")
     args = p.parse_args(argv)
     from .rules import all_rules
+    from .suppress import canonical, suggestion
 
+    name = canonical(args.rule)
     for r in all_rules():
-        if args.rule in (r.name, r.code):
+        if r.name == name:
             page = rule_page(r.name)
             if page is None:
                 module = sys.modules[r.check.__module__]
                 page = f"# {r.name} ({r.code})\n\nDefault severity: {r.severity.label}\n\n{module.__doc__ or r.summary}\n"
             sys.stdout.write(page)
             return 0
-    raise UsageError(f"unknown rule {args.rule!r} (see `gitops-lint rules`)")
+    raise UsageError(f"unknown rule {args.rule!r}{suggestion(args.rule)} (see `gitops-lint rules`)")
 
 
 def cmd_schemas(argv: list[str]) -> int:

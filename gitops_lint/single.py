@@ -33,7 +33,12 @@ def is_file_argument(path: str) -> bool:
 
 def lint_files(paths: list[str], config: Config, stdin=None) -> tuple[LintResult, list[str]]:
     """Findings of :data:`FILE_RULES` on the manifests ``paths`` (``-``: ``stdin``), and notes."""
-    stdin = stdin if stdin is not None else sys.stdin.buffer
+    if stdin is None and STDIN in paths:
+        if sys.stdin is None or not hasattr(sys.stdin, "buffer"):
+            from .cli import UsageError
+
+            raise UsageError("-: no standard input to read")
+        stdin = sys.stdin.buffer
     selected = set(FILE_RULES) if config.select is None else config.select & set(FILE_RULES)
     config.select = selected  # a selection of repository rules only selects nothing here
     config.schemas = []  # `schemas:` directories are the repository's; there is none here

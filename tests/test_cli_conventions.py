@@ -118,6 +118,40 @@ def test_lower_case_codes_work_everywhere_a_code_is_accepted(tmp_path):
     assert run_cli(str(repo))[0] == 0
 
 
+def test_explain_takes_a_lower_case_code_and_suggests_the_nearest_rule():
+    code, out, _ = run_cli("explain", "gl101")
+    assert code == 0 and out.startswith("# dependency-cycle (GL101)")
+    code, _, err = run_cli("explain", "crd-ordr")
+    assert code == 2 and one_line_error(err) and "did you mean crd-order?" in err
+
+
+def test_every_subcommand_documents_its_arguments(monkeypatch):
+    import argparse
+
+    from gitops_lint import cli
+
+    parsers = []
+
+    def capture(self, args=None, namespace=None):
+        parsers.append(self)
+        raise SystemExit(0)  # stop before the command runs
+
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_args", capture)
+    for command in ("graph", "build", "explain"):
+        with pytest.raises(SystemExit):
+            cli.COMMANDS[command](["x"])
+    assert len(parsers) == 3
+    for parser in parsers:
+        for action in parser._actions:
+            assert action.help, (parser.prog, action.dest)
+
+
+def test_standard_input_absent_is_one_line(monkeypatch):
+    monkeypatch.setattr(sys, "stdin", None)
+    code, _, err = run_cli("-")
+    assert code == 2 and one_line_error(err) and "no standard input" in err
+
+
 def test_a_directory_that_cannot_be_read_is_a_finding(repo, monkeypatch):
     write_tree(
         repo,
