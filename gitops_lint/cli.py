@@ -139,7 +139,7 @@ def lint_parser() -> argparse.ArgumentParser:
 
 
 _HELP = {
-    "format": "report format (default: text); junit: one test suite per rule, for CI systems",
+    "format": "report format (default: text); junit: JUnit XML for CI test reports, one test suite per file",
     "fail_on": "lowest severity that makes the exit status 1 (default: fail-on in the config, else error)",
 }
 
