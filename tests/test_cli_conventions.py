@@ -243,6 +243,21 @@ def test_line_level_suppression(repo):
     assert [(f.rule, f.line) for f in lint_repo(repo).findings] == [("unresolved-variable", 10)]
 
 
+def test_line_level_suppression_works_in_an_env_file(repo):
+    write_tree(
+        repo,
+        {
+            "clusters/dev/apps.yaml": ks("apps", "./apps"),
+            "apps/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+            "namespace: default\nsecretGenerator:\n  - name: s\n    envs: [app.env]\n",
+            "apps/app.env": "A=plain-one\n# gitops-lint: disable-next-line=plaintext-secret\nB=plain-two\n",
+        },
+    )
+    assert [(f.rule, f.file, f.line) for f in lint_repo(repo).findings] == [
+        ("plaintext-secret", "apps/app.env", 1)
+    ]
+
+
 def test_a_document_suppression_takes_lower_case_codes(repo):
     write_tree(repo, {"apps/cm.yaml": "# gitops-lint: disable=gl401\n" + cm("  a: ${one}\n")})
     assert lint_repo(repo).findings == []
@@ -359,6 +374,14 @@ def test_junit_is_valid_xml_one_suite_per_file_and_deterministic():
     assert failure.get("type") == "error" and "\\x1b[31m" in failure.get("message")
     assert "<tag>" in failure.text and "\x1b" not in out and "\x00" not in out and "\ufffe" not in out
     assert cases[1].find("skipped") is not None and cases[1].find("failure") is None
+
+
+def test_junit_names_the_clusters_of_a_shared_file_once():
+    shared = [_finding("bad"), _finding("bad")]
+    shared[1].cluster = "clusters/prod"
+    root = ET.fromstring(junit.render(shared, {}))
+    (case,) = root.findall("testsuite/testcase")
+    assert "(clusters clusters/dev, clusters/prod)" in case.find("failure").text
 
 
 def test_junit_of_a_clean_run_is_one_passing_case():

@@ -33,10 +33,23 @@ def _attr(s: str) -> str:
     return quoteattr(_text(s))
 
 
-def render(findings: list[Finding], summary: dict) -> str:
-    by_file: dict[str, list[Finding]] = {}
+def _once(findings: list[Finding]) -> list[tuple[Finding, list[str]]]:
+    """One test case per defect: a finding in a file several clusters render names them all."""
+    cases: dict[tuple, tuple[Finding, list[str]]] = {}
     for f in findings:
-        by_file.setdefault(f.file or "-", []).append(f)
+        key = (f.file, f.line, f.column, f.rule, f.message, f.object, f.severity)
+        if key in cases:
+            cases[key][1].append(f.cluster or ".")
+        else:
+            cases[key] = (f, [f.cluster or "."] if f.cluster else [])
+    return list(cases.values())
+
+
+def render(findings: list[Finding], summary: dict) -> str:
+    by_file: dict[str, list[tuple[Finding, list[str]]]] = {}
+    for f, clusters in _once(findings):
+        by_file.setdefault(f.file or "-", []).append((f, clusters))
+    findings = [f for cases in by_file.values() for f, _ in cases]
     failures = sum(1 for f in findings if f.severity > Severity.INFO)
     skipped = len(findings) - failures
     tests = len(findings) or 1
@@ -52,15 +65,15 @@ def render(findings: list[Finding], summary: dict) -> str:
         ]
     for file in sorted(by_file):
         cases = by_file[file]
-        fails = sum(1 for f in cases if f.severity > Severity.INFO)
+        fails = sum(1 for f, _ in cases if f.severity > Severity.INFO)
         lines.append(
             f'  <testsuite name={_attr(file)} tests="{len(cases)}" failures="{fails}" '
             f'errors="0" skipped="{len(cases) - fails}">'
         )
-        for f in cases:
+        for f, clusters in cases:
             where = f"{file}:{f.line}:{f.column}"
             obj = f" {f.object.display()}" if f.object else ""
-            cluster = f" (cluster {f.cluster})" if f.cluster else ""
+            cluster = f" (cluster{'s' * (len(clusters) > 1)} {', '.join(clusters)})" if clusters else ""
             lines.append(
                 f"    <testcase name={_attr(f'{f.code} {f.rule}')} classname={_attr(file)} "
                 f'file={_attr(file)} line="{f.line}">'
