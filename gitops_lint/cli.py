@@ -8,6 +8,7 @@ internal error, always as one line (a traceback only with ``--debug``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 
@@ -20,9 +21,14 @@ SUBCOMMANDS = ("graph", "build", "rules", "explain", "schemas")
 
 
 def _split(values: list[str] | None) -> set[str]:
+    """Rule names, codes and code prefixes of ``--select``/``--ignore``, in any case."""
+    from .suppress import canonical
+
     out: set[str] = set()
     for v in values or []:
-        out.update(x.strip() for x in v.split(",") if x.strip())
+        for x in (x.strip() for x in v.split(",")):
+            if x:
+                out.add(canonical(x) or (x.upper() if x[:2].lower() == "gl" else x))
     return out
 
 
@@ -47,19 +53,46 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
 
 
+EPILOG = """\
+commands:
+  gitops-lint [PATH ...]            lint (the default command)
+  gitops-lint graph PATH            the dependsOn and applies graph (--format mermaid|dot|tree)
+  gitops-lint build DIR             a kustomize directory as the built-in renderer builds it
+  gitops-lint build PATH --kustomization NS/NAME
+                                    what one Flux Kustomization applies, after substitution
+  gitops-lint rules                 the rule catalog
+  gitops-lint explain RULE          a rule's page
+  gitops-lint schemas import CRD.yaml... --out DIR
+                                    CRDs to JSON Schema files for `schemas:` in the config
+  (gitops-lint COMMAND --help for each)
+
+files:
+  A FILE.yaml (or - for standard input) is linted on its own, with the rules that
+  need nothing but the manifest: yaml-syntax, schema, deprecated-api, plaintext-secret.
+  Every other rule needs the repository: give a cluster directory or the root.
+
+exit status:
+  0  nothing at or above --fail-on (or --exit-zero)
+  1  findings at or above --fail-on
+  2  usage, config or internal error (one line on stderr; a traceback only with --debug)
+"""
+
+
 def lint_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="gitops-lint",
-        description="Offline linter for Flux CD GitOps repositories. "
-        f"Sub-commands: {', '.join(SUBCOMMANDS)} (gitops-lint SUBCOMMAND --help).",
+        description="Offline linter for Flux CD GitOps repositories.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
         "paths",
         nargs="*",
         metavar="PATH",
-        help="a cluster directory, or a repository root (default: .)",
+        help="a cluster directory, a repository root (default: .), a manifest FILE.yaml, "
+        "or - for a manifest on standard input",
     )
-    p.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
+    p.add_argument("--format", choices=("text", "json", "sarif", "github", "junit"), default="text")
     p.add_argument(
         "--fix",
         action="store_true",
@@ -87,23 +120,47 @@ def lint_parser() -> argparse.ArgumentParser:
         help="the Flux the cluster runs: strict substitution from 2.9, removed API versions "
         "(default: flux-version in the config, else what the repository says, else the newest)",
     )
+    # -- output and exit conventions (ruff, kubeconform) --
+    p.add_argument(
+        "--exit-zero",
+        action="store_true",
+        help="exit 0 even when findings are at or above --fail-on (2 still means an error)",
+    )
+    p.add_argument(
+        "--output-file",
+        metavar="FILE",
+        help="write the report to FILE (replaced atomically) instead of standard output",
+    )
+    _document(p)
+    # --
     p.add_argument("--version", action="version", version=f"gitops-lint {__version__}")
     _common(p)
     return p
 
 
-def _setup(args, first_path: str) -> tuple[str, Config]:
+_HELP = {
+    "format": "report format (default: text); junit: JUnit XML for CI test reports, one test suite per file",
+    "fail_on": "lowest severity that makes the exit status 1 (default: fail-on in the config, else error)",
+}
+
+
+def _document(parser: argparse.ArgumentParser) -> None:
+    """Help for the options declared without one: --help documents every option."""
+    for action in parser._actions:
+        if action.help is None and action.dest in _HELP:
+            action.help = _HELP[action.dest]
+
+
+def _setup(args, first_path: str, announce: bool = True) -> tuple[str, Config]:
     from .lint import guess_root
 
     guess = None if args.root else guess_root(first_path)
     root = os.path.abspath(args.root) if args.root else guess.root
-    if guess is not None and guess.how:
+    config_limit = guess is not None and bool(guess.how)
+    if config_limit and announce:
         sys.stderr.write(
             f"gitops-lint: no .git above {first_path}: using {root} as the root ({guess.how}); set --root to change it\n"
         )
-        config_limit = True
-    else:
-        config_limit = False
     if not os.path.isdir(root):
         raise UsageError(f"--root {args.root}: not a directory")
     config = load_config(root, args.config)
@@ -125,13 +182,20 @@ class UsageError(Exception):
 def cmd_lint(argv: list[str]) -> int:
     args = lint_parser().parse_args(argv)
     paths = args.paths or ["."]
-    root, config = _setup(args, paths[0])
+    files = _file_arguments(paths)
+    # a manifest's own repository gives the config; one outside any is linted on its own terms
+    root, config = _setup(args, "." if paths == ["-"] else paths[0], announce=not files)
     if args.select:
         config.select = _split(args.select)
     config.deselect |= _split(args.ignore)
     if args.fail_on:
         config.fail_on = Severity.parse(args.fail_on)
     if args.kube_version:
+        from .config import kube_version_problem
+
+        problem = kube_version_problem(args.kube_version)
+        if problem:
+            raise UsageError(f"--kube-version {args.kube_version!r}: {problem}")
         config.kube_version = args.kube_version
     if args.flux_version:
         from .flux_version import parse_version
@@ -143,6 +207,14 @@ def cmd_lint(argv: list[str]) -> int:
     from .lint import Linter
     from .report import FORMATS
 
+    if files:
+        if args.fix or args.diff:
+            raise UsageError("--fix and --diff work on a repository, not on a single manifest")
+        from .single import lint_files
+
+        result, notes = lint_files(paths, config)
+        sys.stderr.write("".join(f"gitops-lint: {printable(note)}\n" for note in notes))
+        return _report(args, config, FORMATS[args.format](result.findings, result.summary), result)
     linter = Linter(root, config)
     result = linter.run(paths)
     sys.stderr.write("".join(f"gitops-lint: {printable(note)}\n" for note in linter.notes))
@@ -156,36 +228,101 @@ def cmd_lint(argv: list[str]) -> int:
         sys.stderr.write("".join(f"gitops-lint: {printable(line)}\n" for line in plan.summary_lines()))
         if args.diff:
             sys.stdout.write(plan.diff())
-            return 1 if plan.after else 0
+            return 1 if plan.after and not args.exit_zero else 0
         refused = write_fixes(root, plan)
         sys.stderr.write("".join(f"gitops-lint: {printable(line)}\n" for line in refused))
         if plan.after:  # report what is left after the fixes
             result = Linter(root, config).run(paths)
     # CI formats name files relative to the Git work tree that holds the root (report.paths)
     ci = {"root": root} if args.format in ("sarif", "github") else {}
-    sys.stdout.write(FORMATS[args.format](result.findings, result.summary, **ci))
+    report = FORMATS[args.format](result.findings, result.summary, **ci)
     if args.format == "github":
         from .report.github import write_step_summary
 
         write_step_summary(result.findings, result.summary, root=root)
+    return _report(args, config, report, result)
+
+
+def _file_arguments(paths: list[str]) -> bool:
+    """Whether the command line names manifests (FILE.yaml, ``-``) rather than directories."""
+    from .single import is_file_argument
+
+    files = [p for p in paths if is_file_argument(p)]
+    if files and len(files) != len(paths):
+        raise UsageError("give manifests (FILE.yaml, -) or directories, not both in one run")
+    if paths.count("-") > 1:
+        raise UsageError("- (standard input) may be given once")
+    for p in paths:
+        if not files and not os.path.exists(p):
+            raise UsageError(f"{p}: no such file or directory")
+    return bool(files)
+
+
+def _report(args, config: Config, report: str, result) -> int:
+    """Write the report where asked; the exit status (0 or 1) it implies."""
+    if args.output_file:
+        write_atomically(args.output_file, report)
+    else:
+        sys.stdout.write(report)
+    if args.exit_zero:
+        return 0
     return 1 if any(f.severity >= config.fail_on for f in result.findings) else 0
+
+
+def write_atomically(path: str, text: str) -> None:
+    """``path`` replaced by ``text`` in one step: a reader (or a crash) never sees half a report.
+
+    The file is the user's choice and may be anywhere. A symlink at ``path`` is
+    replaced, not written through: a link planted in a checkout cannot send the
+    report over another file.
+    """
+    import tempfile
+
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".gitops-lint-", suffix=".tmp")
+    except OSError as exc:
+        raise UsageError(f"--output-file {path}: {exc.strerror or type(exc).__name__}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise UsageError(f"--output-file {path}: {exc.strerror or type(exc).__name__}") from None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _check_rule_names(config: Config) -> None:
     from .rules import all_rules
+    from .suppress import suggestion
 
     known = {r.name for r in all_rules()} | {r.code for r in all_rules()}
     for name in sorted((config.select or set()) | config.deselect | set(config.rules)):
         if name not in known and not any(code.startswith(name) for code in known if code[:2] == "GL"):
-            raise UsageError(f"unknown rule {name!r} (see `gitops-lint rules`)")
+            raise UsageError(f"unknown rule {name!r}{suggestion(name)} (see `gitops-lint rules`)")
 
 
 def cmd_graph(argv: list[str]) -> int:
     p = argparse.ArgumentParser(
         prog="gitops-lint graph", description="The dependsOn DAG of a cluster, offline."
     )
-    p.add_argument("path", metavar="PATH")
-    p.add_argument("--format", choices=("mermaid", "dot", "tree"), default="mermaid")
+    p.add_argument("path", metavar="PATH", help="a cluster directory, or a repository root")
+    p.add_argument(
+        "--format",
+        choices=("mermaid", "dot", "tree"),
+        default="mermaid",
+        help="mermaid (default) or dot: dependsOn edges solid from the dependency to its dependent, "
+        "applies edges dotted/dashed from a Kustomization to what it applies; tree: what each "
+        "Kustomization applies, nested, with [dependsOn: ...]",
+    )
     _common(p)
     args = p.parse_args(argv)
     root, config = _setup(args, args.path)
@@ -218,10 +355,19 @@ def cmd_build(argv: list[str]) -> int:
         description="Print what the built-in renderer makes of a kustomize directory, or, with "
         "--kustomization, what one Flux Kustomization applies after patches and substitution.",
     )
-    p.add_argument("path", metavar="DIR")
-    p.add_argument("--kustomization", metavar="NAMESPACE/NAME")
+    p.add_argument(
+        "path", metavar="DIR", help="a kustomize directory (with --kustomization: a cluster directory)"
+    )
+    p.add_argument(
+        "--kustomization",
+        metavar="NAMESPACE/NAME",
+        help="print what this Flux Kustomization of the cluster at DIR applies, after substitution",
+    )
     _common(p)
     args = p.parse_args(argv)
+    if not os.path.isdir(args.path):
+        what = "not a directory" if os.path.exists(args.path) else "no such directory"
+        raise UsageError(f"build {args.path}: {what} (build takes a kustomize directory)")
     root, config = _setup(args, args.path)
     from .lint import Linter
     from .redact import mask_objects
@@ -268,19 +414,21 @@ def rule_page(name: str) -> str | None:
 
 def cmd_explain(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="gitops-lint explain", description="Print a rule's page.")
-    p.add_argument("rule")
+    p.add_argument("rule", help="a rule name or code (see `gitops-lint rules`)")
     args = p.parse_args(argv)
     from .rules import all_rules
+    from .suppress import canonical, suggestion
 
+    name = canonical(args.rule)
     for r in all_rules():
-        if args.rule in (r.name, r.code):
+        if r.name == name:
             page = rule_page(r.name)
             if page is None:
                 module = sys.modules[r.check.__module__]
                 page = f"# {r.name} ({r.code})\n\nDefault severity: {r.severity.label}\n\n{module.__doc__ or r.summary}\n"
             sys.stdout.write(page)
             return 0
-    raise UsageError(f"unknown rule {args.rule!r} (see `gitops-lint rules`)")
+    raise UsageError(f"unknown rule {args.rule!r}{suggestion(args.rule)} (see `gitops-lint rules`)")
 
 
 def cmd_schemas(argv: list[str]) -> int:
@@ -314,6 +462,21 @@ COMMANDS = {
 }
 
 
+def _check_command(argv: list[str]) -> None:
+    """``gitops-lint grpah x``: a first word that is no path but near a command name is a
+    mistyped command, not a directory that does not exist."""
+    import difflib
+
+    first = argv[0] if argv else ""
+    if not first or first.startswith("-") or os.path.exists(first):
+        return
+    close = difflib.get_close_matches(first.lower(), list(COMMANDS), n=1, cutoff=0.6)
+    if close:
+        raise UsageError(
+            f"unknown command {first!r} (did you mean {close[0]}?); commands: {', '.join(COMMANDS)}"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
@@ -323,6 +486,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if argv and argv[0] in COMMANDS:
             return COMMANDS[argv[0]](argv[1:])
+        _check_command(argv)
         return cmd_lint(argv)
     except (UsageError, LintUsageError, ConfigError, PluginError) as exc:
         sys.stderr.write(_redacted(f"gitops-lint: error: {printable(str(exc))}\n"))

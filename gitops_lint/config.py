@@ -144,7 +144,49 @@ def _parse_severity(value, source, pos, path) -> Severity | None:
     return None
 
 
-def parse_config(data, source: str, text: str | None = None) -> Config:
+def _rule_name(value, source, pos, path) -> str:
+    """The rule a config entry names (a name or code, any case), or a config error.
+
+    A misspelt rule in ``rules:`` or ``ignore:`` would silently change nothing.
+    """
+    from .suppress import canonical, suggestion
+
+    name = canonical(str(value)) if isinstance(value, str) else None
+    if name is None:
+        _fail(source, pos, path, f"unknown rule {value!r}{suggestion(str(value))} (see `gitops-lint rules`)")
+    return name  # type: ignore[return-value]
+
+
+def kube_version_problem(text: str) -> str | None:
+    """Why ``text`` is not a Kubernetes version gitops-lint has schemas for, or None.
+
+    The core schemas come from kubernetes-validate; a version it does not ship
+    would silently be linted against another one.
+    """
+    from .schema.core import _minor, available_versions
+
+    shipped = available_versions()
+    want = _minor(text)
+    if want is None:
+        return "expected a Kubernetes version such as 1.33" + (
+            f" (shipped: {', '.join(shipped)})" if shipped else ""
+        )
+    if shipped and f"{want[0]}.{want[1]}" not in shipped:
+        return f"no schemas shipped for it (shipped: {', '.join(shipped)})"
+    return None
+
+
+def _schema_dir_problem(root: str, directory: str) -> str | None:
+    fs = RepoFS(root)
+    try:
+        if fs.isdir(directory):
+            return None
+        return "is not a directory" if fs.exists(directory) else "does not exist"
+    except OutsideRoot:
+        return "is outside the repository root"
+
+
+def parse_config(data, source: str, text: str | None = None, root: str | None = None) -> Config:
     pos = _Positions(text)
     cfg = Config(source=source)
     if data is None:
@@ -167,6 +209,9 @@ def parse_config(data, source: str, text: str | None = None) -> Config:
                 _fail(source, pos, (key,), f'{key} expects a version string such as "1.33"')
             text_value = str(value)
             if key == "kube-version":
+                problem = kube_version_problem(text_value)
+                if problem:
+                    _fail(source, pos, (key,), f"kube-version {text_value!r}: {problem}")
                 cfg.kube_version = text_value
             else:
                 from .flux_version import parse_version
@@ -188,7 +233,8 @@ def parse_config(data, source: str, text: str | None = None) -> Config:
                     "rules expects a mapping of rule name to error|warning|info|off",
                 )
             for rule, sev in value.items():
-                cfg.rules[str(rule)] = _parse_severity(sev, source, pos, (key, rule))
+                name = _rule_name(rule, source, pos, (key, rule))
+                cfg.rules[name] = _parse_severity(sev, source, pos, (key, rule))
         elif key == "external":
             if not isinstance(value, list):
                 _fail(source, pos, (key,), "external expects a list of Kind/namespace/name")
@@ -223,13 +269,21 @@ def parse_config(data, source: str, text: str | None = None) -> Config:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 _fail(source, pos, (key,), "schemas expects a list of directories")
             cfg.schemas = list(value)
+            if root is not None:
+                for i, directory in enumerate(cfg.schemas):
+                    problem = _schema_dir_problem(root, directory)
+                    if problem:
+                        _fail(source, pos, (key, i), f"schemas: {directory!r} {problem}")
         elif key == "ignore":
             if not isinstance(value, list):
                 _fail(source, pos, (key,), "ignore expects a list of {rule: RULE, path: GLOB}")
             for i, item in enumerate(value):
                 if not isinstance(item, dict) or not set(item) <= {"rule", "path"} or not item:
                     _fail(source, pos, (key, i), "expected {rule: RULE, path: GLOB}")
-                cfg.ignore.append(IgnoreEntry(item.get("rule"), item.get("path")))
+                rule = item.get("rule")
+                if rule is not None:
+                    rule = _rule_name(rule, source, pos, (key, i, "rule"))
+                cfg.ignore.append(IgnoreEntry(rule, item.get("path")))
         elif key == "max-file-size":
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 _fail(source, pos, (key,), "max-file-size expects a positive number of bytes")
@@ -250,10 +304,10 @@ def load_config(root: str, explicit: str | None = None) -> Config:
     own choice and is read as given.
     """
     if explicit:
-        return _load_yaml_config(explicit, os.path.basename(explicit))
+        return _load_yaml_config(explicit, os.path.basename(explicit), root)
     fs = RepoFS(root)
     if _exists(fs, CONFIG_FILE):
-        return _parse_yaml_config(_read(fs, CONFIG_FILE), CONFIG_FILE)
+        return _parse_yaml_config(_read(fs, CONFIG_FILE), CONFIG_FILE, root)
     if _exists(fs, "pyproject.toml"):
         try:
             import tomllib  # type: ignore[import-not-found]
@@ -265,7 +319,7 @@ def load_config(root: str, explicit: str | None = None) -> Config:
             raise ConfigError(f"pyproject.toml:1: {exc}") from None
         section = data.get("tool", {}).get("gitops-lint")
         if section is not None:
-            return parse_config(section, "pyproject.toml [tool.gitops-lint]")
+            return parse_config(section, "pyproject.toml [tool.gitops-lint]", root=root)
     return Config()
 
 
@@ -289,16 +343,16 @@ def _read(fs: RepoFS, rel: str) -> str:
         raise ConfigError(f"{rel}:1: cannot read config: {type(exc).__name__}") from None
 
 
-def _load_yaml_config(path: str, display: str) -> Config:
+def _load_yaml_config(path: str, display: str, root: str | None = None) -> Config:
     try:
         with open(path, encoding="utf-8") as fh:
             text = fh.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{display}:1: cannot read config: {exc}") from None
-    return _parse_yaml_config(text, display)
+    return _parse_yaml_config(text, display, root)
 
 
-def _parse_yaml_config(text: str, display: str) -> Config:
+def _parse_yaml_config(text: str, display: str, root: str | None = None) -> Config:
     # the loader every manifest goes through: duplicate keys, alias bombs and
     # deep nesting are refused with their line before anything walks the data
     loaded = parse_text(text, display)
@@ -306,4 +360,4 @@ def _parse_yaml_config(text: str, display: str) -> Config:
         err = loaded.errors[0]
         raise ConfigError(f"{display}:{err.line}: invalid YAML: {err.message}")
     data = loaded.documents[0].data if loaded.documents else None
-    return parse_config(data, display, text)
+    return parse_config(data, display, text, root)

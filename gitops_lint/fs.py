@@ -56,6 +56,8 @@ class RepoFS:
         self.root = os.path.realpath(root)
         self.max_file_bytes = max_file_bytes
         self._real = lru_cache(maxsize=None)(self._realpath_uncached)
+        # directories that could not be listed -> why (reported, never silently empty)
+        self.unreadable: dict[str, str] = {}
 
     # -- path resolution -------------------------------------------------
     def _realpath_uncached(self, rel: str) -> str:
@@ -115,7 +117,9 @@ class RepoFS:
             return sorted(os.listdir(self.real(rel)))
         except OutsideRoot:
             raise
-        except OSError:
+        except OSError as exc:
+            if not isinstance(exc, (FileNotFoundError, NotADirectoryError)):
+                self.unreadable.setdefault(normalize(rel), exc.strerror or type(exc).__name__)
             return []
 
     def read_bytes(self, rel: str) -> bytes:
@@ -144,7 +148,9 @@ class RepoFS:
             absdir, reldir = stack.pop()
             try:
                 entries = sorted(os.scandir(absdir), key=lambda e: e.name)
-            except OSError:
+            except OSError as exc:
+                if not isinstance(exc, (FileNotFoundError, NotADirectoryError)):
+                    self.unreadable.setdefault(reldir, exc.strerror or type(exc).__name__)
                 continue
             subdirs = []
             for entry in entries:

@@ -138,56 +138,112 @@ def find_cycles(graph: DiGraph) -> list[list[NodeKey]]:
 
 
 # -- drawings ---------------------------------------------------------------
+#
+# The three drawings show one graph: every node, every dependsOn edge and every
+# applies edge, told apart by style (mermaid ``-->`` and ``-.->``, dot solid and
+# dashed, tree nesting and ``[dependsOn: ...]``). Arrows run the way Flux
+# proceeds: from a dependency to its dependent, from a parent to what it applies.
+# tests/test_graph.py parses all three back into edge sets and compares them.
 
 
-def _label(key: NodeKey, graph: DiGraph) -> str:
-    kind, ns, name = key
-    return name if kind == "Kustomization" else f"{kind}/{name}"
+def applies_edges(graph: DiGraph) -> list[tuple[NodeKey, NodeKey]]:
+    """(parent, child) for each object a Kustomization applies, sorted."""
+    return sorted((u, v) for u, v in graph.edges if graph.edges[u, v].get("applies"))
 
 
-def _mermaid_id(key: NodeKey) -> str:
-    kind, ns, name = key
-    return re.sub(r"[^A-Za-z0-9_]", "_", f"{kind[:2]}_{ns}_{name}")
+def labels(graph: DiGraph) -> dict[NodeKey, str]:
+    """A short, unique label per node: ``name`` for a Kustomization, ``Kind/name`` otherwise,
+    with the namespace (``ns/name``, ``Kind/ns/name``) when the kind and name repeat."""
+    count: dict[tuple[str, str], int] = {}
+    for kind, _ns, name in graph.nodes:
+        count[(kind, name)] = count.get((kind, name), 0) + 1
+    out = {}
+    for key in graph.nodes:
+        kind, ns, name = key
+        short = f"{ns}/{name}" if count[(kind, name)] > 1 else name
+        out[key] = short if kind == "Kustomization" else f"{kind}/{short}"
+    return out
+
+
+def _mermaid_ids(graph: DiGraph) -> dict[NodeKey, str]:
+    """Readable mermaid node ids, made unique where sanitising merges two names."""
+    ids: dict[NodeKey, str] = {}
+    taken: set[str] = set()
+    for key in sorted(graph.nodes):
+        kind, ns, name = key
+        base = re.sub(r"[^A-Za-z0-9_]", "_", f"{kind[:2]}_{ns}_{name}")
+        candidate, n = base, 1
+        while candidate in taken:
+            n += 1
+            candidate = f"{base}_{n}"
+        taken.add(candidate)
+        ids[key] = candidate
+    return ids
 
 
 def to_mermaid(graph: DiGraph) -> str:
-    """``graph TD; namespaces-->crds``: an arrow from each dependency to its dependent."""
-    lines = ["graph TD"]
+    """``graph TD``: ``A --> B`` B dependsOn A; ``P -.-> C`` P applies C."""
+    ids, names = _mermaid_ids(graph), labels(graph)
+    lines = ["graph TD", "  %% A --> B: B dependsOn A;  P -.-> C: Kustomization P applies C"]
     for key in sorted(graph.nodes):
-        lines.append(f'  {_mermaid_id(key)}["{_label(key, graph)}"]')
+        lines.append(f'  {ids[key]}["{names[key].replace(chr(34), "#quot;")}"]')
     for u, v in dependency_edges(graph):
-        lines.append(f"  {_mermaid_id(v)} --> {_mermaid_id(u)}")
+        lines.append(f"  {ids[v]} --> {ids[u]}")
+    for u, v in applies_edges(graph):
+        lines.append(f"  {ids[u]} -.-> {ids[v]}")
     return "\n".join(lines) + "\n"
 
 
 def to_dot(graph: DiGraph) -> str:
+    """Graphviz: solid ``A -> B`` B dependsOn A; dashed ``P -> C`` P applies C."""
+    names = labels(graph)
     lines = ["digraph flux {", "  rankdir=TB;", "  node [shape=box];"]
     for key in sorted(graph.nodes):
-        kind, ns, name = key
-        lines.append(f'  "{kind}/{ns}/{name}" [label="{_label(key, graph)}"];')
+        lines.append(f'  "{"/".join(key)}" [label="{names[key]}"];')
     for u, v in dependency_edges(graph):
         lines.append(f'  "{"/".join(v)}" -> "{"/".join(u)}";')
-    for u, v in sorted(graph.edges):
-        if graph.edges[u, v].get("applies"):
-            lines.append(f'  "{"/".join(u)}" -> "{"/".join(v)}" [style=dashed];')
+    for u, v in applies_edges(graph):
+        lines.append(f'  "{"/".join(u)}" -> "{"/".join(v)}" [style=dashed];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
 def to_tree(graph: DiGraph, root: NodeKey) -> str:
-    """Like ``flux tree kustomization``: what each Kustomization applies, nested."""
-    lines = ["/".join(root)]
+    """Like ``flux tree kustomization``: what each Kustomization applies, nested, each
+    object with its ``[dependsOn: ...]``; objects nothing applies follow as roots of their own."""
 
     def children(key):
         return sorted(v for v in graph.successors(key) if graph.edges[key, v].get("applies"))
+
+    def line(key):
+        deps = dependency_successors(graph, key)
+        return "/".join(key) + (f"  [dependsOn: {', '.join('/'.join(d) for d in deps)}]" if deps else "")
+
+    lines: list[str] = []
+    shown: set[NodeKey] = set()
 
     def walk(key, prefix, seen):
         kids = children(key)
         for i, kid in enumerate(kids):
             last = i == len(kids) - 1
-            lines.append(f"{prefix}{'└── ' if last else '├── '}{'/'.join(kid)}")
+            lines.append(f"{prefix}{'└── ' if last else '├── '}{line(kid)}")
+            shown.add(kid)
             if kid not in seen:
                 walk(kid, prefix + ("    " if last else "│   "), seen | {kid})
 
-    walk(root, "", {root})
+    has_parent = {v for _, v in applies_edges(graph)}
+    tops = [root] if root in graph else []
+    tops += sorted(k for k in graph.nodes if k not in has_parent and k != root)
+    for top in tops:
+        if top in shown:
+            continue
+        lines.append(line(top))
+        shown.add(top)
+        walk(top, "", {top})
+    # a cycle of applies edges has no top: start it at its smallest member
+    for key in sorted(graph.nodes):
+        if key not in shown:
+            lines.append(line(key))
+            shown.add(key)
+            walk(key, "", {key})
     return "\n".join(lines) + "\n"

@@ -16,6 +16,7 @@ from .model import FLUX_HELM_GROUP, Finding, Severity, group_of
 from .redact import Redactor
 from .rules import CLUSTER, REPOSITORY, Context, Hit, Rule, all_rules
 from .secrets import hidden_strings
+from .suppress import Suppressions
 from .suspend import Skipped
 
 
@@ -319,29 +320,18 @@ class Linter:
             cluster=cluster.name if cluster else None,
         )
 
-    def _suppressed(self, f: Finding) -> bool:
-        if self.config.is_ignored(f.rule, f.code, f.file):
-            return True
-        loaded = self.cache.files.get(f.file) if f.file else None
-        if loaded is None:
-            return False
-        for doc in loaded.documents:
-            if (
-                doc.disabled_rules
-                and doc.origin.line <= f.line <= doc.end_line
-                and (f.rule in doc.disabled_rules or f.code in doc.disabled_rules)
-            ):
-                return True
-        return False
+    def _suppressed(self, f: Finding, comments: Suppressions) -> bool:
+        return self.config.is_ignored(f.rule, f.code, f.file) or comments.covers(f)
 
     def _filter(self, findings: list[Finding]) -> list[Finding]:
         seen = set()
         out = []
+        comments = Suppressions(self.fs, self.cache)
         for f in sorted(findings, key=Finding.sort_key):
             # the same finding in a shared file stays once per cluster (JSON's `cluster`);
             # the text report prints it once with the clusters it concerns
             key = (f.rule, f.file, f.line, f.column, f.message, f.object, f.cluster)
-            if key in seen or self._suppressed(f):
+            if key in seen or self._suppressed(f, comments):
                 continue
             seen.add(key)
             out.append(f)

@@ -66,7 +66,7 @@ def test_unknown_rule_and_missing_path_are_usage_errors(tmp_path):
     code, _, err = run_cli(str(EXAMPLE), "--select", "no-such-rule")
     assert code == 2 and "unknown rule" in err and err[-1] == "\n" and err.count("\n") == 1
     code, _, err = run_cli(str(tmp_path / "absent"))
-    assert code == 2 and "not a directory" in err
+    assert code == 2 and "no such file or directory" in err
 
 
 def test_bad_config_is_exit_two_with_file_and_line(tmp_path):

@@ -129,6 +129,7 @@ def test_readme_configuration_example_is_a_valid_config(tmp_path):
     from tests.readme_snippets import readme_block
 
     (tmp_path / ".gitops-lint.yaml").write_text(readme_block(".gitops-lint.yaml"))
+    (tmp_path / "schemas" / "local").mkdir(parents=True)  # a `schemas:` directory must exist
     config = load_config(str(tmp_path))
     assert config.kube_version == "1.33" and config.flux_version == "2.9"
     assert config.crd_providers and config.schemas and config.ignore and config.variables

@@ -10,12 +10,22 @@ from __future__ import annotations
 import posixpath
 
 from ..model import Severity
+from ..suppress import directive_hits
 from .base import REPOSITORY, Context, Hit, Rule
 
 KUSTOMIZATION_FILES = {"kustomization.yaml", "kustomization.yml", "Kustomization"}
 
 
 def check(ctx: Context):
+    # a suppression comment that names no rule silences nothing: say so where it is written
+    yield from directive_hits(ctx.fs, ctx.cache.files.keys())
+    for rel, why in sorted(ctx.fs.unreadable.items()):
+        yield Hit(
+            f"directory {rel or '.'} cannot be read ({why}): the files in it are not linted",
+            severity=Severity.WARNING,
+            file=rel or ".",
+            line=1,
+        )
     for rel in sorted(ctx.cache.used & ctx.cache.files.keys()):
         loaded = ctx.cache.files[rel]
         for err in loaded.errors:

@@ -1,0 +1,181 @@
+"""Suppression comments: which findings a ``# gitops-lint: ...`` comment silences.
+
+Three forms, the first read by the loader for each document, the other two
+read here from the file's text:
+
+- ``# gitops-lint: disable=RULE[,RULE]`` inside a document: that document;
+- ``# gitops-lint: disable-line=RULE`` on the finding's own line;
+- ``# gitops-lint: disable-next-line=RULE`` on the line above the finding.
+
+RULE is a rule name or code, in any case (``GL101``, ``gl101``,
+``dependency-cycle``). A comment that names no known rule suppresses
+nothing, and saying nothing about it would let a typo hide as a silenced
+finding: :func:`directive_problems` reports each one, with the nearest rule
+name, as a yaml-syntax warning at the comment's line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .fs import FileTooLarge, OutsideRoot, RepoFS
+from .model import Finding
+
+DIRECTIVES = ("disable", "disable-line", "disable-next-line")
+# every comment that talks to gitops-lint, well-formed or not
+_COMMENT = re.compile(r"#\s*gitops-lint\s*:\s*([A-Za-z][\w-]*)([^\n]*)")
+_RULES = re.compile(r"\s*=\s*([A-Za-z0-9_,\- ]*)")
+
+
+@dataclass(frozen=True)
+class Directive:
+    """One suppression comment as written."""
+
+    line: int
+    column: int
+    kind: str  # one of DIRECTIVES, or what was written when it is none of them
+    rules: tuple[str, ...]  # as written, stripped
+    well_formed: bool  # ``KIND=RULE,...``
+
+
+@lru_cache(maxsize=1)
+def _known() -> dict[str, str]:
+    """Every accepted spelling (name, code, upper or lower case) -> the rule's name."""
+    from .rules import all_rules
+
+    out: dict[str, str] = {}
+    for r in all_rules():
+        for spelling in (r.name, r.code):
+            out[spelling.lower()] = r.name
+    return out
+
+
+def canonical(name: str) -> str | None:
+    """The rule name that ``name`` (a name or code, any case) means, or None."""
+    return _known().get(name.strip().lower())
+
+
+def suggestion(name: str) -> str:
+    """`` (did you mean X?)`` for the known rule nearest to ``name``, or ``""``."""
+    from .rules import all_rules
+
+    names = [r.name for r in all_rules()]
+    codes = [r.code.lower() for r in all_rules()]
+    close = difflib.get_close_matches(name.lower(), names + codes, n=1, cutoff=0.6)
+    if not close:
+        return ""
+    best = close[0]
+    if best in codes:
+        best = best.upper()
+    return f" (did you mean {best}?)"
+
+
+def parse(text: str) -> list[Directive]:
+    """Every ``# gitops-lint:`` comment of a file's text, in order."""
+    if "gitops-lint" not in text:
+        return []
+    out = []
+    for m in _COMMENT.finditer(text):
+        line = text.count("\n", 0, m.start()) + 1
+        column = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
+        kind, rest = m.group(1), m.group(2)
+        rules_m = _RULES.match(rest)
+        rules = tuple(r.strip() for r in rules_m.group(1).split(",") if r.strip()) if rules_m else ()
+        out.append(Directive(line, column, kind, rules, rules_m is not None and bool(rules)))
+    return out
+
+
+def problems(directives: list[Directive]) -> list[tuple[Directive, str]]:
+    """Each comment that does not do what it seems to say, with why."""
+    out = []
+    for d in directives:
+        if d.kind not in DIRECTIVES:
+            close = difflib.get_close_matches(d.kind.lower(), DIRECTIVES, n=1, cutoff=0.6)
+            if close:  # a comment that only mentions gitops-lint is no directive
+                out.append(
+                    (
+                        d,
+                        f"unknown suppression comment {d.kind!r} (did you mean {close[0]}?): "
+                        "it suppresses nothing",
+                    )
+                )
+            continue
+        if not d.well_formed:
+            out.append(
+                (
+                    d,
+                    f"suppression comment without rules: it suppresses nothing (expected `# gitops-lint: {d.kind}=RULE[,RULE]`)",
+                )
+            )
+            continue
+        for name in d.rules:
+            if canonical(name) is None:
+                out.append(
+                    (
+                        d,
+                        f"unknown rule {name!r} in a suppression comment{suggestion(name)}: "
+                        "it suppresses nothing (see `gitops-lint rules`)",
+                    )
+                )
+    return out
+
+
+class Suppressions:
+    """The comments of a run's files, read once per file, asked per finding."""
+
+    def __init__(self, fs: RepoFS, cache):
+        self.fs = fs
+        self.cache = cache
+        self._lines: dict[str, dict[int, frozenset[str]]] = {}
+
+    def _line_rules(self, file: str) -> dict[int, frozenset[str]]:
+        """Finding line -> the rule names silenced on it by line-level comments."""
+        found = self._lines.get(file)
+        if found is None:
+            found = {}
+            for d in parse(read_text(self.fs, file)):
+                if d.kind not in ("disable-line", "disable-next-line") or not d.well_formed:
+                    continue
+                target = d.line if d.kind == "disable-line" else d.line + 1
+                names = frozenset(n for n in map(canonical, d.rules) if n is not None)
+                found[target] = found.get(target, frozenset()) | names
+            self._lines[file] = found
+        return found
+
+    def covers(self, f: Finding) -> bool:
+        if not f.file:
+            return False
+        loaded = self.cache.files.get(f.file)
+        if loaded is not None:
+            for doc in loaded.documents:
+                if (
+                    doc.disabled_rules
+                    and doc.origin.line <= f.line <= doc.end_line
+                    and f.rule in {canonical(r) for r in doc.disabled_rules}
+                ):
+                    return True
+        return f.rule in self._line_rules(f.file).get(f.line, ())
+
+
+def read_text(fs: RepoFS, file: str) -> str:
+    """A repository file's text for its comments ("" when it cannot be read)."""
+    try:
+        raw = fs.read_bytes(file)
+    except (OSError, OutsideRoot, FileTooLarge):
+        return ""
+    if b"gitops-lint" not in raw:
+        return ""
+    return raw.decode("utf-8", "replace")
+
+
+def directive_hits(fs: RepoFS, files):
+    """yaml-syntax warnings for the suppression comments of ``files`` that do nothing."""
+    from .model import Severity
+    from .rules.base import Hit
+
+    for file in sorted(files):
+        for d, why in problems(parse(read_text(fs, file))):
+            yield Hit(why, severity=Severity.WARNING, file=file, line=d.line, column=d.column)
