@@ -511,6 +511,12 @@ class _Target:
                     self.kfile,
                     *self._raw_pos(raw),
                 )
+        if self.decoded.type_errors:
+            # encoding/json stops kustomize (and Flux's own decoding) at a value of the
+            # wrong type: the kustomization is not built, each such value is reported
+            for raw, message in self.decoded.type_errors:
+                self.run.issue(ERROR, message, self.kfile, *self._raw_pos(raw))
+            return False
         if not self.lenient and not self.generated and self.decoded.is_empty():
             # kustomize's CheckEmpty: kustomization.yaml is empty
             self.issue(ERROR, f"{posixpath.basename(self.kfile)} is empty")
@@ -1121,10 +1127,16 @@ class _Target:
                 return
             specs = []
             for doc in self.cache.load(rel).documents:
-                if isinstance(doc.data, list):
-                    specs.extend(doc.data)
-                elif isinstance(doc.data, dict):
-                    specs.append(doc.data)
+                entries = doc.data if isinstance(doc.data, list) else [doc.data]
+                for value in entries:
+                    if value is None:
+                        continue
+                    # typed as kustomize's yaml.Unmarshal types it: downstream trusts the types
+                    spec, errors = kustfile.decode_as(value, kustfile.REPLACEMENT, "Replacement", "")
+                    for _, message in errors[:1]:
+                        self.issue(ERROR, f"replacement file {entry['path']}: {message}", *where)
+                        return
+                    specs.append(spec)
         for spec in specs:
             if isinstance(spec, dict):
                 apply_replacement(acc.resources, spec)
