@@ -492,3 +492,66 @@ def describe(path: tuple) -> str:
     for step in path:
         text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
     return text
+
+
+# -- what a kustomization makes kustomize read --------------------------------------------
+
+# fields whose entries are files, directories or URLs kustomize loads
+_PATH_LISTS = (
+    "resources",
+    "bases",
+    "components",
+    "crds",
+    "configurations",
+    "patchesStrategicMerge",  # a path, or an inline patch (checked as a path all the same)
+    "generators",
+    "transformers",
+    "validators",
+)
+# fields that make kustomize run or configure plugins (which read any file they are told to)
+PLUGIN_FIELDS = (
+    "generators",
+    "transformers",
+    "validators",
+    "helmGlobals",
+    "helmCharts",
+    "helmChartInflationGenerator",
+)
+
+
+def file_refs(data: dict) -> list[tuple[tuple, str]]:
+    """Every (canonical path, entry) of a decoded kustomization that names a file, a
+    directory or a URL kustomize would load (``data`` as :func:`decode` returns it)."""
+    out: list[tuple[tuple, str]] = []
+
+    def add(path: tuple, value: object) -> None:
+        if isinstance(value, str):
+            out.append((path, value))
+
+    for name in _PATH_LISTS:
+        for i, entry in enumerate(_list(data.get(name))):
+            add((name, i), entry)
+    for name in ("patches", "patchesJson6902", "replacements"):
+        for i, entry in enumerate(_list(data.get(name))):
+            if isinstance(entry, dict) and entry.get("path"):
+                add((name, i, "path"), entry["path"])
+    openapi = data.get("openapi")
+    if isinstance(openapi, dict) and "path" in openapi:
+        add(("openapi", "path"), openapi["path"])
+    for name in ("configMapGenerator", "secretGenerator"):
+        for i, entry in enumerate(_list(data.get(name))):
+            if not isinstance(entry, dict):
+                continue
+            for j, source in enumerate(_list(entry.get("files"))):
+                # ``key=path`` or ``path`` (kustomize's ParseFileSource)
+                if isinstance(source, str):
+                    add((name, i, "files", j), source.split("=", 1)[1] if "=" in source else source)
+            for j, env in enumerate(_list(entry.get("envs"))):
+                add((name, i, "envs", j), env)
+            if entry.get("env"):
+                add((name, i, "env"), entry["env"])
+    return out
+
+
+def _list(value: object) -> list:
+    return value if isinstance(value, list) else []
