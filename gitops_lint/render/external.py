@@ -277,9 +277,8 @@ class ExternalKustomize:
         for directory in sorted(directories):
             kfiles = self.guard.kustomization_files(directory)
             if directory == path and (overlay is not None or not kfiles):
-                documents = self._flux_kustomization(path, kfiles, overlay)
+                documents = self._flux_kustomization(path, kfiles, overlay, plan)
                 if documents is None:
-                    plan.refused, plan.quiet = "Flux would refuse the kustomization", True
                     return plan
             else:
                 documents = {}
@@ -302,13 +301,19 @@ class ExternalKustomize:
                 plan.files[kfile] = yaml.safe_dump(data, sort_keys=False, allow_unicode=True).encode("utf-8")
         return plan
 
-    def _flux_kustomization(self, path: str, kfiles: list[str], overlay: FluxOverlay | None) -> dict | None:
+    def _flux_kustomization(
+        self, path: str, kfiles: list[str], overlay: FluxOverlay | None, plan: Plan
+    ) -> dict | None:
         """The kustomization kustomize-controller builds: the directory's own (or the one
-        it generates) with the Flux Kustomization's fields merged in; None when Flux
-        would refuse it."""
+        it generates) with the Flux Kustomization's fields merged in; None (and why, in
+        ``plan``) when it is not to be built."""
         if kfiles:
             decoded = self.guard.decode_kustomization(kfiles[0])
-            if decoded is None or decoded.type_errors:
+            if decoded is None:
+                plan.refused = f"{kfiles[0]} is not a kustomization gitops-lint can read (UTF-8 YAML mapping)"
+                return None
+            if decoded.type_errors:
+                plan.refused, plan.quiet = f"Flux refuses {kfiles[0]}", True
                 return None
             # Flux decodes it as kustomize does (field names case-insensitive, unknown
             # fields dropped) and writes it back with the canonical names
@@ -323,6 +328,7 @@ class ExternalKustomize:
                 exists=lambda c: self._exists(path, c),
             )
             if errors:
+                plan.refused, plan.quiet = "Flux would refuse the kustomization", True
                 return None
         written = posixpath.join(path, "kustomization.yaml") if path else "kustomization.yaml"
         return {written: kdata}
