@@ -76,6 +76,7 @@ class Struct:
 class ListOf:
     item: object
     pointers: bool = False  # ``[]*T`` in Go (only its name in messages differs)
+    named: str = ""  # a named slice type (``types.FsSlice``), as messages print it
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,30 @@ REPLACEMENT_FIELD = Struct(
 # a replacement of a ``replacements[].path`` file
 REPLACEMENT = Struct(
     "Replacement", (("source", SOURCE_SELECTOR), ("targets", ListOf(TARGET_SELECTOR, pointers=True)))
+)
+# a ``configurations:`` file (kustomize builtinconfig.TransformerConfig)
+_FS_SLICE = ListOf(FIELD_SPEC, named="types.FsSlice")
+TRANSFORMER_CONFIG = Struct(
+    "TransformerConfig",
+    (
+        ("namePrefix", _FS_SLICE),
+        ("nameSuffix", _FS_SLICE),
+        ("namespace", _FS_SLICE),
+        ("commonLabels", _FS_SLICE),
+        ("templateLabels", _FS_SLICE),
+        ("labels", _FS_SLICE),
+        ("commonAnnotations", _FS_SLICE),
+        (
+            "nameReference",
+            ListOf(
+                Struct("NameBackReferences", (*_GVK, ("fieldSpecs", _FS_SLICE))),
+                named="builtinconfig.nbrSlice",
+            ),
+        ),
+        ("varReference", _FS_SLICE),
+        ("images", _FS_SLICE),
+        ("replicas", _FS_SLICE),
+    ),
 )
 SORT_OPTIONS = Struct(
     "SortOptions",
@@ -300,6 +325,8 @@ def go_type(typ: object) -> str:
     if isinstance(typ, (Struct, Opaque)):
         return f"types.{typ.name}"
     if isinstance(typ, ListOf):
+        if typ.named:
+            return typ.named
         return "[]" + ("*" if typ.pointers else "") + go_type(typ.item)
     if isinstance(typ, MapOf):
         return "map[string]" + go_type(typ.item)

@@ -787,6 +787,13 @@ class _Target:
             # transformer config, not Kubernetes objects
             for doc in self.cache.load(rel, manifest=False).documents:
                 if isinstance(doc.data, dict):
+                    # its fields typed as kustomize types them (parse_config trusts them)
+                    _, errors = kustfile.decode_as(
+                        doc.data, kustfile.TRANSFORMER_CONFIG, "TransformerConfig", ""
+                    )
+                    if errors:
+                        self.issue(ERROR, f"configuration file {entry}: {errors[0][1]}", *where)
+                        return None
                     parse_config(doc.data, cfg)
             configs[rel] = cfg
         return configs[rel]

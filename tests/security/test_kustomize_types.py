@@ -183,3 +183,30 @@ def test_any_kustomization_of_wrong_types_yields_findings_never_an_exception(kus
     if decoded.type_errors:
         messages = [i.message for i in result.issues if i.kind == ERROR]
         assert messages and all(m in messages for _, m in decoded.type_errors)
+
+
+@pytest.mark.parametrize(
+    "config,message",
+    [
+        ("namePrefix: 5\n", "TransformerConfig.namePrefix of type types.FsSlice"),
+        (
+            "nameReference:\n  - kind: ConfigMap\n    fieldSpecs: 5\n",
+            "NameBackReferences.nameReference.fieldSpecs",
+        ),
+        ("commonLabels: [{path: 5}]\n", "FieldSpec.commonLabels.path of type string"),
+        ("nameReference: {kind: x}\n", "of type builtinconfig.nbrSlice"),
+    ],
+)
+def test_a_configuration_file_of_the_wrong_types_is_a_finding(tmp_path, config, message):
+    write_tree(
+        tmp_path,
+        {
+            "apps/kustomization.yaml": "resources: [cm.yaml]\nconfigurations: [conf.yaml]\n",
+            "apps/cm.yaml": CM,
+            "apps/conf.yaml": config,
+        },
+    )
+    result = build(tmp_path)
+    assert [(i.kind, i.line) for i in result.issues] == [(ERROR, 2)]
+    assert result.issues[0].message.startswith("configuration file conf.yaml: json: cannot unmarshal")
+    assert message in result.issues[0].message
