@@ -128,3 +128,76 @@ def envsubst_target(data: bytes) -> None:
     text = data.decode("utf-8", "replace")
     with contextlib.suppress(EnvsubstError):
         expand(text, {"a": "1", "B_2": text[:16]}, strict=bool(len(text) % 2))
+
+
+class KubectlPrecheckTarget:
+    """``--renderer kubectl``'s pre-check on any kustomization bytes.
+
+    Property: the pre-check never raises, and when it lets kustomize run, every
+    kustomization it writes into the scratch copy, read back by another YAML parser
+    (PyYAML, YAML 1.1 like kustomize's go-yaml v2) and decoded again, names only
+    local paths that stay inside the copy, and every file of the copy is a plain
+    relative path. No process is started (``plan`` only prepares the copy).
+    """
+
+    def __init__(self) -> None:
+        self.root = tempfile.mkdtemp(prefix="gitops-lint-fuzz-kubectl-")
+        os.makedirs(os.path.join(self.root, ".git"))
+        files = {
+            "apps/cm.yaml": b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata: {a: b}\n",
+            "apps/app.env": b"A=1\n",
+            "apps/patch.yaml": b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata: {a: c}\n",
+            "base/kustomization.yaml": b"resources: [cm.yaml]\n",
+            "base/cm.yaml": b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: base}\n",
+        }
+        for rel, content in files.items():
+            path = os.path.join(self.root, rel)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as fh:
+                fh.write(content)
+
+    def close(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def __call__(self, data: bytes) -> None:
+        import posixpath
+
+        import yaml
+
+        from gitops_lint.fs import RepoFS
+        from gitops_lint.loader import DocumentCache
+        from gitops_lint.render import external, kustfile
+
+        if SEPARATOR in data:
+            data = split(data)[1]  # the lint seeds: their kustomization
+        with open(os.path.join(self.root, "apps", "kustomization.yaml"), "wb") as fh:
+            fh.write(data)
+        fs = RepoFS(self.root)
+        try:
+            renderer = external.ExternalKustomize(fs, DocumentCache(fs), "kubectl")
+        except external.RendererUnavailable:
+            # kubectl absent: plan() needs no binary, only the built-in renderer
+            renderer = object.__new__(external.ExternalKustomize)
+            renderer.fs, renderer.tool, renderer.binary = fs, "kubectl", "kubectl"
+            renderer.guard = external.Kustomizer(fs, DocumentCache(fs))
+            renderer._results = {}
+        plan = renderer.plan("apps", None)
+        if plan.refused is not None:
+            return
+        for rel, content in plan.files.items():
+            if rel.startswith("/") or posixpath.normpath(rel) != rel or rel.startswith(".."):
+                raise Crash(f"copy holds a file outside it: {rel!r}")
+            if posixpath.basename(rel) not in external.KUSTOMIZATION_NAMES:
+                continue
+            reread = yaml.safe_load(content.decode("utf-8"))
+            if not isinstance(reread, dict):
+                raise Crash(f"{rel}: written kustomization is not a mapping")
+            decoded = kustfile.decode(reread)
+            if decoded.unknown or decoded.type_errors:
+                raise Crash(f"{rel}: written kustomization does not decode cleanly: {decoded.unknown}")
+            directory = posixpath.dirname(rel)
+            if external.precheck(directory, decoded.data) is not None:
+                raise Crash(f"{rel}: accepted, but re-read it is refused: {external.precheck(directory, decoded.data)}")
+            for path, entry in kustfile.file_refs(decoded.data):
+                if not external.inside(directory, entry) or external.looks_remote(entry):
+                    raise Crash(f"{rel}: {path} = {entry!r} leaves the copy")

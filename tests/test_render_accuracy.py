@@ -212,4 +212,4 @@ def test_labels_fields_of_the_wrong_type_is_a_build_error_not_a_crash(tmp_path):
     )
     code, out, err = run_cli("build", str(tmp_path), "--root", str(tmp_path))
     assert "internal error" not in err
-    assert "labels[].fields: expected a list" in out + err
+    assert "cannot unmarshal number into Go struct field Label.labels.fields" in out + err

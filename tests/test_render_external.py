@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import stat
 from pathlib import Path
 
@@ -36,7 +37,7 @@ def fake_kustomize(tmp_path, monkeypatch) -> Path:
         f'echo "$@" >> "{log}"\n'
         '[ "$1" = build ] || exit 64\n'
         "shift\n"
-        'exec kubectl kustomize "$@"\n'
+        f'exec {shutil.which("kubectl")} kustomize "$@"\n'
     )
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")

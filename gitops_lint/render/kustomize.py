@@ -106,7 +106,7 @@ class _Acc:
 class _Cached:
     """A kustomization directory accumulated once, reused as a resource of others."""
 
-    __slots__ = ("resources", "config", "issues", "dirs", "openapi", "remote")
+    __slots__ = ("resources", "config", "issues", "dirs", "openapi", "remote", "reads")
 
     def __init__(
         self,
@@ -116,6 +116,7 @@ class _Cached:
         dirs,
         openapi=None,
         remote: bool = False,
+        reads: tuple[str, ...] = (),
     ):
         self.resources = resources
         self.config = config
@@ -124,6 +125,7 @@ class _Cached:
         # the build's openapi file once this directory was accumulated (it may set one)
         self.openapi = openapi
         self.remote = remote  # a remote resource was skipped somewhere below
+        self.reads = reads  # the files accumulating it read (see _Run.reads)
 
 
 _OUTSIDE: tuple = ("outside the root",)  # sentinel in Kustomizer._kinds
@@ -156,6 +158,7 @@ class Kustomizer:
         self._configs: dict[str, TransformerConfig] = {}
         self._kfiles: dict[str, list[str]] = {}
         self._kinds: dict[str, tuple[bool, bool]] = {}
+        self._reads: dict[tuple[str, str | None], frozenset[str]] = {}
 
     # the repository does not change during a run: directory listings and
     # file kinds are looked up once
@@ -185,6 +188,28 @@ class Kustomizer:
             self._ignore = flux.SourceIgnore.for_repo(self.fs)
         return self._ignore
 
+    def reads(self, path: str, overlay: FluxOverlay | None = None) -> frozenset[str]:
+        """The repository files kustomize reads for this build, as far as the built-in
+        renderer followed it: every kustomization file of every directory it loaded and
+        every file an entry named (resources, patches, generator sources, configurations,
+        ...). ``--renderer kubectl`` copies exactly these (``render/external.py``)."""
+        key = (path, _overlay_key(overlay))
+        if key not in self._reads:
+            self.build(path, overlay)
+        return self._reads[key]
+
+    def decode_kustomization(self, kfile: str) -> kustfile.Decoded | None:
+        """The kustomization file as the renderer reads it (None when it does not load:
+        not UTF-8, not YAML, not a mapping); ``--renderer kubectl`` writes this for
+        kustomize, so both read the same fields."""
+        lf = self.cache.load(kfile)
+        if lf.errors:
+            return None
+        if not lf.documents:
+            return kustfile.decode({})
+        data = lf.documents[0].data
+        return kustfile.decode(data) if isinstance(data, dict) else None
+
     def build(self, path: str, overlay: FluxOverlay | None = None) -> BuildResult:
         key = (path, _overlay_key(overlay))
         cached = self._results.get(key)
@@ -204,6 +229,7 @@ class Kustomizer:
                     gc.enable()
             cached = (objects, _dedupe(run.issues))
             self._results[key] = cached
+            self._reads[key] = frozenset(run.reads)
         objects, issues = cached
         return BuildResult([Resource(deep_copy(obj), origin) for obj, origin in objects], list(issues))
 
@@ -227,6 +253,9 @@ class _Run:
         self.fs = k.fs
         self.cache = k.cache
         self.issues: list[BuildIssue] = []
+        # repo-relative files this build read or named (kustomization files, resource
+        # files, patch files, generator sources...), in order, for --renderer kubectl
+        self.reads: list[str] = []
         self.top_dir = ""
         self.origin_notes = False
         # kustomize's global OpenAPI schema: the built-in one, until a kustomization of
@@ -266,6 +295,7 @@ class _Run:
             return []
         self.top_dir = path
         kfiles = self.k.kustomization_files(path)
+        self.reads.extend(kfiles)
         positions: dict[tuple, tuple[str, int, int]] = {}
         if kfiles:
             kfile = kfiles[0]
@@ -369,6 +399,7 @@ class _Run:
         kfiles = self.k.kustomization_files(directory)
         if not kfiles:
             return None
+        self.reads.extend(kfiles)
         loaded = self.load_kustomization(kfiles[0])
         if loaded is None:
             return None
@@ -511,6 +542,12 @@ class _Target:
                     self.kfile,
                     *self._raw_pos(raw),
                 )
+        if self.decoded.type_errors:
+            # encoding/json stops kustomize (and Flux's own decoding) at a value of the
+            # wrong type: the kustomization is not built, each such value is reported
+            for raw, message in self.decoded.type_errors:
+                self.run.issue(ERROR, message, self.kfile, *self._raw_pos(raw))
+            return False
         if not self.lenient and not self.generated and self.decoded.is_empty():
             # kustomize's CheckEmpty: kustomization.yaml is empty
             self.issue(ERROR, f"{posixpath.basename(self.kfile)} is empty")
@@ -553,6 +590,8 @@ class _Target:
         except OutsideRoot:
             self.issue(ESCAPE, f"{what} {entry} leaves the repository root", *where)
             raise _Skip from None
+        if is_file:
+            self.run.reads.append(rel)
         return rel, is_file, is_dir
 
     def resolve_file(self, entry: object, where: tuple, what: str) -> str | None:
@@ -639,6 +678,7 @@ class _Target:
                 self.issue(ERROR, f"expected kind != 'Component' for path '{rel}'", *where)
                 return
             start = len(self.run.issues)
+            start_reads = len(self.run.reads) - len(self.run.k.kustomization_files(rel))  # target() read them
             sub = _Acc([], TransformerConfig.empty())
             child.accumulate(sub)
             cached = _Cached(
@@ -648,6 +688,7 @@ class _Target:
                 frozenset(child.dirs),
                 self.run.openapi,
                 sub.remote,
+                tuple(self.run.reads[start_reads:]),
             )
             if not child.cycle_error:
                 self.run.k._targets[key] = cached
@@ -658,11 +699,13 @@ class _Target:
                     cached.dirs,
                     cached.openapi,
                     cached.remote,
+                    cached.reads,
                 )
             else:
                 self.cycle_error = True
         else:
             self.run.issues.extend(cached.issues)
+            self.run.reads.extend(cached.reads)
             self.run.set_openapi(cached.openapi)  # what loading that directory did to the build
             cached = _Cached(
                 [r.copy() for r in cached.resources],
@@ -671,6 +714,7 @@ class _Target:
                 cached.dirs,
                 cached.openapi,
                 cached.remote,
+                cached.reads,
             )
         self.dirs |= cached.dirs
         acc.remote = acc.remote or cached.remote
@@ -743,6 +787,13 @@ class _Target:
             # transformer config, not Kubernetes objects
             for doc in self.cache.load(rel, manifest=False).documents:
                 if isinstance(doc.data, dict):
+                    # its fields typed as kustomize types them (parse_config trusts them)
+                    _, errors = kustfile.decode_as(
+                        doc.data, kustfile.TRANSFORMER_CONFIG, "TransformerConfig", ""
+                    )
+                    if errors:
+                        self.issue(ERROR, f"configuration file {entry}: {errors[0][1]}", *where)
+                        return None
                     parse_config(doc.data, cfg)
             configs[rel] = cfg
         return configs[rel]
@@ -1121,10 +1172,16 @@ class _Target:
                 return
             specs = []
             for doc in self.cache.load(rel).documents:
-                if isinstance(doc.data, list):
-                    specs.extend(doc.data)
-                elif isinstance(doc.data, dict):
-                    specs.append(doc.data)
+                entries = doc.data if isinstance(doc.data, list) else [doc.data]
+                for value in entries:
+                    if value is None:
+                        continue
+                    # typed as kustomize's yaml.Unmarshal types it: downstream trusts the types
+                    spec, errors = kustfile.decode_as(value, kustfile.REPLACEMENT, "Replacement", "")
+                    for _, message in errors[:1]:
+                        self.issue(ERROR, f"replacement file {entry['path']}: {message}", *where)
+                        return
+                    specs.append(spec)
         for spec in specs:
             if isinstance(spec, dict):
                 apply_replacement(acc.resources, spec)

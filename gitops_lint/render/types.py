@@ -28,6 +28,7 @@ MISSING = "missing-path"  # a path, resource, component or patch file does not e
 ESCAPE = "escape"  # a reference leaves the repository root (.., absolute, symlink)
 EXTERNAL = "external"  # a remote resource (URL, git, OCI): noted, never fetched
 ERROR = "build-error"  # anything else kustomize would refuse
+NOTE = "note"  # not a problem of the repository: what was not checked, and why (info)
 
 
 @dataclass

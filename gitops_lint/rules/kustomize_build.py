@@ -12,7 +12,7 @@ see :mod:`gitops_lint.suspend`).
 from __future__ import annotations
 
 from ..model import Severity
-from ..render.types import ERROR, EXTERNAL
+from ..render.types import ERROR, EXTERNAL, NOTE
 from ..suspend import suspended_roots
 from .base import Context, Hit, Rule
 
@@ -22,7 +22,7 @@ def check(ctx: Context):
         for issue in ks.build_issues:
             if issue.kind == ERROR:
                 yield Hit(issue.message, file=issue.file, line=issue.line, column=issue.column)
-            elif issue.kind == EXTERNAL:
+            elif issue.kind in (EXTERNAL, NOTE):
                 yield Hit(
                     issue.message,
                     file=issue.file,
