@@ -31,12 +31,19 @@ class Events:
         return [p for p, write in self.opened if not write] + self.listed
 
     def writes(self) -> list[str]:
-        """Writes outside the directories the run created for itself (scratch copies)."""
+        """Writes outside the directories the run created for itself (scratch copies).
+
+        Names relative to a directory descriptor count as the run's own only
+        when it made a scratch directory: that is where such writes go.
+        """
         mine = self.created_dirs
         return [
             p
             for p in [p for p, write in self.opened if write] + self.changed + mine
-            if not any(p != d and under(p, d) for d in mine) and p not in self.scratch()
+            if not any(p != d and under(p, d) for d in mine)
+            and p not in self.scratch()
+            and p != os.devnull
+            and not (p.startswith(RELATIVE) and self.scratch())
         ]
 
     def scratch(self) -> list[str]:
@@ -48,14 +55,28 @@ class Events:
 _active: list[Events] = []
 
 
-def _real(path: object) -> str:
+RELATIVE = "relative:"
+
+
+def _real(path: object, dir_fd: object = None) -> str:
+    """The real path, or ``relative:NAME`` for a name opened relative to an unknown directory.
+
+    The ``open`` audit event does not carry ``dir_fd``: a name opened relative
+    to a directory descriptor (how a scratch copy is written safely) cannot be
+    placed, and resolving it against the working directory would be wrong.
+    """
     if isinstance(path, int):
         return f"<fd {path}>"
     try:
         path = os.fsdecode(path)  # type: ignore[arg-type]
     except TypeError:
         return repr(path)
-    return os.path.realpath(path) if path else path
+    if isinstance(dir_fd, int) and dir_fd >= 0 and not os.path.isabs(path):
+        with contextlib.suppress(OSError):
+            return os.path.realpath(os.path.join(os.readlink(f"/proc/self/fd/{dir_fd}"), path))
+    if not os.path.isabs(path):
+        return RELATIVE + path
+    return os.path.realpath(path)
 
 
 def _is_write(mode: object, flags: object) -> bool:
@@ -82,7 +103,7 @@ def _hook(event: str, args: tuple) -> None:
     elif event == "socket.connect" or event == "socket.getaddrinfo":
         events.connections.append(repr(args[1:] if event == "socket.connect" else args))
     elif event == "os.mkdir":
-        events.created_dirs.append(_real(args[0]))
+        events.created_dirs.append(_real(args[0], args[2] if len(args) > 2 else None))
     elif event in ("os.rename", "os.remove", "os.rmdir", "os.symlink", "os.link", "os.truncate"):
         events.changed.extend(_real(a) for a in args[:2] if isinstance(a, (str, bytes, os.PathLike)))
 

@@ -151,7 +151,6 @@ def test_build_and_graph_stay_inside(tmp_path, monkeypatch, command):
 
 
 @pytest.mark.skipif(not shutil.which("kubectl"), reason="kubectl is not installed")
-@pytest.mark.xfail(strict=True, reason="issue 15 point 4: kubectl inherits the environment today")
 def test_the_kubectl_renderer_gets_no_environment_and_no_repository(tmp_path, monkeypatch):
     """kustomize runs, but on a scratch copy, with nothing of the CI environment."""
     root, outside = hostile_repo(tmp_path)
