@@ -59,7 +59,25 @@ def lint_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="a cluster directory, or a repository root (default: .)",
     )
-    p.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
+    p.add_argument(
+        "--format",
+        choices=("text", "concise", "json", "sarif", "github"),
+        default="text",
+        help="text: grouped by file, for people (default); concise: one path:line:col: line per finding",
+    )
+    p.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the text report: auto (default) on a terminal, unless NO_COLOR is set; FORCE_COLOR "
+        "forces it",
+    )
+    p.add_argument(
+        "--statistics",
+        action="store_true",
+        help="one line per rule (count, code, fixable, name) instead of each finding",
+    )
+    p.add_argument("--show-info", action="store_true", help="list the info findings (what was not checked)")
     p.add_argument(
         "--fix",
         action="store_true",
@@ -161,12 +179,45 @@ def cmd_lint(argv: list[str]) -> int:
         sys.stderr.write("".join(f"gitops-lint: {printable(line)}\n" for line in refused))
         if plan.after:  # report what is left after the fixes
             result = Linter(root, config).run(paths)
-    sys.stdout.write(FORMATS[args.format](result.findings, result.summary))
+    if args.format in ("text", "concise"):
+        sys.stdout.write(_text_report(args, root, config, linter, result))
+    else:
+        sys.stdout.write(FORMATS[args.format](result.findings, result.summary))
     if args.format == "github":
         from .report.github import write_step_summary
 
         write_step_summary(result.findings, result.summary)
     return 1 if any(f.severity >= config.fail_on for f in result.findings) else 0
+
+
+def _text_report(args, root: str, config: Config, linter, result) -> str:
+    """The text or concise report, laid out for where stdout goes."""
+    from .report import FORMATS
+    from .report.text import TextOptions, output_width, use_color
+
+    options = TextOptions(
+        color=args.format == "text" and use_color(args.color, sys.stdout),
+        width=output_width(sys.stdout),
+        root=root,
+        cwd=os.getcwd(),
+        statistics=args.statistics,
+        show_info=args.show_info or config.fail_on == Severity.INFO,
+        fixable=_fixable(root, config, linter, result),
+        several_clusters=len(result.clusters) > 1,
+    )
+    return FORMATS[args.format](result.findings, result.summary, options)
+
+
+def _fixable(root: str, config: Config, linter, result) -> frozenset[tuple]:
+    """Sort keys of the findings that --fix would repair: the fixes planned, nothing written."""
+    from .fix import FIXERS, plan_fixes
+    from .flux_version import detect
+
+    candidates = [f for f in result.findings if f.rule in FIXERS]
+    if not candidates:
+        return frozenset()
+    versions = {c.name: detect(c, linter.fs, config).version for c in result.clusters}
+    return frozenset(a.finding.sort_key() for a in plan_fixes(root, candidates, versions).applied)
 
 
 def _check_rule_names(config: Config) -> None:
