@@ -210,6 +210,8 @@ def _text_report(args, root: str, config: Config, linter, result) -> str:
 
 def _fixable(root: str, config: Config, linter, result) -> frozenset[tuple]:
     """Sort keys of the findings that --fix would repair: the fixes planned, nothing written."""
+    import warnings
+
     from .fix import FIXERS, plan_fixes
     from .flux_version import detect
 
@@ -217,7 +219,10 @@ def _fixable(root: str, config: Config, linter, result) -> frozenset[tuple]:
     if not candidates:
         return frozenset()
     versions = {c.name: detect(c, linter.fs, config).version for c in result.clusters}
-    return frozenset(a.finding.sort_key() for a in plan_fixes(root, candidates, versions).applied)
+    with warnings.catch_warnings():  # ruamel.yaml warns on stderr of anchors libyaml accepted
+        warnings.simplefilter("ignore")
+        plan = plan_fixes(root, candidates, versions)
+    return frozenset(a.finding.sort_key() for a in plan.applied)
 
 
 def _check_rule_names(config: Config) -> None:

@@ -292,7 +292,7 @@ def _statistics(entries: list[tuple[Finding, list[str]]], options: TextOptions, 
         if len(sev) == 1:
             severity = next(iter(sev)).label
         else:
-            severity = ", ".join(f"{sev[s]} {s.label}" for s in sorted(sev, reverse=True))
+            severity = ", ".join(_plural(sev[s], s.label) for s in sorted(sev, reverse=True))
         mark = style(FIX_MARK, _FIX_STYLE) if row["fixable"] else " " * len(FIX_MARK)
         lines.append(
             f"{str(row['n']).rjust(n_width)}  {style(code.ljust(code_width), _BOLD)}  {mark} "
