@@ -158,6 +158,8 @@ def cmd_lint(argv: list[str]) -> int:
             raise UsageError(f"--flux-version {args.flux_version!r}: expected a version such as 2.9")
         config.flux_version = args.flux_version
     _check_rule_names(config)
+    if args.statistics and args.format not in ("text", "concise"):
+        raise UsageError(f"--statistics: a summary of the text report, not of --format {args.format}")
     from .lint import Linter
     from .report import FORMATS
 
@@ -205,7 +207,8 @@ def _text_report(args, root: str, config: Config, linter, result) -> str:
         fixable=_fixable(root, config, linter, result),
         several_clusters=len(result.clusters) > 1,
     )
-    return FORMATS[args.format](result.findings, result.summary, options)
+    # --statistics replaces the listing in either form, as in ruff
+    return FORMATS["text" if args.statistics else args.format](result.findings, result.summary, options)
 
 
 def _fixable(root: str, config: Config, linter, result) -> frozenset[tuple]:

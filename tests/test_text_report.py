@@ -93,6 +93,9 @@ def test_statistics_match_the_golden_file(monkeypatch):
     _golden("text_report_statistics.golden", out)
     assert re.search(r"^2  GL503  \[\*\] deprecated-api +warning$", out, re.M)
     assert "dependsOn" not in out  # the counts instead of the findings, as ruff does
+    assert _run(monkeypatch, FIXTURE, ".", "--statistics", "--format", "concise")[1] == out
+    code, _, err = run_cli(".", "--statistics", "--format", "json")
+    assert code == 2 and err.count("\n") == 1 and "--statistics" in err
 
 
 def test_the_readme_sample_is_the_real_output(monkeypatch):

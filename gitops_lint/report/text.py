@@ -2,13 +2,15 @@
 
 ::
 
-    apps/base/podinfo/deployment.yaml
-       6:1  error    GL501 schema  Deployment/podinfo/podinfo
-                     spec.replicas: expected integer or null, got string "three" (apps/v1 Deployment)
+    clusters/production/infrastructure.yaml
+      9:3  error    GL203 [*] crd-prune  Kustomization/flux-system/crds  (clusters/production)
+           Kustomization flux-system/crds has prune: true and applies CustomResourceDefinition
+           widgets.example.com without kustomize.toolkit.fluxcd.io/prune: disabled: ...
 
-    Not checked: 1 Kustomization from an external source (--show-info lists it).
+    Not checked: 1 remote, suspended or templated build input, 1 external source (--show-info
+    lists them).
     [*] 3 fixable with --fix (--diff shows the changes).
-    Found 6 errors, 3 warnings, 2 info (20 files, 25 documents, 8 Kustomizations, 0 HelmReleases).
+    Found 4 errors, 2 warnings, 2 info (20 files, 25 documents, 8 Kustomizations, 0 HelmReleases).
 
 Each finding has a header line (position, severity, code, the ``[*]`` mark
 of a finding ``--fix`` repairs, rule, object and, when several clusters are
