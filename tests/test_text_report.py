@@ -198,6 +198,17 @@ def test_messages_wrap_without_splitting_words_or_paths():
     assert " ".join(x.strip() for x in body) == f.message
 
 
+def test_a_long_object_and_cluster_list_wrap_under_the_header():
+    ref = ObjectRef("Kustomization", "flux-system", "long-kustomization-name", "v1")
+    clusters = [f"clusters/region-{i}/cluster-{i}" for i in range(5)]
+    findings = [Finding("crd-prune", "GL203", Severity.ERROR, "m", "f.yaml", 9, 3, ref, c) for c in clusters]
+    lines = text.render(findings, SUMMARY, TextOptions(width=60)).splitlines()
+    assert lines[1] == "  9:3  error    GL203 crd-prune"
+    assert lines[2] == "       Kustomization/flux-system/long-kustomization-name"
+    assert all(len(x) <= 60 for x in lines[:-1])
+    assert " ".join(x.strip() for x in lines[3:-3]) == f"({', '.join(clusters)})"
+
+
 def test_control_characters_are_escaped_in_every_field():
     ref = ObjectRef("Secret", "ns\x1b[2J", "a\nb", "v1")
     f = Finding(

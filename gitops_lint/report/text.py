@@ -194,7 +194,7 @@ class _Style:
         self.on = on
 
     def __call__(self, text: str, code: str) -> str:
-        return f"{code}{text}{_RESET}" if self.on and text else text
+        return f"{code}{text}{_RESET}" if self.on and code and text else text
 
 
 def display_path(file: str, options: TextOptions) -> str:
@@ -225,21 +225,21 @@ def _header(
         f"  {pos}  {style(label, _SEVERITY_STYLE[f.severity])}{' ' * (7 - len(label))}  "
         f"{style(f.code, _BOLD)}{' ' + style(FIX_MARK, _FIX_STYLE) if fixable else ''} {printable(f.rule)}"
     )
-    extras = []  # (plain, styled): widths are measured without the colour codes
+    extras = []  # (text, its style): widths are measured without the colour codes
     if f.object is not None:
-        extras.append((printable(f.object.display()),) * 2)
+        extras.append((printable(f.object.display()), ""))
     named = [c for c in clusters if c != "."]
     if several and named:
-        text = f"({printable(', '.join(named))})"
-        extras.append((text, style(text, _DIM)))
+        extras.append((f"({printable(', '.join(named))})", _DIM))
     lines, length, indent = [styled], len(plain), 2 + pos_width + 2
-    for text, shown in extras:
-        if length + 2 + len(text) <= width or length == indent:
-            lines[-1] += f"  {shown}" if length > indent else shown
-            length += (2 if length > indent else 0) + len(text)
-        else:
-            lines.append(" " * indent + shown)
-            length = indent + len(text)
+    for text, code in extras:
+        if length + 2 + len(text) <= width:
+            lines[-1] += f"  {style(text, code)}"
+            length += 2 + len(text)
+        else:  # on lines of their own, at the message's indent (a long cluster list wraps)
+            pieces = _wrap(text, width, indent)
+            lines += [" " * indent + style(piece, code) for piece in pieces]
+            length = indent + len(pieces[-1])
     return lines
 
 
