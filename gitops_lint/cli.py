@@ -201,7 +201,7 @@ def _text_report(args, root: str, config: Config, linter, result) -> str:
         color=args.format == "text" and use_color(args.color, sys.stdout),
         width=output_width(sys.stdout),
         root=root,
-        cwd=os.getcwd(),
+        cwd=_cwd(),
         statistics=args.statistics,
         show_info=args.show_info or config.fail_on == Severity.INFO,
         fixable=_fixable(root, config, linter, result),
@@ -209,6 +209,13 @@ def _text_report(args, root: str, config: Config, linter, result) -> str:
     )
     # --statistics replaces the listing in either form, as in ruff
     return FORMATS["text" if args.statistics else args.format](result.findings, result.summary, options)
+
+
+def _cwd() -> str | None:
+    try:
+        return os.getcwd()
+    except OSError:  # the directory was removed under us: paths stay relative to the root
+        return None
 
 
 def _fixable(root: str, config: Config, linter, result) -> frozenset[tuple]:

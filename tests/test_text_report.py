@@ -233,3 +233,13 @@ def test_the_found_line_stays_last_for_the_github_format():
     out = text.render([info], SUMMARY, TextOptions(fixable=frozenset({info.sort_key()})))
     assert out.splitlines()[-1] == text.found_line([info], SUMMARY)
     assert out.splitlines()[0] == "Not checked: 1 external source (--show-info lists it)."
+
+
+def test_a_finding_without_a_file_is_listed_under_no_file():
+    f = Finding("yaml-syntax", "GL001", Severity.ERROR, "unreadable", None, 1, 1)
+    assert text.render([f], SUMMARY).splitlines()[:3] == [
+        "(no file)",
+        "  1:1  error    GL001 yaml-syntax",
+        "       unreadable",
+    ]
+    assert concise.render([f], SUMMARY).splitlines()[0] == "-: error GL001 unreadable"
