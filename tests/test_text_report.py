@@ -19,6 +19,8 @@ import re
 import shutil
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gitops_lint.model import Finding, ObjectRef, Severity
 from gitops_lint.report import concise, text
@@ -212,18 +214,43 @@ def test_a_long_object_and_cluster_list_wrap_under_the_header():
 def test_control_characters_are_escaped_in_every_field():
     ref = ObjectRef("Secret", "ns\x1b[2J", "a\nb", "v1")
     f = Finding(
-        "plaintext\x07", "GL301", Severity.ERROR, "m\n::error::x\u2028y", "d\r/f\x1b.yaml", 1, 1, ref, "c\n1"
+        "plaintext\x07",
+        "GL301",
+        Severity.ERROR,
+        "m\n::error::x\u2028y\u202e",
+        "d\r/f\x1b.yaml",
+        1,
+        1,
+        ref,
+        "c\n1",
     )
     g = Finding(
-        "plaintext\x07", "GL301", Severity.ERROR, "m\n::error::x\u2028y", "d\r/f\x1b.yaml", 1, 1, ref, "c2"
+        "plaintext\x07",
+        "GL301",
+        Severity.ERROR,
+        "m\n::error::x\u2028y\u202e",
+        "d\r/f\x1b.yaml",
+        1,
+        1,
+        ref,
+        "c2",
     )
     for out in (
         text.render([f, g], SUMMARY),
         text.render([f, g], SUMMARY, TextOptions(statistics=True)),
         concise.render([f, g], SUMMARY),
     ):
-        assert "\x1b" not in out and "\r" not in out and "\x07" not in out and "\u2028" not in out
+        assert (
+            "\x1b" not in out
+            and "\r" not in out
+            and "\x07" not in out
+            and "\u2028" not in out
+            and "\u202e" not in out
+        )
         assert not any(line.startswith("::") for line in out.splitlines())
+    h = Finding("schema", "GL501", Severity.ERROR, "m", "::error file=x::y.yaml", 1, 1)
+    for out in (text.render([h], SUMMARY), concise.render([h], SUMMARY)):
+        assert "./::error file=x::y.yaml" in out and not any(x.startswith("::") for x in out.splitlines())
     out = text.render([f, g], SUMMARY)
     assert "d\\r/f\\x1b.yaml" in out and "Secret/ns\\x1b[2J/a\\nb" in out and "(c\\n1, c2)" in out
 
@@ -243,3 +270,47 @@ def test_a_finding_without_a_file_is_listed_under_no_file():
         "       unreadable",
     ]
     assert concise.render([f], SUMMARY).splitlines()[0] == "-: error GL001 unreadable"
+
+
+_field = st.text(max_size=40)
+_findings = st.lists(
+    st.builds(
+        Finding,
+        rule=st.sampled_from(["schema", "missing-source", "crd-prune"]),
+        code=st.sampled_from(["GL501", "GL103", "GL203"]),
+        severity=st.sampled_from(list(Severity)),
+        message=st.text(max_size=300),
+        file=st.one_of(st.none(), _field),
+        line=st.integers(1, 10_000),
+        column=st.integers(1, 200),
+        object=st.one_of(st.none(), st.builds(ObjectRef, _field, _field, _field)),
+        cluster=st.one_of(st.none(), _field),
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=60)
+@given(findings=_findings, width=st.integers(40, 160), show_info=st.booleans(), statistics=st.booleans())
+def test_any_findings_give_printable_lines_ending_with_the_found_line(findings, width, show_info, statistics):
+    findings = sorted(findings, key=Finding.sort_key)
+    options = TextOptions(width=width, show_info=show_info, statistics=statistics)
+    out = text.render(findings, SUMMARY, options)
+    assert out == text.render(findings, SUMMARY, options)  # deterministic
+    lines = out.splitlines()
+    assert out.endswith("\n") and lines[-1] == text.found_line(findings, SUMMARY)
+    for line in [*lines, *concise.render(findings, SUMMARY).splitlines()]:
+        assert not any(_unsafe(c) for c in line), repr(line)
+        assert not line.startswith("::")
+
+
+def _unsafe(c: str) -> bool:
+    """A character that moves the cursor, ends a line or reorders text on a terminal."""
+    o = ord(c)
+    return (
+        o < 0x20
+        or 0x7F <= o < 0xA0
+        or o in (0x2028, 0x2029, 0x200E, 0x200F)
+        or 0x202A <= o <= 0x202E
+        or 0x2066 <= o <= 0x2069
+    )

@@ -38,12 +38,14 @@ from typing import TextIO
 
 from ..model import Finding, Severity
 
-# C0/C1 controls, DEL and the Unicode line and paragraph separators: none may reach
-# the terminal as written. An object name holding a newline would start a line of
-# its own, and a line starting with ``::`` is a command to GitHub Actions, which
-# reads the text pre-commit prints (``::add-mask::``, ``::error ...``).
+# C0/C1 controls, DEL, the Unicode line and paragraph separators and the bidirectional
+# controls: none may reach the terminal as written. An object name holding a newline
+# would start a line of its own, and a line starting with ``::`` is a command to GitHub
+# Actions, which reads the text pre-commit prints (``::add-mask::``, ``::error ...``);
+# a bidi override shows text in another order than it has (CVE-2021-42574).
 _CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))}
 _CONTROL.update({ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t", 0x2028: "\\u2028", 0x2029: "\\u2029"})
+_CONTROL.update({c: f"\\u{c:04x}" for c in (0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))})
 
 DEFAULT_WIDTH = 100  # when the output is not a terminal (pre-commit, CI logs, a file)
 MIN_WIDTH = 40
@@ -198,13 +200,18 @@ class _Style:
 
 
 def display_path(file: str, options: TextOptions) -> str:
-    """``file`` (relative to the root) as a path relative to the current directory."""
-    if options.root is None or options.cwd is None:
-        return file
-    try:
-        return os.path.relpath(os.path.join(options.root, file), options.cwd)
-    except ValueError:  # another drive (Windows): no relative path exists
-        return os.path.join(options.root, file)
+    """``file`` (relative to the root) as a path relative to the current directory.
+
+    A path starting with ``:`` gets ``./`` before it: a line starting with ``::``
+    is a GitHub Actions command, and the path starts a line of the report.
+    """
+    path = file
+    if options.root is not None and options.cwd is not None:
+        try:
+            path = os.path.relpath(os.path.join(options.root, file), options.cwd)
+        except ValueError:  # another drive (Windows): no relative path exists
+            path = os.path.join(options.root, file)
+    return f"./{path}" if path.startswith(":") else path
 
 
 def _several_clusters(findings: list[Finding], options: TextOptions) -> bool:
