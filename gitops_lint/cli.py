@@ -92,7 +92,25 @@ def lint_parser() -> argparse.ArgumentParser:
         help="a cluster directory, a repository root (default: .), a manifest FILE.yaml, "
         "or - for a manifest on standard input",
     )
-    p.add_argument("--format", choices=("text", "json", "sarif", "github", "junit"), default="text")
+    p.add_argument(
+        "--format",
+        choices=("text", "concise", "json", "sarif", "github", "junit"),
+        default="text",
+        help="text: grouped by file, for people (default); concise: one path:line:col: line per finding",
+    )
+    p.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the text report: auto (default) on a terminal, unless NO_COLOR is set; FORCE_COLOR "
+        "forces it",
+    )
+    p.add_argument(
+        "--statistics",
+        action="store_true",
+        help="one line per rule (count, code, fixable, name) instead of each finding",
+    )
+    p.add_argument("--show-info", action="store_true", help="list the info findings (what was not checked)")
     p.add_argument(
         "--fix",
         action="store_true",
@@ -204,6 +222,8 @@ def cmd_lint(argv: list[str]) -> int:
             raise UsageError(f"--flux-version {args.flux_version!r}: expected a version such as 2.9")
         config.flux_version = args.flux_version
     _check_rule_names(config)
+    if args.statistics and args.format not in ("text", "concise"):
+        raise UsageError(f"--statistics: a summary of the text report, not of --format {args.format}")
     from .lint import Linter
     from .report import FORMATS
 
@@ -214,6 +234,8 @@ def cmd_lint(argv: list[str]) -> int:
 
         result, notes = lint_files(paths, config)
         sys.stderr.write("".join(f"gitops-lint: {printable(note)}\n" for note in notes))
+        if args.format in ("text", "concise"):  # paths as given: no root to make them relative to
+            return _report(args, config, _text_report(args, None, config, None, result), result)
         return _report(args, config, FORMATS[args.format](result.findings, result.summary), result)
     linter = Linter(root, config)
     result = linter.run(paths)
@@ -233,9 +255,12 @@ def cmd_lint(argv: list[str]) -> int:
         sys.stderr.write("".join(f"gitops-lint: {printable(line)}\n" for line in refused))
         if plan.after:  # report what is left after the fixes
             result = Linter(root, config).run(paths)
-    # CI formats name files relative to the Git work tree that holds the root (report.paths)
-    ci = {"root": root} if args.format in ("sarif", "github") else {}
-    report = FORMATS[args.format](result.findings, result.summary, **ci)
+    if args.format in ("text", "concise"):
+        report = _text_report(args, root, config, linter, result)
+    else:
+        # CI formats name files relative to the Git work tree that holds the root (report.paths)
+        ci = {"root": root} if args.format in ("sarif", "github") else {}
+        report = FORMATS[args.format](result.findings, result.summary, **ci)
     if args.format == "github":
         from .report.github import write_step_summary
 
@@ -298,6 +323,52 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def _text_report(args, root: str | None, config: Config, linter, result) -> str:
+    """The text or concise report, laid out for where it goes: a file is not a terminal."""
+    import io
+
+    stream = io.StringIO() if args.output_file else sys.stdout
+    from .report import FORMATS
+    from .report.text import TextOptions, output_width, use_color
+
+    options = TextOptions(
+        color=args.format == "text" and use_color(args.color, stream),
+        width=output_width(stream),
+        root=root,
+        cwd=_cwd(),
+        statistics=args.statistics,
+        show_info=args.show_info or config.fail_on == Severity.INFO,
+        fixable=_fixable(root, config, linter, result) if linter is not None else frozenset(),
+        several_clusters=len(result.clusters) > 1,
+    )
+    # --statistics replaces the listing in either form, as in ruff
+    return FORMATS["text" if args.statistics else args.format](result.findings, result.summary, options)
+
+
+def _cwd() -> str | None:
+    try:
+        return os.getcwd()
+    except OSError:  # the directory was removed under us: paths stay relative to the root
+        return None
+
+
+def _fixable(root: str, config: Config, linter, result) -> frozenset[tuple]:
+    """Sort keys of the findings that --fix would repair: the fixes planned, nothing written."""
+    import warnings
+
+    from .fix import FIXERS, plan_fixes
+    from .flux_version import detect
+
+    candidates = [f for f in result.findings if f.rule in FIXERS]
+    if not candidates:
+        return frozenset()
+    versions = {c.name: detect(c, linter.fs, config).version for c in result.clusters}
+    with warnings.catch_warnings():  # ruamel.yaml warns on stderr of anchors libyaml accepted
+        warnings.simplefilter("ignore")
+        plan = plan_fixes(root, candidates, versions)
+    return frozenset(a.finding.sort_key() for a in plan.applied)
 
 
 def _check_rule_names(config: Config) -> None:

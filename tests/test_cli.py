@@ -20,12 +20,12 @@ def test_clean_repository_exits_zero():
 
 
 def test_findings_exit_one_with_ruff_style_lines():
-    code, out, _ = run_cli(str(CYCLE), "--root", str(CYCLE))
+    code, out, _ = run_cli(str(CYCLE), "--root", str(CYCLE), "--format", "concise")
     assert code == 1
     first = out.splitlines()[0]
     path, line, col, rest = first.split(":", 3)
     assert path.endswith(".yaml") and line.isdigit() and col.isdigit()
-    assert rest.startswith(" GL101 dependency-cycle dependsOn cycle: ")
+    assert rest.startswith(" error GL101 dependsOn cycle: ")
 
 
 def test_json_contract_version_1():

@@ -328,9 +328,12 @@ def test_a_single_manifest_gets_the_file_rules_only(tmp_path):
 
 def test_standard_input_is_a_manifest_named_dash(monkeypatch):
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(DEPLOY.encode())))
-    code, out, _ = run_cli("-")
+    code, out, _ = run_cli("-", "--format", "concise")
     assert code == 1
     assert out.splitlines()[0].startswith("-:7:")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(DEPLOY.encode())))
+    code, out, _ = run_cli("-", "--format", "text")  # grouped under the file name "-"
+    assert out.splitlines()[0] == "-"
 
 
 def test_files_and_directories_are_not_mixed(tmp_path):

@@ -220,10 +220,12 @@ def test_findings_in_a_shared_file_are_kept_per_cluster():
         ("missing-dependency", "clusters/a"),
         ("missing-dependency", "clusters/b"),
     ]
-    code, out, _ = run_cli(repo, "--root", repo)
+    code, out, _ = run_cli(repo, "--root", repo, "--format", "concise")
     lines = out.splitlines()
     assert len(lines) == 2 and lines[0].endswith("[clusters: clusters/a, clusters/b]")
     assert lines[1].startswith("Found 1 error, 0 warnings")
+    code, out, _ = run_cli(repo, "--root", repo)
+    assert out.count(" GL102 ") == 1 and "(clusters/a, clusters/b)" in out
     code, out, _ = run_cli(repo, "--root", repo, "--format", "github")
     assert out.count("::error ") == 1 and "[clusters: clusters/a, clusters/b]" in out
 

@@ -8,6 +8,7 @@ header or a FluxInstance; the feature gate's opt-out wins over the version.
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import pytest
@@ -29,7 +30,13 @@ def repo(tmp_path):
 
 
 def _lint(root, *args):
-    code, out, err = run_cli(str(root / "clusters" / "dev"), "--root", str(root), *args)
+    # one line per finding, paths relative to the cwd: run from the repository
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        code, out, err = run_cli("clusters/dev", "--root", str(root), "--format", "concise", *args)
+    finally:
+        os.chdir(cwd)
     return code, out, err
 
 
@@ -67,7 +74,7 @@ def test_unparsable_version_is_none():
 def test_header_of_the_repository_decides(repo):
     _set_header(repo, "v2.9.0")
     code, out, _ = _lint(repo)
-    assert code == 1 and "apps/dev/ingress.yaml:10:7: GL401" in out and "the Kustomization fails" in out
+    assert code == 1 and "apps/dev/ingress.yaml:10:7: error GL401" in out and "the Kustomization fails" in out
     _set_header(repo, "v2.8.2")
     code, out, _ = _lint(repo)
     assert code == 0

@@ -136,7 +136,9 @@ def test_real_pre_commit_fails_on_a_defect_and_passes_on_the_example(tmp_path, w
         pytest.fail(f"pre-commit could not install the hook (package index unreachable?):\n{out[-3000:]}")
     assert run.returncode == 1, out
     assert "gitops-lint" in out and "Failed" in out
-    assert "clusters/dev/apps.yaml" in out and "GL101" in out and "apps -> infra -> apps" in out
+    # the text report: the file, then the finding's line and its message on a line of its own
+    assert "\nclusters/dev/apps.yaml\n  9:7  error    GL101 dependency-cycle" in out
+    assert "\n       dependsOn cycle: apps -> infra -> apps" in out
 
     clean = tmp_path / "clean"
     shutil.copytree(FIXTURES / "example", clean)

@@ -130,6 +130,6 @@ def test_github_summary_escapes_table_cells_and_is_skipped_without_the_variable(
 
 
 def test_every_format_is_registered_and_deterministic():
-    assert set(FORMATS) >= {"text", "json", "sarif", "github"}
+    assert set(FORMATS) >= {"text", "concise", "json", "sarif", "github"}
     outs = {run_cli(str(CYCLE), "--root", str(CYCLE), "--format", "sarif")[1] for _ in range(2)}
     assert len(outs) == 1

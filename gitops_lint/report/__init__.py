@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..model import Finding
-from . import github, json_report, junit, sarif, text
+from . import concise, github, json_report, junit, sarif, text
 
-FORMATS: dict[str, Callable[[list[Finding], dict], str]] = {
+FORMATS: dict[str, Callable[..., str]] = {
     "text": text.render,
+    "concise": concise.render,
     "json": json_report.render,
     "sarif": sarif.render,
     "github": github.render,
