@@ -25,6 +25,7 @@ def check(ctx: Context):
             origin=ro.origin,
             path=err.path,
             object=ref,
+            severity=Severity.INFO if err.not_checked else None,  # a budget ran out: what was not checked
         )
 
 
