@@ -98,6 +98,8 @@ class GoRegex:
 
 
 def _text(text: str) -> str | bytes:
+    if not isinstance(text, str):
+        return text if isinstance(text, bytes) else str(text)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

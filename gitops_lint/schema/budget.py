@@ -29,7 +29,7 @@ was not checked and why (DESIGN.md, Certainty).
 from __future__ import annotations
 
 SCHEMA_NODES = 50_000
-OBJECT_STEPS = 1_000_000
+OBJECT_STEPS = 500_000
 DETAIL_STEPS = 200_000
 CEL_PER_CALL = 20_000
 CEL_PER_OBJECT = 60_000

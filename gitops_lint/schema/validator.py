@@ -90,7 +90,8 @@ def _validator_class():
 
         def pattern(validator, patrn, instance, schema):
             rx = go_pattern(patrn)
-            if validator.is_type(instance, "string") and rx is not None and not rx.search(instance):
+            # a YAML date is a "string" to the type checker but not text to match (as in fast.py)
+            if isinstance(instance, str) and rx is not None and not rx.search(instance):
                 yield jsonschema.ValidationError(f"{instance!r} does not match {patrn!r}")
 
         def pattern_properties(validator, value, instance, schema):
