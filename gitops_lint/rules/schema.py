@@ -39,7 +39,7 @@ def _retyped(ro, path: tuple) -> str:
     return (
         f": substituting {expressions} produced text that YAML reads as {type_name}; "
         "quote the result through a variable holding a double quote "
-        '(${quote}${VAR}${quote} with quote: \'"\'), or make the field accept it'
+        "(${quote}${VAR}${quote} with quote: '\"'), or make the field accept it"
     )
 
 
