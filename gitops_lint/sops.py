@@ -31,6 +31,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from .regex import GoRegex, RegexError, compile_go
+
 # SOPS aes/cipher.go: ``^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]``,
 # filled by ``Cipher.Encrypt`` with ``fmt.Sprintf("ENC[AES256_GCM,data:%s,iv:%s,tag:%s,type:%s]")``
 # where the three fields are standard base64 and the type one of str, int, int64,
@@ -58,62 +60,16 @@ def has_sops_marker(raw: bytes | str) -> bool:
     return any(m in data for m in MARKERS)
 
 
-def _scoped_flags(text: str) -> str:
-    """Go's mid-pattern ``(?i)`` as Python's scoped ``(?i:...)``.
-
-    In RE2 a flag group ``(?i)`` applies from there to the end of the
-    enclosing group; Python 3.11 accepts global flags only at the very start.
-    ``((?i)(pass|key))`` (a real ``encrypted_regex``) becomes
-    ``((?i:(pass|key)))``.
-    """
-    out: list[str] = []
-    closers: list[int] = []  # per open group: how many scoped groups to close at its ``)``
-    i, n, in_class = 0, len(text), False
-    while i < n:
-        c = text[i]
-        if c == "\\":
-            out.append(text[i : i + 2])
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]"
-            out.append(c)
-        elif c == "[":
-            in_class = True
-            out.append(c)
-            if text[i + 1 : i + 2] == "]":  # a leading ] is a literal
-                out.append("]")
-                i += 1
-        else:
-            m = re.match(r"\(\?([ims]+)\)", text[i:]) if c == "(" else None
-            if m and (i > 0 or closers):
-                out.append(f"(?{m.group(1)}:")
-                if closers:
-                    closers[-1] += 1
-                else:
-                    closers.append(1)  # top level: closed at the end
-                i += m.end()
-                continue
-            if c == "(":
-                closers.append(0)
-            elif c == ")" and closers:
-                out.append(")" * closers.pop())
-            out.append(c)
-        i += 1
-    out.append(")" * sum(closers))
-    return "".join(out)
-
-
-def go_regex(text: object) -> re.Pattern | None:
-    """A Go RE2 pattern as a Python one; ``None`` when Python cannot compile it."""
+def go_regex(text: object) -> GoRegex | None:
+    """A SOPS regex (Go ``regexp``, RE2 syntax: mid-pattern ``(?i)``, ``\\z``) compiled
+    with RE2, so that matching is linear whatever the repository wrote; ``None``
+    when Go would refuse it or it is empty."""
     if not isinstance(text, str) or not text:
         return None
-    for candidate in (text, _scoped_flags(text)):
-        try:
-            return re.compile(candidate.replace(r"\z", r"\Z"))
-        except (re.error, RecursionError, OverflowError):
-            continue
-    return None
+    try:
+        return compile_go(text)
+    except RegexError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -174,7 +130,7 @@ class SopsRules:
                 encrypted = False
         if self.encrypted_regex:
             pattern = go_regex(self.encrypted_regex)
-            # a regex Python cannot read: assume it covers the leaf (no finding of "by design")
+            # a regex Go refuses: assume it covers the leaf (no finding of "by design")
             encrypted = pattern is None or any(pattern.search(p) for p in path)
         if self.encrypted_comment_regex:
             encrypted = False
@@ -250,7 +206,7 @@ def leaves(data: object, budget: int = WALK_BUDGET) -> Iterator[tuple[tuple[str,
 class CreationRule:
     index: int
     path_regex: str
-    pattern: re.Pattern | None
+    pattern: GoRegex | None
     rules: SopsRules
 
     def describe(self, config_file: str) -> str:

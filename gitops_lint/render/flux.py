@@ -27,10 +27,10 @@ fluxcd/pkg ``kustomize/kustomize_generator.go`` (``Generator``):
 from __future__ import annotations
 
 import posixpath
-import re
 from functools import lru_cache
 
 from ..fs import OutsideRoot, RepoFS
+from ..regex import GoRegex, RegexError, compile_go, escape
 from .types import FluxOverlay
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -91,8 +91,11 @@ def find_kustomization(fs: RepoFS, directory: str) -> list[str]:
 
 
 @lru_cache(maxsize=1024)
-def _pattern(pattern: str) -> tuple[re.Pattern, bool, bool]:
-    """A gitignore pattern as (regex on the repo-relative path, negated, dir-only)."""
+def _pattern(pattern: str) -> tuple[GoRegex | None, bool, bool]:
+    """A gitignore pattern as (regex on the repo-relative path, negated, dir-only).
+
+    Compiled with RE2 (linear time): with Python's backtracking, ``*a*a*a*a*a*b``
+    against a long file name never finishes."""
     negate = pattern.startswith("!")
     if negate:
         pattern = pattern[1:]
@@ -119,10 +122,13 @@ def _pattern(pattern: str) -> tuple[re.Pattern, bool, bool]:
             out += "[^/]"
             i += 1
         else:
-            out += re.escape(pattern[i])
+            out += escape(pattern[i])
             i += 1
     prefix = "" if anchored else "(?:.*/)?"
-    return re.compile(prefix + out), negate, dir_only
+    try:
+        return compile_go(prefix + out), negate, dir_only
+    except RegexError:  # over RE2's memory bound (every piece is escaped): matches nothing
+        return None, negate, dir_only
 
 
 class SourceIgnore:
@@ -161,6 +167,8 @@ class SourceIgnore:
             else:
                 path = rel
             rx, negate, dir_only = _pattern(pattern)
+            if rx is None:
+                continue
             candidates = _parents(path)
             if is_dir or not dir_only:
                 candidates.append(path)

@@ -23,10 +23,7 @@ the whole resource list of a kustomization, in kustomize's order (see
 
 from __future__ import annotations
 
-import re
-import warnings
-from functools import lru_cache
-
+from ..regex import GoRegex, RegexError, compile_go
 from . import fieldspec as fsmod
 from .fieldspec import MAP, SCALAR, FieldSpec
 from .resource import Res
@@ -177,13 +174,12 @@ def label_specs(entry: dict, config: fsmod.TransformerConfig) -> list[FieldSpec]
 # -- images --------------------------------------------------------------------
 
 
-@lru_cache(maxsize=256)
-def _image_pattern(name: str) -> re.Pattern | None:
+def _image_pattern(name: str) -> GoRegex | None:
+    """kustomize ``image.IsImageMatched``: the name is a Go regexp (RE2, linear time:
+    ``name: (a+)+`` must not hang the run); ``None`` when Go would not compile it."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # an image name is not meant as a regex
-            return re.compile("^" + name + r"(:[\w][\w.-]{0,127})?(@sha256:[a-fA-F0-9]{64})?$", re.ASCII)
-    except re.error:
+        return compile_go("^" + name + r"(:[\w][\w.-]{0,127})?(@sha256:[a-fA-F0-9]{64})?$")
+    except RegexError:
         return None
 
 
@@ -213,7 +209,7 @@ def split_image(image: str) -> tuple[str, str, str]:
 def new_image(value: str, spec: dict) -> str | None:
     """The updated image reference, or ``None`` when ``spec`` does not match it."""
     pattern = _image_pattern(str(spec.get("name") or ""))
-    if pattern is None or not pattern.match(value):
+    if pattern is None or not pattern.search(value):
         return None
     name, tag, digest = split_image(value)
     new_name = _label_value(spec.get("newName")) if spec.get("newName") is not None else ""

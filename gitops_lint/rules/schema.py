@@ -25,6 +25,7 @@ def check(ctx: Context):
             origin=ro.origin,
             path=err.path,
             object=ref,
+            severity=Severity.INFO if err.not_checked else None,  # a budget ran out: what was not checked
         )
 
 
@@ -38,7 +39,7 @@ def _retyped(ro, path: tuple) -> str:
     return (
         f": substituting {expressions} produced text that YAML reads as {type_name}; "
         "quote the result through a variable holding a double quote "
-        '(${quote}${VAR}${quote} with quote: \'"\'), or make the field accept it'
+        "(${quote}${VAR}${quote} with quote: '\"'), or make the field accept it"
     )
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import budget
 from .cel_fast import UNDECIDED, compile_rule
 
 log = logging.getLogger("gitops_lint.schema.cel")
@@ -126,6 +127,53 @@ def _load_parser():
         return None
 
 
+class OutOfCost(BaseException):
+    """A rule's evaluation ran out of steps. A BaseException: cel-python turns the
+    ``Exception``s its functions raise into CEL error values, and this must not be one."""
+
+
+class _Meter:
+    __slots__ = ("left",)
+
+    def __init__(self, limit: int):
+        self.left = limit
+
+
+_METER: _Meter | None = None  # the rule being evaluated (one at a time)
+_FRAME = 10  # steps one comprehension iteration's frame costs (measured: ~10 node visits)
+
+
+def _tick(n: int) -> None:
+    meter = _METER
+    if meter is not None:
+        meter.left -= n
+        if meter.left < 0:
+            raise OutOfCost
+
+
+def _runner_class():
+    """cel-python's interpreter, counting one step per syntax-tree node it evaluates
+    (a comprehension's body counts once per element): the cost the API server bounds
+    with cel-go's cost units (``PerCallLimit``), measured the way cel-python can."""
+    import celpy
+    from celpy.evaluation import Evaluator
+
+    class CountingEvaluator(Evaluator):
+        def sub_evaluator(self, ast):
+            _tick(_FRAME)  # a comprehension's iteration: a cloned activation per element
+            return CountingEvaluator(ast, activation=self.activation)
+
+        def _visit_tree(self, tree):
+            _tick(1)
+            return super()._visit_tree(tree)
+
+    class CountingRunner(celpy.InterpretedRunner):
+        def evaluate(self, context):
+            return CountingEvaluator(ast=self.ast, activation=self.new_activation()).evaluate(context)
+
+    return CountingRunner
+
+
 def _environment():
     global _ENV
     if _ENV is None:
@@ -134,8 +182,45 @@ def _environment():
 
         if CELParser.CEL_PARSER is None:
             CELParser.CEL_PARSER = _load_parser() or build_parser()
-        _ENV = celpy.Environment()
+        _ENV = celpy.Environment(runner_class=_runner_class())
     return _ENV
+
+
+def _run(prog, activation, rule: str):
+    """``prog.evaluate`` within the rule's step budget: :data:`budget.CEL_PER_CALL`, and
+    what is left of the object's :data:`budget.CEL_PER_OBJECT`. Out of steps: the rule
+    is not evaluated (it passes), and the object's budget records why."""
+    global _METER
+    steps = budget.current
+    limit = budget.CEL_PER_CALL
+    if steps is not None:
+        limit = min(limit, steps.cel_left)
+        if limit <= 0:
+            steps.note(
+                f"CEL rules after the first {budget.CEL_PER_OBJECT:,} evaluation steps of this object "
+                "not evaluated: gitops-lint's budget (the API server's is 10,000,000 cost units): not checked"
+            )
+            raise OutOfCost
+    meter = _Meter(limit)
+    _METER = meter
+    try:
+        return prog.evaluate(activation)
+    except OutOfCost:
+        if steps is not None:
+            steps.note(
+                f"CEL rule {_short(rule)} not evaluated: more than {limit:,} evaluation steps, "
+                "gitops-lint's budget (the API server allows 1,000,000 cost units per rule): not checked"
+            )
+        raise
+    finally:
+        _METER = None
+        if steps is not None:
+            steps.cel_left -= limit - max(meter.left, 0)
+
+
+def _short(rule: str) -> str:
+    rule = " ".join(rule.split())
+    return repr(rule if len(rule) <= 80 else rule[:77] + "...")
 
 
 def _program(rule: str):
@@ -206,7 +291,9 @@ def evaluate(rules: list, value) -> list[RuleFailure]:
             log.debug("CEL value not convertible: %s", exc)
             continue
         try:
-            result = prog.evaluate(act)
+            result = _run(prog, act, rule)
+        except OutOfCost:
+            continue  # not evaluated: the object's "not checked" note says so
         except Exception as exc:
             log.debug("CEL rule skipped (cannot evaluate): %s: %s", rule, exc)
             continue

@@ -13,8 +13,9 @@ import logging
 from dataclasses import dataclass, field
 
 from ..model import RenderedObject
-from .registry import SchemaRegistry
-from .validator import SchemaError
+from .crd import pattern_errors
+from .registry import SchemaRegistry, is_crd
+from .validator import SchemaError, dotted
 
 log = logging.getLogger("gitops_lint.schema")
 
@@ -66,6 +67,9 @@ def for_cluster(ctx) -> ClusterSchemas:
         except Exception as exc:  # a schema jsonschema cannot evaluate: noted, never a crash
             log.debug("schema of %s %s not evaluable: %s", api_version, kind, exc)
             continue
+        if is_crd(obj):
+            # the API server compiles every pattern with Go's regexp and refuses the CRD
+            errors = errors + [SchemaError(p, f"{dotted(p)}: {m}") for p, m in pattern_errors(obj)]
         result.validated += 1
         unresolved = {tuple(path) for _, path in ro.unresolved}
         for err in errors:

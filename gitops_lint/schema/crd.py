@@ -14,8 +14,10 @@ A pure function of the schema. What the API server does, and so what this does:
 - the root ``metadata`` is ObjectMeta whatever the CRD says about it, and
   ``apiVersion``/``kind`` are always allowed at the root;
 - OpenAPI v3's boolean ``exclusiveMinimum``/``exclusiveMaximum`` become
-  JSON Schema's numeric form; a ``pattern`` Python cannot compile is dropped
-  (a limitation, never a false error); formats stay annotations;
+  JSON Schema's numeric form; a ``pattern`` is a Go regexp, matched with RE2
+  (linear time, whatever the repository wrote); one Go refuses is dropped here
+  (the API server refuses the whole CRD, which check.py reports on the CRD);
+  formats stay annotations;
 - ``x-kubernetes-validations`` are kept for the CEL keyword.
 
 Inside ``allOf``/``anyOf``/``oneOf``/``not`` the structural rules do not
@@ -25,8 +27,14 @@ there.
 
 from __future__ import annotations
 
-import re
+import json
 from typing import Any
+
+from .budget import SCHEMA_NODES, TooComplex
+from .fast import go_pattern
+
+#: the whole converted schema of a CRD over budget (validator.Validator reads it)
+TOO_COMPLEX = "x-gitops-lint-too-complex"
 
 _DROP = frozenset(
     {
@@ -75,35 +83,45 @@ def _is_quantity_pattern(pattern) -> bool:
     return isinstance(pattern, str) and "(([KMGTPE]i)" in pattern
 
 
-def _compiles(pattern: str) -> bool:
-    try:
-        re.compile(pattern)
-    except (re.error, TypeError):
-        return False
-    return True
+def _compiles(pattern) -> bool:
+    return go_pattern(pattern) is not None
 
 
 def convert_node(node, structural: bool = True):
     """One schema node; ``structural`` is False inside allOf/anyOf/oneOf/not."""
+    return _convert(node, structural, {})
+
+
+def _convert(node, structural: bool, memo: dict):
+    """A node reached twice (YAML aliases make a schema a DAG: a 1.2 KB CRD can name
+    2^20 paths) is converted once, and the result is shared, so the validators built
+    from it (compiled once per node) stay as small as the file."""
     if not isinstance(node, dict):
         return {}
+    key = (id(node), structural)
+    found = memo.get(key)
+    if found is not None:
+        return found
+    if len(memo) >= SCHEMA_NODES:
+        raise TooComplex(f"the schema has more than {SCHEMA_NODES:,} nodes")
     out: dict[str, Any] = {}
+    memo[key] = out  # filled below; a node is never its own descendant (no recursive aliases)
     for key, value in node.items():
         if key in _DROP:
             continue
         if key == "properties" and isinstance(value, dict):
-            out[key] = {str(k): convert_node(v, structural) for k, v in value.items()}
+            out[key] = {str(k): _convert(v, structural, memo) for k, v in value.items()}
         elif key == "additionalProperties":
-            out[key] = convert_node(value, structural) if isinstance(value, dict) else bool(value)
+            out[key] = _convert(value, structural, memo) if isinstance(value, dict) else bool(value)
         elif key == "items":
             if isinstance(value, dict):
-                out[key] = convert_node(value, structural)
+                out[key] = _convert(value, structural, memo)
             elif isinstance(value, list) and value:
-                out[key] = convert_node(value[0], structural)
+                out[key] = _convert(value[0], structural, memo)
         elif key in _JUNCTORS and isinstance(value, list):
-            out[key] = [convert_node(v, False) for v in value]
+            out[key] = [_convert(v, False, memo) for v in value]
         elif key == "not":
-            out[key] = convert_node(value, False)
+            out[key] = _convert(value, False, memo)
         elif key == "pattern":
             if _compiles(value):
                 out[key] = value
@@ -173,8 +191,13 @@ def _meta_for(declared) -> dict:
 
 
 def convert(open_api_v3_schema) -> dict:
-    """A CRD version's ``openAPIV3Schema`` as a JSON Schema for whole objects of that kind."""
-    root = convert_node(open_api_v3_schema if isinstance(open_api_v3_schema, dict) else {})
+    """A CRD version's ``openAPIV3Schema`` as a JSON Schema for whole objects of that kind;
+    one over :data:`budget.SCHEMA_NODES` nodes becomes ``{TOO_COMPLEX: reason}``, which
+    validates nothing and says so on every object of the kind."""
+    try:
+        root = convert_node(open_api_v3_schema if isinstance(open_api_v3_schema, dict) else {})
+    except TooComplex as exc:
+        return {TOO_COMPLEX: str(exc)}
     root.setdefault("type", "object")
     props = root.setdefault("properties", {})
     props["apiVersion"] = {"type": "string"}
@@ -223,3 +246,66 @@ def crd_versions(crd: dict) -> list[tuple[str, str, str, dict | None]]:
     elif isinstance(spec.get("version"), str):
         out.append((f"{group}/{spec['version']}", kind, spec["version"], shared.get("openAPIV3Schema")))
     return out
+
+
+def pattern_errors(crd: dict) -> list[tuple[tuple, str]]:
+    """``(path, message)`` for each ``pattern`` of a CRD's schemas that Go's regexp refuses.
+
+    The API server compiles every ``pattern`` when the CRD is created
+    (apiextensions-apiserver ``validateValueValidation``: ``regexp.Compile``) and
+    refuses the CRD otherwise, with ``<path>.pattern: Invalid value: "<pattern>":
+    must be a valid regular expression, but isn't: <Go's error>``. A backreference
+    or a lookaround (ECMA-262 has them, Go does not) is such a pattern. A pattern
+    refused only for RE2's memory bound is not reported (Go would take it).
+    """
+    from ..regex import go_error
+
+    spec = crd.get("spec") if isinstance(crd, dict) else None
+    if not isinstance(spec, dict):
+        return []
+    roots: list[tuple[tuple, object]] = []
+    versions = spec.get("versions")
+    for i, v in enumerate(versions if isinstance(versions, list) else []):
+        schema = v.get("schema") if isinstance(v, dict) else None
+        if isinstance(schema, dict):
+            roots.append(
+                (("spec", "versions", i, "schema", "openAPIV3Schema"), schema.get("openAPIV3Schema"))
+            )
+    validation = spec.get("validation")
+    if isinstance(validation, dict):
+        roots.append((("spec", "validation", "openAPIV3Schema"), validation.get("openAPIV3Schema")))
+    out: list[tuple[tuple, str]] = []
+    visited = 0
+    # (node, parent entry, step): paths are built only for the patterns reported
+    stack: list[tuple[object, object, object]] = [(node, None, path) for path, node in reversed(roots)]
+    while stack and visited < SCHEMA_NODES:
+        entry = stack.pop()
+        node = entry[0]
+        if not isinstance(node, dict):
+            continue
+        visited += 1
+        pattern = node.get("pattern")
+        if isinstance(pattern, str):
+            err = go_error(pattern)
+            if err is not None and not err.ours:
+                shown = pattern if len(pattern) <= 60 else pattern[:57] + "..."
+                why = f"must be a valid regular expression, but isn't: {err}"
+                out.append(((*_path_of(entry), "pattern"), f"Invalid value: {json.dumps(shown)}: {why}"))
+        for key, value in reversed(node.items()):
+            if key in ("properties", "patternProperties") and isinstance(value, dict):
+                stack.extend((v, entry, (key, k)) for k, v in reversed(value.items()))
+            elif key in ("additionalProperties", "not", "additionalItems", "items") and isinstance(
+                value, dict
+            ):
+                stack.append((value, entry, (key,)))
+            elif key in ("allOf", "anyOf", "oneOf", "items") and isinstance(value, list):
+                stack.extend((v, entry, (key, j)) for j, v in reversed(list(enumerate(value))))
+    return out
+
+
+def _path_of(entry) -> tuple:
+    steps: list[tuple] = []
+    while entry is not None:
+        steps.append(entry[2])
+        entry = entry[1]
+    return tuple(part for step in reversed(steps) for part in step)

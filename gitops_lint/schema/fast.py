@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import datetime
 import json
-import re
 from collections.abc import Callable
 from typing import Any
+
+from ..regex import GoRegex, RegexError, compile_go
+from .budget import SCHEMA_NODES, TooComplex, spend
 
 Check = Callable[[Any], bool]
 
@@ -85,6 +87,18 @@ def json_equal(a, b) -> bool:
     return a == b
 
 
+def go_pattern(pattern) -> GoRegex | None:
+    """A schema ``pattern`` as the API server compiles it (Go regexp, here RE2); ``None``
+    when it does not compile: such a CRD is refused whole (check.py reports it), and a
+    pattern that cannot be compiled is not checked rather than guessed."""
+    if not isinstance(pattern, str):
+        return None
+    try:
+        return compile_go(pattern)
+    except RegexError:
+        return None
+
+
 def _canonical(v) -> str:
     return json.dumps(v, sort_keys=True, default=str)
 
@@ -96,6 +110,7 @@ class Compiler:
         self._memo: dict[int, Check] = {}
         self._keep: list = []  # the schema nodes whose id() is a memo key stay alive
         self.cel = cel
+        self.nodes = 0  # compiled so far, against budget.SCHEMA_NODES
 
     def compile(self, schema) -> Check:
         if schema is True or schema == {}:
@@ -108,6 +123,9 @@ class Compiler:
         found = self._memo.get(key)
         if found is not None:
             return found
+        self.nodes += 1
+        if self.nodes > SCHEMA_NODES:
+            raise TooComplex(f"the schema has more than {SCHEMA_NODES:,} nodes")
         cell: list[Check] = []
         self._memo[key] = lambda v: cell[0](v)  # placeholder while compiling a cycle
         self._keep.append(schema)
@@ -142,15 +160,16 @@ class Compiler:
         for word in ("allOf", "anyOf", "oneOf"):
             if word in s:
                 subs = [self.compile(x) for x in s[word]]
+                # each branch checks the same value again: nested junctors multiply (budget)
                 if word == "allOf":
-                    checks.append(lambda v, subs=subs: all(f(v) for f in subs))
+                    checks.append(lambda v, subs=subs: spend(len(subs)) or all(f(v) for f in subs))
                 elif word == "anyOf":
-                    checks.append(lambda v, subs=subs: any(f(v) for f in subs))
+                    checks.append(lambda v, subs=subs: spend(len(subs)) or any(f(v) for f in subs))
                 else:
-                    checks.append(lambda v, subs=subs: sum(1 for f in subs if f(v)) == 1)
+                    checks.append(lambda v, subs=subs: spend(len(subs)) or sum(1 for f in subs if f(v)) == 1)
         if "not" in s:
             inner = self.compile(s["not"])
-            checks.append(lambda v: not inner(v))
+            checks.append(lambda v: spend() or not inner(v))
         if CEL_KEYWORD in s and self.cel is not None:
             rules = s[CEL_KEYWORD]
             cel = self.cel
@@ -163,8 +182,10 @@ class Compiler:
 
     def _strings(self, s: dict, checks: list) -> None:
         if "pattern" in s:
-            search = re.compile(s["pattern"]).search
-            checks.append(lambda v: not isinstance(v, str) or search(v) is not None)
+            # a Go regexp (the API server's regexp.Compile), matched by RE2 in linear time
+            rx = go_pattern(s["pattern"])
+            if rx is not None:
+                checks.append(lambda v: not isinstance(v, str) or rx.search(v))
         if "minLength" in s:
             n = s["minLength"]
             checks.append(lambda v: not isinstance(v, str) or len(v) >= n)
@@ -214,6 +235,7 @@ class Compiler:
             def obj(v, compiled=compiled, extra=extra, closed=closed):
                 if not isinstance(v, dict):
                     return True
+                spend(len(v))
                 for k, val in v.items():
                     f = compiled.get(k)
                     if f is not None:
@@ -240,7 +262,7 @@ class Compiler:
                 raise Unsupported("items as a list")
             each = self.compile(items)
             if each is not _true:
-                checks.append(lambda v: not isinstance(v, list) or all(each(x) for x in v))
+                checks.append(lambda v: not isinstance(v, list) or spend(len(v)) or all(each(x) for x in v))
         if "minItems" in s:
             n = s["minItems"]
             checks.append(lambda v: not isinstance(v, list) or len(v) >= n)

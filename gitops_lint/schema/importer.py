@@ -15,7 +15,7 @@ import os
 import yaml
 
 from ..loader import FastLoader
-from .crd import convert, crd_versions
+from .crd import TOO_COMPLEX, convert, crd_versions
 from .registry import is_crd, is_xrd, schema_file_name
 from .xrd import xrd_versions
 
@@ -53,6 +53,10 @@ def import_files(paths: list[str], out: str) -> list[str]:
         found = 0
         for doc in _flatten(docs):
             for api_version, kind, schema in schemas_of(doc):
+                if TOO_COMPLEX in schema:
+                    raise ImportError_(
+                        f"{path}: {kind}: schema too complex to import ({schema[TOO_COMPLEX]})"
+                    )
                 schema = dict(schema)
                 schema["x-kubernetes-group-version-kind"] = [
                     {

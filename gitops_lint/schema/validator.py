@@ -3,6 +3,11 @@
 Errors come out as :class:`SchemaError` with the JSON path of the offending
 field (for its line) and a message that names the path. Messages show short
 values only, and none at all when the caller asks for redaction (Secrets).
+
+Both paths run within the budgets of :mod:`.budget`; an object that runs out
+gets one :class:`SchemaError` with ``not_checked`` set (an info finding), and
+so does every object of a kind whose schema is too large to compile. Regexes
+(``pattern``, ``patternProperties``) are Go regexps matched by RE2 in both.
 """
 
 from __future__ import annotations
@@ -12,8 +17,10 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import cel
-from .fast import CEL_KEYWORD, TYPE_TESTS, Compiler, Unsupported
+from . import budget, cel
+from .budget import TooComplex
+from .crd import TOO_COMPLEX
+from .fast import CEL_KEYWORD, TYPE_TESTS, Compiler, Unsupported, go_pattern
 
 log = logging.getLogger("gitops_lint.schema")
 
@@ -24,6 +31,11 @@ class SchemaError:
     message: str
     value: Any = field(default=None, compare=False)  # the offending value (never printed whole)
     key: str | None = None  # the unknown field's name, for additionalProperties errors
+    not_checked: bool = False  # a budget ran out: an info finding, never an error
+
+
+def not_checked(reason: str) -> SchemaError:
+    return SchemaError((), f"schema too complex to check ({reason}): not checked", not_checked=True)
 
 
 def dotted(path) -> str:
@@ -76,10 +88,56 @@ def _validator_class():
             for failure in cel.evaluate(rules, instance):
                 yield jsonschema.ValidationError(failure.message, validator_value=failure)
 
+        def pattern(validator, patrn, instance, schema):
+            rx = go_pattern(patrn)
+            # a YAML date is a "string" to the type checker but not text to match (as in fast.py)
+            if isinstance(instance, str) and rx is not None and not rx.search(instance):
+                yield jsonschema.ValidationError(f"{instance!r} does not match {patrn!r}")
+
+        def pattern_properties(validator, value, instance, schema):
+            if not validator.is_type(instance, "object"):
+                return
+            for patrn, subschema in value.items():
+                rx = go_pattern(patrn)
+                for k, v in instance.items():
+                    if rx is not None and rx.search(k):
+                        yield from validator.descend(v, subschema, path=k, schema_path=patrn)
+
+        def additional_properties(validator, ap, instance, schema):
+            if not validator.is_type(instance, "object"):
+                return
+            props = schema.get("properties", {})
+            patterns = [rx for rx in map(go_pattern, schema.get("patternProperties", {})) if rx is not None]
+            extras = [k for k in instance if k not in props and not any(rx.search(k) for rx in patterns)]
+            if validator.is_type(ap, "object"):
+                for extra in extras:
+                    yield from validator.descend(instance[extra], ap, path=extra)
+            elif not ap and extras:
+                yield jsonschema.ValidationError(
+                    f"Additional properties are not allowed ({sorted(extras)!r})"
+                )
+
+        own = {
+            CEL_KEYWORD: cel_keyword,
+            "pattern": pattern,
+            "patternProperties": pattern_properties,
+            "additionalProperties": additional_properties,
+        }
+        keywords = {**base.VALIDATORS, **own}
         _VALIDATOR_CLASS = validators.extend(
-            base, validators={CEL_KEYWORD: cel_keyword}, type_checker=checker
+            base, validators={k: _counted(f) for k, f in keywords.items()}, type_checker=checker
         )
     return _VALIDATOR_CLASS
+
+
+def _counted(keyword):
+    """A jsonschema keyword that spends one step of the object's budget per call."""
+
+    def run(validator, value, instance, schema):
+        budget.spend()
+        return keyword(validator, value, instance, schema)
+
+    return run
 
 
 class Validator:
@@ -90,10 +148,15 @@ class Validator:
         self.source = source  # where the schema came from, for messages and debugging
         self._fast = None
         self._slow = None
+        self.too_complex: str | None = schema.get(TOO_COMPLEX) if isinstance(schema, dict) else None
+        if self.too_complex is not None:
+            return
         try:
             self._fast = Compiler(cel.passes).compile(schema)
         except Unsupported as exc:
             log.debug("schema of %s: no fast path (%s)", source, exc)
+        except TooComplex as exc:
+            self.too_complex = str(exc)
 
     def _jsonschema(self):
         if self._slow is None:
@@ -101,13 +164,29 @@ class Validator:
         return self._slow
 
     def is_valid(self, obj) -> bool:
+        if self.too_complex is not None:
+            return True  # not checked (errors() says so)
         if self._fast is not None:
             return self._fast(obj)
         return self._jsonschema().is_valid(obj)
 
     def errors(self, obj, redact: bool = False) -> list[SchemaError]:
+        """The object's errors, or one ``not_checked`` entry when a budget runs out
+        (plus one per CEL rule left unevaluated for its cost)."""
+        if self.too_complex is not None:
+            return [not_checked(self.too_complex)]
+        with budget.checking() as steps:
+            try:
+                out = self._errors(obj, redact)
+            except TooComplex as exc:
+                return [not_checked(str(exc))]
+        return out + [SchemaError((), note, not_checked=True) for note in steps.notes]
+
+    def _errors(self, obj, redact: bool) -> list[SchemaError]:
         if self.is_valid(obj):
             return []
+        if budget.current is not None:
+            budget.current.restart(budget.DETAIL_STEPS, "schema keyword evaluations for one object")
         out: list[SchemaError] = []
         for err in self._jsonschema().iter_errors(obj):
             out.extend(_describe(err, redact))
