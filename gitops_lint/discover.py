@@ -23,6 +23,7 @@ import posixpath
 import re
 from dataclasses import dataclass, replace
 
+from .flux_fields import decode
 from .fs import FileTooLarge, OutsideRoot, RepoFS, normalize
 from .loader import DocumentCache
 from .model import FLUX_KS_GROUP, FLUX_OPERATOR_GROUP, group_of
@@ -247,7 +248,8 @@ def find_syncs(fs: RepoFS, cache: DocumentCache, files: list[str]) -> list[Sync]
             selfsync = b"GitRepository" in raw and b"kustomize.toolkit.fluxcd.io" in raw
             if not (instance or selfsync):
                 continue
-        docs = [d.data for d in cache.load(rel, used=False).documents if isinstance(d.data, dict)]
+        # Flux objects read through their typed shapes: a field of the wrong type is left out
+        docs = [decode(d.data).obj for d in cache.load(rel, used=False).documents if isinstance(d.data, dict)]
         if gotk:
             repos = _git_repositories(docs)
             for sync in (_gotk_sync(o, rel) for o in docs):
