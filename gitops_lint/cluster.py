@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from .config import Config
 from .discover import Entry, git_ref
-from .flux_fields import Decoded, decode
+from .flux_fields import REFUSED, Decoded, decode
 from .fs import OutsideRoot, RepoFS, normalize
 from .loader import DocumentCache
 from .model import (
@@ -40,7 +40,6 @@ from .model import (
     group_of,
     ref_of,
 )
-from .render.types import ERROR as ERROR_ISSUE
 from .render.types import EXTERNAL as EXTERNAL_ISSUE
 from .render.types import BuildIssue, FluxOverlay, Renderer
 from .resourceset import PROVIDER_KIND, expand, is_resourceset
@@ -722,27 +721,28 @@ class ClusterBuilder:
         return children
 
     def _accepted(self, applier: FluxKustomization, by: str, ro: RenderedObject) -> bool:
-        """Would the API server accept the Flux object ``ro``? When a field gitops-lint reads
-        has the wrong type it refuses the object: it is never created (a Kustomization or
-        ResourceSet applies nothing), and ``by``'s dry-run fails. Reported once, at the
-        first wrong field, on ``applier``'s build issues (kustomize-build)."""
+        """Is ``ro`` a Kustomization or ResourceSet the API server accepts?
+
+        When a field gitops-lint reads has the wrong type the API server refuses
+        the object (the schema rule reports the field): a refused Kustomization
+        or ResourceSet is never created, so it applies nothing and is not
+        rendered. One info line (kustomize-build, at the first wrong field, on
+        ``applier``'s build issues) says so. Other Flux kinds are read through
+        their shapes, a wrong field left out.
+        """
+        r = ro.ref
+        if r.kind not in ("Kustomization", "ResourceSet"):
+            return True
         decoded: Decoded = decode(ro.obj)
         if not decoded.refused:
             return True
-        first = decoded.problems[0]
-        line, column = self.cache.field_position(ro.origin, first.path)
-        r = ro.ref
-        what = f"{r.kind or 'object'} {r.namespace + '/' if r.namespace else ''}{r.name}".rstrip()
-        nothing = (
-            ": Flux applies nothing of it, and what it would apply was not checked"
-            if r.kind in ("Kustomization", "ResourceSet")
-            else ""
-        )
+        line, column = self.cache.field_position(ro.origin, decoded.problems[0].path)
+        name = f"{r.namespace}/{r.name}" if r.namespace else r.name
         applier.build_issues.append(
             BuildIssue(
-                ERROR_ISSUE,
-                f"{what}: {decoded.describe()}: the API server refuses the object, "
-                f"so the apply of {by} fails{nothing}",
+                REFUSED,
+                f"{r.kind} {name}: {decoded.describe()}: the API server refuses the object, so "
+                f"{by} cannot create it and Flux applies nothing of it; what it would apply was not checked",
                 ro.origin.file,
                 line,
                 column,

@@ -36,6 +36,10 @@ from .model import (
     group_of,
 )
 
+# BuildIssue.kind of a refused Kustomization or ResourceSet (kustomize-build reports it as info:
+# the schema rule's error is the finding about the field; this says what was not applied)
+REFUSED = "refused"
+
 
 @dataclass(frozen=True)
 class ListOf:
