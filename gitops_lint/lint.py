@@ -28,6 +28,8 @@ class LintResult:
     findings: list[Finding]
     summary: dict
     clusters: list[Cluster] = field(default_factory=list)
+    # one line per rule that raised (and in which cluster): the run is incomplete (exit 2)
+    internal_errors: list[str] = field(default_factory=list)
 
 
 # files whose presence marks the top of a Flux repository, when there is no .git
@@ -227,6 +229,7 @@ class Linter:
         self._clusters: list[Cluster] = []
         # one-line diagnostics for stderr (which sync was used, what was left out)
         self.notes: list[str] = []
+        self.internal_errors: list[str] = []
 
     def build_clusters(self, paths: list[str]) -> list[Cluster]:
         renderer = make_renderer(self.config, self.fs, self.cache)
@@ -285,15 +288,50 @@ class Linter:
         self.redactor.refresh()
         for f in findings:
             f.message = self.redactor.redact(f.message)
-        return LintResult(findings, self._summary(clusters, findings), clusters)
+        return LintResult(findings, self._summary(clusters, findings), clusters, list(self.internal_errors))
 
     # -- hits to findings --------------------------------------------------
-    def _findings(self, rule: Rule, ctx: Context, cluster: Cluster | None, skipped: Skipped | None = None):
+    def _findings(
+        self, rule: Rule, ctx: Context, cluster: Cluster | None, skipped: Skipped | None = None
+    ) -> list[Finding]:
+        """The rule's findings; a rule that raises is isolated, not the end of the run.
+
+        A bug in one rule (a built-in one meeting input nobody foresaw, or a
+        plugin) must not take the other rules' findings with it. Its findings
+        made before it raised are kept, and one info finding under its own
+        name and code says it did not finish: an internal error is what
+        gitops-lint could not check, not a claim about Flux (DESIGN,
+        "Certainty"), so it is info; the run still exits with status 2 (an
+        internal error, see cli), so CI never passes a run that skipped a
+        check. The message names the exception's type only: its text may
+        quote a Secret's value in a form redaction does not recognise.
+        """
         default = self.config.severity_for(rule.name, rule.code, rule.severity)
-        for hit in rule.check(ctx):
-            if skipped is not None and skipped.covers(hit.origin, hit.file, hit.line):
-                continue
-            yield self._finding(rule, hit, default, cluster)
+        out: list[Finding] = []
+        try:
+            for hit in rule.check(ctx):
+                if skipped is not None and skipped.covers(hit.origin, hit.file, hit.line):
+                    continue
+                out.append(self._finding(rule, hit, default, cluster))
+        except Exception as exc:  # noqa: BLE001 - any bug of a rule, see above
+            out.append(self._internal_error(rule, exc, cluster))
+        return out
+
+    def _internal_error(self, rule: Rule, exc: Exception, cluster: Cluster | None) -> Finding:
+        where = f" on cluster {cluster.name}" if cluster is not None else ""
+        line = f"internal error in rule {rule.name} ({rule.code}){where}: {type(exc).__name__}"
+        self.internal_errors.append(line)
+        self.notes.append(f"{line} (its findings may be incomplete; the other rules ran)")
+        return Finding(
+            rule=rule.name,
+            code=rule.code,
+            severity=Severity.INFO,
+            message=f"{line}: this rule did not finish, its findings may be incomplete "
+            "(a bug of gitops-lint, not of the repository; the other rules ran)",
+            file=(cluster.entry.path or None) if cluster is not None else None,
+            line=1,
+            cluster=cluster.name if cluster is not None else None,
+        )
 
     def _finding(self, rule: Rule, hit: Hit, default: Severity, cluster: Cluster | None) -> Finding:
         severity = hit.severity if hit.severity is not None else default
