@@ -152,7 +152,8 @@ def cmd_lint(argv: list[str]) -> int:
 
         # each cluster's Flux: a fix must not write an apiVersion that Flux does not serve
         versions = {c.name: detect(c, linter.fs, config).version for c in result.clusters}
-        plan = plan_fixes(root, result.findings, versions)
+        # verified against the run's own config and paths: no fix may break a build
+        plan = plan_fixes(root, result.findings, versions, config=config, paths=paths)
         sys.stderr.write("".join(f"gitops-lint: {printable(line)}\n" for line in plan.summary_lines()))
         if args.diff:
             sys.stdout.write(plan.diff())
