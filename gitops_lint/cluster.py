@@ -573,7 +573,7 @@ class ClusterBuilder:
                 continue
             if ro.ref.namespace != ns:
                 continue
-            spec = obj.get("spec") or {}
+            spec = _spec_of(obj)  # read through its shape: a field of the wrong type is left out
             aliases = set()
             for src in spec.get("sources") or []:
                 if isinstance(src, dict) and self._is_bootstrap(cluster, src, ns):
@@ -741,8 +741,13 @@ class ClusterBuilder:
         applier.build_issues.append(
             BuildIssue(
                 REFUSED,
-                f"{r.kind} {name}: {decoded.describe()}: the API server refuses the object, so "
-                f"{by} cannot create it and Flux applies nothing of it; what it would apply was not checked",
+                f"{r.kind} {name}: {decoded.describe()}: "
+                + (
+                    f"the API server refuses the object, so {by} cannot create it and Flux applies nothing of it"
+                    if decoded.by_api
+                    else "its controller cannot read it, so it applies nothing"
+                )
+                + "; what it would apply was not checked",
                 ro.origin.file,
                 line,
                 column,

@@ -32,6 +32,7 @@ from .model import (
     FLUX_HELM_GROUP,
     FLUX_KS_GROUP,
     FLUX_OPERATOR_GROUP,
+    FLUX_SOURCE_EXT_GROUP,
     FLUX_SOURCE_GROUP,
     group_of,
 )
@@ -53,6 +54,15 @@ class MapOf:
     """An object of arbitrary keys whose values have ``value``'s shape."""
 
     value: Any
+
+
+@dataclass(frozen=True)
+class Untyped:
+    """A value the CRD leaves open (``type: object`` and nothing more) that the controller
+    decodes into ``shape``: the API server accepts any content, the controller then fails
+    on the wrong type (a ResourceSet step whose ``resources`` is not a list)."""
+
+    shape: Any
 
 
 # scalar and open shapes: the JSON types of the CRD schemas
@@ -194,7 +204,7 @@ RESOURCE_SET = {
         "inputStrategy": {"name": STRING},
         "resources": ListOf(OBJECT),
         "resourcesTemplate": STRING,
-        "steps": ListOf(OBJECT),
+        "steps": ListOf(Untyped({"resources": ListOf(OBJECT), "resourcesTemplate": STRING})),
         "dependsOn": ListOf(
             {
                 "apiVersion": STRING,
@@ -211,6 +221,21 @@ RESOURCE_SET = {
     },
 }
 
+ARTIFACT_GENERATOR = {
+    "apiVersion": STRING,
+    "kind": STRING,
+    "metadata": _METADATA,
+    "spec": {
+        "sources": ListOf({"alias": STRING, "kind": STRING, "name": STRING, "namespace": STRING}),
+        "artifacts": ListOf(
+            {
+                "name": STRING,
+                "copy": ListOf({"from": STRING, "to": STRING, "exclude": ListOf(STRING)}),
+            }
+        ),
+    },
+}
+
 # (API group, kind) -> shape: every Flux kind whose fields gitops-lint reads
 SHAPES: dict[tuple[str, str], dict] = {
     (FLUX_KS_GROUP, "Kustomization"): KUSTOMIZATION,
@@ -218,6 +243,7 @@ SHAPES: dict[tuple[str, str], dict] = {
     (FLUX_SOURCE_GROUP, "OCIRepository"): OCI_REPOSITORY,
     (FLUX_HELM_GROUP, "HelmRelease"): HELM_RELEASE,
     (FLUX_OPERATOR_GROUP, "ResourceSet"): RESOURCE_SET,
+    (FLUX_SOURCE_EXT_GROUP, "ArtifactGenerator"): ARTIFACT_GENERATOR,
 }
 
 
@@ -228,6 +254,7 @@ class Problem:
     path: tuple  # keys and indexes from the object's root
     expected: str  # "string", "boolean", "list", ...
     got: str  # the YAML type found
+    api: bool = True  # False: the API server accepts it, the controller fails on it (Untyped)
 
     @property
     def field(self) -> str:
@@ -250,7 +277,13 @@ class Decoded:
 
     @property
     def refused(self) -> bool:
+        """Does the API server refuse the object, or its controller fail to read it?"""
         return bool(self.problems)
+
+    @property
+    def by_api(self) -> bool:
+        """Is it the API server that refuses it (else the controller, on an open field)?"""
+        return any(p.api for p in self.problems)
 
     def describe(self, limit: int = 3) -> str:
         """The problems in one line (the first ``limit``, then how many more)."""
@@ -279,7 +312,7 @@ def decode(obj: Any, shape: dict | None = None) -> Decoded:
         if shape is None:
             return Decoded(obj if isinstance(obj, dict) else {}, () if isinstance(obj, dict) else _root(obj))
     problems: list[Problem] = []
-    value = _read(obj, shape, (), problems)
+    value = _read(obj, shape, (), problems, True)
     if not isinstance(value, dict):
         return Decoded({}, tuple(problems))
     return Decoded(value, tuple(problems))
@@ -293,23 +326,25 @@ _SCALARS = {STRING: str, BOOLEAN: bool, OBJECT: dict}
 _MISSING = object()
 
 
-def _read(value: Any, shape: Any, path: tuple, problems: list[Problem]) -> Any:
+def _read(value: Any, shape: Any, path: tuple, problems: list[Problem], api: bool) -> Any:
     """``value`` if it has ``shape`` (recursively cleaned), else _MISSING (and a problem)."""
     if value is None:
         return _MISSING
+    if isinstance(shape, Untyped):
+        return _read(value, shape.shape, path, problems, False)
     if shape == ANY:
         return value
     expected = _expected(shape)
     if not _has_type(value, shape):
         if not (isinstance(value, str) and "${" in value):
-            problems.append(Problem(path, expected, type_name(value)))
+            problems.append(Problem(path, expected, type_name(value), api))
         return _MISSING
     if isinstance(shape, dict):
         out = dict(value)
         for key, sub in shape.items():
             if key not in value:
                 continue
-            got = _read(value[key], sub, (*path, key), problems)
+            got = _read(value[key], sub, (*path, key), problems, api)
             if got is _MISSING:
                 del out[key]
             else:
@@ -318,7 +353,7 @@ def _read(value: Any, shape: Any, path: tuple, problems: list[Problem]) -> Any:
     if isinstance(shape, ListOf):
         items = []
         for i, item in enumerate(value):
-            got = _read(item, shape.item, (*path, i), problems)
+            got = _read(item, shape.item, (*path, i), problems, api)
             if got is not _MISSING:
                 items.append(got)
         return items
@@ -326,9 +361,9 @@ def _read(value: Any, shape: Any, path: tuple, problems: list[Problem]) -> Any:
         out = {}
         for key, item in value.items():
             if not isinstance(key, str):
-                problems.append(Problem((*path, str(key)), "string key", type_name(key)))
+                problems.append(Problem((*path, str(key)), "string key", type_name(key), api))
                 continue
-            got = _read(item, shape.value, (*path, key), problems)
+            got = _read(item, shape.value, (*path, key), problems, api)
             if got is not _MISSING:
                 out[key] = got
         return out

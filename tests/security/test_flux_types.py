@@ -17,7 +17,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gitops_lint.flux_fields import SHAPES, ListOf, MapOf, decode
+from gitops_lint.flux_fields import SHAPES, ListOf, MapOf, Untyped, decode
 from tests.helpers import GOTK, run_cli, write_tree
 
 APPS = {
@@ -228,6 +228,47 @@ def test_other_flux_kinds_of_the_wrong_type_are_findings_not_crashes(kind, text,
     assert others == baseline
 
 
+EA_KS = (
+    "---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: ea\n"
+    "  namespace: flux-system\nspec:\n  interval: 1m\n  path: ./\n  prune: true\n"
+    "  sourceRef:\n    kind: ExternalArtifact\n    name: a\n"
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "apiVersion: source.extensions.fluxcd.io/v1beta1\nkind: ArtifactGenerator\nmetadata:\n  name: a\n"
+        "  namespace: flux-system\nspec:\n  sources: 5\n  artifacts: 5\n" + EA_KS,
+        "apiVersion: source.extensions.fluxcd.io/v1beta1\nkind: ArtifactGenerator\nmetadata:\n  name: a\n"
+        "  namespace: flux-system\nspec:\n  sources: [5, {alias: [a], name: 5}]\n"
+        "  artifacts: [5, {name: a, copy: 5}, {name: a, copy: [5, {from: [a], to: 5}]}]\n" + EA_KS,
+        "apiVersion: source.extensions.fluxcd.io/v1beta1\nkind: ArtifactGenerator\nmetadata:\n  name: a\n"
+        "  namespace: flux-system\nspec: [5]\n" + EA_KS,
+    ],
+    ids=["not-lists", "entries", "spec-list"],
+)
+def test_an_artifact_generator_of_the_wrong_types_is_read_around(text, tmp_path, baseline):
+    findings = _lint(_repo(tmp_path, _dump(APPS), {"clusters/dev/gen.yaml": text}))
+    assert any(f["rule"] == "schema" and f["file"] == "clusters/dev/gen.yaml" for f in findings)
+    assert _others(findings) - {_key(f) for f in findings if f["file"] == "clusters/dev/gen.yaml"} == baseline
+
+
+def test_a_resourceset_step_its_controller_cannot_read_generates_nothing(tmp_path, baseline):
+    # steps[] is an open object in the CRD: the API server accepts it, flux-operator fails on it
+    text = (
+        "apiVersion: fluxcd.controlplane.io/v1\nkind: ResourceSet\nmetadata:\n  name: r\n"
+        "  namespace: flux-system\nspec:\n  steps:\n    - resources: 5\n"
+    )
+    findings = _lint(_repo(tmp_path, _dump(APPS), {"clusters/dev/rs.yaml": text}))
+    (f,) = [f for f in findings if f["file"] == "clusters/dev/rs.yaml" and f["rule"] == "kustomize-build"]
+    assert f["line"] == 8 and f["severity"] == "info"
+    assert (
+        "spec.steps[0].resources must be a list" in f["message"]
+        and "controller cannot read it" in f["message"]
+    )
+
+
 def test_a_kind_that_is_a_list_is_no_internal_error(tmp_path, baseline):
     text = "apiVersion: v1\nkind: [ConfigMap]\nmetadata:\n  name: x\n"
     _lint(_repo(tmp_path, _dump(APPS), {"clusters/dev/odd.yaml": text}))
@@ -257,6 +298,9 @@ def _schema_type(node: dict) -> set[str]:
 
 
 def _walk(shape, schema: dict, path: str):
+    if isinstance(shape, Untyped):  # open in the CRD: the controller's type, not the schema's
+        assert _schema_type(schema) <= {"object"} and not schema.get("properties"), path
+        return
     if isinstance(shape, dict):
         assert "object" in _schema_type(schema) or not _schema_type(schema), path
         props = schema.get("properties") or {}
