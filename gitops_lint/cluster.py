@@ -738,16 +738,24 @@ class ClusterBuilder:
             return True
         line, column = self.cache.field_position(ro.origin, decoded.problems[0].path)
         name = f"{r.namespace}/{r.name}" if r.namespace else r.name
+        if r.key() == applier.ref.key():
+            # the entry's own sync, refused: the entry is linted as a bootstrap applies it
+            what = (
+                "the API server refuses the object, so this sync cannot be applied as written "
+                "(flux bootstrap, or the sync applying itself, fails); the entry was linted as a "
+                "plain bootstrap Kustomization would apply it"
+            )
+        elif decoded.by_api:
+            what = (
+                f"the API server refuses the object, so {by} cannot create it and Flux applies "
+                "nothing of it; what it would apply was not checked"
+            )
+        else:
+            what = "its controller cannot read it, so it applies nothing; what it would apply was not checked"
         applier.build_issues.append(
             BuildIssue(
                 REFUSED,
-                f"{r.kind} {name}: {decoded.describe()}: "
-                + (
-                    f"the API server refuses the object, so {by} cannot create it and Flux applies nothing of it"
-                    if decoded.by_api
-                    else "its controller cannot read it, so it applies nothing"
-                )
-                + "; what it would apply was not checked",
+                f"{r.kind} {name}: {decoded.describe()}: {what}",
                 ro.origin.file,
                 line,
                 column,

@@ -421,3 +421,16 @@ def test_any_field_of_any_wrong_type_is_findings_never_an_internal_error(
     # (no metadata, an empty name)
     assert {_field_line(text, path), 1} & {f["line"] for f in mine}, (path, value, mine)
     assert _others(findings) == baseline
+
+
+def test_a_refused_sync_of_the_entry_is_said_and_the_entry_still_linted(tmp_path):
+    files = {
+        "clusters/dev/flux-system/gotk-sync.yaml": GOTK["clusters/dev/flux-system/gotk-sync.yaml"]
+        + "  patches: 5\n"
+    }
+    root = _repo(tmp_path, _dump(APPS), files)
+    findings = _lint(root)
+    (f,) = [f for f in findings if "refuses" in f["message"]]
+    assert f["file"] == "clusters/dev/flux-system/gotk-sync.yaml" and f["severity"] == "info"
+    assert "this sync cannot be applied as written" in f["message"]
+    assert any(x["file"] == "other/bad.yaml" for x in findings)  # the entry's tree is still linted
