@@ -153,7 +153,9 @@ def cmd_lint(argv: list[str]) -> int:
         # each cluster's Flux: a fix must not write an apiVersion that Flux does not serve
         versions = {c.name: detect(c, linter.fs, config).version for c in result.clusters}
         # verified against the run's own config and paths: no fix may break a build
-        plan = plan_fixes(root, result.findings, versions, config=config, paths=paths)
+        plan = plan_fixes(
+            root, result.findings, versions, config=config, paths=paths, baseline=result.findings
+        )
         sys.stderr.write("".join(f"gitops-lint: {printable(line)}\n" for line in plan.summary_lines()))
         if args.diff:
             sys.stdout.write(plan.diff())

@@ -561,6 +561,7 @@ def plan_fixes(
     config=None,
     paths: list[str] | None = None,
     verify: bool = True,
+    baseline: list[Finding] | None = None,
 ) -> FixReport:
     """Work out every fix without writing: the report holds each changed file's text.
 
@@ -568,7 +569,8 @@ def plan_fixes(
     fix never writes an apiVersion that Flux does not serve. With ``verify`` (the
     default) the fixed repository is linted before anything is written, and the
     fixes of a file that would break a build are left (:func:`verify_builds`);
-    ``config`` and ``paths`` are the run's (default: the root's config, the root).
+    ``config`` and ``paths`` are the run's (default: the root's config, the root),
+    ``baseline`` its findings when ``findings`` are not all of them.
     """
     store = FileStore(root)
     report = FixReport()
@@ -607,7 +609,7 @@ def plan_fixes(
             report.after[rel] = src.text
     report.before = {k: v for k, v in report.before.items() if k in report.after}
     if verify and report.after:
-        verify_builds(root, report, config, paths)
+        verify_builds(root, report, config, paths, baseline)
     return report
 
 
@@ -652,10 +654,15 @@ def _breakage(
         result = linter.run(paths)
     finally:
         redact.REDACTOR = saved  # the run's own redactor stays the one its output goes through
+    return _breaking(result.findings, said)
+
+
+def _breaking(findings: list[Finding], said: dict[tuple, str] | None = None) -> Counter:
     found: Counter = Counter()
-    for f in result.findings:
-        if f.severity > Severity.INFO:
-            key = (f.rule, f.severity, f.file, f.cluster, _NUMBERS.sub("N", f.message))
+    for f in findings:
+        if f.rule in BREAKING and f.severity > Severity.INFO:
+            # no severity: the config may change it, and an info line never breaks anything
+            key = (f.rule, f.file, f.cluster, _NUMBERS.sub("N", f.message))
             found[key] += 1
             if said is not None:
                 said.setdefault(key, f"{f.file}:{f.line}: {f.message}")
@@ -665,14 +672,32 @@ def _breakage(
 _NUMBERS = re.compile(r"\d+")
 
 
-def verify_builds(root: str, report: FixReport, config=None, paths: list[str] | None = None) -> None:
+def _checks_every_breaking_rule(config) -> bool:
+    """Did a run with ``config`` report every :data:`BREAKING` finding (no rule off, none ignored)?"""
+    from .rules import all_rules
+
+    codes = {r.name: r.code for r in all_rules() if r.name in BREAKING}
+    return all(config.rule_enabled(name, code) for name, code in codes.items()) and not any(
+        entry.rule is None or entry.rule in codes or entry.rule in codes.values() for entry in config.ignore
+    )
+
+
+def verify_builds(
+    root: str,
+    report: FixReport,
+    config=None,
+    paths: list[str] | None = None,
+    baseline: list[Finding] | None = None,
+) -> None:
     """Leave the fixes that would make kustomize (or the apply) refuse what it accepted.
 
     The repository is linted as it is and as it would be (all fixed files
     overlaid). When the fixes add a :data:`BREAKING` finding, each fixed file
     is tried alone and the fixes of a file that adds one are left with the
     finding as the reason; the rest are tried together once more, and left
-    all when they still break something together.
+    all when they still break something together. ``baseline``, the findings
+    of the run the fixes come from (same config and paths), stands in for the
+    lint as it is when that run reported every breaking rule.
     """
     from dataclasses import replace as dc_replace
 
@@ -684,7 +709,10 @@ def verify_builds(root: str, report: FixReport, config=None, paths: list[str] | 
         base, select=set(BREAKING), deselect=set(), rules={}, ignore=[], fail_on=base.fail_on
     )
     paths = paths or [root]
-    before = _breakage(root, checking, paths, {})
+    if baseline is not None and _checks_every_breaking_rule(base):
+        before = _breaking(baseline)
+    else:
+        before = _breakage(root, checking, paths, {})
 
     said: dict[tuple, str] = {}
 
