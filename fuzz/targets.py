@@ -13,6 +13,7 @@ import io
 import json
 import os
 import shutil
+import sys
 import tempfile
 
 from gitops_lint.cli import main
@@ -194,9 +195,12 @@ class FixTarget:
         os.makedirs(self.outside)
         with open(os.path.join(self.outside, "target.yaml"), "wb") as fh:
             fh.write(b"untouched\n")
+        # how many inputs got a fix written, and how many a fix refused (said on close)
+        self.fixed = self.refused = 0
 
     def close(self) -> None:
         shutil.rmtree(self.parent, ignore_errors=True)
+        sys.stderr.write(f"fix: {self.fixed} inputs with a fix written, {self.refused} with a fix refused\n")
 
     def _write(self, data: bytes) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
@@ -238,6 +242,8 @@ class FixTarget:
         self._write(data)
         _, before, _ = self._lint()
         _, _, err = self._lint("--fix")
+        self.fixed += " 0 fixed," not in err and " fixed," in err
+        self.refused += "refused:" in err
         _, after, _ = self._lint()
         new = self._breaking(after) - self._breaking(before)
         if new:

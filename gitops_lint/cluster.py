@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from .config import Config
 from .discover import Entry, git_ref
-from .flux_fields import REFUSED, Decoded, decode
+from .flux_fields import REFUSED, decode, refusal
 from .fs import OutsideRoot, RepoFS, normalize
 from .loader import DocumentCache
 from .model import (
@@ -721,46 +721,15 @@ class ClusterBuilder:
         return children
 
     def _accepted(self, applier: FluxKustomization, by: str, ro: RenderedObject) -> bool:
-        """Is ``ro`` a Kustomization or ResourceSet the API server accepts?
-
-        When a field gitops-lint reads has the wrong type the API server refuses
-        the object (the schema rule reports the field): a refused Kustomization
-        or ResourceSet is never created, so it applies nothing and is not
-        rendered. One info line (kustomize-build, at the first wrong field, on
-        ``applier``'s build issues) says so. Other Flux kinds are read through
-        their shapes, a wrong field left out.
-        """
+        """Is ``ro`` a Kustomization or ResourceSet the API server accepts? A refused one
+        is never created: not rendered, one info line on ``applier`` (:mod:`.flux_fields`)."""
         r = ro.ref
-        if r.kind not in ("Kustomization", "ResourceSet"):
-            return True
-        decoded: Decoded = decode(ro.obj)
-        if not decoded.refused:
+        decoded = decode(ro.obj) if r.kind in ("Kustomization", "ResourceSet") else None
+        if decoded is None or not decoded.refused:
             return True
         line, column = self.cache.field_position(ro.origin, decoded.problems[0].path)
-        name = f"{r.namespace}/{r.name}" if r.namespace else r.name
-        if r.key() == applier.ref.key():
-            # the entry's own sync, refused: the entry is linted as a bootstrap applies it
-            what = (
-                "the API server refuses the object, so this sync cannot be applied as written "
-                "(flux bootstrap, or the sync applying itself, fails); the entry was linted as a "
-                "plain bootstrap Kustomization would apply it"
-            )
-        elif decoded.by_api:
-            what = (
-                f"the API server refuses the object, so {by} cannot create it and Flux applies "
-                "nothing of it; what it would apply was not checked"
-            )
-        else:
-            what = "its controller cannot read it, so it applies nothing; what it would apply was not checked"
-        applier.build_issues.append(
-            BuildIssue(
-                REFUSED,
-                f"{r.kind} {name}: {decoded.describe()}: {what}",
-                ro.origin.file,
-                line,
-                column,
-            )
-        )
+        message = refusal(r, decoded, by, own_sync=r.key() == applier.ref.key())
+        applier.build_issues.append(BuildIssue(REFUSED, message, ro.origin.file, line, column))
         return False
 
     # -- flux-operator ResourceSets ------------------------------------------

@@ -411,11 +411,25 @@ def _article(word: str) -> str:
     return ("an " if word[:1] in "aeiou" else "a ") + word
 
 
-def text(mapping: Any, *path: str) -> str | None:
-    """The string at ``path`` of a decoded object, or None (absent, null or empty)."""
-    value = mapping
-    for key in path:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(key)
-    return value if isinstance(value, str) and value else None
+def refusal(ref: Any, decoded: Decoded, by: str, *, own_sync: bool = False) -> str:
+    """What a refused Kustomization or ResourceSet means, for its info line.
+
+    ``ref`` is its ObjectRef, ``by`` what applies it ("Kustomization ns/name");
+    ``own_sync``: it is the cluster entry's own sync, whose directory is still
+    linted as a plain bootstrap Kustomization applies it.
+    """
+    name = f"{ref.namespace}/{ref.name}" if ref.namespace else ref.name
+    if own_sync:
+        what = (
+            "the API server refuses the object, so this sync cannot be applied as written "
+            "(flux bootstrap, or the sync applying itself, fails); the entry was linted as a "
+            "plain bootstrap Kustomization would apply it"
+        )
+    elif decoded.by_api:
+        what = (
+            f"the API server refuses the object, so {by} cannot create it and Flux applies "
+            "nothing of it; what it would apply was not checked"
+        )
+    else:
+        what = "its controller cannot read it, so it applies nothing; what it would apply was not checked"
+    return f"{ref.kind} {name}: {decoded.describe()}: {what}"
