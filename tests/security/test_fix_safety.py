@@ -139,3 +139,63 @@ def test_a_symlink_out_of_the_root_in_a_cluster_directory_is_no_crash(tmp_path, 
     (root / "clusters/dev" / name).symlink_to("/etc/passwd")
     code, out, err = run_cli(str(root), "--root", str(root))
     assert code in (0, 1) and "Traceback" not in err and "internal error" not in err, err
+
+
+# -- property: --fix never adds a build-breaking finding ---------------------------------
+
+from collections import Counter  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+BREAKING = ("yaml-syntax", "missing-path", "kustomize-build", "duplicate-object")
+
+OBJECT = st.tuples(st.sampled_from(["a", "b"]), st.sampled_from([None, "ns1", "ns2"]))
+FILE = st.lists(OBJECT, min_size=1, max_size=3)
+LAYOUT = st.lists(FILE, min_size=1, max_size=3)
+
+
+def _doc(name: str, namespace: str | None) -> str:
+    ns = f"  namespace: {namespace}\n" if namespace else ""
+    return f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n{ns}data:\n  k: v\n"
+
+
+def _breaking(out: str) -> Counter:
+    import json
+
+    return Counter(
+        (f["rule"], f["file"], re.sub(r"\d+", "N", f["message"]))
+        for f in json.loads(out)["findings"]
+        if f["rule"] in BREAKING and f["severity"] != "info"
+    )
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(layout=LAYOUT, listed=st.booleans())
+def test_fix_never_adds_a_build_breaking_finding(tmp_path_factory, layout, listed):
+    """Same-named ConfigMaps with and without namespaces, in one or more files of a
+    directory (listed in a kustomization.yaml or not): whatever missing-namespace
+    fixes, the builds break no more than before."""
+    root = tmp_path_factory.mktemp("fixprop")
+    files = dict(GOTK)
+    files["clusters/dev/apps.yaml"] = ks("apps", "./apps")
+    files["apps/ns.yaml"] = "".join(
+        f"---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: {n}\n" for n in ("ns1", "ns2")
+    )
+    names = []
+    for i, objects in enumerate(layout):
+        files[f"apps/f{i}.yaml"] = "---\n".join(_doc(n, ns) for n, ns in objects)
+        names.append(f"f{i}.yaml")
+    if listed:
+        files["apps/kustomization.yaml"] = "resources:\n" + "".join(f"  - {n}\n" for n in ["ns.yaml", *names])
+    (root / ".git").mkdir()
+    write_tree(root, files)
+    _, before, _ = run_cli(str(root), "--root", str(root), "--format", "json")
+    code, _, err = run_cli(str(root), "--root", str(root), "--format", "json", "--fix")
+    assert code in (0, 1) and "Traceback" not in err, err
+    _, after, _ = run_cli(str(root), "--root", str(root), "--format", "json")
+    assert not (_breaking(after) - _breaking(before)), err
