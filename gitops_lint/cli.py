@@ -170,6 +170,8 @@ def cmd_lint(argv: list[str]) -> int:
 
         write_step_summary(result.findings, result.summary)
     if result.internal_errors:  # a rule did not finish: the report is printed, the run is not a pass
+        if args.debug:
+            sys.stderr.write("".join(_redacted(tb) for tb in result.tracebacks))
         return 2
     return 1 if any(f.severity >= config.fail_on for f in result.findings) else 0
 

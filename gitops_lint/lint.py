@@ -30,6 +30,8 @@ class LintResult:
     clusters: list[Cluster] = field(default_factory=list)
     # one line per rule that raised (and in which cluster): the run is incomplete (exit 2)
     internal_errors: list[str] = field(default_factory=list)
+    # their tracebacks, not yet redacted (printed, redacted, with --debug only)
+    tracebacks: list[str] = field(default_factory=list)
 
 
 # files whose presence marks the top of a Flux repository, when there is no .git
@@ -230,6 +232,8 @@ class Linter:
         # one-line diagnostics for stderr (which sync was used, what was left out)
         self.notes: list[str] = []
         self.internal_errors: list[str] = []
+        self._tracebacks: list[str] = []
+        self._details: list[str] = []
 
     def build_clusters(self, paths: list[str]) -> list[Cluster]:
         renderer = make_renderer(self.config, self.fs, self.cache)
@@ -288,7 +292,19 @@ class Linter:
         self.redactor.refresh()
         for f in findings:
             f.message = self.redactor.redact(f.message)
-        return LintResult(findings, self._summary(clusters, findings), clusters, list(self.internal_errors))
+        for line, detail in zip(self.internal_errors, self._details):
+            text = self.redactor.redact(f"{line}: {detail}" if detail else line)
+            text = text if len(text) <= 300 else text[:300] + "..."
+            self.notes.append(
+                f"{text} (rerun with --debug; its findings may be incomplete, the other rules ran)"
+            )
+        return LintResult(
+            findings,
+            self._summary(clusters, findings),
+            clusters,
+            list(self.internal_errors),
+            list(self._tracebacks),
+        )
 
     # -- hits to findings --------------------------------------------------
     def _findings(
@@ -303,8 +319,8 @@ class Linter:
         gitops-lint could not check, not a claim about Flux (DESIGN,
         "Certainty"), so it is info; the run still exits with status 2 (an
         internal error, see cli), so CI never passes a run that skipped a
-        check. The message names the exception's type only: its text may
-        quote a Secret's value in a form redaction does not recognise.
+        check. The exception's text goes through the run's redaction, like
+        every message, and is cut short; the traceback only with ``--debug``.
         """
         default = self.config.severity_for(rule.name, rule.code, rule.severity)
         out: list[Finding] = []
@@ -318,10 +334,17 @@ class Linter:
         return out
 
     def _internal_error(self, rule: Rule, exc: Exception, cluster: Cluster | None) -> Finding:
+        import traceback
+
+        from .report.text import printable
+
         where = f" on cluster {cluster.name}" if cluster is not None else ""
         line = f"internal error in rule {rule.name} ({rule.code}){where}: {type(exc).__name__}"
+        # the exception's text only on stderr, redacted at the end of the run (when every
+        # secret value is known) and only then cut short
         self.internal_errors.append(line)
-        self.notes.append(f"{line} (its findings may be incomplete; the other rules ran)")
+        self._details.append(printable(str(exc)))
+        self._tracebacks.append(traceback.format_exc())
         return Finding(
             rule=rule.name,
             code=rule.code,

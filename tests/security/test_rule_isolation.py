@@ -97,3 +97,13 @@ def test_without_a_raising_rule_the_exit_status_is_the_findings(tmp_path):
     root = _repo(tmp_path)
     code, out, _ = run_cli(str(root), "--root", str(root), "--format", "json")
     assert code == 1 and "internal error" not in out
+
+
+def test_the_exception_text_is_redacted_on_stderr_and_the_traceback_only_with_debug(tmp_path, raising):
+    root = _repo(tmp_path)
+    code, out, err = run_cli(str(root), "--root", str(root))
+    assert code == 2 and "Traceback" not in err
+    assert "ValueError: password was ***" in err and SECRET not in out + err
+    code, out, err = run_cli(str(root), "--root", str(root), "--debug")
+    assert code == 2 and "Traceback" in err and "half_then_raise" in err
+    assert SECRET not in out + err
