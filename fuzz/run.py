@@ -19,7 +19,7 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-TARGETS = ("lint", "loader", "sops", "envsubst", "kubectl_precheck")
+TARGETS = ("lint", "loader", "sops", "envsubst", "kubectl_precheck", "fix")
 
 
 def make_target(name: str):
@@ -29,6 +29,8 @@ def make_target(name: str):
         return targets.LintTarget()
     if name == "kubectl_precheck":
         return targets.KubectlPrecheckTarget()
+    if name == "fix":
+        return targets.FixTarget()
     return {"loader": targets.loader_target, "sops": targets.sops_target, "envsubst": targets.envsubst_target}[
         name
     ]
@@ -60,7 +62,7 @@ def fallback(name: str, seconds: float, seed: int, out_dir: str) -> int:
 
     target = make_target(name)
     rng = random.Random(seed)
-    pool = targets.seed_inputs()
+    pool = targets.fix_seed_inputs() if name == "fix" else targets.seed_inputs()
     deadline = time.monotonic() + seconds
     runs = crashes = 0
     os.makedirs(out_dir, exist_ok=True)
@@ -108,7 +110,7 @@ def with_atheris(name: str, argv: list[str]) -> None:
     os.makedirs(seeds_dir, exist_ok=True)
     from fuzz import targets as t
 
-    for i, data in enumerate(t.seed_inputs()):
+    for i, data in enumerate(t.fix_seed_inputs() if name == "fix" else t.seed_inputs()):
         with open(os.path.join(seeds_dir, f"seed-{i}"), "wb") as fh:
             fh.write(data)
     atheris.Setup([sys.argv[0], *argv, seeds_dir], one_input)

@@ -13,6 +13,7 @@ import io
 import json
 import os
 import shutil
+import sys
 import tempfile
 
 from gitops_lint.cli import main
@@ -201,3 +202,130 @@ class KubectlPrecheckTarget:
             for path, entry in kustfile.file_refs(decoded.data):
                 if not external.inside(directory, entry) or external.looks_remote(entry):
                     raise Crash(f"{rel}: {path} = {entry!r} leaves the copy")
+
+
+# -- fix: --fix on a small repository with fixable findings ------------------------------
+
+FIX_FILES = ("apps/a.yaml", "apps/b.yaml", "apps/kustomization.yaml", "clusters/c/apps.yaml")
+FIX_SYNC = b"""apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: {name: flux-system, namespace: flux-system}
+spec: {interval: 1m, url: ssh://git@example.com/fleet, ref: {branch: main}}
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: flux-system, namespace: flux-system}
+spec:
+  interval: 10m
+  path: ./clusters/c
+  prune: true
+  sourceRef: {kind: GitRepository, name: flux-system}
+"""
+# seeds with a fix of each fixer, and the trap of issue 15: a namespace that the
+# objects beside it agree on, added to one of two same-named objects
+FIX_SEEDS = (
+    (
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n",
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: ns1\ndata:\n  a: c\n"
+        b"---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns1\n",
+        b"resources:\n  - a.yaml\n  - b.yaml\n",
+        b"apiVersion: kustomize.toolkit.fluxcd.io/v1beta2\nkind: Kustomization\nmetadata:\n  name: apps\n"
+        b"  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./apps\n  prune: true  # keep\n"
+        b"  sourceRef:\n    kind: GitRepository\n    name: flux-system\n",
+    ),
+    (
+        b"apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: ws.example.com\n"
+        b"spec:\n  group: example.com\n  names: {kind: W, plural: ws}\n  scope: Namespaced\n  versions:\n"
+        b"    - {name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object}}}\n",
+        b"apiVersion: source.toolkit.fluxcd.io/v1beta2\nkind: GitRepository\nmetadata:\n  name: g\n"
+        b"  namespace: flux-system\nspec:\n  interval: 1m\n  url: https://example.com/g\n",
+        b"",
+        b"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps\n"
+        b"  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./apps\n  prune: true\n"
+        b"  sourceRef:\n    kind: GitRepository\n    name: flux-system\n",
+    ),
+)
+# the findings a fix must never add (fix.BREAKING)
+FIX_BREAKING = ("yaml-syntax", "missing-path", "kustomize-build", "duplicate-object")
+
+
+def fix_seed_inputs() -> list[bytes]:
+    return [SEPARATOR.join(seed) for seed in FIX_SEEDS]
+
+
+class FixTarget:
+    """``--fix`` then lint again: no new build-breaking finding, nothing written outside the root.
+
+    The repository sits in a directory next to ``outside/``; committed links from the
+    repository point there (where a temporary file or a fixed file could go). After
+    each input ``outside/`` holds exactly what it held, and the parent nothing else.
+    """
+
+    def __init__(self) -> None:
+        self.parent = tempfile.mkdtemp(prefix="gitops-lint-fuzz-fix-")
+        self.root = os.path.join(self.parent, "repo")
+        self.outside = os.path.join(self.parent, "outside")
+        os.makedirs(self.outside)
+        with open(os.path.join(self.outside, "target.yaml"), "wb") as fh:
+            fh.write(b"untouched\n")
+        # how many inputs got a fix written, and how many a fix refused (said on close)
+        self.fixed = self.refused = 0
+
+    def close(self) -> None:
+        shutil.rmtree(self.parent, ignore_errors=True)
+        sys.stderr.write(f"fix: {self.fixed} inputs with a fix written, {self.refused} with a fix refused\n")
+
+    def _write(self, data: bytes) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+        os.makedirs(os.path.join(self.root, ".git"))
+        files = dict(zip(FIX_FILES, (data.split(SEPARATOR) + [b""] * len(FIX_FILES))[: len(FIX_FILES)]))
+        files["clusters/c/flux-system/gotk-sync.yaml"] = FIX_SYNC
+        for rel, content in files.items():
+            path = os.path.join(self.root, rel)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as fh:
+                fh.write(content)
+        target = os.path.join(self.outside, "target.yaml")
+        for name in ("a.yaml", "b.yaml"):
+            os.symlink(target, os.path.join(self.root, "apps", f"{name}.gitops-lint-fix"))
+            for attempt in range(2):
+                tmp = f".{name}.{os.getpid()}-{attempt}.gitops-lint-fix"
+                os.symlink(target, os.path.join(self.root, "apps", tmp))
+
+    def _lint(self, *extra: str) -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main([self.root, "--root", self.root, "--format", "json", *extra])
+        if code not in (0, 1):
+            raise Crash(f"exit {code} {' '.join(extra)}: {err.getvalue()}")
+        return code, out.getvalue(), err.getvalue()
+
+    @staticmethod
+    def _breaking(report_text: str) -> dict:
+        import re
+        from collections import Counter
+
+        found: Counter = Counter()
+        for f in json.loads(report_text)["findings"]:
+            if f["rule"] in FIX_BREAKING and f["severity"] != "info":
+                found[(f["rule"], f["file"], re.sub(r"\d+", "N", f["message"]))] += 1
+        return found
+
+    def __call__(self, data: bytes) -> None:
+        self._write(data)
+        _, before, _ = self._lint()
+        _, _, err = self._lint("--fix")
+        self.fixed += " 0 fixed," not in err and " fixed," in err
+        self.refused += "refused:" in err
+        _, after, _ = self._lint()
+        new = self._breaking(after) - self._breaking(before)
+        if new:
+            raise Crash(f"--fix added build-breaking findings: {sorted(new)}\n{err}")
+        with open(os.path.join(self.outside, "target.yaml"), "rb") as fh:
+            if fh.read() != b"untouched\n":
+                raise Crash("--fix wrote through a link outside the root")
+        if sorted(os.listdir(self.outside)) != ["target.yaml"] or sorted(os.listdir(self.parent)) != [
+            "outside",
+            "repo",
+        ]:
+            raise Crash(f"--fix created files outside the root: {os.listdir(self.parent)}")

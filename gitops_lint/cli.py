@@ -246,7 +246,10 @@ def cmd_lint(argv: list[str]) -> int:
 
         # each cluster's Flux: a fix must not write an apiVersion that Flux does not serve
         versions = {c.name: detect(c, linter.fs, config).version for c in result.clusters}
-        plan = plan_fixes(root, result.findings, versions)
+        # verified against the run's own config and paths: no fix may break a build
+        plan = plan_fixes(
+            root, result.findings, versions, config=config, paths=paths, baseline=result.findings
+        )
         sys.stderr.write("".join(f"gitops-lint: {printable(line)}\n" for line in plan.summary_lines()))
         if args.diff:
             sys.stdout.write(plan.diff())
@@ -284,11 +287,15 @@ def _file_arguments(paths: list[str]) -> bool:
 
 
 def _report(args, config: Config, report: str, result) -> int:
-    """Write the report where asked; the exit status (0 or 1) it implies."""
+    """Write the report where asked; the exit status it implies (2 when a rule did not finish)."""
     if args.output_file:
         write_atomically(args.output_file, report)
     else:
         sys.stdout.write(report)
+    if result.internal_errors:  # a rule did not finish: the report is printed, the run is not a pass
+        if args.debug:
+            sys.stderr.write("".join(_redacted(tb) for tb in result.tracebacks))
+        return 2
     if args.exit_zero:
         return 0
     return 1 if any(f.severity >= config.fail_on for f in result.findings) else 0
@@ -339,7 +346,8 @@ def _text_report(args, root: str | None, config: Config, linter, result) -> str:
         root=root,
         cwd=_cwd(),
         statistics=args.statistics,
-        show_info=args.show_info or config.fail_on == Severity.INFO,
+        # a failing run never hides why it failed: infos fail it, or a rule did not finish
+        show_info=args.show_info or config.fail_on == Severity.INFO or bool(result.internal_errors),
         fixable=_fixable(root, config, linter, result) if linter is not None else frozenset(),
         several_clusters=len(result.clusters) > 1,
     )

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from .config import Config
 from .discover import Entry, git_ref
+from .flux_fields import REFUSED, decode, refusal
 from .fs import OutsideRoot, RepoFS, normalize
 from .loader import DocumentCache
 from .model import (
@@ -101,8 +102,14 @@ class FluxKustomization:
 
     @property
     def spec(self) -> dict:
-        spec = self.obj.get("spec")
-        return spec if isinstance(spec, dict) else {}
+        """``spec`` as read through its typed shape (:mod:`gitops_lint.flux_fields`):
+        the fields gitops-lint reads hold the types Flux's CRD declares."""
+        obj = self.obj
+        if getattr(self, "_decoded_of", None) is not obj:
+            spec = decode(obj).obj.get("spec")
+            self._decoded_spec = spec if isinstance(spec, dict) else {}
+            self._decoded_of = obj
+        return self._decoded_spec
 
     @property
     def synthetic(self) -> bool:
@@ -158,6 +165,12 @@ class Cluster:
         found = self._index.get((r.kind, r.namespace, r.name), [])
         if ro in found:
             found.remove(ro)
+
+
+def _spec_of(obj: dict) -> dict:
+    """An object's ``spec`` read through its typed shape (an empty one when it is not a mapping)."""
+    spec = decode(obj).obj.get("spec")
+    return spec if isinstance(spec, dict) else {}
 
 
 def _string_map(value) -> dict[str, str]:
@@ -322,7 +335,10 @@ class ClusterBuilder:
                 or group_of(str(obj.get("apiVersion", ""))) != FLUX_KS_GROUP
             ):
                 continue
-            spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+            decoded = decode(obj)
+            if decoded.refused:
+                continue  # the API server refuses it: it manages nothing (reported when rendered)
+            spec = decoded.obj.get("spec") if isinstance(decoded.obj.get("spec"), dict) else {}
             ref = spec.get("sourceRef")
             if not isinstance(ref, dict) or ref.get("kind") != entry.source_kind:
                 continue
@@ -394,9 +410,7 @@ class ClusterBuilder:
         for res in resources:
             r = ref_of(res.obj)
             if (r.kind, r.namespace, r.name) == source:
-                other = (
-                    (res.obj.get("spec") or {}).get("url") if isinstance(res.obj.get("spec"), dict) else None
-                )
+                other = _spec_of(res.obj).get("url")
                 return not isinstance(other, str) or normalize_url(other) == normalize_url(url)
         return True
 
@@ -437,6 +451,8 @@ class ClusterBuilder:
     def _is_bootstrap(self, cluster: Cluster, ref: dict, ns: str) -> bool:
         e = cluster.entry
         key = (ref.get("kind"), ref.get("namespace") or ns, ref.get("name"))
+        if not all(isinstance(k, str) for k in key):
+            return False  # a wrong type names no source (the object is refused, reported apart)
         if key == (e.source_kind, e.source_namespace, e.source_name) or key in self._bootstrap_refs:
             return True
         return cluster.assumed_source is not None and key == cluster.assumed_source[0]
@@ -482,11 +498,7 @@ class ClusterBuilder:
             # the self-managing Kustomization names the bootstrap source: its URL is this repository
             for alias in sorted(self._bootstrap_refs):
                 for ro in cluster.find(*alias):
-                    url = (
-                        (ro.obj.get("spec") or {}).get("url")
-                        if isinstance(ro.obj.get("spec"), dict)
-                        else None
-                    )
+                    url = _spec_of(ro.obj).get("url")
                     if isinstance(url, str):
                         self._bootstrap_url = normalize_url(url)
         if not found:
@@ -498,12 +510,12 @@ class ClusterBuilder:
                 # ExternalArtifacts are created by an ArtifactGenerator, not written in Git
                 return self._from_generator(cluster, src_ns, name, raw_path, ident)
             return SourceResolution(NOT_FOUND, detail=ident)
-        src = found[0].obj
+        src = decode(found[0].obj).obj
         if kind == "GitRepository":
-            url = (src.get("spec") or {}).get("url")
+            url = _spec_of(src).get("url")
             if self._bootstrap_url and isinstance(url, str) and normalize_url(url) == self._bootstrap_url:
                 if self._other_revision(cluster, src) or not _same_revision(
-                    cluster.entry.ref, (src.get("spec") or {}).get("ref")
+                    cluster.entry.ref, _spec_of(src).get("ref")
                 ):
                     # same repository, another branch or tag: not the content in hand
                     return SourceResolution(EXTERNAL, detail=f"{ident} ({url}, {self._revision(src)})")
@@ -531,7 +543,7 @@ class ClusterBuilder:
     @staticmethod
     def _revision(git_repository: dict) -> str:
         """A GitRepository's spec.ref as one comparable string (``branch main``)."""
-        spec = git_repository.get("spec") if isinstance(git_repository.get("spec"), dict) else {}
+        spec = _spec_of(git_repository)
         ref = spec.get("ref") if isinstance(spec.get("ref"), dict) else {}
         parts = [f"{k} {ref[k]}" for k in ("commit", "name", "semver", "tag", "branch") if ref.get(k)]
         return ", ".join(parts) or "default branch"
@@ -561,7 +573,7 @@ class ClusterBuilder:
                 continue
             if ro.ref.namespace != ns:
                 continue
-            spec = obj.get("spec") or {}
+            spec = _spec_of(obj)  # read through its shape: a field of the wrong type is left out
             aliases = set()
             for src in spec.get("sources") or []:
                 if isinstance(src, dict) and self._is_bootstrap(cluster, src, ns):
@@ -699,6 +711,8 @@ class ClusterBuilder:
             cluster.objects.append(ro)
             cluster.index(ro)
             self._seen.add(ro.obj, ro.ref.namespace)
+            if not self._accepted(ks, f"Kustomization {ks.ref.namespace}/{ks.ref.name}", ro):
+                continue
             child = self._as_kustomization(cluster, ks, ro)
             if child is not None:
                 children.append(child)
@@ -706,9 +720,21 @@ class ClusterBuilder:
                 self._resourcesets.append(PendingResourceSet(ks, ro))
         return children
 
+    def _accepted(self, applier: FluxKustomization, by: str, ro: RenderedObject) -> bool:
+        """Is ``ro`` a Kustomization or ResourceSet the API server accepts? A refused one
+        is never created: not rendered, one info line on ``applier`` (:mod:`.flux_fields`)."""
+        r = ro.ref
+        decoded = decode(ro.obj) if r.kind in ("Kustomization", "ResourceSet") else None
+        if decoded is None or not decoded.refused:
+            return True
+        line, column = self.cache.field_position(ro.origin, decoded.problems[0].path)
+        message = refusal(r, decoded, by, own_sync=r.key() == applier.ref.key())
+        applier.build_issues.append(BuildIssue(REFUSED, message, ro.origin.file, line, column))
+        return False
+
     # -- flux-operator ResourceSets ------------------------------------------
     def _providers_known(self, cluster: Cluster, ro: RenderedObject) -> bool:
-        spec = ro.obj.get("spec") if isinstance(ro.obj.get("spec"), dict) else {}
+        spec = _spec_of(ro.obj)
         ns = ro.ref.namespace
         for item in spec.get("inputsFrom") or []:
             if (
@@ -752,6 +778,8 @@ class ClusterBuilder:
             seen = getattr(self, "_seen", None)  # the substitution facts of this pass, where tracked
             if seen is not None:
                 seen.add(new.obj, new.ref.namespace)
+            if not self._accepted(item.applier, f"ResourceSet {ro.ref.namespace}/{ro.ref.name}", new):
+                continue
             child = self._as_kustomization(cluster, item, new)  # type: ignore[arg-type]
             if child is not None:
                 children.append(child)

@@ -23,6 +23,7 @@ import posixpath
 import re
 from dataclasses import dataclass, replace
 
+from .flux_fields import decode
 from .fs import FileTooLarge, OutsideRoot, RepoFS, normalize
 from .loader import DocumentCache
 from .model import FLUX_KS_GROUP, FLUX_OPERATOR_GROUP, group_of
@@ -247,7 +248,8 @@ def find_syncs(fs: RepoFS, cache: DocumentCache, files: list[str]) -> list[Sync]
             selfsync = b"GitRepository" in raw and b"kustomize.toolkit.fluxcd.io" in raw
             if not (instance or selfsync):
                 continue
-        docs = [d.data for d in cache.load(rel, used=False).documents if isinstance(d.data, dict)]
+        # Flux objects read through their typed shapes: a field of the wrong type is left out
+        docs = [decode(d.data).obj for d in cache.load(rel, used=False).documents if isinstance(d.data, dict)]
         if gotk:
             repos = _git_repositories(docs)
             for sync in (_gotk_sync(o, rel) for o in docs):
@@ -316,17 +318,26 @@ def _cluster_dirs(fs: RepoFS, parent: str, depth: int = 3) -> list[str]:
     ``clusters/<site>/<platform>/<name>``) is looked into, a few levels deep.
     """
     out: list[str] = []
-    if depth == 0 or not fs.isdir(parent):
+    if depth == 0 or not _inside(fs.isdir, parent):
         return out
     for name in fs.listdir(parent):
         rel = f"{parent}/{name}"
-        if not fs.isdir(rel) or not _has_yaml(fs, rel):
+        if not _inside(fs.isdir, rel) or not _has_yaml(fs, rel):
             continue
         own = any(
-            fs.isfile(f"{rel}/{child}") and child.endswith((".yaml", ".yml")) for child in fs.listdir(rel)
+            child.endswith((".yaml", ".yml")) and _inside(fs.isfile, f"{rel}/{child}")
+            for child in fs.listdir(rel)
         )
         out.extend([rel] if own else _cluster_dirs(fs, rel, depth - 1))
     return out
+
+
+def _inside(test, rel: str) -> bool:
+    """``test(rel)``, False for a symlink that leaves the root (a stranger may commit one)."""
+    try:
+        return test(rel)
+    except OutsideRoot:
+        return False
 
 
 def _has_yaml(fs: RepoFS, rel: str) -> bool:

@@ -13,6 +13,14 @@ inserted line stays byte for byte as it was (comments, key order, quoting,
 indentation, line endings, document markers). After each file's edits, the
 new text is parsed again and must equal the old data with exactly the
 intended changes; otherwise nothing is written for that finding.
+
+A fix must never leave a repository kustomize refuses: adding ``namespace:
+ns1`` to one of two same-named objects gives both one identity. Before
+anything is written (or shown by ``--diff``), the repository is linted again
+as it would be after the fixes, through a read-only overlay of the fixed
+texts (:class:`OverlayFS`), by the rules that say a build or an apply breaks
+(:data:`BREAKING`). A fixed file whose changes add such a finding is not
+fixed: its fixes are reported as left, with the finding that refused them.
 """
 
 from __future__ import annotations
@@ -22,11 +30,13 @@ import difflib
 import os
 import re
 import stat
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .model import FLUX_KS_GROUP, Finding, group_of
+from .fs import FileTooLarge, RepoFS
+from .model import FLUX_KS_GROUP, Finding, Severity, group_of
 from .schema.deprecations import flux_api_introduced
 
 # -- edits -------------------------------------------------------------------
@@ -544,12 +554,23 @@ def _directory_namespaces(store: FileStore, rel: str, memo: dict[str, set[str]])
 
 
 def plan_fixes(
-    root: str, findings: list[Finding], flux_versions: dict[str | None, tuple[int, int]] | None = None
+    root: str,
+    findings: list[Finding],
+    flux_versions: dict[str | None, tuple[int, int]] | None = None,
+    *,
+    config=None,
+    paths: list[str] | None = None,
+    verify: bool = True,
+    baseline: list[Finding] | None = None,
 ) -> FixReport:
     """Work out every fix without writing: the report holds each changed file's text.
 
     ``flux_versions`` maps a finding's cluster to the Flux minor it runs, so that a
-    fix never writes an apiVersion that Flux does not serve.
+    fix never writes an apiVersion that Flux does not serve. With ``verify`` (the
+    default) the fixed repository is linted before anything is written, and the
+    fixes of a file that would break a build are left (:func:`verify_builds`);
+    ``config`` and ``paths`` are the run's (default: the root's config, the root),
+    ``baseline`` its findings when ``findings`` are not all of them.
     """
     store = FileStore(root)
     report = FixReport()
@@ -587,7 +608,138 @@ def plan_fixes(
         if src.text != report.before[rel]:
             report.after[rel] = src.text
     report.before = {k: v for k, v in report.before.items() if k in report.after}
+    if verify and report.after:
+        verify_builds(root, report, config, paths, baseline)
     return report
+
+
+# -- the fixed repository must still build ---------------------------------------------
+
+# the rules whose findings say a build or an apply breaks: a fix must add none of them
+BREAKING = ("yaml-syntax", "missing-path", "kustomize-build", "duplicate-object")
+
+
+class OverlayFS(RepoFS):
+    """The repository as it would be after the fixes: ``texts`` stand in for the files'
+    content, read-only (nothing is written; every other read goes to the disk)."""
+
+    def __init__(self, root: str, max_file_bytes: int, texts: dict[str, str]):
+        super().__init__(root, max_file_bytes)
+        self._texts = {self.real(rel): text.encode("utf-8") for rel, text in texts.items()}
+
+    def read_bytes(self, rel: str) -> bytes:
+        data = self._texts.get(self.real(rel))
+        if data is None:
+            return super().read_bytes(rel)
+        if len(data) > self.max_file_bytes:
+            raise FileTooLarge(f"{len(data)} bytes, limit {self.max_file_bytes}")
+        return data
+
+
+def _breakage(
+    root: str, config, paths: list[str], texts: dict[str, str], said: dict[tuple, str] | None = None
+) -> Counter:
+    """The findings of :data:`BREAKING` rules, with ``texts`` overlaid, by what they say
+    (line numbers left out: an inserted line moves every finding below it)."""
+    from . import redact
+    from .lint import Linter
+    from .loader import DocumentCache
+
+    saved = redact.REDACTOR
+    try:
+        linter = Linter(root, config)
+        if texts:
+            linter.fs = OverlayFS(root, config.max_file_bytes, texts)
+            linter.cache = DocumentCache(linter.fs)
+        result = linter.run(paths)
+    finally:
+        redact.REDACTOR = saved  # the run's own redactor stays the one its output goes through
+    return _breaking(result.findings, said)
+
+
+def _breaking(findings: list[Finding], said: dict[tuple, str] | None = None) -> Counter:
+    found: Counter = Counter()
+    for f in findings:
+        if f.rule in BREAKING and f.severity > Severity.INFO:
+            # no severity: the config may change it, and an info line never breaks anything
+            key = (f.rule, f.file, f.cluster, _NUMBERS.sub("N", f.message))
+            found[key] += 1
+            if said is not None:
+                said.setdefault(key, f"{f.file}:{f.line}: {f.message}")
+    return found
+
+
+_NUMBERS = re.compile(r"\d+")
+
+
+def _checks_every_breaking_rule(config) -> bool:
+    """Did a run with ``config`` report every :data:`BREAKING` finding (no rule off, none ignored)?"""
+    from .rules import all_rules
+
+    codes = {r.name: r.code for r in all_rules() if r.name in BREAKING}
+    return all(config.rule_enabled(name, code) for name, code in codes.items()) and not any(
+        entry.rule is None or entry.rule in codes or entry.rule in codes.values() for entry in config.ignore
+    )
+
+
+def verify_builds(
+    root: str,
+    report: FixReport,
+    config=None,
+    paths: list[str] | None = None,
+    baseline: list[Finding] | None = None,
+) -> None:
+    """Leave the fixes that would make kustomize (or the apply) refuse what it accepted.
+
+    The repository is linted as it is and as it would be (all fixed files
+    overlaid). When the fixes add a :data:`BREAKING` finding, each fixed file
+    is tried alone and the fixes of a file that adds one are left with the
+    finding as the reason; the rest are tried together once more, and left
+    all when they still break something together. ``baseline``, the findings
+    of the run the fixes come from (same config and paths), stands in for the
+    lint as it is when that run reported every breaking rule.
+    """
+    from dataclasses import replace as dc_replace
+
+    from .config import load_config
+
+    base = config if config is not None else load_config(root)
+    # every breaking rule, whatever the config turns off or ignores: the promise is kustomize's
+    checking = dc_replace(
+        base, select=set(BREAKING), deselect=set(), rules={}, ignore=[], fail_on=base.fail_on
+    )
+    paths = paths or [root]
+    if baseline is not None and _checks_every_breaking_rule(base):
+        before = _breaking(baseline)
+    else:
+        before = _breakage(root, checking, paths, {})
+
+    said: dict[tuple, str] = {}
+
+    def added(texts: dict[str, str]) -> list[tuple]:
+        return sorted((_breakage(root, checking, paths, texts, said) - before).elements())
+
+    if not added(report.after):
+        return
+    refused: dict[str, str] = {}
+    for rel in sorted(report.after):
+        new = added({rel: report.after[rel]})
+        if new:
+            refused[rel] = f"refused: with this fix, {new[0][0]} would report {said[new[0]][:240]}"
+    rest = {rel: text for rel, text in report.after.items() if rel not in refused}
+    if rest and added(rest):
+        for rel in rest:
+            refused[rel] = "refused: together with the other fixes it would break a build"
+    for rel, reason in refused.items():
+        del report.after[rel]
+        report.before.pop(rel, None)
+        kept = []
+        for a in report.applied:
+            if a.finding.file == rel:
+                report.left.append(Left(a.finding, reason))
+            else:
+                kept.append(a)
+        report.applied = kept
 
 
 def write_fixes(root: str, report: FixReport) -> list[str]:

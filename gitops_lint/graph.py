@@ -53,7 +53,7 @@ def node_key(ref: ObjectRef) -> NodeKey:
 
 
 def is_graph_object(obj: dict) -> bool:
-    return (obj.get("kind"), group_of(str(obj.get("apiVersion", "")))) in GRAPH_KINDS
+    return (str(obj.get("kind")), group_of(str(obj.get("apiVersion", "")))) in GRAPH_KINDS
 
 
 def dependencies_of(key: NodeKey, obj: dict) -> list[tuple[int, NodeKey]]:

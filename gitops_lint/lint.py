@@ -29,6 +29,10 @@ class LintResult:
     findings: list[Finding]
     summary: dict
     clusters: list[Cluster] = field(default_factory=list)
+    # one line per rule that raised (and in which cluster): the run is incomplete (exit 2)
+    internal_errors: list[str] = field(default_factory=list)
+    # their tracebacks, not yet redacted (printed, redacted, with --debug only)
+    tracebacks: list[str] = field(default_factory=list)
 
 
 # files whose presence marks the top of a Flux repository, when there is no .git
@@ -228,6 +232,9 @@ class Linter:
         self._clusters: list[Cluster] = []
         # one-line diagnostics for stderr (which sync was used, what was left out)
         self.notes: list[str] = []
+        self.internal_errors: list[str] = []
+        self._tracebacks: list[str] = []
+        self._details: list[str] = []
 
     def build_clusters(self, paths: list[str]) -> list[Cluster]:
         renderer = make_renderer(self.config, self.fs, self.cache)
@@ -286,15 +293,69 @@ class Linter:
         self.redactor.refresh()
         for f in findings:
             f.message = self.redactor.redact(f.message)
-        return LintResult(findings, self._summary(clusters, findings), clusters)
+        for line, detail in zip(self.internal_errors, self._details):
+            text = self.redactor.redact(f"{line}: {detail}" if detail else line)
+            text = text if len(text) <= 300 else text[:300] + "..."
+            self.notes.append(
+                f"{text} (rerun with --debug; its findings may be incomplete, the other rules ran)"
+            )
+        return LintResult(
+            findings,
+            self._summary(clusters, findings),
+            clusters,
+            list(self.internal_errors),
+            list(self._tracebacks),
+        )
 
     # -- hits to findings --------------------------------------------------
-    def _findings(self, rule: Rule, ctx: Context, cluster: Cluster | None, skipped: Skipped | None = None):
+    def _findings(
+        self, rule: Rule, ctx: Context, cluster: Cluster | None, skipped: Skipped | None = None
+    ) -> list[Finding]:
+        """The rule's findings; a rule that raises is isolated, not the end of the run.
+
+        A bug in one rule (a built-in one meeting input nobody foresaw, or a
+        plugin) must not take the other rules' findings with it. Its findings
+        made before it raised are kept, and one info finding under its own
+        name and code says it did not finish: an internal error is what
+        gitops-lint could not check, not a claim about Flux (DESIGN,
+        "Certainty"), so it is info; the run still exits with status 2 (an
+        internal error, see cli), so CI never passes a run that skipped a
+        check. The exception's text goes through the run's redaction, like
+        every message, and is cut short; the traceback only with ``--debug``.
+        """
         default = self.config.severity_for(rule.name, rule.code, rule.severity)
-        for hit in rule.check(ctx):
-            if skipped is not None and skipped.covers(hit.origin, hit.file, hit.line):
-                continue
-            yield self._finding(rule, hit, default, cluster)
+        out: list[Finding] = []
+        try:
+            for hit in rule.check(ctx):
+                if skipped is not None and skipped.covers(hit.origin, hit.file, hit.line):
+                    continue
+                out.append(self._finding(rule, hit, default, cluster))
+        except Exception as exc:  # noqa: BLE001 - any bug of a rule, see above
+            out.append(self._internal_error(rule, exc, cluster))
+        return out
+
+    def _internal_error(self, rule: Rule, exc: Exception, cluster: Cluster | None) -> Finding:
+        import traceback
+
+        from .report.text import printable
+
+        where = f" on cluster {cluster.name}" if cluster is not None else ""
+        line = f"internal error in rule {rule.name} ({rule.code}){where}: {type(exc).__name__}"
+        # the exception's text only on stderr, redacted at the end of the run (when every
+        # secret value is known) and only then cut short
+        self.internal_errors.append(line)
+        self._details.append(printable(str(exc)))
+        self._tracebacks.append(traceback.format_exc())
+        return Finding(
+            rule=rule.name,
+            code=rule.code,
+            severity=Severity.INFO,
+            message=f"{line}: this rule did not finish, its findings may be incomplete "
+            "(a bug of gitops-lint, not of the repository; the other rules ran)",
+            file=(cluster.entry.path or None) if cluster is not None else None,
+            line=1,
+            cluster=cluster.name if cluster is not None else None,
+        )
 
     def _finding(self, rule: Rule, hit: Hit, default: Severity, cluster: Cluster | None) -> Finding:
         severity = hit.severity if hit.severity is not None else default

@@ -6,11 +6,14 @@ Missing files are missing-path (GL104); everything else kustomize refuses
 resources with one identity) is reported here, at the kustomization line.
 Remote resources are noted (info): they are never fetched, so their content
 is not checked. So is the content of a suspended Kustomization (one info line,
-see :mod:`gitops_lint.suspend`).
+see :mod:`gitops_lint.suspend`), and that of a Kustomization or ResourceSet the
+API server refuses because a field has the wrong type (one info line at the
+field; the schema rule reports the field itself, see :mod:`gitops_lint.flux_fields`).
 """
 
 from __future__ import annotations
 
+from ..flux_fields import REFUSED
 from ..model import Severity
 from ..render.types import ERROR, EXTERNAL, NOTE
 from ..suspend import suspended_roots
@@ -22,7 +25,7 @@ def check(ctx: Context):
         for issue in ks.build_issues:
             if issue.kind == ERROR:
                 yield Hit(issue.message, file=issue.file, line=issue.line, column=issue.column)
-            elif issue.kind in (EXTERNAL, NOTE):
+            elif issue.kind in (EXTERNAL, NOTE, REFUSED):  # remote; not run by kubectl; refused by the API
                 yield Hit(
                     issue.message,
                     file=issue.file,

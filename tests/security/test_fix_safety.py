@@ -1,0 +1,204 @@
+"""``--fix`` on a stranger's repository (issue 15, point 1).
+
+A fix never leaves a file kustomize then refuses (adding ``namespace: ns1`` to
+one of two same-named objects gave both one identity), and ``--fix`` writes
+nothing outside the root, and nothing but the files it reports as fixed:
+every file open for writing, every rename is watched.
+"""
+
+from __future__ import annotations
+
+import builtins
+import io
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import GOTK, ks, run_cli, write_tree
+
+CM_NO_NS = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n"
+CM_NS1 = (
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: ns1\ndata:\n  a: c\n"
+    "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns1\n"
+)
+# a fix that is safe: a ConfigMap beside a Service that names its namespace
+WEB = (
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-settings  # keep\ndata:\n  a: b\n"
+    "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: web\n"
+    "spec:\n  ports:\n    - port: 80\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: web\n"
+)
+
+
+def _repo(root: Path) -> Path:
+    files = dict(GOTK)
+    files.update(
+        {
+            "clusters/dev/apps.yaml": ks("apps", "./apps"),
+            "clusters/dev/web.yaml": ks("web", "./web"),
+            "apps/kustomization.yaml": "resources:\n  - a.yaml\n  - b.yaml\n",
+            "apps/a.yaml": CM_NO_NS,
+            "apps/b.yaml": CM_NS1,
+            "web/web.yaml": WEB,
+        }
+    )
+    (root / ".git").mkdir(parents=True)
+    return write_tree(root, files)
+
+
+def test_a_fix_that_would_create_a_duplicate_id_is_refused_and_the_others_applied(tmp_path):
+    root = _repo(tmp_path / "repo")
+    code, out, err = run_cli(str(root), "--root", str(root), "--fix", "--format", "json")
+    # the safe fix is written, the one that gives two objects one identity is not
+    assert (root / "apps/a.yaml").read_text() == CM_NO_NS
+    assert "  name: web-settings  # keep\n  namespace: web\n" in (root / "web/web.yaml").read_text()
+    assert "fixed web/web.yaml:3 missing-namespace: added metadata.namespace: web" in err
+    (left,) = [ln for ln in err.splitlines() if "left apps/a.yaml" in ln]
+    assert "refused: with this fix, kustomize-build would report apps/kustomization.yaml:" in left
+    assert "already registered id" in left
+    # lint again: the finding is still there, and no build breaks
+    after = [(f["rule"], f["file"], f["line"]) for f in json.loads(out)["findings"]]
+    assert not [f for f in after if f[0] == "kustomize-build"]
+    assert ("missing-namespace", "apps/a.yaml", 3) in after and code == 1
+
+
+def test_diff_shows_only_the_fixes_that_keep_every_build(tmp_path):
+    root = _repo(tmp_path / "repo")
+    code, out, err = run_cli(str(root), "--root", str(root), "--diff")
+    assert code == 1 and "+++ b/web/web.yaml" in out and "apps/a.yaml" not in out
+    assert (root / "web/web.yaml").read_text() == WEB  # --diff writes nothing
+
+
+class WriteSpy:
+    """Every path opened for writing, and every rename's destination."""
+
+    WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+
+    def __init__(self, monkeypatch):
+        self.writes: list[str] = []
+        self.renamed: list[str] = []
+        real_open, real_os_open = builtins.open, os.open
+        real_replace, real_rename = os.replace, os.rename
+
+        def spy_open(file, mode="r", *args, **kwargs):
+            if isinstance(file, (str, bytes, os.PathLike)) and re.search(r"[wax+]", mode):
+                self.writes.append(os.fsdecode(file))
+            return real_open(file, mode, *args, **kwargs)
+
+        def spy_os_open(path, flags, *args, **kwargs):
+            if flags & self.WRITE_FLAGS:
+                self.writes.append(os.fsdecode(path))
+            return real_os_open(path, flags, *args, **kwargs)
+
+        def spy_replace(src, dst, *args, **kwargs):
+            self.renamed.append(os.fsdecode(dst))
+            return real_replace(src, dst, *args, **kwargs)
+
+        def spy_rename(src, dst, *args, **kwargs):
+            self.renamed.append(os.fsdecode(dst))
+            return real_rename(src, dst, *args, **kwargs)
+
+        monkeypatch.setattr(builtins, "open", spy_open)
+        monkeypatch.setattr(io, "open", spy_open)
+        monkeypatch.setattr(os, "open", spy_os_open)
+        monkeypatch.setattr(os, "replace", spy_replace)
+        monkeypatch.setattr(os, "rename", spy_rename)
+
+
+def _inside(path: str, root: Path) -> bool:
+    real_root = os.path.realpath(root)
+    where = os.path.realpath(os.path.dirname(os.path.abspath(path)))
+    return where == real_root or where.startswith(real_root + os.sep)
+
+
+def test_fix_writes_only_the_files_it_reports_and_nothing_outside_the_root(tmp_path, monkeypatch):
+    root = _repo(tmp_path / "repo")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("untouched\n")
+    # committed links where a temporary file or the fixed file could go
+    (root / "web/web.yaml.gitops-lint-fix").symlink_to(outside)
+    for attempt in range(3):
+        (root / f"web/.web.yaml.{os.getpid()}-{attempt}.gitops-lint-fix").symlink_to(outside)
+    (root / "apps/c.yaml").symlink_to(outside)
+    spy = WriteSpy(monkeypatch)
+    code, out, err = run_cli(str(root), "--root", str(root), "--fix")
+    monkeypatch.undo()
+    assert "Traceback" not in err and code in (0, 1), err
+    fixed = set(re.findall(r"fixed (\S+):\d+ ", err))
+    assert fixed == {"web/web.yaml"}
+    assert all(_inside(p, root) for p in spy.writes), spy.writes
+    assert sorted(os.path.relpath(p, os.path.realpath(root)) for p in spy.renamed) == sorted(fixed)
+    assert outside.read_text() == "untouched\n"
+    assert not (root / "web/web.yaml").is_symlink()
+
+
+@pytest.mark.parametrize("name", [".link", "0-link.yaml"])
+def test_a_symlink_out_of_the_root_in_a_cluster_directory_is_no_crash(tmp_path, name):
+    # found by the fix verifier: discovery asked isfile() of a link leaving the root (listed
+    # before the cluster's own YAML files, so looked at first)
+    root = _repo(tmp_path / "repo")
+    (root / "clusters/dev" / name).symlink_to("/etc/passwd")
+    code, out, err = run_cli(str(root), "--root", str(root))
+    assert code in (0, 1) and "Traceback" not in err and "internal error" not in err, err
+
+
+# -- property: --fix never adds a build-breaking finding ---------------------------------
+
+from collections import Counter  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+BREAKING = ("yaml-syntax", "missing-path", "kustomize-build", "duplicate-object")
+
+OBJECT = st.tuples(st.sampled_from(["a", "b"]), st.sampled_from([None, "ns1", "ns2"]))
+FILE = st.lists(OBJECT, min_size=1, max_size=3)
+LAYOUT = st.lists(FILE, min_size=1, max_size=3)
+
+
+def _doc(name: str, namespace: str | None) -> str:
+    ns = f"  namespace: {namespace}\n" if namespace else ""
+    return f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n{ns}data:\n  k: v\n"
+
+
+def _breaking(out: str) -> Counter:
+    import json
+
+    return Counter(
+        (f["rule"], f["file"], re.sub(r"\d+", "N", f["message"]))
+        for f in json.loads(out)["findings"]
+        if f["rule"] in BREAKING and f["severity"] != "info"
+    )
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(layout=LAYOUT, listed=st.booleans())
+def test_fix_never_adds_a_build_breaking_finding(tmp_path_factory, layout, listed):
+    """Same-named ConfigMaps with and without namespaces, in one or more files of a
+    directory (listed in a kustomization.yaml or not): whatever missing-namespace
+    fixes, the builds break no more than before."""
+    root = tmp_path_factory.mktemp("fixprop")
+    files = dict(GOTK)
+    files["clusters/dev/apps.yaml"] = ks("apps", "./apps")
+    files["apps/ns.yaml"] = "".join(
+        f"---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: {n}\n" for n in ("ns1", "ns2")
+    )
+    names = []
+    for i, objects in enumerate(layout):
+        files[f"apps/f{i}.yaml"] = "---\n".join(_doc(n, ns) for n, ns in objects)
+        names.append(f"f{i}.yaml")
+    if listed:
+        files["apps/kustomization.yaml"] = "resources:\n" + "".join(f"  - {n}\n" for n in ["ns.yaml", *names])
+    (root / ".git").mkdir()
+    write_tree(root, files)
+    _, before, _ = run_cli(str(root), "--root", str(root), "--format", "json")
+    code, _, err = run_cli(str(root), "--root", str(root), "--format", "json", "--fix")
+    assert code in (0, 1) and "Traceback" not in err, err
+    _, after, _ = run_cli(str(root), "--root", str(root), "--format", "json")
+    assert not (_breaking(after) - _breaking(before)), err
