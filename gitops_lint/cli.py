@@ -145,7 +145,8 @@ def cmd_lint(argv: list[str]) -> int:
 
     linter = Linter(root, config)
     result = linter.run(paths)
-    sys.stderr.write("".join(f"gitops-lint: {printable(note)}\n" for note in linter.notes))
+    hide = linter.redactor.redact  # every line below may quote a secret (a --diff context line)
+    sys.stderr.write("".join(f"gitops-lint: {printable(hide(note))}\n" for note in linter.notes))
     if args.fix or args.diff:
         from .fix import plan_fixes, write_fixes
         from .flux_version import detect
@@ -153,12 +154,12 @@ def cmd_lint(argv: list[str]) -> int:
         # each cluster's Flux: a fix must not write an apiVersion that Flux does not serve
         versions = {c.name: detect(c, linter.fs, config).version for c in result.clusters}
         plan = plan_fixes(root, result.findings, versions)
-        sys.stderr.write("".join(f"gitops-lint: {printable(line)}\n" for line in plan.summary_lines()))
+        sys.stderr.write("".join(f"gitops-lint: {printable(hide(line))}\n" for line in plan.summary_lines()))
         if args.diff:
-            sys.stdout.write(plan.diff())
+            sys.stdout.write(hide(plan.diff()))
             return 1 if plan.after else 0
         refused = write_fixes(root, plan)
-        sys.stderr.write("".join(f"gitops-lint: {printable(line)}\n" for line in refused))
+        sys.stderr.write("".join(f"gitops-lint: {printable(hide(line))}\n" for line in refused))
         if plan.after:  # report what is left after the fixes
             result = Linter(root, config).run(paths)
     sys.stdout.write(FORMATS[args.format](result.findings, result.summary))
@@ -241,6 +242,9 @@ def cmd_build(argv: list[str]) -> int:
 
     rel = linter.fs.relpath(os.path.abspath(args.path))
     result = make_renderer(config, linter.fs, linter.cache).build(rel)
+    linter.redactor.update(
+        v for r in result.resources if r.obj.get("kind") == "Secret" for v in _values(r.obj)
+    )
     sys.stdout.write(to_yaml_stream(mask_objects([r.obj for r in result.resources], linter.redactor)))
     for issue in result.issues:
         message = linter.redactor.redact(issue.message)
@@ -342,6 +346,15 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
         return 2
+
+
+def _values(secret: dict):
+    """The values of a rendered Secret (``build`` of a directory: a generator's output)."""
+    from .secrets import HIDDEN, secret_values
+
+    for v in secret_values(secret, None, ()):  # type: ignore[arg-type]
+        if v.status in HIDDEN:
+            yield v.value
 
 
 def _redacted(text: str) -> str:
