@@ -19,7 +19,7 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-TARGETS = ("lint", "loader", "sops", "envsubst")
+TARGETS = ("lint", "loader", "sops", "envsubst", "redaction")
 
 
 def make_target(name: str):
@@ -27,6 +27,8 @@ def make_target(name: str):
 
     if name == "lint":
         return targets.LintTarget()
+    if name == "redaction":
+        return targets.redaction_target
     return {"loader": targets.loader_target, "sops": targets.sops_target, "envsubst": targets.envsubst_target}[
         name
     ]
