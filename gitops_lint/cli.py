@@ -191,7 +191,8 @@ def cmd_graph(argv: list[str]) -> int:
     from .graph import build_graph, to_dot, to_mermaid, to_tree
     from .lint import Linter
 
-    clusters = Linter(root, config).build_clusters([args.path])
+    linter = Linter(root, config)
+    clusters = linter.build_clusters([args.path])
     out = []
     for cluster in clusters:
         graph = build_graph(cluster)
@@ -207,7 +208,8 @@ def cmd_graph(argv: list[str]) -> int:
             from .graph import node_key
 
             out.append(to_tree(graph, node_key(cluster.root.ref)))
-    sys.stdout.write("".join(s if s.endswith("\n") else s + "\n" for s in out))
+    linter.redactor.refresh()  # a node named from a secret
+    sys.stdout.write(linter.redactor.redact("".join(s if s.endswith("\n") else s + "\n" for s in out)))
     return 0
 
 

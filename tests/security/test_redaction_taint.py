@@ -365,3 +365,22 @@ def test_no_window_survives_any_quoting_property(value, template):
     from fuzz.targets import redaction_target
 
     redaction_target(value.encode().replace(b"\x00", b"") + b"\x00" + (template + "{}").encode())
+
+
+def test_graph_of_a_kustomization_named_from_a_secret(tmp_path):
+    files = {
+        "clusters/dev/apps.yaml": KS,
+        "clusters/dev/creds.yaml": CREDS,
+        "apps/kustomization.yaml": "resources: [child.yaml]\n",
+        "apps/child.yaml": ks("child-${pw}", "./other").replace("child-${pw}", '"child-${pw}"'),
+        "other/kustomization.yaml": "resources: []\n",
+    }
+    root = write_tree(tmp_path, files)
+    (root / ".git").mkdir()
+    for fmt in ("mermaid", "dot", "tree"):
+        code, out, err = run_cli(
+            "graph", str(root / "clusters" / "dev"), "--root", str(root), "--format", fmt
+        )
+        assert code == 0, err
+        assert "child-***" in out
+        assert leaks(out + err) == []
