@@ -136,12 +136,12 @@ def redaction_target(data: bytes) -> None:
     ``data`` is a value, then (after a NUL byte) a message template whose
     ``{}`` receives the value whole, cut, case-changed, escaped or embedded
     in base64. For a value the redactor takes as secret, no window of any of
-    its forms (:func:`gitops_lint.redact.forms`) with at least MIN_DISTINCT
+    its tainted forms (:func:`gitops_lint.redact.tainted_forms`) with at least MIN_DISTINCT
     distinct characters may remain in the redacted text, in any case.
     """
     import base64
 
-    from gitops_lint.redact import MASK, MIN_DISTINCT, WINDOW, Redactor, _lower, forms, secret_like
+    from gitops_lint.redact import MASK, MIN_DISTINCT, WINDOW, Redactor, _lower, tainted_forms
 
     head, _, tail = data.partition(b"\x00")
     value = head.decode("utf-8", "replace")[:4096]
@@ -165,14 +165,13 @@ def redaction_target(data: bytes) -> None:
         base64.urlsafe_b64encode((template[:2] + value).encode("utf-8", "replace")).decode(),
     ]
     windows = set()
-    if secret_like(value):
-        for form in forms(value):
-            low = _lower(form)
-            windows.update(
-                w
-                for w in (low[i : i + WINDOW] for i in range(len(low) - WINDOW + 1))
-                if len(set(w)) >= MIN_DISTINCT and MASK[0] not in w
-            )
+    for form in tainted_forms(value):
+        low = _lower(form)
+        windows.update(
+            w
+            for w in (low[i : i + WINDOW] for i in range(len(low) - WINDOW + 1))
+            if len(set(w)) >= MIN_DISTINCT and MASK[0] not in w
+        )
     for q in quoted:
         text = template.replace("{}", q) if "{}" in template else template + q
         out = _lower(redactor.redact(text))

@@ -50,7 +50,12 @@ revisited.
   secret ``flux-system-Xk93jdk2`` still masks ``flux-system-Xk93jdk2`` whole
   but never the namespace ``flux-system`` nor the key ``password``;
 * a window of fewer than :data:`MIN_DISTINCT` distinct characters (runs of
-  spaces or dashes in a PEM or config file) starts no match.
+  spaces or dashes in a PEM or config file) starts no match;
+* a value of several lines is a file (a config, a script, a PEM bundle)
+  whose comments and keys are ordinary text: its words are tainted one by
+  one, each judged by :func:`secret_like` (:func:`tainted_forms`), and the
+  base64 of the whole; no window spans whitespace, so the prose of a
+  committed config never masks the same words in a message.
 
 Where it applies: once on the findings (:meth:`Redactor.redact_finding`:
 message, object name and namespace, so the JSON ``object`` and SARIF
@@ -80,6 +85,7 @@ LONG = 16
 MAX_INDEXED = 1 << 16
 MASK = "***"
 _SEPARATORS = frozenset("-._")
+_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 
 
 def secret_like(value: str) -> bool:
@@ -126,6 +132,31 @@ def _base64_forms(raw: bytes) -> list[str]:
             end = len(enc) - (0 if (k + len(raw)) % 3 == 0 else 1)
             if end - start >= WINDOW:
                 out.append(enc[start:end])
+    return out
+
+
+def tainted_forms(value: str) -> list[str]:
+    """The texts no run of :data:`WINDOW` characters of which may reach output.
+
+    A value of one line: :func:`forms` of it, if it looks like a secret. A
+    value of several lines is a file (a config, a script, a PEM bundle), whose
+    comments and keys are ordinary text: each of its whitespace-separated
+    words (surrounding punctuation removed) that looks like a secret, and the
+    base64 of the whole. Runs never span whitespace there, so the prose of a
+    committed config does not mask the same words in every message.
+    """
+    text = value.strip()
+    raw = value.encode("utf-8", "replace")
+    if "\n" not in text:
+        if not secret_like(text):
+            return []
+        return forms(text) + (_base64_forms(raw) if text != value else [])
+    out: list[str] = []
+    for word in sorted({w.strip(_PUNCTUATION) for w in text.split()}):
+        if secret_like(word):
+            out.extend(forms(word))
+    if secret_like(text):
+        out.extend(_base64_forms(raw))
     return out
 
 
@@ -197,7 +228,7 @@ class Redactor:
         self._source = source
         self._public_source = public
         self._values: set[str] = set()
-        self._pending: list[str] = []
+        self._pending: list[list[str]] = []  # the tainted forms of values not indexed yet
         self._forms: list[str] = []
         self._index: dict[str, int] = {}  # window -> form number << 32 | offset
         self._public: set[str] | None = None
@@ -218,10 +249,12 @@ class Redactor:
         if value is None or isinstance(value, (dict, list)):
             return
         text = value if isinstance(value, str) else str(value)
-        for part in {text, text.strip()}:
-            if part not in self._values and secret_like(part):
-                self._values.add(part)
-                self._pending.append(part)
+        if text in self._values:
+            return
+        found = tainted_forms(text)
+        if found:
+            self._values.update((text, text.strip()))
+            self._pending.append(found)
 
     def update(self, values: Iterable[object]) -> None:
         for v in values:
@@ -247,8 +280,8 @@ class Redactor:
             return
         pending, self._pending = self._pending, []
         public = self._public_windows()
-        for value in pending:
-            for form in forms(value):
+        for found in pending:
+            for form in found:
                 low = _lower(form)
                 fid = len(self._forms)
                 self._forms.append(low)

@@ -384,3 +384,21 @@ def test_graph_of_a_kustomization_named_from_a_secret(tmp_path):
         assert code == 0, err
         assert "child-***" in out
         assert leaks(out + err) == []
+
+
+def test_a_file_value_masks_its_secret_words_not_its_prose():
+    # a config committed as a secret file: its comments are English, its key is not
+    config = (
+        "address: 0.0.0.0:7373\n"
+        "# Disable the root identity, as defined by an operator\n"
+        "admin:\n  identity: disabled\n"
+        "api-key: Qm9x-7Hd2kLp9ZrT4vWc\n"
+    )
+    r = Redactor(lambda: [config])
+    r.refresh()
+    message = "${VAULT_ADDR} is not defined by any substitution source: Flux writes an empty string"
+    assert r.redact(message) == message
+    assert r.redact("got 'api-key: Qm9x-7Hd2kLp9ZrT4vWc'") == "got 'api-key: ***'"
+    assert r.redact("got QM9X-7HD2KLP9") == "got ***"
+    whole = base64.b64encode(config.encode()).decode()
+    assert r.redact(f"data: {whole}") == "data: ***"
