@@ -45,8 +45,8 @@ revisited.
   other than ``-._``) or :data:`LONG` characters. ``admin``, ``true``,
   ``helm``, ``flux-system``, ``postgres``, ``grafana-admin`` are not;
 * a window that is also a window of an identifier of the repository (an
-  object's name or namespace, a mapping key, a label or annotation value:
-  :func:`.secrets.public_identifiers`) is public and starts no match, so a
+  object's name or namespace, a mapping key, a label value, the value of a
+  ``name``-like key outside a Secret's data: :func:`.secrets.public_identifiers`) is public and starts no match, so a
   secret ``flux-system-Xk93jdk2`` still masks ``flux-system-Xk93jdk2`` whole
   but never the namespace ``flux-system`` nor the key ``password``;
 * a window of fewer than :data:`MIN_DISTINCT` distinct characters (runs of
@@ -60,9 +60,9 @@ revisited.
 Where it applies: once on the findings (:meth:`Redactor.redact_finding`:
 message, object name and namespace, so the JSON ``object`` and SARIF
 ``properties.object`` too) before any reporter sees them; on every string
-(keys too) of what ``build`` prints (:func:`mask_objects`); on the ``--fix``
-summary and ``--diff`` lines, the notes, and the command line's error
-paths (:data:`REDACTOR`).
+(keys too) of what ``build`` prints (:func:`mask_objects`); on ``graph``
+output, the ``--fix`` summary and ``--diff`` lines, the notes, and the
+command line's error paths (:data:`REDACTOR`).
 """
 
 from __future__ import annotations
