@@ -223,7 +223,7 @@ class Redactor:
     def __init__(
         self,
         source: Callable[[], Iterable[object]] | None = None,
-        public: Callable[[], Iterable[str]] | None = None,
+        public: Callable[[], Iterable] | None = None,
     ) -> None:
         self._source = source
         self._public_source = public
@@ -270,9 +270,11 @@ class Redactor:
             self._public = set()
             if self._public_source is not None:
                 with contextlib.suppress(Exception):
-                    for name in self._public_source():
-                        low = _lower(name)
-                        self._public.update(low[i : i + WINDOW] for i in range(len(low) - WINDOW + 1))
+                    for name in {_lower(n) for n in self._public_source() if len(n) >= WINDOW}:
+                        starts = range(len(name) - WINDOW + 1)
+                        self._public.update(
+                            map(name.__getitem__, map(slice, starts, range(WINDOW, len(name) + 1)))
+                        )
         return self._public
 
     def _compile(self) -> None:

@@ -678,13 +678,14 @@ def secret_variables(clusters: list, global_variables: dict[str, str]) -> Iterat
 _NAME_KEYS = frozenset({"name", "namespace", "kind", "apiVersion", "targetNamespace", "serviceAccountName"})
 
 
-def public_identifiers(cache: DocumentCache) -> Iterator[str]:
+def public_identifiers(cache: DocumentCache) -> set[str]:
     """Names the repository uses in the open: the redactor never masks their parts.
 
     Every mapping key of every document the run read, the values of
     ``name``/``namespace``-like keys, and label values. A Secret's values are
     never among them (its keys are).
     """
+    names: set = set()
     for rel in sorted(cache.files):
         for doc in cache.files[rel].documents:
             stack: list[tuple[object, bool]] = [(doc.data, False)]
@@ -697,17 +698,17 @@ def public_identifiers(cache: DocumentCache) -> Iterator[str]:
                 seen.add(id(node))
                 if isinstance(node, dict):
                     budget -= len(node)
+                    names.update(node)
                     for key, child in node.items():
-                        if isinstance(key, str):
-                            yield key
                         if isinstance(child, (dict, list)):
                             # a Secret's data/stringData values are never names
                             stack.append((child, in_secret or key in ("data", "stringData")))
-                        elif isinstance(child, str) and not in_secret and key in _NAME_KEYS:
-                            yield child
+                        elif not in_secret and key in _NAME_KEYS and isinstance(child, str):
+                            names.add(child)
                     labels = node.get("labels") if not in_secret else None
                     if isinstance(labels, dict):
-                        yield from (v for v in labels.values() if isinstance(v, str))
+                        names.update(v for v in labels.values() if isinstance(v, str))
                 elif isinstance(node, list):
                     budget -= len(node)
                     stack.extend((child, in_secret) for child in node if isinstance(child, (dict, list)))
+    return {n for n in names if isinstance(n, str)}
