@@ -19,7 +19,7 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-TARGETS = ("lint", "loader", "sops", "envsubst", "kubectl_precheck", "fix")
+TARGETS = ("lint", "loader", "sops", "envsubst", "kubectl_precheck", "fix", "redaction")
 
 
 def make_target(name: str):
@@ -31,6 +31,8 @@ def make_target(name: str):
         return targets.KubectlPrecheckTarget()
     if name == "fix":
         return targets.FixTarget()
+    if name == "redaction":
+        return targets.redaction_target
     return {"loader": targets.loader_target, "sops": targets.sops_target, "envsubst": targets.envsubst_target}[
         name
     ]

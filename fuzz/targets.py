@@ -329,3 +329,53 @@ class FixTarget:
             "repo",
         ]:
             raise Crash(f"--fix created files outside the root: {os.listdir(self.parent)}")
+
+
+def redaction_target(data: bytes) -> None:
+    """A Secret value quoted by a message, any way: no run of WINDOW characters of it survives.
+
+    ``data`` is a value, then (after a NUL byte) a message template whose
+    ``{}`` receives the value whole, cut, case-changed, escaped or embedded
+    in base64. For a value the redactor takes as secret, no window of any of
+    its tainted forms (:func:`gitops_lint.redact.tainted_forms`) with at least MIN_DISTINCT
+    distinct characters may remain in the redacted text, in any case.
+    """
+    import base64
+
+    from gitops_lint.redact import MASK, MIN_DISTINCT, WINDOW, Redactor, _lower, tainted_forms
+
+    head, _, tail = data.partition(b"\x00")
+    value = head.decode("utf-8", "replace")[:4096]
+    template = tail.decode("utf-8", "replace")[:4096] or "got {}"
+    redactor = Redactor(lambda: [value])
+    redactor.refresh()
+    cut = len(template) % max(len(value), 1)
+    quoted = [
+        value,
+        value[:cut],
+        value[cut:],
+        value[cut // 2 : len(value) - cut // 2],
+        value.upper(),
+        value.lower(),
+        value.swapcase(),
+        repr(value),
+        json.dumps(value),
+        json.dumps(value, ensure_ascii=False),
+        value.replace("'", "''"),
+        base64.b64encode((template + value).encode("utf-8", "replace")).decode(),
+        base64.urlsafe_b64encode((template[:2] + value).encode("utf-8", "replace")).decode(),
+    ]
+    windows = set()
+    for form in tainted_forms(value):
+        low = _lower(form)
+        windows.update(
+            w
+            for w in (low[i : i + WINDOW] for i in range(len(low) - WINDOW + 1))
+            if len(set(w)) >= MIN_DISTINCT and MASK[0] not in w
+        )
+    for q in quoted:
+        text = template.replace("{}", q) if "{}" in template else template + q
+        out = _lower(redactor.redact(text))
+        left = [w for w in windows if w in out]
+        if left:
+            raise Crash(f"window {left[0]!r} of the secret survives in {out[:200]!r}")

@@ -239,7 +239,8 @@ def cmd_lint(argv: list[str]) -> int:
         return _report(args, config, FORMATS[args.format](result.findings, result.summary), result)
     linter = Linter(root, config)
     result = linter.run(paths)
-    sys.stderr.write("".join(f"gitops-lint: {printable(note)}\n" for note in linter.notes))
+    hide = linter.redactor.redact  # every line below may quote a secret (a --diff context line)
+    sys.stderr.write("".join(f"gitops-lint: {printable(hide(note))}\n" for note in linter.notes))
     if args.fix or args.diff:
         from .fix import plan_fixes, write_fixes
         from .flux_version import detect
@@ -250,12 +251,12 @@ def cmd_lint(argv: list[str]) -> int:
         plan = plan_fixes(
             root, result.findings, versions, config=config, paths=paths, baseline=result.findings
         )
-        sys.stderr.write("".join(f"gitops-lint: {printable(line)}\n" for line in plan.summary_lines()))
+        sys.stderr.write("".join(f"gitops-lint: {printable(hide(line))}\n" for line in plan.summary_lines()))
         if args.diff:
-            sys.stdout.write(plan.diff())
+            sys.stdout.write(hide(plan.diff()))
             return 1 if plan.after and not args.exit_zero else 0
         refused = write_fixes(root, plan)
-        sys.stderr.write("".join(f"gitops-lint: {printable(line)}\n" for line in refused))
+        sys.stderr.write("".join(f"gitops-lint: {printable(hide(line))}\n" for line in refused))
         if plan.after:  # report what is left after the fixes
             result = Linter(root, config).run(paths)
     if args.format in ("text", "concise"):
@@ -408,7 +409,8 @@ def cmd_graph(argv: list[str]) -> int:
     from .graph import build_graph, to_dot, to_mermaid, to_tree
     from .lint import Linter
 
-    clusters = Linter(root, config).build_clusters([args.path])
+    linter = Linter(root, config)
+    clusters = linter.build_clusters([args.path])
     out = []
     for cluster in clusters:
         graph = build_graph(cluster)
@@ -424,7 +426,8 @@ def cmd_graph(argv: list[str]) -> int:
             from .graph import node_key
 
             out.append(to_tree(graph, node_key(cluster.root.ref)))
-    sys.stdout.write("".join(s if s.endswith("\n") else s + "\n" for s in out))
+    linter.redactor.refresh()  # a node named from a secret
+    sys.stdout.write(linter.redactor.redact("".join(s if s.endswith("\n") else s + "\n" for s in out)))
     return 0
 
 
@@ -468,6 +471,9 @@ def cmd_build(argv: list[str]) -> int:
 
     rel = linter.fs.relpath(os.path.abspath(args.path))
     result = make_renderer(config, linter.fs, linter.cache).build(rel)
+    linter.redactor.update(
+        v for r in result.resources if r.obj.get("kind") == "Secret" for v in _values(r.obj)
+    )
     sys.stdout.write(to_yaml_stream(mask_objects([r.obj for r in result.resources], linter.redactor)))
     for issue in result.issues:
         message = linter.redactor.redact(issue.message)
@@ -587,6 +593,15 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
         return 2
+
+
+def _values(secret: dict):
+    """The values of a rendered Secret (``build`` of a directory: a generator's output)."""
+    from .secrets import HIDDEN, secret_values
+
+    for v in secret_values(secret, None, ()):  # type: ignore[arg-type]
+        if v.status in HIDDEN:
+            yield v.value
 
 
 def _redacted(text: str) -> str:

@@ -15,7 +15,7 @@ from .loader import DocumentCache, parse_text
 from .model import FLUX_HELM_GROUP, Finding, Severity, group_of
 from .redact import Redactor
 from .rules import CLUSTER, REPOSITORY, Context, Hit, Rule, all_rules
-from .secrets import hidden_strings
+from .secrets import hidden_strings, public_identifiers, secret_variables
 from .suppress import Suppressions
 from .suspend import Skipped
 
@@ -227,7 +227,7 @@ class Linter:
         self.rules = [r for r in all_rules() if config.rule_enabled(r.name, r.code)]
         # every secret value this run reads is masked in whatever it writes
         # (also on the command line's error paths: redact.REDACTOR)
-        self.redactor = Redactor(lambda: hidden_strings(self.fs, self.cache, self._rendered_secrets()))
+        self.redactor = Redactor(self._tainted, lambda: public_identifiers(self.cache))
         redact.REDACTOR = self.redactor
         self._clusters: list[Cluster] = []
         # one-line diagnostics for stderr (which sync was used, what was left out)
@@ -273,6 +273,14 @@ class Linter:
             for name in self.fs.walk_files(rel):
                 self.cache.load(name, used=False)
 
+    def _tainted(self):
+        """Every value read from a Secret, or standing in for one (see gitops_lint.redact)."""
+        yield from hidden_strings(self.fs, self.cache, self._rendered_secrets())
+        yield from secret_variables(self._clusters, self.config.global_variables)
+        for ident, values in self.config.variables.items():
+            if ident.startswith("Secret/"):  # the config's stand-ins for a Secret's values
+                yield from values.values()
+
     def _rendered_secrets(self) -> list[dict]:
         return [ro.obj for c in self._clusters for ro in c.objects if ro.obj.get("kind") == "Secret"]
 
@@ -292,7 +300,7 @@ class Linter:
         findings = self._filter(findings)
         self.redactor.refresh()
         for f in findings:
-            f.message = self.redactor.redact(f.message)
+            self.redactor.redact_finding(f)
         for line, detail in zip(self.internal_errors, self._details):
             text = self.redactor.redact(f"{line}: {detail}" if detail else line)
             text = text if len(text) <= 300 else text[:300] + "..."

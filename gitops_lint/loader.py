@@ -371,6 +371,8 @@ def _suppressions(text: str) -> list[tuple[int, frozenset[str]]]:
 def _mark_error(file: str, exc: yaml.YAMLError) -> LoadError:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    if problem.startswith("found undefined alias"):
+        problem = "found undefined alias"  # its name is the file's text, maybe a secret (as libyaml says)
     context = getattr(exc, "context", None)
     message = f"{context}, {problem}" if context and "duplicate" not in problem else problem
     if mark is None:

@@ -71,6 +71,9 @@ LEAKS = frozenset({PLAINTEXT, UNENCRYPTED_BY_RULE, ADDED_IN_CLEAR, DESIGNATED})
 HIDDEN = LEAKS | {SENSITIVE}
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+# a key kustomize accepts for a generated Secret (k8s IsConfigMapKey); anything else
+# may be a value pasted without its key
+_KEY = re.compile(r"[-._a-zA-Z0-9]+")
 _VAR_REF = re.compile(r"\$\$\{[^}]*\}|\$\{[_a-zA-Z][_a-zA-Z0-9]*\}")
 # 1Password (`op://vault/item/field`), vals (`ref+vault://...`), argocd-vault-plugin (`<path:...>`)
 _REFERENCE = re.compile(r"^\s*(op://[^\n]+|ref\+[a-z0-9]+://[^\n]+|<path:[^>\n]+>)\s*$")
@@ -514,8 +517,13 @@ class Inventory:
                     key, value = parse_literal(source)
                 except GeneratorError:
                     key, value = f"#{j + 1}", source  # malformed: the whole entry may be the value
-                what = f"secretGenerator {name}: literal {key!r}"
                 at = decoded.source_path((*where, "literals", j))
+                if not _KEY.fullmatch(key):
+                    # not a key kustomize accepts (``postgres://u:pw@h/db?sslmode=x``):
+                    # the "key" is part of the value, and messages quote it as a key
+                    key = f"#{j + 1}"
+                    yield SecretValue(SENSITIVE, "", source, doc.origin, at)
+                what = f"secretGenerator {name}: literal {key!r}"
                 yield SecretValue(classify(value), what, value, doc.origin, at)
                 if source != value and classify(value) in LEAKS:
                     yield SecretValue(SENSITIVE, what, source, doc.origin, at)
@@ -567,6 +575,9 @@ class Inventory:
             key, sep, value = stripped.partition("=")
             if meta is not None and key.startswith("sops_"):
                 continue
+            if sep and not _KEY.fullmatch(key):
+                # not a key (``postgres://u:pw@h/db?sslmode=x``): the whole line may be the value
+                yield SecretValue(SENSITIVE, "", stripped, file=rel, line=number)
             if not sep:
                 # kustomize reads a bare KEY from its own environment; a line that is
                 # not a name may be a pasted value: keep it out of every message
@@ -633,3 +644,71 @@ def hidden_strings(fs: RepoFS, cache: DocumentCache, objects: Iterator | list = 
                 continue
             if v.value and v.status in HIDDEN:
                 yield v.value
+
+
+def secret_variables(clusters: list, global_variables: dict[str, str]) -> Iterator[str]:
+    """The values of post-build variables that stand for a Secret's values.
+
+    A variable is tainted when the Kustomization takes it from a
+    ``substituteFrom`` entry of kind Secret (read from the repository, or
+    given by the config's ``variables: {Secret/ns/name: ...}``). A ``--var``
+    value is tainted where it stands in for such a variable: one whose source
+    is a Secret, or one no source names in a Kustomization that reads a
+    Secret whose keys are unknown. A ``--var`` that only ever fills a
+    ConfigMap's variable, and ``postBuild.substitute`` (written in Git, in
+    clear), are not secrets.
+    """
+    for cluster in clusters:
+        for ks in cluster.kustomizations.values():
+            post = ks.spec.get("postBuild") if isinstance(ks.spec, dict) else None
+            items = post.get("substituteFrom") if isinstance(post, dict) else None
+            reads_secret = isinstance(items, list) and any(
+                isinstance(i, dict) and i.get("kind") == "Secret" for i in items
+            )
+            for name, value in ks.variables.items():
+                where = ks.variable_sources.get(name)
+                source = where[0] if where else None
+                from_secret = source is not None and source.startswith("Secret/")
+                standing_in = source is None and reads_secret and global_variables.get(name) == value
+                if from_secret or standing_in:
+                    yield value
+
+
+#: mapping keys whose string values name things (public identifiers)
+_NAME_KEYS = frozenset({"name", "namespace", "kind", "apiVersion", "targetNamespace", "serviceAccountName"})
+
+
+def public_identifiers(cache: DocumentCache) -> set[str]:
+    """Names the repository uses in the open: the redactor never masks their parts.
+
+    Every mapping key of every document the run read, the values of
+    ``name``/``namespace``-like keys, and label values. A Secret's values are
+    never among them (its keys are).
+    """
+    names: set = set()
+    for rel in sorted(cache.files):
+        for doc in cache.files[rel].documents:
+            stack: list[tuple[object, bool]] = [(doc.data, False)]
+            seen: set[int] = set()
+            budget = WALK_BUDGET
+            while stack and budget > 0:
+                node, in_secret = stack.pop()
+                if id(node) in seen:
+                    continue
+                seen.add(id(node))
+                if isinstance(node, dict):
+                    budget -= len(node)
+                    names.update(node)
+                    for key, child in node.items():
+                        if isinstance(child, (dict, list)):
+                            # a Secret's data/stringData values are never names
+                            stack.append((child, in_secret or key in ("data", "stringData")))
+                        elif not in_secret and key in _NAME_KEYS and isinstance(child, str):
+                            names.add(child)
+                    labels = node.get("labels") if not in_secret else None
+                    if isinstance(labels, dict):
+                        names.update(v for v in labels.values() if isinstance(v, str))
+                elif isinstance(node, list):
+                    budget -= len(node)
+                    stack.extend((child, in_secret) for child in node if isinstance(child, (dict, list)))
+    return {n for n in names if isinstance(n, str)}
