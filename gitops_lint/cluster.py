@@ -669,6 +669,7 @@ class ClusterBuilder:
         ks.build_issues = result.issues
         children: list[FluxKustomization] = []
         for res in result.resources:
+            self.cache.spend_render(res.origin)  # the run's budget (budget.py)
             obj = res.obj
             ro = RenderedObject(obj, res.origin, ks.ref)
             if ks.substitutes and not is_disabled(obj):
@@ -747,6 +748,7 @@ class ClusterBuilder:
             line, _ = self.cache.field_position(ro.origin, gen.path)
             origin = Origin(ro.origin.file, line, ro.origin.doc_index)
             new = RenderedObject(gen.obj, origin, ro.ref)
+            self.cache.spend_render(origin)
             cluster.objects.append(new)
             cluster.index(new)
             seen = getattr(self, "_seen", None)  # the substitution facts of this pass, where tracked

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 
 from . import redact
+from .budget import BudgetExceeded
 from .cluster import Cluster, ClusterBuilder
 from .config import Config
 from .discover import CONFIG, Bootstrap, Discovery, Entry, TooManyFiles, discover, entry_for, find_entries
@@ -269,8 +270,15 @@ class Linter:
         return [ro.obj for c in self._clusters for ro in c.objects if ro.obj.get("kind") == "Secret"]
 
     def run(self, paths: list[str]) -> LintResult:
-        clusters = self.build_clusters(paths)
         findings: list[Finding] = []
+        try:
+            clusters = self.build_clusters(paths)
+        except BudgetExceeded as exc:  # one finding; what was read so far is still judged
+            clusters = self._clusters  # complete when only the linted files' scan ran out
+            yaml_syntax = next(r for r in all_rules() if r.name == "yaml-syntax")
+            findings.append(
+                self._finding(yaml_syntax, Hit(exc.message(), file=exc.file), Severity.ERROR, None)
+            )
         for cluster in clusters:
             ctx = Context(self.fs, self.cache, self.config, cluster, build_graph(cluster))
             skipped = Skipped.of(cluster)  # Flux applies nothing under a suspended Kustomization
@@ -325,14 +333,7 @@ class Linter:
         loaded = self.cache.files.get(f.file) if f.file else None
         if loaded is None:
             return False
-        for doc in loaded.documents:
-            if (
-                doc.disabled_rules
-                and doc.origin.line <= f.line <= doc.end_line
-                and (f.rule in doc.disabled_rules or f.code in doc.disabled_rules)
-            ):
-                return True
-        return False
+        return loaded.suppressed(f.line, f.rule, f.code)
 
     def _filter(self, findings: list[Finding]) -> list[Finding]:
         seen = set()
