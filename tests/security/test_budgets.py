@@ -1,0 +1,130 @@
+"""Issue 15.5, the quadratic half: inputs that grow in one dimension stay linear, and
+one run has a global budget (gitops_lint/budget.py) that ends it with a finding.
+
+Each timed case runs under a wall-clock ``deadline`` at a size where the old,
+quadratic code took more than ten times that (measured on 2 shared cores:
+numbers in each test). The sizes are small enough for the suite; the
+benchmark (benchmarks/bench_hostile.py) runs the whole-process versions.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from types import SimpleNamespace
+
+from gitops_lint import budget, loader
+from gitops_lint.config import Config
+from gitops_lint.fs import RepoFS
+from gitops_lint.loader import DocumentCache, parse_text
+from gitops_lint.model import ObjectRef, Origin
+from gitops_lint.rules import duplicate_object
+from gitops_lint.rules.base import Context
+from tests.helpers import GOTK, ks, lint_repo, write_tree
+from tests.test_hostile import deadline
+
+CM = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c%d, namespace: default}\ndata: {a: b}\n"
+
+
+def test_field_positions_of_40000_values_in_one_mapping(tmp_path):
+    # old: each lookup scanned the mapping, 40,000 lookups over 40,000 keys took over 60 s
+    n = 40_000
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n" + "".join(f"  k{i}: v\n" for i in range(n))
+    (tmp_path / "cm.yaml").write_text(text)
+    cache = DocumentCache(RepoFS(str(tmp_path)))
+    cache.load("cm.yaml")
+    origin = Origin("cm.yaml", 1, 0)
+    with deadline(5):
+        lines = [cache.field_position(origin, ("data", f"k{i}"))[0] for i in range(n)]
+    assert lines == list(range(5, 5 + n))
+    assert cache.field_position(origin, ("data", "absent")) == (4, 1)  # the deepest existing parent
+
+
+def test_duplicate_object_with_20000_owners_of_one_object():
+    # old: the owner lists were searched per object, 20,000 owners took about 100 s
+    n = 20_000
+    ref = ObjectRef("ConfigMap", "default", "shared", "v1")
+    objects = [
+        SimpleNamespace(
+            ref=ref,
+            applied_by=ObjectRef("Kustomization", "flux-system", f"k{i:05}", "kustomize.toolkit.fluxcd.io/v1"),
+            obj={"metadata": {"name": "shared"}},
+            origin=Origin("apps/cm.yaml", 1, 0),
+            unresolved=[],
+        )
+        for i in range(n)
+    ]
+    cluster = SimpleNamespace(objects=objects, kustomizations={})
+    with deadline(5):
+        hits = list(duplicate_object.check(Context(None, None, Config(), cluster)))  # type: ignore[arg-type]
+    assert len(hits) == 1
+    assert f"and {n - 1 - duplicate_object.SHOWN} more" in hits[0].message
+    assert "also by Kustomization flux-system/k00000" in hits[0].message
+
+
+def test_20000_documents_each_with_a_suppression_comment():
+    # old: each comment was matched against each document and counted lines from the
+    # start of the file: 20,000 documents took about 150 s
+    n = 20_000
+    text = "---\n".join(f"# gitops-lint: disable=r{i}\n" + (CM % i) for i in range(n))
+    with deadline(10):
+        loaded = parse_text(text, "cm.yaml")
+        hits = [loaded.suppressed(d.origin.line + 2, f"r{i}", "GL000") for i, d in enumerate(loaded.documents)]
+    assert len(loaded.documents) == n and all(hits)
+    assert [d.disabled_rules for d in loaded.documents[:2]] == [frozenset({"r0"}), frozenset({"r1"})]
+    assert not loaded.suppressed(loaded.documents[1].origin.line, "r0", "GL000")
+
+
+def _alias_doc(i: int, levels: int = 5) -> str:
+    """A document expanding to ~1,100,000 nodes: under one document's budget alone."""
+    lines = ["  l0: &l0 [x, x, x, x, x, x, x, x, x, x]"]
+    for j in range(1, levels + 1):
+        lines.append(f"  l{j}: &l{j} [" + ", ".join([f"*l{j - 1}"] * 10) + "]")
+    return f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}\ndata:\n" + "\n".join(lines) + "\n"
+
+
+def test_the_alias_budget_is_per_file():
+    # old: 100 such documents (60 KB) each passed and expanded to 4 GB downstream
+    text = "---\n".join(_alias_doc(i) for i in range(100))
+    with deadline(10):
+        loaded = parse_text(text, "a.yaml")
+    assert len(loaded.documents) == 1  # the second document crosses the file's 2,000,000
+    assert len(loaded.errors) == 1 and "alias bomb" in loaded.errors[0].message
+    assert "rest of the file" in loaded.errors[0].message
+    assert loaded.errors[0].line == text.split("---\n")[0].count("\n") + 2  # the second document
+    single = parse_text(_alias_doc(0), "b.yaml")
+    assert not single.errors and single.nodes > 1_000_000
+
+
+def _repo(tmp_path: Path, files: int, per_file: int) -> Path:
+    tree = {**GOTK, "clusters/dev/apps.yaml": ks("apps", "./apps")}
+    for f in range(files):
+        tree[f"apps/f{f:03}.yaml"] = "---\n".join(CM % (f * per_file + i) for i in range(per_file))
+    tree["apps/plain-secret.yaml"] = (
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: default}\nstringData: {pw: hunter2-long-value}\n"
+    )
+    (tmp_path / ".git").mkdir()
+    return write_tree(tmp_path, tree)
+
+
+def test_an_exceeded_node_budget_is_one_finding_and_the_run_ends_cleanly(tmp_path, monkeypatch):
+    root = _repo(tmp_path, files=40, per_file=20)
+    monkeypatch.setattr(loader, "Budget", functools.partial(budget.Budget, max_nodes=5_000))
+    with deadline(30):
+        result = lint_repo(root, config=Config())
+    spent = [f for f in result.findings if "stopped here" in f.message]
+    assert len(spent) == 1, [f.message for f in result.findings]
+    assert spent[0].rule == "yaml-syntax" and spent[0].severity.name == "ERROR"
+    assert "5,000 YAML nodes" in spent[0].message and spent[0].file.startswith(("apps/", "clusters/"))
+    monkeypatch.undo()
+    assert not [f for f in lint_repo(root, config=Config()).findings if "stopped here" in f.message]
+
+
+def test_an_exceeded_object_budget_is_one_finding(tmp_path, monkeypatch):
+    root = _repo(tmp_path, files=5, per_file=10)
+    monkeypatch.setattr(loader, "Budget", functools.partial(budget.Budget, max_objects=20))
+    with deadline(30):
+        result = lint_repo(root, config=Config())
+    spent = [f for f in result.findings if "stopped here" in f.message]
+    assert len(spent) == 1 and "20 rendered objects" in spent[0].message
+    assert spent[0].file.startswith("apps/f")
