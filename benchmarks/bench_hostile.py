@@ -175,6 +175,18 @@ def depends_chain(root: Path, n: int) -> Path:
     return base(root, {"clusters/dev/apps.yaml": "---\n".join(docs), "apps/cm.yaml": cm})
 
 
+def nested_chain(root: Path, n: int) -> Path:
+    """``n`` Kustomizations, each applying the directory of the next (nesting ``n`` deep)."""
+    files = {"clusters/dev/apps.yaml": ks("k0", "./n/0")}
+    for i in range(n):
+        nxt = ks(f"k{i + 1}", f"./n/{i + 1}") if i + 1 < n else ""
+        cm = (
+            f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}, namespace: default}}\ndata: {{a: b}}\n"
+        )
+        files[f"n/{i}/objects.yaml"] = cm + ("---\n" + nxt if nxt else "")
+    return base(root, files)
+
+
 CASES: dict[str, tuple[Callable[[Path, int], Path], list[int], str]] = {
     "configmap-values": (configmap_values, [10_000, 20_000, 40_000], "values in one mapping"),
     "shared-directory": (shared_directory, [800, 1_600, 3_200], "Kustomizations applying one directory"),
@@ -185,6 +197,7 @@ CASES: dict[str, tuple[Callable[[Path, int], Path], list[int], str]] = {
     "many-patches": (many_patches, [500, 1_000, 2_000], "patches in one kustomization"),
     "many-variables": (many_variables, [10_000, 20_000, 40_000], "${} in one file"),
     "depends-chain": (depends_chain, [2_500, 5_000, 10_000], "Kustomizations in one dependsOn chain"),
+    "nested-chain": (nested_chain, [1_000, 2_000, 4_000], "Kustomizations each applying the next"),
 }
 
 
