@@ -37,10 +37,10 @@ class BudgetExceeded(Exception):
     """The run spent its budget; ``file`` is where it ran out."""
 
     def __init__(self, what: str, limit: int, file: str):
-        super().__init__(f"{what} {limit}")
         self.what = what
         self.limit = limit
         self.file = file
+        super().__init__(f"{file}: {self.message()}")  # the one-line error of `build` and `graph`
 
     def message(self) -> str:
         return (

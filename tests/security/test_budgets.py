@@ -136,3 +136,13 @@ def test_an_exceeded_object_budget_is_one_finding(tmp_path, monkeypatch):
     spent = [f for f in result.findings if "stopped here" in f.message]
     assert len(spent) == 1 and "20 rendered objects" in spent[0].message
     assert spent[0].file.startswith("apps/f")
+
+
+def test_build_over_budget_is_a_one_line_error(tmp_path, monkeypatch):
+    from tests.helpers import run_cli
+
+    root = _repo(tmp_path, files=5, per_file=10)
+    monkeypatch.setattr(loader, "Budget", functools.partial(budget.Budget, max_nodes=100))
+    with deadline(30):
+        code, out, err = run_cli("build", str(root / "apps"), "--root", str(root))
+    assert code == 2 and err.count("\n") == 1 and "stopped here" in err and "100 YAML nodes" in err, err
