@@ -175,19 +175,35 @@ def to_dot(graph: DiGraph) -> str:
 
 
 def to_tree(graph: DiGraph, root: NodeKey) -> str:
-    """Like ``flux tree kustomization``: what each Kustomization applies, nested."""
+    """Like ``flux tree kustomization``: what each Kustomization applies, nested.
+
+    Iterative (a chain of 10,000 Kustomizations each applying the next must
+    not hit the recursion limit), and each Kustomization's subtree is printed
+    once: one applied by two parents (a duplicate-object error) is shown again
+    without its children, marked ``(shown above)``, so diamonds stacked level
+    on level cannot print an exponential tree.
+    """
     lines = ["/".join(root)]
 
     def children(key):
         return sorted(v for v in graph.successors(key) if graph.edges[key, v].get("applies"))
 
-    def walk(key, prefix, seen):
-        kids = children(key)
-        for i, kid in enumerate(kids):
-            last = i == len(kids) - 1
-            lines.append(f"{prefix}{'└── ' if last else '├── '}{'/'.join(kid)}")
-            if kid not in seen:
-                walk(kid, prefix + ("    " if last else "│   "), seen | {kid})
-
-    walk(root, "", {root})
+    expanded = {root}
+    # (children still to print, prefix of their lines), innermost last
+    stack = [(iter(children(root)), "", children(root))]
+    while stack:
+        kids_iter, prefix, kids = stack[-1]
+        kid = next(kids_iter, None)
+        if kid is None:
+            stack.pop()
+            continue
+        last = kid == kids[-1]
+        grandchildren = children(kid)
+        repeat = kid in expanded and bool(grandchildren)
+        lines.append(
+            f"{prefix}{'└── ' if last else '├── '}{'/'.join(kid)}{' (shown above)' if repeat else ''}"
+        )
+        if kid not in expanded:
+            expanded.add(kid)
+            stack.append((iter(grandchildren), prefix + ("    " if last else "│   "), grandchildren))
     return "\n".join(lines) + "\n"
