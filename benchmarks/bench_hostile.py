@@ -187,6 +187,13 @@ def nested_chain(root: Path, n: int) -> Path:
     return base(root, files)
 
 
+def missing_sources(root: Path, n: int) -> Path:
+    """``n`` Kustomizations whose source is not in Git (each waits, then renders)."""
+    docs = [ks(f"k{i}", "./apps").replace("name: flux-system}", "name: absent}") for i in range(n)]
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: default}\ndata: {a: b}\n"
+    return base(root, {"clusters/dev/apps.yaml": "---\n".join(docs), "apps/cm.yaml": cm})
+
+
 CASES: dict[str, tuple[Callable[[Path, int], Path], list[int], str]] = {
     "configmap-values": (configmap_values, [10_000, 20_000, 40_000], "values in one mapping"),
     "shared-directory": (shared_directory, [800, 1_600, 3_200], "Kustomizations applying one directory"),
@@ -198,6 +205,11 @@ CASES: dict[str, tuple[Callable[[Path, int], Path], list[int], str]] = {
     "many-variables": (many_variables, [10_000, 20_000, 40_000], "${} in one file"),
     "depends-chain": (depends_chain, [2_500, 5_000, 10_000], "Kustomizations in one dependsOn chain"),
     "nested-chain": (nested_chain, [1_000, 2_000, 4_000], "Kustomizations each applying the next"),
+    "missing-sources": (
+        missing_sources,
+        [1_000, 2_000, 4_000],
+        "Kustomizations waiting for an absent source",
+    ),
 }
 
 
