@@ -199,7 +199,7 @@ CASES: dict[str, tuple[Callable[[Path, int], Path], list[int], str]] = {
     "shared-directory": (shared_directory, [800, 1_600, 3_200], "Kustomizations applying one directory"),
     "invalid-dollars": (invalid_dollars, [12_500, 25_000, 50_000], "unterminated ${ in one value"),
     "alias-documents": (alias_documents, [25, 50, 100], "alias documents in one file"),
-    "many-documents": (many_documents, [10_000, 20_000, 40_000], "documents in one file"),
+    "many-documents": (many_documents, [5_000, 10_000, 20_000], "documents in one file"),
     "many-files": (many_files, [5_000, 10_000, 20_000], "files in one directory"),
     "many-patches": (many_patches, [500, 1_000, 2_000], "patches in one kustomization"),
     "many-variables": (many_variables, [10_000, 20_000, 40_000], "${} in one file"),
