@@ -174,6 +174,11 @@ def to_dot(graph: DiGraph) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: indentation levels ``graph --format tree`` draws; deeper lines stay at this indentation
+#: (marked ``…``), or a chain 10,000 deep would print 200 MB of indentation
+MAX_TREE_INDENT = 64
+
+
 def to_tree(graph: DiGraph, root: NodeKey) -> str:
     """Like ``flux tree kustomization``: what each Kustomization applies, nested.
 
@@ -181,7 +186,8 @@ def to_tree(graph: DiGraph, root: NodeKey) -> str:
     not hit the recursion limit), and each Kustomization's subtree is printed
     once: one applied by two parents (a duplicate-object error) is shown again
     without its children, marked ``(shown above)``, so diamonds stacked level
-    on level cannot print an exponential tree.
+    on level cannot print an exponential tree. Indentation stops growing after
+    :data:`MAX_TREE_INDENT` levels, so the output stays linear in the graph.
     """
     lines = ["/".join(root)]
 
@@ -189,10 +195,11 @@ def to_tree(graph: DiGraph, root: NodeKey) -> str:
         return sorted(v for v in graph.successors(key) if graph.edges[key, v].get("applies"))
 
     expanded = {root}
-    # (children still to print, prefix of their lines), innermost last
-    stack = [(iter(children(root)), "", children(root))]
+    # (children still to print, their list, prefix of their lines, depth), innermost last
+    top = children(root)
+    stack = [(iter(top), top, "", 0)]
     while stack:
-        kids_iter, prefix, kids = stack[-1]
+        kids_iter, kids, prefix, depth = stack[-1]
         kid = next(kids_iter, None)
         if kid is None:
             stack.pop()
@@ -200,10 +207,12 @@ def to_tree(graph: DiGraph, root: NodeKey) -> str:
         last = kid == kids[-1]
         grandchildren = children(kid)
         repeat = kid in expanded and bool(grandchildren)
+        deep = "… " if depth >= MAX_TREE_INDENT else ""
         lines.append(
-            f"{prefix}{'└── ' if last else '├── '}{'/'.join(kid)}{' (shown above)' if repeat else ''}"
+            f"{prefix}{deep}{'└── ' if last else '├── '}{'/'.join(kid)}{' (shown above)' if repeat else ''}"
         )
         if kid not in expanded:
             expanded.add(kid)
-            stack.append((iter(grandchildren), prefix + ("    " if last else "│   "), grandchildren))
+            inner = prefix + ("    " if last else "│   ") if depth < MAX_TREE_INDENT else prefix
+            stack.append((iter(grandchildren), grandchildren, inner, depth + 1))
     return "\n".join(lines) + "\n"
