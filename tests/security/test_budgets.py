@@ -238,3 +238,21 @@ def test_10000_kustomizations_of_an_absent_source(tmp_path):
     with deadline(10):  # parsing takes most of it
         (cluster,) = Linter(str(root), Config()).build_clusters([str(root)])
     assert sum(k.ref.name.startswith("k") for k in cluster.kustomizations.values()) == n
+
+
+def test_alias_documents_across_files_spend_the_run_budget(tmp_path):
+    # 20 files, each one document of ~1,100,000 nodes (under the file's 2,000,000):
+    # 22,000,000 together, over the run's 20,000,000; the old code loaded them all and
+    # rendering copied every expansion
+    tree = {**GOTK, "clusters/dev/apps.yaml": ks("apps", "./apps")}
+    for f in range(20):
+        tree[f"apps/a{f:02}.yaml"] = _alias_doc(f).replace(
+            "metadata: {name:", "metadata: {namespace: d, name:"
+        )
+    (tmp_path / ".git").mkdir()
+    root = write_tree(tmp_path, tree)
+    with deadline(30):
+        result = lint_repo(root, config=Config())
+    spent = [f for f in result.findings if "stopped here" in f.message]
+    assert len(spent) == 1 and "20,000,000 YAML nodes" in spent[0].message
+    assert spent[0].file.startswith("apps/a")
