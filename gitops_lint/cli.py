@@ -13,6 +13,7 @@ import os
 import sys
 
 from . import __version__
+from .budget import BudgetExceeded
 from .config import Config, ConfigError, load_config
 from .model import Severity
 from .report.text import printable
@@ -573,7 +574,7 @@ def main(argv: list[str] | None = None) -> int:
             return COMMANDS[argv[0]](argv[1:])
         _check_command(argv)
         return cmd_lint(argv)
-    except (UsageError, LintUsageError, ConfigError, PluginError) as exc:
+    except (UsageError, LintUsageError, ConfigError, PluginError, BudgetExceeded) as exc:
         sys.stderr.write(_redacted(f"gitops-lint: error: {printable(str(exc))}\n"))
         return 2
     except KeyboardInterrupt:

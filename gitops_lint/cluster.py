@@ -302,8 +302,15 @@ class ClusterBuilder:
                 if self._resourcesets:
                     waiting.extend(self._expand(cluster, self._resourcesets.pop(0)))
                 else:
-                    first, *rest = waiting
-                    waiting = rest + self._render(cluster, first)
+                    # render the next one as is; the others are checked again only once something
+                    # that _ready reads has changed (10,000 Kustomizations of an absent source
+                    # were otherwise rechecked after each: quadratic)
+                    state = self._ready_state(cluster)
+                    done, children = 0, []
+                    while done < len(waiting) and not children and self._ready_state(cluster) == state:
+                        children = self._render(cluster, waiting[done])
+                        done += 1
+                    waiting = waiting[done:] + children
             pending = waiting
         return cluster
 
@@ -415,6 +422,10 @@ class ClusterBuilder:
         return True
 
     # -- readiness -------------------------------------------------------
+    def _ready_state(self, cluster: Cluster) -> tuple:
+        """What :meth:`_ready` depends on that a render can change."""
+        return len(cluster.objects), cluster.assumed_source, len(self._bootstrap_refs)
+
     def _ready(self, cluster: Cluster, ks: FluxKustomization) -> bool:
         if ks.synthetic or ks is cluster.root:
             return True
@@ -681,6 +692,7 @@ class ClusterBuilder:
         ks.build_issues = result.issues
         children: list[FluxKustomization] = []
         for res in result.resources:
+            self.cache.spend_render(res.origin)  # the run's budget (budget.py)
             obj = res.obj
             ro = RenderedObject(obj, res.origin, ks.ref)
             if ks.substitutes and not is_disabled(obj):
@@ -773,6 +785,7 @@ class ClusterBuilder:
             line, _ = self.cache.field_position(ro.origin, gen.path)
             origin = Origin(ro.origin.file, line, ro.origin.doc_index)
             new = RenderedObject(gen.obj, origin, ro.ref)
+            self.cache.spend_render(origin)
             cluster.objects.append(new)
             cluster.index(new)
             seen = getattr(self, "_seen", None)  # the substitution facts of this pass, where tracked

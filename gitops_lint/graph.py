@@ -208,9 +208,22 @@ def to_dot(graph: DiGraph) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: indentation levels ``graph --format tree`` draws; deeper lines stay at this indentation
+#: (marked ``…``), or a chain 10,000 deep would print 200 MB of indentation
+MAX_TREE_INDENT = 64
+
+
 def to_tree(graph: DiGraph, root: NodeKey) -> str:
     """Like ``flux tree kustomization``: what each Kustomization applies, nested, each
-    object with its ``[dependsOn: ...]``; objects nothing applies follow as roots of their own."""
+    object with its ``[dependsOn: ...]``; objects nothing applies follow as roots of their own.
+
+    Iterative (a chain of 10,000 Kustomizations each applying the next must
+    not hit the recursion limit), and each Kustomization's subtree is printed
+    once: one applied by two parents (a duplicate-object error) is shown again
+    without its children, marked ``(shown above)``, so diamonds stacked level
+    on level cannot print an exponential tree. Indentation stops growing after
+    :data:`MAX_TREE_INDENT` levels, so the output stays linear in the graph.
+    """
 
     def children(key):
         return sorted(v for v in graph.successors(key) if graph.edges[key, v].get("applies"))
@@ -220,30 +233,39 @@ def to_tree(graph: DiGraph, root: NodeKey) -> str:
         return "/".join(key) + (f"  [dependsOn: {', '.join('/'.join(d) for d in deps)}]" if deps else "")
 
     lines: list[str] = []
-    shown: set[NodeKey] = set()
+    expanded: set[NodeKey] = set()  # printed with its children
 
-    def walk(key, prefix, seen):
-        kids = children(key)
-        for i, kid in enumerate(kids):
-            last = i == len(kids) - 1
-            lines.append(f"{prefix}{'└── ' if last else '├── '}{line(kid)}")
-            shown.add(kid)
-            if kid not in seen:
-                walk(kid, prefix + ("    " if last else "│   "), seen | {kid})
+    def tree(top: NodeKey) -> None:
+        lines.append(line(top))
+        expanded.add(top)
+        kids = children(top)
+        # (children still to print, their list, prefix of their lines, depth), innermost last
+        stack = [(iter(kids), kids, "", 0)]
+        while stack:
+            kids_iter, kids, prefix, depth = stack[-1]
+            kid = next(kids_iter, None)
+            if kid is None:
+                stack.pop()
+                continue
+            last = kid == kids[-1]
+            grandchildren = children(kid)
+            repeat = kid in expanded and bool(grandchildren)
+            deep = "… " if depth >= MAX_TREE_INDENT else ""
+            branch = "└── " if last else "├── "
+            lines.append(f"{prefix}{deep}{branch}{line(kid)}{' (shown above)' if repeat else ''}")
+            if kid not in expanded:
+                expanded.add(kid)
+                inner = prefix + ("    " if last else "│   ") if depth < MAX_TREE_INDENT else prefix
+                stack.append((iter(grandchildren), grandchildren, inner, depth + 1))
 
     has_parent = {v for _, v in applies_edges(graph)}
     tops = [root] if root in graph else []
     tops += sorted(k for k in graph.nodes if k not in has_parent and k != root)
     for top in tops:
-        if top in shown:
-            continue
-        lines.append(line(top))
-        shown.add(top)
-        walk(top, "", {top})
+        if top not in expanded:
+            tree(top)
     # a cycle of applies edges has no top: start it at its smallest member
     for key in sorted(graph.nodes):
-        if key not in shown:
-            lines.append(line(key))
-            shown.add(key)
-            walk(key, "", {key})
+        if key not in expanded:
+            tree(key)
     return "\n".join(lines) + "\n"

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 
 from . import redact
+from .budget import BudgetExceeded
 from .cluster import Cluster, ClusterBuilder
 from .config import Config
 from .discover import CONFIG, Bootstrap, Discovery, Entry, TooManyFiles, discover, entry_for, find_entries
@@ -285,8 +286,15 @@ class Linter:
         return [ro.obj for c in self._clusters for ro in c.objects if ro.obj.get("kind") == "Secret"]
 
     def run(self, paths: list[str]) -> LintResult:
-        clusters = self.build_clusters(paths)
         findings: list[Finding] = []
+        try:
+            clusters = self.build_clusters(paths)
+        except BudgetExceeded as exc:  # one finding; what was read so far is still judged
+            clusters = self._clusters  # complete when only the linted files' scan ran out
+            yaml_syntax = next(r for r in all_rules() if r.name == "yaml-syntax")
+            findings.append(
+                self._finding(yaml_syntax, Hit(exc.message(), file=exc.file), Severity.ERROR, None)
+            )
         for cluster in clusters:
             ctx = Context(self.fs, self.cache, self.config, cluster, build_graph(cluster))
             skipped = Skipped.of(cluster)  # Flux applies nothing under a suspended Kustomization

@@ -17,6 +17,7 @@ Two deliberate departures from plain PyYAML:
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import posixpath
 import re
@@ -27,6 +28,7 @@ from yaml.composer import Composer, ComposerError
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
+from .budget import MAX_FILE_NODES, Budget, BudgetExceeded
 from .fs import FileTooLarge, OutsideRoot, RepoFS
 from .model import Document, LoadError, Origin
 
@@ -247,11 +249,20 @@ class FastLoader(_CLoader, _DuplicateCheckingConstructor):  # type: ignore[misc,
     kyaml = False
     # ids of mapping nodes holding a ``key:`` with nothing after it (see empty_null_paths)
     empty_keys: dict | None = None
+    # nodes constructed so far (keys, values, items): the run's budget counts them
+    constructed = 0
 
     def construct_mapping(self, node, deep=False):
-        if isinstance(node, MappingNode) and _check_duplicates(node) and self.empty_keys is not None:
-            self.empty_keys[id(node)] = node
+        if isinstance(node, MappingNode):
+            self.constructed += 2 * len(node.value)
+            if _check_duplicates(node) and self.empty_keys is not None:
+                self.empty_keys[id(node)] = node
         return SafeConstructor.construct_mapping(self, node, deep=deep)
+
+    def construct_sequence(self, node, deep=False):
+        if isinstance(node, SequenceNode):
+            self.constructed += len(node.value)
+        return SafeConstructor.construct_sequence(self, node, deep=deep)
 
     def resolve(self, kind, value, implicit):
         return go_resolve(kind, value, implicit)
@@ -347,6 +358,33 @@ class LoadedFile:
     errors: list[LoadError]
     # id(document data) -> paths of its ``key:`` fields without a value (empty_null_paths)
     empty_nulls: dict[int, frozenset[tuple]] = field(default_factory=dict)
+    # document index -> nodes it expands to (aliases included): the run's budget
+    sizes: dict[int, int] = field(default_factory=dict)
+    # documents with suppression comments, by (start line, end line): see suppressed()
+    _spans: list | None = field(default=None, repr=False)
+
+    @property
+    def nodes(self) -> int:
+        return sum(self.sizes.values())
+
+    def suppressed(self, line: int, rule: str, code: str) -> bool:
+        """Does a ``# gitops-lint: disable=`` comment of a document spanning ``line``
+        cover the rule? A binary search: a file of 40,000 documents with as many
+        findings must not compare each finding with each document."""
+        if self._spans is None:
+            spans = sorted(
+                (d.origin.line, d.end_line, d.disabled_rules) for d in self.documents if d.disabled_rules
+            )
+            self._spans = [spans, [s[0] for s in spans]]
+        spans, starts = self._spans
+        # documents follow each other: sorted by start, their ends never decrease either,
+        # so the documents holding ``line`` are the last ones starting at or before it
+        i = bisect.bisect_right(starts, line) - 1
+        while i >= 0 and spans[i][1] >= line:
+            if rule in spans[i][2] or code in spans[i][2]:
+                return True
+            i -= 1
+        return False
 
 
 def _decode(raw: bytes) -> str:
@@ -361,8 +399,10 @@ def _suppressions(text: str) -> list[tuple[int, frozenset[str]]]:
     if "gitops-lint:" not in text:
         return []
     out = []
+    line, counted = 1, 0  # lines counted incrementally: one comment per document must stay linear
     for m in _SUPPRESS.finditer(text):
-        line = text.count("\n", 0, m.start()) + 1
+        line += text.count("\n", counted, m.start())
+        counted = m.start()
         rules = frozenset(r.strip() for r in m.group(1).split(",") if r.strip())
         out.append((line, rules))
     return out
@@ -425,8 +465,9 @@ def _depth_ok(node, limit: int = MAX_DEPTH) -> bool:
     return True
 
 
-#: nodes one document may expand to through aliases (the renderer's copy budget)
-MAX_NODES = 2_000_000
+#: nodes one file's documents may expand to through aliases, together (the renderer's
+#: copy budget is per document: a file of many documents under it each still exploded)
+MAX_NODES = MAX_FILE_NODES
 
 
 def _children(n) -> list:
@@ -437,14 +478,16 @@ def _children(n) -> list:
     return []
 
 
-def _shape_problem(root) -> str | None:
-    """Why a composed document cannot be handed to the rest of the pipeline, or ``None``.
+def _shape_problem(root, limit: int = MAX_NODES) -> str | int:
+    """Why a composed document cannot be handed to the rest of the pipeline, or its
+    expanded size (nodes, aliases expanded) when it can.
 
     One iterative pass over the node graph (aliases make it a DAG, and a
     recursive alias a cycle) computes each node's *expanded* size and depth
     once, so a "billion laughs" document is refused here, in time linear in
     its text, before any traversal downstream (rendering copies, substitution,
-    the secret inventory, reporters) could expand it.
+    the secret inventory, reporters) could expand it. ``limit``: what is left
+    of the file's budget.
     """
     size: dict[int, int] = {}
     depth: dict[int, int] = {}
@@ -460,8 +503,15 @@ def _shape_problem(root) -> str | None:
             deepest = 1 + max((depth[id(c)] for c in kids), default=0)
             if deepest > MAX_DEPTH:
                 return f"nesting deeper than {MAX_DEPTH} levels"
-            if total > MAX_NODES:
-                return f"document expands to more than {MAX_NODES:,} nodes through YAML aliases (alias bomb)"
+            if total > limit:
+                if limit == MAX_NODES:
+                    return (
+                        f"document expands to more than {MAX_NODES:,} nodes through YAML aliases (alias bomb)"
+                    )
+                return (
+                    f"the documents of this file expand to more than {MAX_NODES:,} nodes through YAML "
+                    "aliases (alias bomb): this document and the rest of the file are not loaded"
+                )
             size[key], depth[key] = total, deepest
             continue
         if key in size:
@@ -476,7 +526,7 @@ def _shape_problem(root) -> str | None:
                 return "recursive YAML alias (a node that contains itself)"
             if cid not in size:
                 stack.append((child, False))
-    return None
+    return size[id(root)]
 
 
 def parse_text(text: str, file: str, *, kyaml: bool = True) -> LoadedFile:
@@ -513,22 +563,29 @@ def parse_text(text: str, file: str, *, kyaml: bool = True) -> LoadedFile:
     empty_nulls: dict[int, frozenset[tuple]] = {}
     docs: list[Document] = []
     errors: list[LoadError] = []
-    suppress = _suppressions(text)
+    sizes: dict[int, int] = {}
+    disabled_by_doc = _comments_by_document(_suppressions(text), nodes)
     # no alias, nothing can expand: a tree, whose depth is all there is to check
     has_anchors = "&" in text and _ALIAS.search(text) is not None
     shallow = not has_anchors and _surely_shallow(text)
+    spent = 0  # nodes of this file's documents so far (MAX_NODES bounds them together)
     for index, node in enumerate(nodes):
         start = node.start_mark.line + 1
         end = node.end_mark.line + 1
+        expanded = None
         if has_anchors:
-            problem = _shape_problem(node)
+            shape = _shape_problem(node, MAX_NODES - spent if spent < MAX_NODES else 0)
+            problem, expanded = (shape, None) if isinstance(shape, str) else (None, shape)
         elif shallow:
             problem = None
         else:  # a tree: no expansion possible, only the depth to check
             problem = None if _depth_ok(node) else f"nesting deeper than {MAX_DEPTH} levels"
         if problem is not None:
             errors.append(LoadError(file, start, 1, problem))
+            if "alias bomb" in problem and spent:
+                break  # the file's budget is spent: the rest of it is not loaded
             continue
+        before = constructor.constructed
         try:
             data = constructor.construct_document(node)
         except yaml.YAMLError as exc:
@@ -537,30 +594,42 @@ def parse_text(text: str, file: str, *, kyaml: bool = True) -> LoadedFile:
         except RecursionError:
             errors.append(LoadError(file, start, 1, f"nesting deeper than {MAX_DEPTH} levels"))
             continue
+        size = expanded if expanded is not None else 1 + constructor.constructed - before
+        spent += size
         if data is None:
             continue
+        sizes[index] = size
         if constructor.empty_keys:
             empty_nulls[id(data)] = empty_null_paths(node, constructor.empty_keys)
             constructor.empty_keys = {}
-        disabled: frozenset[str] = frozenset()
-        for line, rules in suppress:
-            if _comment_belongs(line, start, end, index, nodes):
-                disabled |= rules
-        docs.append(Document(data, Origin(file, start, index), end, disabled))
+        docs.append(Document(data, Origin(file, start, index), end, disabled_by_doc.get(index, frozenset())))
     constructor.dispose()
     docs.extend(_unwrap_lists(docs))
     docs = [d for d in docs if not _is_list(d.data)]
-    return LoadedFile(docs, errors, empty_nulls)
+    return LoadedFile(docs, errors, empty_nulls, sizes)
 
 
-def _comment_belongs(line: int, start: int, end: int, index: int, nodes: list) -> bool:
-    """A suppression comment belongs to the document whose span holds it.
+def _comments_by_document(
+    suppress: list[tuple[int, frozenset[str]]], nodes: list
+) -> dict[int, frozenset[str]]:
+    """Rules disabled per document index: a suppression comment belongs to the document
+    whose span holds it.
 
     A comment just above a document (between the previous document's end and
-    this one's start, e.g. right after ``---``) belongs to the document below.
+    this one's start, e.g. right after ``---``) belongs to the document below:
+    document ``i`` owns the lines after document ``i-1``'s end up to its own
+    end, so the owner of a line is found by binary search over the ends
+    (linear in documents and comments together, not their product).
     """
-    prev_end = nodes[index - 1].end_mark.line + 1 if index else 0
-    return prev_end < line <= end if index else line <= end
+    out: dict[int, frozenset[str]] = {}
+    if not suppress or not nodes:
+        return out
+    ends = [n.end_mark.line + 1 for n in nodes]
+    for line, rules in suppress:
+        index = bisect.bisect_left(ends, line)
+        if index < len(nodes):
+            out[index] = out.get(index, frozenset()) | rules
+    return out
 
 
 def _is_list(data) -> bool:
@@ -590,6 +659,10 @@ class DocumentCache:
         self.fs = fs
         self._files: dict[str, LoadedFile] = {}
         self._nodes: dict[str, list] = {}
+        # id(mapping node) -> {key text: (key node, value node)}, first key wins (field_position)
+        self._keys: dict[int, dict[str, tuple]] = {}
+        # what the whole run may load and render (budget.py)
+        self.budget = Budget()
         # files read because Flux would read them (rendering), as opposed to
         # files merely scanned to discover cluster entries
         self.used: set[str] = set()
@@ -604,6 +677,9 @@ class DocumentCache:
         cached = self._files.get(rel)
         if cached is not None:
             return cached
+        if self.budget.exceeded is not None:
+            # the run is over budget: nothing more is read (the finding is at the file where it ran out)
+            return LoadedFile([], [])
         try:
             text = _decode(self.fs.read_bytes(rel))
         except UnicodeDecodeError:
@@ -616,8 +692,20 @@ class DocumentCache:
             result = LoadedFile([], [LoadError(rel, 1, 1, f"cannot read file: {exc.strerror or exc}")])
         else:
             result = parse_text(text, rel, kyaml=posixpath.basename(rel) not in KUSTOMIZATION_FILES)
+        try:
+            self.budget.spend_nodes(result.nodes, rel)
+        except BudgetExceeded:
+            self._files[rel] = LoadedFile([], [])
+            raise
         self._files[rel] = result
         return result
+
+    def spend_render(self, origin: Origin) -> None:
+        """Charge the run's budget for one rendered object: the nodes of its document
+        (a Kustomization's render copies it). Raises BudgetExceeded."""
+        loaded = self._files.get(origin.file)
+        nodes = loaded.sizes.get(origin.doc_index, 1) if loaded is not None else 1
+        self.budget.spend_objects(1, nodes, origin.file)
 
     @property
     def files(self) -> dict[str, LoadedFile]:
@@ -643,11 +731,9 @@ class DocumentCache:
         for step in path:
             nxt = None
             if isinstance(node, MappingNode):
-                for k, v in node.value:
-                    if isinstance(k, ScalarNode) and k.value == str(step):
-                        nxt = v
-                        best = k
-                        break
+                pair = self._key_index(node).get(str(step))
+                if pair is not None:
+                    best, nxt = pair
             elif isinstance(node, SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
                 nxt = node.value[step]
                 best = nxt
@@ -655,6 +741,18 @@ class DocumentCache:
                 break
             node = nxt
         return best.start_mark.line + 1, best.start_mark.column + 1
+
+    def _key_index(self, node: MappingNode) -> dict[str, tuple]:
+        """The mapping's fields by key text, built once per node: one finding per value
+        of a 40,000-value ConfigMap must not scan the mapping each time."""
+        index = self._keys.get(id(node))
+        if index is None:
+            index = {}
+            for k, v in node.value:
+                if isinstance(k, ScalarNode):
+                    index.setdefault(k.value, (k, v))
+            self._keys[id(node)] = index
+        return index
 
     def _compose(self, rel: str) -> list:
         try:

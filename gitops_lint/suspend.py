@@ -29,22 +29,60 @@ def is_suspended(ks: FluxKustomization) -> bool:
     return ks.spec.get("suspend") is True
 
 
+def _top_suspended(kustomizations: dict, ks: FluxKustomization) -> ObjectRef | None:
+    """The furthest suspended ancestor of ``ks`` (itself included), walking parents
+    until one repeats (the slow path, only for a cycle of parents)."""
+    chain = []
+    cur: FluxKustomization | None = ks
+    seen: set[tuple] = set()
+    while cur is not None and cur.ref.key() not in seen:
+        seen.add(cur.ref.key())
+        chain.append(cur)
+        cur = kustomizations.get(cur.parent.key()) if cur.parent is not None else None
+    top = next((c for c in reversed(chain) if is_suspended(c)), None)
+    return top.ref if top is not None else None
+
+
 def suspended_roots(cluster: Cluster) -> dict[tuple, ObjectRef]:
     """Every Kustomization of a suspended subtree -> the suspended Kustomization
-    at its top (itself when it is suspended and no ancestor is)."""
+    at its top (itself when it is suspended and no ancestor is).
+
+    Each Kustomization's answer is remembered, so a chain of 10,000
+    Kustomizations each applying the next is walked once, not once per link.
+    """
     kustomizations = cluster.kustomizations
-    out: dict[tuple, ObjectRef] = {}
-    for key, ks in kustomizations.items():
-        chain = []
+    top: dict[tuple, ObjectRef | None] = {}
+    for ks in kustomizations.values():
+        if ks.ref.key() in top:
+            continue
+        chain: list[FluxKustomization] = []
+        on_chain: set[tuple] = set()
         cur: FluxKustomization | None = ks
-        seen: set[tuple] = set()
-        while cur is not None and cur.ref.key() not in seen:
-            seen.add(cur.ref.key())
+        cycle = False
+        while cur is not None:
+            k = cur.ref.key()
+            if k in top:
+                break
+            if k in on_chain:
+                cycle = True
+                break
+            on_chain.add(k)
             chain.append(cur)
             cur = kustomizations.get(cur.parent.key()) if cur.parent is not None else None
-        top = next((c for c in reversed(chain) if is_suspended(c)), None)
-        if top is not None:
-            out[key] = top.ref
+        if cycle:
+            for c in chain:
+                top[c.ref.key()] = _top_suspended(kustomizations, c)
+            continue
+        above = top[cur.ref.key()] if cur is not None else None
+        for c in reversed(chain):  # from the top down: the first suspended one stays the top
+            if above is None and is_suspended(c):
+                above = c.ref
+            top[c.ref.key()] = above
+    out: dict[tuple, ObjectRef] = {}
+    for key, ks in kustomizations.items():
+        found = top[ks.ref.key()]
+        if found is not None:
+            out[key] = found
     return out
 
 
