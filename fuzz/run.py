@@ -100,7 +100,17 @@ def with_atheris(name: str, argv: list[str]) -> None:
     import atheris
 
     with atheris.instrument_imports(include=["gitops_lint"]):
-        import gitops_lint.cli  # noqa: F401
+        import importlib
+        import pkgutil
+
+        import gitops_lint
+
+        # every module, not only those the command line imports at start: targets reach
+        # redact, fix and render.external through lazy imports, which would run uninstrumented
+        # and give libFuzzer no coverage to steer by
+        for mod in pkgutil.walk_packages(gitops_lint.__path__, "gitops_lint."):
+            if not mod.name.endswith("__main__"):  # it runs the command line
+                importlib.import_module(mod.name)
         from fuzz import targets  # noqa: F401
 
     target = make_target(name)
