@@ -38,6 +38,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import re2
+
 from .fs import OutsideRoot, RepoFS, join
 from .loader import DocumentCache, parse_text
 from .model import FLUX_HELM_GROUP, ObjectRef, Origin, group_of, ref_of
@@ -74,7 +76,9 @@ KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization
 # a key kustomize accepts for a generated Secret (k8s IsConfigMapKey); anything else
 # may be a value pasted without its key
 _KEY = re.compile(r"[-._a-zA-Z0-9]+")
-_VAR_REF = re.compile(r"\$\$\{[^}]*\}|\$\{[_a-zA-Z][_a-zA-Z0-9]*\}")
+# RE2: with Python's re, each of 50,000 unterminated `$${` in a Secret value scanned to the
+# end of the value (quadratic: 11 s); RE2 finds all matches in one linear pass
+_VAR_REF = re2.compile(r"\$\$\{[^}]*\}|\$\{[_a-zA-Z][_a-zA-Z0-9]*\}")
 # 1Password (`op://vault/item/field`), vals (`ref+vault://...`), argocd-vault-plugin (`<path:...>`)
 _REFERENCE = re.compile(r"^\s*(op://[^\n]+|ref\+[a-z0-9]+://[^\n]+|<path:[^>\n]+>)\s*$")
 # chart values that are passwords in every chart that has them (grafana, bitnami charts)
