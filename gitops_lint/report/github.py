@@ -21,6 +21,7 @@ from collections.abc import Mapping
 
 from ..model import Finding, Severity
 from . import paths
+from .text import grouped  # one annotation per defect, its clusters named
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 # a job summary is at most 1 MiB: past this many rows the table says how many it left out
@@ -33,18 +34,6 @@ def escape_data(s: str) -> str:
 
 def escape_property(s: str) -> str:
     return escape_data(s).replace(":", "%3A").replace(",", "%2C")
-
-
-def grouped(findings: list[Finding]) -> list[tuple[Finding, list[str]]]:
-    """One annotation per defect: a finding in a file several clusters share names its clusters."""
-    groups: dict[tuple, tuple[Finding, list[str]]] = {}
-    for f in findings:
-        key = (f.file, f.line, f.column, f.rule, f.message, f.object, f.severity)
-        if key in groups:
-            groups[key][1].append(f.cluster or ".")
-        else:
-            groups[key] = (f, [f.cluster or "."])
-    return list(groups.values())
 
 
 def annotation(f: Finding, clusters: list[str] | None = None, prefix: str = "") -> str:

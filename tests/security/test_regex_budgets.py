@@ -8,39 +8,14 @@ backtracking, schemas expanded through aliases, CEL without a cost limit).
 
 from __future__ import annotations
 
-import contextlib
 import json
-import signal
 import time
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import run_cli
-from tests.test_hostile import repo
-
-
-class Expired(BaseException):
-    """Not an ``Exception``: the code under test must not be able to swallow it
-    (the old CEL path caught ``Exception`` around each rule and carried on)."""
-
-
-@contextlib.contextmanager
-def deadline(seconds: float):
-    """Fail (not hang) when the body runs longer than ``seconds`` (tests/test_hostile.py's,
-    raising :class:`Expired`)."""
-
-    def expired(signum, frame):
-        raise Expired(f"still running after {seconds}s")
-
-    old = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-
+from tests.test_hostile import deadline, repo
 
 EVIL = "(a+)+$"  # exponential for a backtracking matcher on "aaaa...!"
 SUBJECT = "a" * 40 + "!"
