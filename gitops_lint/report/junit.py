@@ -19,7 +19,7 @@ import re
 from xml.sax.saxutils import escape, quoteattr
 
 from ..model import Finding, Severity
-from .text import printable
+from .text import grouped, printable
 
 # characters XML 1.0 does not allow at all (after printable(), only the non-characters are left)
 _NOT_XML = re.compile("[\ufffe\uffff\ud800-\udfff]")
@@ -35,14 +35,7 @@ def _attr(s: str) -> str:
 
 def _once(findings: list[Finding]) -> list[tuple[Finding, list[str]]]:
     """One test case per defect: a finding in a file several clusters render names them all."""
-    cases: dict[tuple, tuple[Finding, list[str]]] = {}
-    for f in findings:
-        key = (f.file, f.line, f.column, f.rule, f.message, f.object, f.severity)
-        if key in cases:
-            cases[key][1].append(f.cluster or ".")
-        else:
-            cases[key] = (f, [f.cluster or "."] if f.cluster else [])
-    return list(cases.values())
+    return [(f, [c for c in clusters if c != "."]) for f, clusters in grouped(findings)]
 
 
 def render(findings: list[Finding], summary: dict) -> str:
