@@ -360,31 +360,10 @@ class LoadedFile:
     empty_nulls: dict[int, frozenset[tuple]] = field(default_factory=dict)
     # document index -> nodes it expands to (aliases included): the run's budget
     sizes: dict[int, int] = field(default_factory=dict)
-    # documents with suppression comments, by (start line, end line): see suppressed()
-    _spans: list | None = field(default=None, repr=False)
 
     @property
     def nodes(self) -> int:
         return sum(self.sizes.values())
-
-    def suppressed(self, line: int, rule: str, code: str) -> bool:
-        """Does a ``# gitops-lint: disable=`` comment of a document spanning ``line``
-        cover the rule? A binary search: a file of 40,000 documents with as many
-        findings must not compare each finding with each document."""
-        if self._spans is None:
-            spans = sorted(
-                (d.origin.line, d.end_line, d.disabled_rules) for d in self.documents if d.disabled_rules
-            )
-            self._spans = [spans, [s[0] for s in spans]]
-        spans, starts = self._spans
-        # documents follow each other: sorted by start, their ends never decrease either,
-        # so the documents holding ``line`` are the last ones starting at or before it
-        i = bisect.bisect_right(starts, line) - 1
-        while i >= 0 and spans[i][1] >= line:
-            if rule in spans[i][2] or code in spans[i][2]:
-                return True
-            i -= 1
-        return False
 
 
 def _decode(raw: bytes) -> str:
