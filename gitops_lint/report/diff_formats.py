@@ -215,7 +215,7 @@ def to_unified(diffs: list[ClusterDiff], redact: Redact = _identity) -> str:
     for c in diffs:
         for ks in c.kustomizations:
             for o in ks.objects:
-                before = hide_secret(o.before, o.after) if o.before is not None else None
+                before = hide_secret(o.before) if o.before is not None else None
                 after = hide_secret(o.after, o.before) if o.after is not None else None
                 b = redact(to_yaml(before)).splitlines() if before is not None else []
                 a = redact(to_yaml(after)).splitlines() if after is not None else []
