@@ -364,24 +364,66 @@ def diff_snapshots(base: Snapshot, head: Snapshot, noise: Iterable[str] = DEFAUL
             b_objs, h_objs = b_ks.get(kname), h_ks.get(kname)
             kchange = ADDED if b_objs is None else REMOVED if h_objs is None else CHANGED
             b_objs, h_objs = b_objs or {}, h_objs or {}
-            kdiff = KustomizationDiff(kname, kchange)
-            b_keys, h_keys = {k: k for k in b_objs}, {k: k for k in h_objs}
-            for key in sorted(set(b_objs) | set(h_objs)):
-                b = strip_noise(b_objs[key], patterns) if key in b_objs else None
-                a = strip_noise(h_objs[key], patterns) if key in h_objs else None
-                if b is None:
-                    kdiff.objects.append(ObjectDiff(h_keys[key], ADDED, after=a))
-                elif a is None:
-                    kdiff.objects.append(ObjectDiff(b_keys[key], REMOVED, before=b))
-                else:
-                    fields = diff_objects(b, a)
-                    if fields:
-                        kdiff.objects.append(ObjectDiff(h_keys[key], CHANGED, fields, b, a))
+            kdiff = KustomizationDiff(kname, kchange, diff_objects_of(b_objs, h_objs, patterns))
             if kdiff.objects or kchange != CHANGED:
                 cdiff.kustomizations.append(kdiff)
         if cdiff.kustomizations:
             out.append(cdiff)
     return out
+
+
+def diff_objects_of(
+    b_objs: dict[ObjectKey, dict], h_objs: dict[ObjectKey, dict], patterns: tuple[str, ...]
+) -> list[ObjectDiff]:
+    """The objects of one Kustomization added, removed and changed, sorted by identity.
+
+    A generated ConfigMap or Secret whose content changed has a new hash suffix,
+    so a new name: the one removed and the one added of the same generator
+    (name before the suffix, kind, namespace) are one changed object, its
+    ``metadata.name`` among its fields, so the content change shows.
+    """
+    b_keys, h_keys = {k: k for k in b_objs}, {k: k for k in h_objs}
+    removed = [k for k in b_objs if k not in h_objs]
+    added = [k for k in h_objs if k not in b_objs]
+    renamed = _generator_renames(removed, added)
+    out: list[tuple[ObjectKey, ObjectDiff]] = []
+    for key in sorted(set(b_objs) | set(h_objs)):
+        if key in renamed:  # the base side of a rename: listed with the head side
+            continue
+        if key in renamed.values():
+            old = next(k for k, v in renamed.items() if v == key)
+            b, a = strip_noise(b_objs[old], patterns), strip_noise(h_objs[key], patterns)
+            out.append((key, ObjectDiff(h_keys[key], CHANGED, diff_objects(b, a), b, a)))
+            continue
+        b = strip_noise(b_objs[key], patterns) if key in b_objs else None
+        a = strip_noise(h_objs[key], patterns) if key in h_objs else None
+        if b is None:
+            out.append((key, ObjectDiff(h_keys[key], ADDED, after=a)))
+        elif a is None:
+            out.append((key, ObjectDiff(b_keys[key], REMOVED, before=b)))
+        else:
+            fields = diff_objects(b, a)
+            if fields:
+                out.append((key, ObjectDiff(h_keys[key], CHANGED, fields, b, a)))
+    return [d for _k, d in out]
+
+
+#: kustomize's name hash suffix (``-`` and ten characters of its alphabet)
+_HASH_SUFFIX = re.compile(r"^(.+)-[bcdfghjkmnpqrstvwxz2456789]{10}$")
+
+
+def _generator_renames(removed: list[ObjectKey], added: list[ObjectKey]) -> dict[ObjectKey, ObjectKey]:
+    """Removed key -> added key, for a hashed name that is one of a kind on both sides."""
+
+    def stems(keys: list[ObjectKey]) -> dict[tuple, list[ObjectKey]]:
+        out: dict[tuple, list[ObjectKey]] = {}
+        for k in keys:
+            if k.kind in ("ConfigMap", "Secret") and (m := _HASH_SUFFIX.match(k.name)):
+                out.setdefault((k.group, k.kind, k.namespace, m.group(1)), []).append(k)
+        return out
+
+    old, new = stems(removed), stems(added)
+    return {old[s][0]: new[s][0] for s in old if len(old[s]) == 1 and len(new.get(s, ())) == 1}
 
 
 def summary(diffs: list[ClusterDiff]) -> dict[str, int]:

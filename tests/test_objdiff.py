@@ -478,3 +478,19 @@ def test_end_to_end_from_a_git_ref(repo: Path):
 def test_diff_needs_a_base(repo: Path):
     code, _, err = run_cli("diff", "--root", str(repo), str(repo / "clusters/dev"))
     assert code == 2 and "diff needs --base REF" in err
+
+
+def test_a_regenerated_configmap_is_one_changed_object():
+    def cm(name: str, color: str) -> dict:
+        return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": {"color": color}}
+
+    diffs = diff_snapshots(snap(cm("ui-8b24mcc865", "red")), snap(cm("ui-6k9mgtf48c", "green")))
+    (obj,) = diffs[0].kustomizations[0].objects
+    assert obj.change == CHANGED and obj.key.name == "ui-6k9mgtf48c"
+    assert [(f.path, f.before, f.after) for f in obj.fields] == [
+        ("data.color", "red", "green"),
+        ("metadata.name", "ui-8b24mcc865", "ui-6k9mgtf48c"),
+    ]
+    # a name without kustomize's hash suffix is a remove and an add
+    diffs = diff_snapshots(snap(cm("ui-one", "red")), snap(cm("ui-two", "red")))
+    assert sorted(o.change for o in diffs[0].kustomizations[0].objects) == [ADDED, REMOVED]

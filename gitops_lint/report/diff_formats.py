@@ -77,8 +77,9 @@ def summary_line(diffs: list[ClusterDiff]) -> str:
     s = summary(diffs)
     if not diffs:
         return "No rendered object changes."
+    counts = ", ".join(f"{s[k]} {k}" for k in (ADDED, CHANGED, REMOVED) if s[k])
     return (
-        f"{s[ADDED]} added, {s[CHANGED]} changed, {s[REMOVED]} removed objects in "
+        f"{counts} object{'s' if s[ADDED] + s[CHANGED] + s[REMOVED] != 1 else ''} in "
         f"{s['kustomizations']} Kustomization{'s' if s['kustomizations'] != 1 else ''} of "
         f"{s['clusters']} cluster{'s' if s['clusters'] != 1 else ''}."
     )
