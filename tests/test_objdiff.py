@@ -494,3 +494,32 @@ def test_a_regenerated_configmap_is_one_changed_object():
     # a name without kustomize's hash suffix is a remove and an add
     diffs = diff_snapshots(snap(cm("ui-one", "red")), snap(cm("ui-two", "red")))
     assert sorted(o.change for o in diffs[0].kustomizations[0].objects) == [ADDED, REMOVED]
+
+
+def test_readme_shows_the_real_markdown_diff(tmp_path: Path):
+    """README "Rendered diff": the example repository with its podinfo colour changed."""
+    from tests.conftest import PROJECT
+
+    example = PROJECT / "tests" / "fixtures" / "example"
+    base, head = tmp_path / "base", tmp_path / "head"
+    shutil.copytree(example, base)
+    shutil.copytree(example, head)
+    kfile = head / "apps" / "base" / "podinfo" / "kustomization.yaml"
+    text = kfile.read_text()
+    assert "PODINFO_UI_COLOR=#34577c" in text
+    kfile.write_text(text.replace("PODINFO_UI_COLOR=#34577c", "PODINFO_UI_COLOR=#2f855a"))
+    code, out, err = run_cli(
+        "diff",
+        "--base-dir",
+        str(base),
+        "--root",
+        str(head),
+        str(head / "clusters/mycluster-0"),
+        "--format",
+        "markdown",
+    )
+    assert code == 0, err
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- diff-example:start -->\n", 1)[1].split("<!-- diff-example:end -->", 1)[0]
+    shown = "".join(line[2:] if line.startswith("> ") else line[1:] for line in block.splitlines(True))
+    assert shown == out
