@@ -523,3 +523,38 @@ def test_readme_shows_the_real_markdown_diff(tmp_path: Path):
     block = readme.split("<!-- diff-example:start -->\n", 1)[1].split("<!-- diff-example:end -->", 1)[0]
     shown = "".join(line[2:] if line.startswith("> ") else line[1:] for line in block.splitlines(True))
     assert shown == out
+
+
+def test_a_substituted_secret_value_is_redacted(tmp_path: Path):
+    """A value from a Secret (substituteFrom) that reaches a ConfigMap is masked on both sides."""
+
+    def tree(root: Path, password: str) -> None:
+        files = dict(GOTK)
+        files["clusters/dev/vars.yaml"] = (
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: vars\n  namespace: flux-system\n"
+            f"stringData:\n  db_password: {password}\n"
+        )
+        files["clusters/dev/apps.yaml"] = flux_ks("apps", "./apps") + (
+            "  postBuild:\n    substituteFrom:\n      - kind: Secret\n        name: vars\n"
+        )
+        files["apps/kustomization.yaml"] = (
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - cm.yaml\n"
+        )
+        files["apps/cm.yaml"] = (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: db\n  namespace: apps\n"
+            "data:\n  url: postgres://app:${db_password}@db:5432/app\n"
+        )
+        write_tree(root, files)
+
+    base, head = tmp_path / "base", tmp_path / "head"
+    tree(base, SECRET)
+    tree(head, NEW_SECRET)
+    for fmt in ("text", "json", "markdown", "unified"):
+        code, out, err = run_cli(
+            "diff", "--base-dir", str(base), "--root", str(head), str(head / "clusters/dev"), "--format", fmt
+        )
+        assert code == 0, err
+        assert "ConfigMap/apps/db" in out, out
+        assert SECRET[:8] not in out + err and NEW_SECRET[:8] not in out + err, (fmt, out)
+        # the change is listed, its values masked (unified: both sides mask to the same text)
+        assert ("changed in values not shown (redacted)" if fmt == "unified" else "app:***@db") in out, out

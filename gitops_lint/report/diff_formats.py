@@ -223,7 +223,10 @@ def to_unified(diffs: list[ClusterDiff], redact: Redact = _identity) -> str:
                 name = redact(f"{c.name}/{ks.name}/{o.key.display()}")
                 label_b = f"a/{name}" if before is not None else "/dev/null"
                 label_a = f"b/{name}" if after is not None else "/dev/null"
-                out.extend(difflib.unified_diff(b, a, label_b, label_a, lineterm="", n=3))
+                hunks = list(difflib.unified_diff(b, a, label_b, label_a, lineterm="", n=3))
+                if not hunks:  # what changed is only what redaction masks
+                    hunks = [f"# {name}: changed in values not shown (redacted)"]
+                out.extend(hunks)
     return "\n".join(out) + ("\n" if out else "")
 
 
