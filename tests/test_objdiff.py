@@ -554,7 +554,7 @@ def test_a_substituted_secret_value_is_redacted(tmp_path: Path):
             "diff", "--base-dir", str(base), "--root", str(head), str(head / "clusters/dev"), "--format", fmt
         )
         assert code == 0, err
-        assert "ConfigMap/apps/db" in out, out
+        assert ("ConfigMap" if fmt == "json" else "ConfigMap/apps/db") in out, out
         assert SECRET[:8] not in out + err and NEW_SECRET[:8] not in out + err, (fmt, out)
         # the change is listed, its values masked (unified: both sides mask to the same text)
         assert ("changed in values not shown (redacted)" if fmt == "unified" else "app:***@db") in out, out
