@@ -558,3 +558,19 @@ def test_a_substituted_secret_value_is_redacted(tmp_path: Path):
         assert SECRET[:8] not in out + err and NEW_SECRET[:8] not in out + err, (fmt, out)
         # the change is listed, its values masked (unified: both sides mask to the same text)
         assert ("changed in values not shown (redacted)" if fmt == "unified" else "app:***@db") in out, out
+
+
+def test_helmrelease_values_are_field_paths_and_text_a_line_diff():
+    def hr(replicas: int, config: str) -> dict:
+        return {
+            "apiVersion": "helm.toolkit.fluxcd.io/v2",
+            "kind": "HelmRelease",
+            "metadata": {"name": "app", "namespace": "apps"},
+            "spec": {"values": {"replicas": replicas, "config": config}},
+        }
+
+    diffs = diff_snapshots(snap(hr(1, "a: 1\nb: 2\nc: 3\n")), snap(hr(2, "a: 1\nb: 5\nc: 3\n")))
+    text = to_text(diffs)
+    assert "        spec.values.replicas: 1 -> 2" in text
+    assert "        spec.values.config: (text changed)" in text
+    assert "          -b: 2\n          +b: 5" in text
