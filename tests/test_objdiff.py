@@ -574,3 +574,21 @@ def test_helmrelease_values_are_field_paths_and_text_a_line_diff():
     assert "        spec.values.replicas: 1 -> 2" in text
     assert "        spec.values.config: (text changed)" in text
     assert "          -b: 2\n          +b: 5" in text
+
+
+def test_control_characters_are_escaped():
+    before = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"k\x1b[31m": "a"}}
+    after = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "c"},
+        "data": {"k\x1b[31m": "b\x1b]0;x\x07"},
+    }
+    diffs = diff_snapshots(snap(before), snap(after))
+    for fmt in (to_text, to_markdown, to_unified):
+        out = fmt(diffs)
+        assert "\x1b" not in out and "\x07" not in out, fmt
+    assert (
+        "\x1b"
+        in json.loads(to_json(diffs))["clusters"][0]["kustomizations"][0]["objects"][0]["fields"][0]["path"]
+    )

@@ -38,6 +38,13 @@ def _identity(text: str) -> str:
     return text
 
 
+def _shown(redact: Redact) -> Redact:
+    """Redaction, then control characters escaped: what a terminal or CI log may show."""
+    from .text import printable
+
+    return lambda text: printable(redact(text))
+
+
 def _inline(value: object, redact: Redact) -> str:
     """A value on one line: a scalar as YAML would write it, a map or list as JSON."""
     if isinstance(value, str):
@@ -100,6 +107,7 @@ def _ks_lines(ks, redact: Redact) -> list[str]:
 
 
 def to_text(diffs: list[ClusterDiff], redact: Redact = _identity) -> str:
+    redact = _shown(redact)
     out = []
     for c in diffs:
         extra = {ADDED: " (new)", REMOVED: " (removed)"}.get(c.change, "")
@@ -172,6 +180,7 @@ def to_markdown(diffs: list[ClusterDiff], redact: Redact = _identity, limit: int
     Sections are added while the document stays within ``limit`` characters;
     what does not fit is counted in a closing note.
     """
+    redact = _shown(redact)
     head = ["### gitops-lint: rendered diff", "", summary_line(diffs), ""]
     body: list[str] = []
     size = sum(len(x) + 1 for x in head)
@@ -211,6 +220,7 @@ def to_markdown(diffs: list[ClusterDiff], redact: Redact = _identity, limit: int
 def to_unified(diffs: list[ClusterDiff], redact: Redact = _identity) -> str:
     """A unified diff of each object's YAML (noise stripped, Secret values hidden)."""
     from ..render.output import to_yaml
+    from .text import printable
 
     out: list[str] = []
     for c in diffs:
@@ -218,9 +228,10 @@ def to_unified(diffs: list[ClusterDiff], redact: Redact = _identity) -> str:
             for o in ks.objects:
                 before = hide_secret(o.before) if o.before is not None else None
                 after = hide_secret(o.after, o.before) if o.after is not None else None
-                b = redact(to_yaml(before)).splitlines() if before is not None else []
-                a = redact(to_yaml(after)).splitlines() if after is not None else []
-                name = redact(f"{c.name}/{ks.name}/{o.key.display()}")
+                # redacted whole (a value the dumper folds over lines), escaped line by line
+                b = [printable(x) for x in redact(to_yaml(before)).splitlines()] if before is not None else []
+                a = [printable(x) for x in redact(to_yaml(after)).splitlines()] if after is not None else []
+                name = printable(redact(f"{c.name}/{ks.name}/{o.key.display()}"))
                 label_b = f"a/{name}" if before is not None else "/dev/null"
                 label_a = f"b/{name}" if after is not None else "/dev/null"
                 hunks = list(difflib.unified_diff(b, a, label_b, label_a, lineterm="", n=3))
