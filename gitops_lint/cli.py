@@ -521,10 +521,17 @@ def cmd_diff(argv: list[str]) -> int:
     )
     p.add_argument("--keep-meta", action="store_true", help="leave no label or annotation out")
     p.add_argument("--output-file", metavar="FILE", help="write the diff to FILE instead of standard output")
+    p.add_argument(
+        "--exit-code",
+        action="store_true",
+        help="exit 1 when a rendered object changed (as git diff --exit-code)",
+    )
     _common(p)
     args = p.parse_args(argv)
     if bool(args.base) == bool(args.base_dir):
         raise UsageError("diff needs --base REF")
+    if args.max_size is not None and args.max_size < 1000:
+        raise UsageError(f"--max-size {args.max_size}: at least 1000 characters")
     paths = args.paths or ["."]
     root, config = _setup(args, paths[0])
     from .lint import Linter
@@ -564,7 +571,7 @@ def cmd_diff(argv: list[str]) -> int:
         write_atomically(args.output_file, report)
     else:
         sys.stdout.write(report)
-    return 0
+    return 1 if args.exit_code and diffs else 0
 
 
 @contextlib.contextmanager

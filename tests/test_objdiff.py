@@ -592,3 +592,14 @@ def test_control_characters_are_escaped():
         "\x1b"
         in json.loads(to_json(diffs))["clusters"][0]["kustomizations"][0]["objects"][0]["fields"][0]["path"]
     )
+
+
+def test_exit_code_and_size_options(repo: Path, base_dir: Path):
+    assert _diff(repo, base_dir, "--exit-code")[0] == 1
+    assert _diff(repo, base_dir)[0] == 0
+    code, out, _ = run_cli(
+        "diff", "--base-dir", str(repo), "--root", str(repo), str(repo / "clusters/dev"), "--exit-code"
+    )
+    assert (code, out) == (0, "No rendered object changes.\n")
+    code, _, err = _diff(repo, base_dir, "--format", "markdown", "--max-size", "10")
+    assert code == 2 and "--max-size 10" in err
