@@ -132,6 +132,9 @@ class ObjectDiff:
     fields: list[FieldChange] = field(default_factory=list)
     before: dict | None = None  # noise stripped, for the unified format
     after: dict | None = None
+    # an object removed from one Kustomization and added to another of the cluster:
+    # the other one ("namespace/name"); Flux prunes it from one and applies it from the other
+    moved: str = ""
 
 
 @dataclass
@@ -367,9 +370,25 @@ def diff_snapshots(base: Snapshot, head: Snapshot, noise: Iterable[str] = DEFAUL
             kdiff = KustomizationDiff(kname, kchange, diff_objects_of(b_objs, h_objs, patterns))
             if kdiff.objects or kchange != CHANGED:
                 cdiff.kustomizations.append(kdiff)
+        _mark_moves(cdiff)
         if cdiff.kustomizations:
             out.append(cdiff)
     return out
+
+
+def _mark_moves(cdiff: ClusterDiff) -> None:
+    """Name the other Kustomization of an object removed from one and added to another."""
+    removed: dict[ObjectKey, list[tuple[str, ObjectDiff]]] = {}
+    added: dict[ObjectKey, list[tuple[str, ObjectDiff]]] = {}
+    for ks in cdiff.kustomizations:
+        for o in ks.objects:
+            if o.change in (ADDED, REMOVED):
+                (added if o.change == ADDED else removed).setdefault(o.key, []).append((ks.name, o))
+    for key, gone in removed.items():
+        came = added.get(key, [])
+        if len(gone) == 1 and len(came) == 1:
+            (src, old), (dst, new) = gone[0], came[0]
+            old.moved, new.moved = dst, src
 
 
 def diff_objects_of(

@@ -603,3 +603,15 @@ def test_exit_code_and_size_options(repo: Path, base_dir: Path):
     assert (code, out) == (0, "No rendered object changes.\n")
     code, _, err = _diff(repo, base_dir, "--format", "markdown", "--max-size", "10")
     assert code == 2 and "--max-size 10" in err
+
+
+def test_an_object_moved_between_kustomizations_says_where():
+    d = deployment()
+    base = {"c": {"flux-system/a": {key_of(d): d}, "flux-system/b": {}}}
+    head = {"c": {"flux-system/a": {}, "flux-system/b": {key_of(d): d}}}
+    text = to_text(diff_snapshots(base, head))
+    assert "    - Deployment/apps/web (moved to Kustomization flux-system/b)" in text
+    assert "    + Deployment/apps/web (moved from Kustomization flux-system/a)" in text
+    doc = json.loads(to_json(diff_snapshots(base, head)))
+    objs = [o for k in doc["clusters"][0]["kustomizations"] for o in k["objects"]]
+    assert [o.get("movedTo") or o.get("movedFrom") for o in objs] == ["flux-system/b", "flux-system/a"]

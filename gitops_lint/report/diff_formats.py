@@ -100,7 +100,10 @@ def _ks_title(kname: str, change: str, redact: Redact) -> str:
 def _ks_lines(ks, redact: Redact) -> list[str]:
     out = []
     for o in ks.objects:
-        out.append(f"{_SIGN[o.change]} {redact(o.key.display())}")
+        moved = ""
+        if o.moved:
+            moved = f" (moved {'to' if o.change == REMOVED else 'from'} Kustomization {redact(o.moved)})"
+        out.append(f"{_SIGN[o.change]} {redact(o.key.display())}{moved}")
         for fc in o.fields:
             out.extend("    " + line for line in field_lines(fc, redact))
     return out
@@ -149,7 +152,10 @@ def to_json(diffs: list[ClusterDiff], redact: Redact = _identity) -> str:
                         if fc.change != REMOVED:
                             entry["after"] = _json_value(fc.after, redact)
                     fields.append(entry)
-                objects.append({"object": ident, "change": o.change, "fields": fields})
+                entry_o: dict = {"object": ident, "change": o.change, "fields": fields}
+                if o.moved:
+                    entry_o["movedTo" if o.change == REMOVED else "movedFrom"] = redact(o.moved)
+                objects.append(entry_o)
             ns, _, name = ks.name.partition("/")
             kss.append(
                 {"namespace": redact(ns), "name": redact(name), "change": ks.change, "objects": objects}
