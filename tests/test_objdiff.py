@@ -615,3 +615,14 @@ def test_an_object_moved_between_kustomizations_says_where():
     doc = json.loads(to_json(diff_snapshots(base, head)))
     objs = [o for k in doc["clusters"][0]["kustomizations"] for o in k["objects"]]
     assert [o.get("movedTo") or o.get("movedFrom") for o in objs] == ["flux-system/b", "flux-system/a"]
+
+
+def test_a_renamed_file_changes_nothing_rendered(tmp_path: Path):
+    base, head = tmp_path / "base", tmp_path / "head"
+    write_tree(base, base_files())
+    files = base_files()
+    files["apps/web.yaml"] = files.pop("apps/deployment.yaml")
+    files["apps/kustomization.yaml"] = files["apps/kustomization.yaml"].replace("deployment.yaml", "web.yaml")
+    write_tree(head, files)
+    code, out, err = run_cli("diff", "--base-dir", str(base), "--root", str(head), str(head / "clusters/dev"))
+    assert (code, out) == (0, "No rendered object changes.\n"), err
