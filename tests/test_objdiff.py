@@ -626,3 +626,17 @@ def test_a_renamed_file_changes_nothing_rendered(tmp_path: Path):
     write_tree(head, files)
     code, out, err = run_cli("diff", "--base-dir", str(base), "--root", str(head), str(head / "clusters/dev"))
     assert (code, out) == (0, "No rendered object changes.\n"), err
+
+
+@given(
+    st.lists(
+        st.tuples(st.text("abc", min_size=1, max_size=3), _scalars), max_size=6, unique_by=lambda t: t[0]
+    ),
+    st.randoms(),
+)
+def test_property_a_reorder_is_at_most_one_line(entries, rnd):
+    env = [{"name": n, "value": v} for n, v in entries]
+    shuffled = list(env)
+    rnd.shuffle(shuffled)
+    fields = diff_objects({"env": env}, {"env": shuffled})
+    assert [f.change for f in fields] == ([REORDERED] if shuffled != env else [])
