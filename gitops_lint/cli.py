@@ -550,14 +550,15 @@ def cmd_diff(argv: list[str]) -> int:
             base_config.renderer = config.renderer
             base = Linter(base_root, base_config)
             base_snap = snapshot(base.build_clusters(base_paths))
+            # read the base's secret values and index them while its tree still exists
             base.redactor.refresh()
-    head.redactor.refresh()
-    redactors = [r for r in (head.redactor, base.redactor if base else None) if r is not None]
+            base.redactor.redact("-" * 16)
+    from . import redact as redact_module
 
-    def redact(text: str) -> str:
-        for r in redactors:
-            text = r.redact(text)
-        return text
+    both = _Redactors([head.redactor] + ([base.redactor] if base else []))
+    both.refresh()
+    redact_module.REDACTOR = both  # error paths mask the values of both runs
+    redact = both.redact
 
     noise = () if args.keep_meta else DEFAULT_NOISE
     diffs = diff_snapshots(base_snap, head_snap, tuple(noise) + tuple(args.ignore_meta or ()))
@@ -572,6 +573,22 @@ def cmd_diff(argv: list[str]) -> int:
     else:
         sys.stdout.write(report)
     return 1 if args.exit_code and diffs else 0
+
+
+class _Redactors:
+    """The base run's and the head run's redactors as one (``diff`` prints values of both)."""
+
+    def __init__(self, redactors: list) -> None:
+        self._redactors = redactors
+
+    def refresh(self) -> None:
+        for r in self._redactors:
+            r.refresh()
+
+    def redact(self, text: str) -> str:
+        for r in self._redactors:
+            text = r.redact(text)
+        return text
 
 
 @contextlib.contextmanager
