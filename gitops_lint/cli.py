@@ -18,7 +18,7 @@ from .config import Config, ConfigError, load_config
 from .model import Severity
 from .report.text import printable
 
-SUBCOMMANDS = ("graph", "build", "rules", "explain", "schemas")
+SUBCOMMANDS = ("graph", "build", "diff", "rules", "explain", "schemas")
 
 
 def _split(values: list[str] | None) -> set[str]:
@@ -61,6 +61,8 @@ commands:
   gitops-lint build DIR             a kustomize directory as the built-in renderer builds it
   gitops-lint build PATH --kustomization NS/NAME
                                     what one Flux Kustomization applies, after substitution
+  gitops-lint diff --base REF [PATH ...]
+                                    the rendered objects a change adds, removes and changes
   gitops-lint rules                 the rule catalog
   gitops-lint explain RULE          a rule's page
   gitops-lint schemas import CRD.yaml... --out DIR
@@ -482,6 +484,140 @@ def cmd_build(argv: list[str]) -> int:
     return 1 if any(i.kind not in ("external", "note") for i in result.issues) else 0
 
 
+def cmd_diff(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(
+        prog="gitops-lint diff",
+        description="What a change does to the clusters: every cluster rendered at --base REF (read from "
+        "the local Git object store, never fetched) and in the working tree, and per Flux Kustomization "
+        "the objects added, removed and changed, field by field. Secret values are never shown.",
+    )
+    p.add_argument(
+        "paths", nargs="*", metavar="PATH", help="cluster directories or the repository root (default: .)"
+    )
+    p.add_argument(
+        "--base", metavar="REF", help="the commit, branch or tag to compare with (e.g. origin/main)"
+    )
+    p.add_argument("--base-dir", help=argparse.SUPPRESS)  # the base as a directory (tests)
+    p.add_argument(
+        "--format",
+        choices=("text", "json", "markdown", "unified"),
+        default="text",
+        help="text (default): field paths; json: stable, versioned; markdown: for a pull-request comment "
+        "or job summary, a collapsed section per Kustomization; unified: a unified YAML diff per object",
+    )
+    p.add_argument(
+        "--max-size",
+        type=int,
+        default=None,
+        metavar="CHARS",
+        help="markdown: the size limit, sections beyond it are counted in a note (default 60000)",
+    )
+    p.add_argument(
+        "--ignore-meta",
+        action="append",
+        metavar="PATTERN",
+        help="also leave out labels and annotations whose key matches this shell pattern (repeatable); "
+        "by default helm.sh/chart, app.kubernetes.io/version and checksum/* are left out",
+    )
+    p.add_argument("--keep-meta", action="store_true", help="leave no label or annotation out")
+    p.add_argument("--output-file", metavar="FILE", help="write the diff to FILE instead of standard output")
+    p.add_argument(
+        "--exit-code",
+        action="store_true",
+        help="exit 1 when a rendered object changed (as git diff --exit-code)",
+    )
+    _common(p)
+    args = p.parse_args(argv)
+    if bool(args.base) == bool(args.base_dir):
+        raise UsageError("diff needs --base REF")
+    if args.max_size is not None and args.max_size < 1000:
+        raise UsageError(f"--max-size {args.max_size}: at least 1000 characters")
+    paths = args.paths or ["."]
+    root, config = _setup(args, paths[0])
+    from .lint import Linter
+    from .objdiff import DEFAULT_NOISE, diff_snapshots, snapshot
+    from .report.diff_formats import FORMATS, to_markdown
+
+    head = Linter(root, config)
+    head_snap = snapshot(head.build_clusters(paths))
+    with _base_tree(args, root) as base_root:
+        base_snap, base = {}, None
+        base_paths = [_base_path(p_, root, base_root) for p_ in paths]
+        base_paths = [p_ for p_ in base_paths if os.path.exists(p_)]
+        if base_paths and os.path.isdir(base_root):
+            base_config = load_config(base_root, args.config)
+            base_config.global_variables.update(config.global_variables)
+            base_config.renderer = config.renderer
+            base = Linter(base_root, base_config)
+            base_snap = snapshot(base.build_clusters(base_paths))
+            # read the base's secret values and index them while its tree still exists
+            base.redactor.refresh()
+            base.redactor.redact("-" * 16)
+    from . import redact as redact_module
+
+    both = _Redactors([head.redactor] + ([base.redactor] if base else []))
+    both.refresh()
+    redact_module.REDACTOR = both  # error paths mask the values of both runs
+    redact = both.redact
+
+    noise = () if args.keep_meta else DEFAULT_NOISE
+    diffs = diff_snapshots(base_snap, head_snap, tuple(noise) + tuple(args.ignore_meta or ()))
+    if args.format == "markdown" and args.max_size is not None:
+        report = to_markdown(diffs, redact, args.max_size)
+    else:
+        report = FORMATS[args.format](diffs, redact)
+    for note in head.notes:
+        sys.stderr.write(redact(f"gitops-lint: {note}") + "\n")
+    if args.output_file:
+        write_atomically(args.output_file, report)
+    else:
+        sys.stdout.write(report)
+    return 1 if args.exit_code and diffs else 0
+
+
+class _Redactors:
+    """The base run's and the head run's redactors as one (``diff`` prints values of both)."""
+
+    def __init__(self, redactors: list) -> None:
+        self._redactors = redactors
+
+    def refresh(self) -> None:
+        for r in self._redactors:
+            r.refresh()
+
+    def redact(self, text: str) -> str:
+        for r in self._redactors:
+            text = r.redact(text)
+        return text
+
+
+@contextlib.contextmanager
+def _base_tree(args, root: str):
+    """The lint root's counterpart in the tree at --base (or --base-dir itself)."""
+    if args.base_dir:
+        yield os.path.abspath(args.base_dir)
+        return
+    try:
+        from .gitref import GitRefError, materialize
+    except ImportError:  # pragma: no cover - gitref lands with --new-only
+        raise UsageError(
+            "diff --base: this build cannot read Git refs (gitops_lint.gitref missing)"
+        ) from None
+    try:
+        with materialize(root, args.base) as base_root:
+            yield base_root
+    except GitRefError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _base_path(path: str, root: str, base_root: str) -> str:
+    """A PATH argument (under the lint root) as it lies under the base's root."""
+    rel = os.path.relpath(os.path.abspath(path), os.path.abspath(root))
+    if rel == os.pardir or rel.startswith(os.pardir + os.sep):
+        raise UsageError(f"{path}: outside the root {root}, so it has no counterpart at the base")
+    return base_root if rel == os.curdir else os.path.join(base_root, rel)
+
+
 def cmd_rules(argv: list[str]) -> int:
     argparse.ArgumentParser(prog="gitops-lint rules", description="The rule catalog.").parse_args(argv)
     from .rules import all_rules
@@ -542,6 +678,7 @@ def cmd_schemas(argv: list[str]) -> int:
 COMMANDS = {
     "graph": cmd_graph,
     "build": cmd_build,
+    "diff": cmd_diff,
     "rules": cmd_rules,
     "explain": cmd_explain,
     "schemas": cmd_schemas,
