@@ -239,6 +239,25 @@ def test_only_git_runs_with_a_controlled_environment_and_writes_stay_in_scratch(
     assert not any("gitops-lint-base-" in p for p in os.listdir(os.path.dirname(events.scratch()[0])))
 
 
+def test_the_repositorys_own_config_runs_nothing(tmp_path):
+    """A fsmonitor in .git/config is a program git would start on a status; ours turns it off."""
+    repo = make_repo(tmp_path)
+    planted = tmp_path / "owned"
+    script = tmp_path / "monitor.sh"
+    script.write_text(f"#!/bin/sh\ntouch {planted}\n")
+    script.chmod(0o755)
+    git(repo, "config", "core.fsmonitor", str(script))
+    code, _, err = new_only(repo)
+    assert code == 0, err
+    assert not planted.exists()
+
+
+def test_a_manifest_argument_refuses_the_pull_request_options(tmp_path):
+    repo = make_repo(tmp_path)
+    code, _, err = run_cli(str(repo / "apps" / "cm.yaml"), "--new-only", "--base", "base")
+    assert code == 2 and one_line_error(err) and "not on a manifest" in err
+
+
 def test_paths_that_leave_the_tree_and_links_out_are_not_written(tmp_path):
     repo = make_repo(tmp_path)
     os.symlink("/etc/passwd", repo / "apps" / "out")
