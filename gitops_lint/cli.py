@@ -330,6 +330,11 @@ def _known_findings(args, root: str, config: Config, paths: list[str], result):
     summary = dict(result.summary)
     summary["errors"] = sum(1 for f in new if f.severity == Severity.ERROR)
     summary["warnings"] = sum(1 for f in new if f.severity == Severity.WARNING)
+    if args.format in ("text", "concise"):  # counted as the "Found" line counts: once per defect
+        from .report.text import grouped
+
+        shown = {id(f) for f in new}
+        hidden = len(grouped([f for f in result.findings if id(f) not in shown]))
     places = ([f"in {args.baseline}"] if args.baseline else []) + (
         [f"at {args.base}"] if args.new_only else []
     )
