@@ -152,6 +152,25 @@ def lint_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="write the report to FILE (replaced atomically) instead of standard output",
     )
+    # -- pull requests: only the findings a change introduces (gitops_lint.baseline) --
+    p.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="report only findings not recorded in FILE (matched by line-independent fingerprints, "
+        "as many times as recorded); the exit status follows those new findings only",
+    )
+    p.add_argument(
+        "--write-baseline",
+        metavar="FILE",
+        help="record every finding of this run in FILE (JSON, version 1), print the report, exit 0",
+    )
+    p.add_argument(
+        "--new-only",
+        action="store_true",
+        help="report only findings the repository at --base REF does not have (read from the local "
+        "Git object store, never fetched: a CI checkout needs the history, e.g. fetch-depth: 0)",
+    )
+    p.add_argument("--base", metavar="REF", help="the commit --new-only compares with (a branch, tag or SHA)")
     _document(p)
     # --
     p.add_argument("--version", action="version", version=f"gitops-lint {__version__}")
@@ -231,8 +250,10 @@ def cmd_lint(argv: list[str]) -> int:
     from .report import FORMATS
 
     if files:
-        if args.fix or args.diff:
-            raise UsageError("--fix and --diff work on a repository, not on a single manifest")
+        if args.fix or args.diff or args.baseline or args.write_baseline or args.new_only:
+            raise UsageError(
+                "--fix, --diff, --baseline and --new-only work on a repository, not on a manifest"
+            )
         from .single import lint_files
 
         result, notes = lint_files(paths, config)
@@ -262,8 +283,9 @@ def cmd_lint(argv: list[str]) -> int:
         sys.stderr.write("".join(f"gitops-lint: {printable(hide(line))}\n" for line in refused))
         if plan.after:  # report what is left after the fixes
             result = Linter(root, config).run(paths)
+    result, known_note = _known_findings(args, root, config, paths, result)
     if args.format in ("text", "concise"):
-        report = _text_report(args, root, config, linter, result)
+        report = _hidden_line(_text_report(args, root, config, linter, result), known_note)
     else:
         # CI formats name files relative to the Git work tree that holds the root (report.paths)
         ci = {"root": root} if args.format in ("sarif", "github") else {}
@@ -273,6 +295,62 @@ def cmd_lint(argv: list[str]) -> int:
 
         write_step_summary(result.findings, result.summary, root=root)
     return _report(args, config, report, result)
+
+
+def _known_findings(args, root: str, config: Config, paths: list[str], result):
+    """--write-baseline, --baseline, --new-only: the run's new findings, and how many were hidden."""
+    if args.new_only != bool(args.base):
+        raise UsageError("--new-only and --base REF go together (--new-only --base origin/main)")
+    if not (args.baseline or args.write_baseline or args.new_only):
+        return result, None
+    import dataclasses
+
+    from . import baseline
+    from .gitref import GitRefError
+    from .report.paths import root_prefix
+
+    prefix = root_prefix(root)  # keys name files as SARIF does: relative to the work tree
+    if args.write_baseline:
+        write_atomically(args.write_baseline, baseline.dumps(result.findings, prefix))
+        sys.stderr.write(
+            f"gitops-lint: {len(result.findings)} findings recorded in {printable(args.write_baseline)}\n"
+        )
+        args.exit_zero = True  # what is recorded is accepted
+    known: list = []
+    try:
+        if args.baseline:
+            known += baseline.load(args.baseline)
+        if args.new_only:
+            keys, notes = baseline.base_keys(root, config, paths, args.base, prefix)
+            sys.stderr.write("".join(f"gitops-lint: {printable(n)}\n" for n in notes))
+            known += keys
+    except (baseline.BaselineError, GitRefError) as exc:
+        raise UsageError(str(exc)) from None
+    if not (args.baseline or args.new_only):
+        return result, None
+    new, hidden = baseline.new_findings(result.findings, known, prefix)
+    summary = dict(result.summary)
+    summary["errors"] = sum(1 for f in new if f.severity == Severity.ERROR)
+    summary["warnings"] = sum(1 for f in new if f.severity == Severity.WARNING)
+    if args.format in ("text", "concise"):  # counted as the "Found" line counts: once per defect
+        from .report.text import grouped
+
+        shown = {id(f) for f in new}
+        hidden = len(grouped([f for f in result.findings if id(f) not in shown]))
+    places = ([f"in {args.baseline}"] if args.baseline else []) + (
+        [f"at {args.base}"] if args.new_only else []
+    )
+    note = printable(f"{hidden} not shown, already {' or '.join(places)}")
+    if args.format not in ("text", "concise"):
+        sys.stderr.write(f"gitops-lint: {note}\n")
+    return dataclasses.replace(result, findings=new, summary=summary), note
+
+
+def _hidden_line(report: str, note: str | None) -> str:
+    """The "Found ..." line says how many known findings the baseline or the base hid."""
+    if not note or not report.endswith(").\n"):
+        return report
+    return report[: -len(".\n")] + f"; {note}.\n"
 
 
 def _file_arguments(paths: list[str]) -> bool:
