@@ -10,6 +10,7 @@ checked here directly.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -86,11 +87,20 @@ def test_action_metadata_is_a_complete_composite_action():
     action = yaml.safe_load((PROJECT / "action.yml").read_text())
     assert action["name"] and action["description"]
     # no `version:`: gitops-lint is not on a package index, the action installs its own checkout
-    assert set(action["inputs"]) == {"paths", "config", "fail-on", "sarif-file", "args", "python-version"}
+    assert set(action["inputs"]) == {
+        "paths",
+        "config",
+        "fail-on",
+        "sarif-file",
+        "args",
+        "base",
+        "comment-file",
+        "python-version",
+    }
     for name, spec in action["inputs"].items():
         assert spec.get("description"), name
         assert spec.get("required", False) is False and "default" in spec, name
-    assert set(action["outputs"]) == {"errors", "warnings", "sarif-file"}
+    assert set(action["outputs"]) == {"errors", "warnings", "sarif-file", "comment-file"}
     steps = action["runs"]["steps"]
     ids = {s.get("id") for s in steps}
     for name, spec in action["outputs"].items():
@@ -275,7 +285,7 @@ def test_action_steps_install_and_lint_a_monorepo_with_quoted_arguments(installe
         "::error file=my gitops/clusters/dev/apps.yaml,line=9,col=7,title=GL101 dependency-cycle::"
         in run.stdout
     )
-    assert outputs == {"errors": "1", "warnings": "0", "sarif-file": "out.sarif"}
+    assert outputs == {"errors": "1", "warnings": "0", "sarif-file": "out.sarif", "comment-file": ""}
     sarif = json.loads((repo / "out.sarif").read_text())
     (result,) = sarif["runs"][0]["results"]
     uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
@@ -291,10 +301,69 @@ def test_action_lint_step_on_a_clean_repository_and_on_bad_input(installed, tmp_
         installed, example, tmp_path, paths="", args="", fail_on="error", sarif_file="", config=""
     )
     assert run.returncode == 0, run.stdout + run.stderr
-    assert outputs == {"errors": "0", "warnings": "0", "sarif-file": ""}
+    assert outputs == {"errors": "0", "warnings": "0", "sarif-file": "", "comment-file": ""}
     assert "Found 0 errors, 0 warnings" in summary
     # an unbalanced quote is one error line, not a traceback; a usage error is exit 2
     run, outputs, _ = _lint(installed, example, tmp_path, paths=".", args="--root 'oops")
     assert run.returncode == 2 and run.stdout.startswith("::error title=gitops-lint action::"), run.stdout
     run, outputs, _ = _lint(installed, example, tmp_path, paths=".", args="--fail-on nonsense")
     assert run.returncode == 2 and outputs["errors"] == ""
+
+
+# -- on a pull request: new findings annotated, the rendered diff in the summary ---------------
+
+
+def test_base_ref_of_a_pull_request_and_the_base_input():
+    from gitops_lint.github_action import base_ref, diff_command_line
+
+    pr = {"GITHUB_EVENT_NAME": "pull_request", "GITHUB_BASE_REF": "main"}
+    assert base_ref(pr) == "origin/main"
+    assert base_ref({**pr, "INPUT_BASE": "none"}) == ""
+    assert base_ref({**pr, "INPUT_BASE": "v1.2"}) == "v1.2"
+    assert base_ref({"GITHUB_EVENT_NAME": "push", "GITHUB_BASE_REF": ""}) == ""
+    env = {"INPUT_PATHS": "'my dir'", "INPUT_ARGS": "--root gitops --fail-on warning --var 'A=b c'"}
+    assert diff_command_line(env, "origin/main") == [
+        "diff",
+        "my dir",
+        "--base",
+        "origin/main",
+        "--format",
+        "markdown",
+        "--root",
+        "gitops",
+        "--var",
+        "A=b c",
+    ]
+
+
+@pytest.mark.skipif(not shutil.which("git"), reason="git is not installed")
+def test_on_a_pull_request_only_new_findings_are_annotated_and_the_diff_is_summarised(tmp_path, monkeypatch):
+    from gitops_lint.github_action import main as action_main
+    from tests.test_new_only import add_defect, commit, git, make_repo
+
+    repo = make_repo(tmp_path)  # its base commit already has a missing dependency (nope)
+    git(repo, "update-ref", "refs/remotes/origin/main", "HEAD")
+    add_defect(repo)  # the change: a Kustomization depending on 'ghost'
+    commit(repo)
+    summary, outputs, comment = tmp_path / "summary.md", tmp_path / "out", tmp_path / "comment.md"
+    monkeypatch.chdir(repo)
+    env = {
+        **os.environ,
+        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_BASE_REF": "main",
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_OUTPUT": str(outputs),
+        "INPUT_PATHS": ".",
+        "INPUT_COMMENT_FILE": str(comment),
+    }
+    out = io.BytesIO()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(out, encoding="utf-8"))
+    status = action_main(env)
+    sys.stdout.flush()
+    annotations = [ln for ln in out.getvalue().decode().splitlines() if ln.startswith("::error")]
+    assert status == 1
+    assert len(annotations) == 1 and "ghost" in annotations[0] and "nope" not in annotations[0]
+    written = summary.read_text()
+    assert "What this change does to the clusters" in written and "infra" in written
+    assert comment.read_text() in written
+    assert "comment-file<<" in outputs.read_text()
