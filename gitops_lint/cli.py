@@ -576,6 +576,8 @@ def cmd_diff(argv: list[str]) -> int:
         "--base", metavar="REF", help="the commit, branch or tag to compare with (e.g. origin/main)"
     )
     p.add_argument("--base-dir", help=argparse.SUPPRESS)  # the base as a directory (tests)
+    # build every Kustomization of the base even where the head's build is known to fit (tests)
+    p.add_argument("--no-reuse", action="store_true", help=argparse.SUPPRESS)
     p.add_argument(
         "--format",
         choices=("text", "json", "markdown", "unified"),
@@ -614,9 +616,12 @@ def cmd_diff(argv: list[str]) -> int:
     root, config = _setup(args, paths[0])
     from .lint import Linter
     from .objdiff import DEFAULT_NOISE, diff_snapshots, snapshot
+    from .render_memo import BuildMemo
     from .report.diff_formats import FORMATS, to_markdown
 
+    memo = None if args.no_reuse or os.environ.get("GITOPS_LINT_NO_REUSE") else BuildMemo()
     head = Linter(root, config)
+    head.render_memo = memo
     head_snap = snapshot(head.build_clusters(paths))
     with _base_tree(args, root) as base_root:
         base_snap, base = {}, None
@@ -627,6 +632,7 @@ def cmd_diff(argv: list[str]) -> int:
             base_config.global_variables.update(config.global_variables)
             base_config.renderer = config.renderer
             base = Linter(base_root, base_config)
+            base.render_memo, base.render_memo_record = memo, False
             base_snap = snapshot(base.build_clusters(base_paths))
             # read the base's secret values and index them while its tree still exists
             base.redactor.refresh()

@@ -234,11 +234,15 @@ class Linter:
         # one-line diagnostics for stderr (which sync was used, what was left out)
         self.notes: list[str] = []
         self.internal_errors: list[str] = []
+        self.render_memo = None  # set by diff (render_memo.BuildMemo)
+        self.render_memo_record = True
         self._tracebacks: list[str] = []
         self._details: list[str] = []
 
     def build_clusters(self, paths: list[str]) -> list[Cluster]:
         renderer = make_renderer(self.config, self.fs, self.cache)
+        if self.render_memo is not None:  # diff: builds shared by head and base (render_memo.py)
+            renderer = self.render_memo.wrap(renderer, self.fs, record=self.render_memo_record)
         builder = ClusterBuilder(self.fs, self.cache, renderer, self.config)
         plan = plan_entries(paths, self.fs, self.cache, self.config.bootstrap, self.config.walk_limit)
         self.notes.extend(plan.notes)
