@@ -30,7 +30,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .model import group_of
+from .model import ObjectRef, ref_of
 
 #: keys that identify the entries of a list of maps, in order of preference
 IDENTIFIERS = ("name", "key", "id", "containerPort", "mountPath", "devicePath", "port", "ip", "path")
@@ -46,7 +46,9 @@ ADDED, REMOVED, CHANGED, REORDERED = "added", "removed", "changed", "reordered"
 
 @dataclass(frozen=True, order=True)
 class ObjectKey:
-    """An object's identity as Flux compares it."""
+    """An object's identity as Flux compares it: :class:`~.model.ObjectRef`'s, keyed by group
+    rather than apiVersion (v1 -> v2 of one group is a change of the same object), so that it
+    hashes and sorts as that identity."""
 
     group: str
     kind: str
@@ -54,33 +56,22 @@ class ObjectKey:
     name: str
     api_version: str = field(default="", compare=False)
 
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef(self.kind, self.namespace, self.name, self.api_version)
+
     def display(self) -> str:
-        ns = f"{self.namespace}/" if self.namespace else ""
-        return f"{self.kind}/{ns}{self.name}"
+        return self.ref.display()
 
     def to_json(self) -> dict[str, str]:
-        return {
-            "apiVersion": self.api_version,
-            "kind": self.kind,
-            "namespace": self.namespace,
-            "name": self.name,
-        }
+        return self.ref.to_json()
 
 
 def key_of(obj: dict) -> ObjectKey:
-    meta = obj.get("metadata")
-    meta = meta if isinstance(meta, dict) else {}
-    api = str(obj.get("apiVersion") or "")
-    return ObjectKey(
-        group_of(api),
-        str(obj.get("kind") or ""),
-        str(meta.get("namespace") or ""),
-        str(meta.get("name") or ""),
-        api,
-    )
+    ref = ref_of(obj)
+    return ObjectKey(ref.group, ref.kind, ref.namespace, ref.name, ref.api_version)
 
 
-#: cluster name -> Kustomization "namespace/name" -> object identity -> object
 Snapshot = dict[str, dict[str, dict[ObjectKey, dict]]]
 
 
