@@ -38,6 +38,7 @@ from .model import (
     Origin,
     RenderedObject,
     group_of,
+    is_kind,
     ref_of,
 )
 from .render.types import EXTERNAL as EXTERNAL_ISSUE
@@ -337,10 +338,7 @@ class ClusterBuilder:
                 self._root_preview[(r.kind, r.namespace, r.name)] = (obj, res.origin)
         for res in preview.resources:
             obj = res.obj
-            if (
-                obj.get("kind") != "Kustomization"
-                or group_of(str(obj.get("apiVersion", ""))) != FLUX_KS_GROUP
-            ):
+            if not is_kind(obj, FLUX_KS_GROUP, "Kustomization"):
                 continue
             decoded = decode(obj)
             if decoded.refused:
@@ -577,10 +575,7 @@ class ClusterBuilder:
         """An ExternalArtifact produced by an ArtifactGenerator from this repository."""
         for ro in cluster.objects:
             obj = ro.obj
-            if (
-                obj.get("kind") != "ArtifactGenerator"
-                or group_of(str(obj.get("apiVersion"))) != FLUX_SOURCE_EXT_GROUP
-            ):
+            if not is_kind(obj, FLUX_SOURCE_EXT_GROUP, "ArtifactGenerator"):
                 continue
             if ro.ref.namespace != ns:
                 continue
@@ -802,7 +797,7 @@ class ClusterBuilder:
 
     def _as_kustomization(self, cluster: Cluster, parent: FluxKustomization, ro: RenderedObject):
         obj = ro.obj
-        if obj.get("kind") != "Kustomization" or group_of(str(obj.get("apiVersion", ""))) != FLUX_KS_GROUP:
+        if not is_kind(obj, FLUX_KS_GROUP, "Kustomization"):
             return None
         ref = ro.ref
         existing = cluster.kustomizations.get(ref.key())

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from .flux_fields import decode
 from .fs import FileTooLarge, OutsideRoot, RepoFS, normalize
 from .loader import DocumentCache
-from .model import FLUX_KS_GROUP, FLUX_OPERATOR_GROUP, group_of
+from .model import FLUX_KS_GROUP, FLUX_OPERATOR_GROUP, group_of, is_kind
 
 # how an entry was found, strongest first: a live sync beats a gotk-sync.yaml
 # left by an earlier `flux bootstrap`, which beats a directory name
@@ -158,11 +158,7 @@ def _instance_sync(obj: dict, rel: str) -> Sync | None:
 
 def _gotk_sync(obj: dict, rel: str) -> Sync | None:
     spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
-    if (
-        obj.get("kind") != "Kustomization"
-        or group_of(str(obj.get("apiVersion", ""))) != FLUX_KS_GROUP
-        or not isinstance(spec.get("path"), str)
-    ):
+    if not is_kind(obj, FLUX_KS_GROUP, "Kustomization") or not isinstance(spec.get("path"), str):
         return None
     meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
     ref = spec.get("sourceRef") if isinstance(spec.get("sourceRef"), dict) else {}

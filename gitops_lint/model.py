@@ -64,6 +64,11 @@ def group_of(api_version: str) -> str:
     return api_version.rsplit("/", 1)[0] if "/" in api_version else ""
 
 
+def is_kind(obj: dict, group: str, kind: str) -> bool:
+    """Is ``obj`` a ``kind`` of API group ``group``, whatever its version?"""
+    return obj.get("kind") == kind and group_of(str(obj.get("apiVersion") or "")) == group
+
+
 @dataclass(frozen=True)
 class Origin:
     """Where an object was written: the file a person would edit, and the line.

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from .cluster import Cluster
 from .crds import chart_identity
-from .model import FLUX_HELM_GROUP, FLUX_KS_GROUP, RenderedObject, group_of
+from .model import FLUX_HELM_GROUP, FLUX_KS_GROUP, RenderedObject, group_of, is_kind
 
 # charts whose only job is a webhook that mutates Flux Kustomizations
 KUSTOMIZATION_MUTATOR_CHARTS = frozenset({"kustomize-mutating-webhook"})
@@ -64,7 +64,7 @@ def kustomization_mutators(cluster: Cluster) -> list[tuple[str, RenderedObject]]
         elif kind in ("ClusterPolicy", "Policy") and group_of(str(obj.get("apiVersion"))) == "kyverno.io":
             if _kyverno_mutates(obj):
                 found.setdefault(ro.ref.display(), ro)
-        elif kind == "HelmRelease" and group_of(str(obj.get("apiVersion"))) == FLUX_HELM_GROUP:
+        elif is_kind(obj, FLUX_HELM_GROUP, "HelmRelease"):
             chart, _ = chart_identity(cluster, ro)
             if chart in KUSTOMIZATION_MUTATOR_CHARTS:
                 found.setdefault(f"{ro.ref.display()} (chart {chart})", ro)

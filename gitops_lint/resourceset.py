@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from .gotemplate import TemplateError, Unsupported, render, to_yaml
-from .model import FLUX_OPERATOR_GROUP, group_of
+from .model import FLUX_OPERATOR_GROUP, group_of, is_kind
 
 PROVIDER_KIND = "ResourceSetInputProvider"
 MAX_PERMUTATIONS = 10_000  # flux-operator internal/inputs/permuter.go
@@ -47,9 +47,7 @@ MAX_OBJECTS = 20_000
 
 
 def is_resourceset(obj: dict) -> bool:
-    return (
-        obj.get("kind") == "ResourceSet" and group_of(str(obj.get("apiVersion", ""))) == FLUX_OPERATOR_GROUP
-    )
+    return is_kind(obj, FLUX_OPERATOR_GROUP, "ResourceSet")
 
 
 def is_disabled(obj: dict) -> bool:

@@ -17,9 +17,9 @@ applies nor prunes anything of it while it is suspended.
 
 from __future__ import annotations
 
-from ..crds import CRD_GROUP
 from ..kinds import is_flux_group
-from ..model import Severity, group_of
+from ..model import Severity
+from ..schema.registry import is_crd
 from ..suspend import suspended_roots
 from .base import Context, Hit, Rule
 
@@ -46,10 +46,7 @@ def check(ctx: Context):
         exposed = []
         for ro in ks.objects:
             obj = ro.obj
-            if (
-                obj.get("kind") != "CustomResourceDefinition"
-                or group_of(str(obj.get("apiVersion", ""))) != CRD_GROUP
-            ):
+            if not is_crd(obj):
                 continue
             spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
             if is_flux_group(str(spec.get("group") or "")) or _prune_disabled(obj):

@@ -22,7 +22,7 @@ from __future__ import annotations
 from ..crds import bootstrap_release_namespaces
 from ..graph import node_key
 from ..kinds import builtin_namespaced
-from ..model import FLUX_HELM_GROUP, Severity, group_of
+from ..model import FLUX_HELM_GROUP, Severity, group_of, is_kind
 from ..render.types import EXTERNAL
 from ..sources import OK
 from ..suspend import suspended_roots
@@ -55,7 +55,7 @@ def _opaque_namespaces(cluster) -> tuple[set[str], set[str]]:
     external: set[str] = set()
     for ro in cluster.objects:
         obj = ro.obj
-        if obj.get("kind") == "HelmRelease" and group_of(str(obj.get("apiVersion", ""))) == FLUX_HELM_GROUP:
+        if is_kind(obj, FLUX_HELM_GROUP, "HelmRelease"):
             spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
             charts.update((str(spec.get("targetNamespace") or ro.ref.namespace), ANY))
     for ks in cluster.kustomizations.values():

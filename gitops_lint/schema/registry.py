@@ -24,7 +24,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..model import Origin, group_of
+from ..model import Origin, group_of, is_kind
 from .core import core_schemas, resolve_version
 from .crd import convert, crd_versions
 from .validator import Validator
@@ -57,13 +57,11 @@ def schema_file_name(api_version: str, kind: str) -> str:
 
 
 def is_crd(obj: dict) -> bool:
-    return obj.get("kind") == "CustomResourceDefinition" and group_of(str(obj.get("apiVersion"))) == CRD_GROUP
+    return is_kind(obj, CRD_GROUP, "CustomResourceDefinition")
 
 
 def is_xrd(obj: dict) -> bool:
-    return (
-        obj.get("kind") == "CompositeResourceDefinition" and group_of(str(obj.get("apiVersion"))) == XRD_GROUP
-    )
+    return is_kind(obj, XRD_GROUP, "CompositeResourceDefinition")
 
 
 def repository_definitions(objects) -> dict[tuple[str, str], Definition]:
