@@ -259,22 +259,16 @@ def cmd_lint(argv: list[str]) -> int:
         result, notes = lint_files(paths, config)
         sys.stderr.write("".join(f"gitops-lint: {printable(note)}\n" for note in notes))
         if args.format in ("text", "concise"):  # paths as given: no root to make them relative to
-            return _report(args, config, _text_report(args, None, config, None, result), result)
+            return _report(args, config, _text_report(args, None, config, result, frozenset()), result)
         return _report(args, config, FORMATS[args.format](result.findings, result.summary), result)
     linter = Linter(root, config)
     result = linter.run(paths)
     hide = linter.redactor.redact  # every line below may quote a secret (a --diff context line)
     sys.stderr.write("".join(f"gitops-lint: {printable(hide(note))}\n" for note in linter.notes))
     if args.fix or args.diff:
-        from .fix import plan_fixes, write_fixes
-        from .flux_version import detect
+        from .fix import write_fixes
 
-        # each cluster's Flux: a fix must not write an apiVersion that Flux does not serve
-        versions = {c.name: detect(c, linter.fs, config).version for c in result.clusters}
-        # verified against the run's own config and paths: no fix may break a build
-        plan = plan_fixes(
-            root, result.findings, versions, config=config, paths=paths, baseline=result.findings
-        )
+        plan = _fix_plan(root, config, linter, result, paths, result.findings)
         sys.stderr.write("".join(f"gitops-lint: {printable(hide(line))}\n" for line in plan.summary_lines()))
         if args.diff:
             sys.stdout.write(hide(plan.diff()))
@@ -283,9 +277,12 @@ def cmd_lint(argv: list[str]) -> int:
         sys.stderr.write("".join(f"gitops-lint: {printable(hide(line))}\n" for line in refused))
         if plan.after:  # report what is left after the fixes
             result = Linter(root, config).run(paths)
+    # the [*] marks: planned on every finding of the run, before --new-only/--baseline hide some
+    text = args.format in ("text", "concise")
+    fixable = _fixable(root, config, linter, result, paths) if text else frozenset()
     result, known_note = _known_findings(args, root, config, paths, result)
-    if args.format in ("text", "concise"):
-        report = _hidden_line(_text_report(args, root, config, linter, result), known_note)
+    if text:
+        report = _hidden_line(_text_report(args, root, config, result, fixable), known_note)
     else:
         # CI formats name files relative to the Git work tree that holds the root (report.paths)
         ci = {"root": root} if args.format in ("sarif", "github") else {}
@@ -414,7 +411,7 @@ def _umask() -> int:
     return mask
 
 
-def _text_report(args, root: str | None, config: Config, linter, result) -> str:
+def _text_report(args, root: str | None, config: Config, result, fixable: frozenset[tuple]) -> str:
     """The text or concise report, laid out for where it goes: a file is not a terminal."""
     import io
 
@@ -430,7 +427,7 @@ def _text_report(args, root: str | None, config: Config, linter, result) -> str:
         statistics=args.statistics,
         # a failing run never hides why it failed: infos fail it, or a rule did not finish
         show_info=args.show_info or config.fail_on == Severity.INFO or bool(result.internal_errors),
-        fixable=_fixable(root, config, linter, result) if linter is not None else frozenset(),
+        fixable=fixable,
         several_clusters=len(result.clusters) > 1,
     )
     # --statistics replaces the listing in either form, as in ruff
@@ -444,20 +441,33 @@ def _cwd() -> str | None:
         return None
 
 
-def _fixable(root: str, config: Config, linter, result) -> frozenset[tuple]:
-    """Sort keys of the findings that --fix would repair: the fixes planned, nothing written."""
+def _fix_plan(root: str, config: Config, linter, result, paths: list[str], findings: list):
+    """What --fix does with ``findings`` of this run, nothing written.
+
+    Each cluster's Flux version, so that no fix writes an apiVersion that Flux
+    does not serve; verified against the run's own config, paths and findings,
+    so that no fix breaks a build (and the findings before the fixes are not
+    linted a second time).
+    """
+    from .fix import plan_fixes
+    from .flux_version import detect
+
+    versions = {c.name: detect(c, linter.fs, config).version for c in result.clusters}
+    return plan_fixes(root, findings, versions, config=config, paths=paths, baseline=result.findings)
+
+
+def _fixable(root: str, config: Config, linter, result, paths: list[str]) -> frozenset[tuple]:
+    """Sort keys of the findings that --fix would repair: its plan, nothing written."""
     import warnings
 
-    from .fix import FIXERS, plan_fixes
-    from .flux_version import detect
+    from .fix import FIXERS
 
     candidates = [f for f in result.findings if f.rule in FIXERS]
     if not candidates:
         return frozenset()
-    versions = {c.name: detect(c, linter.fs, config).version for c in result.clusters}
     with warnings.catch_warnings():  # ruamel.yaml warns on stderr of anchors libyaml accepted
         warnings.simplefilter("ignore")
-        plan = plan_fixes(root, candidates, versions)
+        plan = _fix_plan(root, config, linter, result, paths, candidates)
     return frozenset(a.finding.sort_key() for a in plan.applied)
 
 
