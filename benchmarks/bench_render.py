@@ -41,8 +41,8 @@ KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization
 # The whole built-in side, as one process: argv = root, then directories.
 BUILTIN = """
 import sys
-from gitops_lint.fs import RepoFS
-from gitops_lint.loader import DocumentCache
+from gitops_lint.core.fs import RepoFS
+from gitops_lint.load.loader import DocumentCache
 from gitops_lint.render.kustomize import Kustomizer
 root = sys.argv[1]
 fs = RepoFS(root)
@@ -90,8 +90,8 @@ def run_kubectl(root: Path, dirs: list[str]) -> tuple[float, list[float]]:
 def check(root: Path, dirs: list[str]) -> int:
     """Directories whose objects differ between the two renderers."""
     sys.path.insert(0, str(PROJECT))
-    from gitops_lint.fs import RepoFS
-    from gitops_lint.loader import DocumentCache, parse_text
+    from gitops_lint.core.fs import RepoFS
+    from gitops_lint.load.loader import DocumentCache, parse_text
     from gitops_lint.render.kustomize import Kustomizer
 
     fs = RepoFS(str(root))

@@ -26,9 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gitops_lint.config import load_config  # noqa: E402
+from gitops_lint.core.data import FLUX_KS_GROUP, group_of  # noqa: E402
 from gitops_lint.lint import Linter  # noqa: E402
-from gitops_lint.model import FLUX_KS_GROUP, group_of  # noqa: E402
+from gitops_lint.load.config import load_config  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 

@@ -17,10 +17,10 @@ import sys
 import tempfile
 
 from gitops_lint.cli import main
-from gitops_lint.envsubst import EnvsubstError, expand
-from gitops_lint.loader import parse_text
-from gitops_lint.secrets import classify
-from gitops_lint.sops import SopsRules, dotenv_metadata
+from gitops_lint.load.loader import parse_text
+from gitops_lint.load.sops import SopsRules, dotenv_metadata
+from gitops_lint.model.secrets import classify
+from gitops_lint.substitute.envsubst import EnvsubstError, expand
 
 SEPARATOR = b"\n=====\n"
 # the mini repository a lint input is written into: one cluster directory
@@ -165,8 +165,8 @@ class KubectlPrecheckTarget:
 
         import yaml
 
-        from gitops_lint.fs import RepoFS
-        from gitops_lint.loader import DocumentCache
+        from gitops_lint.core.fs import RepoFS
+        from gitops_lint.load.loader import DocumentCache
         from gitops_lint.render import external, kustfile
 
         if SEPARATOR in data:
@@ -337,12 +337,12 @@ def redaction_target(data: bytes) -> None:
     ``data`` is a value, then (after a NUL byte) a message template whose
     ``{}`` receives the value whole, cut, case-changed, escaped or embedded
     in base64. For a value the redactor takes as secret, no window of any of
-    its tainted forms (:func:`gitops_lint.redact.tainted_forms`) with at least MIN_DISTINCT
+    its tainted forms (:func:`gitops_lint.core.redact.tainted_forms`) with at least MIN_DISTINCT
     distinct characters may remain in the redacted text, in any case.
     """
     import base64
 
-    from gitops_lint.redact import MASK, MIN_DISTINCT, WINDOW, Redactor, _lower, tainted_forms
+    from gitops_lint.core.redact import MASK, MIN_DISTINCT, WINDOW, Redactor, _lower, tainted_forms
 
     head, _, tail = data.partition(b"\x00")
     value = head.decode("utf-8", "replace")[:4096]

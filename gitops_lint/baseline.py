@@ -40,7 +40,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .model import Finding
+from .core.data import Finding
 from .report import paths
 from .report.sarif import fingerprint
 

@@ -13,9 +13,9 @@ import os
 import sys
 
 from . import __version__
-from .budget import BudgetExceeded
-from .config import Config, ConfigError, load_config
-from .model import Severity
+from .core.data import Severity
+from .core.errors import GitopsLintError, UsageError
+from .load.config import Config, load_config
 from .report.text import printable
 
 SUBCOMMANDS = ("graph", "build", "diff", "rules", "explain", "schemas")
@@ -23,7 +23,7 @@ SUBCOMMANDS = ("graph", "build", "diff", "rules", "explain", "schemas")
 
 def _split(values: list[str] | None) -> set[str]:
     """Rule names, codes and code prefixes of ``--select``/``--ignore``, in any case."""
-    from .suppress import canonical
+    from .load.suppress import canonical
 
     out: set[str] = set()
     for v in values or []:
@@ -215,10 +215,6 @@ def _setup(args, first_path: str, announce: bool = True) -> tuple[str, Config]:
     return root, config
 
 
-class UsageError(Exception):
-    pass
-
-
 def cmd_lint(argv: list[str]) -> int:
     args = lint_parser().parse_args(argv)
     paths = args.paths or ["."]
@@ -231,14 +227,14 @@ def cmd_lint(argv: list[str]) -> int:
     if args.fail_on:
         config.fail_on = Severity.parse(args.fail_on)
     if args.kube_version:
-        from .config import kube_version_problem
+        from .load.config import kube_version_problem
 
         problem = kube_version_problem(args.kube_version)
         if problem:
             raise UsageError(f"--kube-version {args.kube_version!r}: {problem}")
         config.kube_version = args.kube_version
     if args.flux_version:
-        from .flux_version import parse_version
+        from .model.flux_version import parse_version
 
         if parse_version(args.flux_version) is None:
             raise UsageError(f"--flux-version {args.flux_version!r}: expected a version such as 2.9")
@@ -450,7 +446,7 @@ def _fix_plan(root: str, config: Config, linter, result, paths: list[str], findi
     linted a second time).
     """
     from .fix import plan_fixes
-    from .flux_version import detect
+    from .model.flux_version import detect
 
     versions = {c.name: detect(c, linter.fs, config).version for c in result.clusters}
     return plan_fixes(root, findings, versions, config=config, paths=paths, baseline=result.findings)
@@ -472,8 +468,8 @@ def _fixable(root: str, config: Config, linter, result, paths: list[str]) -> fro
 
 
 def _check_rule_names(config: Config) -> None:
+    from .load.suppress import suggestion
     from .rules import all_rules
-    from .suppress import suggestion
 
     known = {r.name for r in all_rules()} | {r.code for r in all_rules()}
     for name in sorted((config.select or set()) | config.deselect | set(config.rules)):
@@ -497,7 +493,7 @@ def cmd_graph(argv: list[str]) -> int:
     _common(p)
     args = p.parse_args(argv)
     root, config = _setup(args, args.path)
-    from .graph import build_graph, to_dot, to_mermaid, to_tree
+    from .graph.dependson import build_graph, to_dot, to_mermaid, to_tree
     from .lint import Linter
 
     linter = Linter(root, config)
@@ -514,7 +510,7 @@ def cmd_graph(argv: list[str]) -> int:
         elif args.format == "dot":
             out.append(to_dot(graph))
         else:
-            from .graph import node_key
+            from .graph.dependson import node_key
 
             out.append(to_tree(graph, node_key(cluster.root.ref)))
     linter.redactor.refresh()  # a node named from a secret
@@ -542,8 +538,8 @@ def cmd_build(argv: list[str]) -> int:
         what = "not a directory" if os.path.exists(args.path) else "no such directory"
         raise UsageError(f"build {args.path}: {what} (build takes a kustomize directory)")
     root, config = _setup(args, args.path)
+    from .core.redact import mask_objects
     from .lint import Linter
-    from .redact import mask_objects
     from .render.output import to_yaml_stream
 
     linter = Linter(root, config)
@@ -625,9 +621,9 @@ def cmd_diff(argv: list[str]) -> int:
     paths = args.paths or ["."]
     root, config = _setup(args, paths[0])
     from .lint import Linter
-    from .objdiff import DEFAULT_NOISE, diff_snapshots, snapshot
-    from .render_memo import BuildMemo
+    from .render.memo import BuildMemo
     from .report.diff_formats import FORMATS, to_markdown
+    from .report.objdiff import DEFAULT_NOISE, diff_snapshots, snapshot
 
     memo = None if args.no_reuse or os.environ.get("GITOPS_LINT_NO_REUSE") else BuildMemo()
     head = Linter(root, config)
@@ -647,7 +643,7 @@ def cmd_diff(argv: list[str]) -> int:
             # read the base's secret values and index them while its tree still exists
             base.redactor.refresh()
             base.redactor.redact("-" * 16)
-    from . import redact as redact_module
+    from .core import redact as redact_module
 
     both = _Redactors([head.redactor] + ([base.redactor] if base else []))
     both.refresh()
@@ -723,7 +719,7 @@ def cmd_rules(argv: list[str]) -> int:
 
 def rule_page(name: str) -> str | None:
     """The rule's page from ``rules/`` (a checkout, or the copy an installed wheel carries)."""
-    from .pages import rule_page as find_page
+    from .report.pages import rule_page as find_page
 
     return find_page(name)
 
@@ -732,8 +728,8 @@ def cmd_explain(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="gitops-lint explain", description="Print a rule's page.")
     p.add_argument("rule", help="a rule name or code (see `gitops-lint rules`)")
     args = p.parse_args(argv)
+    from .load.suppress import canonical, suggestion
     from .rules import all_rules
-    from .suppress import canonical, suggestion
 
     name = canonical(args.rule)
     for r in all_rules():
@@ -797,15 +793,12 @@ def _check_command(argv: list[str]) -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
-    from .lint import UsageError as LintUsageError
-    from .rules import PluginError
-
     try:
         if argv and argv[0] in COMMANDS:
             return COMMANDS[argv[0]](argv[1:])
         _check_command(argv)
         return cmd_lint(argv)
-    except (UsageError, LintUsageError, ConfigError, PluginError, BudgetExceeded) as exc:
+    except GitopsLintError as exc:
         sys.stderr.write(_redacted(f"gitops-lint: error: {printable(str(exc))}\n"))
         return 2
     except KeyboardInterrupt:
@@ -829,7 +822,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _values(secret: dict):
     """The values of a rendered Secret (``build`` of a directory: a generator's output)."""
-    from .secrets import HIDDEN, secret_values
+    from .model.secrets import HIDDEN, secret_values
 
     for v in secret_values(secret, None, ()):  # type: ignore[arg-type]
         if v.status in HIDDEN:
@@ -837,8 +830,8 @@ def _values(secret: dict):
 
 
 def _redacted(text: str) -> str:
-    """``text`` without the secret values the run has read (see gitops_lint.redact)."""
-    from . import redact
+    """``text`` without the secret values the run has read (see gitops_lint.core.redact)."""
+    from .core import redact
 
     redact.REDACTOR.refresh()
     return redact.REDACTOR.redact(text)

@@ -35,8 +35,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .fs import FileTooLarge, RepoFS
-from .model import FLUX_KS_GROUP, Finding, Severity, group_of
+from .core.data import FLUX_KS_GROUP, Finding, Severity, group_of
+from .core.fs import FileTooLarge, RepoFS
 from .schema.deprecations import flux_api_introduced
 
 # -- edits -------------------------------------------------------------------
@@ -641,9 +641,9 @@ def _breakage(
 ) -> Counter:
     """The findings of :data:`BREAKING` rules, with ``texts`` overlaid, by what they say
     (line numbers left out: an inserted line moves every finding below it)."""
-    from . import redact
+    from .core import redact
     from .lint import Linter
-    from .loader import DocumentCache
+    from .load.loader import DocumentCache
 
     saved = redact.REDACTOR
     try:
@@ -701,7 +701,7 @@ def verify_builds(
     """
     from dataclasses import replace as dc_replace
 
-    from .config import load_config
+    from .load.config import load_config
 
     base = config if config is not None else load_config(root)
     # every breaking rule, whatever the config turns off or ignores: the promise is kustomize's

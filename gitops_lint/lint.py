@@ -5,24 +5,30 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from . import redact
-from .budget import BudgetExceeded
-from .cluster import Cluster, ClusterBuilder
-from .config import Config
-from .discover import CONFIG, Bootstrap, Discovery, Entry, TooManyFiles, discover, entry_for, find_entries
-from .fs import OutsideRoot, RepoFS
-from .graph import build_graph
-from .loader import DocumentCache, parse_text
-from .model import FLUX_HELM_GROUP, Finding, Severity, group_of
-from .redact import Redactor
+from .core import redact
+from .core.budget import BudgetExceeded
+from .core.data import FLUX_HELM_GROUP, Finding, Severity, group_of
+from .core.errors import UsageError
+from .core.fs import OutsideRoot, RepoFS
+from .core.redact import Redactor
+from .discover.entries import (
+    CONFIG,
+    Bootstrap,
+    Discovery,
+    Entry,
+    TooManyFiles,
+    discover,
+    entry_for,
+    find_entries,
+)
+from .graph.dependson import build_graph
+from .load.config import Config
+from .load.loader import DocumentCache, parse_text
+from .load.suppress import Suppressions
+from .model.cluster import Cluster, ClusterBuilder
+from .model.secrets import hidden_strings, public_identifiers, secret_variables
+from .model.suspend import Skipped
 from .rules import CLUSTER, REPOSITORY, Context, Hit, Rule, all_rules
-from .secrets import hidden_strings, public_identifiers, secret_variables
-from .suppress import Suppressions
-from .suspend import Skipped
-
-
-class UsageError(Exception):
-    """Bad command-line input (exit 2)."""
 
 
 @dataclass
@@ -279,7 +285,7 @@ class Linter:
                 self.cache.load(name, used=False)
 
     def _tainted(self):
-        """Every value read from a Secret, or standing in for one (see gitops_lint.redact)."""
+        """Every value read from a Secret, or standing in for one (see gitops_lint.core.redact)."""
         yield from hidden_strings(self.fs, self.cache, self._rendered_secrets())
         yield from secret_variables(self._clusters, self.config.global_variables)
         for ident, values in self.config.variables.items():

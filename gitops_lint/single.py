@@ -18,8 +18,8 @@ import os
 import sys
 import tempfile
 
-from .config import Config
 from .lint import Linter, LintResult
+from .load.config import Config
 
 # the rules that need nothing but the manifest itself
 FILE_RULES = ("yaml-syntax", "schema", "deprecated-api", "plaintext-secret")
@@ -35,7 +35,7 @@ def lint_files(paths: list[str], config: Config, stdin=None) -> tuple[LintResult
     """Findings of :data:`FILE_RULES` on the manifests ``paths`` (``-``: ``stdin``), and notes."""
     if stdin is None and STDIN in paths:
         if sys.stdin is None or not hasattr(sys.stdin, "buffer"):
-            from .cli import UsageError
+            from .core.errors import UsageError
 
             raise UsageError("-: no standard input to read")
         stdin = sys.stdin.buffer
@@ -67,7 +67,7 @@ def lint_files(paths: list[str], config: Config, stdin=None) -> tuple[LintResult
 
 
 def _read(path: str) -> bytes:
-    from .cli import UsageError
+    from .core.errors import UsageError
 
     try:
         with open(path, "rb") as fh:

@@ -7,8 +7,8 @@ import io
 from pathlib import Path
 
 from gitops_lint.cli import main
-from gitops_lint.config import Config, load_config
 from gitops_lint.lint import Linter, LintResult
+from gitops_lint.load.config import Config, load_config
 
 
 def lint_repo(root: Path | str, *paths: str, config: Config | None = None) -> LintResult:

@@ -192,7 +192,7 @@ def test_uri_and_json_text_keep_every_file_name_whole():
 
 
 def test_job_summary_counts_per_severity_and_rule_and_caps_the_table():
-    from gitops_lint.model import Finding, Severity
+    from gitops_lint.core.data import Finding, Severity
     from gitops_lint.report.github import SUMMARY_ROWS, step_summary
 
     many = [

@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from gitops_lint.cli import lint_parser
-from gitops_lint.model import Finding, ObjectRef, Severity
+from gitops_lint.core.data import Finding, ObjectRef, Severity
 from gitops_lint.report import junit
 from tests.conftest import FIXTURES
 from tests.helpers import GOTK, ks, lint_repo, run_cli, write_tree
@@ -164,7 +164,7 @@ def test_a_directory_that_cannot_be_read_is_a_finding(repo, monkeypatch):
             raise PermissionError(13, "Permission denied")
         return real(path)
 
-    monkeypatch.setattr("gitops_lint.fs.os.scandir", scandir)
+    monkeypatch.setattr("gitops_lint.core.fs.os.scandir", scandir)
     findings = lint_repo(repo).findings
     assert [(f.rule, f.severity, f.file) for f in findings] == [
         ("yaml-syntax", Severity.WARNING, "apps/locked")

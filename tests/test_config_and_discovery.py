@@ -7,10 +7,10 @@ import sys
 
 import pytest
 
-from gitops_lint.config import ConfigError, load_config
-from gitops_lint.discover import find_entries
-from gitops_lint.fs import RepoFS
-from gitops_lint.loader import DocumentCache
+from gitops_lint.core.fs import RepoFS
+from gitops_lint.discover.entries import find_entries
+from gitops_lint.load.config import ConfigError, load_config
+from gitops_lint.load.loader import DocumentCache
 from tests.conftest import CORPUS, FIXTURES
 from tests.helpers import lint_repo, positions, run_cli, write_tree
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from gitops_lint.model import Severity
+from gitops_lint.core.data import Severity
 from tests.conftest import CORPUS
 from tests.helpers import lint_repo
 

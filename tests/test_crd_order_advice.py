@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gitops_lint.model import Severity
+from gitops_lint.core.data import Severity
 from tests.conftest import FIXTURES
 from tests.helpers import GOTK, ks, lint_repo, write_tree
 

@@ -14,10 +14,10 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gitops_lint.config import parse_config
-from gitops_lint.crd_evidence import distance, evident, near
-from gitops_lint.crds import _oci_chart_name, build_crd_index, chart_table
 from gitops_lint.lint import Linter
+from gitops_lint.load.config import parse_config
+from gitops_lint.model.crd_evidence import distance, evident, near
+from gitops_lint.model.crds import _oci_chart_name, build_crd_index, chart_table
 from tests.conftest import FIXTURES
 from tests.helpers import ks, run_cli, write_tree
 from tests.test_crds import CLUSTER, crd_findings, release, repo, where

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from gitops_lint.config import Config, parse_config
-from gitops_lint.crds import chart_table
-from gitops_lint.kinds import builtin_namespaced, is_builtin
-from gitops_lint.model import Severity
+from gitops_lint.core.data import Severity
+from gitops_lint.load.config import Config, parse_config
+from gitops_lint.model.crds import chart_table
+from gitops_lint.model.kinds import builtin_namespaced, is_builtin
 from tests.conftest import FIXTURES
 from tests.helpers import GOTK, ks, lint_repo, write_tree
 
@@ -394,8 +394,8 @@ spec:
     found = crd_findings(root)
     # the XRD itself needs Crossplane, installed by a HelmRelease of the same Kustomization
     assert where(found) == [("clusters/dev/layers.yaml:4", "crd-order", "error")]
-    from gitops_lint.crds import build_crd_index
     from gitops_lint.lint import Linter
+    from gitops_lint.model.crds import build_crd_index
 
     linter = Linter(str(root), Config())
     (cluster,) = linter.build_clusters([str(root)])

@@ -11,12 +11,12 @@ import shutil
 
 import pytest
 
-from gitops_lint.cluster import in_artifact
-from gitops_lint.config import Config, ConfigError, load_config, parse_config
-from gitops_lint.discover import Bootstrap, find_entries
-from gitops_lint.fs import RepoFS
+from gitops_lint.core.fs import RepoFS
+from gitops_lint.discover.entries import Bootstrap, find_entries
 from gitops_lint.lint import guess_root
-from gitops_lint.loader import DocumentCache
+from gitops_lint.load.config import Config, ConfigError, load_config, parse_config
+from gitops_lint.load.loader import DocumentCache
+from gitops_lint.model.cluster import in_artifact
 from tests.conftest import CORPUS, FIXTURES
 from tests.helpers import lint_repo, run_cli, write_tree
 
@@ -294,7 +294,7 @@ def test_self_applied_sync_is_an_entry_and_its_sources_are_not_missing():
     ],
 )
 def test_another_revision_of_the_bootstrap_repository_is_not_this_checkout(bootstrap, ref, same):
-    from gitops_lint.cluster import _same_revision
+    from gitops_lint.model.cluster import _same_revision
 
     assert _same_revision(bootstrap, ref) is same
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from gitops_lint.core.data import Finding, ObjectRef, Severity
 from gitops_lint.fix import API_REPLACEMENTS, FIXERS, plan_fixes, write_fixes
-from gitops_lint.model import Finding, ObjectRef, Severity
 from gitops_lint.rules import all_rules
 from tests.conftest import FIXTURES
 from tests.helpers import lint_repo, run_cli, write_tree

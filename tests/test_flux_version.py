@@ -13,8 +13,8 @@ import shutil
 
 import pytest
 
-from gitops_lint.flux_version import parse_version
-from gitops_lint.substitute import ALTERNATIVE, DOLLARS, RETYPED, substitute_object
+from gitops_lint.model.flux_version import parse_version
+from gitops_lint.substitute.engine import ALTERNATIVE, DOLLARS, RETYPED, substitute_object
 from tests.conftest import FIXTURES
 from tests.helpers import run_cli
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from gitops_lint.loader import parse_text
-from gitops_lint.redact import secret_like
+from gitops_lint.core.redact import secret_like
+from gitops_lint.load.loader import parse_text
 from gitops_lint.report import FORMATS
 from tests.helpers import ks, lint_repo, run_cli
 
@@ -75,7 +75,7 @@ def test_any_text_loads_into_documents_or_errors(text):
     assert all(e.line >= 1 and isinstance(e.message, str) for e in loaded.errors)
 
 
-# values the redactor takes as secrets (gitops_lint.redact.secret_like: shorter or plainer ones are
+# values the redactor takes as secrets (gitops_lint.core.redact.secret_like: shorter or plainer ones are
 # ordinary words, never masked), none of them a piece of the fixture's own names
 _NAMES = (KS + "apiVersion kind Secret metadata stringData data b64 resources secretGenerator literals").lower()
 SECRET = st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126, blacklist_characters="'\"\\#$"),

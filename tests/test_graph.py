@@ -1,7 +1,7 @@
 """Graph algorithms, property-tested against networkx (the oracle, a test dependency).
 
 gitops-lint's own digraph replaced networkx in the lint path for start-up
-time (gitops_lint/digraph.py); its components, paths and cycles must be
+time (gitops_lint/graph/digraph.py); its components, paths and cycles must be
 networkx's.
 """
 
@@ -11,8 +11,7 @@ import networkx as nx
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gitops_lint.digraph import DiGraph, shortest_path, strongly_connected_components
-from gitops_lint.graph import (
+from gitops_lint.graph.dependson import (
     applies_edges,
     dependency_edges,
     find_cycles,
@@ -21,6 +20,7 @@ from gitops_lint.graph import (
     to_mermaid,
     to_tree,
 )
+from gitops_lint.graph.digraph import DiGraph, shortest_path, strongly_connected_components
 from tests.conftest import FIXTURES
 
 EXAMPLE = FIXTURES / "example"
@@ -226,9 +226,9 @@ def test_tree_mermaid_and_dot_show_the_same_graph(drawn):
 
 
 def test_the_example_repository_draws_the_same_graph_three_ways():
-    from gitops_lint.config import load_config
-    from gitops_lint.graph import build_graph, node_key
+    from gitops_lint.graph.dependson import build_graph, node_key
     from gitops_lint.lint import Linter
+    from gitops_lint.load.config import load_config
 
     (cluster,) = Linter(str(EXAMPLE), load_config(str(EXAMPLE))).build_clusters([str(ENTRY)])
     graph = build_graph(cluster)

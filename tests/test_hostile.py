@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from gitops_lint.config import Config
+from gitops_lint.load.config import Config
 from tests.helpers import lint_repo, run_cli
 
 KS = """apiVersion: kustomize.toolkit.fluxcd.io/v1

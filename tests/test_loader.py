@@ -3,9 +3,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitops_lint.fs import OutsideRoot, RepoFS, normalize
-from gitops_lint.loader import DocumentCache, parse_text
-from gitops_lint.model import Origin
+from gitops_lint.core.data import Origin
+from gitops_lint.core.fs import OutsideRoot, RepoFS, normalize
+from gitops_lint.load.loader import DocumentCache, parse_text
 
 
 def test_documents_know_file_and_first_line():
@@ -105,7 +105,7 @@ _shared = st.recursive(
 def test_alias_pre_check_never_misses_an_alias(value, flow, copies):
     """The loader skips the alias-bomb walk only for text without an alias token: whatever
     way an emitter writes aliases (block or flow, as key or value), the pre-check sees them."""
-    from gitops_lint.loader import _ALIAS
+    from gitops_lint.load.loader import _ALIAS
 
     doc = {"shared": value, "uses": [value] * copies, "map": {"k": value}}
     text = yaml.dump(doc, default_flow_style=flow)

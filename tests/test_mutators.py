@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from gitops_lint.model import Severity
+from gitops_lint.core.data import Severity
 from tests.helpers import GOTK, ks, lint_repo, write_tree
 
 APP = {

@@ -14,7 +14,7 @@ import pytest
 
 from gitops_lint import baseline, gitref
 from gitops_lint.cli import lint_parser
-from gitops_lint.model import Finding, ObjectRef, Severity
+from gitops_lint.core.data import Finding, ObjectRef, Severity
 from tests.helpers import GOTK, ks, run_cli, write_tree
 from tests.spy import spying, under
 

@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gitops_lint.objdiff import (
+from gitops_lint.report.diff_formats import to_json, to_markdown, to_text, to_unified
+from gitops_lint.report.objdiff import (
     ADDED,
     CHANGED,
     REMOVED,
@@ -23,7 +24,6 @@ from gitops_lint.objdiff import (
     key_of,
     strip_noise,
 )
-from gitops_lint.report.diff_formats import to_json, to_markdown, to_text, to_unified
 from tests.helpers import run_cli, write_tree
 
 SECRET = "Zq8vN3xPq7LmW2rT"  # a value that looks like a secret (the redactor taints it)

@@ -8,11 +8,11 @@ import shutil
 
 import pytest
 
-from gitops_lint.cluster import ClusterBuilder
-from gitops_lint.config import load_config
-from gitops_lint.discover import Entry
+from gitops_lint.core.data import Severity
+from gitops_lint.discover.entries import Entry
 from gitops_lint.lint import Linter, make_renderer
-from gitops_lint.model import Severity
+from gitops_lint.load.config import load_config
+from gitops_lint.model.cluster import ClusterBuilder
 from tests.conftest import FIXTURES
 from tests.helpers import lint_repo
 

@@ -6,8 +6,8 @@ import base64
 
 import pytest
 
-from gitops_lint.secrets import ENCRYPTED, PLAINTEXT, REFERENCE, VARIABLE, classify
-from gitops_lint.sops import SopsConfig, SopsRules, dotenv_metadata, has_sops_marker
+from gitops_lint.load.sops import SopsConfig, SopsRules, dotenv_metadata, has_sops_marker
+from gitops_lint.model.secrets import ENCRYPTED, PLAINTEXT, REFERENCE, VARIABLE, classify
 from tests.helpers import lint_repo, write_tree
 
 ENC = "ENC[AES256_GCM,data:ZTl0Yi1nYWNqYQ==,iv:rUwYwxc0ILe19vAm=,tag:t+yioBJuD+G5nk7w1yuUJw==,type:str]"
@@ -309,7 +309,7 @@ def test_rule_no_file_was_encrypted_with_designates_nothing(tmp_path):
 
 
 def test_sops_walk_follows_tree_walk_branch():
-    from gitops_lint.sops import leaves
+    from gitops_lint.load.sops import leaves
 
     doc = {"a": [{"b": "x"}, "y"], "n": None, "sops": {"mac": "m"}, "c": {"sops": 1}}
     assert list(leaves(doc)) == [
@@ -323,7 +323,7 @@ def test_sops_walk_follows_tree_walk_branch():
 
 
 def test_go_regex_flags_inside_a_group():
-    from gitops_lint.sops import go_regex
+    from gitops_lint.load.sops import go_regex
 
     pattern = go_regex("((?i)(pass|secret($|[^N])|key|^data$))")
     assert pattern is not None
@@ -460,7 +460,7 @@ def test_designated_file_of_settings_only_is_fine(tmp_path):
 
 
 def test_redactor_masks_what_may_be_secret_not_what_the_author_left_public(tmp_path):
-    from gitops_lint import redact
+    from gitops_lint.core import redact
     from tests.helpers import ks
 
     sops = "  encrypted_regex: ^(userKey)$\n"

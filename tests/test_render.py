@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from gitops_lint.fs import RepoFS
-from gitops_lint.loader import DocumentCache
+from gitops_lint.core.fs import RepoFS
+from gitops_lint.load.loader import DocumentCache
 from gitops_lint.render import flux, json6902, smp
 from gitops_lint.render.generators import content_hash, parse_env, parse_literal
 from gitops_lint.render.kustomize import Kustomizer, looks_remote

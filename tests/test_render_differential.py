@@ -48,9 +48,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gitops_lint.config import Config
-from gitops_lint.fs import RepoFS
-from gitops_lint.loader import DocumentCache, parse_text
+from gitops_lint.core.fs import RepoFS
+from gitops_lint.load.config import Config
+from gitops_lint.load.loader import DocumentCache, parse_text
 from gitops_lint.render import flux
 from gitops_lint.render.kustomize import Kustomizer
 from gitops_lint.render.types import FluxOverlay

@@ -22,8 +22,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gitops_lint.fs import RepoFS
-from gitops_lint.loader import DocumentCache, parse_text
+from gitops_lint.core.fs import RepoFS
+from gitops_lint.load.loader import DocumentCache, parse_text
 from gitops_lint.render.kustomize import KNOWN_FIELDS, Kustomizer
 from gitops_lint.render.types import FluxOverlay
 from tests.conftest import kubectl_available

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gitops_lint.model import Finding, ObjectRef, Severity
+from gitops_lint.core.data import Finding, ObjectRef, Severity
 from gitops_lint.report import FORMATS, paths
 from gitops_lint.report.github import annotation, escape_data, escape_property, step_summary
 from gitops_lint.report.sarif import FINGERPRINT_KEY, to_sarif

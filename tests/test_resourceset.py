@@ -9,12 +9,12 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gitops_lint.config import load_config
-from gitops_lint.gotemplate import TemplateError, Unsupported, render
-from gitops_lint.graph import build_graph, find_cycles
+from gitops_lint.core.data import Severity
+from gitops_lint.graph.dependson import build_graph, find_cycles
 from gitops_lint.lint import Linter
-from gitops_lint.model import Severity
-from gitops_lint.resourceset import combined_inputs, expand
+from gitops_lint.load.config import load_config
+from gitops_lint.render.gotemplate import TemplateError, Unsupported, render
+from gitops_lint.render.resourceset import combined_inputs, expand
 from tests.conftest import FIXTURES
 from tests.helpers import lint_repo
 

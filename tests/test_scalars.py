@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitops_lint.loader import go_int, parse_text
+from gitops_lint.load.loader import go_int, parse_text
 from tests.conftest import kubectl_available
 
 

@@ -1,4 +1,4 @@
-"""Flux post-build substitution (gitops_lint.substitute / gitops_lint.envsubst).
+"""Flux post-build substitution (gitops_lint.substitute.engine / gitops_lint.substitute.envsubst).
 
 Expected values come from fluxcd/pkg envsubst (parse/parse.go, parse/scan.go,
 funcs.go, template.go) and kustomize/kustomize_varsub.go; FLUX-SEMANTICS.md 1.3
@@ -13,7 +13,7 @@ import math
 
 import pytest
 
-from gitops_lint.substitute import (
+from gitops_lint.substitute.engine import (
     SUBSTITUTE_ANNOTATION,
     VAR_NAME,
     SubstitutionBudgetExceeded,

@@ -15,7 +15,7 @@ import string
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitops_lint.substitute import references, substitute_object, substitute_string
+from gitops_lint.substitute.engine import references, substitute_object, substitute_string
 
 NAMES = ["A", "B", "c_1", "_x", "Z9"]
 PLAIN_ALPHABET = "ab -:=/.x$"  # no braces: an expression only comes from the pieces below

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitops_lint.envsubst import UNKNOWN
-from gitops_lint.substitute import Variables, _notes, substitute_object, substitute_string
-from gitops_lint.substitution_sources import SourceIndex, manifest_facts
+from gitops_lint.substitute.engine import Variables, _notes, substitute_object, substitute_string
+from gitops_lint.substitute.envsubst import UNKNOWN
+from gitops_lint.substitute.sources import SourceIndex, manifest_facts
 from tests.conftest import FIXTURES
 from tests.helpers import GOTK, ks, lint_repo, run_cli, write_tree
 
@@ -197,7 +197,7 @@ def test_dollars_warn_only_for_a_shell_pid_in_unescaped_text():
 
 
 def test_dollars_notes():
-    from gitops_lint import envsubst
+    from gitops_lint.substitute import envsubst
 
     def note(text):
         return [n[2] for n in _notes(text, envsubst.parse(text)) if n[0] == "dollars"]
@@ -299,7 +299,7 @@ def test_missing_source_names_a_manifest_no_kustomization_applies(tmp_path):
     ids=["infisical", "doppler"],
 )
 def test_secret_managers_produce_the_secret_they_name(obj, where):
-    from gitops_lint.substitution_sources import PRODUCERS
+    from gitops_lint.substitute.sources import PRODUCERS
 
     group = obj["apiVersion"].split("/")[0]
     ((ns, name, facts),) = list(PRODUCERS[(group, obj["kind"])](obj))

@@ -22,7 +22,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitops_lint.model import Finding, ObjectRef, Severity
+from gitops_lint.core.data import Finding, ObjectRef, Severity
 from gitops_lint.report import concise, text
 from gitops_lint.report.text import TextOptions, output_width, use_color
 from tests.conftest import FIXTURES, PROJECT

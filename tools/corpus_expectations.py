@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import sys
 
-from tests.test_corpus import CORPUS, EXPECTED, REPOSITORIES, observed
 from tests.helpers import lint_repo
+from tests.test_corpus import CORPUS, EXPECTED, REPOSITORIES, observed
 
 
 def main(argv: list[str]) -> None:

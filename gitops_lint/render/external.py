@@ -10,7 +10,7 @@ runs out. Every repository file is written by an attacker (a pull request),
 so kustomize only runs when gitops-lint has proved that it can do none of it:
 
 * **One parser.** Every build is first made by the built-in renderer,
-  through :class:`~gitops_lint.fs.RepoFS`; when that build reaches outside
+  through :class:`~gitops_lint.core.fs.RepoFS`; when that build reaches outside
   the root, names a remote resource or a path that does not exist, its
   result stands and kustomize is not run. Each kustomization file kustomize
   could load is then decoded by the same code the built-in renderer uses
@@ -65,13 +65,23 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from ..fs import OutsideRoot, RepoFS, join
-from ..loader import DocumentCache, parse_text
-from ..model import Origin
+from ..core.data import Origin
+from ..core.fs import OutsideRoot, RepoFS, join
+from ..load.loader import DocumentCache, parse_text
 from . import flux, kustfile
 from .copy import deep_copy
 from .kustomize import Kustomizer, _overlay_key, looks_remote
-from .types import ERROR, ESCAPE, EXTERNAL, MISSING, NOTE, BuildIssue, BuildResult, FluxOverlay, Resource
+from .types import (
+    ERROR,
+    ESCAPE,
+    EXTERNAL,
+    MISSING,
+    NOTE,
+    BuildIssue,
+    BuildResult,
+    FluxOverlay,
+    Resource,
+)
 
 TOOLS = ("kubectl", "kustomize")
 TIMEOUT_SECONDS = 120  # wall clock

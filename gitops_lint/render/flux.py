@@ -29,8 +29,8 @@ from __future__ import annotations
 import posixpath
 from functools import lru_cache
 
-from ..fs import OutsideRoot, RepoFS
-from ..regex import GoRegex, RegexError, compile_go, escape
+from ..core.fs import OutsideRoot, RepoFS
+from ..core.regex import GoRegex, RegexError, compile_go, escape
 from .types import FluxOverlay
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")

@@ -40,9 +40,9 @@ import json
 import posixpath
 import re
 
-from ..fs import OutsideRoot, RepoFS, join, normalize
-from ..loader import DocumentCache, parse_text
-from ..model import Origin
+from ..core.data import Origin
+from ..core.fs import OutsideRoot, RepoFS, join, normalize
+from ..load.loader import DocumentCache, parse_text
 from . import flux, kustfile, smp, transform
 from .copy import TooLarge, copy_budgeted, deep_copy
 from .fieldspec import FieldSpecError, TransformerConfig, parse_config
@@ -62,7 +62,16 @@ from .replacements import NoSource, ReplacementError, apply_replacement
 from .resource import Res, ResId, split_api_version
 from .selector import Selector, SelectorError, select
 from .transform import TransformError
-from .types import ERROR, ESCAPE, EXTERNAL, MISSING, BuildIssue, BuildResult, FluxOverlay, Resource
+from .types import (
+    ERROR,
+    ESCAPE,
+    EXTERNAL,
+    MISSING,
+    BuildIssue,
+    BuildResult,
+    FluxOverlay,
+    Resource,
+)
 
 KUSTOMIZATION_VERSION = "kustomize.config.k8s.io/v1beta1"
 COMPONENT_VERSION = "kustomize.config.k8s.io/v1alpha1"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from ..model import Origin
+from ..core.data import Origin
 from .copy import deep_copy
 
 # kustomize compares namespaces through ResId.EffectiveNamespace: an empty

@@ -9,7 +9,7 @@ Kubernetes label selector syntax (``a=b,c!=d,e in (x,y),!f,g``).
 
 Both are written by the repository, so both are matched in linear time:
 the name and namespace regexes with RE2 (they are Go regexps in kustomize,
-:mod:`gitops_lint.regex`), and a label requirement by an RE2 program too
+:mod:`gitops_lint.core.regex`), and a label requirement by an RE2 program too
 (Python's backtracking made ``a`` + 8,000 spaces + ``b`` take 3 s).
 """
 
@@ -19,7 +19,7 @@ from functools import lru_cache
 
 import re2
 
-from ..regex import GoRegex, RegexError, compile_go
+from ..core.regex import GoRegex, RegexError, compile_go
 from .resource import Res
 
 

@@ -23,7 +23,7 @@ the whole resource list of a kustomization, in kustomize's order (see
 
 from __future__ import annotations
 
-from ..regex import GoRegex, RegexError, compile_go
+from ..core.regex import GoRegex, RegexError, compile_go
 from . import fieldspec as fsmod
 from .fieldspec import MAP, SCALAR, FieldSpec
 from .resource import Res

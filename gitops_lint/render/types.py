@@ -2,7 +2,7 @@
 
 A renderer turns one kustomize directory (plus, for a Flux Kustomization, the
 fields Flux merges into its kustomization) into the objects kustomize would
-emit, each with the :class:`~gitops_lint.model.Origin` a person would edit.
+emit, each with the :class:`~gitops_lint.core.data.Origin` a person would edit.
 Problems are data (:class:`BuildIssue`), never exceptions: the pipeline turns
 them into findings with the kustomization file and line.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ..model import Origin
+from ..core.data import Origin
 
 
 @dataclass

@@ -11,8 +11,16 @@ text report follows (fixable count, then "Found ...").
 
 from __future__ import annotations
 
-from ..model import Finding
-from .text import FIX_MARK, TextOptions, display_path, found_line, grouped, is_fixable, printable
+from ..core.data import Finding
+from .text import (
+    FIX_MARK,
+    TextOptions,
+    display_path,
+    found_line,
+    grouped,
+    is_fixable,
+    printable,
+)
 
 
 def line(f: Finding, clusters: list[str], options: TextOptions) -> str:

@@ -1,4 +1,4 @@
-"""The rendered diff (:mod:`gitops_lint.objdiff`) as text, JSON, Markdown and unified YAML.
+"""The rendered diff (:mod:`gitops_lint.report.objdiff`) as text, JSON, Markdown and unified YAML.
 
 Every formatter takes ``redact``, the run's redactor (base and head): each
 value, path and name is passed through it before it is written. Secret
@@ -12,7 +12,7 @@ import difflib
 import json
 from collections.abc import Callable
 
-from ..objdiff import (
+from .objdiff import (
     ADDED,
     CHANGED,
     HIDDEN,

@@ -19,7 +19,7 @@ import os
 from collections import Counter
 from collections.abc import Mapping
 
-from ..model import Finding, Severity
+from ..core.data import Finding, Severity
 from . import paths
 from .text import grouped  # one annotation per defect, its clusters named
 

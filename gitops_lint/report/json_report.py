@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from ..model import Finding
+from ..core.data import Finding
 from . import paths
 
 

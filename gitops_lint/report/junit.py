@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from xml.sax.saxutils import escape, quoteattr
 
-from ..model import Finding, Severity
+from ..core.data import Finding, Severity
 from .text import grouped, printable
 
 # characters XML 1.0 does not allow at all (after printable(), only the non-characters are left)

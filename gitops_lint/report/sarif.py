@@ -16,7 +16,7 @@ import hashlib
 import json
 
 from .. import __version__
-from ..model import Finding, Severity
+from ..core.data import Finding, Severity
 from ..rules import Rule, all_rules
 from . import paths
 
@@ -28,7 +28,7 @@ LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "
 
 
 def _descriptor(rule: Rule) -> dict:
-    from ..pages import help_uri, rule_help
+    from .pages import help_uri, rule_help
 
     page = rule_help(rule)
     desc: dict = {

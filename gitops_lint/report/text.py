@@ -36,7 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from ..model import Finding, Severity
+from ..core.data import Finding, Severity
 
 # C0/C1 controls, DEL, the Unicode line and paragraph separators and the bidirectional
 # controls: none may reach the terminal as written. An object name holding a newline

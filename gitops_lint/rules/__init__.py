@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 from importlib.metadata import entry_points
 
+from ..core.errors import ConfigError
 from .base import CLUSTER, REPOSITORY, Context, Hit, Rule
 
 __all__ = ["CLUSTER", "REPOSITORY", "Context", "Hit", "Rule", "all_rules", "BUILTIN"]
@@ -40,8 +41,8 @@ BUILTIN = {
 _CACHE: list[Rule] | None = None
 
 
-class PluginError(Exception):
-    pass
+class PluginError(ConfigError):
+    """A rule plugin that cannot be loaded or used."""
 
 
 def all_rules() -> list[Rule]:

@@ -14,15 +14,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..model import ObjectRef, Origin, Severity
+from ..core.data import ObjectRef, Origin, Severity
 
 if TYPE_CHECKING:
 
-    from ..cluster import Cluster
-    from ..config import Config
-    from ..digraph import DiGraph
-    from ..fs import RepoFS
-    from ..loader import DocumentCache
+    from ..core.fs import RepoFS
+    from ..graph.digraph import DiGraph
+    from ..load.config import Config
+    from ..load.loader import DocumentCache
+    from ..model.cluster import Cluster
 
 CLUSTER = "cluster"
 REPOSITORY = "repository"

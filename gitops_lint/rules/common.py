@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..graph import NodeKey
+from ..graph.dependson import NodeKey
 
 
 def show(key: NodeKey, same_namespace: bool = True) -> str:

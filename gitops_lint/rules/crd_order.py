@@ -46,10 +46,10 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from ..crds import HELM, PACKAGE, XRD, Provider, crd_index, custom_objects, target_of
-from ..graph import NodeKey, node_key
-from ..model import FLUX_HELM_GROUP, FLUX_KS_GROUP, ObjectRef, Severity, group_of
-from ..suspend import suspended_roots
+from ..core.data import FLUX_HELM_GROUP, FLUX_KS_GROUP, ObjectRef, Severity, group_of
+from ..graph.dependson import NodeKey, node_key
+from ..model.crds import HELM, PACKAGE, XRD, Provider, crd_index, custom_objects, target_of
+from ..model.suspend import suspended_roots
 from .base import Context, Hit, Rule
 
 OK, WARN, ERROR = 0, 1, 2

@@ -17,10 +17,10 @@ applies nor prunes anything of it while it is suspended.
 
 from __future__ import annotations
 
-from ..kinds import is_flux_group
-from ..model import Severity
+from ..core.data import Severity
+from ..model.kinds import is_flux_group
+from ..model.suspend import suspended_roots
 from ..schema.registry import is_crd
-from ..suspend import suspended_roots
 from .base import Context, Hit, Rule
 
 PRUNE = "kustomize.toolkit.fluxcd.io/prune"

@@ -7,8 +7,8 @@ any error (FLUX-SEMANTICS 2.4: "Cycles deadlock silently").
 
 from __future__ import annotations
 
-from ..graph import find_cycles
-from ..model import Severity
+from ..core.data import Severity
+from ..graph.dependson import find_cycles
 from .base import Context, Hit, Rule
 from .common import show
 

@@ -3,7 +3,7 @@
 Kubernetes APIs are judged at ``--kube-version`` (else the newest shipped
 schemas, *assumed*), from what the shipped schemas of each version serve.
 Flux APIs are judged at the Flux version the repository states (see
-:mod:`gitops_lint.flux_version`), else at the newest Flux, *assumed*.
+:mod:`gitops_lint.model.flux_version`), else at the newest Flux, *assumed*.
 
 An apiVersion that the stated version does not serve (removed, never
 existed, or newer than it) makes the apply fail (``no matches for kind``):
@@ -16,8 +16,8 @@ it says which Flux brings it.
 
 from __future__ import annotations
 
-from ..flux_version import NEWEST, FluxTarget, flux_target
-from ..model import Severity
+from ..core.data import Severity
+from ..model.flux_version import NEWEST, FluxTarget, flux_target
 from ..schema.core import resolve_version
 from ..schema.deprecations import Verdict, find, show
 from .base import Context, Hit, Rule

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ..model import Severity
-from ..suspend import suspended_roots
+from ..core.data import Severity
+from ..model.suspend import suspended_roots
 from .base import Context, Hit, Rule
 
 SHOWN = 3

@@ -19,13 +19,13 @@ namespace, a CRD), whether Flux or a bootstrap helmfile installs it. Entries tha
 
 from __future__ import annotations
 
-from ..crds import bootstrap_release_namespaces
-from ..graph import node_key
-from ..kinds import builtin_namespaced
-from ..model import FLUX_HELM_GROUP, Severity, group_of, is_kind
+from ..core.data import FLUX_HELM_GROUP, Severity, group_of, is_kind
+from ..discover.sources import OK
+from ..graph.dependson import node_key
+from ..model.crds import bootstrap_release_namespaces
+from ..model.kinds import builtin_namespaced
+from ..model.suspend import suspended_roots
 from ..render.types import EXTERNAL
-from ..sources import OK
-from ..suspend import suspended_roots
 from .base import Context, Hit, Rule
 from .crd_order import Ordering
 

@@ -16,8 +16,8 @@ is somebody escaping on purpose, and ``$`` is what they want: no finding
 
 from __future__ import annotations
 
-from ..model import Severity
-from ..substitute import ALTERNATIVE, RETYPED, VAR_NAME
+from ..core.data import Severity
+from ..substitute.engine import ALTERNATIVE, RETYPED, VAR_NAME
 from .base import Context, Hit, Rule
 
 

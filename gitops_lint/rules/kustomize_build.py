@@ -6,17 +6,17 @@ Missing files are missing-path (GL104); everything else kustomize refuses
 resources with one identity) is reported here, at the kustomization line.
 Remote resources are noted (info): they are never fetched, so their content
 is not checked. So is the content of a suspended Kustomization (one info line,
-see :mod:`gitops_lint.suspend`), and that of a Kustomization or ResourceSet the
+see :mod:`gitops_lint.model.suspend`), and that of a Kustomization or ResourceSet the
 API server refuses because a field has the wrong type (one info line at the
-field; the schema rule reports the field itself, see :mod:`gitops_lint.flux_fields`).
+field; the schema rule reports the field itself, see :mod:`gitops_lint.discover.flux_fields`).
 """
 
 from __future__ import annotations
 
-from ..flux_fields import REFUSED
-from ..model import Severity
+from ..core.data import Severity
+from ..discover.flux_fields import REFUSED
+from ..model.suspend import suspended_roots
 from ..render.types import ERROR, EXTERNAL, NOTE
-from ..suspend import suspended_roots
 from .base import Context, Hit, Rule
 
 

@@ -1,6 +1,6 @@
 """GL201 missing-crd: an object's kind is served by nothing in the cluster.
 
-Neither built into Kubernetes or Flux (:mod:`gitops_lint.kinds`), nor defined
+Neither built into Kubernetes or Flux (:mod:`gitops_lint.model.kinds`), nor defined
 by a CustomResourceDefinition or Crossplane XRD the cluster's Kustomizations
 apply, nor installed by a HelmRelease whose chart the table
 ``schemas/crd-charts.yaml`` knows, nor by a Crossplane package, a bootstrap
@@ -28,8 +28,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ..crds import chart_table, crd_index, custom_objects, target_of
-from ..model import Severity
+from ..core.data import Severity
+from ..model.crds import chart_table, crd_index, custom_objects, target_of
 from .base import Context, Hit, Rule
 
 SHOWN = 3  # opaque providers named in a message; the others are counted

@@ -7,8 +7,8 @@ the same kind only: a Kustomization cannot wait for a HelmRelease.
 
 from __future__ import annotations
 
-from ..graph import GRAPH_KINDS, dependencies_of
-from ..model import Severity
+from ..core.data import Severity
+from ..graph.dependson import GRAPH_KINDS, dependencies_of
 from .base import Context, Hit, Rule
 from .common import show_ref
 

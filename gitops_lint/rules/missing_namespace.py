@@ -10,8 +10,8 @@ here states (a chart's CRD, an unknown kind) is not judged.
 
 from __future__ import annotations
 
-from ..crds import crd_index
-from ..model import Severity, group_of
+from ..core.data import Severity, group_of
+from ..model.crds import crd_index
 from .base import Context, Hit, Rule
 
 

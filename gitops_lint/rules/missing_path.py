@@ -8,10 +8,10 @@ secure filesystem and are never read here either.
 
 from __future__ import annotations
 
-from ..model import Severity
+from ..core.data import Severity
+from ..discover.sources import ESCAPE, MISSING
 from ..render.types import ESCAPE as BUILD_ESCAPE
 from ..render.types import MISSING as BUILD_MISSING
-from ..sources import ESCAPE, MISSING
 from .base import Context, Hit, Rule
 
 

@@ -9,9 +9,9 @@ not checked.
 
 from __future__ import annotations
 
-from ..discover import CONFIG, LAYOUT
-from ..model import FLUX_HELM_GROUP, Severity
-from ..sources import NOT_FOUND, OK, definitions_under
+from ..core.data import FLUX_HELM_GROUP, Severity
+from ..discover.entries import CONFIG, LAYOUT
+from ..discover.sources import NOT_FOUND, OK, definitions_under
 from .base import Context, Hit, Rule
 
 HELM_SOURCES = {("chart", "spec", "sourceRef"), ("chartRef",)}

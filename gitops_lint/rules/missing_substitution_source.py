@@ -8,7 +8,7 @@ Ansible, a bootstrap script, ``kubectl create secret``): so this is a warning
 by default, and the message says how to declare such a source under
 ``external:``. A Secret that an in-repo controller object creates (an
 ExternalSecret, a SealedSecret, ...) is present, never missing
-(:mod:`gitops_lint.substitution_sources`).
+(:mod:`gitops_lint.substitute.sources`).
 
 When a file of the repository holds a manifest of the source that no Flux
 Kustomization applies to that namespace (a bootstrap step does), the
@@ -22,8 +22,8 @@ by one as unresolved.
 
 from __future__ import annotations
 
-from ..model import Severity
-from ..substitution_sources import unapplied_manifests
+from ..core.data import Severity
+from ..substitute.sources import unapplied_manifests
 from .base import Context, Hit, Rule
 
 _NAMED = 3  # Kustomizations named in the message

@@ -5,7 +5,7 @@ keeps what a later commit encrypts). Flux decrypts SOPS-encrypted Secrets and
 ``secretGenerator`` sources in kustomize-controller; a value that is not
 encrypted reaches the cluster, and every clone, in clear.
 
-Judged on the files as written (see :mod:`gitops_lint.secrets`): Secret
+Judged on the files as written (see :mod:`gitops_lint.model.secrets`): Secret
 manifests and patches, ``secretGenerator`` literals, env files and files,
 Secrets embedded in HelmRelease ``values`` and chart password keys, and files
 a ``.sops.yaml`` creation rule designates as encrypted. Empty values, values
@@ -14,7 +14,7 @@ escapes, SOPS ciphertext, SOPS-encrypted source files, secret manager
 references (``op://``, ``ref+...://``, ``<path:...>``) and documented
 non-credential settings are fine.
 
-Which values SOPS protects is decided as SOPS decides it (:mod:`gitops_lint.sops`).
+Which values SOPS protects is decided as SOPS decides it (:mod:`gitops_lint.load.sops`).
 Severity follows what the finding proves: a value in clear where the
 governing SOPS settings encrypt (or where none govern) is an error, and in an
 encrypted file it also breaks decryption; a value the author's own settings
@@ -27,14 +27,8 @@ The value is never printed: a finding names the key and the file.
 
 from __future__ import annotations
 
-from ..model import Severity
-from ..secrets import (
-    ADDED_IN_CLEAR,
-    DESIGNATED,
-    PLAINTEXT,
-    UNENCRYPTED_BY_RULE,
-    inventory,
-)
+from ..core.data import Severity
+from ..model.secrets import ADDED_IN_CLEAR, DESIGNATED, PLAINTEXT, UNENCRYPTED_BY_RULE, inventory
 from .base import REPOSITORY, Context, Hit, Rule
 
 _FIX = "encrypt it with sops (e.g. --encrypted-regex '^(data|stringData)$')"

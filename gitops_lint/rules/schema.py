@@ -11,7 +11,7 @@ evaluated. The finding points at the offending field's line.
 
 from __future__ import annotations
 
-from ..model import Severity
+from ..core.data import Severity
 from ..schema.check import for_cluster
 from .base import Context, Hit, Rule
 

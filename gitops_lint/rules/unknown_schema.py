@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ..flux_version import flux_target
-from ..model import Severity, group_of
+from ..core.data import Severity, group_of
+from ..model.flux_version import flux_target
 from ..schema.check import for_cluster
 from ..schema.core import resolve_version
 from ..schema.deprecations import find

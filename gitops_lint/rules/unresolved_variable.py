@@ -4,7 +4,7 @@ Since Flux 2.9 (kustomize-controller 1.9, StrictPostBuildSubstitutions on by
 default) an undefined variable without a default fails the whole
 Kustomization; before, it silently became an empty string: then, or when the
 repository turns the ``StrictPostBuildSubstitutions`` gate off, the finding
-is a warning (:mod:`gitops_lint.flux_version`). When no Flux version is
+is a warning (:mod:`gitops_lint.model.flux_version`). When no Flux version is
 stated in the repository, the message says the version is assumed.
 
 Only objects of a Kustomization that substitutes are checked: without
@@ -21,9 +21,9 @@ PrometheusRule is one defect (define it, or escape it as ``$${var}``).
 
 from __future__ import annotations
 
-from ..flux_version import flux_target
-from ..model import Severity
-from ..mutators import kustomization_mutators
+from ..core.data import Severity
+from ..model.flux_version import flux_target
+from ..model.mutators import kustomization_mutators
 from .base import Context, Hit, Rule
 
 _LISTED = 8  # variable names named in one info line

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import posixpath
 
-from ..model import Severity
-from ..suppress import directive_hits
+from ..core.data import Severity
+from ..load.suppress import directive_hits
 from .base import REPOSITORY, Context, Hit, Rule
 
 KUSTOMIZATION_FILES = {"kustomization.yaml", "kustomization.yml", "Kustomization"}

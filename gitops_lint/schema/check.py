@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from ..model import RenderedObject
+from ..core.data import RenderedObject
 from .crd import pattern_errors
 from .registry import SchemaRegistry, is_crd
 from .validator import SchemaError, dotted

@@ -258,7 +258,7 @@ def pattern_errors(crd: dict) -> list[tuple[tuple, str]]:
     or a lookaround (ECMA-262 has them, Go does not) is such a pattern. A pattern
     refused only for RE2's memory bound is not reported (Go would take it).
     """
-    from ..regex import go_error
+    from ..core.regex import go_error
 
     spec = crd.get("spec") if isinstance(crd, dict) else None
     if not isinstance(spec, dict):

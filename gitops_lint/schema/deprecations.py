@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..flux_version import NEWEST as NEWEST_FLUX  # one place for "the newest Flux"
+from ..model.flux_version import NEWEST as NEWEST_FLUX  # one place for "the newest Flux"
 from . import kube_apis
 
 BEFORE_2_0 = (0, 0)  # "before Flux 2.0": served or removed by every Flux 2.x

@@ -17,7 +17,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from ..regex import GoRegex, RegexError, compile_go
+from ..core.regex import GoRegex, RegexError, compile_go
 from .budget import SCHEMA_NODES, TooComplex, spend
 
 Check = Callable[[Any], bool]

@@ -14,7 +14,7 @@ import os
 
 import yaml
 
-from ..loader import FastLoader
+from ..load.loader import FastLoader
 from .crd import TOO_COMPLEX, convert, crd_versions
 from .registry import is_crd, is_xrd, schema_file_name
 from .xrd import xrd_versions

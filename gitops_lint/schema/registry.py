@@ -24,7 +24,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..model import Origin, group_of, is_kind
+from ..core.data import Origin, group_of, is_kind
 from .core import core_schemas, resolve_version
 from .crd import convert, crd_versions
 from .validator import Validator

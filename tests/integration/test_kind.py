@@ -27,8 +27,8 @@ from pathlib import Path
 
 import pytest
 
-from gitops_lint.config import load_config
 from gitops_lint.lint import Linter
+from gitops_lint.load.config import load_config
 from gitops_lint.rules import all_rules
 from tests.conftest import FIXTURES
 

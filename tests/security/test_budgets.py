@@ -1,5 +1,5 @@
 """Issue 15.5, the quadratic half: inputs that grow in one dimension stay linear, and
-one run has a global budget (gitops_lint/budget.py) that ends it with a finding.
+one run has a global budget (gitops_lint/core/budget.py) that ends it with a finding.
 
 Each timed case runs under a CPU-time ``deadline`` (with a wall-clock hang
 guard) at a size where the old, quadratic code took more than ten times that
@@ -18,14 +18,15 @@ from types import SimpleNamespace
 
 import pytest
 
-from gitops_lint import budget, loader
-from gitops_lint.config import Config
-from gitops_lint.fs import RepoFS
-from gitops_lint.loader import DocumentCache, parse_text
-from gitops_lint.model import Finding, ObjectRef, Origin, Severity
+from gitops_lint.core import budget
+from gitops_lint.core.data import Finding, ObjectRef, Origin, Severity
+from gitops_lint.core.fs import RepoFS
+from gitops_lint.load import loader
+from gitops_lint.load.config import Config
+from gitops_lint.load.loader import DocumentCache, parse_text
+from gitops_lint.load.suppress import Suppressions
 from gitops_lint.rules import duplicate_object
 from gitops_lint.rules.base import Context
-from gitops_lint.suppress import Suppressions
 from tests.helpers import GOTK, ks, lint_repo, write_tree
 from tests.test_hostile import Expired
 from tests.test_hostile import deadline as wall_deadline
@@ -197,7 +198,7 @@ def _chain_cluster(n: int, suspended: int):
 def test_suspended_roots_of_a_chain_20000_deep():
     # old: each Kustomization walked its whole chain of parents: 1,000 nested
     # Kustomizations took 6 s of CPU in a lint, 2,000 took 30 s
-    from gitops_lint.suspend import suspended_roots
+    from gitops_lint.model.suspend import suspended_roots
 
     n = 20_000
     cluster = _chain_cluster(n, suspended=n // 2)
@@ -215,8 +216,8 @@ def test_suspended_roots_of_a_chain_20000_deep():
 def test_graph_tree_of_a_chain_10000_deep_and_of_stacked_diamonds():
     # old: a recursive walk (RecursionError at 10,000), re-expanding every shared
     # subtree (2 ** 40 lines for 40 levels of two Kustomizations applying the next two)
-    from gitops_lint.digraph import DiGraph
-    from gitops_lint.graph import to_tree
+    from gitops_lint.graph.dependson import to_tree
+    from gitops_lint.graph.digraph import DiGraph
 
     chain = DiGraph()
     for i in range(10_000):

@@ -17,7 +17,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gitops_lint.flux_fields import SHAPES, ListOf, MapOf, Untyped, decode
+from gitops_lint.discover.flux_fields import SHAPES, ListOf, MapOf, Untyped, decode
 from tests.helpers import GOTK, run_cli, write_tree
 
 APPS = {

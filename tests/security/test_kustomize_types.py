@@ -18,8 +18,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitops_lint.fs import RepoFS
-from gitops_lint.loader import DocumentCache
+from gitops_lint.core.fs import RepoFS
+from gitops_lint.load.loader import DocumentCache
 from gitops_lint.render import kustfile
 from gitops_lint.render.kustomize import Kustomizer
 from gitops_lint.render.types import ERROR

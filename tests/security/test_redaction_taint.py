@@ -2,7 +2,7 @@
 
 Each leak of issue 15 (point 2) is planted in a small repository and every
 output the command line makes of it (each format, ``build``, ``--diff``) is
-searched for any window of :data:`gitops_lint.redact.WINDOW` characters of
+searched for any window of :data:`gitops_lint.core.redact.WINDOW` characters of
 the secret, in any case, escaped or base64-encoded. The other direction too:
 short common values and the repository's own identifiers are not masked.
 """
@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gitops_lint.redact import WINDOW, Redactor, forms, secret_like
+from gitops_lint.core.redact import WINDOW, Redactor, forms, secret_like
 from tests.helpers import ks, run_cli, write_tree
 
 DB_PASSWORD = "Zq8vLm2pXw4rTn6yBk1cHs9dFj3gVa7eQu5oWi0zRt8xYb2nMc4kPl6hJs1dGf3aSe5uXo7iVy9q"

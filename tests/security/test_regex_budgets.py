@@ -62,7 +62,7 @@ def lint_files(tmp_path: Path, files: dict[str, str], seconds: float = 30) -> li
 
 
 def test_go_regexps_match_in_linear_time():
-    from gitops_lint.regex import compile_go
+    from gitops_lint.core.regex import compile_go
 
     with deadline(5):
         assert not compile_go(EVIL).search(SUBJECT * 1000)
@@ -80,7 +80,7 @@ def test_go_regexps_match_in_linear_time():
     ],
 )
 def test_what_go_refuses_is_refused_with_gos_wording(pattern, wording):
-    from gitops_lint.regex import RegexError, compile_go, go_error
+    from gitops_lint.core.regex import RegexError, compile_go, go_error
 
     err = go_error(pattern)
     assert err is not None and not err.ours
@@ -90,7 +90,7 @@ def test_what_go_refuses_is_refused_with_gos_wording(pattern, wording):
 
 
 def test_go_syntax_python_lacks_is_accepted():
-    from gitops_lint.regex import compile_go
+    from gitops_lint.core.regex import compile_go
 
     assert compile_go("a|(?i)B").search("b") and not compile_go("a|(?i)B").search("A")
     assert compile_go(r"x\z").search("x") and not compile_go("x$").search("x\n")  # $ is end of text in Go
@@ -175,7 +175,7 @@ def test_padded_label_selector_is_linear():
 
 
 def test_sops_regexes_do_not_hang():
-    from gitops_lint.sops import SopsConfig, SopsRules
+    from gitops_lint.load.sops import SopsConfig, SopsRules
 
     config = SopsConfig.from_data(".sops.yaml", {"creation_rules": [{"path_regex": EVIL}, {}]})
     with deadline(5):
@@ -185,7 +185,7 @@ def test_sops_regexes_do_not_hang():
 
 
 def test_sops_ciphertext_test_is_linear():
-    from gitops_lint.sops import is_encrypted_value
+    from gitops_lint.load.sops import is_encrypted_value
 
     head = "ENC[AES256_GCM,data:"
     shapes = [

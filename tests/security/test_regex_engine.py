@@ -1,4 +1,4 @@
-"""RE2 (gitops_lint.regex) agrees with Python's re on the syntax both share.
+"""RE2 (gitops_lint.core.regex) agrees with Python's re on the syntax both share.
 
 The repository's regexes moved from Python's ``re`` to RE2; on the common
 subset (literals, classes, ``.``, repetition, alternation, groups, ``^``)
@@ -14,7 +14,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitops_lint.regex import compile_go
+from gitops_lint.core.regex import compile_go
 
 ATOMS = st.sampled_from(["a", "b", "c", ".", "[ab]", "[^a]", r"\d", "x", "(?:a|b)"])
 

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .errors import InputError
+
 #: nodes one file may expand to through YAML aliases (all its documents together)
 MAX_FILE_NODES = 2_000_000
 #: nodes one run may load and render (all files, all clusters)
@@ -34,7 +36,7 @@ MAX_RUN_NODES = 20_000_000
 MAX_RUN_OBJECTS = 500_000
 
 
-class BudgetExceeded(Exception):
+class BudgetExceeded(InputError):
     """The run spent its budget; ``file`` is where it ran out."""
 
     def __init__(self, what: str, limit: int, file: str):

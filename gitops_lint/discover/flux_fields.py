@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .model import (
+from ..core.data import (
     FLUX_HELM_GROUP,
     FLUX_KS_GROUP,
     FLUX_OPERATOR_GROUP,

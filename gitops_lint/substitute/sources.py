@@ -18,11 +18,11 @@ one of three ways, and each says what is known of its keys and values:
   ``variables:`` (present, stand-in values).
 
 An unknown value is never substituted: the ``${var}`` stays as written and
-its field is recorded as not checkable (see :mod:`gitops_lint.substitute`).
+its field is recorded as not checkable (see :mod:`gitops_lint.substitute.engine`).
 
 Facts are gathered from every object of the cluster (:class:`SourceIndex`),
 so whether a source exists does not depend on which Kustomization happens
-to be rendered first (:mod:`gitops_lint.cluster` renders again when a
+to be rendered first (:mod:`gitops_lint.model.cluster` renders again when a
 Kustomization was rendered before a fact it needed was known).
 """
 
@@ -33,7 +33,7 @@ import binascii
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .sops import is_encrypted_value
+from ..load.sops import is_encrypted_value
 
 
 @dataclass(frozen=True)
@@ -379,8 +379,8 @@ def unapplied_manifests(fs, idents: Iterable[str]) -> dict[str, str]:
     for when a source is missing; files are parsed apart from the document
     cache, so they neither count as linted nor raise findings of their own.
     """
-    from .fs import FileTooLarge, OutsideRoot  # noqa: PLC0415 - only on this rare path
-    from .loader import parse_text  # noqa: PLC0415
+    from ..core.fs import FileTooLarge, OutsideRoot  # noqa: PLC0415 - only on this rare path
+    from ..load.loader import parse_text  # noqa: PLC0415
 
     wanted: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for ident in idents:

@@ -23,10 +23,11 @@ import posixpath
 import re
 from dataclasses import dataclass, replace
 
+from ..core.data import FLUX_KS_GROUP, FLUX_OPERATOR_GROUP, group_of, is_kind
+from ..core.errors import InputError
+from ..core.fs import FileTooLarge, OutsideRoot, RepoFS, normalize
+from ..load.loader import DocumentCache
 from .flux_fields import decode
-from .fs import FileTooLarge, OutsideRoot, RepoFS, normalize
-from .loader import DocumentCache
-from .model import FLUX_KS_GROUP, FLUX_OPERATOR_GROUP, group_of, is_kind
 
 # how an entry was found, strongest first: a live sync beats a gotk-sync.yaml
 # left by an earlier `flux bootstrap`, which beats a directory name
@@ -403,7 +404,7 @@ class Discovery:
         return out
 
 
-class TooManyFiles(Exception):
+class TooManyFiles(InputError):
     """The root holds more YAML files than a guessed root may (not a repository?)."""
 
 

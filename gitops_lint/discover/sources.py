@@ -14,7 +14,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 
-from .fs import OutsideRoot, RepoFS, join, normalize
+from ..core.fs import OutsideRoot, RepoFS, join, normalize
 
 OK = "ok"
 EXTERNAL = "external"  # the source exists but its content is not in this repository

@@ -377,8 +377,8 @@ def mask_secret(obj: dict) -> dict:
     ciphertext, ``${var}`` references and empty values are kept (they are
     what the repository holds, and harmless).
     """
-    from .secrets import PLAINTEXT, _decoded, classify
-    from .sops import has_sops_marker
+    from ..load.sops import has_sops_marker
+    from ..model.secrets import PLAINTEXT, _decoded, classify
 
     out = dict(obj)
     for section in ("data", "stringData"):
@@ -410,7 +410,7 @@ def mask_objects(objects: list[dict], redactor: Redactor) -> list[dict]:
     string, keys included, is redacted on its own, which keeps the stream
     valid YAML (the serializer quotes a ``***`` as it needs).
     """
-    from .render.copy import deep_copy
+    from ..render.copy import deep_copy
 
     redactor.refresh()
     out = []

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .model import ObjectRef, Origin
+from ..core.data import ObjectRef, Origin
 
 if TYPE_CHECKING:
     from .cluster import Cluster, FluxKustomization

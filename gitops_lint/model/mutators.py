@@ -17,9 +17,9 @@ such a webhook (the chart renders the configuration, which is not in Git).
 
 from __future__ import annotations
 
+from ..core.data import FLUX_HELM_GROUP, FLUX_KS_GROUP, RenderedObject, group_of, is_kind
 from .cluster import Cluster
 from .crds import chart_identity
-from .model import FLUX_HELM_GROUP, FLUX_KS_GROUP, RenderedObject, group_of, is_kind
 
 # charts whose only job is a webhook that mutates Flux Kustomizations
 KUSTOMIZATION_MUTATOR_CHARTS = frozenset({"kustomize-mutating-webhook"})

@@ -22,8 +22,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .fs import FileTooLarge, OutsideRoot, RepoFS
-from .model import Finding
+from ..core.data import Finding
+from ..core.fs import FileTooLarge, OutsideRoot, RepoFS
 
 DIRECTIVES = ("disable", "disable-line", "disable-next-line")
 # every comment that talks to gitops-lint, well-formed or not
@@ -45,7 +45,7 @@ class Directive:
 @lru_cache(maxsize=1)
 def _known() -> dict[str, str]:
     """Every accepted spelling (name, code, upper or lower case) -> the rule's name."""
-    from .rules import all_rules
+    from ..rules import all_rules
 
     out: dict[str, str] = {}
     for r in all_rules():
@@ -61,7 +61,7 @@ def canonical(name: str) -> str | None:
 
 def suggestion(name: str) -> str:
     """`` (did you mean X?)`` for the known rule nearest to ``name``, or ``""``."""
-    from .rules import all_rules
+    from ..rules import all_rules
 
     names = [r.name for r in all_rules()]
     codes = [r.code.lower() for r in all_rules()]
@@ -191,8 +191,8 @@ def read_text(fs: RepoFS, file: str) -> str:
 
 def directive_hits(fs: RepoFS, files):
     """yaml-syntax warnings for the suppression comments of ``files`` that do nothing."""
-    from .model import Severity
-    from .rules.base import Hit
+    from ..core.data import Severity
+    from ..rules.base import Hit
 
     for file in sorted(files):
         for d, why in problems(parse(read_text(fs, file))):

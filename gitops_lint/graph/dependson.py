@@ -16,8 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .digraph import DiGraph, shortest_path, strongly_connected_components
-from .model import (
+from ..core.data import (
     FLUX_HELM_GROUP,
     FLUX_KS_GROUP,
     FLUX_OPERATOR_GROUP,
@@ -25,6 +24,7 @@ from .model import (
     RenderedObject,
     group_of,
 )
+from .digraph import DiGraph, shortest_path, strongly_connected_components
 
 GRAPH_KINDS = {
     ("Kustomization", FLUX_KS_GROUP),
@@ -33,7 +33,7 @@ GRAPH_KINDS = {
 }
 
 if TYPE_CHECKING:
-    from .cluster import Cluster
+    from ..model.cluster import Cluster
 
 NodeKey = tuple[str, str, str]  # kind, namespace, name
 

@@ -31,7 +31,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .regex import GoRegex, RegexError, compile_go
+from ..core.regex import GoRegex, RegexError, compile_go
 
 # SOPS aes/cipher.go: ``^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]``,
 # filled by ``Cipher.Encrypt`` with ``fmt.Sprintf("ENC[AES256_GCM,data:%s,iv:%s,tag:%s,type:%s]")``

@@ -15,7 +15,7 @@ import sys
 import sysconfig
 from pathlib import Path
 
-from .rules import Rule
+from ..rules import Rule
 
 PROJECT_URL: str | None = None
 """Where the repository is published; when set, SARIF rules carry a ``helpUri`` to their page."""
@@ -23,7 +23,7 @@ PROJECT_URL: str | None = None
 
 def page_dirs() -> list[Path]:
     """Candidate directories of rule pages, checkout first."""
-    dirs = [Path(__file__).resolve().parent.parent / "rules"]
+    dirs = [Path(__file__).resolve().parents[2] / "rules"]
     for scheme_path in {sysconfig.get_path("data"), sys.prefix, getattr(sys, "base_prefix", sys.prefix)}:
         if scheme_path:
             dirs.append(Path(scheme_path) / "share" / "gitops-lint" / "rules")

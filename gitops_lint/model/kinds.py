@@ -12,7 +12,7 @@ NAMESPACED column).
 
 from __future__ import annotations
 
-from .model import (
+from ..core.data import (
     FLUX_HELM_GROUP,
     FLUX_KS_GROUP,
     FLUX_OPERATOR_GROUP,

@@ -40,13 +40,13 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from .fs import FileTooLarge, OutsideRoot
+from ..core.fs import FileTooLarge, OutsideRoot
 
 if TYPE_CHECKING:  # plain data in, plain data out: no import cycle with config.py
+    from ..core.fs import RepoFS
+    from ..load.config import Config
+    from ..rules.base import Context
     from .cluster import Cluster
-    from .config import Config
-    from .fs import RepoFS
-    from .rules.base import Context
 
 NEWEST = (2, 9)
 STRICT_SINCE = (2, 9)

@@ -12,16 +12,13 @@ import os
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
-from .discover import Bootstrap, parse_bootstrap
-from .fs import FileTooLarge, OutsideRoot, RepoFS
+from ..core.data import Severity
+from ..core.errors import ConfigError
+from ..core.fs import FileTooLarge, OutsideRoot, RepoFS
+from ..discover.entries import Bootstrap, parse_bootstrap
 from .loader import FastLoader, _compose_docs, parse_text
-from .model import Severity
 
 CONFIG_FILE = ".gitops-lint.yaml"
-
-
-class ConfigError(Exception):
-    """A configuration problem, already formatted as ``file:line: message``."""
 
 
 @dataclass
@@ -163,7 +160,7 @@ def kube_version_problem(text: str) -> str | None:
     The core schemas come from kubernetes-validate; a version it does not ship
     would silently be linted against another one.
     """
-    from .schema.core import _minor, available_versions
+    from ..schema.core import _minor, available_versions
 
     shipped = available_versions()
     want = _minor(text)
@@ -214,7 +211,7 @@ def parse_config(data, source: str, text: str | None = None, root: str | None = 
                     _fail(source, pos, (key,), f"kube-version {text_value!r}: {problem}")
                 cfg.kube_version = text_value
             else:
-                from .flux_version import parse_version
+                from ..model.flux_version import parse_version
 
                 if parse_version(text_value) is None:
                     _fail(source, pos, (key,), f'flux-version expects a version such as "2.9", not {value!r}')

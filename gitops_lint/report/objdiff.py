@@ -30,7 +30,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .model import ObjectRef, ref_of
+from ..core.data import ObjectRef, ref_of
 
 #: keys that identify the entries of a list of maps, in order of preference
 IDENTIFIERS = ("name", "key", "id", "containerPort", "mountPath", "devicePath", "port", "ip", "path")

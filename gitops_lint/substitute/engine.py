@@ -4,7 +4,7 @@ What kustomize-controller does per object (fluxcd/pkg ``kustomize/kustomize_vars
 ``SubstituteVariables``): skip it when labelled or annotated
 ``kustomize.toolkit.fluxcd.io/substitute: disabled``; serialise it to YAML
 (kustomize ``Resource.AsYAML``: JSON -> go-yaml v2 emitter, so original quoting is
-lost); run ``envsubst`` over that text (:mod:`gitops_lint.envsubst`); parse the
+lost); run ``envsubst`` over that text (:mod:`gitops_lint.substitute.envsubst`); parse the
 result back with go-yaml v2 (YAML 1.1 resolution, ``sigs.k8s.io/yaml.YAMLToJSON``).
 
 Instead of printing and re-parsing the whole object, each string scalar (and
@@ -33,7 +33,7 @@ that contains ``\\r``, is not re-checked against the block's indentation.
 
 Undefined variables are a linter's business, not Flux's: the expression is left
 in the returned object as written and reported in ``unresolved`` (see
-:class:`gitops_lint.envsubst.Evaluator` for which forms count); the caller
+:class:`gitops_lint.substitute.envsubst.Evaluator` for which forms count); the caller
 decides the severity from the Flux version (lax: Flux writes "", strict: Flux
 fails the Kustomization).
 

@@ -25,7 +25,7 @@ wrong):
   component the Flux Kustomization adds, whether it exists
   (``ignoreMissingComponents``).
 
-Post-build substitution happens in :mod:`gitops_lint.cluster` after the build,
+Post-build substitution happens in :mod:`gitops_lint.model.cluster` after the build,
 on the copy, with the base's own variables: it is not part of the record.
 """
 
@@ -36,12 +36,12 @@ import os
 import posixpath
 from dataclasses import dataclass
 
-from .fs import OutsideRoot, RepoFS, join
-from .model import Origin
-from .render import flux
-from .render.copy import deep_copy
-from .render.kustomize import Kustomizer, _overlay_key
-from .render.types import BuildResult, FluxOverlay, Resource
+from ..core.data import Origin
+from ..core.fs import OutsideRoot, RepoFS, join
+from . import flux
+from .copy import deep_copy
+from .kustomize import Kustomizer, _overlay_key
+from .types import BuildResult, FluxOverlay, Resource
 
 _MISSING = "-"  # the fingerprint of a file that cannot be read
 

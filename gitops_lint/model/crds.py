@@ -51,21 +51,28 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from ..core.data import (
+    FLUX_HELM_GROUP,
+    FLUX_KS_GROUP,
+    ObjectRef,
+    Origin,
+    RenderedObject,
+    group_of,
+)
+from ..core.fs import FileTooLarge, OutsideRoot
+from ..discover.sources import EXTERNAL as EXTERNAL_SOURCE
+from ..load.loader import FastLoader
+from ..render.types import EXTERNAL as EXTERNAL_ISSUE
 from .cluster import source_values
 from .crd_evidence import evident, near
-from .fs import FileTooLarge, OutsideRoot
 from .kinds import BUILTIN_KINDS, builtin_namespaced, is_builtin
-from .loader import FastLoader
-from .model import FLUX_HELM_GROUP, FLUX_KS_GROUP, ObjectRef, Origin, RenderedObject, group_of
-from .render.types import EXTERNAL as EXTERNAL_ISSUE
-from .sources import EXTERNAL as EXTERNAL_SOURCE
 
 if TYPE_CHECKING:
+    from ..core.fs import RepoFS
+    from ..load.config import Config
+    from ..load.loader import DocumentCache
+    from ..rules.base import Context
     from .cluster import Cluster, FluxKustomization
-    from .config import Config
-    from .fs import RepoFS
-    from .loader import DocumentCache
-    from .rules.base import Context
 
 CRD_GROUP = "apiextensions.k8s.io"
 XRD_GROUP = "apiextensions.crossplane.io"

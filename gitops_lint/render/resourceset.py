@@ -38,8 +38,8 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from ..core.data import FLUX_OPERATOR_GROUP, group_of, is_kind
 from .gotemplate import TemplateError, Unsupported, render, to_yaml
-from .model import FLUX_OPERATOR_GROUP, group_of, is_kind
 
 PROVIDER_KIND = "ResourceSetInputProvider"
 MAX_PERMUTATIONS = 10_000  # flux-operator internal/inputs/permuter.go

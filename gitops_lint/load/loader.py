@@ -28,9 +28,9 @@ from yaml.composer import Composer, ComposerError
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from .budget import MAX_FILE_NODES, Budget, BudgetExceeded
-from .fs import FileTooLarge, OutsideRoot, RepoFS
-from .model import Document, LoadError, Origin
+from ..core.budget import MAX_FILE_NODES, Budget, BudgetExceeded
+from ..core.data import Document, LoadError, Origin
+from ..core.fs import FileTooLarge, OutsideRoot, RepoFS
 
 _CLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SUPPRESS = re.compile(r"#\s*gitops-lint:\s*disable=([A-Za-z0-9_,\- ]+)")

@@ -15,7 +15,7 @@ nothing else can progress is treated as missing. Whether a substitution
 source exists is a fact of the whole cluster, not of the render order: when a
 Kustomization was rendered before a source it reads (or its producer, an
 ExternalSecret for instance) appeared, the cluster is rendered again with the
-facts of the first pass (:mod:`gitops_lint.substitution_sources`).
+facts of the first pass (:mod:`gitops_lint.substitute.sources`).
 """
 
 from __future__ import annotations
@@ -25,12 +25,7 @@ import binascii
 import posixpath
 from dataclasses import dataclass, field
 
-from .config import Config
-from .discover import Entry, git_ref
-from .flux_fields import REFUSED, decode, refusal
-from .fs import OutsideRoot, RepoFS, normalize
-from .loader import DocumentCache
-from .model import (
+from ..core.data import (
     FLUX_KS_GROUP,
     FLUX_OPERATOR_GROUP,
     FLUX_SOURCE_EXT_GROUP,
@@ -41,11 +36,10 @@ from .model import (
     is_kind,
     ref_of,
 )
-from .render.types import EXTERNAL as EXTERNAL_ISSUE
-from .render.types import BuildIssue, FluxOverlay, Renderer
-from .resourceset import PROVIDER_KIND, expand, is_resourceset
-from .resourceset import is_disabled as resourceset_disabled
-from .sources import (
+from ..core.fs import OutsideRoot, RepoFS, normalize
+from ..discover.entries import Entry, git_ref
+from ..discover.flux_fields import REFUSED, decode, refusal
+from ..discover.sources import (
     ESCAPE,
     EXTERNAL,
     MISSING,
@@ -57,7 +51,13 @@ from .sources import (
     map_artifact_path,
     normalize_url,
 )
-from .substitute import (
+from ..load.config import Config
+from ..load.loader import DocumentCache
+from ..render.resourceset import PROVIDER_KIND, expand, is_resourceset
+from ..render.resourceset import is_disabled as resourceset_disabled
+from ..render.types import EXTERNAL as EXTERNAL_ISSUE
+from ..render.types import BuildIssue, FluxOverlay, Renderer
+from ..substitute.engine import (
     RETYPED,
     UNKNOWN,
     SubstitutionBudgetExceeded,
@@ -68,7 +68,7 @@ from .substitute import (
     is_disabled,
     substitute_object,
 )
-from .substitution_sources import SourceFacts, SourceIndex, configured_facts
+from ..substitute.sources import SourceFacts, SourceIndex, configured_facts
 
 SOURCE_KINDS = ("GitRepository", "OCIRepository", "Bucket", "ExternalArtifact")
 MAX_PASSES = 3  # renders of one cluster until its substitution facts are stable
@@ -103,7 +103,7 @@ class FluxKustomization:
 
     @property
     def spec(self) -> dict:
-        """``spec`` as read through its typed shape (:mod:`gitops_lint.flux_fields`):
+        """``spec`` as read through its typed shape (:mod:`gitops_lint.discover.flux_fields`):
         the fields gitops-lint reads hold the types Flux's CRD declares."""
         obj = self.obj
         if getattr(self, "_decoded_of", None) is not obj:

@@ -40,11 +40,10 @@ from dataclasses import dataclass
 
 import re2
 
-from .fs import OutsideRoot, RepoFS, join
-from .loader import DocumentCache, parse_text
-from .model import FLUX_HELM_GROUP, ObjectRef, Origin, group_of, ref_of
-from .secret_settings import cannot_be_secret, is_setting
-from .sops import (
+from ..core.data import FLUX_HELM_GROUP, ObjectRef, Origin, group_of, ref_of
+from ..core.fs import OutsideRoot, RepoFS, join
+from ..load.loader import DocumentCache, parse_text
+from ..load.sops import (
     CONFIG_FILE,
     SopsConfig,
     SopsRules,
@@ -54,6 +53,7 @@ from .sops import (
     is_encrypted_value,
     leaves,
 )
+from .secret_settings import cannot_be_secret, is_setting
 
 # statuses of a value
 EMPTY = "empty"
@@ -498,8 +498,8 @@ class Inventory:
             return None
 
     def _generators(self, kfile: str, doc, data: dict, read_sources: set[str]) -> Iterator[SecretValue]:
-        from .render.generators import GeneratorError, parse_file_source, parse_literal
-        from .render.kustfile import decode
+        from ..render.generators import GeneratorError, parse_file_source, parse_literal
+        from ..render.kustfile import decode
 
         # field names as kustomize matches them (`SecretGenerator:`, `Literals:`)
         decoded = decode(data)

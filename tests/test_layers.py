@@ -1,0 +1,140 @@
+"""The package's imports go downwards only, through the pipeline's stages.
+
+gitops-lint is a pipeline: load, discover, render, substitute, model, graph,
+schema, rules, report, and the command line on top. Each stage is a package
+that may import the stages below it and ``core`` (plain data and utilities),
+never one above: a newcomer can read a stage knowing only what is below it,
+and a change to the report cannot break the renderer. Every import counts,
+at the top of a module, inside a function, or for type checking only.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "gitops_lint"
+
+# lowest first; the package's top-level modules (cli, lint, fix, ...) are the "app" stage
+STAGES = ["core", "load", "discover", "render", "substitute", "model", "graph", "schema", "rules", "report"]
+APP = len(STAGES)
+
+# Debt the layering work is removing; each entry goes when its import does.
+KNOWN_UPWARD = {
+    "gitops_lint.core.redact -> gitops_lint.load.sops",
+    "gitops_lint.core.redact -> gitops_lint.model.secrets",
+    "gitops_lint.core.redact -> gitops_lint.render.copy",
+    "gitops_lint.load.config -> gitops_lint.discover.entries",
+    "gitops_lint.load.config -> gitops_lint.model.flux_version",
+    "gitops_lint.load.config -> gitops_lint.schema.core",
+    "gitops_lint.load.suppress -> gitops_lint.rules",
+    "gitops_lint.load.suppress -> gitops_lint.rules.base",
+    "gitops_lint.model.crds -> gitops_lint.rules.base",
+    "gitops_lint.model.flux_version -> gitops_lint.rules.base",
+}
+KNOWN_PRIVATE = {
+    "gitops_lint.core.redact: _decoded from ..model.secrets",
+    "gitops_lint.load.config: _compose_docs from .loader",
+    "gitops_lint.load.config: _minor from ..schema.core",
+    "gitops_lint.render.external: _overlay_key from .kustomize",
+    "gitops_lint.render.memo: _overlay_key from .kustomize",
+    "gitops_lint.render.replacements: _anchored from .selector",
+    "gitops_lint.schema.kube_apis: _CACHE from .core",
+    "gitops_lint.schema.kube_apis: _dir_for from .core",
+}
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def stage_of(module: str) -> int:
+    parts = module.split(".")
+    if module == "gitops_lint":  # the package's __init__ holds only __version__
+        return 0
+    if len(parts) > 1 and parts[1] in STAGES:
+        return STAGES.index(parts[1])
+    return APP
+
+
+def imports_of(path: Path, modules: set[str]) -> set[str]:
+    """Every gitops_lint module ``path`` imports, wherever the import statement is."""
+    name = module_name(path)
+    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        targets: list[str] = []
+        if isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            module = ".".join(base + ([node.module] if node.module else []))
+            targets = [f"{module}.{a.name}" if f"{module}.{a.name}" in modules else module for a in node.names]
+        elif isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        for target in targets:
+            while target not in modules and "." in target:
+                target = target.rsplit(".", 1)[0]
+            if target in modules and target != name:
+                found.add(target)
+    return found
+
+
+def import_graph() -> dict[str, set[str]]:
+    files = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+    modules = set(files)
+    return {name: imports_of(path, modules) for name, path in sorted(files.items())}
+
+
+def test_every_module_belongs_to_a_known_stage_or_the_app():
+    for name in import_graph():
+        parts = name.split(".")
+        if len(parts) > 2 or (len(parts) == 2 and (PACKAGE / parts[1]).is_dir()):
+            assert parts[1] in STAGES, f"{name}: package {parts[1]!r} is not a stage of the pipeline"
+
+
+def test_imports_go_downwards_only():
+    upward = {
+        f"{name} -> {target}"
+        for name, targets in import_graph().items()
+        for target in sorted(targets)
+        if stage_of(target) > stage_of(name)
+    }
+    assert sorted(upward - KNOWN_UPWARD) == [], "imports of a higher stage"
+    assert sorted(KNOWN_UPWARD - upward) == [], "gone: remove them from KNOWN_UPWARD"
+
+
+def test_the_imports_have_no_cycle():
+    # a package's __init__ re-exports its stage: importing it is importing its modules
+    packages = {module_name(p) for p in PACKAGE.rglob("__init__.py")}
+    edges = {n: {t for t in ts if t not in packages} for n, ts in import_graph().items()}
+    state: dict[str, int] = {}
+    cycles: list[list[str]] = []
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(edges.get(node, ())):
+            if state.get(nxt) == 1:
+                cycles.append(path[path.index(nxt):] + [nxt] if nxt in path else [node, nxt])
+            elif nxt not in state:
+                visit(nxt, path + [nxt])
+        state[node] = 2
+
+    for node in sorted(edges):
+        if node not in state:
+            visit(node, [node])
+    # the upward imports above close cycles; without them there must be none
+    known = {tuple(e.split(" -> ")) for e in KNOWN_UPWARD}
+    assert [c for c in cycles if not any((a, b) in known for a, b in zip(c, c[1:]))] == []
+
+
+def test_no_module_imports_a_private_name_of_another():
+    offenders = []
+    files = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+    for name, path in sorted(files.items()):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                for alias in node.names:
+                    if alias.name.startswith("_") and not alias.name.startswith("__"):
+                        offenders.append(f"{name}: {alias.name} from {'.' * node.level}{node.module or ''}")
+    assert sorted(set(offenders) - KNOWN_PRIVATE) == []
+    assert sorted(KNOWN_PRIVATE - set(offenders)) == [], "gone: remove them from KNOWN_PRIVATE"
