@@ -33,17 +33,44 @@ def make_target(name: str):
         return targets.FixTarget()
     if name == "redaction":
         return targets.redaction_target
-    return {"loader": targets.loader_target, "sops": targets.sops_target, "envsubst": targets.envsubst_target}[
-        name
-    ]
+    return {
+        "loader": targets.loader_target,
+        "sops": targets.sops_target,
+        "envsubst": targets.envsubst_target,
+    }[name]
 
 
 def mutate(rng: random.Random, data: bytes) -> bytes:
     """Byte-level mutations plus YAML-shaped insertions, the fallback's only guidance."""
     b = bytearray(data)
-    tokens = [b"&a ", b"*a", b"[", b"]", b"{", b"}", b": ", b"- ", b"\n", b"  ", b"!!python/object ",
-              b"${a}", b"$${b}", b"${a:=x}", b"ENC[AES256_GCM,data:", b"sops:\n  mac: ENC[", b"---\n",
-              b"\xff", b"\x00", b"'", b'"', b"<<: *a\n", b"kind: Secret\n", b"\t", b"../", b"/etc/passwd"]
+    tokens = [
+        b"&a ",
+        b"*a",
+        b"[",
+        b"]",
+        b"{",
+        b"}",
+        b": ",
+        b"- ",
+        b"\n",
+        b"  ",
+        b"!!python/object ",
+        b"${a}",
+        b"$${b}",
+        b"${a:=x}",
+        b"ENC[AES256_GCM,data:",
+        b"sops:\n  mac: ENC[",
+        b"---\n",
+        b"\xff",
+        b"\x00",
+        b"'",
+        b'"',
+        b"<<: *a\n",
+        b"kind: Secret\n",
+        b"\t",
+        b"../",
+        b"/etc/passwd",
+    ]
     for _ in range(rng.randint(1, 8)):
         op = rng.random()
         pos = rng.randint(0, len(b))

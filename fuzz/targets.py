@@ -64,8 +64,15 @@ def seed_inputs() -> list[bytes]:
     """Starting points: fuzz/seeds/* (if any) and a few built-in repositories."""
     secret = b"apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {password: ${a}x}\n"
     out = [
-        SEPARATOR.join([secret, SEED_KUSTOMIZATION, b"A=1\nB=ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]\n",
-                        b"creation_rules: [{path_regex: app}]\n", SEED_KS]),
+        SEPARATOR.join(
+            [
+                secret,
+                SEED_KUSTOMIZATION,
+                b"A=1\nB=ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]\n",
+                b"creation_rules: [{path_regex: app}]\n",
+                SEED_KS,
+            ]
+        ),
         SEPARATOR.join([b"a: &a [*a]\n", SEED_KUSTOMIZATION, b"", b"", SEED_KS]),
     ]
     here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "seeds")
@@ -198,7 +205,9 @@ class KubectlPrecheckTarget:
                 raise Crash(f"{rel}: written kustomization does not decode cleanly: {decoded.unknown}")
             directory = posixpath.dirname(rel)
             if external.precheck(directory, decoded.data) is not None:
-                raise Crash(f"{rel}: accepted, but re-read it is refused: {external.precheck(directory, decoded.data)}")
+                raise Crash(
+                    f"{rel}: accepted, but re-read it is refused: {external.precheck(directory, decoded.data)}"
+                )
             for path, entry in kustfile.file_refs(decoded.data):
                 if not external.inside(directory, entry) or external.looks_remote(entry):
                     raise Crash(f"{rel}: {path} = {entry!r} leaves the copy")

@@ -16,7 +16,9 @@ from gitops_lint.schema.cel_fast import UNDECIDED, compile_rule
 
 FIELDS = ["a", "b", "c"]
 _path = st.lists(st.sampled_from(FIELDS), min_size=0, max_size=2).map(lambda p: ".".join(["self", *p]))
-_nonempty_path = st.lists(st.sampled_from(FIELDS), min_size=1, max_size=2).map(lambda p: ".".join(["self", *p]))
+_nonempty_path = st.lists(st.sampled_from(FIELDS), min_size=1, max_size=2).map(
+    lambda p: ".".join(["self", *p])
+)
 _literal = st.sampled_from(["'x'", "'y'", '"x"', "''"])
 _atom = st.one_of(
     _nonempty_path.map(lambda p: f"has({p})"),
@@ -31,8 +33,12 @@ _rule = st.recursive(
     ),
     max_leaves=5,
 )
-_leaf = st.one_of(st.sampled_from(["x", "y", ""]), st.integers(-2, 2), st.booleans(), st.lists(st.just("x"), max_size=1))
-_value = st.recursive(_leaf, lambda inner: st.dictionaries(st.sampled_from(FIELDS), inner, max_size=3), max_leaves=6)
+_leaf = st.one_of(
+    st.sampled_from(["x", "y", ""]), st.integers(-2, 2), st.booleans(), st.lists(st.just("x"), max_size=1)
+)
+_value = st.recursive(
+    _leaf, lambda inner: st.dictionaries(st.sampled_from(FIELDS), inner, max_size=3), max_leaves=6
+)
 _object = st.dictionaries(st.sampled_from(FIELDS), _value, max_size=3)
 
 _env = celpy.Environment()
@@ -58,7 +64,13 @@ def test_subset_agrees_with_cel_python(rule, value):
 
 
 def test_rules_outside_the_subset_are_left_to_cel_python():
-    for rule in ["self.size() > 1", "self.a.startsWith('x')", "self.x > 1", "self.all(k, k != 'a')", "has(self)"]:
+    for rule in [
+        "self.size() > 1",
+        "self.a.startsWith('x')",
+        "self.x > 1",
+        "self.all(k, k != 'a')",
+        "has(self)",
+    ]:
         assert compile_rule(rule) is None, rule
 
 

@@ -33,7 +33,9 @@ RULES = [
 def parsers():
     shipped = cel._load_parser()
     if shipped is None:
-        pytest.skip(f"gitops_lint/schemas/cel-parser.json is not for {cel.stamp()}: run tools/gen_cel_parser.py")
+        pytest.skip(
+            f"gitops_lint/schemas/cel-parser.json is not for {cel.stamp()}: run tools/gen_cel_parser.py"
+        )
     return shipped, cel.build_parser()
 
 

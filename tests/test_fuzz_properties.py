@@ -21,10 +21,38 @@ from tests.helpers import ks, lint_repo, run_cli
 
 KS = ks("apps", "./apps", extra="  postBuild:\n    substitute: {cluster: dev}\n")
 YAMLISH = st.sampled_from(
-    [b"a: ", b"- ", b"\n", b"  ", b"&a ", b"*a", b"[", b"]", b"{", b"}", b"kind: Secret\n", b"apiVersion: v1\n",
-     b"stringData:\n  k: ", b"${x}", b"$${y}", b"${a:=b}", b"!!python/object ", b"!tag ", b"---\n", b"'", b'"',
-     b"resources: [", b"ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]", b"sops:\n  mac: ENC[", b"\xff", b"\t",
-     b"<<: *a\n", b"../", b"/etc/passwd", b"#"]
+    [
+        b"a: ",
+        b"- ",
+        b"\n",
+        b"  ",
+        b"&a ",
+        b"*a",
+        b"[",
+        b"]",
+        b"{",
+        b"}",
+        b"kind: Secret\n",
+        b"apiVersion: v1\n",
+        b"stringData:\n  k: ",
+        b"${x}",
+        b"$${y}",
+        b"${a:=b}",
+        b"!!python/object ",
+        b"!tag ",
+        b"---\n",
+        b"'",
+        b'"',
+        b"resources: [",
+        b"ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]",
+        b"sops:\n  mac: ENC[",
+        b"\xff",
+        b"\t",
+        b"<<: *a\n",
+        b"../",
+        b"/etc/passwd",
+        b"#",
+    ]
 )
 FILE_BYTES = st.one_of(st.binary(max_size=300), st.lists(YAMLISH, max_size=40).map(b"".join))
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -77,9 +105,14 @@ def test_any_text_loads_into_documents_or_errors(text):
 
 # values the redactor takes as secrets (gitops_lint.core.redact.secret_like: shorter or plainer ones are
 # ordinary words, never masked), none of them a piece of the fixture's own names
-_NAMES = (KS + "apiVersion kind Secret metadata stringData data b64 resources secretGenerator literals").lower()
-SECRET = st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126, blacklist_characters="'\"\\#$"),
-                 min_size=8, max_size=30).filter(lambda s: secret_like(s) and s.strip().lower() not in _NAMES)
+_NAMES = (
+    KS + "apiVersion kind Secret metadata stringData data b64 resources secretGenerator literals"
+).lower()
+SECRET = st.text(
+    alphabet=st.characters(min_codepoint=33, max_codepoint=126, blacklist_characters="'\"\\#$"),
+    min_size=8,
+    max_size=30,
+).filter(lambda s: secret_like(s) and s.strip().lower() not in _NAMES)
 
 
 @SETTINGS

@@ -30,7 +30,9 @@ spec:
   sourceRef: {kind: GitRepository, name: flux-system}
 """
 CM = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: default}\ndata: {a: b}\n"
-PLAIN_SECRET = "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: default}\nstringData: {pw: outside-v4lue}\n"
+PLAIN_SECRET = (
+    "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: default}\nstringData: {pw: outside-v4lue}\n"
+)
 
 
 class Expired(BaseException):
@@ -158,12 +160,18 @@ def _bomb(indent: str, levels: int = 9) -> str:
 
 
 BOMBS = {
-    "manifest": {"apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n" + _bomb("  ")},
-    "secret": {"apps/s.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n" + _bomb("  ")},
+    "manifest": {
+        "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n" + _bomb("  ")
+    },
+    "secret": {
+        "apps/s.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n" + _bomb("  ")
+    },
     "kustomization-literals": {
         "apps/kustomization.yaml": "x:\n" + _bomb("  ") + "secretGenerator:\n- name: *l9\n  literals: *l9\n"
     },
-    "kustomization-resources": {"apps/kustomization.yaml": "x:\n" + _bomb("  ") + "resources: *l9\nnamespace: *l9\n"},
+    "kustomization-resources": {
+        "apps/kustomization.yaml": "x:\n" + _bomb("  ") + "resources: *l9\nnamespace: *l9\n"
+    },
     "helmrelease-values": {
         "apps/hr.yaml": "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: h}\n"
         "spec:\n  values:\n" + _bomb("    ") + "    adminPassword: *l9\n"
@@ -220,7 +228,9 @@ def test_python_tags_are_findings_and_never_run(tmp_path):
 
 
 def test_symlink_loops(tmp_path):
-    root = repo(tmp_path, {"apps/ok.yaml": CM, "apps/kustomization.yaml": "resources: [ok.yaml, a.yaml, loop]\n"})
+    root = repo(
+        tmp_path, {"apps/ok.yaml": CM, "apps/kustomization.yaml": "resources: [ok.yaml, a.yaml, loop]\n"}
+    )
     os.symlink("b.yaml", root / "apps" / "a.yaml")
     os.symlink("a.yaml", root / "apps" / "b.yaml")
     os.symlink(".", root / "apps" / "loop")
@@ -291,7 +301,10 @@ def test_spec_path_and_absolute_resources_are_findings(tmp_path):
 
 
 def test_directory_named_like_a_file_and_a_fifo(tmp_path):
-    root = repo(tmp_path, {"apps/x.yaml/inner.yaml": CM, "apps/kustomization.yaml": "resources: [x.yaml, pipe.yaml]\n"})
+    root = repo(
+        tmp_path,
+        {"apps/x.yaml/inner.yaml": CM, "apps/kustomization.yaml": "resources: [x.yaml, pipe.yaml]\n"},
+    )
     os.mkfifo(root / "apps" / "pipe.yaml")  # opening it would block forever
     code, report, _ = lint_json(root, seconds=20)
     assert code == 1 and all(f["file"] == "apps/kustomization.yaml" for f in report["findings"])
@@ -333,7 +346,9 @@ def test_many_tiny_files(tmp_path):
         directory.mkdir(parents=True)
         for i in range(min(per_dir, FILE_COUNT)):
             fd = os.open(directory / f"f{i:04}.yaml", os.O_WRONLY | os.O_CREAT, 0o644)
-            os.write(fd, f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{d}-{i}, namespace: d}}\n".encode())
+            os.write(
+                fd, f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{d}-{i}, namespace: d}}\n".encode()
+            )
             os.close(fd)
     with deadline(max(60, FILE_COUNT / 200)):  # a hang guard; timing is benchmarks' business
         result = lint_repo(root, config=Config())

@@ -68,7 +68,9 @@ def imports_of(path: Path, modules: set[str]) -> set[str]:
         if isinstance(node, ast.ImportFrom):
             base = package[: len(package) - node.level + 1] if node.level else []
             module = ".".join(base + ([node.module] if node.module else []))
-            targets = [f"{module}.{a.name}" if f"{module}.{a.name}" in modules else module for a in node.names]
+            targets = [
+                f"{module}.{a.name}" if f"{module}.{a.name}" in modules else module for a in node.names
+            ]
         elif isinstance(node, ast.Import):
             targets = [a.name for a in node.names]
         for target in targets:
@@ -114,7 +116,7 @@ def test_the_imports_have_no_cycle():
         state[node] = 1
         for nxt in sorted(edges.get(node, ())):
             if state.get(nxt) == 1:
-                cycles.append(path[path.index(nxt):] + [nxt] if nxt in path else [node, nxt])
+                cycles.append(path[path.index(nxt) :] + [nxt] if nxt in path else [node, nxt])
             elif nxt not in state:
                 visit(nxt, path + [nxt])
         state[node] = 2

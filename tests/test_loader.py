@@ -95,7 +95,9 @@ def _has_alias_events(text: str) -> bool:
 
 _shared = st.recursive(
     st.one_of(st.integers(0, 3), st.text("ab *&:", max_size=4)),
-    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.sampled_from("xyz"), inner, max_size=3)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.sampled_from("xyz"), inner, max_size=3)
+    ),
     max_leaves=6,
 )
 

@@ -13,7 +13,9 @@ from gitops_lint.core.data import Severity
 from tests.helpers import GOTK, ks, lint_repo, write_tree
 
 APP = {
-    "clusters/dev/app.yaml": ks("app", "./apps/demo", extra="  postBuild:\n    substitute:\n      APP: demo\n"),
+    "clusters/dev/app.yaml": ks(
+        "app", "./apps/demo", extra="  postBuild:\n    substitute:\n      APP: demo\n"
+    ),
     "apps/demo/cm.yaml": (
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${APP}\n  namespace: default\n"
         "data:\n  domain: ${SECRET_DOMAIN}\n"

@@ -128,7 +128,9 @@ def test_no_secret_in_internal_errors_and_debug_traces(repo, monkeypatch):
         yield  # pragma: no cover
 
     broken = [
-        r if r.name != "duplicate-object" else type(r)(r.name, r.code, r.severity, r.summary, explode, r.scope)
+        r
+        if r.name != "duplicate-object"
+        else type(r)(r.name, r.code, r.severity, r.summary, explode, r.scope)
         for r in rules.all_rules()
     ]
     monkeypatch.setattr(rules, "_CACHE", broken)

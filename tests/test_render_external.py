@@ -93,7 +93,14 @@ FLUX_FIELDS_REPO = {
 def test_kubectl_renderer_applies_the_flux_kustomization_fields_like_builtin(tmp_path):
     """targetNamespace, namePrefix, images, patches, Flux's generated kustomization, then substitution."""
     repo = write_tree(tmp_path / "repo", FLUX_FIELDS_REPO)
-    args = ("build", str(repo / "clusters" / "dev"), "--root", str(repo), "--kustomization", "flux-system/web")
+    args = (
+        "build",
+        str(repo / "clusters" / "dev"),
+        "--root",
+        str(repo),
+        "--kustomization",
+        "flux-system/web",
+    )
     builtin = run_cli(*args)
     real = run_cli(*args, "--renderer", "kubectl")
     assert builtin[0] == 0
@@ -177,7 +184,14 @@ def test_merged_kustomization_keeps_scalars_as_written(tmp_path):
             "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  on: on\n",
         },
     )
-    args = ("build", str(repo / "clusters" / "dev"), "--root", str(repo), "--kustomization", "flux-system/apps")
+    args = (
+        "build",
+        str(repo / "clusters" / "dev"),
+        "--root",
+        str(repo),
+        "--kustomization",
+        "flux-system/apps",
+    )
     builtin = run_cli(*args)
     assert builtin[0] == 0 and 'enabled: "yes"' in builtin[1] and "namespace: shop" in builtin[1]
     assert run_cli(*args, "--renderer", "kubectl") == builtin

@@ -80,7 +80,10 @@ def test_sarif_of_a_clean_repository_and_of_odd_findings_validates():
     assert not list(validator.iter_errors(doc))
     results = doc["runs"][0]["results"]
     assert results[0]["level"] == "note"
-    assert results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "dir%20with%20space/%C3%BC.yaml"
+    assert (
+        results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        == "dir%20with%20space/%C3%BC.yaml"
+    )
     assert "locations" not in results[1] and results[1]["level"] == "warning"
 
 
@@ -91,7 +94,10 @@ def test_sarif_fingerprints_survive_moved_lines_and_separate_duplicates():
     other = Finding("dependency-cycle", "GL101", Severity.ERROR, "cycle", "c/infra.yaml", 9, 7, ref, "c")
 
     def fps(findings):
-        return [r["partialFingerprints"][FINGERPRINT_KEY] for r in to_sarif(findings, SUMMARY)["runs"][0]["results"]]
+        return [
+            r["partialFingerprints"][FINGERPRINT_KEY]
+            for r in to_sarif(findings, SUMMARY)["runs"][0]["results"]
+        ]
 
     assert fps([a]) == fps([moved]) != fps([other])
     first, second = fps([a, moved])
@@ -102,7 +108,10 @@ def test_github_escaping_matches_the_runner():
     assert escape_data("50%\r\nnext: a,b") == "50%25%0D%0Anext: a,b"
     assert escape_property("dir:a,b%\n") == "dir%3Aa%2Cb%25%0A"
     f = Finding("missing-path", "GL104", Severity.WARNING, "path: ./a,b\nmissing 100%", "x:y,z.yaml", 3, 5)
-    assert annotation(f) == "::warning file=x%3Ay%2Cz.yaml,line=3,col=5,title=GL104 missing-path::path: ./a,b%0Amissing 100%25"
+    assert (
+        annotation(f)
+        == "::warning file=x%3Ay%2Cz.yaml,line=3,col=5,title=GL104 missing-path::path: ./a,b%0Amissing 100%25"
+    )
     info = Finding("missing-source", "GL103", Severity.INFO, "external", None, 1, 1)
     assert annotation(info) == "::notice title=GL103 missing-source::external"
 
@@ -114,11 +123,16 @@ def test_github_format_and_job_summary(tmp_path, monkeypatch):
     code, out, _ = run_cli(str(CYCLE), "--root", str(CYCLE), "--format", "github")
     assert code == 1
     lines = out.splitlines()
-    assert lines[0].startswith(f"::error file={CYCLE_APPS},line=9,col=7,title=GL101 dependency-cycle::dependsOn cycle")
+    assert lines[0].startswith(
+        f"::error file={CYCLE_APPS},line=9,col=7,title=GL101 dependency-cycle::dependsOn cycle"
+    )
     assert lines[-1].startswith("Found 1 error, 0 warnings")
     text = summary_file.read_text()
     assert text.startswith("earlier step\n## gitops-lint\n")  # appended, never overwritten
-    assert f"| error | `{CYCLE_APPS}:9` | GL101 dependency-cycle | dependsOn cycle: apps -> infra -> apps" in text
+    assert (
+        f"| error | `{CYCLE_APPS}:9` | GL101 dependency-cycle | dependsOn cycle: apps -> infra -> apps"
+        in text
+    )
 
 
 def test_github_summary_escapes_table_cells_and_is_skipped_without_the_variable(monkeypatch):

@@ -75,10 +75,12 @@ _SCALAR = st.one_of(
     st.datetimes().map(lambda d: d.isoformat(sep=" ")),
     st.datetimes().map(lambda d: d.isoformat() + "Z"),
 ).filter(
-    lambda s: not s.startswith(("-", ":", "~~"))
-    and not s.endswith(":")
-    and not any(w in s.lower() for w in ("nan", "inf"))
-    and ": " not in s
+    lambda s: (
+        not s.startswith(("-", ":", "~~"))
+        and not s.endswith(":")
+        and not any(w in s.lower() for w in ("nan", "inf"))
+        and ": " not in s
+    )
 )
 
 

@@ -32,14 +32,20 @@ DURATION = "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"
 # (kind, JSON path of the node) -> x-kubernetes-validations, as in the Flux CRDs
 CEL = {
     ("HelmRelease", ("spec",)): [
-        {"rule": "(has(self.chart) && !has(self.chartRef)) || (!has(self.chart) && has(self.chartRef))",
-         "message": "either chart or chartRef must be set"},
+        {
+            "rule": "(has(self.chart) && !has(self.chartRef)) || (!has(self.chart) && has(self.chartRef))",
+            "message": "either chart or chartRef must be set",
+        },
     ],
     ("Kustomization", ("spec", "kubeConfig")): [
-        {"rule": "has(self.secretRef) || has(self.configMapRef)",
-         "message": "exactly one of spec.kubeConfig.secretRef or spec.kubeConfig.configMapRef must be specified"},
-        {"rule": "!has(self.secretRef) || !has(self.configMapRef)",
-         "message": "exactly one of spec.kubeConfig.secretRef or spec.kubeConfig.configMapRef must be specified"},
+        {
+            "rule": "has(self.secretRef) || has(self.configMapRef)",
+            "message": "exactly one of spec.kubeConfig.secretRef or spec.kubeConfig.configMapRef must be specified",
+        },
+        {
+            "rule": "!has(self.secretRef) || !has(self.configMapRef)",
+            "message": "exactly one of spec.kubeConfig.secretRef or spec.kubeConfig.configMapRef must be specified",
+        },
     ],
 }
 
@@ -49,8 +55,10 @@ OPERATOR = {
     ("fluxcd.controlplane.io/v1", "FluxInstance"): {
         "type": "object",
         "x-kubernetes-validations": [
-            {"rule": "self.metadata.name == 'flux'",
-             "message": "the only accepted name for a FluxInstance is 'flux'"},
+            {
+                "rule": "self.metadata.name == 'flux'",
+                "message": "the only accepted name for a FluxInstance is 'flux'",
+            },
         ],
         "properties": {
             "spec": {
@@ -62,8 +70,13 @@ OPERATOR = {
                         "type": "object",
                         "x-kubernetes-preserve-unknown-fields": True,
                         "required": ["version", "registry"],
-                        "properties": {"version": STR, "registry": STR, "artifact": STR,
-                                       "imagePullSecret": STR, "variant": STR},
+                        "properties": {
+                            "version": STR,
+                            "registry": STR,
+                            "artifact": STR,
+                            "imagePullSecret": STR,
+                            "variant": STR,
+                        },
                     },
                     "components": {"type": "array", "items": STR},
                     "cluster": OPEN,
@@ -74,8 +87,13 @@ OPERATOR = {
                         "required": ["kind", "url"],
                         "properties": {
                             "kind": {"type": "string", "enum": ["OCIRepository", "GitRepository", "Bucket"]},
-                            "url": STR, "ref": STR, "path": STR, "pullSecret": STR, "provider": STR,
-                            "interval": {"type": "string", "pattern": DURATION}, "name": STR,
+                            "url": STR,
+                            "ref": STR,
+                            "path": STR,
+                            "pullSecret": STR,
+                            "provider": STR,
+                            "interval": {"type": "string", "pattern": DURATION},
+                            "name": STR,
                         },
                     },
                     "sharding": OPEN,
@@ -107,8 +125,14 @@ OPERATOR = {
                             "type": "object",
                             "x-kubernetes-preserve-unknown-fields": True,
                             "required": ["apiVersion", "kind", "name"],
-                            "properties": {"apiVersion": STR, "kind": STR, "name": STR, "namespace": STR,
-                                           "ready": {"type": "boolean"}, "readyExpr": STR},
+                            "properties": {
+                                "apiVersion": STR,
+                                "kind": STR,
+                                "name": STR,
+                                "namespace": STR,
+                                "ready": {"type": "boolean"},
+                                "readyExpr": STR,
+                            },
                         },
                     },
                     "serviceAccountName": STR,
@@ -171,16 +195,24 @@ class Models:
     def schema(self, ann) -> tuple[dict, str | None]:
         """(schema, alias) of an annotation expression."""
         if isinstance(ann, ast.BinOp) and isinstance(ann.op, ast.BitOr):
-            parts = [p for p in (ann.left, ann.right) if not (isinstance(p, ast.Constant) and p.value is None)]
+            parts = [
+                p for p in (ann.left, ann.right) if not (isinstance(p, ast.Constant) and p.value is None)
+            ]
             if len(parts) == 1:
                 return self.schema(parts[0])
             return {"anyOf": [self.schema(p)[0] for p in parts]}, None
         if isinstance(ann, ast.Constant) and isinstance(ann.value, str):
             return self.schema(ast.parse(ann.value, mode="eval").body)
         if isinstance(ann, ast.Name):
-            simple = {"str": {"type": "string"}, "int": {"type": "integer"}, "float": {"type": "number"},
-                      "bool": {"type": "boolean"}, "Any": {"x-kubernetes-preserve-unknown-fields": True},
-                      "AwareDatetime": {"type": "string"}, "ObjectMeta": {"type": "object"}}
+            simple = {
+                "str": {"type": "string"},
+                "int": {"type": "integer"},
+                "float": {"type": "number"},
+                "bool": {"type": "boolean"},
+                "Any": {"x-kubernetes-preserve-unknown-fields": True},
+                "AwareDatetime": {"type": "string"},
+                "ObjectMeta": {"type": "object"},
+            }
             if ann.id in simple:
                 return dict(simple[ann.id]), None
             return self.class_schema(ann.id), None
@@ -196,8 +228,10 @@ class Models:
                 return {"type": "object", "additionalProperties": value}, None
             if head == "Literal":
                 values = [a.value for a in args]
-                return {"type": "string" if all(isinstance(v, str) for v in values) else "integer",
-                        "enum": values}, None
+                return {
+                    "type": "string" if all(isinstance(v, str) for v in values) else "integer",
+                    "enum": values,
+                }, None
             if head == "Annotated":
                 schema, _ = self.schema(args[0])
                 alias = None
@@ -208,8 +242,13 @@ class Models:
                             if kw.arg == "alias":
                                 alias = v
                             elif kw.arg in ("pattern", "ge", "le", "max_length", "min_length"):
-                                word = {"ge": "minimum", "le": "maximum", "max_length": "maxLength",
-                                        "min_length": "minLength", "pattern": "pattern"}[kw.arg]
+                                word = {
+                                    "ge": "minimum",
+                                    "le": "maximum",
+                                    "max_length": "maxLength",
+                                    "min_length": "minLength",
+                                    "pattern": "pattern",
+                                }[kw.arg]
                                 target = schema
                                 if "anyOf" in schema:
                                     continue

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 from ..core.data import ObjectRef, Origin, Severity
 
 if TYPE_CHECKING:
-
     from ..core.fs import RepoFS
     from ..graph.digraph import DiGraph
     from ..load.config import Config

@@ -32,8 +32,12 @@ from gitops_lint.load.config import load_config
 from gitops_lint.rules import all_rules
 from tests.conftest import FIXTURES
 
-INVALID = re.compile(r"is invalid|unknown field|strict decoding error|Invalid value|Required value|Unsupported value")
-NOT_JUDGED = re.compile(r"no matches for kind|could not find the requested resource|NotFound|Forbidden|webhook")
+INVALID = re.compile(
+    r"is invalid|unknown field|strict decoding error|Invalid value|Required value|Unsupported value"
+)
+NOT_JUDGED = re.compile(
+    r"no matches for kind|could not find the requested resource|NotFound|Forbidden|webhook"
+)
 
 
 @functools.lru_cache(maxsize=1)
@@ -78,7 +82,11 @@ def kubectl(*args: str, obj: dict | None = None) -> subprocess.CompletedProcess:
 
 def fixture_roots() -> list[Path]:
     defects = FIXTURES / "defects"
-    return [FIXTURES / "example", *sorted(p for p in defects.iterdir() if p.is_dir())] if defects.is_dir() else []
+    return (
+        [FIXTURES / "example", *sorted(p for p in defects.iterdir() if p.is_dir())]
+        if defects.is_dir()
+        else []
+    )
 
 
 @pytest.mark.parametrize("root", fixture_roots(), ids=lambda p: p.name)
@@ -91,21 +99,48 @@ def test_schema_verdict_agrees_with_the_api_server(cluster, root):
             if not ro.unresolved:
                 objects.setdefault(ro.ref.key(), ro.obj)
     crds = [o for o in objects.values() if o.get("kind") == "CustomResourceDefinition"]
-    namespaces = sorted({str(o.get("metadata", {}).get("namespace")) for o in objects.values() if o.get("metadata", {}).get("namespace")})
+    namespaces = sorted(
+        {
+            str(o.get("metadata", {}).get("namespace"))
+            for o in objects.values()
+            if o.get("metadata", {}).get("namespace")
+        }
+    )
     for crd in crds:
-        run = kubectl("apply", "--server-side", "--force-conflicts", "--field-manager=gitops-lint-test", "-f", "-", obj=crd)
+        run = kubectl(
+            "apply",
+            "--server-side",
+            "--force-conflicts",
+            "--field-manager=gitops-lint-test",
+            "-f",
+            "-",
+            obj=crd,
+        )
         assert run.returncode == 0 or INVALID.search(run.stderr), run.stderr
     if crds:
         kubectl("wait", "--for=condition=established", "crd", "--all", "--timeout=60s")
     for ns in namespaces:
-        kubectl("apply", "--server-side", "-f", "-", obj={"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+        kubectl(
+            "apply",
+            "--server-side",
+            "-f",
+            "-",
+            obj={"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}},
+        )
 
     mismatches, judged = [], 0
     for key, obj in sorted(objects.items()):
         if obj.get("kind") in ("CustomResourceDefinition", "Namespace"):
             continue
         run = kubectl(
-            "apply", "--server-side", "--dry-run=server", "--validate=strict", "--field-manager=gitops-lint-test", "-f", "-", obj=obj
+            "apply",
+            "--server-side",
+            "--dry-run=server",
+            "--validate=strict",
+            "--field-manager=gitops-lint-test",
+            "-f",
+            "-",
+            obj=obj,
         )
         if run.returncode != 0 and not INVALID.search(run.stderr):
             assert NOT_JUDGED.search(run.stderr), f"{key}: unexpected kubectl error: {run.stderr}"
@@ -113,7 +148,9 @@ def test_schema_verdict_agrees_with_the_api_server(cluster, root):
         judged += 1
         rejected = run.returncode != 0
         if rejected != (key in flagged):
-            mismatches.append(f"{key}: API server {'rejects' if rejected else 'accepts'} "
-                              f"({run.stderr.strip()[:200]}), gitops-lint {'flags' if key in flagged else 'accepts'}")
+            mismatches.append(
+                f"{key}: API server {'rejects' if rejected else 'accepts'} "
+                f"({run.stderr.strip()[:200]}), gitops-lint {'flags' if key in flagged else 'accepts'}"
+            )
     assert not mismatches, "\n".join(mismatches)
     assert judged or not objects
