@@ -34,6 +34,7 @@ from ..core.data import (
     RenderedObject,
     group_of,
     is_kind,
+    key_text,
     ref_of,
 )
 from ..core.fs import OutsideRoot, RepoFS, normalize
@@ -69,6 +70,7 @@ from ..substitute.engine import (
     substitute_object,
 )
 from ..substitute.sources import SourceFacts, SourceIndex, configured_facts
+from .flux import HelmRelease, KustomizationSpec, ResourceSet, kustomization_spec, parse_flux_object
 
 SOURCE_KINDS = ("GitRepository", "OCIRepository", "Bucket", "ExternalArtifact")
 MAX_PASSES = 3  # renders of one cluster until its substitution facts are stable
@@ -111,6 +113,16 @@ class FluxKustomization:
             self._decoded_spec = spec if isinstance(spec, dict) else {}
             self._decoded_of = obj
         return self._decoded_spec
+
+    @property
+    def fields(self) -> KustomizationSpec:
+        """The Flux fields rules read, typed (:mod:`gitops_lint.model.flux`); parsed once
+        per object (the bootstrap Kustomization's object is replaced when found)."""
+        obj = self.obj
+        if getattr(self, "_fields_of", None) is not obj:
+            self._fields = kustomization_spec(obj, self.ref.namespace)
+            self._fields_of = obj
+        return self._fields
 
     @property
     def synthetic(self) -> bool:
@@ -156,6 +168,34 @@ class Cluster:
         self._index: dict[tuple[str, str, str], list[RenderedObject]] = {}
         for ro in self.objects:
             self.index(ro)
+        # id(rendered object) -> (its object when parsed, the parse): each parsed once
+        self._parsed: dict[int, tuple[dict, HelmRelease | ResourceSet | None]] = {}
+
+    def _parse(self, ro: RenderedObject) -> HelmRelease | ResourceSet | None:
+        found = self._parsed.get(id(ro))
+        if found is None or found[0] is not ro.obj:
+            found = self._parsed[id(ro)] = (ro.obj, parse_flux_object(ro))
+        return found[1]
+
+    def helmrelease(self, ro: RenderedObject) -> HelmRelease | None:
+        """``ro`` as a typed HelmRelease (None when it is not a HelmRelease of Flux's group)."""
+        parsed = self._parse(ro)
+        return parsed if isinstance(parsed, HelmRelease) else None
+
+    def resourceset(self, ro: RenderedObject) -> ResourceSet | None:
+        """``ro`` as a typed ResourceSet (None when it is not a ResourceSet of Flux Operator's group)."""
+        parsed = self._parse(ro)
+        return parsed if isinstance(parsed, ResourceSet) else None
+
+    @property
+    def helmreleases(self) -> list[HelmRelease]:
+        """The cluster's HelmReleases, in the order they were rendered."""
+        return [hr for ro in self.objects if (hr := self.helmrelease(ro)) is not None]
+
+    @property
+    def resourcesets(self) -> list[ResourceSet]:
+        """The cluster's ResourceSets, in the order they were rendered."""
+        return [rs for ro in self.objects if (rs := self.resourceset(ro)) is not None]
 
     def index(self, ro: RenderedObject) -> None:
         r = ro.ref
@@ -444,7 +484,7 @@ class ClusterBuilder:
                     kind, name = str(item.get("kind", "")), str(item.get("name", ""))
                     if (
                         self._source(kind, ns, name) is None
-                        and f"{kind}/{ns}/{name}" not in self._known_external
+                        and key_text(kind, ns, name, namespaced=True) not in self._known_external
                     ):
                         return False
         return True
@@ -499,7 +539,7 @@ class ClusterBuilder:
             return SourceResolution(NOT_FOUND, detail="no sourceRef")
         kind, name = str(ref.get("kind", "")), str(ref.get("name", ""))
         src_ns = str(ref.get("namespace") or ns)
-        ident = f"{kind}/{src_ns}/{name}"
+        ident = key_text(kind, src_ns, name, namespaced=True)
         if ks.synthetic or self._is_bootstrap(cluster, ref, ns):
             return self._in_repo(raw_path, ident)
         found = cluster.find(kind, src_ns, name)
@@ -611,7 +651,7 @@ class ClusterBuilder:
             if not isinstance(item, dict):
                 continue
             kind, name = str(item.get("kind", "")), str(item.get("name", ""))
-            ident = f"{kind}/{ns}/{name}"
+            ident = key_text(kind, ns, name, namespaced=True)
             facts = configured_facts(ident, (), self.config.variables)
             if facts is None:
                 facts = self._source(kind, ns, name)
@@ -741,14 +781,10 @@ class ClusterBuilder:
 
     # -- flux-operator ResourceSets ------------------------------------------
     def _providers_known(self, cluster: Cluster, ro: RenderedObject) -> bool:
-        spec = _spec_of(ro.obj)
+        rs = cluster.resourceset(ro)
         ns = ro.ref.namespace
-        for item in spec.get("inputsFrom") or []:
-            if (
-                isinstance(item, dict)
-                and item.get("name")
-                and not self._provider(cluster, ns, str(item["name"]))
-            ):
+        for item in rs.inputs_from if rs is not None else ():
+            if item.name and not self._provider(cluster, ns, item.name):
                 return False
         return True
 
