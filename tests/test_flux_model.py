@@ -435,3 +435,24 @@ def test_every_parse_is_total_on_any_yaml_tree(obj, ns):
             release.source_refs()
         resource_set(_ro(tree))
     kustomization_spec(obj, ns)  # not even a mapping
+
+
+def test_post_build_reads_variables_and_sources_with_their_own_index():
+    spec = kustomization_spec(
+        {
+            "spec": {
+                "postBuild": {
+                    "substitute": {"domain": "example.com"},
+                    "substituteFrom": [None, {"kind": "ConfigMap", "name": "vars", "optional": True}, 5],
+                    "substituteStrategy": "Always",
+                }
+            }
+        },
+        "flux-system",
+    )
+    post = spec.post_build
+    assert post.substitute == {"domain": "example.com"} and post.strategy == "Always"
+    assert [(s.index, s.kind, s.name, s.optional) for s in post.substitute_from] == [
+        (1, "ConfigMap", "vars", True)
+    ]
+    assert kustomization_spec({"spec": {"postBuild": 5}}, "a").post_build is None

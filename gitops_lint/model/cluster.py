@@ -120,7 +120,7 @@ class FluxKustomization:
         per object (the bootstrap Kustomization's object is replaced when found)."""
         obj = self.obj
         if getattr(self, "_fields_of", None) is not obj:
-            self._fields = kustomization_spec(obj, self.ref.namespace)
+            self._fields = kustomization_spec(obj, self.ref.namespace, self.spec)
             self._fields_of = obj
         return self._fields
 
@@ -170,8 +170,11 @@ class Cluster:
             self.index(ro)
         # id(rendered object) -> (its object when parsed, the parse): each parsed once
         self._parsed: dict[int, tuple[dict, HelmRelease | ResourceSet | None]] = {}
+        self._typed: tuple[int, list[HelmRelease], list[ResourceSet]] = (-1, [], [])
 
     def _parse(self, ro: RenderedObject) -> HelmRelease | ResourceSet | None:
+        if ro.obj.get("kind") not in ("HelmRelease", "ResourceSet"):
+            return None
         found = self._parsed.get(id(ro))
         if found is None or found[0] is not ro.obj:
             found = self._parsed[id(ro)] = (ro.obj, parse_flux_object(ro))
@@ -187,15 +190,27 @@ class Cluster:
         parsed = self._parse(ro)
         return parsed if isinstance(parsed, ResourceSet) else None
 
+    def _all_typed(self) -> tuple[int, list[HelmRelease], list[ResourceSet]]:
+        # rendering only appends objects (each substituted before): the lists of a given
+        # length of ``objects`` stay right
+        if self._typed[0] != len(self.objects):
+            parsed = [self._parse(ro) for ro in self.objects]
+            self._typed = (
+                len(self.objects),
+                [p for p in parsed if isinstance(p, HelmRelease)],
+                [p for p in parsed if isinstance(p, ResourceSet)],
+            )
+        return self._typed
+
     @property
     def helmreleases(self) -> list[HelmRelease]:
         """The cluster's HelmReleases, in the order they were rendered."""
-        return [hr for ro in self.objects if (hr := self.helmrelease(ro)) is not None]
+        return self._all_typed()[1]
 
     @property
     def resourcesets(self) -> list[ResourceSet]:
         """The cluster's ResourceSets, in the order they were rendered."""
-        return [rs for ro in self.objects if (rs := self.resourceset(ro)) is not None]
+        return self._all_typed()[2]
 
     def index(self, ro: RenderedObject) -> None:
         r = ro.ref
@@ -477,16 +492,13 @@ class ClusterBuilder:
                 )
                 if not generated:
                     return False
-        post = ks.spec.get("postBuild")
-        if isinstance(post, dict):
-            for item in post.get("substituteFrom") or []:
-                if isinstance(item, dict):
-                    kind, name = str(item.get("kind", "")), str(item.get("name", ""))
-                    if (
-                        self._source(kind, ns, name) is None
-                        and key_text(kind, ns, name, namespaced=True) not in self._known_external
-                    ):
-                        return False
+        post = ks.fields.post_build
+        for item in post.substitute_from if post is not None else ():
+            if (
+                self._source(item.kind, ns, item.name) is None
+                and key_text(item.kind, ns, item.name, namespaced=True) not in self._known_external
+            ):
+                return False
         return True
 
     def _source(self, kind: str, ns: str, name: str) -> SourceFacts | None:

@@ -238,10 +238,11 @@ class KustomizationSpec:
     kube_config: dict | None = None
 
 
-def kustomization_spec(obj: Any, namespace: str) -> KustomizationSpec:
-    """A Flux Kustomization's fields (any object: what is not there is empty)."""
+def kustomization_spec(obj: Any, namespace: str, decoded_spec: dict | None = None) -> KustomizationSpec:
+    """A Flux Kustomization's fields (any object: what is not there is empty).
+    ``decoded_spec``: its spec as already decoded, when the caller has it."""
     obj = obj if isinstance(obj, dict) else {}
-    spec = _dict(decode(obj, KUSTOMIZATION).obj.get("spec"))
+    spec = decoded_spec if decoded_spec is not None else _dict(decode(obj, KUSTOMIZATION).obj.get("spec"))
     raw = _dict(obj.get("spec"))
     checks = []
     for entry in _entries(raw, "healthChecks", KUSTOMIZATION["spec"]["healthChecks"]):

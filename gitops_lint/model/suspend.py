@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 
 def is_suspended(ks: FluxKustomization) -> bool:
-    return ks.fields.suspend
+    return ks.spec.get("suspend") is True
 
 
 def _top_suspended(kustomizations: dict, ks: FluxKustomization) -> ObjectRef | None:
