@@ -28,7 +28,7 @@ from gitops_lint.model.flux import (
     oci_chart_name,
     resource_set,
 )
-from tests.helpers import GOTK, lint_repo, write_tree
+from tests.helpers import GOTK, ks, lint_repo, write_tree
 
 HR = "helm.toolkit.fluxcd.io/v2"
 KS = "kustomize.toolkit.fluxcd.io/v1"
@@ -227,6 +227,20 @@ def test_malformed_depends_on_entries_keep_their_index_and_are_not_followed():
 def test_a_health_check_after_a_null_entry_keeps_its_own_index():
     spec = kustomization_spec({"spec": {"healthChecks": [None, {"kind": "Deployment", "name": "web"}]}}, "a")
     assert [hc.index for hc in spec.health_checks] == [1]
+
+
+def test_a_health_check_finding_points_at_its_entry_after_a_null_one(tmp_path):
+    # health-check-target counted entries after leaving the null out: its finding
+    # pointed at the null's line
+    files = dict(GOTK)
+    checks = "  healthChecks:\n    -\n    - apiVersion: apps/v1\n      kind: Deployment\n      name: web\n"
+    files["clusters/dev/apps.yaml"] = ks("apps", "./apps", extra=checks)
+    files["apps/cm.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: default\n"
+    write_tree(tmp_path, files)
+    lines = files["clusters/dev/apps.yaml"].splitlines()
+    entry = lines.index("    - apiVersion: apps/v1") + 1
+    found = [f for f in lint_repo(tmp_path, "clusters/dev").findings if f.rule == "health-check-target"]
+    assert [(f.file, f.line) for f in found] == [("clusters/dev/apps.yaml", entry)], found
 
 
 def test_wrong_types_are_read_as_flux_fields_decodes_them():
