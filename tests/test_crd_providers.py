@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from gitops_lint.lint import Linter
 from gitops_lint.load.config import parse_config
 from gitops_lint.model.crd_evidence import distance, evident, near
-from gitops_lint.model.crds import _oci_chart_name, build_crd_index, chart_table
+from gitops_lint.model.crds import build_crd_index, chart_table
+from gitops_lint.model.flux import oci_chart_name
 from tests.conftest import FIXTURES
 from tests.helpers import ks, run_cli, write_tree
 from tests.test_crds import CLUSTER, crd_findings, release, repo, where
@@ -227,11 +228,11 @@ def test_chart_names_from_every_source(tmp_path):
     assert crd_findings(repo(tmp_path, files)) == []
 
 
-def test_oci_chart_name():
-    assert _oci_chart_name("oci://ghcr.io/org/charts/volsync") == "volsync"
-    assert _oci_chart_name("oci://ghcr.io/org/charts/volsync:0.1.0") == "volsync"
-    assert _oci_chart_name("oci://ghcr.io/org/charts/volsync@sha256:abc") == "volsync"
-    assert _oci_chart_name("oci://registry:5000/charts/volsync/") == "volsync"
+def testoci_chart_name():
+    assert oci_chart_name("oci://ghcr.io/org/charts/volsync") == "volsync"
+    assert oci_chart_name("oci://ghcr.io/org/charts/volsync:0.1.0") == "volsync"
+    assert oci_chart_name("oci://ghcr.io/org/charts/volsync@sha256:abc") == "volsync"
+    assert oci_chart_name("oci://registry:5000/charts/volsync/") == "volsync"
 
 
 def test_chart_table_keeps_a_source_per_entry():

@@ -49,7 +49,7 @@ class ObjectRef:
         return (self.group, self.kind, self.namespace, self.name)
 
     def display(self) -> str:
-        return f"{self.kind}/{self.namespace}/{self.name}" if self.namespace else f"{self.kind}/{self.name}"
+        return key_text(self.kind, self.namespace, self.name)
 
     def to_json(self) -> dict[str, str]:
         return {
@@ -58,6 +58,18 @@ class ObjectRef:
             "namespace": self.namespace,
             "name": self.name,
         }
+
+
+def key_text(kind: str, namespace: str, name: str, *, namespaced: bool = False) -> str:
+    """An object's key as messages and the config write it: ``Kind/namespace/name``.
+
+    An object without a namespace is ``Kind/name``. ``namespaced``: a reference to
+    a namespaced object (a source, a substitution source), whose namespace
+    Flux defaults to the referrer's; it keeps its three parts even when that
+    namespace is empty, the form of ``external:`` keys and of the builder's
+    source keys, which are split back on ``/``.
+    """
+    return f"{kind}/{namespace}/{name}" if namespace or namespaced else f"{kind}/{name}"
 
 
 def group_of(api_version: str) -> str:

@@ -8,44 +8,39 @@ and ``applies`` edges (attribute ``applies``, from a Kustomization to each
 Flux object in its output); one edge may carry both. Every algorithm used on it is linear in the
 size of the graph: strongly connected components for cycles, BFS for
 reachability.
+
+Each node carries its object (``obj``), its rendered object (``node``, None
+for the bootstrap Kustomization synthesised from the entry), its ``ref``, its
+parsed ``depends_on`` entries (:class:`~gitops_lint.model.flux.DependsOn`),
+whether its Ready waits for what it applies (``wait``) and its
+``health_checks``, and for a Kustomization its typed ``fields``
+(:class:`~gitops_lint.model.flux.KustomizationSpec`): read once, from the
+cluster's parse where the cluster holds the same object.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..core.data import (
-    FLUX_HELM_GROUP,
-    FLUX_KS_GROUP,
-    FLUX_OPERATOR_GROUP,
-    ObjectRef,
-    RenderedObject,
-    group_of,
+from ..core.data import ObjectRef, RenderedObject, group_of
+from ..model.flux import (
+    HELM_RELEASE_KIND,
+    KUSTOMIZATION_KIND,
+    RESOURCE_SET_KIND,
+    DependsOn,
+    Key,
+    flux_depends_on,
+    kustomization_spec,
 )
 from .digraph import DiGraph, shortest_path, strongly_connected_components
 
-GRAPH_KINDS = {
-    ("Kustomization", FLUX_KS_GROUP),
-    ("HelmRelease", FLUX_HELM_GROUP),
-    ("ResourceSet", FLUX_OPERATOR_GROUP),
-}
+GRAPH_KINDS = {KUSTOMIZATION_KIND, HELM_RELEASE_KIND, RESOURCE_SET_KIND}
 
 if TYPE_CHECKING:
     from ..model.cluster import Cluster
 
-NodeKey = tuple[str, str, str]  # kind, namespace, name
-
-
-@dataclass(frozen=True)
-class Dependency:
-    """One ``dependsOn`` entry, with where it was written."""
-
-    source: NodeKey  # the dependent
-    target: NodeKey  # what it names (namespace defaulted)
-    index: int  # position in spec.dependsOn
-    node: RenderedObject | None  # the dependent's rendered object
+NodeKey = Key  # kind, namespace, name
 
 
 def node_key(ref: ObjectRef) -> NodeKey:
@@ -56,45 +51,52 @@ def is_graph_object(obj: dict) -> bool:
     return (str(obj.get("kind")), group_of(str(obj.get("apiVersion", "")))) in GRAPH_KINDS
 
 
-def dependencies_of(key: NodeKey, obj: dict) -> list[tuple[int, NodeKey]]:
-    """The dependsOn entries of an object, namespaces defaulted as Flux does.
+def dependencies_of(graph: DiGraph, key: NodeKey) -> list[DependsOn]:
+    """The dependsOn entries of a node that Flux follows (well-formed), namespaces
+    defaulted as Flux does.
 
     Kustomizations and HelmReleases may depend only on their own kind
     (kustomize-controller and helm-controller ``checkDependencies``);
     ResourceSets name any object with apiVersion/kind.
     """
-    spec = obj.get("spec")
-    entries = spec.get("dependsOn") if isinstance(spec, dict) else None
-    if not isinstance(entries, list):
-        return []
-    kind, namespace, _ = key
-    out = []
-    for i, dep in enumerate(entries):
-        if not isinstance(dep, dict) or not dep.get("name"):
-            continue
-        dep_kind = str(dep.get("kind") or kind) if kind == "ResourceSet" else kind
-        out.append((i, (dep_kind, str(dep.get("namespace") or namespace), str(dep["name"]))))
-    return out
+    return [dep for dep in graph.nodes[key]["depends_on"] if dep.well_formed]
+
+
+def _node(cluster: Cluster, ref: ObjectRef, obj: dict, ro: RenderedObject | None) -> dict:
+    """A node's attributes, its Flux fields parsed once (the cluster's parse when it holds ``obj``)."""
+    attrs: dict = {"ref": ref, "obj": obj, "node": ro}
+    if ref.kind == KUSTOMIZATION_KIND[0]:
+        ks = cluster.kustomizations.get(ref.key())
+        fields = ks.fields if ks is not None and ks.obj is obj else kustomization_spec(obj, ref.namespace)
+        attrs.update(
+            fields=fields, depends_on=fields.depends_on, wait=fields.wait, health_checks=fields.health_checks
+        )
+        return attrs
+    parsed = (cluster.helmrelease(ro) or cluster.resourceset(ro)) if ro is not None else None
+    attrs["depends_on"] = parsed.depends_on if parsed is not None else flux_depends_on(obj, ref)
+    attrs["wait"] = getattr(parsed, "wait", False)  # a ResourceSet's Ready waits for what it applies
+    attrs["health_checks"] = ()
+    return attrs
 
 
 def build_graph(cluster: Cluster) -> DiGraph:
     graph = DiGraph()
     root = cluster.root
-    graph.add_node(node_key(root.ref), ref=root.ref, obj=root.obj, node=None)
+    graph.add_node(node_key(root.ref), **_node(cluster, root.ref, root.obj, None))
     for ro in cluster.objects:
         if is_graph_object(ro.obj):
             key = node_key(ro.ref)
             if key not in graph or graph.nodes[key].get("node") is None:
-                graph.add_node(key, ref=ro.ref, obj=ro.obj, node=ro)
+                graph.add_node(key, **_node(cluster, ro.ref, ro.obj, ro))
             if ro.applied_by is not None:
                 parent = node_key(ro.applied_by)
                 if parent != key:
                     graph.add_edge(parent, key, applies=True)
-    for key, data in list(graph.nodes(data=True)):
-        for index, target in dependencies_of(key, data["obj"]):
-            if target in graph:
-                graph.add_edge(key, target)
-                graph.edges[key, target].setdefault("depends_index", index)
+    for key in list(graph.nodes):
+        for dep in dependencies_of(graph, key):
+            if dep.target in graph:
+                graph.add_edge(key, dep.target)
+                graph.edges[key, dep.target].setdefault("depends_index", dep.index)
     return graph
 
 

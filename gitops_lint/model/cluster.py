@@ -34,6 +34,7 @@ from ..core.data import (
     RenderedObject,
     group_of,
     is_kind,
+    key_text,
     ref_of,
 )
 from ..core.fs import OutsideRoot, RepoFS, normalize
@@ -69,6 +70,7 @@ from ..substitute.engine import (
     substitute_object,
 )
 from ..substitute.sources import SourceFacts, SourceIndex, configured_facts
+from .flux import HelmRelease, KustomizationSpec, ResourceSet, kustomization_spec, parse_flux_object
 
 SOURCE_KINDS = ("GitRepository", "OCIRepository", "Bucket", "ExternalArtifact")
 MAX_PASSES = 3  # renders of one cluster until its substitution facts are stable
@@ -111,6 +113,16 @@ class FluxKustomization:
             self._decoded_spec = spec if isinstance(spec, dict) else {}
             self._decoded_of = obj
         return self._decoded_spec
+
+    @property
+    def fields(self) -> KustomizationSpec:
+        """The Flux fields rules read, typed (:mod:`gitops_lint.model.flux`); parsed once
+        per object (the bootstrap Kustomization's object is replaced when found)."""
+        obj = self.obj
+        if getattr(self, "_fields_of", None) is not obj:
+            self._fields = kustomization_spec(obj, self.ref.namespace, self.spec)
+            self._fields_of = obj
+        return self._fields
 
     @property
     def synthetic(self) -> bool:
@@ -156,6 +168,49 @@ class Cluster:
         self._index: dict[tuple[str, str, str], list[RenderedObject]] = {}
         for ro in self.objects:
             self.index(ro)
+        # id(rendered object) -> (its object when parsed, the parse): each parsed once
+        self._parsed: dict[int, tuple[dict, HelmRelease | ResourceSet | None]] = {}
+        self._typed: tuple[int, list[HelmRelease], list[ResourceSet]] = (-1, [], [])
+
+    def _parse(self, ro: RenderedObject) -> HelmRelease | ResourceSet | None:
+        if ro.obj.get("kind") not in ("HelmRelease", "ResourceSet"):
+            return None
+        found = self._parsed.get(id(ro))
+        if found is None or found[0] is not ro.obj:
+            found = self._parsed[id(ro)] = (ro.obj, parse_flux_object(ro))
+        return found[1]
+
+    def helmrelease(self, ro: RenderedObject) -> HelmRelease | None:
+        """``ro`` as a typed HelmRelease (None when it is not a HelmRelease of Flux's group)."""
+        parsed = self._parse(ro)
+        return parsed if isinstance(parsed, HelmRelease) else None
+
+    def resourceset(self, ro: RenderedObject) -> ResourceSet | None:
+        """``ro`` as a typed ResourceSet (None when it is not a ResourceSet of Flux Operator's group)."""
+        parsed = self._parse(ro)
+        return parsed if isinstance(parsed, ResourceSet) else None
+
+    def _all_typed(self) -> tuple[int, list[HelmRelease], list[ResourceSet]]:
+        # rendering only appends objects (each substituted before): the lists of a given
+        # length of ``objects`` stay right
+        if self._typed[0] != len(self.objects):
+            parsed = [self._parse(ro) for ro in self.objects]
+            self._typed = (
+                len(self.objects),
+                [p for p in parsed if isinstance(p, HelmRelease)],
+                [p for p in parsed if isinstance(p, ResourceSet)],
+            )
+        return self._typed
+
+    @property
+    def helmreleases(self) -> list[HelmRelease]:
+        """The cluster's HelmReleases, in the order they were rendered."""
+        return self._all_typed()[1]
+
+    @property
+    def resourcesets(self) -> list[ResourceSet]:
+        """The cluster's ResourceSets, in the order they were rendered."""
+        return self._all_typed()[2]
 
     def index(self, ro: RenderedObject) -> None:
         r = ro.ref
@@ -437,16 +492,13 @@ class ClusterBuilder:
                 )
                 if not generated:
                     return False
-        post = ks.spec.get("postBuild")
-        if isinstance(post, dict):
-            for item in post.get("substituteFrom") or []:
-                if isinstance(item, dict):
-                    kind, name = str(item.get("kind", "")), str(item.get("name", ""))
-                    if (
-                        self._source(kind, ns, name) is None
-                        and f"{kind}/{ns}/{name}" not in self._known_external
-                    ):
-                        return False
+        post = ks.fields.post_build
+        for item in post.substitute_from if post is not None else ():
+            if (
+                self._source(item.kind, ns, item.name) is None
+                and key_text(item.kind, ns, item.name, namespaced=True) not in self._known_external
+            ):
+                return False
         return True
 
     def _source(self, kind: str, ns: str, name: str) -> SourceFacts | None:
@@ -499,7 +551,7 @@ class ClusterBuilder:
             return SourceResolution(NOT_FOUND, detail="no sourceRef")
         kind, name = str(ref.get("kind", "")), str(ref.get("name", ""))
         src_ns = str(ref.get("namespace") or ns)
-        ident = f"{kind}/{src_ns}/{name}"
+        ident = key_text(kind, src_ns, name, namespaced=True)
         if ks.synthetic or self._is_bootstrap(cluster, ref, ns):
             return self._in_repo(raw_path, ident)
         found = cluster.find(kind, src_ns, name)
@@ -611,7 +663,7 @@ class ClusterBuilder:
             if not isinstance(item, dict):
                 continue
             kind, name = str(item.get("kind", "")), str(item.get("name", ""))
-            ident = f"{kind}/{ns}/{name}"
+            ident = key_text(kind, ns, name, namespaced=True)
             facts = configured_facts(ident, (), self.config.variables)
             if facts is None:
                 facts = self._source(kind, ns, name)
@@ -741,14 +793,10 @@ class ClusterBuilder:
 
     # -- flux-operator ResourceSets ------------------------------------------
     def _providers_known(self, cluster: Cluster, ro: RenderedObject) -> bool:
-        spec = _spec_of(ro.obj)
+        rs = cluster.resourceset(ro)
         ns = ro.ref.namespace
-        for item in spec.get("inputsFrom") or []:
-            if (
-                isinstance(item, dict)
-                and item.get("name")
-                and not self._provider(cluster, ns, str(item["name"]))
-            ):
+        for item in rs.inputs_from if rs is not None else ():
+            if item.name and not self._provider(cluster, ns, item.name):
                 return False
         return True
 

@@ -52,7 +52,6 @@ from typing import TYPE_CHECKING
 import yaml
 
 from ..core.data import (
-    FLUX_HELM_GROUP,
     FLUX_KS_GROUP,
     ObjectRef,
     Origin,
@@ -65,6 +64,8 @@ from ..load.loader import FastLoader
 from ..render.types import EXTERNAL as EXTERNAL_ISSUE
 from .cluster import source_values
 from .crd_evidence import evident, near
+from .flux import ChartIdentity, HelmRelease, oci_chart_name
+from .flux import chart_identity as flux_chart_identity
 from .kinds import BUILTIN_KINDS, builtin_namespaced, is_builtin
 
 if TYPE_CHECKING:
@@ -380,44 +381,18 @@ def _find_obj(cluster: Cluster, kind: str, namespace: str, name: str) -> dict | 
     return found[-1].obj if found else None
 
 
-def chart_identity(cluster: Cluster, ro: RenderedObject) -> tuple[str | None, str | None]:
-    """(chart name, repository URL) of a HelmRelease, as far as the manifests tell."""
-    spec = _spec(ro.obj)
-    ns = ro.ref.namespace
-    chart = spec.get("chart")
-    if isinstance(chart, dict):
-        cspec = chart.get("spec") if isinstance(chart.get("spec"), dict) else {}
-        name = cspec.get("chart")
-        name = posixpath.basename(str(name).rstrip("/")) if name else None
-        ref = cspec.get("sourceRef") if isinstance(cspec.get("sourceRef"), dict) else {}
-        src = _find_obj(
-            cluster, str(ref.get("kind", "")), str(ref.get("namespace") or ns), str(ref.get("name", ""))
-        )
-        url = _spec(src).get("url") if src else None
-        return name, str(url) if url else None
-    ref = spec.get("chartRef")
-    if isinstance(ref, dict):
-        kind, rns, name = str(ref.get("kind", "")), str(ref.get("namespace") or ns), str(ref.get("name", ""))
-        src = _find_obj(cluster, kind, rns, name)
-        if src is None:
-            return None, None
-        sspec = _spec(src)
-        if kind == "OCIRepository" and sspec.get("url"):
-            url = str(sspec["url"]).rstrip("/")
-            return _oci_chart_name(url), url
-        if kind == "HelmChart" and sspec.get("chart"):
-            sref = sspec.get("sourceRef") if isinstance(sspec.get("sourceRef"), dict) else {}
-            repo = _find_obj(cluster, str(sref.get("kind", "")), rns, str(sref.get("name", "")))
-            url = _spec(repo).get("url") if repo else None
-            return posixpath.basename(str(sspec["chart"]).rstrip("/")), str(url) if url else None
-    return None, None
+def chart_identity(cluster: Cluster, ro: RenderedObject) -> ChartIdentity:
+    """(chart name, repository URL) of a rendered HelmRelease, as far as the manifests
+    tell (:func:`gitops_lint.model.flux.chart_identity`); (None, None) for any other object."""
+    release = cluster.helmrelease(ro)
+    if release is None:
+        return ChartIdentity(None, None)
+    return release_chart(cluster, release)
 
 
-def _oci_chart_name(url: str) -> str:
-    """``oci://ghcr.io/org/charts/volsync:0.1@sha256:...`` -> ``volsync``: the
-    last path segment, without a tag or digest."""
-    last = posixpath.basename(url.split("@", 1)[0].rstrip("/"))
-    return last.split(":", 1)[0]
+def release_chart(cluster: Cluster, release: HelmRelease) -> ChartIdentity:
+    """The chart ``release`` installs, its sources looked up in ``cluster``."""
+    return flux_chart_identity(release, lambda kind, ns, name: _find_obj(cluster, kind, ns, name))
 
 
 def _dig(values: dict, dotted: str):
@@ -447,35 +422,30 @@ def _set(values: dict, dotted: str, value) -> None:
     cur[parts[-1]] = value
 
 
-def release_values(cluster: Cluster, ro: RenderedObject) -> tuple[dict, bool]:
+def release_values(cluster: Cluster, release: HelmRelease) -> tuple[dict, bool]:
     """The values a HelmRelease passes to its chart, and whether all are known.
 
     valuesFrom ConfigMaps/Secrets of the manifests are read (helm-controller
     merges them in order, then inline values on top, FLUX-SEMANTICS.md §3);
     one that cannot be read offline makes the result incomplete.
     """
-    spec = _spec(ro.obj)
-    ns = ro.ref.namespace
+    ns = release.ref.namespace
     values: dict = {}
     complete = True
     targeted: list[tuple[str, object]] = []
-    for item in spec.get("valuesFrom") or []:
-        if not isinstance(item, dict):
-            continue
-        kind, name = str(item.get("kind", "")), str(item.get("name", ""))
-        key = str(item.get("valuesKey") or "values.yaml")
-        src = _find_obj(cluster, kind, ns, name)
+    for item in release.values_from:
+        src = _find_obj(cluster, item.kind, ns, item.name)
         if src is None:
-            if item.get("optional") is not True:
+            if not item.optional:
                 complete = False
             continue
-        raw = source_values(src).get(key)
+        raw = source_values(src).get(item.values_key)
         if raw is None:
-            if item.get("optional") is not True:
+            if not item.optional:
                 complete = False
             continue
-        if item.get("targetPath"):
-            targeted.append((str(item["targetPath"]), raw))
+        if item.target_path:
+            targeted.append((item.target_path, raw))
             continue
         try:
             parsed = yaml.load(raw, Loader=FastLoader)  # noqa: S506 - safe loader
@@ -486,9 +456,8 @@ def release_values(cluster: Cluster, ro: RenderedObject) -> tuple[dict, bool]:
             values = _merge(values, parsed)
         elif parsed is not None:
             complete = False
-    inline = spec.get("values")
-    if isinstance(inline, dict):
-        values = _merge(values, inline)
+    if release.values is not None:
+        values = _merge(values, release.values)
     for path, raw in targeted:
         _set(values, path, raw)
     return values, complete
@@ -534,12 +503,11 @@ def build_crd_index(cluster: Cluster, fs: RepoFS, cache: DocumentCache, config: 
             _add_crd(index, ro, target)
         elif kind == "CompositeResourceDefinition" and group == XRD_GROUP:
             _add_xrd(index, ro, target)
-        elif kind == "HelmRelease" and group == FLUX_HELM_GROUP:
+        elif kind == "HelmRelease" and (release := cluster.helmrelease(ro)) is not None:
             # helm-controller installs into spec.kubeConfig's cluster when set
-            kube = _spec(obj).get("kubeConfig")
-            if isinstance(kube, dict):
-                target = f"{ro.ref.namespace}:{sorted(kube.items())!r}"
-            _add_release(index, cluster, table, ro, target)
+            if release.kube_config is not None:
+                target = f"{ro.ref.namespace}:{sorted(release.kube_config.items())!r}"
+            _add_release(index, cluster, table, release, target)
         elif kind in ("Provider", "Configuration") and group == PKG_GROUP:
             package = str(_spec(obj).get("package") or "")
             entries = table.for_package(package)
@@ -757,11 +725,11 @@ def _add_xrd(index: CrdIndex, ro: RenderedObject, target: str) -> None:
 
 
 def _add_release(
-    index: CrdIndex, cluster: Cluster, table: ChartTable, ro: RenderedObject, target: str
+    index: CrdIndex, cluster: Cluster, table: ChartTable, release: HelmRelease, target: str
 ) -> None:
-    chart, url = chart_identity(cluster, ro)
+    ro = release.ro
+    chart, url = release_chart(cluster, release)
     entry = table.for_chart(chart, url)
-    spec = _spec(ro.obj)
     if entry is None:
         # a chart the table does not know (or cannot be identified offline):
         # it may install any group
@@ -773,7 +741,7 @@ def _add_release(
                 ro.origin,
                 detail=str(chart or ""),
                 needs_health=True,
-                release_namespace=str(spec.get("targetNamespace") or ro.ref.namespace),
+                release_namespace=release.release_namespace,
                 target=target,
                 certain=False,
                 names=tuple(n for n in (chart, ro.ref.name, url) if n),
@@ -781,12 +749,12 @@ def _add_release(
         )
         return
     if entry.generic:
-        _add_generic(index, cluster, ro, str(chart), target)
+        _add_generic(index, cluster, release, str(chart), target)
         return
     if not entry.groups:
         return
-    values, complete = release_values(cluster, ro)
-    why_not = chart_installs_crds(entry, spec, values, complete)
+    values, complete = release_values(cluster, release)
+    why_not = chart_installs_crds(entry, release.spec, values, complete)
     if why_not is not None:
         for g in entry.groups:
             index.disabled[g].append(
@@ -808,21 +776,21 @@ def _add_release(
             ro.origin,
             detail=str(chart),
             needs_health=True,
-            release_namespace=str(spec.get("targetNamespace") or ro.ref.namespace),
+            release_namespace=release.release_namespace,
             target=target,
         )
     for g in entry.groups:
         index.by_group[g].append(p)
 
 
-def _add_generic(index: CrdIndex, cluster: Cluster, ro: RenderedObject, chart: str, target: str) -> None:
+def _add_generic(index: CrdIndex, cluster: Cluster, release: HelmRelease, chart: str, target: str) -> None:
     """A release of a generic chart renders what its values say: no CRD unless
     the values hold one (then, or when they are not all readable, it is
     opaque). Its containers may register CRDs when they start (the
     system-upgrade-controller does), so it serves the groups its name makes
     evident, and only those."""
-    spec = _spec(ro.obj)
-    values, complete = release_values(cluster, ro)
+    ro = release.ro
+    values, complete = release_values(cluster, release)
     opaque = not complete or "CustomResourceDefinition" in repr(values)
     p = Provider(
         HELM,
@@ -831,7 +799,7 @@ def _add_generic(index: CrdIndex, cluster: Cluster, ro: RenderedObject, chart: s
         ro.origin,
         detail=chart,
         needs_health=True,
-        release_namespace=str(spec.get("targetNamespace") or ro.ref.namespace),
+        release_namespace=release.release_namespace,
         target=target,
         certain=False,
         names=(ro.ref.name,),
@@ -843,13 +811,8 @@ def _add_remote(index: CrdIndex, cluster: Cluster, table: ChartTable, ks: FluxKu
     """A Kustomization whose content is not in Git: its source URL or remote resources."""
     urls = []
     if ks.source is not None and ks.source.status == EXTERNAL_SOURCE:
-        ref = ks.spec.get("sourceRef") if isinstance(ks.spec.get("sourceRef"), dict) else {}
-        src = _find_obj(
-            cluster,
-            str(ref.get("kind", "")),
-            str(ref.get("namespace") or ks.ref.namespace),
-            str(ref.get("name", "")),
-        )
+        ref = ks.fields.source_ref
+        src = _find_obj(cluster, *(ref.key if ref is not None else ("", ks.ref.namespace, "")))
         url = _spec(src).get("url") if src else None
         urls.append(str(url) if url else ks.source.detail)
     urls += [i.message for i in ks.build_issues if i.kind == EXTERNAL_ISSUE]
@@ -888,15 +851,11 @@ def _add_config(index: CrdIndex, cluster: Cluster, config: Config) -> None:
         if len(parts) == 3:
             kind, ns, name = parts
             if kind == "HelmRelease":
-                found = [
-                    ro
-                    for ro in cluster.find(kind, ns, name)
-                    if group_of(str(ro.obj.get("apiVersion"))) == FLUX_HELM_GROUP
-                ]
+                found = [hr for ro in cluster.find(kind, ns, name) if (hr := cluster.helmrelease(ro))]
                 if found:
-                    ro = found[-1]
+                    release = found[-1]
+                    ro = release.ro
                     ks = cluster.kustomizations.get(ro.applied_by.key()) if ro.applied_by else None
-                    spec = _spec(ro.obj)
                     p = Provider(
                         HELM,
                         ro.applied_by,
@@ -904,7 +863,7 @@ def _add_config(index: CrdIndex, cluster: Cluster, config: Config) -> None:
                         ro.origin,
                         detail=f"{group}: {ident}",
                         needs_health=True,
-                        release_namespace=str(spec.get("targetNamespace") or ns),
+                        release_namespace=release.target_namespace or ns,
                         target=target_of(ks),
                     )
             elif kind == "Kustomization":
@@ -1043,13 +1002,14 @@ def _helmfile_chart(cluster: Cluster, release: dict, repos: dict[str, str]) -> t
     if isinstance(chart, str) and chart and "{{" not in chart:
         chart = chart.rstrip("/")
         if chart.startswith("oci://"):
-            return _oci_chart_name(chart), chart
+            return oci_chart_name(chart), chart
         repo, _, name = chart.partition("/")
         return (posixpath.basename(chart), repos.get(repo)) if name else (chart, None)
     name, ns = str(release.get("name") or ""), str(release.get("namespace") or "")
     for ro in cluster.find("HelmRelease", ns, name):
-        if group_of(str(ro.obj.get("apiVersion"))) == FLUX_HELM_GROUP:
-            return chart_identity(cluster, ro)
+        release = cluster.helmrelease(ro)
+        if release is not None:
+            return release_chart(cluster, release)
     return None, None
 
 

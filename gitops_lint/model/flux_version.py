@@ -193,7 +193,7 @@ def _from_flux_instance(cluster: Cluster) -> tuple[tuple[int, int], str] | None:
         if ro.ref.kind == "FluxInstance":
             distribution = spec.get("distribution")
         elif _is_flux_instance_release(cluster, ro):
-            values, _ = release_values(cluster, ro)
+            values, _ = release_values(cluster, cluster.helmrelease(ro))
             instance = values.get("instance") if isinstance(values.get("instance"), dict) else {}
             distribution = instance.get("distribution")
         else:
@@ -393,9 +393,10 @@ def _spec(obj: dict) -> dict:
 
 def _is_flux_instance_release(cluster: Cluster, ro) -> bool:
     """A HelmRelease of the flux-instance chart (by chart.spec or through its chartRef)."""
-    from .crds import chart_identity  # the CRD index's reading of a HelmRelease's chart
+    from .crds import release_chart  # the chart the CRD index reads, its sources looked up
 
-    return ro.ref.kind == "HelmRelease" and chart_identity(cluster, ro)[0] == "flux-instance"
+    release = cluster.helmrelease(ro) if ro.ref.kind == "HelmRelease" else None
+    return release is not None and release_chart(cluster, release).name == "flux-instance"
 
 
 def _gate_off(cluster: Cluster | None) -> str | None:

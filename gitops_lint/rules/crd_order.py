@@ -46,7 +46,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from ..core.data import FLUX_HELM_GROUP, FLUX_KS_GROUP, ObjectRef, Severity, group_of
+from ..core.data import FLUX_HELM_GROUP, FLUX_KS_GROUP, ObjectRef, Severity
 from ..graph.dependson import NodeKey, node_key
 from ..model.crds import HELM, PACKAGE, XRD, Provider, crd_index, custom_objects, target_of
 from ..model.suspend import suspended_roots
@@ -134,21 +134,17 @@ class Ordering:
         graph = self.graph
         if key not in graph:
             return []
-        spec = graph.nodes[key]["obj"].get("spec")
-        spec = spec if isinstance(spec, dict) else {}
+        data = graph.nodes[key]
         children = [
             v for v in graph.successors(key) if graph.edges[key, v].get("applies") and v[0] == "Kustomization"
         ]
-        if spec.get("wait") is True:
+        if data["wait"]:
             return children
-        named = set()
-        for hc in spec.get("healthChecks") or []:
-            if (
-                isinstance(hc, dict)
-                and hc.get("kind") == "Kustomization"
-                and group_of(str(hc.get("apiVersion") or "apps/v1")) == FLUX_KS_GROUP
-            ):
-                named.add(("Kustomization", str(hc.get("namespace") or ""), str(hc.get("name", ""))))
+        named = {
+            ("Kustomization", hc.namespace, hc.name)
+            for hc in data["health_checks"]
+            if hc.kind == "Kustomization" and hc.group == FLUX_KS_GROUP
+        }
         return [v for v in children if v in named]
 
     def before(self, key: NodeKey) -> tuple[frozenset[NodeKey], frozenset[NodeKey]]:
@@ -186,15 +182,11 @@ def _checks_provider(ks, provider: Provider) -> bool:
     obj = provider.object
     if obj is None:
         return True
-    spec = ks.spec
-    if spec.get("wait") is True:
+    fields = ks.fields
+    if fields.wait:
         return provider.kustomization is not None and ks.ref.key() == provider.kustomization.key()
-    for hc in spec.get("healthChecks") or []:
-        if not isinstance(hc, dict):
-            continue
-        kind, name = str(hc.get("kind", "")), str(hc.get("name", ""))
-        hc_group = group_of(str(hc.get("apiVersion") or "apps/v1"))
-        ns = str(hc.get("namespace") or "")
+    for hc in fields.health_checks:
+        kind, name, ns, hc_group = hc.kind, hc.name, hc.namespace, hc.group
         if kind == obj.kind and name == obj.name and hc_group == obj.group and ns in ("", obj.namespace):
             return True
         if (
@@ -339,7 +331,7 @@ def _explain(cluster, order: Ordering, x, verdict: Verdict, providers: list[Prov
     case = verdict.case
     if case == SAME:
         entry = f", and give {xn} a healthChecks entry {_health_entry(provider)}" if needs else ""
-        beside = f" (one {xn} does not apply: it has `wait: true`)" if x.spec.get("wait") is True else ""
+        beside = f" (one {xn} does not apply: it has `wait: true`)" if x.fields.wait else ""
         return (
             f"{comes} from {what} in the same Kustomization {_ks(x.ref)}: Flux dry-runs {these} "
             f"before {controller}, and the failed dry-run blocks the whole apply, "
@@ -468,7 +460,7 @@ def check(ctx: Context):
         message = f"{_objects_text(objects)}: {explanation}"
         if ks.origin is not None:
             origin = ks.origin
-            path = ("spec", "dependsOn") if ks.spec.get("dependsOn") else ("metadata", "name")
+            path = ("spec", "dependsOn") if ks.fields.depends_on else ("metadata", "name")
         else:  # the bootstrap Kustomization has no document: point at the first object
             origin, path = objects[0][0].origin, ("kind",)
         yield Hit(

@@ -41,7 +41,7 @@ def check(ctx: Context):
     cluster = ctx.cluster
     skipped = suspended_roots(cluster)
     for ks in sorted(cluster.kustomizations.values(), key=lambda k: k.ref):
-        if ks.spec.get("prune") is not True or ks.ref.key() in skipped:
+        if not ks.fields.prune or ks.ref.key() in skipped:
             continue
         exposed = []
         for ro in ks.objects:

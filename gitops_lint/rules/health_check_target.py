@@ -19,7 +19,7 @@ namespace, a CRD), whether Flux or a bootstrap helmfile installs it. Entries tha
 
 from __future__ import annotations
 
-from ..core.data import FLUX_HELM_GROUP, Severity, group_of, is_kind
+from ..core.data import FLUX_HELM_GROUP, Severity
 from ..discover.sources import OK
 from ..graph.dependson import node_key
 from ..model.crds import bootstrap_release_namespaces
@@ -53,16 +53,13 @@ def _opaque_namespaces(cluster) -> tuple[set[str], set[str]]:
     first set as soon as a HelmRelease exists."""
     charts: set[str] = set()
     external: set[str] = set()
-    for ro in cluster.objects:
-        obj = ro.obj
-        if is_kind(obj, FLUX_HELM_GROUP, "HelmRelease"):
-            spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
-            charts.update((str(spec.get("targetNamespace") or ro.ref.namespace), ANY))
+    for release in cluster.helmreleases:
+        charts.update((release.release_namespace, ANY))
     for ks in cluster.kustomizations.values():
         if (ks.source is not None and ks.source.status != OK) or any(
             i.kind == EXTERNAL for i in ks.build_issues
         ):
-            external.add(str(ks.spec.get("targetNamespace") or ANY))
+            external.add(ks.fields.target_namespace or ANY)
     return charts, external
 
 
@@ -76,23 +73,16 @@ def check(ctx: Context):
         charts |= boot | {ANY}
     order = Ordering(ctx.graph)
     for ks in sorted(cluster.kustomizations.values(), key=lambda k: k.ref):
-        checks = ks.spec.get("healthChecks")
-        if ks.synthetic or not isinstance(checks, list) or ks.spec.get("wait") is True:
+        fields = ks.fields
+        if ks.synthetic or not fields.health_checks or fields.wait:
             continue
         if ks.ref.key() in skipped or ks.source is None or ks.source.status != OK:
             continue  # suspended, or its content is not seen: nothing to verify against
         me = node_key(ks.ref)
         applied = {ro.ref.key() for ro in ks.objects}
-        for index, hc in enumerate(checks):
-            if not isinstance(hc, dict):
-                continue
-            api_version = str(hc.get("apiVersion") or "apps/v1")
-            group = group_of(api_version)
-            kind, name, ns = (
-                str(hc.get("kind", "")),
-                str(hc.get("name", "")),
-                str(hc.get("namespace") or ""),
-            )
+        for hc in fields.health_checks:
+            index, api_version, group = hc.index, hc.effective_api_version, hc.group
+            kind, name, ns = hc.kind, hc.name, hc.namespace
             owners = exact.get((group, kind, ns, name)) or (wide.get((group, kind, name)) if not ns else None)
             if owners:
                 # found; but an owner that waits for this Kustomization applies it only after
@@ -108,7 +98,7 @@ def check(ctx: Context):
                 yield Hit(message, origin=ks.origin, path=("spec", "healthChecks", index), object=ks.ref)
                 continue
             others = sorted(k for k in applied if k[1:] == (kind, ns, name))
-            if others and not hc.get("apiVersion"):
+            if others and not hc.api_version:
                 message = (
                     f"healthChecks entry {kind}/{name} has no apiVersion, which defaults to apps/v1; "
                     f"the {kind} this Kustomization applies is in group {others[0][0]}: set apiVersion"

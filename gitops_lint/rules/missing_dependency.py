@@ -7,10 +7,9 @@ the same kind only: a Kustomization cannot wait for a HelmRelease.
 
 from __future__ import annotations
 
-from ..core.data import Severity
+from ..core.data import Severity, key_text
 from ..graph.dependson import GRAPH_KINDS, dependencies_of
 from .base import Context, Hit, Rule
-from .common import show_ref
 
 _GRAPH_KIND_NAMES = {kind for kind, _ in GRAPH_KINDS}
 
@@ -21,17 +20,18 @@ def check(ctx: Context):
         node = data.get("node")
         if node is None:
             continue
-        for index, target in dependencies_of(key, data["obj"]):
+        for dep in dependencies_of(graph, key):
+            target = dep.target
             if target in graph or target[0] not in _GRAPH_KIND_NAMES:
                 continue
             kind, ns, name = target
-            message = f"dependsOn {show_ref(kind, ns, name)}, which no manifest of this cluster defines"
+            message = f"dependsOn {key_text(kind, ns, name)}, which no manifest of this cluster defines"
             others = sorted(k for k in _GRAPH_KIND_NAMES if k != kind and (k, ns, name) in graph)
             if others and key[0] != "ResourceSet":
                 message += f" (a {others[0]} of that name exists, but {kind} dependsOn only links {kind}s)"
-            elif not data["obj"].get("spec", {}).get("dependsOn", [])[index].get("namespace"):
+            elif not dep.namespace_given:
                 message += f" (namespace defaults to the dependent's, {ns})"
-            yield Hit(message, origin=node.origin, path=("spec", "dependsOn", index), object=data["ref"])
+            yield Hit(message, origin=node.origin, path=("spec", "dependsOn", dep.index), object=data["ref"])
 
 
 RULE = Rule(

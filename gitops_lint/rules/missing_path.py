@@ -21,7 +21,7 @@ def check(ctx: Context):
         src = ks.source
         if src is None:
             continue
-        raw = ks.spec.get("path", "./")
+        raw = ks.fields.path if ks.fields.path is not None else "./"
         if src.status == MISSING:
             yield Hit(
                 f"spec.path {raw!r} does not exist in {src.detail}",

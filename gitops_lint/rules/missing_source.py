@@ -9,17 +9,15 @@ not checked.
 
 from __future__ import annotations
 
-from ..core.data import FLUX_HELM_GROUP, Severity
+from ..core.data import Severity, key_text
 from ..discover.entries import CONFIG, LAYOUT
 from ..discover.sources import NOT_FOUND, OK, definitions_under
 from .base import Context, Hit, Rule
 
-HELM_SOURCES = {("chart", "spec", "sourceRef"), ("chartRef",)}
-
 
 def _exists(ctx: Context, kind: str, ns: str, name: str) -> bool:
     cluster = ctx.cluster
-    if cluster.find(kind, ns, name) or f"{kind}/{ns}/{name}" in ctx.config.external:
+    if cluster.find(kind, ns, name) or key_text(kind, ns, name, namespaced=True) in ctx.config.external:
         return True
     e = cluster.entry
     return (kind, ns, name) == (e.source_kind, e.source_namespace, e.source_name)
@@ -38,7 +36,7 @@ def _unread(ctx: Context):
         (kind, ns, name), user = cluster.assumed_source
         ks = cluster.kustomizations[user.key()]
         yield Hit(
-            f"{kind}/{ns}/{name} is taken as the bootstrap source of {cluster.name}: no FluxInstance "
+            f"{key_text(kind, ns, name, namespaced=True)} is taken as the bootstrap source of {cluster.name}: no FluxInstance "
             "or gotk-sync.yaml names the source this entry is synced from; if that is wrong, "
             "name it in the config (bootstrap: {kind, namespace, name})",
             origin=ks.origin,
@@ -97,25 +95,24 @@ def check(ctx: Context):
         other = _other_sync(ctx, kind, ns, name)
         if other is None:
             return hit
-        elsewhere.setdefault(other.path, []).append((f"{kind}/{ns}/{name}", hit))
+        elsewhere.setdefault(other.path, []).append((key_text(kind, ns, name, namespaced=True), hit))
         return None
 
     for ks in sorted(cluster.kustomizations.values(), key=lambda k: k.ref):
         if ks.synthetic or ks.source is None:
             continue
         if ks.source.status == NOT_FOUND:
-            ref = ks.spec.get("sourceRef")
+            ref = ks.fields.source_ref
             hit = Hit(
                 f"sourceRef names {ks.source.detail}, which no manifest of this cluster defines"
-                if isinstance(ref, dict)
+                if ref is not None
                 else "spec.sourceRef is missing: Flux cannot fetch anything to apply",
                 origin=ks.origin,
-                path=("spec", "sourceRef", "name") if isinstance(ref, dict) else ("spec",),
+                path=("spec", "sourceRef", "name") if ref is not None else ("spec",),
                 object=ks.ref,
             )
-            if isinstance(ref, dict):
-                src_ns = str(ref.get("namespace") or ks.ref.namespace)
-                hit = missing(str(ref.get("kind", "")), src_ns, str(ref.get("name", "")), hit)
+            if ref is not None:
+                hit = missing(*ref.key, hit)
             if hit is not None:
                 yield hit
     for detail, user in sorted(cluster.external_sources.items()):
@@ -128,30 +125,18 @@ def check(ctx: Context):
             object=user,
             severity=Severity.INFO,
         )
-    for ro in cluster.objects:
-        obj = ro.obj
-        if obj.get("kind") != "HelmRelease" or not str(obj.get("apiVersion", "")).startswith(FLUX_HELM_GROUP):
-            continue
-        spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
-        ns = ro.ref.namespace
-        for path in sorted(HELM_SOURCES):
-            ref = spec
-            for step in path:
-                ref = ref.get(step) if isinstance(ref, dict) else None
-            if not isinstance(ref, dict) or not ref.get("name"):
+    for release in cluster.helmreleases:
+        for path, ref in release.source_refs():
+            if not ref.name:
                 continue
-            kind, name = str(ref.get("kind", "")), str(ref["name"])
-            src_ns = str(ref.get("namespace") or ns)
-            if not _exists(ctx, kind, src_ns, name):
+            if not _exists(ctx, *ref.key):
                 hit = missing(
-                    kind,
-                    src_ns,
-                    name,
+                    *ref.key,
                     Hit(
-                        f"{'.'.join(path)} names {kind}/{src_ns}/{name}, which no manifest of this cluster defines",
-                        origin=ro.origin,
+                        f"{'.'.join(path)} names {ref.text}, which no manifest of this cluster defines",
+                        origin=release.origin,
                         path=("spec", *path, "name"),
-                        object=ro.ref,
+                        object=release.ref,
                     ),
                 )
                 if hit is not None:
