@@ -8,6 +8,9 @@ a real entry point would load them.
 from __future__ import annotations
 
 import dataclasses
+import json
+import subprocess
+import sys
 from dataclasses import dataclass
 
 import pytest
@@ -195,3 +198,58 @@ def test_the_checkout_is_recognised_by_its_pyproject(tmp_path, monkeypatch):
         monkeypatch.undo()
         data_files.checkout_pyproject.cache_clear()
     assert data_files.checkout() == PROJECT
+
+
+# -- the README's plugin, as a user copies it ---------------------------------------------------
+
+
+def test_the_readme_plugin_runs_as_written(fresh, tmp_path, monkeypatch):
+    from tests.readme_snippets import readme_block, readme_section
+
+    package = tmp_path / "plugin" / "acme_gitops_rules"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "image_latest.py").write_text(readme_block("acme_gitops_rules/image_latest.py"))
+    monkeypatch.syspath_prepend(str(tmp_path / "plugin"))
+    lint = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--isolated", "--select", "E,F,W,I,B,UP,SIM", str(package)],
+        capture_output=True,
+        text=True,
+    )
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    declared = tomllib.loads(readme_block("acme-gitops-rules/pyproject.toml"))
+    dist = Dist(declared["project"]["name"])
+    fresh(*[FakeEntryPoint(n, v, dist=dist) for n, v in declared["project"]["entry-points"][GROUP].items()])
+    (rule,) = [r for r in all_rules() if r.code == "ACME001"]
+    assert rule.name == "image-latest"
+
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    web = readme_block("apps/web.yaml")
+    (repo / "apps").mkdir()
+    (repo / "apps" / "web.yaml").write_text(web)
+    code, out, err = run_cli(str(repo / "apps"), "--root", str(repo), "--format", "json")
+    findings = json.loads(out)["findings"]
+    assert [(f["rule"], f["code"], f["file"], f["line"], f["severity"]) for f in findings] == [
+        ("image-latest", "ACME001", "apps/web.yaml", 15, "warning")
+    ], err
+    assert "`apps/web.yaml:15`" in readme_section("Writing a rule plugin")
+    assert code == 0  # a warning, below the default --fail-on error
+
+    (repo / "apps" / "web.yaml").write_text(
+        web.replace("kind: Deployment\n", "kind: Deployment\n# gitops-lint: disable=image-latest\n")
+    )
+    assert (
+        json.loads(run_cli(str(repo / "apps"), "--root", str(repo), "--format", "json")[1])["findings"] == []
+    )
+    (repo / "apps" / "web.yaml").write_text(web)
+    (repo / ".gitops-lint.yaml").write_text("rules: {image-latest: off}\n")
+    assert (
+        json.loads(run_cli(str(repo / "apps"), "--root", str(repo), "--format", "json")[1])["findings"] == []
+    )
+    (repo / ".gitops-lint.yaml").write_text("rules: {image-latest: error}\n")
+    assert run_cli(str(repo / "apps"), "--root", str(repo))[0] == 1
+
+    code, out, _ = run_cli("explain", "image-latest")
+    assert code == 0 and "Pin a version tag or a digest" in out
+    assert "ACME001  image-latest" in run_cli("rules")[1]

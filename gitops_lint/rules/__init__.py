@@ -22,11 +22,23 @@ from __future__ import annotations
 
 from importlib.metadata import EntryPoint, entry_points
 
+from ..core.data import Severity
 from ..core.data_files import PROJECT_NAME, checkout_pyproject
 from ..core.errors import ConfigError
 from .base import CLUSTER, REPOSITORY, Context, Hit, Rule
 
-__all__ = ["CLUSTER", "REPOSITORY", "GROUP", "Context", "Hit", "PluginError", "Rule", "all_rules"]
+# what a plugin imports (README "Writing a rule plugin")
+__all__ = [
+    "CLUSTER",
+    "REPOSITORY",
+    "GROUP",
+    "Context",
+    "Hit",
+    "PluginError",
+    "Rule",
+    "Severity",
+    "all_rules",
+]
 
 GROUP = "gitops_lint.rules"
 
