@@ -22,11 +22,6 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10: tomli is a dependency there
-    import tomli as tomllib  # type: ignore[no-redef]
-
 PROJECT_NAME = "gitops-lint"
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 """The ``gitops_lint`` package directory (a checkout's, or site-packages')."""
@@ -36,6 +31,12 @@ PACKAGE_DIR = Path(__file__).resolve().parents[1]
 def checkout_pyproject() -> dict | None:
     """The checkout's pyproject.toml, parsed, when the code runs from a checkout; else None."""
     path = PACKAGE_DIR.parent / "pyproject.toml"
+    if not path.is_file():
+        return None  # installed: no TOML parser to import
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10: tomli is a dependency there
+        import tomli as tomllib  # type: ignore[no-redef]
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):

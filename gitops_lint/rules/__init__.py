@@ -66,19 +66,21 @@ def _distribution(ep) -> str | None:
     return _normal(dist.name) if dist is not None else None
 
 
-def _builtin_entry_points() -> list[EntryPoint]:
-    """The built-in rules' entry points: the checkout's pyproject.toml, or the installed metadata."""
+def _entry_points() -> tuple[list, list]:
+    """(the built-in rules' entry points, every other distribution's in a stable order).
+
+    The built-ins' come from the checkout's pyproject.toml when the code runs from one,
+    else from the installed distribution's metadata; ``entry_points`` is read once (it
+    scans every installed distribution)."""
+    installed = entry_points(group=GROUP)
+    plugins = [ep for ep in installed if _distribution(ep) != PROJECT_NAME]
     pyproject = checkout_pyproject()
     if pyproject is not None:
         table = pyproject["project"].get("entry-points", {}).get(GROUP, {})
-        return [EntryPoint(name, value, GROUP) for name, value in table.items()]
-    return [ep for ep in entry_points(group=GROUP) if _distribution(ep) == PROJECT_NAME]
-
-
-def _plugin_entry_points() -> list:
-    """Every other distribution's entry points of the group, in a stable order."""
-    found = [ep for ep in entry_points(group=GROUP) if _distribution(ep) != PROJECT_NAME]
-    return sorted(found, key=lambda ep: (ep.name, ep.value))
+        builtins = [EntryPoint(name, value, GROUP) for name, value in table.items()]
+    else:
+        builtins = [ep for ep in installed if _distribution(ep) == PROJECT_NAME]
+    return builtins, sorted(plugins, key=lambda ep: (ep.name, ep.value))
 
 
 def _describe(ep) -> str:
@@ -98,24 +100,24 @@ def _load_plugin(ep) -> Rule:
 
 def _load() -> list[Rule]:
     rules: list[Rule] = []
-    taken: dict[str, tuple[str, Rule]] = {}  # a name or code -> (who registered it, its rule)
-    for ep in _builtin_entry_points():
+    taken: dict[str, str] = {}  # a name or code -> who registered it
+    builtins, plugins = _entry_points()
+    for ep in builtins:
         rule = ep.load()  # a built-in that fails to import is a bug: let it surface as one
         rules.append(rule)
         for key in (rule.name, rule.code):
-            taken[key] = (f"the built-in rule {rule.code} {rule.name}", rule)
-    for ep in _plugin_entry_points():
+            taken[key] = f"the built-in rule {rule.code} {rule.name}"
+    for ep in plugins:
         rule = _load_plugin(ep)
         if any(rule is r for r in rules):
             continue  # one plugin seen twice (its distribution found twice on sys.path)
         for what, key in (("name", rule.name), ("code", rule.code)):
             if key in taken:
-                owner, _ = taken[key]
                 raise PluginError(
-                    f"{_describe(ep)} uses the {what} {key!r} of {owner}: "
+                    f"{_describe(ep)} uses the {what} {key!r} of {taken[key]}: "
                     "a plugin's rule needs a name and a code of its own"
                 )
         rules.append(rule)
         for key in (rule.name, rule.code):
-            taken[key] = (_describe(ep), rule)
+            taken[key] = _describe(ep)
     return sorted(rules, key=lambda r: r.code)
