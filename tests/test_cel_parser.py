@@ -1,6 +1,6 @@
 """The CEL parser shipped as JSON tables is the parser cel-python would build.
 
-gitops_lint/schemas/cel-parser.json saves ~0.1 s of LALR construction per
+schemas/cel-parser.json saves ~0.1 s of LALR construction per
 process; it must parse every rule exactly as the freshly built parser does,
 and gitops-lint must fall back to building when it is stale or damaged.
 """
@@ -33,9 +33,7 @@ RULES = [
 def parsers():
     shipped = cel._load_parser()
     if shipped is None:
-        pytest.skip(
-            f"gitops_lint/schemas/cel-parser.json is not for {cel.stamp()}: run tools/gen_cel_parser.py"
-        )
+        pytest.skip(f"schemas/cel-parser.json is not for {cel.stamp()}: run tools/gen_cel_parser.py")
     return shipped, cel.build_parser()
 
 

@@ -172,7 +172,7 @@ def test_paths_and_args_are_split_like_shell_words():
 
 # -- the action's shell steps, run here with bash and a stand-in runner environment ----------
 
-ACTION_FILES = ("pyproject.toml", "README.md", "action.yml", "gitops_lint", "rules")
+ACTION_FILES = ("pyproject.toml", "README.md", "action.yml", "gitops_lint", "rules", "schemas")
 
 
 def _step(name: str) -> str:

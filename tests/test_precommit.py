@@ -35,7 +35,7 @@ from tests.readme_snippets import readme_block
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
-HOOK_FILES = ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml", "gitops_lint", "rules")
+HOOK_FILES = ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml", "gitops_lint", "rules", "schemas")
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "t",
     "GIT_AUTHOR_EMAIL": "t@example.invalid",

@@ -1,4 +1,4 @@
-"""Regenerate gitops_lint/schemas/cel-parser.json: cel-python's Lark parser, built once.
+"""Regenerate schemas/cel-parser.json: cel-python's Lark parser, built once.
 
 Building the LALR tables of cel-python's grammar takes ~0.1 s in every
 process that meets a CEL rule. Lark can serialise a built parser; its own

@@ -1,4 +1,4 @@
-"""Regenerate gitops_lint/schemas/flux/*.json (a maintainer's tool, not run by the linter).
+"""Regenerate schemas/flux/*.json (a maintainer's tool, not run by the linter).
 
     pip download --no-deps --python-version 3.14 --only-binary=:all: \
         cloudcoil-models-fluxcd==2.9.5.1 -d /tmp/w && unzip -q /tmp/w/*.whl -d /tmp/cc
@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from gitops_lint.schema.crd import convert  # noqa: E402
 
-OUT = Path(__file__).resolve().parent.parent / "gitops_lint" / "schemas" / "flux"
+OUT = Path(__file__).resolve().parent.parent / "schemas" / "flux"
 
 DURATION = "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"
 

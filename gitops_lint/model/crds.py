@@ -46,7 +46,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from functools import lru_cache
-from importlib import resources
 from typing import TYPE_CHECKING
 
 import yaml
@@ -58,6 +57,7 @@ from ..core.data import (
     RenderedObject,
     group_of,
 )
+from ..core.data_files import bundled
 from ..core.fs import FileTooLarge, OutsideRoot
 from ..discover.sources import EXTERNAL as EXTERNAL_SOURCE
 from ..load.loader import FastLoader
@@ -248,7 +248,7 @@ def _entry(raw: dict) -> ChartEntry:
 @lru_cache(maxsize=1)
 def chart_table() -> ChartTable:
     """The table shipped with the package (gitops_lint/schemas/crd-charts.yaml)."""
-    text = resources.files("gitops_lint").joinpath("schemas/crd-charts.yaml").read_text("utf-8")
+    text = bundled("crd-charts.yaml").read_text("utf-8")
     data = yaml.load(text, Loader=FastLoader)  # noqa: S506 - FastLoader is a safe loader
     return ChartTable(
         tuple(_entry(e) for e in data.get("charts") or []),

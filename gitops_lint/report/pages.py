@@ -15,6 +15,7 @@ import sys
 import sysconfig
 from pathlib import Path
 
+from ..core.data_files import checkout_rule_pages
 from ..rules import Rule
 
 PROJECT_URL: str | None = None
@@ -23,7 +24,7 @@ PROJECT_URL: str | None = None
 
 def page_dirs() -> list[Path]:
     """Candidate directories of rule pages, checkout first."""
-    dirs = [Path(__file__).resolve().parents[2] / "rules"]
+    dirs = [d for d in (checkout_rule_pages(),) if d is not None]
     for scheme_path in {sysconfig.get_path("data"), sys.prefix, getattr(sys, "base_prefix", sys.prefix)}:
         if scheme_path:
             dirs.append(Path(scheme_path) / "share" / "gitops-lint" / "rules")

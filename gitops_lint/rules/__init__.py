@@ -1,42 +1,46 @@
-"""The rule registry.
+"""The rule registry: the entry points of the group ``gitops_lint.rules``.
 
-Rules are plugins of the entry-point group ``gitops_lint.rules`` (the
-built-in ones are registered the same way, in pyproject.toml). The list below
-is the fallback for a source checkout that was never installed; a test keeps
-it equal to the entry points.
+There is one list of the built-in rules, pyproject.toml's
+``[project.entry-points."gitops_lint.rules"]``, registered exactly as a
+third party registers a plugin. Where it is read from depends on how the code
+runs (``core/data_files.py``): an installed gitops-lint reads it from its
+distribution's metadata; a source checkout (``python -m gitops_lint``, or an
+editable install) reads the checkout's pyproject.toml itself, which is never
+stale (metadata is written at install time) and works when nothing was
+installed. So there is no second list in the code to keep in step.
+
+A plugin, an entry point of any other distribution, may not take the name or
+the code of a built-in rule, nor one another plugin took: a finding's rule
+and code are what suppression comments, ``rules:``/``ignore:`` in the config,
+``--select`` and CI baselines are keyed by, and a plugin that silently
+replaced ``schema`` would change what all of them mean. Either is refused
+with a one-line :class:`PluginError` (exit status 2), as is a plugin that
+fails to load or is not a :class:`Rule`.
 """
 
 from __future__ import annotations
 
-import importlib
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 
+from ..core.data import Severity
+from ..core.data_files import PROJECT_NAME, checkout_pyproject
 from ..core.errors import ConfigError
 from .base import CLUSTER, REPOSITORY, Context, Hit, Rule
 
-__all__ = ["CLUSTER", "REPOSITORY", "Context", "Hit", "Rule", "all_rules", "BUILTIN"]
+# what a plugin imports (README "Writing a rule plugin")
+__all__ = [
+    "CLUSTER",
+    "REPOSITORY",
+    "GROUP",
+    "Context",
+    "Hit",
+    "PluginError",
+    "Rule",
+    "Severity",
+    "all_rules",
+]
 
-BUILTIN = {
-    "yaml-syntax": "gitops_lint.rules.yaml_syntax",
-    "dependency-cycle": "gitops_lint.rules.dependency_cycle",
-    "missing-dependency": "gitops_lint.rules.missing_dependency",
-    "missing-source": "gitops_lint.rules.missing_source",
-    "missing-path": "gitops_lint.rules.missing_path",
-    "kustomize-build": "gitops_lint.rules.kustomize_build",
-    "unresolved-variable": "gitops_lint.rules.unresolved_variable",
-    "missing-substitution-source": "gitops_lint.rules.missing_substitution_source",
-    "invalid-substitution": "gitops_lint.rules.invalid_substitution",
-    "duplicate-object": "gitops_lint.rules.duplicate_object",
-    "health-check-target": "gitops_lint.rules.health_check_target",
-    "missing-namespace": "gitops_lint.rules.missing_namespace",
-    "plaintext-secret": "gitops_lint.rules.plaintext_secret",
-    "missing-crd": "gitops_lint.rules.missing_crd",
-    "crd-order": "gitops_lint.rules.crd_order",
-    "crd-prune": "gitops_lint.rules.crd_prune",
-    "schema": "gitops_lint.rules.schema",
-    "unknown-schema": "gitops_lint.rules.unknown_schema",
-    "deprecated-api": "gitops_lint.rules.deprecated_api",
-}
+GROUP = "gitops_lint.rules"
 
 _CACHE: list[Rule] | None = None
 
@@ -49,17 +53,71 @@ def all_rules() -> list[Rule]:
     """Every registered rule, sorted by code."""
     global _CACHE
     if _CACHE is None:
-        rules: dict[str, Rule] = {}
-        for ep in entry_points(group="gitops_lint.rules"):
-            try:
-                rule = ep.load()
-            except Exception as exc:  # a broken third-party plugin must not crash the run
-                raise PluginError(f"rule plugin {ep.name!r} ({ep.value}) failed to load: {exc}") from None
-            if not isinstance(rule, Rule):
-                raise PluginError(f"rule plugin {ep.name!r} ({ep.value}) is not a gitops_lint.rules.Rule")
-            rules[rule.name] = rule
-        for name, module in BUILTIN.items():
-            if name not in rules:
-                rules[name] = importlib.import_module(module).RULE
-        _CACHE = sorted(rules.values(), key=lambda r: r.code)
+        _CACHE = _load()
     return _CACHE
+
+
+def _normal(name: str) -> str:
+    return name.lower().replace("_", "-").replace(".", "-")
+
+
+def _distribution(ep) -> str | None:
+    dist = getattr(ep, "dist", None)
+    return _normal(dist.name) if dist is not None else None
+
+
+def _entry_points() -> tuple[list, list]:
+    """(the built-in rules' entry points, every other distribution's in a stable order).
+
+    The built-ins' come from the checkout's pyproject.toml when the code runs from one,
+    else from the installed distribution's metadata; ``entry_points`` is read once (it
+    scans every installed distribution)."""
+    installed = entry_points(group=GROUP)
+    plugins = [ep for ep in installed if _distribution(ep) != PROJECT_NAME]
+    pyproject = checkout_pyproject()
+    if pyproject is not None:
+        table = pyproject["project"].get("entry-points", {}).get(GROUP, {})
+        builtins = [EntryPoint(name, value, GROUP) for name, value in table.items()]
+    else:
+        builtins = [ep for ep in installed if _distribution(ep) == PROJECT_NAME]
+    return builtins, sorted(plugins, key=lambda ep: (ep.name, ep.value))
+
+
+def _describe(ep) -> str:
+    dist = _distribution(ep)
+    return f"rule plugin {ep.name!r} ({ep.value}{f', from {dist}' if dist else ''})"
+
+
+def _load_plugin(ep) -> Rule:
+    try:
+        rule = ep.load()
+    except Exception as exc:  # a broken third-party plugin must not crash the run
+        raise PluginError(f"{_describe(ep)} failed to load: {exc}") from None
+    if not isinstance(rule, Rule):
+        raise PluginError(f"{_describe(ep)} is not a gitops_lint.rules.Rule")
+    return rule
+
+
+def _load() -> list[Rule]:
+    rules: list[Rule] = []
+    taken: dict[str, str] = {}  # a name or code -> who registered it
+    builtins, plugins = _entry_points()
+    for ep in builtins:
+        rule = ep.load()  # a built-in that fails to import is a bug: let it surface as one
+        rules.append(rule)
+        for key in (rule.name, rule.code):
+            taken[key] = f"the built-in rule {rule.code} {rule.name}"
+    for ep in plugins:
+        rule = _load_plugin(ep)
+        if any(rule is r for r in rules):
+            continue  # one plugin seen twice (its distribution found twice on sys.path)
+        for what, key in (("name", rule.name), ("code", rule.code)):
+            if key in taken:
+                raise PluginError(
+                    f"{_describe(ep)} uses the {what} {key!r} of {taken[key]}: "
+                    "a plugin's rule needs a name and a code of its own"
+                )
+        rules.append(rule)
+        for key in (rule.name, rule.code):
+            taken[key] = _describe(ep)
+    return sorted(rules, key=lambda r: r.code)

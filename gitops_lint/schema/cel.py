@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..core.data_files import bundled
 from . import budget
 from .cel_fast import UNDECIDED, compile_rule
 
@@ -45,7 +46,7 @@ class RuleFailure:
     reason: str
 
 
-PARSER_FILE = Path(__file__).resolve().parent.parent / "schemas" / "cel-parser.json"
+PARSER_FILE = bundled("cel-parser.json")
 
 
 def _grammar() -> str:

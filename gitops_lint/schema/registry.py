@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.data import Origin, group_of, is_kind
+from ..core.data_files import bundled
 from .core import core_schemas, resolve_version
 from .crd import convert, crd_versions
 from .validator import Validator
@@ -32,7 +33,7 @@ from .xrd import xrd_versions
 
 log = logging.getLogger("gitops_lint.schema")
 
-BUNDLED = Path(__file__).resolve().parent.parent / "schemas" / "flux"
+BUNDLED = bundled("flux")
 CRD_GROUP = "apiextensions.k8s.io"
 XRD_GROUP = "apiextensions.crossplane.io"
 

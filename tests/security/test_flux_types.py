@@ -317,7 +317,7 @@ def _walk(shape, schema: dict, path: str):
         yield path, shape, _schema_type(schema)
 
 
-BUNDLED = Path(__file__).resolve().parents[2] / "gitops_lint" / "schemas" / "flux"
+BUNDLED = Path(__file__).resolve().parents[2] / "schemas" / "flux"
 
 
 @pytest.mark.parametrize("key", sorted(SHAPES))
