@@ -309,7 +309,7 @@ class Linter:
             ctx = Context(self.fs, self.cache, self.config, cluster, build_graph(cluster))
             skipped = Skipped.of(cluster)  # Flux applies nothing under a suspended Kustomization
             for rule in self.rules:
-                if rule.scope == CLUSTER:
+                if rule.scope == CLUSTER and rule.applies_to(ctx):
                     findings.extend(self._findings(rule, ctx, cluster, skipped))
         repo_ctx = Context(self.fs, self.cache, self.config)
         for rule in self.rules:

@@ -29,8 +29,6 @@ KNOWN_UPWARD = {
     "gitops_lint.load.config -> gitops_lint.schema.core",
     "gitops_lint.load.suppress -> gitops_lint.rules",
     "gitops_lint.load.suppress -> gitops_lint.rules.base",
-    "gitops_lint.model.crds -> gitops_lint.rules.base",
-    "gitops_lint.model.flux_version -> gitops_lint.rules.base",
 }
 KNOWN_PRIVATE = {
     "gitops_lint.core.redact: _decoded from ..model.secrets",

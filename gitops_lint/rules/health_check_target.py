@@ -47,13 +47,14 @@ def _owners(cluster) -> tuple[dict, dict]:
     return exact, wide
 
 
-def _opaque_namespaces(cluster) -> tuple[set[str], set[str]]:
+def _opaque_namespaces(ctx: Context) -> tuple[set[str], set[str]]:
     """Namespaces where unseen content may create objects: (charts, external content).
     A chart may also create cluster-scoped objects (its CRDs): ANY is in the
     first set as soon as a HelmRelease exists."""
+    cluster = ctx.cluster
     charts: set[str] = set()
     external: set[str] = set()
-    for ro in cluster.objects:
+    for ro in ctx.objects_of("HelmRelease"):
         obj = ro.obj
         if is_kind(obj, FLUX_HELM_GROUP, "HelmRelease"):
             spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
@@ -70,7 +71,7 @@ def check(ctx: Context):
     cluster = ctx.cluster
     skipped = suspended_roots(cluster)
     exact, wide = _owners(cluster)
-    charts, external = _opaque_namespaces(cluster)
+    charts, external = _opaque_namespaces(ctx)
     boot = bootstrap_release_namespaces(ctx.fs)
     if boot:
         charts |= boot | {ANY}

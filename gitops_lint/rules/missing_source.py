@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..core.data import FLUX_HELM_GROUP, Severity
 from ..discover.entries import CONFIG, LAYOUT
-from ..discover.sources import NOT_FOUND, OK, definitions_under
+from ..discover.sources import NOT_FOUND, OK
 from .base import Context, Hit, Rule
 
 HELM_SOURCES = {("chart", "spec", "sourceRef"), ("chartRef",)}
@@ -73,11 +73,7 @@ def _other_sync(ctx: Context, kind: str, ns: str, name: str):
     cluster = ctx.cluster
     if not cluster.other_entries:
         return None
-    index = ctx.extra.get("missing-source:definitions")
-    if index is None:
-        dirs = [e.path for e in cluster.other_entries]
-        index = ctx.extra["missing-source:definitions"] = definitions_under(ctx.fs, ctx.cache, dirs)
-    for file, file_ns in index.get((kind, name), []):
+    for file, file_ns in ctx.other_sync_definitions.get((kind, name), []):
         if file_ns in ("", ns):
             for entry in cluster.other_entries:
                 if not entry.path or file.startswith(entry.path + "/"):
@@ -128,9 +124,9 @@ def check(ctx: Context):
             object=user,
             severity=Severity.INFO,
         )
-    for ro in cluster.objects:
+    for ro in ctx.objects_of("HelmRelease"):
         obj = ro.obj
-        if obj.get("kind") != "HelmRelease" or not str(obj.get("apiVersion", "")).startswith(FLUX_HELM_GROUP):
+        if not str(obj.get("apiVersion", "")).startswith(FLUX_HELM_GROUP):
             continue
         spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
         ns = ro.ref.namespace

@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..core.data import RenderedObject
 from .crd import pattern_errors
 from .registry import SchemaRegistry, is_crd
 from .validator import SchemaError, dotted
 
-log = logging.getLogger("gitops_lint.schema")
+if TYPE_CHECKING:
+    from ..core.fs import RepoFS
+    from ..load.config import Config
+    from ..model.cluster import Cluster
 
-_KEY = "gitops_lint.schema"
+log = logging.getLogger("gitops_lint.schema")
 
 
 @dataclass
@@ -42,12 +46,10 @@ def _skip(err: SchemaError) -> bool:
     return any(isinstance(step, str) and _deferred(step) for step in err.path)
 
 
-def for_cluster(ctx) -> ClusterSchemas:
-    found = ctx.extra.get(_KEY)
-    if found is not None:
-        return found
-    cluster = ctx.cluster
-    registry = SchemaRegistry(ctx.config.kube_version, cluster.objects, ctx.config.schemas, ctx.fs)
+def validate_cluster(cluster: Cluster, fs: RepoFS, config: Config) -> ClusterSchemas:
+    """Every rendered object of ``cluster`` against its schema (the rules read
+    it as ``Context.schemas``, built once per cluster)."""
+    registry = SchemaRegistry(config.kube_version, cluster.objects, config.schemas, fs)
     result = ClusterSchemas(registry)
     for ro in cluster.objects:
         obj = ro.obj
@@ -76,5 +78,4 @@ def for_cluster(ctx) -> ClusterSchemas:
             if _skip(err) or any(err.path[: len(p)] == p for p in unresolved):
                 continue
             result.errors.append((ro, err))
-    ctx.extra[_KEY] = result
     return result
