@@ -641,19 +641,14 @@ def _breakage(
 ) -> Counter:
     """The findings of :data:`BREAKING` rules, with ``texts`` overlaid, by what they say
     (line numbers left out: an inserted line moves every finding below it)."""
-    from .core import redact
     from .lint import Linter
     from .load.loader import DocumentCache
 
-    saved = redact.REDACTOR
-    try:
-        linter = Linter(root, config)
-        if texts:
-            linter.fs = OverlayFS(root, config.max_file_bytes, texts)
-            linter.cache = DocumentCache(linter.fs)
-        result = linter.run(paths)
-    finally:
-        redact.REDACTOR = saved  # the run's own redactor stays the one its output goes through
+    linter = Linter(root, config)
+    if texts:
+        linter.fs = OverlayFS(root, config.max_file_bytes, texts)
+        linter.cache = DocumentCache(linter.fs)
+    result = linter.run(paths)
     return _breaking(result.findings, said)
 
 

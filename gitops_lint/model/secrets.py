@@ -42,6 +42,7 @@ import re2
 
 from ..core.data import FLUX_HELM_GROUP, ObjectRef, Origin, group_of, ref_of
 from ..core.fs import OutsideRoot, RepoFS, join
+from ..core.redact import Redactor, redact_leaves
 from ..load.loader import DocumentCache, parse_text
 from ..load.sops import (
     CONFIG_FILE,
@@ -53,6 +54,7 @@ from ..load.sops import (
     is_encrypted_value,
     leaves,
 )
+from ..render.copy import deep_copy
 from .secret_settings import cannot_be_secret, is_setting
 
 # statuses of a value
@@ -610,28 +612,43 @@ class Inventory:
 
 # -- one inventory per run ------------------------------------------------------------
 
-_MEMO: dict[int, tuple[DocumentCache, int, list[SecretValue]]] = {}
-
 
 def inventory(fs: RepoFS, cache: DocumentCache) -> list[SecretValue]:
-    """The inventory of the files ``cache`` holds, computed once per set of files."""
-    memo = _MEMO.get(id(cache))
-    if memo is not None and memo[0] is cache and memo[1] == len(cache.files):
-        return memo[2]
-    values = Inventory(fs, cache).values()
-    _MEMO.clear()  # one run at a time: keep no other run's values alive
-    _MEMO[id(cache)] = (cache, len(cache.files), values)
-    return values
+    """The secret values of the files ``cache`` holds (computed afresh: see :class:`SecretInventory`)."""
+    return Inventory(fs, cache).values()
 
 
-def hidden_strings(fs: RepoFS, cache: DocumentCache, objects: Iterator | list = ()) -> Iterator[str]:
+class SecretInventory:
+    """One run's inventory, computed once per set of files its document cache holds.
+
+    It belongs to the run (the Linter makes one and hands it to the rules'
+    contexts and to its redactor), never to the process: two runs in one
+    process each see their own repository's values, and a run's values are
+    dropped with it.
+    """
+
+    def __init__(self, fs: RepoFS, cache: DocumentCache) -> None:
+        self.fs = fs
+        self.cache = cache
+        self._values: list[SecretValue] | None = None
+        self._files = -1
+
+    def values(self) -> list[SecretValue]:
+        # the cache grows while a run reads files: a later call sees the files read since
+        if self._values is None or self._files != len(self.cache.files):
+            self._files = len(self.cache.files)
+            self._values = inventory(self.fs, self.cache)
+        return self._values
+
+
+def hidden_strings(values: list[SecretValue], objects: Iterator | list = ()) -> Iterator[str]:
     """Every string the redactor must keep out of output.
 
-    The inventory's leaking and sensitive values, and the values of rendered
-    Secrets (``objects``), where substitution may have put a value that came
-    from another Secret.
+    The inventory's (``values``) leaking and sensitive values, and the values
+    of rendered Secrets (``objects``), where substitution may have put a value
+    that came from another Secret.
     """
-    for v in inventory(fs, cache):
+    for v in values:
         if v.value and v.status in HIDDEN:
             yield v.value
     for obj in objects:
@@ -716,3 +733,52 @@ def public_identifiers(cache: DocumentCache) -> set[str]:
                     budget -= len(node)
                     stack.extend((child, in_secret) for child in node if isinstance(child, (dict, list)))
     return {n for n in names if isinstance(n, str)}
+
+
+# -- what `build` prints ----------------------------------------------------------------
+
+
+def mask_secret(obj: dict) -> dict:
+    """A copy of a ``v1/Secret`` whose values are masked, as ``flux build`` masks SOPS ones.
+
+    Plaintext values become ``**REDACTED**`` (base64 in ``data``); SOPS
+    ciphertext, ``${var}`` references and empty values are kept (they are
+    what the repository holds, and harmless).
+    """
+    out = dict(obj)
+    for section in ("data", "stringData"):
+        values = obj.get(section)
+        if not isinstance(values, dict):
+            continue
+        masked = {}
+        for key, value in values.items():
+            shown = classify(value) != PLAINTEXT
+            if not shown and section == "data" and isinstance(value, str):
+                decoded = _decoded(value.strip())
+                shown = decoded is not None and (has_sops_marker(decoded) or classify(decoded) != PLAINTEXT)
+            if shown:  # empty, ciphertext, ${var} only, a secret manager's reference
+                masked[key] = value
+            elif section == "data":
+                masked[key] = base64.b64encode(b"**REDACTED**").decode("ascii")
+            else:
+                masked[key] = "**REDACTED**"
+        out[section] = masked
+    return out
+
+
+def mask_objects(objects: list[dict], redactor: Redactor) -> list[dict]:
+    """What ``gitops-lint build`` prints: Secrets masked, every other string redacted.
+
+    kubectl would print Secret data; a linter's output ends up in CI logs, so
+    it does not. Elsewhere (a chart password in HelmRelease values, a URL
+    that embeds a substituted password, a name made from a secret) each
+    string, keys included, is redacted on its own, which keeps the stream
+    valid YAML (the serializer quotes a ``***`` as it needs).
+    """
+    redactor.refresh()
+    out = []
+    for obj in objects:
+        if isinstance(obj, dict) and obj.get("kind") == "Secret":
+            obj = mask_secret(obj)
+        out.append(redact_leaves(deep_copy(obj), redactor) if redactor else obj)
+    return out

@@ -11,9 +11,13 @@ Sources, first match wins:
 3. the Flux schemas bundled with the package (``gitops_lint/schemas/flux``);
 4. the core Kubernetes schemas of ``--kube-version`` (kubernetes-validate).
 
-Compiled validators of sources 2-4 are shared by every cluster of the
-process; a repository CRD's validator is shared by every cluster whose CRD
-has the same schema.
+Compiled validators are a pure function of their schema, and shared by
+every run of the process under a key that holds the schema itself (a
+repository's CRD or schema file: its text) or names immutable data (a bundled
+file, a Kubernetes version's schemas): two runs of two repositories never get
+each other's validators. Which schema a run finds (the CRDs of its clusters,
+its config's directories) is the run's own (:class:`SchemaRegistry`, one per
+cluster).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ BUNDLED = Path(__file__).resolve().parent.parent / "schemas" / "flux"
 CRD_GROUP = "apiextensions.k8s.io"
 XRD_GROUP = "apiextensions.crossplane.io"
 
+# (source kind, schema text or immutable name) -> compiled validator; see the module docstring
 _SHARED: dict[tuple, Validator | None] = {}
 
 
@@ -113,7 +118,10 @@ class SchemaRegistry:
             schema = self._from_dir(directory, api_version, kind)
             if schema is not None:
                 path, data = schema
-                return _shared(("dir", path), lambda data=data, path=path: Validator(data, path)), path
+                # keyed by the content too: the same relative path holds another schema
+                # in another repository (or after an edit), and must not get this one's validator
+                text = json.dumps(data, sort_keys=True, default=str)
+                return _shared(("dir", path, text), lambda data=data, path=path: Validator(data, path)), path
         name = schema_file_name(api_version, kind)
         bundled = BUNDLED / name
         if bundled.is_file():
