@@ -41,6 +41,7 @@ from dataclasses import dataclass
 import re2
 
 from ..core.data import FLUX_HELM_GROUP, ObjectRef, Origin, group_of, ref_of
+from ..core.enums import StrEnum
 from ..core.fs import OutsideRoot, RepoFS, join
 from ..core.redact import Redactor, redact_leaves
 from ..load.loader import DocumentCache, parse_text
@@ -57,18 +58,34 @@ from ..load.sops import (
 from ..render.copy import deep_copy
 from .secret_settings import cannot_be_secret, is_setting
 
-# statuses of a value
-EMPTY = "empty"
-ENCRYPTED = "encrypted"
-VARIABLE = "variable"  # only ${var} references (Flux substitutes them) or $${var} escapes
-REFERENCE = "reference"  # a secret manager's reference, not the secret itself
-PLAINTEXT = "plaintext"
-SETTING = "setting"  # a documented non-credential field, or a value no credential fits
-UNENCRYPTED_BY_RULE = "unencrypted-by-rule"  # the SOPS settings leave this whole object in clear
-LEFT_IN_CLEAR = "left-in-clear"  # the SOPS settings leave this key in clear, and encrypt others: a choice
-ADDED_IN_CLEAR = "added-in-clear"  # SOPS file whose settings encrypt this value, but it is in clear
-DESIGNATED = "designated"  # a file .sops.yaml says is encrypted, and is not
-SENSITIVE = "sensitive"  # not a finding, but kept out of every output all the same
+
+class SecretStatus(StrEnum):
+    """The verdict on one value a Secret would carry."""
+
+    EMPTY = "empty"
+    ENCRYPTED = "encrypted"
+    VARIABLE = "variable"  # only ${var} references (Flux substitutes them) or $${var} escapes
+    REFERENCE = "reference"  # a secret manager's reference, not the secret itself
+    PLAINTEXT = "plaintext"
+    SETTING = "setting"  # a documented non-credential field, or a value no credential fits
+    UNENCRYPTED_BY_RULE = "unencrypted-by-rule"  # the SOPS settings leave this whole object in clear
+    LEFT_IN_CLEAR = "left-in-clear"  # the SOPS settings leave this key in clear, and encrypt others: a choice
+    ADDED_IN_CLEAR = "added-in-clear"  # SOPS file whose settings encrypt this value, but it is in clear
+    DESIGNATED = "designated"  # a file .sops.yaml says is encrypted, and is not
+    SENSITIVE = "sensitive"  # not a finding, but kept out of every output all the same
+
+
+EMPTY = SecretStatus.EMPTY
+ENCRYPTED = SecretStatus.ENCRYPTED
+VARIABLE = SecretStatus.VARIABLE
+REFERENCE = SecretStatus.REFERENCE
+PLAINTEXT = SecretStatus.PLAINTEXT
+SETTING = SecretStatus.SETTING
+UNENCRYPTED_BY_RULE = SecretStatus.UNENCRYPTED_BY_RULE
+LEFT_IN_CLEAR = SecretStatus.LEFT_IN_CLEAR
+ADDED_IN_CLEAR = SecretStatus.ADDED_IN_CLEAR
+DESIGNATED = SecretStatus.DESIGNATED
+SENSITIVE = SecretStatus.SENSITIVE
 
 LEAKS = frozenset({PLAINTEXT, UNENCRYPTED_BY_RULE, ADDED_IN_CLEAR, DESIGNATED})
 #: statuses whose value the redactor keeps out of output
@@ -104,7 +121,7 @@ class Governance:
     source: str  # "its SOPS metadata (encrypted_regex: ...)", ".sops.yaml creation rule 1 (...)"
 
 
-def _judge(items: list[tuple[str, tuple[str, ...]]], gov: Governance | None) -> list[str]:
+def _judge(items: list[tuple[SecretStatus, tuple[str, ...]]], gov: Governance | None) -> list[SecretStatus]:
     """The final status of each (status, SOPS key path) value of one object under ``gov``.
 
     A value in clear that ``gov`` would encrypt: in an encrypted file it was
@@ -123,7 +140,7 @@ def _judge(items: list[tuple[str, tuple[str, ...]]], gov: Governance | None) -> 
     covered = any(
         status == ENCRYPTED or (status != EMPTY and rules.should_be_encrypted(keys)) for status, keys in items
     )
-    out: list[str] = []
+    out: list[SecretStatus] = []
     reported = False
     for status, keys in items:
         if status == SETTING:
@@ -155,7 +172,7 @@ class SecretValue:
     never reach a message.
     """
 
-    status: str
+    status: SecretStatus
     what: str  # "Secret ns/name: stringData key 'password'" (never the value)
     value: str
     origin: Origin | None = None
@@ -164,6 +181,9 @@ class SecretValue:
     line: int | None = None
     object: ObjectRef | None = None
     detail: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", SecretStatus(self.status))  # a stray string fails here
 
     @property
     def leaks(self) -> bool:
@@ -175,7 +195,7 @@ class SecretValue:
 _TEMPLATE_TEXT = re.compile(r"(?:[^A-Za-z0-9]|[A-Za-z0-9]{1,7}(?![A-Za-z0-9]))*")
 
 
-def classify(value: object) -> str:
+def classify(value: object) -> SecretStatus:
     """The status of a value that is not inside a SOPS-encrypted document."""
     if value is None or isinstance(value, (dict, list)):
         return EMPTY  # not a value (and never str() a structure: aliases may make it huge)
