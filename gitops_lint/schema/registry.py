@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.data import Origin, group_of, is_kind
+from ..core.fs import FileTooLarge, OutsideRoot
 from .core import core_schemas, resolve_version
 from .crd import convert, crd_versions
 from .validator import Validator
@@ -158,7 +159,8 @@ class SchemaRegistry:
                     if not os.path.isfile(rel):
                         continue
                     data = _read_json(Path(rel))
-            except Exception as exc:  # a broken schema file is noted, never a crash
+            except (OSError, ValueError, OutsideRoot, FileTooLarge, RecursionError) as exc:
+                # unreadable, not JSON (or not UTF-8), outside the root, too large, nested too deep
                 log.debug("schema file %s unreadable: %s", rel, exc)
                 continue
             if isinstance(data, dict):
@@ -180,7 +182,9 @@ def _shared(key: tuple, make) -> Validator | None:
     if key not in _SHARED:
         try:
             _SHARED[key] = make()
-        except Exception as exc:  # a schema that does not compile validates nothing
+        # a repository's malformed schema fails to compile as TypeError & co. (schema/check.py
+        # says why this stays broad): it validates nothing, and says nothing
+        except Exception as exc:  # noqa: BLE001
             log.debug("schema %s does not compile: %s", key[:2], exc)
             _SHARED[key] = None
     return _SHARED[key]
