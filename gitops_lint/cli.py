@@ -538,8 +538,8 @@ def cmd_build(argv: list[str]) -> int:
         what = "not a directory" if os.path.exists(args.path) else "no such directory"
         raise UsageError(f"build {args.path}: {what} (build takes a kustomize directory)")
     root, config = _setup(args, args.path)
-    from .core.redact import mask_objects
     from .lint import Linter
+    from .model.secrets import mask_objects
     from .render.output import to_yaml_stream
 
     linter = Linter(root, config)
@@ -643,11 +643,10 @@ def cmd_diff(argv: list[str]) -> int:
             # read the base's secret values and index them while its tree still exists
             base.redactor.refresh()
             base.redactor.redact("-" * 16)
-    from .core import redact as redact_module
+    from .core.redact import Redactors
 
-    both = _Redactors([head.redactor] + ([base.redactor] if base else []))
+    both = Redactors([head.redactor] + ([base.redactor] if base else []))
     both.refresh()
-    redact_module.REDACTOR = both  # error paths mask the values of both runs
     redact = both.redact
 
     noise = () if args.keep_meta else DEFAULT_NOISE
@@ -663,22 +662,6 @@ def cmd_diff(argv: list[str]) -> int:
     else:
         sys.stdout.write(report)
     return 1 if args.exit_code and diffs else 0
-
-
-class _Redactors:
-    """The base run's and the head run's redactors as one (``diff`` prints values of both)."""
-
-    def __init__(self, redactors: list) -> None:
-        self._redactors = redactors
-
-    def refresh(self) -> None:
-        for r in self._redactors:
-            r.refresh()
-
-    def redact(self, text: str) -> str:
-        for r in self._redactors:
-            text = r.redact(text)
-        return text
 
 
 @contextlib.contextmanager
@@ -791,7 +774,13 @@ def _check_command(argv: list[str]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    from .core.redact import collecting
+
+    with collecting():  # the error paths mask what every run of this command read
+        return _main(list(sys.argv[1:] if argv is None else argv))
+
+
+def _main(argv: list[str]) -> int:
     debug = "--debug" in argv
     try:
         if argv and argv[0] in COMMANDS:
@@ -831,10 +820,11 @@ def _values(secret: dict):
 
 def _redacted(text: str) -> str:
     """``text`` without the secret values the run has read (see gitops_lint.core.redact)."""
-    from .core import redact
+    from .core.redact import collected
 
-    redact.REDACTOR.refresh()
-    return redact.REDACTOR.redact(text)
+    redactors = collected()
+    redactors.refresh()
+    return redactors.redact(text)
 
 
 if __name__ == "__main__":

@@ -134,6 +134,15 @@ def _yaml():
     return y
 
 
+def _refusals() -> tuple[type[BaseException], ...]:
+    """What ruamel raises on YAML it refuses (some that libyaml accepts), or that nests too
+    deep; its constructors convert scalars with Python's conversions (ValueError).
+    Anything else is a bug of gitops-lint, not a file that cannot be edited."""
+    from ruamel.yaml import YAMLError
+
+    return (YAMLError, ValueError, RecursionError)
+
+
 def _plain(node: Any) -> Any:
     if isinstance(node, dict):
         return {str(k): _plain(v) for k, v in node.items()}
@@ -283,7 +292,7 @@ def apply_edits(src: SourceFile, edits: list[Edit]) -> SourceFile:
         text = _apply(src, edit)
         try:
             after = SourceFile(src.rel, text)
-        except Exception as exc:  # the edit broke the YAML: never write that
+        except _refusals() as exc:  # the edit broke the YAML: never write that
             raise _Refused(f"the edited file would not parse ({type(exc).__name__})") from None
         if [_plain(d) for d in after.docs] != expected:
             raise _Refused("the edit would change more than the intended value")
@@ -546,7 +555,7 @@ def _directory_namespaces(store: FileStore, rel: str, memo: dict[str, set[str]])
             continue
         try:
             docs = list(_yaml().load_all(store.read(other)))
-        except Exception:
+        except (OSError, _Refused, *_refusals()):  # unreadable, outside the root, not YAML ruamel reads
             continue
         found.update(str(_meta(x).get("namespace")) for x in docs if _meta(x).get("namespace"))
     memo[d] = found
@@ -602,7 +611,7 @@ def plan_fixes(
             report.left.append(Left(f, str(exc)))
         except (OSError, UnicodeDecodeError) as exc:
             report.left.append(Left(f, f"cannot read the file ({type(exc).__name__})"))
-        except Exception as exc:  # ruamel refuses some YAML that libyaml accepted
+        except _refusals() as exc:  # ruamel refuses some YAML that libyaml accepted
             report.left.append(Left(f, f"cannot edit the file safely ({type(exc).__name__})"))
     for rel, src in sources.items():
         if src.text != report.before[rel]:
@@ -641,19 +650,14 @@ def _breakage(
 ) -> Counter:
     """The findings of :data:`BREAKING` rules, with ``texts`` overlaid, by what they say
     (line numbers left out: an inserted line moves every finding below it)."""
-    from .core import redact
     from .lint import Linter
     from .load.loader import DocumentCache
 
-    saved = redact.REDACTOR
-    try:
-        linter = Linter(root, config)
-        if texts:
-            linter.fs = OverlayFS(root, config.max_file_bytes, texts)
-            linter.cache = DocumentCache(linter.fs)
-        result = linter.run(paths)
-    finally:
-        redact.REDACTOR = saved  # the run's own redactor stays the one its output goes through
+    linter = Linter(root, config)
+    if texts:
+        linter.fs = OverlayFS(root, config.max_file_bytes, texts)
+        linter.cache = DocumentCache(linter.fs)
+    result = linter.run(paths)
     return _breaking(result.findings, said)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from .core import redact
 from .core.budget import BudgetExceeded
 from .core.data import FLUX_HELM_GROUP, Finding, Severity, group_of
 from .core.errors import UsageError
@@ -26,7 +25,7 @@ from .load.config import Config
 from .load.loader import DocumentCache, parse_text
 from .load.suppress import Suppressions
 from .model.cluster import Cluster, ClusterBuilder
-from .model.secrets import hidden_strings, public_identifiers, secret_variables
+from .model.secrets import SecretInventory, hidden_strings, public_identifiers, secret_variables
 from .model.suspend import Skipped
 from .rules import CLUSTER, REPOSITORY, Context, Hit, Rule, all_rules
 
@@ -232,10 +231,10 @@ class Linter:
         self.fs = RepoFS(root, config.max_file_bytes)
         self.cache = DocumentCache(self.fs)
         self.rules = [r for r in all_rules() if config.rule_enabled(r.name, r.code)]
-        # every secret value this run reads is masked in whatever it writes
-        # (also on the command line's error paths: redact.REDACTOR)
+        # every secret value this run reads is masked in whatever it writes (the command
+        # line's error paths too: it collects the redactors of its runs, core.redact.collecting)
         self.redactor = Redactor(self._tainted, lambda: public_identifiers(self.cache))
-        redact.REDACTOR = self.redactor
+        self._secrets: SecretInventory | None = None
         self._clusters: list[Cluster] = []
         # one-line diagnostics for stderr (which sync was used, what was left out)
         self.notes: list[str] = []
@@ -286,11 +285,19 @@ class Linter:
 
     def _tainted(self):
         """Every value read from a Secret, or standing in for one (see gitops_lint.core.redact)."""
-        yield from hidden_strings(self.fs, self.cache, self._rendered_secrets())
+        yield from hidden_strings(self.secrets.values(), self._rendered_secrets())
         yield from secret_variables(self._clusters, self.config.global_variables)
         for ident, values in self.config.variables.items():
             if ident.startswith("Secret/"):  # the config's stand-ins for a Secret's values
                 yield from values.values()
+
+    @property
+    def secrets(self) -> SecretInventory:
+        """The run's secret inventory, shared by its rules and its redactor (of the run's
+        current files: ``fix`` swaps in an overlay before the run)."""
+        if self._secrets is None or self._secrets.cache is not self.cache:
+            self._secrets = SecretInventory(self.fs, self.cache)
+        return self._secrets
 
     def _rendered_secrets(self) -> list[dict]:
         return [ro.obj for c in self._clusters for ro in c.objects if ro.obj.get("kind") == "Secret"]
@@ -306,12 +313,12 @@ class Linter:
                 self._finding(yaml_syntax, Hit(exc.message(), file=exc.file), Severity.ERROR, None)
             )
         for cluster in clusters:
-            ctx = Context(self.fs, self.cache, self.config, cluster, build_graph(cluster))
+            ctx = Context(self.fs, self.cache, self.config, cluster, build_graph(cluster), self.secrets)
             skipped = Skipped.of(cluster)  # Flux applies nothing under a suspended Kustomization
             for rule in self.rules:
-                if rule.scope == CLUSTER:
+                if rule.scope == CLUSTER and rule.applies_to(ctx):
                     findings.extend(self._findings(rule, ctx, cluster, skipped))
-        repo_ctx = Context(self.fs, self.cache, self.config)
+        repo_ctx = Context(self.fs, self.cache, self.config, secrets=self.secrets)
         for rule in self.rules:
             if rule.scope == REPOSITORY:
                 findings.extend(self._findings(rule, repo_ctx, None))

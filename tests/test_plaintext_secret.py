@@ -460,7 +460,8 @@ def test_designated_file_of_settings_only_is_fine(tmp_path):
 
 
 def test_redactor_masks_what_may_be_secret_not_what_the_author_left_public(tmp_path):
-    from gitops_lint.core import redact
+    from gitops_lint.lint import Linter
+    from gitops_lint.load.config import load_config
     from tests.helpers import ks
 
     sops = "  encrypted_regex: ^(userKey)$\n"
@@ -475,10 +476,12 @@ def test_redactor_masks_what_may_be_secret_not_what_the_author_left_public(tmp_p
             "stringData:\n  url: https://git.example.com/apps.git\n"
         ),
     }
-    lint_repo(write_tree(tmp_path, files))
-    assert redact.REDACTOR.is_secret("clear-t0ken-value")
-    assert not redact.REDACTOR.is_secret("ceph-user-name")
-    assert not redact.REDACTOR.is_secret("https://git.example.com/apps.git")
+    root = str(write_tree(tmp_path, files))
+    linter = Linter(root, load_config(root))
+    linter.run([root])
+    assert linter.redactor.is_secret("clear-t0ken-value")
+    assert not linter.redactor.is_secret("ceph-user-name")
+    assert not linter.redactor.is_secret("https://git.example.com/apps.git")
 
 
 @pytest.mark.parametrize(

@@ -60,9 +60,13 @@ revisited.
 Where it applies: once on the findings (:meth:`Redactor.redact_finding`:
 message, object name and namespace, so the JSON ``object`` and SARIF
 ``properties.object`` too) before any reporter sees them; on every string
-(keys too) of what ``build`` prints (:func:`mask_objects`); on ``graph``
-output, the ``--fix`` summary and ``--diff`` lines, the notes, and the
-command line's error paths (:data:`REDACTOR`).
+(keys too) of what ``build`` prints (:func:`redact_leaves`, with Secrets
+masked by :func:`.secrets.mask_objects`); on ``graph`` output, the ``--fix``
+summary and ``--diff`` lines, the notes, and the command line's error paths
+(the redactors of every run the command made: :func:`collecting`).
+
+Each run has its own redactor (the Linter makes it and hands it the
+run's sources of values); nothing here is shared by two runs of one process.
 """
 
 from __future__ import annotations
@@ -70,7 +74,8 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
 from itertools import compress
 
 #: the shortest run of a tainted value that is masked wherever it appears
@@ -232,6 +237,9 @@ class Redactor:
         self._forms: list[str] = []
         self._index: dict[str, int] = {}  # window -> form number << 32 | offset
         self._public: set[str] | None = None
+        found = _COLLECTING.get()
+        if found is not None:
+            found.add(self)
 
     def refresh(self) -> None:
         """Pull the source's values now (never raises: this runs on error paths too)."""
@@ -365,63 +373,66 @@ class Redactor:
         self._public = None
 
 
-#: the process-wide redactor: filled by each lint run, used by the command line
-#: for error messages and ``--debug`` traces
-REDACTOR = Redactor()
+class Redactors:
+    """Several runs' redactors as one.
 
-
-def mask_secret(obj: dict) -> dict:
-    """A copy of a ``v1/Secret`` whose values are masked, as ``flux build`` masks SOPS ones.
-
-    Plaintext values become ``**REDACTED**`` (base64 in ``data``); SOPS
-    ciphertext, ``${var}`` references and empty values are kept (they are
-    what the repository holds, and harmless).
+    A command may make several runs (``diff``'s base and head, ``--fix``'s
+    re-run, ``--new-only``'s run at the base): what any of them read is kept
+    out of what the command writes on its error paths and in ``--debug``
+    traces.
     """
-    from ..load.sops import has_sops_marker
-    from ..model.secrets import PLAINTEXT, _decoded, classify
 
-    out = dict(obj)
-    for section in ("data", "stringData"):
-        values = obj.get(section)
-        if not isinstance(values, dict):
-            continue
-        masked = {}
-        for key, value in values.items():
-            shown = classify(value) != PLAINTEXT
-            if not shown and section == "data" and isinstance(value, str):
-                decoded = _decoded(value.strip())
-                shown = decoded is not None and (has_sops_marker(decoded) or classify(decoded) != PLAINTEXT)
-            if shown:  # empty, ciphertext, ${var} only, a secret manager's reference
-                masked[key] = value
-            elif section == "data":
-                masked[key] = base64.b64encode(b"**REDACTED**").decode("ascii")
-            else:
-                masked[key] = "**REDACTED**"
-        out[section] = masked
-    return out
+    def __init__(self, redactors: Iterable[Redactor] = ()) -> None:
+        self._redactors: list[Redactor] = []
+        for r in redactors:
+            self.add(r)
+
+    def add(self, redactor: Redactor) -> None:
+        if all(r is not redactor for r in self._redactors):
+            self._redactors.append(redactor)
+
+    def refresh(self) -> None:
+        for r in self._redactors:
+            r.refresh()
+
+    def redact(self, text: str) -> str:
+        for r in self._redactors:
+            text = r.redact(text)
+        return text
+
+    def is_secret(self, value: str) -> bool:
+        return any(r.is_secret(value) for r in self._redactors)
 
 
-def mask_objects(objects: list[dict], redactor: Redactor) -> list[dict]:
-    """What ``gitops-lint build`` prints: Secrets masked, every other string redacted.
+# the redactors made inside a `collecting()` block (None outside one): scoped to the
+# caller that opened it (the command line, for one command), never to the process
+_COLLECTING: ContextVar[Redactors | None] = ContextVar("gitops_lint_redactors", default=None)
 
-    kubectl would print Secret data; a linter's output ends up in CI logs, so
-    it does not. Elsewhere (a chart password in HelmRelease values, a URL
-    that embeds a substituted password, a name made from a secret) each
-    string, keys included, is redacted on its own, which keeps the stream
-    valid YAML (the serializer quotes a ``***`` as it needs).
+
+@contextlib.contextmanager
+def collecting() -> Iterator[Redactors]:
+    """Every :class:`Redactor` made inside the block joins the :class:`Redactors` it yields.
+
+    The command line opens one per command, so that its error paths mask the
+    values of every run the command made; a library caller that makes two
+    runs without one gets two independent redactors and nothing shared.
     """
-    from ..render.copy import deep_copy
-
-    redactor.refresh()
-    out = []
-    for obj in objects:
-        if isinstance(obj, dict) and obj.get("kind") == "Secret":
-            obj = mask_secret(obj)
-        out.append(_replace_leaves(deep_copy(obj), redactor) if redactor else obj)
-    return out
+    found = Redactors()
+    token = _COLLECTING.set(found)
+    try:
+        yield found
+    finally:
+        _COLLECTING.reset(token)
 
 
-def _replace_leaves(node, redactor: Redactor):
+def collected() -> Redactors:
+    """The redactors of the enclosing :func:`collecting` block (none outside one)."""
+    found = _COLLECTING.get()
+    return found if found is not None else Redactors()
+
+
+def redact_leaves(node, redactor: Redactor):
+    """``node`` (plain YAML data, changed in place) with every string, keys too, redacted."""
     stack = [node]
     while stack:
         cur = stack.pop()

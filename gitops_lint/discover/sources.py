@@ -14,23 +14,39 @@ import posixpath
 import re
 from dataclasses import dataclass
 
+from ..core.enums import StrEnum
 from ..core.fs import OutsideRoot, RepoFS, join, normalize
 
-OK = "ok"
-EXTERNAL = "external"  # the source exists but its content is not in this repository
-NOT_FOUND = "not-found"  # the source object itself is not in the manifests
-MISSING = "missing"  # the source is this repository but spec.path does not exist
-ESCAPE = "escape"  # spec.path leaves the repository root
-# spec.path still holds a ${var} no known substitution filled (a parent's postBuild
-# gitops-lint could not apply): where it points is unknown, so it is never "missing"
-UNKNOWN_PATH = "unknown-path"
+
+class SourceStatus(StrEnum):
+    """What a Kustomization's ``sourceRef`` and ``spec.path`` resolve to."""
+
+    OK = "ok"
+    EXTERNAL = "external"  # the source exists but its content is not in this repository
+    NOT_FOUND = "not-found"  # the source object itself is not in the manifests
+    MISSING = "missing"  # the source is this repository but spec.path does not exist
+    ESCAPE = "escape"  # spec.path leaves the repository root
+    # spec.path still holds a ${var} no known substitution filled (a parent's postBuild
+    # gitops-lint could not apply): where it points is unknown, so it is never "missing"
+    UNKNOWN_PATH = "unknown-path"
+
+
+OK = SourceStatus.OK
+EXTERNAL = SourceStatus.EXTERNAL
+NOT_FOUND = SourceStatus.NOT_FOUND
+MISSING = SourceStatus.MISSING
+ESCAPE = SourceStatus.ESCAPE
+UNKNOWN_PATH = SourceStatus.UNKNOWN_PATH
 
 
 @dataclass(frozen=True)
 class SourceResolution:
-    status: str
+    status: SourceStatus
     directory: str | None = None  # repo-relative directory of spec.path
     detail: str = ""  # what the source is (for notes and messages)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", SourceStatus(self.status))  # a stray string fails here
 
 
 def normalize_url(url: str) -> str:

@@ -744,7 +744,9 @@ class DocumentCache:
         except ComposerError:
             try:
                 return _compose_docs(RedefiningLoader(text))
-            except Exception:
+            except (yaml.YAMLError, RecursionError):
                 return []
-        except Exception:
+        except (OSError, ValueError, OutsideRoot, FileTooLarge, yaml.YAMLError, RecursionError):
+            # unreadable, not UTF-8, outside the root, too large, not YAML, nested too deep:
+            # no positions (the finding points at the document); anything else is a bug
             return []

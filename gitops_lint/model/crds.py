@@ -35,7 +35,7 @@ Built-in Kubernetes and Flux kinds are not in the index: see :mod:`kinds`.
 
 The index keeps the definitions themselves (:class:`CrdDefinition`, with scope
 and served versions and the object) so schema validation reuses the same
-walk over the cluster. Built once per cluster, lazily, by :func:`crd_index`.
+walk over the cluster. Built once per cluster, lazily, as the rules' ``Context.crd_index``.
 """
 
 from __future__ import annotations
@@ -72,7 +72,6 @@ if TYPE_CHECKING:
     from ..core.fs import RepoFS
     from ..load.config import Config
     from ..load.loader import DocumentCache
-    from ..rules.base import Context
     from .cluster import Cluster, FluxKustomization
 
 CRD_GROUP = "apiextensions.k8s.io"
@@ -353,15 +352,6 @@ class CrdIndex:
 
 
 # -- building -----------------------------------------------------------------
-
-
-def crd_index(ctx: Context) -> CrdIndex:
-    """The index of ctx's cluster, built on first use and kept on the context."""
-    index = ctx.extra.get("crd_index")
-    if index is None:
-        index = build_crd_index(ctx.cluster, ctx.fs, ctx.cache, ctx.config)
-        ctx.extra["crd_index"] = index
-    return index
 
 
 def target_of(ks: FluxKustomization | None) -> str:

@@ -45,7 +45,6 @@ from ..core.fs import FileTooLarge, OutsideRoot
 if TYPE_CHECKING:  # plain data in, plain data out: no import cycle with config.py
     from ..core.fs import RepoFS
     from ..load.config import Config
-    from ..rules.base import Context
     from .cluster import Cluster
 
 NEWEST = (2, 9)
@@ -133,14 +132,6 @@ class FluxTarget:
 
 
 ASSUMED = "assumed: the repository states no Flux version; set flux-version in the config"
-
-
-def flux_target(ctx: Context) -> FluxTarget:
-    """The Flux of ctx's cluster, worked out on first use and kept on the context."""
-    target = ctx.extra.get("flux_target")
-    if target is None:
-        target = ctx.extra["flux_target"] = detect(ctx.cluster, ctx.fs, ctx.config)
-    return target
 
 
 def detect(cluster: Cluster | None, fs: RepoFS, config: Config) -> FluxTarget:

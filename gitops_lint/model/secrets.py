@@ -41,7 +41,9 @@ from dataclasses import dataclass
 import re2
 
 from ..core.data import FLUX_HELM_GROUP, ObjectRef, Origin, group_of, ref_of
+from ..core.enums import StrEnum
 from ..core.fs import OutsideRoot, RepoFS, join
+from ..core.redact import Redactor, redact_leaves
 from ..load.loader import DocumentCache, parse_text
 from ..load.sops import (
     CONFIG_FILE,
@@ -53,20 +55,37 @@ from ..load.sops import (
     is_encrypted_value,
     leaves,
 )
+from ..render.copy import deep_copy
 from .secret_settings import cannot_be_secret, is_setting
 
-# statuses of a value
-EMPTY = "empty"
-ENCRYPTED = "encrypted"
-VARIABLE = "variable"  # only ${var} references (Flux substitutes them) or $${var} escapes
-REFERENCE = "reference"  # a secret manager's reference, not the secret itself
-PLAINTEXT = "plaintext"
-SETTING = "setting"  # a documented non-credential field, or a value no credential fits
-UNENCRYPTED_BY_RULE = "unencrypted-by-rule"  # the SOPS settings leave this whole object in clear
-LEFT_IN_CLEAR = "left-in-clear"  # the SOPS settings leave this key in clear, and encrypt others: a choice
-ADDED_IN_CLEAR = "added-in-clear"  # SOPS file whose settings encrypt this value, but it is in clear
-DESIGNATED = "designated"  # a file .sops.yaml says is encrypted, and is not
-SENSITIVE = "sensitive"  # not a finding, but kept out of every output all the same
+
+class SecretStatus(StrEnum):
+    """The verdict on one value a Secret would carry."""
+
+    EMPTY = "empty"
+    ENCRYPTED = "encrypted"
+    VARIABLE = "variable"  # only ${var} references (Flux substitutes them) or $${var} escapes
+    REFERENCE = "reference"  # a secret manager's reference, not the secret itself
+    PLAINTEXT = "plaintext"
+    SETTING = "setting"  # a documented non-credential field, or a value no credential fits
+    UNENCRYPTED_BY_RULE = "unencrypted-by-rule"  # the SOPS settings leave this whole object in clear
+    LEFT_IN_CLEAR = "left-in-clear"  # the SOPS settings leave this key in clear, and encrypt others: a choice
+    ADDED_IN_CLEAR = "added-in-clear"  # SOPS file whose settings encrypt this value, but it is in clear
+    DESIGNATED = "designated"  # a file .sops.yaml says is encrypted, and is not
+    SENSITIVE = "sensitive"  # not a finding, but kept out of every output all the same
+
+
+EMPTY = SecretStatus.EMPTY
+ENCRYPTED = SecretStatus.ENCRYPTED
+VARIABLE = SecretStatus.VARIABLE
+REFERENCE = SecretStatus.REFERENCE
+PLAINTEXT = SecretStatus.PLAINTEXT
+SETTING = SecretStatus.SETTING
+UNENCRYPTED_BY_RULE = SecretStatus.UNENCRYPTED_BY_RULE
+LEFT_IN_CLEAR = SecretStatus.LEFT_IN_CLEAR
+ADDED_IN_CLEAR = SecretStatus.ADDED_IN_CLEAR
+DESIGNATED = SecretStatus.DESIGNATED
+SENSITIVE = SecretStatus.SENSITIVE
 
 LEAKS = frozenset({PLAINTEXT, UNENCRYPTED_BY_RULE, ADDED_IN_CLEAR, DESIGNATED})
 #: statuses whose value the redactor keeps out of output
@@ -102,7 +121,7 @@ class Governance:
     source: str  # "its SOPS metadata (encrypted_regex: ...)", ".sops.yaml creation rule 1 (...)"
 
 
-def _judge(items: list[tuple[str, tuple[str, ...]]], gov: Governance | None) -> list[str]:
+def _judge(items: list[tuple[SecretStatus, tuple[str, ...]]], gov: Governance | None) -> list[SecretStatus]:
     """The final status of each (status, SOPS key path) value of one object under ``gov``.
 
     A value in clear that ``gov`` would encrypt: in an encrypted file it was
@@ -121,7 +140,7 @@ def _judge(items: list[tuple[str, tuple[str, ...]]], gov: Governance | None) -> 
     covered = any(
         status == ENCRYPTED or (status != EMPTY and rules.should_be_encrypted(keys)) for status, keys in items
     )
-    out: list[str] = []
+    out: list[SecretStatus] = []
     reported = False
     for status, keys in items:
         if status == SETTING:
@@ -153,7 +172,7 @@ class SecretValue:
     never reach a message.
     """
 
-    status: str
+    status: SecretStatus
     what: str  # "Secret ns/name: stringData key 'password'" (never the value)
     value: str
     origin: Origin | None = None
@@ -162,6 +181,9 @@ class SecretValue:
     line: int | None = None
     object: ObjectRef | None = None
     detail: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", SecretStatus(self.status))  # a stray string fails here
 
     @property
     def leaks(self) -> bool:
@@ -173,7 +195,7 @@ class SecretValue:
 _TEMPLATE_TEXT = re.compile(r"(?:[^A-Za-z0-9]|[A-Za-z0-9]{1,7}(?![A-Za-z0-9]))*")
 
 
-def classify(value: object) -> str:
+def classify(value: object) -> SecretStatus:
     """The status of a value that is not inside a SOPS-encrypted document."""
     if value is None or isinstance(value, (dict, list)):
         return EMPTY  # not a value (and never str() a structure: aliases may make it huge)
@@ -610,28 +632,43 @@ class Inventory:
 
 # -- one inventory per run ------------------------------------------------------------
 
-_MEMO: dict[int, tuple[DocumentCache, int, list[SecretValue]]] = {}
-
 
 def inventory(fs: RepoFS, cache: DocumentCache) -> list[SecretValue]:
-    """The inventory of the files ``cache`` holds, computed once per set of files."""
-    memo = _MEMO.get(id(cache))
-    if memo is not None and memo[0] is cache and memo[1] == len(cache.files):
-        return memo[2]
-    values = Inventory(fs, cache).values()
-    _MEMO.clear()  # one run at a time: keep no other run's values alive
-    _MEMO[id(cache)] = (cache, len(cache.files), values)
-    return values
+    """The secret values of the files ``cache`` holds (computed afresh: see :class:`SecretInventory`)."""
+    return Inventory(fs, cache).values()
 
 
-def hidden_strings(fs: RepoFS, cache: DocumentCache, objects: Iterator | list = ()) -> Iterator[str]:
+class SecretInventory:
+    """One run's inventory, computed once per set of files its document cache holds.
+
+    It belongs to the run (the Linter makes one and hands it to the rules'
+    contexts and to its redactor), never to the process: two runs in one
+    process each see their own repository's values, and a run's values are
+    dropped with it.
+    """
+
+    def __init__(self, fs: RepoFS, cache: DocumentCache) -> None:
+        self.fs = fs
+        self.cache = cache
+        self._values: list[SecretValue] | None = None
+        self._files = -1
+
+    def values(self) -> list[SecretValue]:
+        # the cache grows while a run reads files: a later call sees the files read since
+        if self._values is None or self._files != len(self.cache.files):
+            self._files = len(self.cache.files)
+            self._values = inventory(self.fs, self.cache)
+        return self._values
+
+
+def hidden_strings(values: list[SecretValue], objects: Iterator | list = ()) -> Iterator[str]:
     """Every string the redactor must keep out of output.
 
-    The inventory's leaking and sensitive values, and the values of rendered
-    Secrets (``objects``), where substitution may have put a value that came
-    from another Secret.
+    The inventory's (``values``) leaking and sensitive values, and the values
+    of rendered Secrets (``objects``), where substitution may have put a value
+    that came from another Secret.
     """
-    for v in inventory(fs, cache):
+    for v in values:
         if v.value and v.status in HIDDEN:
             yield v.value
     for obj in objects:
@@ -716,3 +753,52 @@ def public_identifiers(cache: DocumentCache) -> set[str]:
                     budget -= len(node)
                     stack.extend((child, in_secret) for child in node if isinstance(child, (dict, list)))
     return {n for n in names if isinstance(n, str)}
+
+
+# -- what `build` prints ----------------------------------------------------------------
+
+
+def mask_secret(obj: dict) -> dict:
+    """A copy of a ``v1/Secret`` whose values are masked, as ``flux build`` masks SOPS ones.
+
+    Plaintext values become ``**REDACTED**`` (base64 in ``data``); SOPS
+    ciphertext, ``${var}`` references and empty values are kept (they are
+    what the repository holds, and harmless).
+    """
+    out = dict(obj)
+    for section in ("data", "stringData"):
+        values = obj.get(section)
+        if not isinstance(values, dict):
+            continue
+        masked = {}
+        for key, value in values.items():
+            shown = classify(value) != PLAINTEXT
+            if not shown and section == "data" and isinstance(value, str):
+                decoded = _decoded(value.strip())
+                shown = decoded is not None and (has_sops_marker(decoded) or classify(decoded) != PLAINTEXT)
+            if shown:  # empty, ciphertext, ${var} only, a secret manager's reference
+                masked[key] = value
+            elif section == "data":
+                masked[key] = base64.b64encode(b"**REDACTED**").decode("ascii")
+            else:
+                masked[key] = "**REDACTED**"
+        out[section] = masked
+    return out
+
+
+def mask_objects(objects: list[dict], redactor: Redactor) -> list[dict]:
+    """What ``gitops-lint build`` prints: Secrets masked, every other string redacted.
+
+    kubectl would print Secret data; a linter's output ends up in CI logs, so
+    it does not. Elsewhere (a chart password in HelmRelease values, a URL
+    that embeds a substituted password, a name made from a secret) each
+    string, keys included, is redacted on its own, which keeps the stream
+    valid YAML (the serializer quotes a ``***`` as it needs).
+    """
+    redactor.refresh()
+    out = []
+    for obj in objects:
+        if isinstance(obj, dict) and obj.get("kind") == "Secret":
+            obj = mask_secret(obj)
+        out.append(redact_leaves(deep_copy(obj), redactor) if redactor else obj)
+    return out

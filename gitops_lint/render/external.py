@@ -66,7 +66,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from ..core.data import Origin
-from ..core.fs import OutsideRoot, RepoFS, join
+from ..core.fs import FileTooLarge, OutsideRoot, RepoFS, join
 from ..load.loader import DocumentCache, parse_text
 from . import flux, kustfile
 from .copy import deep_copy
@@ -281,7 +281,7 @@ class ExternalKustomize:
                 continue  # written below, from the decoded kustomization
             try:
                 plan.files[rel] = self.fs.read_bytes(rel)
-            except Exception as exc:  # noqa: BLE001 - OSError, OutsideRoot, FileTooLarge: any refusal
+            except (OSError, ValueError, OutsideRoot, FileTooLarge) as exc:  # any refusal to read it
                 plan.refused = f"{rel} could not be copied ({type(exc).__name__})"
                 return plan
         for directory in sorted(directories):

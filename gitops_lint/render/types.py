@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..core.data import Origin
+from ..core.enums import StrEnum
 
 
 @dataclass
@@ -23,21 +24,35 @@ class Resource:
     origin: Origin
 
 
-# BuildIssue.kind values
-MISSING = "missing-path"  # a path, resource, component or patch file does not exist
-ESCAPE = "escape"  # a reference leaves the repository root (.., absolute, symlink)
-EXTERNAL = "external"  # a remote resource (URL, git, OCI): noted, never fetched
-ERROR = "build-error"  # anything else kustomize would refuse
-NOTE = "note"  # not a problem of the repository: what was not checked, and why (info)
+class IssueKind(StrEnum):
+    """What a :class:`BuildIssue` is."""
+
+    MISSING = "missing-path"  # a path, resource, component or patch file does not exist
+    ESCAPE = "escape"  # a reference leaves the repository root (.., absolute, symlink)
+    EXTERNAL = "external"  # a remote resource (URL, git, OCI): noted, never fetched
+    ERROR = "build-error"  # anything else kustomize would refuse
+    NOTE = "note"  # not a problem of the repository: what was not checked, and why (info)
+    # the API server refuses the object (a field Flux's apply rejects: discover.flux_fields)
+    REFUSED = "refused"
+
+
+MISSING = IssueKind.MISSING
+ESCAPE = IssueKind.ESCAPE
+EXTERNAL = IssueKind.EXTERNAL
+ERROR = IssueKind.ERROR
+NOTE = IssueKind.NOTE
 
 
 @dataclass
 class BuildIssue:
-    kind: str
+    kind: IssueKind
     message: str
     file: str
     line: int
     column: int = 1
+
+    def __post_init__(self) -> None:
+        self.kind = IssueKind(self.kind)  # a stray string fails here
 
 
 @dataclass

@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 
 from ..core.data import FLUX_HELM_GROUP, FLUX_KS_GROUP, ObjectRef, Severity
 from ..graph.dependson import NodeKey, node_key
-from ..model.crds import HELM, PACKAGE, XRD, Provider, crd_index, custom_objects, target_of
+from ..model.crds import HELM, PACKAGE, XRD, Provider, custom_objects, target_of
 from ..model.suspend import suspended_roots
 from .base import Context, Hit, Rule
 
@@ -425,7 +425,7 @@ def _objects_text(objects) -> str:
 
 def check(ctx: Context):
     cluster = ctx.cluster
-    index = crd_index(ctx)
+    index = ctx.crd_index
     order = Ordering(ctx.graph)
     skipped = suspended_roots(cluster)
     memo: dict[tuple, Verdict] = {}

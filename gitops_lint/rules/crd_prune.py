@@ -74,4 +74,5 @@ RULE = Rule(
     Severity.ERROR,
     "a Kustomization with prune: true applies CRDs not annotated prune: disabled",
     check,
+    kinds=frozenset({"CustomResourceDefinition"}),
 )

@@ -17,7 +17,7 @@ it says which Flux brings it.
 from __future__ import annotations
 
 from ..core.data import Severity
-from ..model.flux_version import NEWEST, FluxTarget, flux_target
+from ..model.flux_version import NEWEST, FluxTarget
 from ..schema.core import resolve_version
 from ..schema.deprecations import Verdict, find, show
 from .base import Context, Hit, Rule
@@ -33,7 +33,7 @@ def kube_version(ctx: Context) -> tuple[str | None, str]:
 
 def check(ctx: Context):
     kube, kube_label = kube_version(ctx)
-    flux = flux_target(ctx)
+    flux = ctx.flux_version
     configured = any(k in ctx.config.rules for k in ("deprecated-api", "GL503"))
     seen = set()
     for ro in sorted(ctx.cluster.objects, key=lambda ro: (ro.origin.file, ro.origin.line)):

@@ -47,10 +47,11 @@ def _owners(cluster) -> tuple[dict, dict]:
     return exact, wide
 
 
-def _opaque_namespaces(cluster) -> tuple[set[str], set[str]]:
+def _opaque_namespaces(ctx: Context) -> tuple[set[str], set[str]]:
     """Namespaces where unseen content may create objects: (charts, external content).
     A chart may also create cluster-scoped objects (its CRDs): ANY is in the
     first set as soon as a HelmRelease exists."""
+    cluster = ctx.cluster
     charts: set[str] = set()
     external: set[str] = set()
     for release in cluster.helmreleases:
@@ -67,7 +68,7 @@ def check(ctx: Context):
     cluster = ctx.cluster
     skipped = suspended_roots(cluster)
     exact, wide = _owners(cluster)
-    charts, external = _opaque_namespaces(cluster)
+    charts, external = _opaque_namespaces(ctx)
     boot = bootstrap_release_namespaces(ctx.fs)
     if boot:
         charts |= boot | {ANY}

@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..core.data import Severity
-from ..model.crds import chart_table, crd_index, custom_objects, target_of
+from ..model.crds import chart_table, custom_objects, target_of
 from .base import Context, Hit, Rule
 
 SHOWN = 3  # opaque providers named in a message; the others are counted
@@ -41,7 +41,7 @@ def _encrypted(text: str) -> bool:
 
 def check(ctx: Context):
     cluster = ctx.cluster
-    index = crd_index(ctx)
+    index = ctx.crd_index
     table = chart_table()
     unverified: dict[tuple[str, str], list] = defaultdict(list)
     memo: dict[tuple[str, str, str], tuple] = {}

@@ -11,12 +11,11 @@ here states (a chart's CRD, an unknown kind) is not judged.
 from __future__ import annotations
 
 from ..core.data import Severity, group_of
-from ..model.crds import crd_index
 from .base import Context, Hit, Rule
 
 
 def check(ctx: Context):
-    index = crd_index(ctx)
+    index = ctx.crd_index
     for ro in ctx.cluster.objects:
         if ro.applied_by is None or ro.applied_by.kind != "Kustomization":
             continue  # a ResourceSet's objects: flux-operator's apply, not kustomize-controller's

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..core.data import Severity, key_text
 from ..discover.entries import CONFIG, LAYOUT
-from ..discover.sources import NOT_FOUND, OK, definitions_under
+from ..discover.sources import NOT_FOUND, OK
 from .base import Context, Hit, Rule
 
 
@@ -71,11 +71,7 @@ def _other_sync(ctx: Context, kind: str, ns: str, name: str):
     cluster = ctx.cluster
     if not cluster.other_entries:
         return None
-    index = ctx.extra.get("missing-source:definitions")
-    if index is None:
-        dirs = [e.path for e in cluster.other_entries]
-        index = ctx.extra["missing-source:definitions"] = definitions_under(ctx.fs, ctx.cache, dirs)
-    for file, file_ns in index.get((kind, name), []):
+    for file, file_ns in ctx.other_sync_definitions.get((kind, name), []):
         if file_ns in ("", ns):
             for entry in cluster.other_entries:
                 if not entry.path or file.startswith(entry.path + "/"):

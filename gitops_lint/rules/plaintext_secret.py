@@ -28,7 +28,7 @@ The value is never printed: a finding names the key and the file.
 from __future__ import annotations
 
 from ..core.data import Severity
-from ..model.secrets import ADDED_IN_CLEAR, DESIGNATED, PLAINTEXT, UNENCRYPTED_BY_RULE, inventory
+from ..model.secrets import ADDED_IN_CLEAR, DESIGNATED, PLAINTEXT, UNENCRYPTED_BY_RULE
 from .base import REPOSITORY, Context, Hit, Rule
 
 _FIX = "encrypt it with sops (e.g. --encrypted-regex '^(data|stringData)$')"
@@ -65,7 +65,7 @@ def _message(v) -> str:
 
 def check(ctx: Context):
     seen = set()
-    for v in inventory(ctx.fs, ctx.cache):
+    for v in ctx.secret_inventory.values():
         if not v.leaks or not v.what:
             continue
         key = (v.what, v.file, v.line, v.origin, v.path)

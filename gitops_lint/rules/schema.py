@@ -12,12 +12,11 @@ evaluated. The finding points at the offending field's line.
 from __future__ import annotations
 
 from ..core.data import Severity
-from ..schema.check import for_cluster
 from .base import Context, Hit, Rule
 
 
 def check(ctx: Context):
-    result = for_cluster(ctx)
+    result = ctx.schemas
     for ro, err in result.errors:
         ref = ro.ref
         yield Hit(

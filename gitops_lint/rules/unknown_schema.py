@@ -19,8 +19,6 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..core.data import Severity, group_of
-from ..model.flux_version import flux_target
-from ..schema.check import for_cluster
 from ..schema.core import resolve_version
 from ..schema.deprecations import find
 from ..schema.kube_apis import history
@@ -28,12 +26,12 @@ from .base import Context, Hit, Rule
 
 
 def check(ctx: Context):
-    result = for_cluster(ctx)
+    result = ctx.schemas
     by_kind = defaultdict(list)
     for ro in result.unknown:
         by_kind[(str(ro.obj.get("apiVersion")), str(ro.obj.get("kind")))].append(ro)
     kube = resolve_version(ctx.config.kube_version)
-    flux = flux_target(ctx).version
+    flux = ctx.flux_version.version
     strict = any(k in ctx.config.rules for k in ("unknown-schema", "GL502"))
     registry = result.registry
     for (api_version, kind), objects in sorted(by_kind.items()):

@@ -22,7 +22,6 @@ PrometheusRule is one defect (define it, or escape it as ``$${var}``).
 from __future__ import annotations
 
 from ..core.data import Severity
-from ..model.flux_version import flux_target
 from ..model.mutators import kustomization_mutators
 from .base import Context, Hit, Rule
 
@@ -76,7 +75,7 @@ def check(ctx: Context):
                 severity=Severity.INFO,
             )
         return
-    flux = flux_target(ctx)
+    flux = ctx.flux_version
     if flux.strict_substitution:
         consequence, severity = (
             f"the Kustomization fails (strict substitution: {flux.strict_reason})",

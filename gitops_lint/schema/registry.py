@@ -11,9 +11,13 @@ Sources, first match wins:
 3. the Flux schemas bundled with the package (``gitops_lint/schemas/flux``);
 4. the core Kubernetes schemas of ``--kube-version`` (kubernetes-validate).
 
-Compiled validators of sources 2-4 are shared by every cluster of the
-process; a repository CRD's validator is shared by every cluster whose CRD
-has the same schema.
+Compiled validators are a pure function of their schema, and shared by
+every run of the process under a key that holds the schema itself (a
+repository's CRD or schema file: its text) or names immutable data (a bundled
+file, a Kubernetes version's schemas): two runs of two repositories never get
+each other's validators. Which schema a run finds (the CRDs of its clusters,
+its config's directories) is the run's own (:class:`SchemaRegistry`, one per
+cluster).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from pathlib import Path
 
 from ..core.data import Origin, group_of, is_kind
 from ..core.data_files import bundled
+from ..core.fs import FileTooLarge, OutsideRoot
 from .core import core_schemas, resolve_version
 from .crd import convert, crd_versions
 from .validator import Validator
@@ -37,6 +42,7 @@ BUNDLED = bundled("flux")
 CRD_GROUP = "apiextensions.k8s.io"
 XRD_GROUP = "apiextensions.crossplane.io"
 
+# (source kind, schema text or immutable name) -> compiled validator; see the module docstring
 _SHARED: dict[tuple, Validator | None] = {}
 
 
@@ -114,7 +120,10 @@ class SchemaRegistry:
             schema = self._from_dir(directory, api_version, kind)
             if schema is not None:
                 path, data = schema
-                return _shared(("dir", path), lambda data=data, path=path: Validator(data, path)), path
+                # keyed by the content too: the same relative path holds another schema
+                # in another repository (or after an edit), and must not get this one's validator
+                text = json.dumps(data, sort_keys=True, default=str)
+                return _shared(("dir", path, text), lambda data=data, path=path: Validator(data, path)), path
         name = schema_file_name(api_version, kind)
         bundled = BUNDLED / name
         if bundled.is_file():
@@ -151,7 +160,8 @@ class SchemaRegistry:
                     if not os.path.isfile(rel):
                         continue
                     data = _read_json(Path(rel))
-            except Exception as exc:  # a broken schema file is noted, never a crash
+            except (OSError, ValueError, OutsideRoot, FileTooLarge, RecursionError) as exc:
+                # unreadable, not JSON (or not UTF-8), outside the root, too large, nested too deep
                 log.debug("schema file %s unreadable: %s", rel, exc)
                 continue
             if isinstance(data, dict):
@@ -173,7 +183,9 @@ def _shared(key: tuple, make) -> Validator | None:
     if key not in _SHARED:
         try:
             _SHARED[key] = make()
-        except Exception as exc:  # a schema that does not compile validates nothing
+        # a repository's malformed schema fails to compile as TypeError & co. (schema/check.py
+        # says why this stays broad): it validates nothing, and says nothing
+        except Exception as exc:  # noqa: BLE001
             log.debug("schema %s does not compile: %s", key[:2], exc)
             _SHARED[key] = None
     return _SHARED[key]

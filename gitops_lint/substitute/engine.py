@@ -59,6 +59,7 @@ from typing import Any
 
 import yaml
 
+from ..core.enums import StrEnum
 from . import envsubst as _es
 from .envsubst import UNKNOWN
 
@@ -91,17 +92,28 @@ class SubstitutionError:
 class SubstitutionNote:
     """Text Flux accepts but that probably does not do what its author meant."""
 
-    kind: str  # DOLLARS, ALTERNATIVE or RETYPED
+    kind: NoteKind
     path: tuple
     # the ``${...}`` expression(s), or ``$$``; never the surrounding text, which may be a secret
     expression: str
     count: int = 1
     type_name: str = ""  # RETYPED: what YAML made of the substituted text ("an integer", ...)
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", NoteKind(self.kind))  # a stray string fails here
 
-RETYPED = "retyped"  # a string became a number, boolean or null once substituted
-DOLLARS = "dollars"  # a shell PID ``$$`` in unescaped text: Flux writes ``$``
-ALTERNATIVE = "alternative"  # ``${x:+alt}`` / ``${x:?msg}``: a plain default in Flux, not bash's meaning
+
+class NoteKind(StrEnum):
+    """What a :class:`SubstitutionNote` is about."""
+
+    RETYPED = "retyped"  # a string became a number, boolean or null once substituted
+    DOLLARS = "dollars"  # a shell PID ``$$`` in unescaped text: Flux writes ``$``
+    ALTERNATIVE = "alternative"  # ``${x:+alt}`` / ``${x:?msg}``: a plain default in Flux, not bash's meaning
+
+
+RETYPED = NoteKind.RETYPED
+DOLLARS = NoteKind.DOLLARS
+ALTERNATIVE = NoteKind.ALTERNATIVE
 _ALTERNATIVE_OPS = frozenset({"+", ":+", "?", ":?"})
 # What users write (the shared corpus: every ``$$`` in text Flux substitutes): ``$$VAR``,
 # ``$$(cmd)``, ``$$1``, ``$$((n+1))``, awk's ``$$4``, ``IFS=$$'\n'``, Grafana's ``$$__interval``:
