@@ -34,7 +34,6 @@ KNOWN_UPWARD = {
 }
 KNOWN_PRIVATE = {
     "gitops_lint.core.redact: _decoded from ..model.secrets",
-    "gitops_lint.load.config: _compose_docs from .loader",
     "gitops_lint.load.config: _minor from ..schema.core",
     "gitops_lint.render.external: _overlay_key from .kustomize",
     "gitops_lint.render.memo: _overlay_key from .kustomize",

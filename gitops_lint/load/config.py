@@ -16,7 +16,7 @@ from ..core.data import Severity
 from ..core.errors import ConfigError
 from ..core.fs import FileTooLarge, OutsideRoot, RepoFS
 from ..discover.entries import Bootstrap, parse_bootstrap
-from .loader import FastLoader, _compose_docs, parse_text
+from .loader import FastLoader, compose_docs, parse_text
 
 CONFIG_FILE = ".gitops-lint.yaml"
 
@@ -99,7 +99,7 @@ class _Positions:
         if text is not None:
             try:
                 loader = FastLoader(text)
-                nodes = _compose_docs(loader)
+                nodes = compose_docs(loader)
                 loader.dispose()
                 self.root = nodes[0] if nodes else None
             except Exception:
