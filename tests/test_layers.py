@@ -24,7 +24,6 @@ KNOWN_UPWARD = {
     "gitops_lint.core.redact -> gitops_lint.load.sops",
     "gitops_lint.core.redact -> gitops_lint.model.secrets",
     "gitops_lint.core.redact -> gitops_lint.render.copy",
-    "gitops_lint.load.config -> gitops_lint.discover.entries",
     "gitops_lint.load.config -> gitops_lint.model.flux_version",
     "gitops_lint.load.config -> gitops_lint.schema.core",
     "gitops_lint.load.suppress -> gitops_lint.rules",

@@ -15,7 +15,7 @@ from fnmatch import fnmatchcase
 from ..core.data import Severity
 from ..core.errors import ConfigError
 from ..core.fs import FileTooLarge, OutsideRoot, RepoFS
-from ..discover.entries import Bootstrap, parse_bootstrap
+from .bootstrap import Bootstrap, parse_bootstrap
 from .loader import FastLoader, compose_docs, parse_text
 
 CONFIG_FILE = ".gitops-lint.yaml"
