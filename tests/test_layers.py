@@ -24,16 +24,11 @@ KNOWN_UPWARD = {
     "gitops_lint.core.redact -> gitops_lint.load.sops",
     "gitops_lint.core.redact -> gitops_lint.model.secrets",
     "gitops_lint.core.redact -> gitops_lint.render.copy",
-    "gitops_lint.load.config -> gitops_lint.model.flux_version",
-    "gitops_lint.load.config -> gitops_lint.schema.core",
-    "gitops_lint.load.suppress -> gitops_lint.rules",
-    "gitops_lint.load.suppress -> gitops_lint.rules.base",
     "gitops_lint.model.crds -> gitops_lint.rules.base",
     "gitops_lint.model.flux_version -> gitops_lint.rules.base",
 }
 KNOWN_PRIVATE = {
     "gitops_lint.core.redact: _decoded from ..model.secrets",
-    "gitops_lint.load.config: _minor from ..schema.core",
     "gitops_lint.render.external: _overlay_key from .kustomize",
     "gitops_lint.render.memo: _overlay_key from .kustomize",
     "gitops_lint.render.replacements: _anchored from .selector",
