@@ -29,11 +29,6 @@ KNOWN_UPWARD = {
 }
 KNOWN_PRIVATE = {
     "gitops_lint.core.redact: _decoded from ..model.secrets",
-    "gitops_lint.render.external: _overlay_key from .kustomize",
-    "gitops_lint.render.memo: _overlay_key from .kustomize",
-    "gitops_lint.render.replacements: _anchored from .selector",
-    "gitops_lint.schema.kube_apis: _CACHE from .core",
-    "gitops_lint.schema.kube_apis: _dir_for from .core",
 }
 
 

@@ -140,7 +140,9 @@ class _Cached:
 _OUTSIDE: tuple = ("outside the root",)  # sentinel in Kustomizer._kinds
 
 
-def _overlay_key(overlay: FluxOverlay | None) -> str | None:
+def overlay_key(overlay: FluxOverlay | None) -> str | None:
+    """What of a Flux Kustomization's overlay changes a build, as a key: the memos
+    (this one's, ``render.memo``'s, an external kustomize's) tell builds apart by it."""
     if overlay is None:
         return None
     data = {
@@ -202,7 +204,7 @@ class Kustomizer:
         renderer followed it: every kustomization file of every directory it loaded and
         every file an entry named (resources, patches, generator sources, configurations,
         ...). ``--renderer kubectl`` copies exactly these (``render/external.py``)."""
-        key = (path, _overlay_key(overlay))
+        key = (path, overlay_key(overlay))
         if key not in self._reads:
             self.build(path, overlay)
         return self._reads[key]
@@ -220,7 +222,7 @@ class Kustomizer:
         return kustfile.decode(data) if isinstance(data, dict) else None
 
     def build(self, path: str, overlay: FluxOverlay | None = None) -> BuildResult:
-        key = (path, _overlay_key(overlay))
+        key = (path, overlay_key(overlay))
         cached = self._results.get(key)
         if cached is None:
             run = _Run(self)
