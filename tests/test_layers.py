@@ -11,7 +11,13 @@ at the top of a module, inside a function, or for type checking only.
 from __future__ import annotations
 
 import ast
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "gitops_lint"
 
@@ -30,6 +36,16 @@ KNOWN_UPWARD = {
 KNOWN_PRIVATE = {
     "gitops_lint.core.redact: _decoded from ..model.secrets",
 }
+
+
+# imports every module of a stage in a fresh interpreter, then lists the package's modules loaded
+_LOADED = """
+import importlib, json, sys
+for name in sys.argv[1:]:
+    importlib.import_module(name)
+print(json.dumps({"file": sys.modules["gitops_lint"].__file__,
+                  "loaded": sorted(n for n in sys.modules if n.split(".")[0] == "gitops_lint")}))
+"""
 
 
 def module_name(path: Path) -> str:
@@ -128,3 +144,29 @@ def test_no_module_imports_a_private_name_of_another():
                         offenders.append(f"{name}: {alias.name} from {'.' * node.level}{node.module or ''}")
     assert sorted(set(offenders) - KNOWN_PRIVATE) == []
     assert sorted(KNOWN_PRIVATE - set(offenders)) == [], "gone: remove them from KNOWN_PRIVATE"
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_importing_a_stage_loads_no_higher_stage(stage):
+    """What the static test cannot see: what importing a stage really runs.
+
+    ``python3 -c "import gitops_lint.load.config"`` must load nothing above
+    the load stage: a stage is usable, and testable, with only the stages below
+    it, and a command that needs only the config does not pay for the rules.
+    """
+    modules = sorted(name for name in import_graph() if stage_of(name) == STAGES.index(stage))
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(PACKAGE.parent), os.environ.get("PYTHONPATH", "")]),
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", _LOADED, *modules],
+        cwd=PACKAGE.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = json.loads(out.stdout)
+    assert Path(found["file"]).resolve().parent == PACKAGE  # this checkout, not an installed copy
+    assert [n for n in found["loaded"] if stage_of(n) > STAGES.index(stage)] == []
