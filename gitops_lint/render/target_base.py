@@ -24,6 +24,8 @@ from .selector import SelectorError
 from .transform import TransformError
 from .types import ERROR, ESCAPE, EXTERNAL, MISSING
 
+LOCAL_CONFIG = "config.kubernetes.io/local-config"
+
 _REMOTE = re.compile(
     r"^(?:[a-z][a-z0-9+.-]*::|[a-z][a-z0-9+.-]*://|git@|gh:|"
     r"(?:github\.com|gitlab\.com|bitbucket\.org|dev\.azure\.com|ssh\.dev\.azure\.com)[/:])",
