@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from gitops_lint.core.data import FLUX_KS_GROUP, group_of  # noqa: E402
 from gitops_lint.lint import Linter  # noqa: E402
 from gitops_lint.load.config import load_config  # noqa: E402
+from gitops_lint.vocabulary import vocabulary  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 
@@ -58,7 +59,7 @@ def flux_kustomizations(linter: Linter) -> set[tuple[str, int]]:
 
 
 def measure(root: str, paths: list[str], show: bool) -> tuple[int, int]:
-    linter = Linter(root, load_config(root))
+    linter = Linter(root, load_config(root, known=vocabulary()))
     clusters = linter.build_clusters(paths)
     total = flux_kustomizations(linter)
     status: dict[tuple[str, int], str] = {}  # how far each Kustomization got, best over clusters

@@ -17,14 +17,14 @@ from .core.data import Severity
 from .core.errors import GitopsLintError, UsageError
 from .load.config import Config, load_config
 from .report.text import printable
+from .vocabulary import rule_names, vocabulary
 
 SUBCOMMANDS = ("graph", "build", "diff", "rules", "explain", "schemas")
 
 
 def _split(values: list[str] | None) -> set[str]:
     """Rule names, codes and code prefixes of ``--select``/``--ignore``, in any case."""
-    from .load.suppress import canonical
-
+    canonical = rule_names().canonical
     out: set[str] = set()
     for v in values or []:
         for x in (x.strip() for x in v.split(",")):
@@ -203,7 +203,7 @@ def _setup(args, first_path: str, announce: bool = True) -> tuple[str, Config]:
         )
     if not os.path.isdir(root):
         raise UsageError(f"--root {args.root}: not a directory")
-    config = load_config(root, args.config)
+    config = load_config(root, args.config, known=vocabulary())
     for item in args.var or []:
         name, sep, value = item.partition("=")
         if not sep or not name:
@@ -228,15 +228,16 @@ def cmd_lint(argv: list[str]) -> int:
         config.fail_on = Severity.parse(args.fail_on)
     if args.kube_version:
         from .load.config import kube_version_problem
+        from .schema.core import available_versions
 
-        problem = kube_version_problem(args.kube_version)
+        problem = kube_version_problem(args.kube_version, available_versions())
         if problem:
             raise UsageError(f"--kube-version {args.kube_version!r}: {problem}")
         config.kube_version = args.kube_version
     if args.flux_version:
-        from .model.flux_version import parse_version
+        from .core.versions import parse_flux_version
 
-        if parse_version(args.flux_version) is None:
+        if parse_flux_version(args.flux_version) is None:
             raise UsageError(f"--flux-version {args.flux_version!r}: expected a version such as 2.9")
         config.flux_version = args.flux_version
     _check_rule_names(config)
@@ -468,9 +469,9 @@ def _fixable(root: str, config: Config, linter, result, paths: list[str]) -> fro
 
 
 def _check_rule_names(config: Config) -> None:
-    from .load.suppress import suggestion
     from .rules import all_rules
 
+    suggestion = rule_names().suggestion
     known = {r.name for r in all_rules()} | {r.code for r in all_rules()}
     for name in sorted((config.select or set()) | config.deselect | set(config.rules)):
         if name not in known and not any(code.startswith(name) for code in known if code[:2] == "GL"):
@@ -634,7 +635,7 @@ def cmd_diff(argv: list[str]) -> int:
         base_paths = [_base_path(p_, root, base_root) for p_ in paths]
         base_paths = [p_ for p_ in base_paths if os.path.exists(p_)]
         if base_paths and os.path.isdir(base_root):
-            base_config = load_config(base_root, args.config)
+            base_config = load_config(base_root, args.config, known=vocabulary())
             base_config.global_variables.update(config.global_variables)
             base_config.renderer = config.renderer
             base = Linter(base_root, base_config)
@@ -711,10 +712,10 @@ def cmd_explain(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="gitops-lint explain", description="Print a rule's page.")
     p.add_argument("rule", help="a rule name or code (see `gitops-lint rules`)")
     args = p.parse_args(argv)
-    from .load.suppress import canonical, suggestion
     from .rules import all_rules
 
-    name = canonical(args.rule)
+    names = rule_names()
+    name = names.canonical(args.rule)
     for r in all_rules():
         if r.name == name:
             page = rule_page(r.name)
@@ -723,7 +724,7 @@ def cmd_explain(argv: list[str]) -> int:
                 page = f"# {r.name} ({r.code})\n\nDefault severity: {r.severity.label}\n\n{module.__doc__ or r.summary}\n"
             sys.stdout.write(page)
             return 0
-    raise UsageError(f"unknown rule {args.rule!r}{suggestion(args.rule)} (see `gitops-lint rules`)")
+    raise UsageError(f"unknown rule {args.rule!r}{names.suggestion(args.rule)} (see `gitops-lint rules`)")
 
 
 def cmd_schemas(argv: list[str]) -> int:

@@ -706,8 +706,9 @@ def verify_builds(
     from dataclasses import replace as dc_replace
 
     from .load.config import load_config
+    from .vocabulary import vocabulary
 
-    base = config if config is not None else load_config(root)
+    base = config if config is not None else load_config(root, known=vocabulary())
     # every breaking rule, whatever the config turns off or ignores: the promise is kustomize's
     checking = dc_replace(
         base, select=set(BREAKING), deselect=set(), rules={}, ignore=[], fail_on=base.fail_on

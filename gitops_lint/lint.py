@@ -23,7 +23,7 @@ from .discover.entries import (
 from .graph.dependson import build_graph
 from .load.config import Config
 from .load.loader import DocumentCache, parse_text
-from .load.suppress import Suppressions
+from .load.suppress import RuleNames, Suppressions
 from .model.cluster import Cluster, ClusterBuilder
 from .model.secrets import SecretInventory, hidden_strings, public_identifiers, secret_variables
 from .model.suspend import Skipped
@@ -420,7 +420,7 @@ class Linter:
     def _filter(self, findings: list[Finding]) -> list[Finding]:
         seen = set()
         out = []
-        comments = Suppressions(self.fs, self.cache)
+        comments = Suppressions(self.fs, self.cache, RuleNames(all_rules))
         for f in sorted(findings, key=Finding.sort_key):
             # the same finding in a shared file stays once per cluster (JSON's `cluster`);
             # the text report prints it once with the clusters it concerns

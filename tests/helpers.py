@@ -9,11 +9,12 @@ from pathlib import Path
 from gitops_lint.cli import main
 from gitops_lint.lint import Linter, LintResult
 from gitops_lint.load.config import Config, load_config
+from gitops_lint.vocabulary import vocabulary
 
 
 def lint_repo(root: Path | str, *paths: str, config: Config | None = None) -> LintResult:
     root = str(root)
-    cfg = config if config is not None else load_config(root)
+    cfg = config if config is not None else load_config(root, known=vocabulary())
     return Linter(root, cfg).run([str(Path(root) / p) for p in paths] if paths else [root])
 
 

@@ -11,6 +11,7 @@ from gitops_lint.core.fs import RepoFS
 from gitops_lint.discover.entries import find_entries
 from gitops_lint.load.config import ConfigError, load_config
 from gitops_lint.load.loader import DocumentCache
+from gitops_lint.vocabulary import vocabulary
 from tests.conftest import CORPUS, FIXTURES
 from tests.helpers import lint_repo, positions, run_cli, write_tree
 
@@ -70,7 +71,7 @@ def test_pyproject_section_is_read(tf_repo):
     (tf_repo / "pyproject.toml").write_text(
         '[tool.gitops-lint]\nexternal = ["ConfigMap/flux-system/tf-vars"]\n'
     )
-    assert load_config(str(tf_repo)).external == {"ConfigMap/flux-system/tf-vars"}
+    assert load_config(str(tf_repo), known=vocabulary()).external == {"ConfigMap/flux-system/tf-vars"}
     assert run_cli(str(tf_repo), "--root", str(tf_repo))[0] == 0
 
 
@@ -93,7 +94,7 @@ def test_var_flag_supplies_a_value(tf_repo):
 def test_config_errors_name_the_line(tmp_path, text, line):
     (tmp_path / ".gitops-lint.yaml").write_text(text)
     with pytest.raises(ConfigError, match=rf"^\.gitops-lint\.yaml:{line}: "):
-        load_config(str(tmp_path))
+        load_config(str(tmp_path), known=vocabulary())
 
 
 def test_repository_root_finds_every_bootstrap_layout(corpus):
@@ -130,6 +131,6 @@ def test_readme_configuration_example_is_a_valid_config(tmp_path):
 
     (tmp_path / ".gitops-lint.yaml").write_text(readme_block(".gitops-lint.yaml"))
     (tmp_path / "schemas" / "local").mkdir(parents=True)  # a `schemas:` directory must exist
-    config = load_config(str(tmp_path))
+    config = load_config(str(tmp_path), known=vocabulary())
     assert config.kube_version == "1.33" and config.flux_version == "2.9"
     assert config.crd_providers and config.schemas and config.ignore and config.variables

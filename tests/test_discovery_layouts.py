@@ -17,6 +17,7 @@ from gitops_lint.lint import guess_root
 from gitops_lint.load.config import Config, ConfigError, load_config, parse_config
 from gitops_lint.load.loader import DocumentCache
 from gitops_lint.model.cluster import in_artifact
+from gitops_lint.vocabulary import vocabulary
 from tests.conftest import CORPUS, FIXTURES
 from tests.helpers import lint_repo, run_cli, write_tree
 
@@ -126,7 +127,7 @@ def test_config_says_the_artifact_root(tmp_path):
 def test_bootstrap_config_errors(tmp_path, text, message):
     (tmp_path / ".gitops-lint.yaml").write_text(text)
     with pytest.raises(ConfigError, match=message):
-        load_config(str(tmp_path))
+        load_config(str(tmp_path), known=vocabulary())
 
 
 def test_bootstrap_config_is_parsed():
@@ -252,7 +253,7 @@ def test_readme_bootstrap_example_is_a_valid_config(tmp_path):
     from tests.readme_snippets import readme_block
 
     (tmp_path / ".gitops-lint.yaml").write_text(readme_block("bootstrap"))
-    boot = load_config(str(tmp_path)).bootstrap
+    boot = load_config(str(tmp_path), known=vocabulary()).bootstrap
     assert boot == Bootstrap(
         "OCIRepository",
         "flux-system",

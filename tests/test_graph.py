@@ -229,8 +229,11 @@ def test_the_example_repository_draws_the_same_graph_three_ways():
     from gitops_lint.graph.dependson import build_graph, node_key
     from gitops_lint.lint import Linter
     from gitops_lint.load.config import load_config
+    from gitops_lint.vocabulary import vocabulary
 
-    (cluster,) = Linter(str(EXAMPLE), load_config(str(EXAMPLE))).build_clusters([str(ENTRY)])
+    (cluster,) = Linter(str(EXAMPLE), load_config(str(EXAMPLE), known=vocabulary())).build_clusters(
+        [str(ENTRY)]
+    )
     graph = build_graph(cluster)
     assert applies_edges(graph) and dependency_edges(graph)
     assert_drawings_agree(graph, node_key(cluster.root.ref))

@@ -13,6 +13,7 @@ from gitops_lint.discover.entries import Entry
 from gitops_lint.lint import Linter, make_renderer
 from gitops_lint.load.config import load_config
 from gitops_lint.model.cluster import ClusterBuilder
+from gitops_lint.vocabulary import vocabulary
 from tests.conftest import FIXTURES
 from tests.helpers import lint_repo
 
@@ -73,7 +74,7 @@ def test_the_self_managing_kustomization_may_have_any_name(tmp_path):
 
 
 def _build(root, entry: Entry):
-    linter = Linter(str(root), load_config(str(root)))
+    linter = Linter(str(root), load_config(str(root), known=vocabulary()))
     builder = ClusterBuilder(
         linter.fs, linter.cache, make_renderer(linter.config, linter.fs, linter.cache), linter.config
     )

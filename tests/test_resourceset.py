@@ -15,6 +15,7 @@ from gitops_lint.lint import Linter
 from gitops_lint.load.config import load_config
 from gitops_lint.render.gotemplate import TemplateError, Unsupported, render
 from gitops_lint.render.resourceset import combined_inputs, expand
+from gitops_lint.vocabulary import vocabulary
 from tests.conftest import FIXTURES
 from tests.helpers import lint_repo
 
@@ -231,7 +232,7 @@ def test_generated_kustomizations_are_rendered_and_depended_on():
 
 def test_resourceset_dependencies_are_graph_edges():
     root = str(REPO)
-    linter = Linter(root, load_config(root))
+    linter = Linter(root, load_config(root, known=vocabulary()))
     (cluster,) = linter.build_clusters([str(REPO / "clusters/dev")])
     graph = build_graph(cluster)
     rs = ("ResourceSet", "flux-system", "tenants")

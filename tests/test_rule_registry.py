@@ -24,7 +24,6 @@ import gitops_lint.rules as registry
 from gitops_lint.core import data_files
 from gitops_lint.core.data import Severity
 from gitops_lint.core.errors import ConfigError
-from gitops_lint.load import suppress
 from gitops_lint.rules import GROUP, Hit, PluginError, Rule, all_rules
 from tests.conftest import PROJECT
 from tests.helpers import run_cli
@@ -77,7 +76,6 @@ def plugin(name: str, attr: str, dist: str = "gitops-lint-extras") -> FakeEntryP
 def fresh(monkeypatch):
     """A registry that loads again, with ``install(*entry_points)`` as what is installed."""
     monkeypatch.setattr(registry, "_CACHE", None)
-    suppress._known.cache_clear()
 
     def install(*eps: FakeEntryPoint) -> None:
         def fake(group=None, **_):
@@ -87,7 +85,6 @@ def fresh(monkeypatch):
 
     install()
     yield install
-    suppress._known.cache_clear()
 
 
 def pyproject_rules() -> dict[str, str]:

@@ -9,16 +9,33 @@ is hidden.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
 from ..core.data import Severity
-from ..core.errors import ConfigError
+from ..core.errors import ConfigError, InternalError
 from ..core.fs import FileTooLarge, OutsideRoot, RepoFS
-from ..discover.entries import Bootstrap, parse_bootstrap
-from .loader import FastLoader, _compose_docs, parse_text
+from ..core.versions import kube_minor, parse_flux_version
+from .bootstrap import Bootstrap, parse_bootstrap
+from .loader import FastLoader, compose_docs, parse_text
+from .suppress import RuleNames
 
 CONFIG_FILE = ".gitops-lint.yaml"
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """What a config may name that later stages of the pipeline define.
+
+    The config is read first, before discovery, the schemas or the rules exist,
+    yet it names rules (``rules:``, ``ignore:``) and a Kubernetes version that
+    must have schemas. The command line passes both in (see
+    ``gitops_lint.vocabulary``); each is asked for only when the config uses it.
+    """
+
+    rules: RuleNames
+    kube_versions: Callable[[], Sequence[str]]  # minors with schemas, oldest first ("1.25", ...)
 
 
 @dataclass
@@ -99,7 +116,7 @@ class _Positions:
         if text is not None:
             try:
                 loader = FastLoader(text)
-                nodes = _compose_docs(loader)
+                nodes = compose_docs(loader)
                 loader.dispose()
                 self.root = nodes[0] if nodes else None
             except Exception:
@@ -141,29 +158,36 @@ def _parse_severity(value, source, pos, path) -> Severity | None:
     return None
 
 
-def _rule_name(value, source, pos, path) -> str:
+def _vocabulary(known: Vocabulary | None) -> Vocabulary:
+    if known is None:  # a caller's bug, not the user's: the config names what nobody passed in
+        raise InternalError("parse_config: the config names rules or a kube-version; pass known=")
+    return known
+
+
+def _rule_name(value, source, pos, path, names: RuleNames) -> str:
     """The rule a config entry names (a name or code, any case), or a config error.
 
     A misspelt rule in ``rules:`` or ``ignore:`` would silently change nothing.
     """
-    from .suppress import canonical, suggestion
-
-    name = canonical(str(value)) if isinstance(value, str) else None
+    name = names.canonical(str(value)) if isinstance(value, str) else None
     if name is None:
-        _fail(source, pos, path, f"unknown rule {value!r}{suggestion(str(value))} (see `gitops-lint rules`)")
+        _fail(
+            source,
+            pos,
+            path,
+            f"unknown rule {value!r}{names.suggestion(str(value))} (see `gitops-lint rules`)",
+        )
     return name  # type: ignore[return-value]
 
 
-def kube_version_problem(text: str) -> str | None:
+def kube_version_problem(text: str, shipped: Sequence[str]) -> str | None:
     """Why ``text`` is not a Kubernetes version gitops-lint has schemas for, or None.
 
-    The core schemas come from kubernetes-validate; a version it does not ship
-    would silently be linted against another one.
+    The core schemas come from kubernetes-validate (``shipped``: the minors it
+    ships, oldest first); a version it does not ship would silently be linted
+    against another one.
     """
-    from ..schema.core import _minor, available_versions
-
-    shipped = available_versions()
-    want = _minor(text)
+    want = kube_minor(text)
     if want is None:
         return "expected a Kubernetes version such as 1.33" + (
             f" (shipped: {', '.join(shipped)})" if shipped else ""
@@ -183,7 +207,14 @@ def _schema_dir_problem(root: str, directory: str) -> str | None:
         return "is outside the repository root"
 
 
-def parse_config(data, source: str, text: str | None = None, root: str | None = None) -> Config:
+def parse_config(
+    data, source: str, text: str | None = None, root: str | None = None, *, known: Vocabulary | None = None
+) -> Config:
+    """The config ``data`` (parsed YAML or TOML) says, or a :class:`ConfigError` with its line.
+
+    ``known`` is what the config may name (rules, Kubernetes versions); only a
+    config that names one needs it.
+    """
     pos = _Positions(text)
     cfg = Config(source=source)
     if data is None:
@@ -206,14 +237,12 @@ def parse_config(data, source: str, text: str | None = None, root: str | None = 
                 _fail(source, pos, (key,), f'{key} expects a version string such as "1.33"')
             text_value = str(value)
             if key == "kube-version":
-                problem = kube_version_problem(text_value)
+                problem = kube_version_problem(text_value, _vocabulary(known).kube_versions())
                 if problem:
                     _fail(source, pos, (key,), f"kube-version {text_value!r}: {problem}")
                 cfg.kube_version = text_value
             else:
-                from ..model.flux_version import parse_version
-
-                if parse_version(text_value) is None:
+                if parse_flux_version(text_value) is None:
                     _fail(source, pos, (key,), f'flux-version expects a version such as "2.9", not {value!r}')
                 cfg.flux_version = text_value
         elif key == "fail-on":
@@ -230,7 +259,7 @@ def parse_config(data, source: str, text: str | None = None, root: str | None = 
                     "rules expects a mapping of rule name to error|warning|info|off",
                 )
             for rule, sev in value.items():
-                name = _rule_name(rule, source, pos, (key, rule))
+                name = _rule_name(rule, source, pos, (key, rule), _vocabulary(known).rules)
                 cfg.rules[name] = _parse_severity(sev, source, pos, (key, rule))
         elif key == "external":
             if not isinstance(value, list):
@@ -279,7 +308,7 @@ def parse_config(data, source: str, text: str | None = None, root: str | None = 
                     _fail(source, pos, (key, i), "expected {rule: RULE, path: GLOB}")
                 rule = item.get("rule")
                 if rule is not None:
-                    rule = _rule_name(rule, source, pos, (key, i, "rule"))
+                    rule = _rule_name(rule, source, pos, (key, i, "rule"), _vocabulary(known).rules)
                 cfg.ignore.append(IgnoreEntry(rule, item.get("path")))
         elif key == "max-file-size":
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
@@ -292,19 +321,20 @@ def parse_config(data, source: str, text: str | None = None, root: str | None = 
     return cfg
 
 
-def load_config(root: str, explicit: str | None = None) -> Config:
+def load_config(root: str, explicit: str | None = None, *, known: Vocabulary | None = None) -> Config:
     """The config for a repository: ``--config``, else `.gitops-lint.yaml`, else pyproject.
 
     A config found in the repository is read like every other file of it (it may be
     an attacker's pull request): through the confined reader, so a symlink out of
     the root is refused, and under the same size limit. ``--config`` is the user's
-    own choice and is read as given.
+    own choice and is read as given. ``known``: what the config may name
+    (``gitops_lint.vocabulary.vocabulary()``).
     """
     if explicit:
-        return _load_yaml_config(explicit, os.path.basename(explicit), root)
+        return _load_yaml_config(explicit, os.path.basename(explicit), root, known)
     fs = RepoFS(root)
     if _exists(fs, CONFIG_FILE):
-        return _parse_yaml_config(_read(fs, CONFIG_FILE), CONFIG_FILE, root)
+        return _parse_yaml_config(_read(fs, CONFIG_FILE), CONFIG_FILE, root, known)
     if _exists(fs, "pyproject.toml"):
         try:
             import tomllib  # type: ignore[import-not-found]
@@ -316,7 +346,7 @@ def load_config(root: str, explicit: str | None = None) -> Config:
             raise ConfigError(f"pyproject.toml:1: {exc}") from None
         section = data.get("tool", {}).get("gitops-lint")
         if section is not None:
-            return parse_config(section, "pyproject.toml [tool.gitops-lint]", root=root)
+            return parse_config(section, "pyproject.toml [tool.gitops-lint]", root=root, known=known)
     return Config()
 
 
@@ -340,16 +370,16 @@ def _read(fs: RepoFS, rel: str) -> str:
         raise ConfigError(f"{rel}:1: cannot read config: {type(exc).__name__}") from None
 
 
-def _load_yaml_config(path: str, display: str, root: str | None = None) -> Config:
+def _load_yaml_config(path: str, display: str, root: str | None, known: Vocabulary | None) -> Config:
     try:
         with open(path, encoding="utf-8") as fh:
             text = fh.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{display}:1: cannot read config: {exc}") from None
-    return _parse_yaml_config(text, display, root)
+    return _parse_yaml_config(text, display, root, known)
 
 
-def _parse_yaml_config(text: str, display: str, root: str | None = None) -> Config:
+def _parse_yaml_config(text: str, display: str, root: str | None, known: Vocabulary | None) -> Config:
     # the loader every manifest goes through: duplicate keys, alias bombs and
     # deep nesting are refused with their line before anything walks the data
     loaded = parse_text(text, display)
@@ -357,4 +387,4 @@ def _parse_yaml_config(text: str, display: str, root: str | None = None) -> Conf
         err = loaded.errors[0]
         raise ConfigError(f"{display}:{err.line}: invalid YAML: {err.message}")
     data = loaded.documents[0].data if loaded.documents else None
-    return parse_config(data, display, text, root)
+    return parse_config(data, display, text, root, known=known)

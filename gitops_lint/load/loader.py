@@ -399,7 +399,14 @@ def _mark_error(file: str, exc: yaml.YAMLError) -> LoadError:
     return LoadError(file, mark.line + 1, mark.column + 1, message)
 
 
-def _compose_docs(loader) -> list:
+def compose_docs(loader) -> list:
+    """Every document of ``loader``'s stream as a node tree, before construction.
+
+    The nodes keep each key's and value's line and column, for positions (the
+    config reports its errors at them), and are what is checked for alias bombs
+    and deep nesting before any Python object is built. The caller disposes of
+    the loader.
+    """
     nodes = []
     while loader.check_node():
         nodes.append(loader.get_node())
@@ -518,7 +525,7 @@ def parse_text(text: str, file: str, *, kyaml: bool = True) -> LoadedFile:
     try:
         loader = FastLoader(text)
         try:
-            nodes = _compose_docs(loader)
+            nodes = compose_docs(loader)
         finally:
             loader.dispose()
     except ComposerError as exc:
@@ -526,7 +533,7 @@ def parse_text(text: str, file: str, *, kyaml: bool = True) -> LoadedFile:
             return LoadedFile([], [_mark_error(file, exc)])
         try:
             loader = RedefiningLoader(text)
-            nodes = _compose_docs(loader)
+            nodes = compose_docs(loader)
         except yaml.YAMLError as exc2:
             return LoadedFile([], [_mark_error(file, exc2)])
         except RecursionError:
@@ -738,12 +745,12 @@ class DocumentCache:
             text = _decode(self.fs.read_bytes(rel))
             loader = FastLoader(text)
             try:
-                return _compose_docs(loader)
+                return compose_docs(loader)
             finally:
                 loader.dispose()
         except ComposerError:
             try:
-                return _compose_docs(RedefiningLoader(text))
+                return compose_docs(RedefiningLoader(text))
             except (yaml.YAMLError, RecursionError):
                 return []
         except (OSError, ValueError, OutsideRoot, FileTooLarge, yaml.YAMLError, RecursionError):

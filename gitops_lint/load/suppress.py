@@ -10,8 +10,10 @@ read here from the file's text:
 RULE is a rule name or code, in any case (``GL101``, ``gl101``,
 ``dependency-cycle``). A comment that names no known rule suppresses
 nothing, and saying nothing about it would let a typo hide as a silenced
-finding: :func:`directive_problems` reports each one, with the nearest rule
-name, as a yaml-syntax warning at the comment's line.
+finding: :func:`directive_problems` lists each one, with the nearest rule
+name, and the yaml-syntax rule reports it as a warning at the comment's line.
+Which rules exist is the rule registry's business, a later stage: it is
+passed in as :class:`RuleNames`.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from __future__ import annotations
 import bisect
 import difflib
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from typing import Protocol
 
 from ..core.data import Finding
 from ..core.fs import FileTooLarge, OutsideRoot, RepoFS
@@ -42,36 +45,49 @@ class Directive:
     well_formed: bool  # ``KIND=RULE,...``
 
 
-@lru_cache(maxsize=1)
-def _known() -> dict[str, str]:
-    """Every accepted spelling (name, code, upper or lower case) -> the rule's name."""
-    from ..rules import all_rules
-
-    out: dict[str, str] = {}
-    for r in all_rules():
-        for spelling in (r.name, r.code):
-            out[spelling.lower()] = r.name
-    return out
+class RuleLike(Protocol):
+    name: str
+    code: str
 
 
-def canonical(name: str) -> str | None:
-    """The rule name that ``name`` (a name or code, any case) means, or None."""
-    return _known().get(name.strip().lower())
+class RuleNames:
+    """The rules a run knows, by every spelling the config and comments may use.
 
+    The rules are a later stage of the pipeline than the config and the comments
+    that name them: the command line passes them in (the registry's ``all_rules``)
+    and they are asked for on first use only, so a run whose config and comments
+    name no rule never loads them.
+    """
 
-def suggestion(name: str) -> str:
-    """`` (did you mean X?)`` for the known rule nearest to ``name``, or ``""``."""
-    from ..rules import all_rules
+    def __init__(self, rules: Callable[[], Iterable[RuleLike]]):
+        self._rules = rules
+        self._known: dict[str, str] | None = None
+        self._names: list[str] = []
+        self._codes: list[str] = []
 
-    names = [r.name for r in all_rules()]
-    codes = [r.code.lower() for r in all_rules()]
-    close = difflib.get_close_matches(name.lower(), names + codes, n=1, cutoff=0.6)
-    if not close:
-        return ""
-    best = close[0]
-    if best in codes:
-        best = best.upper()
-    return f" (did you mean {best}?)"
+    def _load(self) -> dict[str, str]:
+        """Every accepted spelling (name, code, upper or lower case) -> the rule's name."""
+        if self._known is None:
+            rules = list(self._rules())
+            self._names = [r.name for r in rules]
+            self._codes = [r.code.lower() for r in rules]
+            self._known = {spelling.lower(): r.name for r in rules for spelling in (r.name, r.code)}
+        return self._known
+
+    def canonical(self, name: str) -> str | None:
+        """The rule name that ``name`` (a name or code, any case) means, or None."""
+        return self._load().get(name.strip().lower())
+
+    def suggestion(self, name: str) -> str:
+        """`` (did you mean X?)`` for the known rule nearest to ``name``, or ``""``."""
+        self._load()
+        close = difflib.get_close_matches(name.lower(), self._names + self._codes, n=1, cutoff=0.6)
+        if not close:
+            return ""
+        best = close[0]
+        if best in self._codes:
+            best = best.upper()
+        return f" (did you mean {best}?)"
 
 
 def parse(text: str) -> list[Directive]:
@@ -91,7 +107,7 @@ def parse(text: str) -> list[Directive]:
     return out
 
 
-def problems(directives: list[Directive]) -> list[tuple[Directive, str]]:
+def problems(directives: list[Directive], names: RuleNames) -> list[tuple[Directive, str]]:
     """Each comment that does not do what it seems to say, with why."""
     out = []
     for d in directives:
@@ -115,11 +131,11 @@ def problems(directives: list[Directive]) -> list[tuple[Directive, str]]:
             )
             continue
         for name in d.rules:
-            if canonical(name) is None:
+            if names.canonical(name) is None:
                 out.append(
                     (
                         d,
-                        f"unknown rule {name!r} in a suppression comment{suggestion(name)}: "
+                        f"unknown rule {name!r} in a suppression comment{names.suggestion(name)}: "
                         "it suppresses nothing (see `gitops-lint rules`)",
                     )
                 )
@@ -129,9 +145,10 @@ def problems(directives: list[Directive]) -> list[tuple[Directive, str]]:
 class Suppressions:
     """The comments of a run's files, read once per file, asked per finding."""
 
-    def __init__(self, fs: RepoFS, cache):
+    def __init__(self, fs: RepoFS, cache, names: RuleNames):
         self.fs = fs
         self.cache = cache
+        self.names = names
         self._lines: dict[str, dict[int, frozenset[str]]] = {}
         self._spans: dict[str, tuple[list[tuple[int, int, frozenset[str]]], list[int]]] = {}
 
@@ -144,7 +161,7 @@ class Suppressions:
                 if d.kind not in ("disable-line", "disable-next-line") or not d.well_formed:
                     continue
                 target = d.line if d.kind == "disable-line" else d.line + 1
-                names = frozenset(n for n in map(canonical, d.rules) if n is not None)
+                names = frozenset(n for n in map(self.names.canonical, d.rules) if n is not None)
                 found[target] = found.get(target, frozenset()) | names
             self._lines[file] = found
         return found
@@ -156,7 +173,11 @@ class Suppressions:
         if found is None:
             loaded = self.cache.files.get(file)
             spans = sorted(
-                (d.origin.line, d.end_line, frozenset(n for n in map(canonical, d.disabled_rules) if n))
+                (
+                    d.origin.line,
+                    d.end_line,
+                    frozenset(n for n in map(self.names.canonical, d.disabled_rules) if n),
+                )
                 for d in (loaded.documents if loaded is not None else ())
                 if d.disabled_rules
             )
@@ -189,11 +210,8 @@ def read_text(fs: RepoFS, file: str) -> str:
     return raw.decode("utf-8", "replace")
 
 
-def directive_hits(fs: RepoFS, files):
-    """yaml-syntax warnings for the suppression comments of ``files`` that do nothing."""
-    from ..core.data import Severity
-    from ..rules.base import Hit
-
+def directive_problems(fs: RepoFS, files, names: RuleNames) -> Iterator[tuple[str, Directive, str]]:
+    """(file, comment, why) for each suppression comment of ``files`` that does nothing."""
     for file in sorted(files):
-        for d, why in problems(parse(read_text(fs, file))):
-            yield Hit(why, severity=Severity.WARNING, file=file, line=d.line, column=d.column)
+        for d, why in problems(parse(read_text(fs, file)), names):
+            yield file, d, why

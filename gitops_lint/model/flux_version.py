@@ -41,19 +41,17 @@ from typing import TYPE_CHECKING
 import yaml
 
 from ..core.fs import FileTooLarge, OutsideRoot
+from ..core.versions import NEWEST_FLUX as NEWEST
+from ..core.versions import parse_flux_version as parse_version
 
 if TYPE_CHECKING:  # plain data in, plain data out: no import cycle with config.py
     from ..core.fs import RepoFS
     from ..load.config import Config
     from .cluster import Cluster
 
-NEWEST = (2, 9)
 STRICT_SINCE = (2, 9)
 STRICT_GATE_OFF = "StrictPostBuildSubstitutions=false"
 _HEADER = re.compile(rb"#\s*Flux Version:\s*(v?(\d+)\.(\d+)[\w.+-]*)")
-_CONSTRAINT = re.compile(
-    r"^(>=|<=|==|=|>|<|\^|~>|~)?\s*v?(\d+)(?:\.(\d+|x|X|\*))?(?:\.(?:\d+|x|X|\*))?(?:[-+][\w.-]*)?$"
-)
 # flux2's install kustomization (any ref form) and the release's install.yaml
 _INSTALL_REF = re.compile(r"github\.com/fluxcd/flux2/+manifests/install/?\?(?:[^#]*&)?ref=v?(\d+)\.(\d+)")
 _INSTALL_YAML = re.compile(r"github\.com/fluxcd/flux2/releases/download/v?(\d+)\.(\d+)[^/]*/install\.yaml")
@@ -65,48 +63,6 @@ _KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomizatio
 
 class FluxVersionError(ValueError):
     """A ``--flux-version`` / ``flux-version:`` that is not MAJOR.MINOR[.PATCH]."""
-
-
-def _newest_of(major: int) -> tuple[int, int]:
-    return NEWEST if major == NEWEST[0] else (major, 0)
-
-
-def _one(constraint: str) -> tuple[str, tuple[int, int], bool] | None:
-    """(operator, (major, minor), minor given) of one semver constraint."""
-    m = _CONSTRAINT.match(constraint.strip())
-    if m is None:
-        return None
-    minor = m.group(3)
-    exact = minor is not None and minor.isdigit()
-    return m.group(1) or "", (int(m.group(2)), int(minor) if exact else 0), exact
-
-
-def parse_version(text: str) -> tuple[int, int] | None:
-    """The Flux minor a version or semver range selects, newest admitted first:
-    ``2.8``, ``v2.8.3``, ``2.8.x``, ``~2.8`` -> (2, 8); ``2.x``, ``>=2.3``,
-    ``^2.3`` -> the newest 2.x; ``<2.8`` -> (2, 7); None when not a version."""
-    text = re.sub(r"(>=|<=|==|=|>|<|\^|~>|~)\s+", r"\1", str(text).strip())
-    parts = [p for p in re.split(r"[\s,]+", text) if p]
-    if not parts:
-        return None
-    best: tuple[int, int] | None = None
-    floor: tuple[int, int] = (0, 0)
-    for part in parts:
-        parsed = _one(part)
-        if parsed is None:
-            return None
-        op, version, exact = parsed
-        if op in ("", "=", "==", "~", "~>"):
-            cap = version if exact else _newest_of(version[0])
-        elif op in (">", ">=", "^"):
-            floor = max(floor, version)
-            cap = _newest_of(version[0]) if op == "^" else max(NEWEST, version)
-        elif op == "<=":
-            cap = version
-        else:  # "<": the newest minor before
-            cap = (version[0], version[1] - 1) if version[1] > 0 else (version[0] - 1, 99)
-        best = cap if best is None else min(best, cap)
-    return None if best is None or best < floor else best
 
 
 def display(version: tuple[int, int]) -> str:

@@ -70,7 +70,7 @@ from ..core.fs import FileTooLarge, OutsideRoot, RepoFS, join
 from ..load.loader import DocumentCache, parse_text
 from . import flux, kustfile
 from .copy import deep_copy
-from .kustomize import Kustomizer, _overlay_key, looks_remote
+from .kustomize import Kustomizer, looks_remote, overlay_key
 from .types import (
     ERROR,
     ESCAPE,
@@ -202,7 +202,7 @@ class ExternalKustomize:
         self._results: dict[tuple[str, str | None], BuildResult] = {}
 
     def build(self, path: str, overlay: FluxOverlay | None = None) -> BuildResult:
-        key = (path, _overlay_key(overlay))
+        key = (path, overlay_key(overlay))
         result = self._results.get(key)
         if result is None:
             result = self._results[key] = self._build(path, overlay)

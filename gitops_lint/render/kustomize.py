@@ -2,7 +2,10 @@
 
 Orchestration only; each kustomize behaviour lives in its own module
 (``smp``, ``json6902``, ``generators``, ``transform``, ``nameref``,
-``replacements``, ``order``, ``flux``). The build follows kustomize v5's
+``replacements``, ``order``, ``flux``), and reading a kustomization's
+resources, patches and generators is ``target_resources``',
+``target_patches``' and ``target_generators``' (parts of :class:`_Target`,
+on ``target_base``). The build follows kustomize v5's
 ``KustTarget`` (api/internal/target/kusttarget.go) step by step:
 
 1. for each kustomization, *accumulate*: ``resources`` (files, then
@@ -38,34 +41,23 @@ from __future__ import annotations
 import gc
 import json
 import posixpath
-import re
 
 from ..core.data import Origin
 from ..core.fs import OutsideRoot, RepoFS, join, normalize
-from ..load.loader import DocumentCache, parse_text
+from ..load.loader import DocumentCache
 from . import flux, kustfile, smp, transform
-from .copy import TooLarge, copy_budgeted, deep_copy
+from .copy import deep_copy
 from .fieldspec import FieldSpecError, TransformerConfig, parse_config
-from .generators import (
-    GeneratorError,
-    content_hash,
-    make_object,
-    merge_options,
-    parse_env,
-    parse_file_source,
-    parse_literal,
-)
-from .json6902 import PatchError, apply_ops
+from .generators import content_hash
 from .nameref import NameRefError, fix_references
 from .order import sort_resources
-from .replacements import NoSource, ReplacementError, apply_replacement
-from .resource import Res, ResId, split_api_version
-from .selector import Selector, SelectorError, select
-from .transform import TransformError
+from .target_base import LOCAL_CONFIG, Acc, looks_remote
+from .target_generators import Generators
+from .target_patches import Patches
+from .target_resources import Cached, Resources
 from .types import (
     ERROR,
     ESCAPE,
-    EXTERNAL,
     MISSING,
     BuildIssue,
     BuildResult,
@@ -75,72 +67,16 @@ from .types import (
 
 KUSTOMIZATION_VERSION = "kustomize.config.k8s.io/v1beta1"
 COMPONENT_VERSION = "kustomize.config.k8s.io/v1alpha1"
-LOCAL_CONFIG = "config.kubernetes.io/local-config"
 ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
 KNOWN_FIELDS = kustfile.FIELDS
-
-_REMOTE = re.compile(
-    r"^(?:[a-z][a-z0-9+.-]*::|[a-z][a-z0-9+.-]*://|git@|gh:|"
-    r"(?:github\.com|gitlab\.com|bitbucket\.org|dev\.azure\.com|ssh\.dev\.azure\.com)[/:])",
-    re.IGNORECASE,
-)
-
-
-def looks_remote(entry: str) -> bool:
-    """A kustomize remote target (URL, git, OCI), as opposed to a local path."""
-    if _REMOTE.match(entry):
-        return True
-    return any(q in entry for q in ("?ref=", "?version=", "?timeout=", "?submodules="))
-
-
-class _Skip(Exception):
-    """An entry that became an issue: the build goes on without it."""
-
-
-class _Acc:
-    """kustomize's ResAccumulator: the resources so far and the transformer config."""
-
-    __slots__ = ("resources", "config", "ids", "remote")
-
-    def __init__(self, resources: list[Res], config: TransformerConfig, remote: bool = False):
-        self.resources = resources
-        self.config = config
-        # current ids of ``resources`` (rebuilt when transformers changed the list)
-        self.ids: set | None = None
-        # a remote resource was skipped: what it holds is unknown, so "no resource
-        # matches" cannot be proved
-        self.remote = remote
-
-
-class _Cached:
-    """A kustomization directory accumulated once, reused as a resource of others."""
-
-    __slots__ = ("resources", "config", "issues", "dirs", "openapi", "remote", "reads")
-
-    def __init__(
-        self,
-        resources: list[Res],
-        config: TransformerConfig,
-        issues: list[BuildIssue],
-        dirs,
-        openapi=None,
-        remote: bool = False,
-        reads: tuple[str, ...] = (),
-    ):
-        self.resources = resources
-        self.config = config
-        self.issues = issues
-        self.dirs = dirs
-        # the build's openapi file once this directory was accumulated (it may set one)
-        self.openapi = openapi
-        self.remote = remote  # a remote resource was skipped somewhere below
-        self.reads = reads  # the files accumulating it read (see _Run.reads)
 
 
 _OUTSIDE: tuple = ("outside the root",)  # sentinel in Kustomizer._kinds
 
 
-def _overlay_key(overlay: FluxOverlay | None) -> str | None:
+def overlay_key(overlay: FluxOverlay | None) -> str | None:
+    """What of a Flux Kustomization's overlay changes a build, as a key: the memos
+    (this one's, ``render.memo``'s, an external kustomize's) tell builds apart by it."""
     if overlay is None:
         return None
     data = {
@@ -162,7 +98,7 @@ class Kustomizer:
         self.fs = fs
         self.cache = cache
         self._results: dict[tuple[str, str | None], tuple[list[tuple[dict, Origin]], list[BuildIssue]]] = {}
-        self._targets: dict[tuple[str, str | None], _Cached] = {}
+        self._targets: dict[tuple[str, str | None], Cached] = {}
         self._ignore: flux.SourceIgnore | None = None
         self._configs: dict[str, TransformerConfig] = {}
         self._kfiles: dict[str, list[str]] = {}
@@ -202,7 +138,7 @@ class Kustomizer:
         renderer followed it: every kustomization file of every directory it loaded and
         every file an entry named (resources, patches, generator sources, configurations,
         ...). ``--renderer kubectl`` copies exactly these (``render/external.py``)."""
-        key = (path, _overlay_key(overlay))
+        key = (path, overlay_key(overlay))
         if key not in self._reads:
             self.build(path, overlay)
         return self._reads[key]
@@ -220,7 +156,7 @@ class Kustomizer:
         return kustfile.decode(data) if isinstance(data, dict) else None
 
     def build(self, path: str, overlay: FluxOverlay | None = None) -> BuildResult:
-        key = (path, _overlay_key(overlay))
+        key = (path, overlay_key(overlay))
         cached = self._results.get(key)
         if cached is None:
             run = _Run(self)
@@ -346,7 +282,7 @@ class _Run:
             positions=positions,
             decoded=decoded,
         )
-        acc = _Acc([], TransformerConfig.empty())
+        acc = Acc([], TransformerConfig.empty())
         target.accumulate(acc)
         return self.finish(target, acc)
 
@@ -362,7 +298,7 @@ class _Run:
         except OutsideRoot:
             return False
 
-    def finish(self, target: _Target, acc: _Acc) -> list[tuple[dict, Origin]]:
+    def finish(self, target: _Target, acc: Acc) -> list[tuple[dict, Origin]]:
         resources = acc.resources
         for res in resources:
             if res.needs_hash:
@@ -428,92 +364,14 @@ def _strings(value: object) -> list[str]:
     return []
 
 
-def _real_rel(fs: RepoFS, rel: str) -> str:
-    """``rel`` after symlinks, repo-relative (itself when it cannot be resolved)."""
-    try:
-        return fs.relpath(fs.real(rel))
-    except (OutsideRoot, OSError):
-        return rel
-
-
-def _cycle(candidate: str, chain: tuple[str, ...]) -> bool:
-    """kustomize refuses a directory equal to, or containing, one being built."""
-    return any(candidate == root or candidate == "" or root.startswith(candidate + "/") for root in chain)
-
-
-class _Target:
-    """One kustomization (or Flux-generated one) and its accumulation."""
-
-    def __init__(
-        self,
-        run: _Run,
-        directory: str,
-        kfile: str,
-        kdata: dict,
-        korigin: Origin | None,
-        chain: tuple[str, ...],
-        *,
-        lenient: bool = False,
-        generated: bool = False,
-        positions: dict | None = None,
-        decoded: kustfile.Decoded | None = None,
-    ):
-        self.run = run
-        self.fs = run.fs
-        self.cache = run.cache
-        self.dir = directory
-        self.kfile = kfile
-        self.kdata = kdata
-        self.korigin = korigin
-        self.chain = chain
-        self.lenient = lenient
-        self.generated = generated
-        self.positions = positions or {}
-        # the file as written: its keys give positions and unknown fields
-        self.decoded = decoded if decoded is not None else kustfile.decode(kdata)
-        self.dirs: set[str] = {directory}
-        self.cycle_error = False
-
-    def _real(self, rel: str) -> str:
-        return _real_rel(self.run.k.fs, rel)
-
-    @property
-    def kind(self) -> str:
-        return str(self.kdata.get("kind") or "Kustomization")
-
-    # -- positions and issues ---------------------------------------------------------
-    def pos(self, *path) -> tuple[str, int, int]:
-        if path[:2] in self.positions:
-            return self.positions[path[:2]]
-        if self.korigin is None:
-            if self.generated and path[:1] == ("resources",) and len(path) > 1:
-                entries = self.kdata.get("resources") or []
-                if isinstance(path[1], int) and path[1] < len(entries):
-                    return join(self.dir, entries[path[1]]), 1, 1
-            return self.kfile, 1, 1
-        line, col = self.cache.field_position(self.korigin, self.decoded.source_path(path))
-        return self.kfile, line, col
-
-    def _raw_pos(self, raw: tuple) -> tuple[int, int]:
-        if self.korigin is None:
-            return 1, 1
-        return self.cache.field_position(self.korigin, raw)
-
-    def issue(self, kind: str, message: str, *path) -> None:
-        file, line, col = self.pos(*path)
-        self.run.issue(kind, message, file, line, col)
-
-    def items(self, key: str) -> list:
-        value = self.kdata.get(key)
-        if value is None:
-            return []
-        if isinstance(value, list):
-            return value
-        self.issue(ERROR, f"invalid Kustomization: {key} must be a list", key)
-        return []
+class _Target(Resources, Patches, Generators):
+    """One kustomization (or Flux-generated one) and its accumulation: kustomize's
+    ``KustTarget``. The steps and the transformer order are here; its resources and
+    components (``target_resources``), patches (``target_patches``) and generators
+    (``target_generators``) are parts of their own, on the shared ``target_base``."""
 
     # -- accumulation -------------------------------------------------------------------
-    def accumulate(self, acc: _Acc) -> None:
+    def accumulate(self, acc: Acc) -> None:
         if not self.check_fields():
             return
         openapi = self.kdata.get("openapi")
@@ -584,208 +442,6 @@ class _Target:
             self.issue(ERROR, "vars are not supported by the built-in renderer (use replacements)", "vars")
         return True
 
-    # -- resources ------------------------------------------------------------------------
-    def resolve(self, entry: object, where: tuple, what: str) -> tuple[str, bool, bool]:
-        """(repo-relative path, is file, is dir) of a local entry, or raise _Skip."""
-        if not isinstance(entry, str) or not entry:
-            self.issue(ERROR, f"invalid {what} entry {entry!r}", *where)
-            raise _Skip
-        if looks_remote(entry):
-            self.issue(EXTERNAL, f"remote {what} {entry} is not fetched", *where)
-            raise _Skip
-        try:
-            rel = join(self.dir, entry)
-            is_file, is_dir = self.run.k.path_kind(rel)
-        except OutsideRoot:
-            self.issue(ESCAPE, f"{what} {entry} leaves the repository root", *where)
-            raise _Skip from None
-        if is_file:
-            self.run.reads.append(rel)
-        return rel, is_file, is_dir
-
-    def resolve_file(self, entry: object, where: tuple, what: str) -> str | None:
-        try:
-            rel, is_file, is_dir = self.resolve(entry, where, what)
-        except _Skip:
-            return None
-        if not is_file:
-            if is_dir:
-                self.issue(ERROR, f"{what} {entry} is a directory", *where)
-            else:
-                self.issue(MISSING, f"{what} {entry} does not exist", *where)
-            return None
-        return rel
-
-    def add_resource(self, acc: _Acc, entry: object, where: tuple) -> None:
-        if isinstance(entry, str) and looks_remote(entry):
-            acc.remote = True
-        try:
-            rel, is_file, is_dir = self.resolve(entry, where, "resource")
-        except _Skip:
-            return
-        if is_file:
-            for res in self.load_resources(rel):
-                self.append(acc, res, where)
-        elif is_dir:
-            self.add_directory(acc, rel, entry, where, component=False)
-        else:
-            self.issue(MISSING, f"resource {entry} does not exist", *where)
-
-    def add_component(self, acc: _Acc, entry: object, where: tuple) -> None:
-        if isinstance(entry, str) and looks_remote(entry):
-            acc.remote = True
-        try:
-            rel, is_file, is_dir = self.resolve(entry, where, "component")
-        except _Skip:
-            return
-        if not is_dir:
-            if is_file:
-                self.issue(ERROR, f"component {entry} must be a directory", *where)
-            else:
-                self.issue(MISSING, f"component {entry} does not exist", *where)
-            return
-        self.add_directory(acc, rel, entry, where, component=True)
-
-    def add_directory(self, acc: _Acc, rel: str, entry: object, where: tuple, *, component: bool) -> None:
-        if not self.run.k.kustomization_files(rel):
-            self.issue(
-                ERROR,
-                f"unable to find one of 'kustomization.yaml', 'kustomization.yml' or 'Kustomization' "
-                f"in directory {rel or '.'!r}",
-                *where,
-            )
-            return
-        if _cycle(rel, self.chain) or _cycle(self._real(rel), tuple(self._real(d) for d in self.chain)):
-            # real paths too: a symlinked directory (`loop -> .`) is the same directory, as
-            # for kustomize, whose loader confirms directories with EvalSymlinks
-            self.issue(ERROR, f"cycle detected: {entry} contains a kustomization being built", *where)
-            self.cycle_error = True
-            return
-        chain = (*self.chain, rel)
-        if component:
-            child = self.run.target(rel, chain)
-            if child is None:
-                return
-            if child.kind != "Component":
-                self.issue(
-                    ERROR, f"expected kind 'Component' for path '{rel}' but got '{child.kind}'", *where
-                )
-                return
-            child.accumulate(acc)
-            self.dirs |= child.dirs
-            self.cycle_error = self.cycle_error or child.cycle_error
-            return
-        key = (rel, self.run.top_dir if self.run.origin_notes else None, self.run.openapi)
-        cached = self.run.k._targets.get(key)
-        if cached is not None and any(_cycle(d, chain) for d in cached.dirs if d != rel):
-            cached = None
-        if cached is None:
-            child = self.run.target(rel, chain)
-            if child is None:
-                return
-            if child.kind == "Component":
-                self.issue(ERROR, f"expected kind != 'Component' for path '{rel}'", *where)
-                return
-            start = len(self.run.issues)
-            start_reads = len(self.run.reads) - len(self.run.k.kustomization_files(rel))  # target() read them
-            sub = _Acc([], TransformerConfig.empty())
-            child.accumulate(sub)
-            cached = _Cached(
-                sub.resources,
-                sub.config,
-                self.run.issues[start:],
-                frozenset(child.dirs),
-                self.run.openapi,
-                sub.remote,
-                tuple(self.run.reads[start_reads:]),
-            )
-            if not child.cycle_error:
-                self.run.k._targets[key] = cached
-                cached = _Cached(
-                    [r.copy() for r in sub.resources],
-                    sub.config,
-                    cached.issues,
-                    cached.dirs,
-                    cached.openapi,
-                    cached.remote,
-                    cached.reads,
-                )
-            else:
-                self.cycle_error = True
-        else:
-            self.run.issues.extend(cached.issues)
-            self.run.reads.extend(cached.reads)
-            self.run.set_openapi(cached.openapi)  # what loading that directory did to the build
-            cached = _Cached(
-                [r.copy() for r in cached.resources],
-                cached.config,
-                cached.issues,
-                cached.dirs,
-                cached.openapi,
-                cached.remote,
-                cached.reads,
-            )
-        self.dirs |= cached.dirs
-        acc.remote = acc.remote or cached.remote
-        for res in cached.resources:
-            self.append(acc, res, where)
-        acc.config = acc.config.merged(cached.config)
-
-    def load_resources(self, rel: str) -> list[Res]:
-        lf = self.cache.load(rel)
-        out: list[Res] = []
-        note = posixpath.relpath(rel, self.run.top_dir or ".") if self.run.origin_notes else None
-        for doc in lf.documents:
-            data = doc.data
-            items = [data]
-            if (
-                isinstance(data, dict)
-                and str(data.get("kind", "")).endswith("List")
-                and isinstance(data.get("items"), list)
-            ):
-                items = data["items"]
-            for obj in items:
-                if isinstance(obj, list):
-                    continue
-                problem = _invalid(obj)
-                if problem:
-                    # a document without apiVersion/kind is yaml-syntax's finding, not a second one here
-                    if isinstance(obj, dict) and obj.get("apiVersion") and obj.get("kind"):
-                        self.run.issue(ERROR, problem, rel, doc.origin.line)
-                    if problem is not _NO_API_VERSION:
-                        continue  # kustomize refuses it; Flux refuses only the missing apiVersion later
-                meta = obj.get("metadata")
-                annotations = meta.get("annotations") if isinstance(meta, dict) else None
-                if isinstance(annotations, dict) and LOCAL_CONFIG in annotations:
-                    continue
-                try:
-                    copied = copy_budgeted(obj)
-                except TooLarge:
-                    self.run.issue(
-                        ERROR, "document expands to too many nodes (YAML aliases)", rel, doc.origin.line
-                    )
-                    continue
-                out.append(
-                    Res(
-                        copied,
-                        doc.origin,
-                        origin_note=f"path: {note}\n" if note is not None else None,
-                        empty_nulls=lf.empty_nulls.get(id(obj), frozenset()),
-                    )
-                )
-        return out
-
-    def append(self, acc: _Acc, res: Res, where: tuple) -> None:
-        if acc.ids is None or len(acc.ids) != len(acc.resources):
-            acc.ids = {r.cur_id().key() for r in acc.resources}
-        cur = res.cur_id()
-        key = cur.key()
-        if key in acc.ids:
-            self.issue(ERROR, f"may not add resource with an already registered id: {cur.display()}", *where)
-            return
-        acc.resources.append(res)
-        acc.ids.add(key)
-
     def load_config(self, entry: object, where: tuple) -> TransformerConfig | None:
         rel = self.resolve_file(entry, where, "configuration file")
         if rel is None:
@@ -807,115 +463,8 @@ class _Target:
             configs[rel] = cfg
         return configs[rel]
 
-    # -- generators -----------------------------------------------------------------------
-    def generate(self, acc: _Acc) -> None:
-        global_opts = self.kdata.get("generatorOptions")
-        for field_name, kind in (("configMapGenerator", "ConfigMap"), ("secretGenerator", "Secret")):
-            for i, args in enumerate(self.items(field_name)):
-                where = (field_name, i)
-                if not isinstance(args, dict):
-                    self.issue(ERROR, f"invalid {field_name} entry", *where)
-                    continue
-                try:
-                    res = self.make_generated(kind, args, global_opts, where)
-                except _Skip:
-                    continue
-                except GeneratorError as exc:
-                    self.issue(ERROR, str(exc), *where)
-                    continue
-                self.absorb(acc, res, where)
-
-    def read_source(self, path: str, where: tuple, what: str) -> bytes:
-        rel = self.resolve_file(path, where, what)
-        if rel is None:
-            raise _Skip
-        try:
-            return self.fs.read_bytes(rel)
-        except (OSError, OutsideRoot, Exception) as exc:  # FileTooLarge and friends
-            self.issue(ERROR, f"cannot read {path}: {exc}", *where)
-            raise _Skip from None
-
-    def make_generated(self, kind: str, args: dict, global_opts: object, where: tuple) -> Res:
-        pairs: list[tuple[str, bytes | str]] = []
-        envs = [e for e in args.get("envs") or [] if e]
-        if args.get("env"):
-            envs.append(args["env"])
-        for j, env in enumerate(envs):
-            raw = self.read_source(str(env), (*where, "envs", j), "env file")
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise GeneratorError(f"env file {env} has invalid utf8 bytes") from None
-            pairs.extend(parse_env(text))
-        for literal in args.get("literals") or []:
-            pairs.append(parse_literal(str(literal)))
-        for j, source in enumerate(args.get("files") or []):
-            key, path = parse_file_source(str(source))
-            pairs.append((key, self.read_source(path, (*where, "files", j), "file")))
-        options = merge_options(args.get("options"), global_opts)
-        obj = make_object(kind, args, pairs, options)
-        file, line, _ = self.pos(*where)
-        doc_index = self.korigin.doc_index if self.korigin is not None else 0
-        note = None
-        if self.run.origin_notes:
-            configured_in = posixpath.relpath(self.kfile, self.run.top_dir or ".")
-            note = f"configuredIn: {configured_in}\nconfiguredBy:\n  apiVersion: builtin\n  kind: {kind}Generator\n"
-        behavior = str(args.get("behavior") or "create")
-        if behavior not in ("create", "merge", "replace"):
-            raise GeneratorError(f"invalid behavior {behavior!r}: must be create, merge or replace")
-        return Res(
-            obj,
-            Origin(file, line, doc_index),
-            needs_hash=options.get("disableNameSuffixHash") is not True,
-            behavior=behavior,
-            generated=True,
-            origin_note=note,
-        )
-
-    def absorb(self, acc: _Acc, res: Res, where: tuple) -> None:
-        """appendReplaceOrMerge: a generated object joins the accumulated resources."""
-        rid = res.cur_id()
-        matches = [r for r in acc.resources if r.any_id_matches(rid.equals)]
-        if not matches:
-            if res.behavior in ("merge", "replace"):
-                self.issue(ERROR, f"id {rid.display()} does not exist; cannot merge or replace", *where)
-                return
-            acc.resources.append(res)
-            return
-        if len(matches) > 1:
-            self.issue(ERROR, f"found multiple objects that could accept merge of {rid.display()}", *where)
-            return
-        old = matches[0]
-        if res.behavior == "create":
-            self.issue(ERROR, f"id {rid.display()} exists; behavior must be merge or replace", *where)
-            return
-        meta, old_meta = res.meta(), old.meta()
-        labels = {**old.labels(), **res.labels()}
-        annotations = {**old.annotations(), **res.annotations()}
-        for key, value in (("labels", labels), ("annotations", annotations)):
-            if value:
-                meta[key] = value
-            else:
-                meta.pop(key, None)
-        res.set_name(str(old_meta.get("name", "")))
-        res.set_namespace(str(old_meta.get("namespace") or ""))
-        # kustomize hashes a merged or replaced object only if both generators asked for it
-        needs_hash, behavior = res.needs_hash and old.needs_hash, res.behavior
-        res.copy_bookkeeping_from(old)
-        res.needs_hash = needs_hash
-        if behavior == "merge":
-            for key in ("data", "binaryData"):
-                merged = {}
-                if isinstance(old.obj.get(key), dict):
-                    merged.update(old.obj[key])
-                if isinstance(res.obj.get(key), dict):
-                    merged.update(res.obj[key])
-                if merged:
-                    res.obj[key] = merged
-        acc.resources[acc.resources.index(old)] = res
-
     # -- transformers ---------------------------------------------------------------------
-    def transform(self, acc: _Acc) -> None:
+    def transform(self, acc: Acc) -> None:
         acc.ids = None  # transformers rename and remove resources
         k = self.kdata
         cfg = acc.config
@@ -979,250 +528,6 @@ class _Target:
             self.guard(
                 lambda e=entry, i=i: self.replacement(acc, e, ("replacements", i)), ("replacements", i), acc
             )
-
-    def guard(self, fn, where: tuple, acc: _Acc | None = None) -> None:
-        try:
-            fn()
-        except _Skip:
-            pass
-        except (transform.NoTarget, NoSource) as exc:
-            if acc is not None and acc.remote:
-                self.issue(
-                    EXTERNAL,
-                    f"{exc}: the resource may be a remote one, which is not fetched (not checked)",
-                    *where,
-                )
-            else:
-                self.issue(ERROR, str(exc), *where)
-        except (
-            TransformError,
-            smp.MergeError,
-            PatchError,
-            SelectorError,
-            ReplacementError,
-            FieldSpecError,
-            GeneratorError,
-        ) as exc:
-            self.issue(ERROR, str(exc), *where)
-
-    # -- patches -------------------------------------------------------------------------
-    def patch_docs(self, entry: dict, where: tuple) -> list:
-        """The YAML documents of a patch (``path`` file or inline ``patch``)."""
-        path, inline = entry.get("path"), entry.get("patch")
-        if path and inline:
-            self.issue(ERROR, "patch and path can't be set at the same time", *where)
-            raise _Skip
-        if path:
-            rel = self.resolve_file(path, where, "patch file")
-            if rel is None:
-                raise _Skip
-            # through the document cache: parsed once, and a file that does not
-            # parse is reported by the pipeline (yaml-syntax), not here
-            lf = self.cache.load(rel, manifest=False)
-            if lf.errors:
-                raise _Skip
-            return [d.data for d in lf.documents]
-        if isinstance(inline, str) and inline.strip():
-            stripped = inline.lstrip()
-            if stripped.startswith("["):
-                try:
-                    ops = json.loads(stripped)
-                except ValueError:
-                    ops = None
-                if isinstance(ops, list):
-                    return [ops]
-            file, _, _ = self.pos(*where)
-            lf = parse_text(inline, file)
-            if lf.errors:
-                self.issue(ERROR, f"unable to parse SM or JSON patch: {lf.errors[0].message}", *where)
-                raise _Skip
-            return [d.data for d in lf.documents]
-        self.issue(ERROR, "must specify one of patch and path", *where)
-        raise _Skip
-
-    def parse_patch(self, docs: list, where: tuple):
-        """('json', ops) or ('smp', [patch dicts]), as kustomize tells them apart."""
-        if docs and isinstance(docs[0], list):
-            return "json", docs[0]
-        patches = []
-        for doc in docs:
-            if not isinstance(doc, dict):
-                self.issue(ERROR, "unable to parse SM or JSON patch", *where)
-                raise _Skip
-            problem = _invalid(doc)
-            if problem and problem is not _NO_API_VERSION:
-                self.issue(ERROR, f"unable to parse SM or JSON patch: {problem}", *where)
-                raise _Skip
-            patches.append(doc)
-        if not patches:
-            self.issue(ERROR, "patch appears to be empty", *where)
-            raise _Skip
-        return "smp", patches
-
-    def patch(self, acc: _Acc, entry: object, where: tuple) -> None:
-        if not isinstance(entry, dict):
-            self.issue(ERROR, "invalid patch entry: expected a mapping with patch or path", *where)
-            return
-        kind, content = self.parse_patch(self.patch_docs(entry, where), where)
-        target = entry.get("target")
-        selector = Selector.parse(target) if isinstance(target, dict) else None
-        options = entry.get("options") if isinstance(entry.get("options"), dict) else {}
-        if kind == "json":
-            if selector is None:
-                self.issue(ERROR, "must specify a target for JSON patch", *where)
-                return
-            for res in select(acc.resources, selector):
-                res.store_previous_id()
-                apply_ops(res.obj, content)
-            return
-        self.apply_smp(acc, content, selector, where, options)
-
-    def apply_smp(
-        self, acc: _Acc, patches: list[dict], selector: Selector | None, where: tuple, options: dict
-    ) -> None:
-        allow_name = options.get("allowNameChange") is True
-        allow_kind = options.get("allowKindChange") is True
-        if selector is None:
-            for patch in patches:
-                pid = _patch_id(patch)
-                matches = [r for r in acc.resources if r.any_id_matches(pid.equals)]
-                if not matches and acc.remote:
-                    # the target may be in a remote resource, which is not fetched
-                    self.issue(
-                        EXTERNAL,
-                        f"patch target {pid.display()} is not among the local resources; it may be in "
-                        "a remote resource, which is not fetched, so the patch is not checked",
-                        *where,
-                    )
-                    continue
-                if len(matches) != 1:
-                    what = "no matches" if not matches else "multiple matches"
-                    self.issue(
-                        ERROR,
-                        f"{what} for Id {pid.display()}; failed to find unique target for patch",
-                        *where,
-                    )
-                    continue
-                self.apply_one(acc, matches[0], patch, allow_name, allow_kind, self.run.schemas)
-            return
-        for res in select(acc.resources, selector):
-            for patch in patches:
-                if res not in acc.resources:
-                    break
-                self.apply_one(acc, res, patch, allow_name, allow_kind, self.run.schemas)
-
-    @staticmethod
-    def apply_one(
-        acc: _Acc, res: Res, patch: dict, allow_name: bool, allow_kind: bool, schemas: dict | None = None
-    ) -> None:
-        name, namespace, kind = res.name, res.namespace, res.kind
-        if allow_name or allow_kind:
-            res.store_previous_id()
-        patch = dict(patch)
-        patch["apiVersion"] = res.obj.get("apiVersion")
-        if res.empty_nulls:
-            key = (str(res.obj.get("apiVersion", "")), res.kind)
-            res.drop_empty_nulls(schemas.get(key) if schemas is not None else smp.schema_for(*key))
-        result = smp.apply_patch(res.obj, patch, schemas)
-        if result is None:
-            acc.resources.remove(res)
-            return
-        res.obj = result
-        if not allow_kind:
-            result["kind"] = kind
-        if not allow_name:
-            res.set_name(name)
-        res.set_namespace(namespace)
-
-    def patches_strategic_merge(self, acc: _Acc) -> None:
-        entries = self.items("patchesStrategicMerge")
-        for i, entry in enumerate(entries):
-            where = ("patchesStrategicMerge", i)
-            if not isinstance(entry, str):
-                self.issue(ERROR, "invalid patchesStrategicMerge entry", *where)
-                continue
-            inline = parse_text(entry, self.kfile)
-            docs = [d.data for d in inline.documents]
-            if not inline.errors and docs and all(isinstance(d, dict) and d.get("kind") for d in docs):
-                patches = docs
-            else:
-                try:
-                    kind, patches = self.parse_patch(self.patch_docs({"path": entry}, where), where)
-                except _Skip:
-                    continue
-                if kind != "smp":
-                    self.issue(ERROR, "patchesStrategicMerge entry is not a strategic merge patch", *where)
-                    continue
-            self.guard(lambda p=patches, w=where: self.apply_smp(acc, p, None, w, {}), where)
-
-    def patch_json6902(self, acc: _Acc, entry: object, where: tuple) -> None:
-        if not isinstance(entry, dict):
-            self.issue(ERROR, "invalid patchesJson6902 entry", *where)
-            return
-        target = entry.get("target")
-        if not isinstance(target, dict):
-            self.issue(ERROR, "must specify a target for patch", *where)
-            return
-        kind, content = self.parse_patch(self.patch_docs(entry, where), where)
-        if kind != "json":
-            self.issue(ERROR, "patchesJson6902 entry is not a JSON patch", *where)
-            return
-        for res in select(acc.resources, Selector.parse(target)):
-            apply_ops(res.obj, content)
-
-    def replacement(self, acc: _Acc, entry: object, where: tuple) -> None:
-        if not isinstance(entry, dict):
-            self.issue(ERROR, "invalid replacements entry", *where)
-            return
-        specs: list = [entry]
-        if entry.get("path"):
-            rel = self.resolve_file(entry["path"], where, "replacement file")
-            if rel is None:
-                return
-            specs = []
-            for doc in self.cache.load(rel).documents:
-                entries = doc.data if isinstance(doc.data, list) else [doc.data]
-                for value in entries:
-                    if value is None:
-                        continue
-                    # typed as kustomize's yaml.Unmarshal types it: downstream trusts the types
-                    spec, errors = kustfile.decode_as(value, kustfile.REPLACEMENT, "Replacement", "")
-                    for _, message in errors[:1]:
-                        self.issue(ERROR, f"replacement file {entry['path']}: {message}", *where)
-                        return
-                    specs.append(spec)
-        for spec in specs:
-            if isinstance(spec, dict):
-                apply_replacement(acc.resources, spec)
-
-
-def _invalid(obj: object) -> str | None:
-    """Why kustomize (or Flux, for apiVersion) would refuse this document as a resource."""
-    if not isinstance(obj, dict) or not isinstance(obj.get("metadata", {}), dict):
-        return "missing Resource metadata"
-    if not obj.get("kind"):
-        return "missing kind in object"
-    meta = obj.get("metadata") or {}
-    if not meta.get("name") and not str(obj.get("kind")).endswith("List"):
-        return "missing metadata.name in object"
-    if not obj.get("apiVersion"):
-        return _NO_API_VERSION
-    return None
-
-
-_NO_API_VERSION = "missing apiVersion in object (Flux refuses it)"
-
-
-def _patch_id(patch: dict) -> ResId:
-    group, version = split_api_version(patch.get("apiVersion"))
-    meta = patch.get("metadata") if isinstance(patch.get("metadata"), dict) else {}
-    return ResId(
-        group,
-        version,
-        str(patch.get("kind") or ""),
-        str(meta.get("namespace") or ""),
-        str(meta.get("name") or ""),
-    )
 
 
 __all__ = ["Kustomizer", "looks_remote"]

@@ -40,7 +40,7 @@ from ..core.data import Origin
 from ..core.fs import OutsideRoot, RepoFS, join
 from . import flux
 from .copy import deep_copy
-from .kustomize import Kustomizer, _overlay_key
+from .kustomize import Kustomizer, overlay_key
 from .types import BuildResult, FluxOverlay, Resource
 
 _MISSING = "-"  # the fingerprint of a file that cannot be read
@@ -108,7 +108,7 @@ class BuildMemo:
 
 
 def _key(fs: RepoFS, path: str, overlay: FluxOverlay | None) -> tuple:
-    return (path, _overlay_key(overlay), fs.max_file_bytes)
+    return (path, overlay_key(overlay), fs.max_file_bytes)
 
 
 def _components(path: str, overlay: FluxOverlay | None) -> list[str]:
@@ -125,7 +125,7 @@ class RecordingRenderer:
 
     def build(self, path: str, overlay: FluxOverlay | None = None) -> BuildResult:
         inner = self.inner
-        rkey = (path, _overlay_key(overlay))
+        rkey = (path, overlay_key(overlay))
         first = rkey not in inner._results
         cache = inner.cache
         saved, cache.used = cache.used, set()

@@ -215,11 +215,11 @@ def apply_replacement(resources: list[Res], spec: dict) -> None:
 
 
 def _target_selects(sel: Selector, rid: ResId) -> bool:
-    from .selector import _anchored
+    from .selector import anchored
 
-    if sel.name and not _anchored(sel.name).fullmatch(rid.name):
+    if sel.name and not anchored(sel.name).fullmatch(rid.name):
         return False
-    if sel.namespace and not _anchored(sel.namespace).fullmatch(rid.namespace):
+    if sel.namespace and not anchored(sel.namespace).fullmatch(rid.namespace):
         return False
     if sel.label_selector or sel.annotation_selector:
         pass

@@ -27,7 +27,7 @@ class SelectorError(Exception):
     pass
 
 
-def _anchored(pattern: str) -> GoRegex:
+def anchored(pattern: str) -> GoRegex:
     """kustomize ``anchorRegex``: ``^(?:pattern)$``, compiled by Go's regexp (cached)."""
     try:
         return compile_go(f"^(?:{pattern})$")
@@ -161,11 +161,11 @@ class Selector:
         cur = res.cur_id()
         org = res.org_id()
         if self.namespace:
-            rx = _anchored(self.namespace)
+            rx = anchored(self.namespace)
             if not rx.search(org.effective_ns()) and not rx.search(cur.effective_ns()):
                 return False
         if self.name:
-            rx = _anchored(self.name)
+            rx = anchored(self.name)
             if not rx.search(org.name) and not rx.search(cur.name):
                 return False
         if not cur.gvk_selected(self.group, self.version, self.kind):

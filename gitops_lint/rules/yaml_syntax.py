@@ -10,7 +10,8 @@ from __future__ import annotations
 import posixpath
 
 from ..core.data import Severity
-from ..load.suppress import directive_hits
+from ..load.suppress import RuleNames, directive_problems
+from . import all_rules
 from .base import REPOSITORY, Context, Hit, Rule
 
 KUSTOMIZATION_FILES = {"kustomization.yaml", "kustomization.yml", "Kustomization"}
@@ -18,7 +19,8 @@ KUSTOMIZATION_FILES = {"kustomization.yaml", "kustomization.yml", "Kustomization
 
 def check(ctx: Context):
     # a suppression comment that names no rule silences nothing: say so where it is written
-    yield from directive_hits(ctx.fs, ctx.cache.files.keys())
+    for file, comment, why in directive_problems(ctx.fs, ctx.cache.files.keys(), RuleNames(all_rules)):
+        yield Hit(why, severity=Severity.WARNING, file=file, line=comment.line, column=comment.column)
     for rel, why in sorted(ctx.fs.unreadable.items()):
         yield Hit(
             f"directory {rel or '.'} cannot be read ({why}): the files in it are not linted",

@@ -97,6 +97,9 @@ def _dir_for(version: str) -> str | None:
     return None
 
 
+dir_for = _dir_for  # public: kube_apis reads the same version directories
+
+
 class CoreSchemas:
     """The core kinds of one Kubernetes version: ``(apiVersion, kind) -> schema``."""
 
@@ -190,6 +193,7 @@ def _type_union(branches) -> list | None:
 
 
 _CACHE: dict[str, CoreSchemas] = {}
+CACHE = _CACHE  # public: kube_apis reuses the definitions a version's schemas already read
 
 
 def core_schemas(version: str) -> CoreSchemas:

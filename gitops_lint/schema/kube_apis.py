@@ -22,8 +22,8 @@ import os
 import re
 from dataclasses import dataclass
 
-from .core import _CACHE as _CORE_CACHE
-from .core import _dir_for, available_versions, core_schemas
+from .core import CACHE as _CORE_CACHE
+from .core import available_versions, core_schemas, dir_for
 
 # The one API group Kubernetes dropped entirely before 1.25 (its last kinds,
 # Ingress and friends, went in 1.22), so no shipped schema names it.
@@ -62,7 +62,7 @@ def _definitions(version: str) -> dict:
     loaded = _CORE_CACHE.get(version)
     if loaded is not None:
         return loaded._defs
-    directory = _dir_for(version)
+    directory = dir_for(version)
     if directory is None:
         return {}
     with open(os.path.join(directory, "_definitions.json"), encoding="utf-8") as fh:

@@ -30,6 +30,7 @@ import pytest
 from gitops_lint.lint import Linter
 from gitops_lint.load.config import load_config
 from gitops_lint.rules import all_rules
+from gitops_lint.vocabulary import vocabulary
 from tests.conftest import FIXTURES
 
 INVALID = re.compile(
@@ -91,7 +92,7 @@ def fixture_roots() -> list[Path]:
 
 @pytest.mark.parametrize("root", fixture_roots(), ids=lambda p: p.name)
 def test_schema_verdict_agrees_with_the_api_server(cluster, root):
-    result = Linter(str(root), load_config(str(root))).run([str(root)])
+    result = Linter(str(root), load_config(str(root), known=vocabulary())).run([str(root)])
     flagged = {f.object.key() for f in result.findings if f.rule == "schema" and f.object}
     objects = {}
     for c in result.clusters:

@@ -27,6 +27,7 @@ from gitops_lint.load.loader import DocumentCache, parse_text
 from gitops_lint.load.suppress import Suppressions
 from gitops_lint.rules import duplicate_object
 from gitops_lint.rules.base import Context
+from gitops_lint.vocabulary import rule_names
 from tests.helpers import GOTK, ks, lint_repo, write_tree
 from tests.test_hostile import Expired
 from tests.test_hostile import deadline as wall_deadline
@@ -106,7 +107,9 @@ def test_20000_documents_each_with_a_suppression_comment(tmp_path):
     (tmp_path / "cm.yaml").write_text(text)
     with deadline(20):
         loaded = parse_text(text, "cm.yaml")
-        comments = Suppressions(RepoFS(str(tmp_path)), SimpleNamespace(files={"cm.yaml": loaded}))
+        comments = Suppressions(
+            RepoFS(str(tmp_path)), SimpleNamespace(files={"cm.yaml": loaded}), rule_names()
+        )
 
         def finding(rule: str, line: int) -> Finding:
             return Finding(rule=rule, code="", severity=Severity.ERROR, message="", file="cm.yaml", line=line)
