@@ -1,13 +1,14 @@
 """The errors that end a run, one hierarchy.
 
 A run ends early for four reasons, and the command line treats each the same
-way (a one-line ``gitops-lint: error: ...`` on stderr, exit status 2) while
-keeping the reason: the *usage* was wrong (a flag, a path), the
-*configuration* is wrong (``.gitops-lint.yaml``, a rule plugin), the *input*
-is beyond what one run may read (a budget, a directory that is no
-repository), or gitops-lint itself failed (*internal*). Problems of the
-repository's content are never these: they are findings. Anything that is
-not a ``GitopsLintError`` and escapes is a bug, reported as an internal error.
+way (a one-line message on stderr, exit status 2) while keeping the reason:
+the *usage* was wrong (a flag, a path), the *configuration* is wrong
+(``.gitops-lint.yaml``, a rule plugin), the *input* is beyond what one run may
+read (a budget, a directory that is no repository): ``gitops-lint: error:
+...``; or gitops-lint itself failed (*internal*). Problems of the
+repository's content are never these: they are findings. The internal kind
+has no class: anything that is not a ``GitopsLintError`` and escapes is a bug,
+reported as ``gitops-lint: internal error: ...``.
 """
 
 from __future__ import annotations
@@ -35,9 +36,3 @@ class InputError(GitopsLintError):
     """Input beyond what one run may read (a budget spent, a root that is no repository)."""
 
     kind = "input"
-
-
-class InternalError(GitopsLintError):
-    """gitops-lint failed where it should not: a bug, reported as one."""
-
-    kind = "internal"
