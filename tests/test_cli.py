@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import FIXTURES
 from tests.helpers import run_cli, write_tree
 
@@ -50,6 +52,7 @@ def test_json_contract_version_1():
     assert doc["summary"]["errors"] == sum(1 for x in doc["findings"] if x["severity"] == "error")
 
 
+@pytest.mark.slow
 def test_output_is_byte_identical_across_runs():
     args = [sys.executable, "-m", "gitops_lint", str(EXAMPLE), "--format", "json"]
     runs = {subprocess.run(args, capture_output=True, check=False).stdout for _ in range(2)}

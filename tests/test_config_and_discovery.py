@@ -107,6 +107,7 @@ def test_repository_root_finds_every_bootstrap_layout(corpus):
     assert entries("fluxcd__flux2-kustomize-helm-example") == ["clusters/production", "clusters/staging"]
 
 
+@pytest.mark.slow
 def test_no_traceback_on_any_fixture_or_corpus_repository():
     roots = [FIXTURES / "example", *sorted((FIXTURES / "defects").iterdir())]
     if CORPUS.is_dir():

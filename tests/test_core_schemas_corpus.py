@@ -56,6 +56,7 @@ def _corpus_core_objects(core) -> list[tuple[str, dict]]:
     return found
 
 
+@pytest.mark.slow
 def test_every_core_object_of_the_corpus_has_only_known_fields(corpus):
     core = core_schemas(resolve_version(None))
     objects = _corpus_core_objects(core)

@@ -241,6 +241,7 @@ _values = st.recursive(
 )
 
 
+@pytest.mark.slow
 @given(_values, _values)
 def test_property_no_change_iff_equal(a, b):
     """The diff is empty exactly when the objects are equal up to the order of identified entries."""
@@ -629,6 +630,7 @@ def test_a_renamed_file_changes_nothing_rendered(tmp_path: Path):
     assert (code, out) == (0, "No rendered object changes.\n"), err
 
 
+@pytest.mark.slow
 @given(
     st.lists(
         st.tuples(st.text("abc", min_size=1, max_size=3), _scalars), max_size=6, unique_by=lambda t: t[0]

@@ -80,6 +80,7 @@ def _build(root, entry: Entry):
     return builder.build(entry)
 
 
+@pytest.mark.slow
 def test_hmcts_clusters_render_every_kustomization(corpus):
     root = corpus / "hmcts__sds-flux-config"
     for path in ("clusters/demo/00", "clusters/prod/00"):
@@ -89,6 +90,7 @@ def test_hmcts_clusters_render_every_kustomization(corpus):
         assert len(statuses) >= 20
 
 
+@pytest.mark.slow
 def test_rwlove_children_take_their_source_from_the_parent(corpus):
     root = corpus / "rwlove__home-ops"
     cluster = _build(root, Entry("kubernetes/flux/cluster", source_name="home-ops-kubernetes"))

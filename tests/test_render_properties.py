@@ -17,7 +17,6 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -26,9 +25,7 @@ from gitops_lint.core.fs import RepoFS
 from gitops_lint.load.loader import DocumentCache, parse_text
 from gitops_lint.render.kustomize import KNOWN_FIELDS, Kustomizer
 from gitops_lint.render.types import FluxOverlay
-from tests.conftest import kubectl_available
-
-needs_kubectl = pytest.mark.skipif(not kubectl_available(), reason="kubectl is not installed")
+from tests.conftest import needs_kubectl
 
 # Letters only, two or more: no value reads as a bool/null/number in either
 # YAML 1.1 (kustomization files) or YAML 1.2 (resources).

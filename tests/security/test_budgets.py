@@ -53,6 +53,7 @@ def deadline(seconds: float):
 CM = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c%d, namespace: default}\ndata: {a: b}\n"
 
 
+@pytest.mark.slow
 def test_field_positions_of_40000_values_in_one_mapping(tmp_path):
     # old: each lookup scanned the mapping; 10,000 lookups over 10,000 keys took 10 s,
     # four times more took sixteen times longer (about 170 s)
@@ -95,6 +96,7 @@ def test_duplicate_object_with_20000_owners_of_one_object():
     assert "also by Kustomization flux-system/k00000" in hits[0].message
 
 
+@pytest.mark.slow
 def test_20000_documents_each_with_a_suppression_comment(tmp_path):
     # old: each comment was matched against each document and counted lines from the
     # start of the file: 5,000 documents took 44 s (about 700 s for 20,000)
@@ -238,6 +240,7 @@ def test_graph_tree_of_a_chain_10000_deep_and_of_stacked_diamonds():
     assert text.count("\n") < 200 and "(shown above)" in text
 
 
+@pytest.mark.slow
 def test_10000_kustomizations_of_an_absent_source(tmp_path):
     # old: with nothing ready, one Kustomization was rendered and all others checked
     # again, per Kustomization: 2,000 took 4 s of CPU, 10,000 about 100 s
@@ -254,6 +257,7 @@ def test_10000_kustomizations_of_an_absent_source(tmp_path):
     assert sum(k.ref.name.startswith("k") for k in cluster.kustomizations.values()) == n
 
 
+@pytest.mark.slow
 def test_alias_documents_across_files_spend_the_run_budget(tmp_path):
     # 20 files, each one document of ~1,100,000 nodes (under the file's 2,000,000):
     # 22,000,000 together, over the run's 20,000,000; the old code loaded them all and
