@@ -19,10 +19,3 @@ def readme_block(title: str) -> str:
     found = [body for _lang, t, body in readme_blocks() if t == title]
     assert len(found) == 1, f"README.md must hold exactly one block titled {title!r}"
     return found[0]
-
-
-def readme_section(heading: str) -> str:
-    text = (PROJECT / "README.md").read_text(encoding="utf-8")
-    m = re.search(rf"^(#+) {re.escape(heading)}\n(.*?)(?=^#{{1,3}} |\Z)", text, re.M | re.S)
-    assert m, f"README.md has no section {heading!r}"
-    return m.group(2)
