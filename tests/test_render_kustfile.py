@@ -118,6 +118,7 @@ def _spelling(draw, name: str) -> str:
     return out
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.data())
 def test_any_spelling_of_a_field_is_that_field(data) -> None:

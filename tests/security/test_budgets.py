@@ -72,6 +72,7 @@ def test_field_positions_of_40000_values_in_one_mapping(tmp_path):
     assert cache.field_position(origin, ("data", "absent")) == (4, 1)  # the deepest existing parent
 
 
+@pytest.mark.slow
 def test_duplicate_object_with_20000_owners_of_one_object():
     # old: the owner lists were searched per object: 5,000 owners took 25 s (about 400 s for 20,000)
     n = 20_000
@@ -276,6 +277,7 @@ def test_alias_documents_across_files_spend_the_run_budget(tmp_path):
     assert spent[0].file.startswith("apps/a")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("unit", ["${", "$${"])
 def test_50000_unterminated_expressions_in_a_secret_value(tmp_path, unit):
     """Every stage that looks for `${...}` in a Secret value (envsubst, invalid-substitution,
