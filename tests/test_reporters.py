@@ -61,6 +61,7 @@ def test_sarif_of_a_defect_validates_against_the_2_1_0_schema():
     assert [r["id"] for r in rules] == [r.code for r in all_rules()]  # one descriptor per rule
     cycle = next(r for r in rules if r["name"] == "dependency-cycle")
     assert cycle["help"]["markdown"].startswith("# dependency-cycle (GL101)")
+    assert not any("helpUri" in r for r in rules)  # no public address: the page is the help
     (result,) = run["results"]
     assert result["ruleId"] == "GL101" and rules[result["ruleIndex"]]["id"] == "GL101"
     loc = result["locations"][0]["physicalLocation"]
