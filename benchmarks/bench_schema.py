@@ -87,7 +87,9 @@ def main() -> None:
     ap.add_argument("--per-file", type=int, default=10, help="documents per file (--- separated)")
     ap.add_argument("--corpus", default=str(HERE.parent.parent / "shared" / "corpus"))
     args = ap.parse_args()
-    kv = shutil.which("kubernetes-validate")
+    # next to this interpreter first: a virtualenv that is not activated is not on PATH
+    local = Path(sys.executable).parent / "kubernetes-validate"
+    kv = str(local) if local.is_file() else shutil.which("kubernetes-validate")
     if kv is None:
         sys.exit("kubernetes-validate is not installed")
     docs = documents(Path(args.corpus), args.kube_version)

@@ -14,7 +14,7 @@ import sys
 
 from . import __version__
 from .core.data import Severity
-from .core.errors import GitopsLintError, UsageError
+from .core.errors import GitopsLintError, InternalError, UsageError
 from .load.config import Config, load_config
 from .report.text import printable
 from .vocabulary import rule_names, vocabulary
@@ -788,6 +788,8 @@ def _main(argv: list[str]) -> int:
             return COMMANDS[argv[0]](argv[1:])
         _check_command(argv)
         return cmd_lint(argv)
+    except InternalError as exc:
+        return _internal_error(exc, debug)
     except GitopsLintError as exc:
         sys.stderr.write(_redacted(f"gitops-lint: error: {printable(str(exc))}\n"))
         return 2
@@ -795,19 +797,23 @@ def _main(argv: list[str]) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    except Exception as exc:  # never a traceback unless asked for
-        if debug:
-            # the traceback, through the same redaction as every other output line
-            import traceback
+    except Exception as exc:  # noqa: BLE001 - any bug: one line, never a traceback unless asked for
+        return _internal_error(exc, debug)
 
-            sys.stderr.write(_redacted(traceback.format_exc()))
-            return 2
-        sys.stderr.write(
-            _redacted(
-                f"gitops-lint: internal error: {type(exc).__name__}: {printable(str(exc))} (rerun with --debug)\n"
-            )
-        )
+
+def _internal_error(exc: Exception, debug: bool) -> int:
+    if debug:
+        # the traceback, through the same redaction as every other output line
+        import traceback
+
+        sys.stderr.write(_redacted(traceback.format_exc()))
         return 2
+    sys.stderr.write(
+        _redacted(
+            f"gitops-lint: internal error: {type(exc).__name__}: {printable(str(exc))} (rerun with --debug)\n"
+        )
+    )
+    return 2
 
 
 def _values(secret: dict):

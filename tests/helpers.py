@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 from pathlib import Path
 
 from gitops_lint.cli import main
@@ -80,3 +81,15 @@ def ks(name: str, path: str, depends=(), extra: str = "") -> str:
         + f"  interval: 10m\n  path: {path}\n  prune: true\n"
         "  sourceRef: {kind: GitRepository, name: flux-system}\n" + extra
     )
+
+
+def report_formats() -> list[str]:
+    """Every report format: each registered reporter (``gitops_lint.report.FORMATS``) and each
+    ``--format`` choice of the command line, read from its usage line (public output, not
+    argparse's internals), so a format added to either one is covered."""
+    from gitops_lint.cli import lint_parser
+    from gitops_lint.report import FORMATS
+
+    choices = re.search(r"--format \{([^}]*)\}", lint_parser().format_usage())
+    assert choices, "the usage line shows no --format {...} choices"
+    return sorted(set(FORMATS) | set(choices.group(1).split(",")))

@@ -9,6 +9,7 @@ must stay undecided, so the caller asks cel-python and skips the rule.
 from __future__ import annotations
 
 import celpy
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -52,6 +53,7 @@ def _celpy(rule: str, value) -> bool | None:
     return bool(result) if isinstance(result, (bool, celpy.celtypes.BoolType)) else None
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(_rule, _object)
 def test_subset_agrees_with_cel_python(rule, value):

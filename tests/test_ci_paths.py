@@ -147,12 +147,14 @@ def _run(repo: Path, fmt: str) -> tuple[int, str]:
     return run.returncode, run.stdout.decode("utf-8")
 
 
+@pytest.mark.slow
 def test_non_utf8_file_name_in_sarif_is_percent_encoded(undecodable):
     _, out = _run(undecodable, "sarif")
     assert _uris(out) == ["clusters/dev/bad%FF.yaml"]
     assert not list(_validator().iter_errors(json.loads(out)))
 
 
+@pytest.mark.slow
 def test_non_utf8_file_name_in_json_is_an_escaped_surrogate_that_round_trips(undecodable):
     _, out = _run(undecodable, "json")
     assert '"file": "clusters/dev/bad\\udcff.yaml"' in out
@@ -160,6 +162,7 @@ def test_non_utf8_file_name_in_json_is_an_escaped_surrogate_that_round_trips(und
     assert os.fsencode(finding["file"]) == b"clusters/dev/bad\xff.yaml"
 
 
+@pytest.mark.slow
 def test_non_utf8_file_name_in_github_annotations_shows_the_byte(undecodable):
     _, out = _run(undecodable, "github")
     assert out.startswith(

@@ -6,11 +6,14 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import FIXTURES
 from tests.helpers import run_cli, write_tree
 
 EXAMPLE = FIXTURES / "example"
 CYCLE = FIXTURES / "defects" / "dependency-cycle"
+WARNING_ONLY = FIXTURES / "defects" / "unknown-schema"  # one warning, no error
 
 
 def test_clean_repository_exits_zero():
@@ -49,6 +52,7 @@ def test_json_contract_version_1():
     assert doc["summary"]["errors"] == sum(1 for x in doc["findings"] if x["severity"] == "error")
 
 
+@pytest.mark.slow
 def test_output_is_byte_identical_across_runs():
     args = [sys.executable, "-m", "gitops_lint", str(EXAMPLE), "--format", "json"]
     runs = {subprocess.run(args, capture_output=True, check=False).stdout for _ in range(2)}
@@ -56,6 +60,10 @@ def test_output_is_byte_identical_across_runs():
 
 
 def test_fail_on_warning_and_select(tmp_path):
+    code, out, _ = run_cli(str(WARNING_ONLY), "--root", str(WARNING_ONLY))
+    assert code == 0 and "Found 0 errors, 1 warning" in out  # warnings alone pass by default
+    assert run_cli(str(WARNING_ONLY), "--root", str(WARNING_ONLY), "--fail-on", "warning")[0] == 1
+    assert run_cli(str(WARNING_ONLY), "--root", str(WARNING_ONLY), "--fail-on", "error")[0] == 0
     code, out, _ = run_cli(str(CYCLE), "--root", str(CYCLE), "--ignore", "dependency-cycle")
     assert code == 0 and "GL101" not in out
     code, out, _ = run_cli(str(CYCLE), "--root", str(CYCLE), "--select", "GL6")

@@ -397,3 +397,19 @@ def test_junit_from_the_command_line(tmp_path):
     code, out, _ = run_cli(str(CYCLE), "--root", str(CYCLE), "--format", "junit")
     assert code == 1
     assert ET.fromstring(out).find("testsuite/testcase").get("name") == "GL101 dependency-cycle"
+
+
+def test_an_internal_error_is_reported_as_one_not_as_a_usage_error(monkeypatch, capsys):
+    """InternalError (a broken contract inside gitops-lint) is a bug: the internal-error
+    line and exit 2, never `gitops-lint: error:` as if the user had erred."""
+    from gitops_lint import cli
+    from gitops_lint.core.errors import InternalError
+
+    def broken(argv):
+        raise InternalError("a caller forgot known=")
+
+    monkeypatch.setattr(cli, "cmd_lint", broken)
+    assert cli.main(["."]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("gitops-lint: internal error: InternalError: a caller forgot known=")
+    assert "(rerun with --debug)" in err

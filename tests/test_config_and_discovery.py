@@ -97,6 +97,9 @@ def test_config_errors_name_the_line(tmp_path, text, line):
         load_config(str(tmp_path), known=vocabulary())
 
 
+SPOKE_LAYERS = ("apps", "infra-configs", "infra-controllers", "tenants")
+
+
 def test_repository_root_finds_every_bootstrap_layout(corpus):
     def entries(repo):
         fs = RepoFS(str(corpus / repo))
@@ -104,10 +107,14 @@ def test_repository_root_finds_every_bootstrap_layout(corpus):
 
     assert entries("onedr0p__home-ops") == ["kubernetes/flux/cluster"]  # FluxInstance chart values
     assert entries("billimek__k8s-gitops") == ["setup/flux/cluster"]
-    assert "hub" in entries("fluxcd__flux2-hub-spoke-example")  # hub/flux-system/gotk-sync.yaml
+    assert entries("fluxcd__flux2-hub-spoke-example") == [  # hub/flux-system/gotk-sync.yaml, spokes
+        *(f"clusters/{env}/{layer}" for env in ("production", "staging") for layer in SPOKE_LAYERS),
+        "hub",
+    ]
     assert entries("fluxcd__flux2-kustomize-helm-example") == ["clusters/production", "clusters/staging"]
 
 
+@pytest.mark.slow
 def test_no_traceback_on_any_fixture_or_corpus_repository():
     roots = [FIXTURES / "example", *sorted((FIXTURES / "defects").iterdir())]
     if CORPUS.is_dir():

@@ -12,11 +12,11 @@ whatever API made them).
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import needs_kubectl
 from tests.helpers import GOTK, ks, run_cli
 from tests.spy import spying, under
 
@@ -150,7 +150,7 @@ def test_build_and_graph_stay_inside(tmp_path, monkeypatch, command):
     check_confined(events, root, outside, out, err)
 
 
-@pytest.mark.skipif(not shutil.which("kubectl"), reason="kubectl is not installed")
+@needs_kubectl
 def test_the_kubectl_renderer_gets_no_environment_and_no_repository(tmp_path, monkeypatch):
     """kustomize runs, but on a scratch copy, with nothing of the CI environment."""
     root, outside = hostile_repo(tmp_path)

@@ -154,6 +154,7 @@ def test_second_kustomization_file_rebuilt(tmp_path, monkeypatch):
 FILES = sorted(k for k in tree() if not k.startswith("clusters/dev/flux-system"))
 
 
+@pytest.mark.slow
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     st.lists(

@@ -18,8 +18,6 @@ from gitops_lint.rules import all_rules
 from tests.conftest import FIXTURES
 from tests.helpers import lint_repo, run_cli, write_tree
 
-KS_V1B2 = "kustomize.toolkit.fluxcd.io/v1beta2"
-
 CRDS_LAYER = """\
 # layer 2: the CRDs, applied before anything that uses them
 apiVersion: kustomize.toolkit.fluxcd.io/v1

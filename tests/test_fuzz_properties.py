@@ -11,6 +11,7 @@ import json
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +19,8 @@ from gitops_lint.core.redact import secret_like
 from gitops_lint.load.loader import parse_text
 from gitops_lint.report import FORMATS
 from tests.helpers import ks, lint_repo, run_cli
+
+pytestmark = pytest.mark.slow  # hundreds of generated repositories
 
 KS = ks("apps", "./apps", extra="  postBuild:\n    substitute: {cluster: dev}\n")
 YAMLISH = st.sampled_from(

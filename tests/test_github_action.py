@@ -22,11 +22,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import PROJECT
+from tests.conftest import PROJECT, venv_tool
 from tests.readme_snippets import readme_block
 
 WORKFLOWS = sorted((PROJECT / ".github" / "workflows").glob("*.yml"))
-ACTIONLINT = shutil.which("actionlint")
+ACTIONLINT = venv_tool("actionlint")
 needs_actionlint = pytest.mark.skipif(
     ACTIONLINT is None, reason="actionlint is not installed (the `test` extra installs it on Linux x86-64)"
 )
@@ -264,6 +264,7 @@ def _lint(
     return run, _outputs(output), summary.read_text()
 
 
+@pytest.mark.slow
 def test_action_steps_install_and_lint_a_monorepo_with_quoted_arguments(installed, tmp_path):
     """A repository whose Flux tree is ``my gitops/`` (a space), linted with ``--root 'my gitops'``."""
     repo = tmp_path / "repo"
@@ -295,6 +296,7 @@ def test_action_steps_install_and_lint_a_monorepo_with_quoted_arguments(installe
     assert "| GL101 dependency-cycle | error | 1 |" in summary
 
 
+@pytest.mark.slow
 def test_action_lint_step_on_a_clean_repository_and_on_bad_input(installed, tmp_path):
     example = PROJECT / "tests" / "fixtures" / "example"
     run, outputs, summary = _lint(
@@ -336,6 +338,7 @@ def test_base_ref_of_a_pull_request_and_the_base_input():
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not shutil.which("git"), reason="git is not installed")
 def test_on_a_pull_request_only_new_findings_are_annotated_and_the_diff_is_summarised(tmp_path, monkeypatch):
     from gitops_lint.github_action import main as action_main

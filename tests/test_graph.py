@@ -8,6 +8,7 @@ networkx's.
 import re
 
 import networkx as nx
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -43,6 +44,7 @@ def _graphs(edges):
 edge_lists = st.lists(st.tuples(st.integers(0, 7), st.integers(0, 7)), max_size=20)
 
 
+@pytest.mark.slow
 @given(edge_lists)
 def test_components_are_networkx_components(edges):
     ours, theirs = _graphs(edges)
@@ -50,6 +52,7 @@ def test_components_are_networkx_components(edges):
     assert sorted(map(sorted, found)) == sorted(map(sorted, nx.strongly_connected_components(theirs)))
 
 
+@pytest.mark.slow
 @given(edge_lists, st.integers(0, 7), st.integers(0, 7))
 def test_shortest_path_has_networkx_length(edges, a, b):
     ours, theirs = _graphs(edges)
@@ -62,6 +65,7 @@ def test_shortest_path_has_networkx_length(edges, a, b):
     assert all(theirs.has_edge(u, v) for u, v in zip(path, path[1:], strict=False))
 
 
+@pytest.mark.slow
 def test_components_of_a_long_chain_do_not_recurse():
     g = DiGraph()
     for i in range(20000):
@@ -71,12 +75,14 @@ def test_components_of_a_long_chain_do_not_recurse():
     assert len(component) == 20001
 
 
+@pytest.mark.slow
 @given(edge_lists)
 def test_cycles_reported_iff_graph_is_not_a_dag(edges):
     ours, theirs = _graphs(edges)
     assert bool(find_cycles(ours)) == (not nx.is_directed_acyclic_graph(theirs))
 
 
+@pytest.mark.slow
 @given(edge_lists)
 def test_every_reported_cycle_is_a_real_closed_walk(edges):
     ours, theirs = _graphs(edges)

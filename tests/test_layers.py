@@ -11,6 +11,7 @@ at the top of a module, inside a function, or for type checking only.
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import os
 import subprocess
@@ -73,6 +74,7 @@ def imports_of(path: Path, modules: set[str]) -> set[str]:
     return found
 
 
+@functools.cache  # parsed once for the four tests (none changes it)
 def import_graph() -> dict[str, set[str]]:
     files = {module_name(p): p for p in PACKAGE.rglob("*.py")}
     modules = set(files)

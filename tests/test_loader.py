@@ -46,6 +46,7 @@ def test_list_kind_is_unwrapped():
     assert [d.data["kind"] for d in loaded.documents] == ["A"]
 
 
+@pytest.mark.slow
 def test_deep_nesting_is_an_error_not_a_crash():
     assert parse_text("[" * 3000 + "]" * 3000, "x").errors
 
@@ -102,6 +103,7 @@ _shared = st.recursive(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(_shared, st.booleans(), st.integers(0, 3))
 def test_alias_pre_check_never_misses_an_alias(value, flow, copies):

@@ -35,7 +35,7 @@ def test_positions_of_a_file_that_does_not_parse_are_none(tmp_path):
 
 def test_a_bug_while_composing_positions_gets_out(tmp_path, monkeypatch):
     write_tree(tmp_path, {"ok.yaml": "a: 1\n"})
-    monkeypatch.setattr(loader, "_compose_docs", _bug)
+    monkeypatch.setattr(loader, "compose_docs", _bug)
     with pytest.raises(TypeError):
         DocumentCache(RepoFS(str(tmp_path)))._compose("ok.yaml")
 

@@ -120,6 +120,7 @@ def working_hook(tmp_path_factory) -> tuple[Path, str, Path]:
     return hook, _hook_repo(hook), base / "pre-commit-home"
 
 
+@pytest.mark.slow
 def test_real_pre_commit_fails_on_a_defect_and_passes_on_the_example(tmp_path, working_hook):
     hook, rev, home = working_hook
     config = _config(hook, rev)
@@ -170,6 +171,7 @@ APP = {
 }
 
 
+@pytest.mark.slow
 def test_a_commit_staging_only_an_env_file_runs_the_hook(tmp_path, working_hook):
     """The issue's case: a staged ``app.env`` with a plaintext password was skipped (files: *.yaml).
 
@@ -216,6 +218,7 @@ def test_readme_snippets_name_the_released_version():
     assert uses and all(u.endswith(f"/gitops-lint@v{version}") for u in uses), uses
 
 
+@pytest.mark.slow
 def test_readme_rev_is_a_tag_of_this_repository_and_installs_with_pre_commit(tmp_path):
     """The snippet as written: its ``rev:`` is a tag here, and try-repo at that tag lints a defect.
 

@@ -14,9 +14,8 @@ import base64
 
 import pytest
 
-from gitops_lint.cli import lint_parser
 from gitops_lint.report import FORMATS
-from tests.helpers import ks, lint_repo, run_cli, write_tree
+from tests.helpers import ks, lint_repo, report_formats, run_cli, write_tree
 
 SECRETS = [
     "Lit3ral-S3cret-AAA",
@@ -67,8 +66,7 @@ FILES = {
 
 
 def cli_formats() -> list[str]:
-    action = next(a for a in lint_parser()._actions if "--format" in a.option_strings)
-    return sorted(action.choices)
+    return report_formats()
 
 
 def assert_clean(text: str) -> None:

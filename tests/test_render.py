@@ -372,14 +372,23 @@ def test_remote_references() -> None:
 
 
 def test_results_are_cached_and_handed_out_as_copies() -> None:
+    class CountingCache(DocumentCache):
+        loads = 0
+
+        def load(self, rel, **kwargs):
+            self.loads += 1
+            return super().load(rel, **kwargs)
+
     fs = RepoFS(str(CASES))
-    k = Kustomizer(fs, DocumentCache(fs))
+    cache = CountingCache(fs)
+    k = Kustomizer(fs, cache)
     first = k.build("refs/overlay")
+    loads = cache.loads
     first.resources[0].obj["metadata"]["name"] = "mutated by the caller"
     second = k.build("refs/overlay")
     assert second.resources[0].obj["metadata"]["name"] != "mutated by the caller"
     assert second.resources[0].obj is not first.resources[0].obj
-    assert len(k._results) == 1
+    assert loads > 0 and cache.loads == loads  # the second build is the first's result: nothing read
 
 
 # -- small helpers -------------------------------------------------------------------

@@ -64,6 +64,7 @@ def test_a_kustomization_file_folds_as_libyaml(tmp_path) -> None:
 _LINE = st.text(alphabet="ab \t", min_size=1, max_size=6).filter(lambda s: s.strip())
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.one_of(_LINE, st.just("")), max_size=8))
 def test_kyaml_folding_only_adds_line_breaks(lines) -> None:

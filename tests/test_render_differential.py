@@ -56,7 +56,7 @@ from gitops_lint.render.kustomize import Kustomizer
 from gitops_lint.render.types import FluxOverlay
 from gitops_lint.rules import yaml_syntax
 from gitops_lint.rules.base import Context
-from tests.conftest import CORPUS, PROJECT, kubectl_available
+from tests.conftest import CORPUS, PROJECT, kubectl_available, needs_kubectl
 
 CASES = PROJECT / "tests" / "render_cases"
 FIXTURES = PROJECT / "tests" / "fixtures"
@@ -312,6 +312,7 @@ def _mismatch(case: Case, result, code: int, out: str, err: str) -> str | None:
     return None
 
 
+@needs_kubectl
 @pytest.mark.parametrize("case", ALL_CASES, ids=[c.id for c in ALL_CASES])
 def test_matches_kubectl(case: Case, kubectl_results) -> None:
     code, out, err = kubectl_results[case.id]

@@ -17,10 +17,9 @@ from pathlib import Path
 import pytest
 
 from gitops_lint.render.external import error_message
-from tests.conftest import FIXTURES, kubectl_available
+from tests.conftest import FIXTURES, needs_kubectl
 from tests.helpers import GOTK, ks, run_cli, write_tree
 
-needs_kubectl = pytest.mark.skipif(not kubectl_available(), reason="kubectl is not installed")
 EXAMPLE = FIXTURES / "example"
 ENTRY = str(EXAMPLE / "clusters" / "mycluster-0")
 

@@ -7,8 +7,6 @@ kustomization: the renderer, the secret inventory, ``--renderer kubectl``.
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,7 +16,7 @@ from gitops_lint.load.loader import DocumentCache
 from gitops_lint.render import kustfile
 from gitops_lint.render.kustomize import Kustomizer
 from gitops_lint.render.types import ERROR
-from tests.conftest import PROJECT
+from tests.conftest import PROJECT, needs_kubectl
 from tests.helpers import lint_repo, write_tree
 
 CASES = PROJECT / "tests" / "render_cases"
@@ -120,6 +118,7 @@ def _spelling(draw, name: str) -> str:
     return out
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.data())
 def test_any_spelling_of_a_field_is_that_field(data) -> None:
@@ -188,7 +187,7 @@ def test_secret_generator_with_folded_fields_is_inventoried(tmp_path) -> None:
     assert all("hunter2" not in f.message for f in result.findings)
 
 
-@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
+@needs_kubectl
 def test_kubectl_renderer_writes_canonical_fields(tmp_path) -> None:
     from gitops_lint.render.external import ExternalKustomize
     from gitops_lint.render.types import FluxOverlay

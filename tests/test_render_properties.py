@@ -26,9 +26,7 @@ from gitops_lint.core.fs import RepoFS
 from gitops_lint.load.loader import DocumentCache, parse_text
 from gitops_lint.render.kustomize import KNOWN_FIELDS, Kustomizer
 from gitops_lint.render.types import FluxOverlay
-from tests.conftest import kubectl_available
-
-needs_kubectl = pytest.mark.skipif(not kubectl_available(), reason="kubectl is not installed")
+from tests.conftest import needs_kubectl
 
 # Letters only, two or more: no value reads as a bool/null/number in either
 # YAML 1.1 (kustomization files) or YAML 1.2 (resources).
@@ -251,6 +249,7 @@ _VALUES = st.recursive(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(
     st.dictionaries(st.sampled_from(sorted(KNOWN_FIELDS)), _VALUES, min_size=1, max_size=5),

@@ -13,7 +13,7 @@ from gitops_lint.report.github import annotation, escape_data, escape_property, 
 from gitops_lint.report.sarif import FINGERPRINT_KEY, to_sarif
 from gitops_lint.rules import all_rules
 from tests.conftest import FIXTURES
-from tests.helpers import run_cli
+from tests.helpers import report_formats, run_cli
 
 CYCLE = FIXTURES / "defects" / "dependency-cycle"
 # CI formats name files relative to the Git work tree holding the root (tests/test_ci_paths.py)
@@ -61,6 +61,7 @@ def test_sarif_of_a_defect_validates_against_the_2_1_0_schema():
     assert [r["id"] for r in rules] == [r.code for r in all_rules()]  # one descriptor per rule
     cycle = next(r for r in rules if r["name"] == "dependency-cycle")
     assert cycle["help"]["markdown"].startswith("# dependency-cycle (GL101)")
+    assert not any("helpUri" in r for r in rules)  # no public address: the page is the help
     (result,) = run["results"]
     assert result["ruleId"] == "GL101" and rules[result["ruleIndex"]]["id"] == "GL101"
     loc = result["locations"][0]["physicalLocation"]
@@ -143,7 +144,9 @@ def test_github_summary_escapes_table_cells_and_is_skipped_without_the_variable(
     assert code == 0
 
 
-def test_every_format_is_registered_and_deterministic():
-    assert set(FORMATS) >= {"text", "concise", "json", "sarif", "github"}
-    outs = {run_cli(str(CYCLE), "--root", str(CYCLE), "--format", "sarif")[1] for _ in range(2)}
-    assert len(outs) == 1
+@pytest.mark.parametrize("fmt", report_formats())
+def test_every_format_is_registered_and_deterministic(fmt):
+    assert set(FORMATS) >= {"text", "concise", "json", "sarif", "github", "junit"}
+    assert fmt in FORMATS  # a --format choice without a reporter would fail at run time
+    outs = {run_cli(str(CYCLE), "--root", str(CYCLE), "--format", fmt)[1] for _ in range(2)}
+    assert len(outs) == 1 and "GL101" in outs.pop()

@@ -105,6 +105,7 @@ def test_quote_reads_back_as_the_same_string_in_yaml(value):
     assert yaml.safe_load(out) == {"v": value}
 
 
+@pytest.mark.slow
 @given(
     st.recursive(
         st.none() | st.booleans() | st.integers() | st.text(max_size=10),

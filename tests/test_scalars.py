@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gitops_lint.load.loader import go_int, parse_text
-from tests.conftest import kubectl_available
+from tests.conftest import needs_kubectl
 
 
 def _read(text: str) -> dict:
@@ -84,7 +84,7 @@ _SCALAR = st.one_of(
 )
 
 
-@pytest.mark.skipif(not kubectl_available(), reason="kubectl is not installed")
+@needs_kubectl
 @settings(max_examples=25, deadline=None)
 @given(st.lists(_SCALAR, min_size=1, max_size=30))
 def test_generated_scalars_read_as_kubectl_kustomize_reads_them(tmp_path_factory, values):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -418,6 +419,7 @@ def _instance(schema, draw):
     )
 
 
+@pytest.mark.slow
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(schema=_schemas(), data=st.data())
 def test_generated_objects_validate_and_mutations_fail(schema, data):
@@ -462,6 +464,7 @@ def _corpus_crds():
     return out
 
 
+@pytest.mark.slow
 def test_every_corpus_crd_converts_and_compiles():
     crds = _corpus_crds()
     assert crds

@@ -383,6 +383,7 @@ def test_shared_substructures_are_copied_per_use():
     assert [u.path for u in out.unresolved] == [("c", 1)]
 
 
+@pytest.mark.slow
 def test_budget_against_alias_bombs_and_cycles():
     layer = ["${ID}"] * 10
     for _ in range(7):
@@ -400,6 +401,7 @@ def test_budget_against_alias_bombs_and_cycles():
     assert substitute_object({"x": [["${ID}"] * 10] * 10}, TYPES, budget=200).obj["x"][9][9] == 123
 
 
+@pytest.mark.slow
 def test_deep_nesting_does_not_recurse():
     root = node = {}
     for _ in range(50_000):

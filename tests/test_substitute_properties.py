@@ -12,10 +12,13 @@ from __future__ import annotations
 import copy
 import string
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gitops_lint.substitute.engine import references, substitute_object, substitute_string
+
+pytestmark = pytest.mark.slow  # hypothesis properties, a few hundred examples each
 
 NAMES = ["A", "B", "c_1", "_x", "Z9"]
 PLAIN_ALPHABET = "ab -:=/.x$"  # no braces: an expression only comes from the pieces below

@@ -78,6 +78,7 @@ def test_open_source_makes_undefined_names_unknown_not_unresolved():
     assert [u.name for u in closed.unresolved] == ["ANY"] and closed.unknown == []
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(

@@ -290,6 +290,7 @@ _findings = st.lists(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=60)
 @given(findings=_findings, width=st.integers(40, 160), show_info=st.booleans(), statistics=st.booleans())
 def test_any_findings_give_printable_lines_ending_with_the_found_line(findings, width, show_info, statistics):

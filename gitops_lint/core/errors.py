@@ -1,13 +1,14 @@
 """The errors that end a run, one hierarchy.
 
 A run ends early for four reasons, and the command line treats each the same
-way (a one-line ``gitops-lint: error: ...`` on stderr, exit status 2) while
-keeping the reason: the *usage* was wrong (a flag, a path), the
-*configuration* is wrong (``.gitops-lint.yaml``, a rule plugin), the *input*
-is beyond what one run may read (a budget, a directory that is no
-repository), or gitops-lint itself failed (*internal*). Problems of the
-repository's content are never these: they are findings. Anything that is
-not a ``GitopsLintError`` and escapes is a bug, reported as an internal error.
+way (a one-line message on stderr, exit status 2) while keeping the reason:
+the *usage* was wrong (a flag, a path), the *configuration* is wrong
+(``.gitops-lint.yaml``, a rule plugin), the *input* is beyond what one run may
+read (a budget, a directory that is no repository): ``gitops-lint: error:
+...``; or gitops-lint itself failed (*internal*): ``gitops-lint: internal
+error: ... (rerun with --debug)``, like any exception that is not a
+``GitopsLintError`` and escapes, which is a bug too. Problems of the
+repository's content are never these: they are findings.
 """
 
 from __future__ import annotations
@@ -38,6 +39,6 @@ class InputError(GitopsLintError):
 
 
 class InternalError(GitopsLintError):
-    """gitops-lint failed where it should not: a bug, reported as one."""
+    """gitops-lint broke one of its own contracts (a caller's bug): reported as an internal error."""
 
     kind = "internal"

@@ -102,11 +102,6 @@ class SopsRules:
             text("encrypted_comment_regex"),
         )
 
-    @property
-    def by_comment(self) -> bool:
-        """Does a comment next to a value decide (which gitops-lint does not read)?"""
-        return bool(self.unencrypted_comment_regex or self.encrypted_comment_regex)
-
     def should_be_encrypted(self, path: tuple[str, ...]) -> bool:
         """``Tree.shouldBeEncrypted`` (sops.go) for a leaf under mapping keys ``path``.
 

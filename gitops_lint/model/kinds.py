@@ -152,10 +152,6 @@ def is_builtin(group: str, kind: str) -> bool:
     return (group, kind) in BUILTIN_KINDS
 
 
-def is_flux_kind(group: str, kind: str) -> bool:
-    return kind in FLUX_KINDS.get(group, {})
-
-
 def builtin_namespaced(group: str, kind: str) -> bool | None:
     """True/False for a built-in kind, None when the kind is not built in."""
     return BUILTIN_KINDS.get((group, kind))

@@ -93,12 +93,10 @@ class _Tree:
 
 
 class BuildMemo:
-    """The head's builds by key; ``hits``/``misses`` count the base's lookups."""
+    """The head's builds by key, for the base to reuse where its inputs are unchanged."""
 
     def __init__(self) -> None:
         self.records: dict[tuple, _Record] = {}
-        self.hits = 0
-        self.misses = 0
 
     def wrap(self, renderer, fs: RepoFS, *, record: bool):
         """The renderer to use: recording (head), reusing (base), or ``renderer`` itself."""
@@ -177,9 +175,7 @@ class ReusingRenderer:
     def build(self, path: str, overlay: FluxOverlay | None = None) -> BuildResult:
         rec = self.memo.records.get(_key(self.tree.fs, path, overlay))
         if rec is None or not self._holds(rec):
-            self.memo.misses += 1
             return self.inner.build(path, overlay)
-        self.memo.hits += 1
         cache = self.inner.cache
         cache.used |= rec.used
         return BuildResult([Resource(deep_copy(obj), origin) for obj, origin in rec.objects], [])

@@ -67,10 +67,6 @@ def split_api_version(api_version: object) -> tuple[str, str]:
     return (group, version) if sep else ("", text)
 
 
-def is_cluster_scoped(group: str, version: str, kind: str) -> bool:
-    return (group, version, kind) in CLUSTER_SCOPED
-
-
 class ResId(NamedTuple):
     """kustomize's resid.ResId: a group/version/kind plus namespace and name."""
 

@@ -107,7 +107,7 @@ def _provider_inputs(
     rs: dict, find: ProviderLookup
 ) -> tuple[list[tuple[str, tuple, list[dict]]], str | None]:
     """(name, sort key, inputs) per provider in spec.inputsFrom; or why they are unknowable."""
-    ns, rs_name = _meta(rs)
+    ns, _ = _meta(rs)
     out = []
     for i, ref in enumerate(_spec(rs).get("inputsFrom") or []):
         if not isinstance(ref, dict):

@@ -305,13 +305,6 @@ def _matches(elem: object, keys: list[str], values: list[str]) -> bool:
     return all(not (k not in elem or scalar_text(elem[k]) != v) for k, v in zip(keys, values, strict=False))
 
 
-def _first(items: list, keys: list[str], values: list[str]):
-    for item in items:
-        if _matches(item, keys, values):
-            return item
-    return None
-
-
 def _full_match(elem: object, keys: tuple[str, ...], kv: tuple[str, ...]) -> bool:
     return _key_values(elem, keys) == kv
 

@@ -18,9 +18,6 @@ from pathlib import Path
 from ..core.data_files import checkout_rule_pages
 from ..rules import Rule
 
-PROJECT_URL: str | None = None
-"""Where the repository is published; when set, SARIF rules carry a ``helpUri`` to their page."""
-
 
 def page_dirs() -> list[Path]:
     """Candidate directories of rule pages, checkout first."""
@@ -52,7 +49,3 @@ def rule_help(rule: Rule) -> str:
     doc = (module.__doc__ or "").strip() if module else ""
     text = f"# {rule.name} ({rule.code})\n\nDefault severity: **{rule.severity.label}**\n\n{rule.summary}\n"
     return text + (f"\n{doc}\n" if doc and doc != rule.summary else "")
-
-
-def help_uri(rule: Rule) -> str | None:
-    return f"{PROJECT_URL}/blob/main/rules/{rule.name}.md" if PROJECT_URL else None

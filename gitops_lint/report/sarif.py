@@ -1,7 +1,10 @@
 """SARIF 2.1.0, the format GitHub code scanning (and most CI dashboards) read.
 
 One ``reportingDescriptor`` per registered rule, whether or not it fired, so
-a dashboard can show the whole catalog with each rule's page as help. Results
+a dashboard can show the whole catalog with each rule's page as help
+(``help.markdown`` carries the whole page, which code scanning displays; no
+``helpUri``: the project has no public address to link to, and a ``file:`` URI
+to an installed copy means nothing on the code scanning page). Results
 point at files relative to the Git work tree (not the lint root: see
 ``report.paths``) through the ``%SRCROOT%`` base id, as percent-encoded URI
 references; the upload action resolves them against the checkout. Each
@@ -28,7 +31,7 @@ LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "
 
 
 def _descriptor(rule: Rule) -> dict:
-    from .pages import help_uri, rule_help
+    from .pages import rule_help
 
     page = rule_help(rule)
     desc: dict = {
@@ -43,9 +46,6 @@ def _descriptor(rule: Rule) -> dict:
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
         "properties": {"tags": ["flux", "gitops"]},
     }
-    uri = help_uri(rule)
-    if uri:
-        desc["helpUri"] = uri
     return desc
 
 

@@ -141,10 +141,6 @@ def grouped(findings: list[Finding]) -> list[tuple[Finding, list[str]]]:
     return list(groups.values())
 
 
-def message_with_clusters(f: Finding, clusters: list[str]) -> str:
-    return f.message + (f" [clusters: {', '.join(clusters)}]" if len(clusters) > 1 else "")
-
-
 def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n == 1 else plural or word + 's'}"
 

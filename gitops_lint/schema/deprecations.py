@@ -12,7 +12,6 @@ apiVersion fails with ``no matches for kind``.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from ..model.flux_version import NEWEST as NEWEST_FLUX  # one place for "the newest Flux"
@@ -110,15 +109,6 @@ class Verdict:
     def fails(self) -> bool:
         """Does applying the object fail at the version judged?"""
         return self.state in ("removed", "removed-before", "never", "not-yet")
-
-
-def parse_minor(text) -> tuple[int, int] | None:
-    m = re.match(r"^\s*v?(\d+)\.(\d+|x)", str(text or ""))
-    if not m:
-        return None
-    if m.group(2) == "x":
-        return NEWEST_FLUX if int(m.group(1)) == NEWEST_FLUX[0] else (int(m.group(1)), 99)
-    return int(m.group(1)), int(m.group(2))
 
 
 def _served(api: FluxApi, flux: tuple[int, int]) -> bool:

@@ -33,6 +33,8 @@ from gitops_lint.rules import all_rules
 from gitops_lint.vocabulary import vocabulary
 from tests.conftest import FIXTURES
 
+pytestmark = [pytest.mark.slow, pytest.mark.kubectl]  # against a live cluster, when one is reachable
+
 INVALID = re.compile(
     r"is invalid|unknown field|strict decoding error|Invalid value|Required value|Unsupported value"
 )

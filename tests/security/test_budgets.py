@@ -54,6 +54,7 @@ def deadline(seconds: float):
 CM = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c%d, namespace: default}\ndata: {a: b}\n"
 
 
+@pytest.mark.slow
 def test_field_positions_of_40000_values_in_one_mapping(tmp_path):
     # old: each lookup scanned the mapping; 10,000 lookups over 10,000 keys took 10 s,
     # four times more took sixteen times longer (about 170 s)
@@ -72,6 +73,7 @@ def test_field_positions_of_40000_values_in_one_mapping(tmp_path):
     assert cache.field_position(origin, ("data", "absent")) == (4, 1)  # the deepest existing parent
 
 
+@pytest.mark.slow
 def test_duplicate_object_with_20000_owners_of_one_object():
     # old: the owner lists were searched per object: 5,000 owners took 25 s (about 400 s for 20,000)
     n = 20_000
@@ -96,6 +98,7 @@ def test_duplicate_object_with_20000_owners_of_one_object():
     assert "also by Kustomization flux-system/k00000" in hits[0].message
 
 
+@pytest.mark.slow
 def test_20000_documents_each_with_a_suppression_comment(tmp_path):
     # old: each comment was matched against each document and counted lines from the
     # start of the file: 5,000 documents took 44 s (about 700 s for 20,000)
@@ -241,6 +244,7 @@ def test_graph_tree_of_a_chain_10000_deep_and_of_stacked_diamonds():
     assert text.count("\n") < 200 and "(shown above)" in text
 
 
+@pytest.mark.slow
 def test_10000_kustomizations_of_an_absent_source(tmp_path):
     # old: with nothing ready, one Kustomization was rendered and all others checked
     # again, per Kustomization: 2,000 took 4 s of CPU, 10,000 about 100 s
@@ -257,6 +261,7 @@ def test_10000_kustomizations_of_an_absent_source(tmp_path):
     assert sum(k.ref.name.startswith("k") for k in cluster.kustomizations.values()) == n
 
 
+@pytest.mark.slow
 def test_alias_documents_across_files_spend_the_run_budget(tmp_path):
     # 20 files, each one document of ~1,100,000 nodes (under the file's 2,000,000):
     # 22,000,000 together, over the run's 20,000,000; the old code loaded them all and
@@ -275,6 +280,7 @@ def test_alias_documents_across_files_spend_the_run_budget(tmp_path):
     assert spent[0].file.startswith("apps/a")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("unit", ["${", "$${"])
 def test_50000_unterminated_expressions_in_a_secret_value(tmp_path, unit):
     """Every stage that looks for `${...}` in a Secret value (envsubst, invalid-substitution,

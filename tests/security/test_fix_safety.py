@@ -48,6 +48,7 @@ def _repo(root: Path) -> Path:
     return write_tree(root, files)
 
 
+@pytest.mark.slow
 def test_a_fix_that_would_create_a_duplicate_id_is_refused_and_the_others_applied(tmp_path):
     root = _repo(tmp_path / "repo")
     code, out, err = run_cli(str(root), "--root", str(root), "--fix", "--format", "json")
@@ -173,6 +174,7 @@ def _breaking(out: str) -> Counter:
     )
 
 
+@pytest.mark.slow
 @settings(
     max_examples=30,
     deadline=None,

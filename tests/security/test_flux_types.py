@@ -395,6 +395,7 @@ def _get(obj, path):
     return obj
 
 
+@pytest.mark.slow
 @settings(
     max_examples=150,
     deadline=None,

@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 
 from gitops_lint.render import external
-from tests.conftest import kubectl_available
+from tests.conftest import KUBECTL_MARKS
 from tests.helpers import GOTK, ks, run_cli, write_tree
 
-pytestmark = pytest.mark.skipif(not kubectl_available(), reason="kubectl is not installed")
+pytestmark = list(KUBECTL_MARKS)
 
 TOKEN = "sekrit-0123456789abcdef-token"
 CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: default\ndata:\n  a: b\n"

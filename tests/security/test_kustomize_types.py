@@ -164,6 +164,7 @@ def shaped(typ: object, depth: int = 0) -> st.SearchStrategy:
     return right if depth == 0 else st.one_of(right, right, WRONG)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(shaped(kustfile.KUSTOMIZATION))
 def test_any_kustomization_of_wrong_types_yields_findings_never_an_exception(kustomization):

@@ -338,6 +338,7 @@ def test_cut_transformed_embedded_escaped_and_base64_forms():
     assert r.redact("url://u:" + secret + "@host") == "url://u:***@host"
 
 
+@pytest.mark.slow
 def test_masking_is_linear_on_a_1mb_value_and_text():
     import random
 
@@ -356,6 +357,7 @@ def test_masking_is_linear_on_a_1mb_value_and_text():
     assert elapsed < 30, elapsed
 
 
+@pytest.mark.slow
 @given(
     value=st.text(min_size=0, max_size=80),
     template=st.text(alphabet=st.characters(blacklist_characters="\x00"), max_size=40),

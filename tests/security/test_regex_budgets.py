@@ -236,6 +236,7 @@ def _doubling(depth: int) -> dict:
     return {"type": "object", "properties": {"spec": {"type": "object", "properties": {"a": node}}}}
 
 
+@pytest.mark.slow
 def test_doubling_oneof_is_not_checked_within_the_budget():
     from gitops_lint.schema.crd import convert
     from gitops_lint.schema.validator import Validator
@@ -247,6 +248,7 @@ def test_doubling_oneof_is_not_checked_within_the_budget():
     assert errors[0].message.startswith("schema too complex to check (more than 500,000")
 
 
+@pytest.mark.slow
 def test_schema_over_the_node_budget_is_not_checked_and_says_so(tmp_path):
     from gitops_lint.schema.budget import SCHEMA_NODES
     from gitops_lint.schema.crd import convert
@@ -270,6 +272,7 @@ def test_an_ordinary_invalid_object_is_still_an_error():
     assert errors and not any(e.not_checked for e in errors)
 
 
+@pytest.mark.slow
 def test_aliased_oneof_crd_in_a_repository_finishes(tmp_path):
     anchors = ["x0: &l0 {type: object, properties: {v: {type: string, pattern: '^b$'}}}"]
     for k in range(1, 12):
@@ -295,6 +298,7 @@ def test_aliased_oneof_crd_in_a_repository_finishes(tmp_path):
 NESTED_ALL = "self.l.all(a, self.l.all(b, self.l.all(c, a + b + c >= 0)))"
 
 
+@pytest.mark.slow
 def test_nested_cel_comprehensions_stop_at_the_cost_budget():
     from gitops_lint.schema.crd import convert
     from gitops_lint.schema.validator import Validator

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -33,6 +34,7 @@ def _patterns():
     return st.recursive(ATOMS, extend, max_leaves=8)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(pattern=_patterns(), anchored=st.booleans(), text=st.text(alphabet="abcx1", max_size=12))
 def test_re2_and_python_agree_on_the_shared_syntax(pattern, anchored, text):

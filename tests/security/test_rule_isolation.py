@@ -14,7 +14,7 @@ import pytest
 
 from gitops_lint import rules as rules_module
 from gitops_lint.rules import all_rules
-from tests.helpers import GOTK, ks, run_cli, write_tree
+from tests.helpers import GOTK, ks, report_formats, run_cli, write_tree
 
 SECRET = "s3cr3t-Zq9-value-from-a-secret"
 
@@ -87,7 +87,7 @@ def test_a_raising_rule_is_one_internal_finding_and_the_others_report(tmp_path, 
 
 def test_every_format_prints_the_report_with_the_internal_finding(tmp_path, raising):
     root = _repo(tmp_path)
-    for fmt in ("text", "sarif", "github"):
+    for fmt in report_formats():
         code, out, err = run_cli(str(root), "--root", str(root), "--format", fmt)
         assert code == 2 and "internal error in rule missing-dependency" in out, (fmt, out, err)
         assert SECRET not in out + err
