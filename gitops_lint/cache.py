@@ -157,6 +157,7 @@ class TreeState:
         self.memo = memo
         self.new_memo: dict[str, list] = {}
         self.hashed = 0  # files read this time
+        self.remembered_more = False  # a file hashed this time is remembered from now on
 
     def digest(self) -> str:
         start = time.time_ns()
@@ -167,7 +168,7 @@ class TreeState:
             full = os.path.join(self.root, rel) if rel else self.root
             try:
                 with os.scandir(full) as it:
-                    items = sorted(it, key=lambda e: e.name)
+                    items = list(it)  # the rows are sorted once, at the end
             except OSError as exc:
                 rows.append([rel, "unlistable", type(exc).__name__])
                 continue
@@ -198,7 +199,7 @@ class TreeState:
     def _hash(self, rel: str, path: str, st: os.stat_result, start: int) -> str:
         sig = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
         known = self.memo.get(rel)
-        if known is not None and known[:4] == sig:
+        if isinstance(known, list) and len(known) == 5 and known[:4] == sig and isinstance(known[4], str):
             self.new_memo[rel] = known
             return known[4]
         h = hashlib.blake2b(digest_size=20)
@@ -212,6 +213,7 @@ class TreeState:
         value = h.hexdigest()
         if max(st.st_mtime_ns, st.st_ctime_ns) < start - RACY_NS:
             self.new_memo[rel] = [*sig, value]
+            self.remembered_more = True
         return value
 
 
@@ -403,6 +405,9 @@ class RunCache:
             return None
         if need_fixable and run.fixable is None:
             return None
+        if self._tree is not None and self._tree.remembered_more:
+            with contextlib.suppress(OSError):  # files hashed this time are not hashed next time
+                self._store_memo()
         return run
 
     # -- stores ------------------------------------------------------------------------
@@ -422,34 +427,27 @@ class RunCache:
                 "body": body,
             }
             _write(self._entry_path(self.key), _dumps(entry))
-            if self._tree is not None:
-                memo = self._tree.new_memo
-                _write(
-                    self._memo_file,
-                    _dumps({"instance": self.instance, "checksum": _digest(_dumps(memo)), "files": memo}),
-                )
+            self._store_memo()
             self._prune()
+
+    def _store_memo(self) -> None:
+        if self._tree is not None:
+            memo = self._tree.new_memo
+            body = {"instance": self.instance, "checksum": _digest(_dumps(memo)), "files": memo}
+            _write(self._memo_file, _dumps(body))
 
     def _entry_path(self, key: str) -> str:
         return os.path.join(self.entries, f"run-{key}.json")
 
     def _load_memo(self) -> dict[str, list]:
+        """The remembered hashes, when whole and ours (a row is checked where it is used)."""
         data = _read_json(self._memo_file) if self.instance else None
         if not isinstance(data, dict) or data.get("instance") != self.instance:
             return {}
         files = data.get("files")
         if not isinstance(files, dict) or data.get("checksum") != _digest(_dumps(files)):
             return {}
-        ok = {}
-        for rel, row in files.items():
-            if (
-                isinstance(row, list)
-                and len(row) == 5
-                and all(_is_int(v) for v in row[:4])
-                and isinstance(row[4], str)
-            ):
-                ok[rel] = row
-        return ok
+        return files
 
     def _instance(self) -> str | None:
         """The cache's identity, when the directory is the one its ``instance`` file was written in."""
