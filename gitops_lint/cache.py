@@ -33,7 +33,9 @@ hides findings) is ignored and replaced.
 **Concurrency.** Every file is written to a temporary file in the same
 directory and moved into place with ``os.replace``: a reader sees a whole old
 entry or a whole new one. Two runs writing the same entry write the same
-content.
+content. A run stores its result only when the tree, walked again after the
+lint, is still the one its key was made of (an editor saving a file while
+the run read the tree).
 
 **Confinement.** The cache is written only under the root, and only when the
 root is a Git work tree (``.git`` at the root): never into an exported tree.
@@ -174,7 +176,10 @@ class TreeState:
                 continue
             for e in items:
                 name = f"{rel}/{e.name}" if rel else e.name
-                if e.name == ".git" or e.path in self.excluded:
+                if e.path in self.excluded:
+                    continue
+                if e.name == ".git":  # there, never read: only whether it is (a submodule's)
+                    rows.append([name, "git"])
                     continue
                 try:
                     st = e.stat(follow_symlinks=False)
@@ -345,6 +350,7 @@ class RunCache:
         self.tool = tool_fingerprint()
         self._memo_file = os.path.join(self.entries, "hashes.json")
         self._tree: TreeState | None = None
+        self._tree_digest = ""
         self.key: str | None = None
 
     def _usable(self) -> bool:
@@ -385,6 +391,7 @@ class RunCache:
         excluded = {os.path.abspath(self.directory), os.path.realpath(self.directory)}
         self._tree = TreeState(real, excluded, self._load_memo())
         tree = self._tree.digest()
+        self._tree_digest = tree
         self.key = _digest(
             _dumps([FORMAT, self.tool, self.instance or "", self.root, real, linted, settings, tree])
         )
@@ -413,7 +420,7 @@ class RunCache:
     # -- stores ------------------------------------------------------------------------
     def store(self, run: CachedRun) -> None:
         """Write ``run`` under the key; a cache that cannot be written is no error."""
-        if self.key is None or not self.usable:
+        if self.key is None or not self.usable or not self._unchanged():
             return
         with contextlib.suppress(OSError):
             if not self._prepare():
@@ -429,6 +436,14 @@ class RunCache:
             _write(self._entry_path(self.key), _dumps(entry))
             self._store_memo()
             self._prune()
+
+    def _unchanged(self) -> bool:
+        """Is the tree still the one the key was made of? A file edited while the run read
+        the tree must not leave a result under a key it does not match."""
+        if self._tree is None:
+            return False
+        again = TreeState(self._tree.root, self._tree.excluded, {**self._tree.memo, **self._tree.new_memo})
+        return again.digest() == self._tree_digest
 
     def _store_memo(self) -> None:
         if self._tree is not None:

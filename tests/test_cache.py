@@ -412,6 +412,25 @@ def test_concurrent_runs_agree_and_leave_a_whole_cache(repo):
     assert (out.returncode, out.stdout.decode(), out.stderr.decode()) == cold
 
 
+def test_a_file_edited_during_the_run_leaves_no_entry(repo, monkeypatch):
+    """The key is made before the lint reads the tree: an edit in between would store the
+    edited tree's result under the old tree's key."""
+    target = repo / "apps" / "base" / "podinfo" / "deployment.yaml"
+    original = target.read_text()
+    run = lint.Linter.run
+
+    def edit_then_run(self, paths):
+        target.write_text(original.replace('"9898"', "9898"))
+        return run(self, paths)
+
+    monkeypatch.setattr(lint.Linter, "run", edit_then_run)
+    run_cli(str(repo), "--format", "json")
+    assert not entries(repo)
+    monkeypatch.setattr(lint.Linter, "run", run)
+    target.write_text(original)  # back to the state the key was made of
+    assert outputs(repo) == outputs(repo, "--no-cache")
+
+
 def test_an_internal_error_is_not_stored(repo, monkeypatch):
     import dataclasses
 
