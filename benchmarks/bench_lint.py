@@ -1,6 +1,7 @@
 """Full lint wall time per corpus repository, next to libyaml's parse time.
 
     python benchmarks/bench_lint.py [--runs 5] [--corpus ../shared/corpus]
+    python benchmarks/bench_lint.py --warm [N] [--runs 5]
 
 For each entry of ../shared/corpus/SOURCES.md: the median wall time of N
 whole-process runs of ``python -m gitops_lint ENTRY --root REPO`` (what a
@@ -54,12 +55,121 @@ def lint_time(repo: Path, entry: str) -> float:
     return time.perf_counter() - start
 
 
+# -- warm runs (--warm): the cache of gitops_lint.cache -------------------------------
+
+
+def largest(corpus: Path, n: int) -> list[str]:
+    """The ``n`` corpus repositories with the most YAML files."""
+    sizes = {}
+    for repo_name, _ in entries(corpus):
+        repo = corpus / repo_name
+        sizes[repo_name] = sum(1 for p in repo.rglob("*") if p.suffix in (".yaml", ".yml"))
+    return sorted(sizes, key=lambda r: (-sizes[r], r))[:n]
+
+
+def git_copy(repo: Path, target: Path) -> Path:
+    """A copy of ``repo`` made a Git work tree: the cache is written only there."""
+    import shutil
+
+    shutil.copytree(repo, target, symlinks=True)
+    if subprocess.run(["git", "init", "-q", str(target)], check=False).returncode != 0:
+        (target / ".git").mkdir()
+    return target
+
+
+# the cache as a user has it; byte-code caches as an installed package has them
+_NOT_PASSED = ("GITOPS_LINT_NO_CACHE", "GITOPS_LINT_CACHE_DIR", "PYTHONDONTWRITEBYTECODE")
+
+
+def run_time(repo: Path, entry_paths: list[str], *extra: str) -> tuple[float, float]:
+    """Wall and CPU (user + system) seconds of one whole-process lint."""
+    before = os.times()
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "gitops_lint", *[str(repo / e) for e in entry_paths], "--root", str(repo)]
+        + ["--format", "json", *extra],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={k: v for k, v in os.environ.items() if k not in _NOT_PASSED},
+        check=False,
+    )
+    wall = time.perf_counter() - start
+    after = os.times()
+    return wall, (after.children_user - before.children_user) + (
+        after.children_system - before.children_system
+    )
+
+
+def medians(samples: list[tuple[float, float]]) -> str:
+    return (
+        f"{statistics.median(w for w, _ in samples):>7.3f} {statistics.median(c for _, c in samples):>6.3f}"
+    )
+
+
+def first_yaml(repo: Path, entry: str) -> Path:
+    for dirpath, dirnames, filenames in sorted(os.walk(repo / entry)):
+        dirnames.sort()
+        for name in sorted(filenames):
+            if name.endswith((".yaml", ".yml")) and not os.path.islink(os.path.join(dirpath, name)):
+                return Path(dirpath) / name
+    raise SystemExit(f"no YAML file under {entry}")
+
+
+def warm(corpus: Path, runs: int, n: int) -> None:
+    """Cold (--no-cache), warm with nothing changed, warm after a one-file change: medians.
+
+    Each repository is copied to a temporary Git work tree (the corpus itself is
+    never written). The one-file change appends a comment naming the run to the
+    first YAML file under the first entry: new content each time, so each of
+    those runs is a miss of the run cache.
+    """
+    import tempfile
+
+    by_repo: dict[str, list[str]] = {}
+    for repo_name, entry in entries(corpus):
+        by_repo.setdefault(repo_name, []).append(entry)
+    head = "  wall s  cpu s"
+    print(f"{'repository':<36} {'files':>6} | cold{head} | warm{head} | 1-file{head}")
+    with tempfile.TemporaryDirectory(prefix="bench-warm-") as tmp:
+        for repo_name in largest(corpus, n):
+            paths = by_repo[repo_name]
+            repo = git_copy(corpus / repo_name, Path(tmp) / repo_name)
+            nfiles = sum(1 for p in repo.rglob("*") if p.suffix in (".yaml", ".yml"))
+            cold = [run_time(repo, paths, "--no-cache") for _ in range(runs)]
+            run_time(repo, paths)  # fills the cache
+            hit = [run_time(repo, paths) for _ in range(runs)]
+            target = first_yaml(repo, paths[0])
+            changed = []
+            for i in range(runs):
+                with open(target, "a", encoding="utf-8") as fh:
+                    fh.write(f"# bench change {i}\n")
+                changed.append(run_time(repo, paths))
+            print(
+                f"{repo_name:<36} {nfiles:>6} |    {medians(cold)} |    {medians(hit)} |      {medians(changed)}"
+            )
+    print(
+        f"(medians of {runs} runs, whole processes, python {sys.version.split()[0]}, {os.cpu_count()} cores, "
+        f"load average {os.getloadavg()[0]:.1f})"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--corpus", default=str(HERE.parent.parent / "shared" / "corpus"))
+    ap.add_argument(
+        "--warm",
+        type=int,
+        nargs="?",
+        const=5,
+        metavar="N",
+        help="instead: cold / warm / warm after a one-file change on the N largest repositories (default 5)",
+    )
     args = ap.parse_args()
     corpus = Path(args.corpus)
+    if args.warm:
+        warm(corpus, args.runs, args.warm)
+        return
     print(f"{'repository:entry':<58} {'files':>6} {'parse s':>8} {'lint s':>8} {'ratio':>6}")
     for repo_name, entry in entries(corpus):
         repo = corpus / repo_name

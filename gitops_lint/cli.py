@@ -171,6 +171,11 @@ def lint_parser() -> argparse.ArgumentParser:
         "Git object store, never fetched: a CI checkout needs the history, e.g. fetch-depth: 0)",
     )
     p.add_argument("--base", metavar="REF", help="the commit --new-only compares with (a branch, tag or SHA)")
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither read nor write the warm-run cache (.gitops-lint-cache/ at the root of a Git work tree)",
+    )
     _document(p)
     # --
     p.add_argument("--version", action="version", version=f"gitops-lint {__version__}")
@@ -192,7 +197,7 @@ def _document(parser: argparse.ArgumentParser) -> None:
 
 
 def _setup(args, first_path: str, announce: bool = True) -> tuple[str, Config]:
-    from .lint import guess_root
+    from .root import guess_root
 
     guess = None if args.root else guess_root(first_path)
     root = os.path.abspath(args.root) if args.root else guess.root
@@ -240,10 +245,13 @@ def cmd_lint(argv: list[str]) -> int:
         if parse_flux_version(args.flux_version) is None:
             raise UsageError(f"--flux-version {args.flux_version!r}: expected a version such as 2.9")
         config.flux_version = args.flux_version
-    _check_rule_names(config)
+    text = args.format in ("text", "concise")
+    warm = None if files else _run_cache(args, root, config, paths)
+    hit = warm.load(need_fixable=text) if warm is not None else None
+    if hit is None:  # a hit was checked by the run that stored it, with the same config
+        _check_rule_names(config)
     if args.statistics and args.format not in ("text", "concise"):
         raise UsageError(f"--statistics: a summary of the text report, not of --format {args.format}")
-    from .lint import Linter
     from .report import FORMATS
 
     if files:
@@ -258,10 +266,16 @@ def cmd_lint(argv: list[str]) -> int:
         if args.format in ("text", "concise"):  # paths as given: no root to make them relative to
             return _report(args, config, _text_report(args, None, config, result, frozenset()), result)
         return _report(args, config, FORMATS[args.format](result.findings, result.summary), result)
+    if hit is not None:
+        sys.stderr.write("".join(f"gitops-lint: {printable(note)}\n" for note in hit.notes))
+        return _finish(args, root, config, paths, hit.result(), frozenset(hit.fixable or ()))
+    from .lint import Linter
+
     linter = Linter(root, config)
     result = linter.run(paths)
     hide = linter.redactor.redact  # every line below may quote a secret (a --diff context line)
-    sys.stderr.write("".join(f"gitops-lint: {printable(hide(note))}\n" for note in linter.notes))
+    notes = [hide(note) for note in linter.notes]
+    sys.stderr.write("".join(f"gitops-lint: {printable(note)}\n" for note in notes))
     if args.fix or args.diff:
         from .fix import write_fixes
 
@@ -275,8 +289,37 @@ def cmd_lint(argv: list[str]) -> int:
         if plan.after:  # report what is left after the fixes
             result = Linter(root, config).run(paths)
     # the [*] marks: planned on every finding of the run, before --new-only/--baseline hide some
-    text = args.format in ("text", "concise")
     fixable = _fixable(root, config, linter, result, paths) if text else frozenset()
+    if warm is not None and not result.internal_errors:
+        from .cache import CachedRun
+
+        warm.store(
+            CachedRun(result.findings, result.summary, notes, len(result.clusters), _keys(fixable, text))
+        )
+    return _finish(args, root, config, paths, result, fixable)
+
+
+def _run_cache(args, root: str, config: Config, paths: list[str]):
+    """The warm-run cache of this lint (gitops_lint.cache), keyed; None when off or bypassed:
+    --fix, --diff and --new-only need the rendered model or a second tree, an external
+    renderer's result depends on a binary outside the key."""
+    if args.fix or args.diff or args.new_only or config.renderer != "builtin":
+        return None
+    from .cache import open_cache
+
+    warm = open_cache(root, args.no_cache)
+    return warm if warm is not None and warm.compute_key(config, paths) is not None else None
+
+
+def _keys(fixable: frozenset[tuple], text: bool) -> list[tuple] | None:
+    return sorted(fixable) if text else None
+
+
+def _finish(args, root: str, config: Config, paths: list[str], result, fixable: frozenset[tuple]) -> int:
+    """The report of a lint run (fresh or from the cache): --baseline, --new-only, the format."""
+    from .report import FORMATS
+
+    text = args.format in ("text", "concise")
     result, known_note = _known_findings(args, root, config, paths, result)
     if text:
         report = _hidden_line(_text_report(args, root, config, result, fixable), known_note)

@@ -17,9 +17,12 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from typing import TYPE_CHECKING
 
-from .lint import Linter, LintResult
 from .load.config import Config
+
+if TYPE_CHECKING:
+    from .lint import LintResult
 
 # the rules that need nothing but the manifest itself
 FILE_RULES = ("yaml-syntax", "schema", "deprecated-api", "plaintext-secret")
@@ -55,6 +58,8 @@ def lint_files(paths: list[str], config: Config, stdin=None) -> tuple[LintResult
             with open(os.path.join(tmp, _DIR, name), "wb") as fh:
                 fh.write(data)
             shown[f"{_DIR}/{name}"] = path if path == STDIN else os.path.normpath(path)
+        from .lint import Linter  # not for is_file_argument: the command line asks it first
+
         linter = Linter(tmp, config)
         result = linter.run([os.path.join(tmp, _DIR)])
     for f in result.findings:

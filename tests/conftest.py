@@ -31,6 +31,10 @@ settings.register_profile(
 settings.register_profile("dev", deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
+# the suite writes no warm-run cache (gitops_lint.cache) into tests/fixtures or the checkout;
+# tests/test_cache.py turns it on for its own copies
+os.environ["GITOPS_LINT_NO_CACHE"] = "1"
+
 PROJECT = Path(__file__).resolve().parent.parent
 FIXTURES = PROJECT / "tests" / "fixtures"
 CORPUS = PROJECT.parent / "shared" / "corpus"

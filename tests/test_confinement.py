@@ -65,10 +65,17 @@ def hostile_repo(tmp_path: Path) -> tuple[Path, Path]:
 FORBIDDEN = ("/proc/self/environ", "/dev/zero", "/etc/passwd", os.path.expanduser("~"))
 
 
-def check_confined(events, root: Path, outside: Path, out: str, err: str, *, may_write: bool = False) -> None:
+def check_confined(
+    events, root: Path, outside: Path, out: str, err: str, *, may_write: bool = False, may_cache: bool = False
+) -> None:
     escaped = [p for p in events.reads() if under(p, str(outside)) or p in FORBIDDEN]
     assert not escaped, f"read outside the root: {escaped}"
-    written = [p for p in events.writes() if not (may_write and under(p, str(root)))]
+    cache = str(root / ".gitops-lint-cache")  # the warm-run cache, when it is on (gitops_lint.cache)
+    written = [
+        p
+        for p in events.writes()
+        if not (may_write and under(p, str(root))) and not (may_cache and under(p, cache))
+    ]
     assert not written, f"written: {written}"
     assert not events.connections, f"network: {events.connections}"
     assert not events.processes, f"processes: {events.processes}"
@@ -97,6 +104,26 @@ def test_lint_reads_writes_and_runs_nothing_outside_the_root(tmp_path, monkeypat
     check_confined(events, root, outside, out, err)
     if command == "lint-json":
         assert '"missing-path"' in out
+
+
+@pytest.mark.parametrize("cache", ["on", "off"])
+def test_the_cache_is_the_one_write_of_a_lint(tmp_path, monkeypatch, cache):
+    """With the warm-run cache on, a lint writes under the root's .gitops-lint-cache/ and nowhere
+    else; a second run (a hit) reads nothing outside the root either."""
+    root, outside = hostile_repo(tmp_path)
+    monkeypatch.delenv("GITOPS_LINT_NO_CACHE", raising=False)
+    monkeypatch.delenv("GITOPS_LINT_CACHE_DIR", raising=False)
+    args = (str(root / "clusters" / "dev"), "--root", str(root), "--format", "json")
+    args += ("--no-cache",) if cache == "off" else ()
+    for _ in range(2):
+        with spying() as events:
+            code, out, err = run_cli(*args)
+        assert code == 1, err
+        check_confined(events, root, outside, out, err, may_cache=True)
+        assert '"missing-path"' in out
+    assert (root / ".gitops-lint-cache").is_dir() == (cache == "on")
+    if cache == "off":
+        assert not events.writes()
 
 
 @pytest.mark.parametrize("name", [".gitops-lint.yaml", "pyproject.toml"])

@@ -13,10 +13,10 @@ import pytest
 
 from gitops_lint.core.fs import RepoFS
 from gitops_lint.discover.entries import Bootstrap, find_entries
-from gitops_lint.lint import guess_root
 from gitops_lint.load.config import Config, ConfigError, load_config, parse_config
 from gitops_lint.load.loader import DocumentCache
 from gitops_lint.model.cluster import in_artifact
+from gitops_lint.root import guess_root
 from gitops_lint.vocabulary import vocabulary
 from tests.conftest import CORPUS, FIXTURES
 from tests.helpers import lint_repo, run_cli, write_tree

@@ -1,0 +1,565 @@
+"""The warm-run cache: a lint run's printed results, reused while nothing they depend on changed.
+
+A pre-commit hook lints the same repository again and again, mostly
+unchanged. As ruff does, a run keeps what it printed in
+``.gitops-lint-cache/`` at the repository root and the next run with the same
+inputs prints it again without parsing or rendering anything.
+
+**The key** is everything a lint result is a function of, hashed together:
+
+* the tool: its version, the stat of every file of the package (an edited
+  checkout is a new tool), the Python, and the stat of the ``site-packages``
+  directories of ``sys.path`` (installing, upgrading or removing a
+  dependency or a rule plugin adds or removes a ``*.dist-info`` there);
+* the run: the root, the linted paths, and the whole effective config after
+  the command line (``--select``, ``--ignore``, ``--var``, ``--kube-version``,
+  ``--flux-version``, ``--fail-on``, the renderer, ...), in canonical form;
+* the tree: every path under the root (files, directories, symlink targets:
+  a new file in a directory that kustomize globs or that Flux's generated
+  kustomization takes whole changes the result) with the content hash of
+  every regular file. Hashes are remembered per (size, mtime, ctime, inode),
+  as git's index does; a file modified within the last seconds is hashed
+  again (a write within the clock's granularity keeps the mtime).
+
+**Trust.** An entry is JSON (never pickle: nothing in a cache runs), checked
+whole before use: its format, the tool fingerprint and key it was written
+for, a checksum of its body, and the type of every field. A damaged,
+truncated or foreign entry is a miss, and the run that follows writes a good
+one over it. A cache is trusted only in the directory that wrote it: its
+``instance`` file records its own inode, so a cache directory that was
+committed, copied or restored from elsewhere (which could hold an entry that
+hides findings) is ignored and replaced.
+
+**Concurrency.** Every file is written to a temporary file in the same
+directory and moved into place with ``os.replace``: a reader sees a whole old
+entry or a whole new one. Two runs writing the same entry write the same
+content. A run stores its result only when the tree, walked again after the
+lint, is still the one its key was made of (an editor saving a file while
+the run read the tree).
+
+**Confinement.** The cache is written only under the root, and only when the
+root is a Git work tree (``.git`` at the root): never into an exported tree.
+``GITOPS_LINT_CACHE_DIR`` names another directory (the user's choice);
+``--no-cache`` or ``GITOPS_LINT_NO_CACHE=1`` turns it off. A cache directory
+that is a symlink, or entries that are not regular files, are not used.
+
+**Secrets.** An entry holds what the run printed: findings and notes after
+redaction, counts, and the sort keys of the fixable findings. Never a value
+read from a Secret.
+
+**What bypasses it**: ``--fix``, ``--diff`` and ``--new-only`` (they need the
+rendered model or a second tree), ``--renderer kubectl|kustomize`` (the
+result depends on a binary outside the key), a run with an internal error
+(never stored), manifests given as files, and the other commands (build,
+graph, diff). Nothing here imports the renderer, the schemas or the rules:
+a hit costs the interpreter, the tree walk and one small JSON file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import enum
+import hashlib
+import json
+import os
+import stat
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+from . import __version__
+from .core.data import Finding, ObjectRef, Severity
+
+DIR_NAME = ".gitops-lint-cache"
+FORMAT = 1
+ENV_DIR = "GITOPS_LINT_CACHE_DIR"
+ENV_OFF = "GITOPS_LINT_NO_CACHE"
+#: run entries kept; older ones (by mtime) are removed when a new one is written
+KEEP_RUNS = 32
+#: an entry larger than this is not read (a cache is small; a huge file is not ours)
+MAX_ENTRY_BYTES = 64 * 1024 * 1024
+#: a file modified this recently is hashed again next time: its mtime may not change on a rewrite
+RACY_NS = 3_000_000_000
+_TAG = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This file is a cache directory tag created by gitops-lint.\n"
+    "# For information about cache directory tags see https://bford.info/cachedir/\n"
+)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
+
+
+def _dumps(value) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+# -- the key ---------------------------------------------------------------------------
+
+
+def canonical(value):
+    """``value`` (the config: dataclasses, sets, enums) as JSON whose text does not depend on
+    hash seeds or insertion order; a type it does not know raises (the run is not cached)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, enum.Enum):
+        return [type(value).__name__, value.name]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [
+            type(value).__name__,
+            {f.name: canonical(getattr(value, f.name)) for f in dataclasses.fields(value)},
+        ]
+    if isinstance(value, dict):
+        return ["dict", sorted(([canonical(k), canonical(v)] for k, v in value.items()), key=_dumps)]
+    if isinstance(value, (set, frozenset)):
+        return ["set", sorted((canonical(v) for v in value), key=_dumps)]
+    if isinstance(value, (list, tuple)):
+        return [canonical(v) for v in value]
+    raise TypeError(f"no canonical form for {type(value).__name__}")
+
+
+def tool_fingerprint() -> str:
+    """What identifies this gitops-lint and what it runs with (see the module's docstring)."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    parts: list = [__version__, sys.version, sys.executable]
+    for dirpath, dirnames, filenames in os.walk(package):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+        for name in sorted(filenames):
+            if name.endswith((".pyc", ".pyo")):
+                continue
+            with contextlib.suppress(OSError):
+                st = os.stat(os.path.join(dirpath, name))
+                parts.append(
+                    [os.path.relpath(os.path.join(dirpath, name), package), st.st_size, st.st_mtime_ns]
+                )
+    for entry in sys.path:  # where dependencies and plugins are installed; not the cwd
+        if os.path.basename(entry) not in ("site-packages", "dist-packages"):
+            continue
+        try:
+            st = os.stat(entry or ".")
+        except OSError:
+            continue
+        parts.append([entry, st.st_mtime_ns, st.st_ino])
+    return _digest(_dumps(parts))
+
+
+class TreeState:
+    """The digest of every path under the root, with file content hashes.
+
+    ``memo`` maps a file to ``[size, mtime_ns, ctime_ns, inode, hash]``: a file
+    whose stat is unchanged is not read again.
+    """
+
+    def __init__(self, root: str, excluded: set[str], memo: dict[str, list]):
+        self.root = root
+        self.excluded = excluded  # absolute paths left out (the cache directory)
+        self.memo = memo
+        self.new_memo: dict[str, list] = {}
+        self.hashed = 0  # files read this time
+        self.remembered_more = False  # a file hashed this time is remembered from now on
+
+    def digest(self) -> str:
+        start = time.time_ns()
+        rows: list = []
+        stack = [""]
+        while stack:
+            rel = stack.pop()
+            full = os.path.join(self.root, rel) if rel else self.root
+            try:
+                with os.scandir(full) as it:
+                    items = list(it)  # the rows are sorted once, at the end
+            except OSError as exc:
+                rows.append([rel, "unlistable", type(exc).__name__])
+                continue
+            for e in items:
+                name = f"{rel}/{e.name}" if rel else e.name
+                if e.path in self.excluded:
+                    continue
+                if e.name == ".git":  # there, never read: only whether it is (a submodule's)
+                    rows.append([name, "git"])
+                    continue
+                try:
+                    st = e.stat(follow_symlinks=False)
+                except OSError as exc:
+                    rows.append([name, "unstatable", type(exc).__name__])
+                    continue
+                if stat.S_ISLNK(st.st_mode):
+                    try:
+                        rows.append([name, "link", os.readlink(e.path)])
+                    except OSError as exc:
+                        rows.append([name, "link?", type(exc).__name__])
+                elif stat.S_ISDIR(st.st_mode):
+                    rows.append([name, "dir"])
+                    stack.append(name)
+                elif stat.S_ISREG(st.st_mode):
+                    rows.append([name, "file", self._hash(name, e.path, st, start)])
+                else:  # a FIFO or device is never opened (it could block or never end)
+                    rows.append([name, "other", stat.S_IFMT(st.st_mode)])
+        rows.sort(key=lambda r: r[0])
+        return _digest(_dumps(rows))
+
+    def _hash(self, rel: str, path: str, st: os.stat_result, start: int) -> str:
+        sig = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+        known = self.memo.get(rel)
+        if isinstance(known, list) and len(known) == 5 and known[:4] == sig and isinstance(known[4], str):
+            self.new_memo[rel] = known
+            return known[4]
+        h = hashlib.blake2b(digest_size=20)
+        try:
+            with open(path, "rb") as fh:
+                while chunk := fh.read(1 << 20):
+                    h.update(chunk)
+        except OSError as exc:
+            return f"unreadable:{type(exc).__name__}"
+        self.hashed += 1
+        value = h.hexdigest()
+        if max(st.st_mtime_ns, st.st_ctime_ns) < start - RACY_NS:
+            self.new_memo[rel] = [*sig, value]
+            self.remembered_more = True
+        return value
+
+
+# -- entries ---------------------------------------------------------------------------
+
+
+@dataclass
+class CachedResult:
+    """A stored run in the shape of ``lint.LintResult`` that the reports read (imported from
+    here, a hit needs none of the pipeline); a stored run had no internal error."""
+
+    findings: list[Finding]
+    summary: dict
+    clusters: list = field(default_factory=list)  # one placeholder per cluster: only counted
+    internal_errors: list[str] = field(default_factory=list)
+    tracebacks: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CachedRun:
+    """What a lint run printed: enough to print it again exactly."""
+
+    findings: list[Finding]
+    summary: dict[str, int]
+    notes: list[str]  # stderr lines after redaction, without the "gitops-lint: " prefix
+    clusters: int
+    fixable: list[tuple] | None  # sort keys of the findings --fix would repair (text reports)
+
+    def result(self) -> CachedResult:
+        return CachedResult(self.findings, self.summary, [None] * self.clusters)
+
+    def to_json(self) -> dict:
+        return {
+            "findings": [_finding_json(f) for f in self.findings],
+            "summary": [[k, v] for k, v in self.summary.items()],  # in order: the JSON report keeps it
+            "notes": self.notes,
+            "clusters": self.clusters,
+            "fixable": None if self.fixable is None else [list(k) for k in self.fixable],
+        }
+
+    @classmethod
+    def from_json(cls, data) -> CachedRun:
+        """The entry's body; raises ``ValueError`` on anything but the exact shape written."""
+        _expect(
+            isinstance(data, dict) and set(data) == {"findings", "summary", "notes", "clusters", "fixable"}
+        )
+        pairs = data["summary"]
+        _expect(isinstance(pairs, list) and all(isinstance(p, list) and len(p) == 2 for p in pairs))
+        _expect(all(isinstance(k, str) and _is_int(v) for k, v in pairs))
+        summary = dict(pairs)
+        notes = data["notes"]
+        _expect(isinstance(notes, list) and all(isinstance(n, str) for n in notes))
+        _expect(_is_int(data["clusters"]) and data["clusters"] >= 0)
+        fixable = data["fixable"]
+        if fixable is not None:
+            _expect(isinstance(fixable, list) and all(_is_sort_key(k) for k in fixable))
+            fixable = [tuple(k) for k in fixable]
+        _expect(isinstance(data["findings"], list))
+        return cls(
+            [_finding(x) for x in data["findings"]], dict(summary), list(notes), data["clusters"], fixable
+        )
+
+
+def _expect(condition: bool) -> None:
+    if not condition:
+        raise ValueError("malformed cache entry")
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_sort_key(k) -> bool:
+    return (
+        isinstance(k, list)
+        and len(k) == 7
+        and all(isinstance(k[i], str) for i in (0, 3, 4, 5, 6))
+        and _is_int(k[1])
+        and _is_int(k[2])
+    )
+
+
+def _finding_json(f: Finding) -> list:
+    obj = (
+        None if f.object is None else [f.object.kind, f.object.namespace, f.object.name, f.object.api_version]
+    )
+    return [f.rule, f.code, int(f.severity), f.message, f.file, f.line, f.column, obj, f.cluster]
+
+
+def _finding(row) -> Finding:
+    _expect(isinstance(row, list) and len(row) == 9)
+    rule, code, severity, message, file, line, column, obj, cluster = row
+    _expect(all(isinstance(v, str) for v in (rule, code, message)))
+    _expect(all(v is None or isinstance(v, str) for v in (file, cluster)))
+    _expect(
+        _is_int(line) and _is_int(column) and _is_int(severity) and severity in {int(s) for s in Severity}
+    )
+    ref = None
+    if obj is not None:
+        _expect(isinstance(obj, list) and len(obj) == 4 and all(isinstance(v, str) for v in obj))
+        ref = ObjectRef(obj[0], obj[1], obj[2], obj[3])
+    return Finding(rule, code, Severity(severity), message, file, line, column, ref, cluster)
+
+
+# -- the cache directory ---------------------------------------------------------------
+
+
+def cache_directory(root: str, no_cache: bool = False) -> str | None:
+    """Where this run's cache lives, or None when it has none (see the module's docstring)."""
+    if no_cache or os.environ.get(ENV_OFF, "") not in ("", "0"):
+        return None
+    named = os.environ.get(ENV_DIR, "")
+    if named:
+        return os.path.abspath(named)
+    if not os.path.exists(os.path.join(root, ".git")):
+        return None  # an exported tree (or one without history) is never written to
+    return os.path.join(os.path.abspath(root), DIR_NAME)
+
+
+class RunCache:
+    """The cache directory of one root: lookups and stores of whole runs."""
+
+    def __init__(self, directory: str, root: str):
+        self.directory = directory
+        self.root = os.path.abspath(root)
+        self.entries = os.path.join(directory, f"v{FORMAT}-{__version__}")
+        self.usable = self._usable()
+        self.instance = self._instance() if self.usable else None
+        self.tool = tool_fingerprint()
+        self._memo_file = os.path.join(self.entries, "hashes.json")
+        self._tree: TreeState | None = None
+        self._tree_digest = ""
+        self.key: str | None = None
+
+    def _usable(self) -> bool:
+        """Whether the directory (and its entries' directory) is a plain directory that may be
+        read and written: under the root unless the user named it, never through a symlink."""
+        named = os.environ.get(ENV_DIR, "") != ""
+        if not named and os.path.dirname(os.path.realpath(self.directory)) != os.path.realpath(self.root):
+            return False
+        for directory in (self.directory, self.entries):
+            try:
+                st = os.lstat(directory)
+            except FileNotFoundError:
+                continue
+            except OSError:
+                return False
+            if not stat.S_ISDIR(st.st_mode):
+                return False
+        return True
+
+    # -- key ---------------------------------------------------------------------------
+    def compute_key(self, config, paths: list[str]) -> str | None:
+        """The run's key, or None when the config has a part with no canonical form."""
+        if not self.usable:
+            return None
+        try:
+            settings = canonical(config)
+        except TypeError:
+            return None
+        if self.instance is None:
+            try:
+                self._prepare()
+            except OSError:
+                return None
+            if self.instance is None:
+                return None
+        real = os.path.realpath(self.root)
+        linted = [os.path.relpath(os.path.realpath(os.path.abspath(p)), real) for p in paths]
+        excluded = {os.path.abspath(self.directory), os.path.realpath(self.directory)}
+        self._tree = TreeState(real, excluded, self._load_memo())
+        tree = self._tree.digest()
+        self._tree_digest = tree
+        self.key = _digest(
+            _dumps([FORMAT, self.tool, self.instance or "", self.root, real, linted, settings, tree])
+        )
+        return self.key
+
+    # -- lookups -----------------------------------------------------------------------
+    def load(self, need_fixable: bool) -> CachedRun | None:
+        """The run stored under the key, if whole, ours and (for a text report) with its fixable marks."""
+        if self.key is None or self.instance is None:
+            return None
+        data = _read_json(self._entry_path(self.key))
+        try:
+            _expect(isinstance(data, dict) and set(data) == {"format", "tool", "key", "checksum", "body"})
+            _expect(data["format"] == FORMAT and data["tool"] == self.tool and data["key"] == self.key)
+            _expect(data["checksum"] == _digest(_dumps(data["body"])))
+            run = CachedRun.from_json(data["body"])
+        except (ValueError, TypeError, KeyError):
+            return None
+        if need_fixable and run.fixable is None:
+            return None
+        if self._tree is not None and self._tree.remembered_more:
+            with contextlib.suppress(OSError):  # files hashed this time are not hashed next time
+                self._store_memo()
+        return run
+
+    # -- stores ------------------------------------------------------------------------
+    def store(self, run: CachedRun) -> None:
+        """Write ``run`` under the key; a cache that cannot be written is no error."""
+        if self.key is None or not self.usable or not self._unchanged():
+            return
+        with contextlib.suppress(OSError):
+            if not self._prepare():
+                return
+            body = run.to_json()
+            entry = {
+                "format": FORMAT,
+                "tool": self.tool,
+                "key": self.key,
+                "checksum": _digest(_dumps(body)),
+                "body": body,
+            }
+            _write(self._entry_path(self.key), _dumps(entry))
+            self._store_memo()
+            self._prune()
+
+    def _unchanged(self) -> bool:
+        """Is the tree still the one the key was made of? A file edited while the run read
+        the tree must not leave a result under a key it does not match."""
+        if self._tree is None:
+            return False
+        again = TreeState(self._tree.root, self._tree.excluded, {**self._tree.memo, **self._tree.new_memo})
+        return again.digest() == self._tree_digest
+
+    def _store_memo(self) -> None:
+        if self._tree is not None:
+            memo = self._tree.new_memo
+            body = {"instance": self.instance, "checksum": _digest(_dumps(memo)), "files": memo}
+            _write(self._memo_file, _dumps(body))
+
+    def _entry_path(self, key: str) -> str:
+        return os.path.join(self.entries, f"run-{key}.json")
+
+    def _load_memo(self) -> dict[str, list]:
+        """The remembered hashes, when whole and ours (a row is checked where it is used)."""
+        data = _read_json(self._memo_file) if self.instance else None
+        if not isinstance(data, dict) or data.get("instance") != self.instance:
+            return {}
+        files = data.get("files")
+        if not isinstance(files, dict) or data.get("checksum") != _digest(_dumps(files)):
+            return {}
+        return files
+
+    def _instance(self) -> str | None:
+        """The cache's identity, when the directory is the one its ``instance`` file was written in."""
+        data = _read_json(os.path.join(self.directory, "instance"))
+        if not isinstance(data, dict):
+            return None
+        try:
+            st = os.stat(os.path.join(self.directory, "instance"), follow_symlinks=False)
+        except OSError:
+            return None
+        salt = data.get("salt")
+        if data.get("ino") != st.st_ino or data.get("dev") != st.st_dev or not isinstance(salt, str):
+            return None  # copied, committed or restored from elsewhere
+        return salt
+
+    def _prepare(self) -> bool:
+        """Create the directory with its .gitignore, CACHEDIR.TAG and instance file, when
+        missing; False when it is not a plain directory (a symlink planted in the checkout)."""
+        for directory in (self.directory, self.entries):
+            if not os.path.lexists(directory):
+                os.makedirs(directory, exist_ok=True)
+            if not stat.S_ISDIR(os.lstat(directory).st_mode):
+                self.usable = False
+                return False
+        for name, text in ((".gitignore", "# created by gitops-lint\n*\n"), ("CACHEDIR.TAG", _TAG)):
+            path = os.path.join(self.directory, name)
+            if not os.path.lexists(path):
+                _write(path, text.encode())
+        if self.instance is None:
+            self.instance = _write_instance(os.path.join(self.directory, "instance"))
+        return True
+
+    def _prune(self) -> None:
+        runs = []
+        with os.scandir(self.entries) as it:
+            for e in it:
+                if (
+                    e.name.startswith("run-")
+                    and e.name.endswith(".json")
+                    and e.is_file(follow_symlinks=False)
+                ):
+                    runs.append((e.stat(follow_symlinks=False).st_mtime_ns, e.path))
+        runs.sort(reverse=True)
+        for _, path in runs[KEEP_RUNS:]:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+
+
+def _read_json(path: str):
+    """The JSON in ``path``, a regular file of ours (not followed through a symlink), or None."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_ENTRY_BYTES:
+            return None
+        with os.fdopen(fd, "rb") as fh:
+            fd = -1
+            return json.loads(fh.read())
+    except (OSError, ValueError, RecursionError):
+        return None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
+def _write(path: str, data: bytes) -> None:
+    """``path`` replaced by ``data`` in one step (a temporary file in the same directory)."""
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _write_instance(path: str) -> str:
+    """A new ``instance`` file naming its own inode (kept by ``os.replace``)."""
+    salt = os.urandom(16).hex()
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-", suffix=".json")
+    try:
+        st = os.fstat(fd)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(_dumps({"salt": salt, "ino": st.st_ino, "dev": st.st_dev}))
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return salt
+
+
+def open_cache(root: str, no_cache: bool = False) -> RunCache | None:
+    directory = cache_directory(root, no_cache)
+    return None if directory is None else RunCache(directory, root)

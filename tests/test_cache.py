@@ -1,0 +1,525 @@
+"""The warm-run cache (gitops_lint.cache): a warm run prints exactly what a cold run prints.
+
+Each test lints a copy of a repository in a temporary Git work tree (``.git``
+at the root), with the cache turned on (the suite runs with it off: conftest);
+"cold" is the same command with ``--no-cache``. A hit is proven by a Linter
+that cannot run; a miss by a result that follows the change.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gitops_lint import cache as cache_module
+from gitops_lint import lint
+from tests.conftest import CORPUS, FIXTURES, PROJECT
+from tests.helpers import GOTK, ks, run_cli, write_tree
+
+DEFECTS = FIXTURES / "text-report-defects"
+
+
+@pytest.fixture(autouse=True)
+def cache_on(monkeypatch):
+    monkeypatch.delenv(cache_module.ENV_OFF, raising=False)
+    monkeypatch.delenv(cache_module.ENV_DIR, raising=False)
+
+
+def git_copy(source: Path, target: Path) -> Path:
+    shutil.copytree(source, target, symlinks=True)
+    (target / ".git").mkdir(exist_ok=True)
+    return target
+
+
+@pytest.fixture
+def repo(tmp_path) -> Path:
+    return git_copy(DEFECTS, tmp_path / "repo")
+
+
+class NoPipeline(Exception):
+    pass
+
+
+def _refuse(self, paths):
+    raise NoPipeline(paths)
+
+
+@pytest.fixture
+def no_pipeline(monkeypatch):
+    """A lint that must come from the cache: the Linter raises if asked to run."""
+    monkeypatch.setattr(lint.Linter, "run", _refuse)
+
+
+@pytest.fixture
+def no_pipeline_later(monkeypatch):
+    """``no_pipeline``, from when the test calls it."""
+    return lambda: monkeypatch.setattr(lint.Linter, "run", _refuse)
+
+
+def outputs(root: Path, *args: str, paths=None) -> dict[str, tuple[int, str, str]]:
+    """The JSON and text reports of one lint of ``root`` (exit status, stdout, stderr)."""
+    paths = [str(root)] if paths is None else [str(root / p) for p in paths]
+    return {fmt: run_cli(*paths, "--root", str(root), "--format", fmt, *args) for fmt in ("text", "json")}
+
+
+def entries(root: Path) -> list[Path]:
+    return sorted((root / cache_module.DIR_NAME).glob("v*/run-*.json"))
+
+
+# -- hits and misses ---------------------------------------------------------------------
+
+
+def test_a_warm_run_prints_what_the_cold_run_printed(repo, no_pipeline_later):
+    cold = outputs(repo, "--no-cache")
+    others = {fmt: run_cli(str(repo), "--format", fmt, "--no-cache") for fmt in OTHER_FORMATS}
+    assert not (repo / cache_module.DIR_NAME).exists(), "--no-cache writes nothing"
+    assert outputs(repo) == cold  # fills the cache
+    assert '"plaintext-secret"' in cold["json"][1] and "[*]" in cold["text"][1]
+    no_pipeline_later()
+    assert outputs(repo) == cold
+    for fmt in OTHER_FORMATS:  # every format from the same entry
+        assert run_cli(str(repo), "--format", fmt) == others[fmt], fmt
+
+
+OTHER_FORMATS = ("concise", "sarif", "github", "junit")
+
+
+def test_the_cache_directory_is_tagged_and_ignored(repo):
+    outputs(repo)
+    directory = repo / cache_module.DIR_NAME
+    assert (directory / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert (directory / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    assert len(entries(repo)) == 1  # json and text of one run share an entry
+
+
+def asked_the_pipeline(result: tuple[int, str, str]) -> bool:
+    code, _, err = result
+    return code == 2 and "NoPipeline" in err
+
+
+def test_without_an_entry_the_pipeline_runs(repo, no_pipeline):
+    assert all(asked_the_pipeline(r) for r in outputs(repo).values())
+
+
+def test_warm_after_a_change_follows_the_change(repo, monkeypatch):
+    outputs(repo)
+    target = repo / "apps" / "base" / "podinfo" / "deployment.yaml"
+    target.write_text(target.read_text().replace('"9898"', "9898"))
+    cold = outputs(repo, "--no-cache")
+    assert outputs(repo) == cold
+    assert "containerPort: expected integer" not in cold["json"][1]
+    # and back: the first state's entry is used again, as it was
+    target.write_text(target.read_text().replace("containerPort: 9898", 'containerPort: "9898"'))
+    monkeypatch.setattr(lint.Linter, "run", _refuse)
+    assert "containerPort: expected integer" in outputs(repo)["json"][1]
+
+
+def test_a_touched_file_is_rehashed_and_still_a_hit(repo, monkeypatch):
+    cold = outputs(repo)
+    target = repo / "apps" / "base" / "podinfo" / "deployment.yaml"
+    os.utime(target, ns=(10**18, 10**18))  # new mtime, same content
+    monkeypatch.setattr(lint.Linter, "run", _refuse)
+    assert outputs(repo) == cold
+
+
+def _hashed(repo: Path) -> int:
+    warm = cache_module.open_cache(str(repo))
+    warm.compute_key(lint.Config(), [str(repo)])
+    return warm._tree.hashed
+
+
+def test_a_hit_remembers_the_hashes_the_miss_could_not(repo, monkeypatch):
+    """Files written just before a run are hashed again next time (their mtime may not move
+    on a rewrite); once they are old enough, the next run remembers them, hit or miss."""
+    monkeypatch.setattr(cache_module, "RACY_NS", 10**18)  # the miss: every file is too recent
+    outputs(repo)
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)
+    assert _hashed(repo) > 0
+    outputs(repo)  # a hit
+    assert _hashed(repo) == 0
+
+
+def test_remembered_hashes_are_used_and_a_rewrite_is_seen(repo, monkeypatch):
+    """Hashes are remembered per stat; a rewrite that keeps size and mtime changes the ctime."""
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)  # every file counts as old enough to remember
+    outputs(repo)
+    assert _hashed(repo) == 0
+    target = repo / "apps" / "base" / "podinfo" / "deployment.yaml"
+    st = target.stat()
+    target.write_text(target.read_text().replace('"9898"', '"9899"'))  # same size
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert _hashed(repo) == 1
+    after = outputs(repo)
+    assert after == outputs(repo, "--no-cache")
+    assert "9899" in after["json"][1]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "a new file in a directory Flux's generated kustomization takes whole",
+        "a new empty directory",
+        "a removed file",
+        "a symlink",
+    ],
+)
+def test_a_change_to_the_tree_is_a_miss(tmp_path, change):
+    root = write_tree(
+        tmp_path / "repo",
+        {
+            **GOTK,
+            "clusters/dev/apps.yaml": ks("apps", "./apps") + "---\n" + ks("infra", "./infra"),
+            "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: default}\n",
+        },
+    )
+    (root / ".git").mkdir()
+    before = outputs(root)
+    if change.startswith("a new file"):
+        (root / "apps" / "secret.yaml").write_text(
+            "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: default}\nstringData: {pw: x}\n"
+        )
+    elif change == "a new empty directory":
+        (root / "infra").mkdir()  # missing-path no more
+    elif change == "a removed file":
+        (root / "apps" / "cm.yaml").unlink()
+    else:
+        (root / "infra").symlink_to("apps")
+    after = outputs(root)
+    assert after == outputs(root, "--no-cache")
+    assert after != before
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        ("--select", "schema"),
+        ("--ignore", "plaintext-secret"),
+        ("--var", "cluster_name=x"),
+        ("--kube-version", "1.30"),
+        ("--flux-version", "2.8"),
+        ("--fail-on", "warning"),
+    ],
+)
+def test_the_command_line_config_is_part_of_the_key(repo, option):
+    outputs(repo)
+    assert outputs(repo, *option) == outputs(repo, *option, "--no-cache")
+
+
+def test_the_config_file_is_part_of_the_key(repo):
+    outputs(repo)
+    (repo / ".gitops-lint.yaml").write_text("rules:\n  plaintext-secret: off\n")
+    warm = outputs(repo)
+    assert warm == outputs(repo, "--no-cache")
+    assert '"plaintext-secret"' not in warm["json"][1]
+
+
+def test_linted_paths_are_part_of_the_key(repo):
+    outputs(repo, paths=["clusters/staging"])
+    for paths in (["clusters/production"], ["clusters/staging", "clusters/production"]):
+        assert outputs(repo, paths=paths) == outputs(repo, "--no-cache", paths=paths)
+
+
+def test_baseline_reads_the_cached_findings(repo, tmp_path):
+    baseline = tmp_path / "baseline.json"
+    run_cli(str(repo), "--write-baseline", str(baseline), "--no-cache")
+    cold = run_cli(str(repo), "--baseline", str(baseline), "--no-cache")
+    run_cli(str(repo), "--format", "json")
+    assert run_cli(str(repo), "--baseline", str(baseline)) == cold
+
+
+def test_fix_and_diff_bypass_the_cache(repo, no_pipeline):
+    for option in ("--fix", "--diff"):
+        assert asked_the_pipeline(run_cli(str(repo), option))
+    assert not entries(repo)
+
+
+# -- where it is written ---------------------------------------------------------------
+
+
+def test_no_cache_without_git_at_the_root(tmp_path):
+    root = shutil.copytree(DEFECTS, tmp_path / "export")
+    outputs(root)
+    assert not (root / cache_module.DIR_NAME).exists()
+
+
+@pytest.mark.parametrize("how", ["flag", "env"])
+def test_no_cache_turns_it_off(repo, monkeypatch, how):
+    if how == "env":
+        monkeypatch.setenv(cache_module.ENV_OFF, "1")
+        outputs(repo)
+    else:
+        outputs(repo, "--no-cache")
+    assert not (repo / cache_module.DIR_NAME).exists()
+
+
+def test_a_named_cache_directory(tmp_path, monkeypatch):
+    root = shutil.copytree(DEFECTS, tmp_path / "export")  # no .git: only a named directory is used
+    monkeypatch.setenv(cache_module.ENV_DIR, str(tmp_path / "elsewhere"))
+    cold = outputs(root)
+    assert list((tmp_path / "elsewhere").glob("v*/run-*.json"))
+    monkeypatch.setattr(lint.Linter, "run", _refuse)
+    assert outputs(root) == cold
+
+
+def test_a_cache_directory_symlinked_out_is_not_used(repo, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (repo / cache_module.DIR_NAME).symlink_to(outside)
+    assert outputs(repo) == outputs(repo, "--no-cache")
+    assert not list(outside.iterdir())
+
+
+# -- corruption and trust ----------------------------------------------------------------
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
+
+
+def _garbage(path: Path) -> None:
+    path.write_bytes(b"\x00\xff not json \x80" * 10)
+
+
+def _empty(path: Path) -> None:
+    path.write_bytes(b"")
+
+
+def _edited(path: Path) -> None:  # a finding dropped, checksum left as it was
+    data = json.loads(path.read_text())
+    data["body"]["findings"] = data["body"]["findings"][1:]
+    path.write_text(json.dumps(data))
+
+
+def _resealed(path: Path) -> None:  # dropped, and the checksum recomputed: the shape is still checked
+    data = json.loads(path.read_text())
+    data["body"]["findings"][0][5] = "one"  # a line that is not a number
+    data["checksum"] = cache_module._digest(cache_module._dumps(data["body"]))
+    path.write_text(json.dumps(data))
+
+
+def _foreign_format(path: Path) -> None:
+    data = json.loads(path.read_text())
+    data["format"] = cache_module.FORMAT + 1
+    path.write_text(json.dumps(data))
+
+
+def _foreign_tool(path: Path) -> None:
+    data = json.loads(path.read_text())
+    data["tool"] = "0" * 40
+    path.write_text(json.dumps(data))
+
+
+def _wrong_key(path: Path) -> None:
+    data = json.loads(path.read_text())
+    data["key"] = "0" * 40
+    path.write_text(json.dumps(data))
+
+
+def _a_directory(path: Path) -> None:
+    path.unlink()
+    path.mkdir()
+
+
+def _a_symlink_to_a_device(path: Path) -> None:
+    path.unlink()
+    path.symlink_to("/dev/zero")
+
+
+def _deep_json(path: Path) -> None:
+    path.write_text("[" * 100000 + "]" * 100000)
+
+
+CORRUPTIONS = [
+    _truncate,
+    _garbage,
+    _empty,
+    _edited,
+    _resealed,
+    _foreign_format,
+    _foreign_tool,
+    _wrong_key,
+    _a_directory,
+    _a_symlink_to_a_device,
+    _deep_json,
+]
+
+
+@pytest.mark.parametrize("corrupt", CORRUPTIONS, ids=lambda f: f.__name__.strip("_"))
+def test_a_damaged_entry_is_ignored_and_rebuilt(repo, monkeypatch, corrupt):
+    cold = outputs(repo, "--no-cache")
+    outputs(repo)
+    [entry] = entries(repo)
+    corrupt(entry)
+    assert outputs(repo) == cold
+    # rebuilt: the next run is a hit again (a directory in its place stays a miss, never an error)
+    if corrupt is not _a_directory:
+        monkeypatch.setattr(lint.Linter, "run", _refuse)
+        assert outputs(repo) == cold
+
+
+@pytest.mark.parametrize("corrupt", [_truncate, _garbage, _edited], ids=lambda f: f.__name__.strip("_"))
+def test_a_damaged_hash_memo_is_ignored(repo, corrupt):
+    cold = outputs(repo, "--no-cache")
+    outputs(repo)
+    memo = next((repo / cache_module.DIR_NAME).glob("v*/hashes.json"))
+    if corrupt is _edited:  # a hash replaced: the checksum no longer matches
+        data = json.loads(memo.read_text())
+        data["files"] = {k: [*v[:4], "0" * 40] for k, v in data["files"].items()}
+        memo.write_text(json.dumps(data))
+    else:
+        corrupt(memo)
+    assert outputs(repo) == cold
+
+
+def test_a_cache_copied_from_elsewhere_is_not_trusted(repo, tmp_path):
+    """A committed or restored cache directory may hold an entry that hides findings."""
+    outputs(repo)
+    [entry] = entries(repo)
+    data = json.loads(entry.read_text())
+    data["body"]["findings"] = []  # a forged entry: no findings, checksum recomputed
+    data["checksum"] = cache_module._digest(cache_module._dumps(data["body"]))
+    entry.write_text(json.dumps(data))
+    # the directory replaced by a copy of itself, as git or a CI cache would restore it
+    # (the original kept aside meanwhile: its inodes stay taken)
+    directory = repo / cache_module.DIR_NAME
+    directory.rename(tmp_path / "aside")
+    shutil.copytree(tmp_path / "aside", directory)
+    assert outputs(repo) == outputs(repo, "--no-cache")
+    assert '"plaintext-secret"' in outputs(repo)["json"][1]
+
+
+def test_concurrent_runs_agree_and_leave_a_whole_cache(repo):
+    """Four processes lint the same tree at once: same reports, and the cache they leave is good."""
+    cold = outputs(repo, "--no-cache")["json"]
+    env = {k: v for k, v in os.environ.items() if k != cache_module.ENV_OFF}
+    env["PYTHONPATH"] = str(PROJECT)
+    cmd = [sys.executable, "-m", "gitops_lint", str(repo), "--format", "json"]
+    procs = [
+        subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=PROJECT)
+        for _ in range(4)
+    ]
+    results = [p.communicate(timeout=300) for p in procs]
+    for p, (out, err) in zip(procs, results):
+        assert (p.returncode, out.decode(), err.decode()) == cold
+    assert not list((repo / cache_module.DIR_NAME).rglob(".tmp-*")), "no temporary file left"
+    out = subprocess.run(cmd, env=env, capture_output=True, cwd=PROJECT, timeout=300)
+    assert (out.returncode, out.stdout.decode(), out.stderr.decode()) == cold
+
+
+def test_a_file_edited_during_the_run_leaves_no_entry(repo, monkeypatch):
+    """The key is made before the lint reads the tree: an edit in between would store the
+    edited tree's result under the old tree's key."""
+    target = repo / "apps" / "base" / "podinfo" / "deployment.yaml"
+    original = target.read_text()
+    run = lint.Linter.run
+
+    def edit_then_run(self, paths):
+        target.write_text(original.replace('"9898"', "9898"))
+        return run(self, paths)
+
+    monkeypatch.setattr(lint.Linter, "run", edit_then_run)
+    run_cli(str(repo), "--format", "json")
+    assert not entries(repo)
+    monkeypatch.setattr(lint.Linter, "run", run)
+    target.write_text(original)  # back to the state the key was made of
+    assert outputs(repo) == outputs(repo, "--no-cache")
+
+
+def test_an_internal_error_is_not_stored(repo, monkeypatch):
+    import dataclasses
+
+    from gitops_lint import rules
+
+    def broken(ctx):
+        raise RuntimeError("boom")
+        yield
+
+    monkeypatch.setattr(
+        rules,
+        "_CACHE",
+        [dataclasses.replace(r, check=broken) if r.name == "missing-path" else r for r in rules.all_rules()],
+    )
+    code, _, err = run_cli(str(repo), "--format", "json")
+    assert code == 2 and "internal error in rule missing-path" in err
+    assert not entries(repo)
+
+
+def test_the_cache_holds_no_secret_value(tmp_path):
+    value = "Zq8vK2-hunter2-Pw9x"
+    root = write_tree(
+        tmp_path / "repo",
+        {
+            **GOTK,
+            "clusters/dev/apps.yaml": ks("apps", "./apps"),
+            "apps/kustomization.yaml": "resources: [secret.yaml, cm.yaml]\n",
+            "apps/secret.yaml": (
+                "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: default}\n"
+                f"stringData: {{pw: {value}}}\n"
+            ),
+            # a message that quotes the value: a ConfigMap field of the wrong type
+            "apps/cm.yaml": (
+                f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c, namespace: default}}\nimmutable: {value}\n"
+            ),
+        },
+    )
+    (root / ".git").mkdir()
+    cold = outputs(root)
+    assert "***" in cold["json"][1]
+    for path in (root / cache_module.DIR_NAME).rglob("*"):
+        if path.is_file():
+            assert value not in path.read_text(errors="replace")
+            assert value[:8] not in path.read_text(errors="replace")
+
+
+# -- the corpus ------------------------------------------------------------------------
+
+
+def corpus_repositories() -> dict[str, list[str]]:
+    from tests.test_corpus import corpus_repositories as sources
+
+    return sources()
+
+
+def _changed_file(root: Path, entry: str) -> Path:
+    """A YAML file the run reads: the first one under the entry (deterministic)."""
+    for dirpath, dirnames, filenames in sorted(os.walk(root / entry)):
+        dirnames.sort()
+        for name in sorted(filenames):
+            if name.endswith((".yaml", ".yml")) and not os.path.islink(os.path.join(dirpath, name)):
+                return Path(dirpath) / name
+    raise AssertionError(f"no YAML file under {entry}")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(corpus_repositories()) or ["(none)"])
+def test_warm_runs_match_cold_runs_on_the_corpus(name, tmp_path, monkeypatch):
+    if not CORPUS.is_dir() or name == "(none)":
+        pytest.skip("../shared/corpus is not present")
+    entry_paths = corpus_repositories()[name]
+    root = git_copy(CORPUS / name, tmp_path / name)
+    cold_json = run_cli(
+        *[str(root / e) for e in entry_paths], "--root", str(root), "--format", "json", "--no-cache"
+    )
+    warm = outputs(root, paths=entry_paths)  # a miss: fills the cache (text, then JSON from the same entry)
+    assert warm["json"] == cold_json
+    with monkeypatch.context() as m:
+        m.setattr(lint.Linter, "run", _refuse)
+        assert outputs(root, paths=entry_paths) == warm  # hits, byte for byte, both formats
+        os.utime(_changed_file(root, entry_paths[0]))  # touched: rehashed, still a hit
+        assert outputs(root, paths=entry_paths) == warm
+    # one file changed: a document that the linted files' scan reports
+    target = _changed_file(root, entry_paths[0])
+    with open(target, "a", encoding="utf-8") as fh:
+        fh.write("\n---\nkey: [unclosed\n")
+    cold = run_cli(
+        *[str(root / e) for e in entry_paths], "--root", str(root), "--format", "json", "--no-cache"
+    )
+    after = run_cli(*[str(root / e) for e in entry_paths], "--root", str(root), "--format", "json")
+    assert after == cold
+    assert after != cold_json, "the change shows"
