@@ -394,6 +394,7 @@ def test_a_cache_copied_from_elsewhere_is_not_trusted(repo, tmp_path):
     assert '"plaintext-secret"' in outputs(repo)["json"][1]
 
 
+@pytest.mark.slow
 def test_concurrent_runs_agree_and_leave_a_whole_cache(repo):
     """Four processes lint the same tree at once: same reports, and the cache they leave is good."""
     cold = outputs(repo, "--no-cache")["json"]

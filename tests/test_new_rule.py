@@ -53,6 +53,7 @@ def _next(series: str = "GL") -> str:
     return f"GL{int(codes[-1][2:]) + 1:03d}"
 
 
+@pytest.mark.slow
 def test_new_rule_writes_a_rule_that_passes_the_suite(copy, tmp_path):
     script = copy / "tools" / "new_rule.py"
     made = _run(sys.executable, script, "widget-check", "--severity", "warning", cwd=tmp_path)

@@ -35,6 +35,8 @@ except ModuleNotFoundError:  # Python 3.10
 from gitops_lint.rules import all_rules
 from tests.conftest import FIXTURES, PROJECT
 
+pytestmark = pytest.mark.slow  # builds a wheel and two venvs
+
 TREE = ("pyproject.toml", "README.md", "gitops_lint", "schemas", "rules")
 EXAMPLE = FIXTURES / "example"
 
