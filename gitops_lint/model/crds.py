@@ -246,7 +246,7 @@ def _entry(raw: dict) -> ChartEntry:
 
 @lru_cache(maxsize=1)
 def chart_table() -> ChartTable:
-    """The table shipped with the package (gitops_lint/schemas/crd-charts.yaml)."""
+    """The table shipped with the package (schemas/crd-charts.yaml)."""
     text = bundled("crd-charts.yaml").read_text("utf-8")
     data = yaml.load(text, Loader=FastLoader)  # noqa: S506 - FastLoader is a safe loader
     return ChartTable(

@@ -9,7 +9,7 @@ debug note: an unevaluable rule is never a false error.
 
 Building cel-python's Lark parser takes ~0.1 s of LALR table construction.
 The tables ship with gitops-lint instead, as JSON
-(``gitops_lint/schemas/cel-parser.json``, made by ``tools/gen_cel_parser.py``
+(``schemas/cel-parser.json``, made by ``tools/gen_cel_parser.py``
 and stamped with the Lark version and grammar hash), loaded in ~15 ms when
 the stamp matches the installed packages and built otherwise. Lark's own
 cache is a pickle in a shared directory, which a linter run on strangers'
@@ -109,7 +109,7 @@ def _decode(obj: dict):
 
 
 def _load_parser():
-    """The parser from gitops_lint/schemas/cel-parser.json (tools/gen_cel_parser.py), when it was
+    """The parser from schemas/cel-parser.json (tools/gen_cel_parser.py), when it was
     made from the installed Lark and grammar; JSON, never a pickle. None otherwise."""
     import lark
 

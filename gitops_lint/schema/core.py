@@ -21,6 +21,8 @@ import json
 import os
 import re
 
+from ..core.versions import kube_minor
+
 _VERSION_DIR = re.compile(r"^v(\d+)\.(\d+)\.\d+-local-strict$")
 _DROP = frozenset(
     {
@@ -67,11 +69,6 @@ def available_versions() -> list[str]:
     return list(_versions())
 
 
-def _minor(text: str) -> tuple[int, int] | None:
-    m = re.match(r"^v?(\d+)\.(\d+)", str(text).strip())
-    return (int(m.group(1)), int(m.group(2))) if m else None
-
-
 def resolve_version(requested: str | None) -> str | None:
     """The schema version used for ``--kube-version``: the newest shipped one not newer
     than requested (kubernetes-validate's own rule), the oldest for an older request,
@@ -79,14 +76,15 @@ def resolve_version(requested: str | None) -> str | None:
     versions = available_versions()
     if not versions:
         return None
-    want = _minor(requested) if requested else None
+    want = kube_minor(requested) if requested else None
     if want is None:
         return versions[-1]
-    fitting = [v for v in versions if _minor(v) <= want]
+    fitting = [v for v in versions if kube_minor(v) <= want]
     return fitting[-1] if fitting else versions[0]
 
 
-def _dir_for(version: str) -> str | None:
+def dir_for(version: str) -> str | None:
+    """The directory of kubernetes-validate's schemas for a Kubernetes minor (kube_apis reads it too)."""
     root = schema_root()
     if root is None:
         return None
@@ -97,15 +95,12 @@ def _dir_for(version: str) -> str | None:
     return None
 
 
-dir_for = _dir_for  # public: kube_apis reads the same version directories
-
-
 class CoreSchemas:
     """The core kinds of one Kubernetes version: ``(apiVersion, kind) -> schema``."""
 
     def __init__(self, version: str):
         self.version = version
-        directory = _dir_for(version)
+        directory = dir_for(version)
         self._defs: dict = {}
         self._index: dict[tuple[str, str], str] = {}
         self._inlined: dict[str, dict] = {}
@@ -120,6 +115,11 @@ class CoreSchemas:
                 # a kind listed under several types (List, WatchEvent...) keeps its own type
                 if (api_version, kind) not in self._index or name.endswith("." + kind):
                     self._index[(api_version, kind)] = name
+
+    @property
+    def definitions(self) -> dict:
+        """The version's ``_definitions.json`` ``$defs``, as read (shared, do not modify)."""
+        return self._defs
 
     def kinds(self) -> list[tuple[str, str]]:
         return sorted(self._index)
@@ -193,7 +193,11 @@ def _type_union(branches) -> list | None:
 
 
 _CACHE: dict[str, CoreSchemas] = {}
-CACHE = _CACHE  # public: kube_apis reuses the definitions a version's schemas already read
+
+
+def loaded(version: str) -> CoreSchemas | None:
+    """The core schemas of ``version`` if a run already read them (kube_apis reuses their definitions)."""
+    return _CACHE.get(version)
 
 
 def core_schemas(version: str) -> CoreSchemas:

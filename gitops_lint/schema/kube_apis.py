@@ -22,8 +22,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from .core import CACHE as _CORE_CACHE
-from .core import available_versions, core_schemas, dir_for
+from .core import available_versions, core_schemas, dir_for, loaded
 
 # The one API group Kubernetes dropped entirely before 1.25 (its last kinds,
 # Ingress and friends, went in 1.22), so no shipped schema names it.
@@ -59,9 +58,9 @@ _SERVED: dict[str, dict[tuple[str, str], str]] = {}
 
 def _definitions(version: str) -> dict:
     """The version's definitions: those the core schemas already hold, else read."""
-    loaded = _CORE_CACHE.get(version)
-    if loaded is not None:
-        return loaded._defs
+    schemas = loaded(version)
+    if schemas is not None:
+        return schemas.definitions
     directory = dir_for(version)
     if directory is None:
         return {}

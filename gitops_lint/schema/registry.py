@@ -8,7 +8,7 @@ Sources, first match wins:
 2. the ``schemas:`` directories of the config (kubeconform layout: files
    ``{kind}-{group}-{version}.json``, lowercase, as ``gitops-lint schemas
    import`` writes them, or ``{group}/{kind}_{version}.json``);
-3. the Flux schemas bundled with the package (``gitops_lint/schemas/flux``);
+3. the Flux schemas bundled with the package (``schemas/flux``, installed as ``gitops_lint/schemas/flux``);
 4. the core Kubernetes schemas of ``--kube-version`` (kubernetes-validate).
 
 Compiled validators are a pure function of their schema, and shared by
