@@ -35,7 +35,7 @@ def _target(cluster, ro) -> str:
     applies to a remote cluster (hub-and-spoke), where the same identity is
     another object."""
     ks = cluster.kustomizations.get(ro.applied_by.key())
-    kube = ks.spec.get("kubeConfig") if ks is not None else None
+    kube = ks.fields.kube_config if ks is not None else None
     return f"{ks.ref.namespace}:{sorted(kube.items())!r}" if isinstance(kube, dict) else ""
 
 
