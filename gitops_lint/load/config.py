@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
+import yaml
+
 from ..core.data import Severity
 from ..core.errors import ConfigError, InternalError
 from ..core.fs import FileTooLarge, OutsideRoot, RepoFS
@@ -119,7 +121,7 @@ class _Positions:
                 nodes = compose_docs(loader)
                 loader.dispose()
                 self.root = nodes[0] if nodes else None
-            except Exception:
+            except (yaml.YAMLError, RecursionError):  # positions only: the config was parsed already
                 self.root = None
 
     def line(self, *path) -> int:

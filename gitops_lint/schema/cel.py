@@ -230,7 +230,9 @@ def _program(rule: str):
         try:
             env = _environment()
             prog = env.program(env.compile(rule))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - cel-python raises what its grammar and
+            # builtins raise for CEL it does not support; the rule is then not checked (an
+            # info says so), never a finding
             log.debug("CEL rule skipped (cannot compile): %s: %s", rule, exc)
             _BROKEN.add(rule)
             return None
@@ -288,14 +290,14 @@ def evaluate(rules: list, value) -> list[RuleFailure]:
                 if activation is None:
                     activation = {"self": celpy.json_to_cel(_plain(value))}
                 act = activation
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - as above: not checked, never a finding
             log.debug("CEL value not convertible: %s", exc)
             continue
         try:
             result = _run(prog, act, rule)
         except OutOfCost:
             continue  # not evaluated: the object's "not checked" note says so
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - as above: not checked, never a finding
             log.debug("CEL rule skipped (cannot evaluate): %s: %s", rule, exc)
             continue
         if result is True or (type(result).__name__ == "BoolType" and bool(result)):
