@@ -156,3 +156,13 @@ def test_importing_a_stage_loads_no_higher_stage(stage):
     found = json.loads(out.stdout)
     assert Path(found["file"]).resolve().parent == PACKAGE  # this checkout, not an installed copy
     assert [n for n in found["loaded"] if stage_of(n) > STAGES.index(stage)] == []
+
+
+def test_the_readme_lists_the_stages_in_their_order():
+    """README's "How the code is laid out" is what a newcomer reads first: it must name
+    every stage, lowest first, as this test orders them."""
+    import re
+
+    text = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    section = text.split("## How the code is laid out", 1)[1].split("\n## ", 1)[0]
+    assert re.findall(r"^\| `(\w+)/` \|", section, re.M) == STAGES
