@@ -21,6 +21,7 @@ make of this scalar".
 from __future__ import annotations
 
 import datetime
+import functools
 import math
 import re
 import struct
@@ -261,19 +262,36 @@ _FIRST_INDICATORS = frozenset("#,[]{}&*!|>'\"%@`")
 # go-yaml's is_printable: \n, 0x20-0x7E, 0xA0-0xD7FF, 0xE000-0xFFFD but not U+FEFF;
 # it rejects U+0085 and everything beyond the BMP
 _PRINTABLE_CLASS = "\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd"
-_NON_PRINTABLE = re.compile(f"[^{_PRINTABLE_CLASS}]")
+# The classes below reach far beyond ASCII, which the regex engine compiles into tables
+# slowly (18 ms for the two, at every start): compiled on first use, and only for text
+# that is not ASCII; ASCII text is checked with the ASCII part of the class.
+_NON_PRINTABLE_ASCII = re.compile("[^\n\x20-\x7e]")
+_PLAIN_CHARS_ASCII = re.compile("[\x20-\x7e]*\\Z")
+
+
+@functools.cache
+def _unicode_pattern(name: str) -> re.Pattern:
+    if name == "non-printable":
+        return re.compile(f"[^{_PRINTABLE_CLASS}]")
+    # a plain scalar that reads back as itself: printable, no line break
+    return re.compile("[\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]*\\Z")
+
+
+def _non_printable(s: str) -> re.Match | None:
+    """The first character of ``s`` go-yaml's is_printable refuses."""
+    return (_NON_PRINTABLE_ASCII if s.isascii() else _unicode_pattern("non-printable")).search(s)
+
+
 _BREAK_CLASS = "\r\n\x85\u2028\u2029"
 _BREAK_RE = re.compile(f"[{_BREAK_CLASS}]")
 _BREAK_SPACE = re.compile(f"[{_BREAK_CLASS}] ")
 _SPACE_BREAK = re.compile(f" [{_BREAK_CLASS}]")
 # after the first character: ':' followed by a blank or the end, '#' preceded by a blank or break
 _INNER_BLOCK_INDICATOR = re.compile(f"(?s).:(?:[ \t]|\\Z)|[ \t{_BREAK_CLASS}]#")
-# a plain scalar that reads back as itself: printable, no line break
-_PLAIN_CHARS = re.compile("[\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]*\\Z")
 
 
 def _printable(c: str) -> bool:
-    return _NON_PRINTABLE.match(c) is None
+    return _non_printable(c) is None
 
 
 def _analyze(s: str) -> tuple[bool, bool, bool]:
@@ -290,7 +308,7 @@ def _analyze(s: str) -> tuple[bool, bool, bool]:
         or _INNER_BLOCK_INDICATOR.search(s) is not None
     )
     line_breaks = _BREAK_RE.search(s) is not None
-    special = _NON_PRINTABLE.search(s) is not None
+    special = _non_printable(s) is not None
     break_space = line_breaks and _BREAK_SPACE.search(s) is not None
     space_break = line_breaks and _SPACE_BREAK.search(s) is not None
     trailing_space = last == " "
@@ -373,7 +391,7 @@ def plain_safe(t: str) -> bool:
         return False
     if t[-1] in " \t:" or ": " in t or ":\t" in t or " #" in t or "\t#" in t:
         return False
-    return _PLAIN_CHARS.match(t) is not None
+    return (_PLAIN_CHARS_ASCII if t.isascii() else _unicode_pattern("plain")).match(t) is not None
 
 
 def _f32(f: float) -> float:
