@@ -877,5 +877,36 @@ def _redacted(text: str) -> str:
     return redactors.redact(text)
 
 
+# gen-0 collections every 50,000 net allocations instead of 700: a run builds
+# large trees of dicts and lists and frees almost no cycles, so the default threshold
+# spends a quarter of its time walking live objects (measured: 2.7 s -> 2.0 s CPU on a
+# 2,600-file repository; peak memory unchanged)
+_GC_THRESHOLD = (50_000, 20, 1000)
+
+
+def entry() -> None:
+    """The process's entry point (``gitops-lint``, ``python -m gitops_lint``).
+
+    What suits a short-lived process and not a library call of :func:`main`:
+    the collector tuned for a run (see ``_GC_THRESHOLD``), and an exit without tearing down the heap
+    (freeing every object of the run one by one costs a fifth of a run, as
+    mypy's ``hard_exit`` found). Every file the run writes is closed by then
+    (temporary directories are context managers), so only stdout and stderr are
+    flushed by hand.
+    """
+    import gc
+
+    gc.set_threshold(*_GC_THRESHOLD)
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:
+        pass  # the reader went away (`| head`): what it read is all it wanted
+    except OSError:
+        code = code or 2
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -6,8 +6,10 @@ object). Documents remember their file and first line. A field's own line is
 found lazily (:meth:`DocumentCache.field_position`) by composing the file again
 only when a finding needs it: findings are rare, documents are many.
 
-Two deliberate departures from plain PyYAML:
+Departures from plain PyYAML:
 
+* scalars are typed as kustomize's go-yaml v3 types them, not by YAML 1.1
+  (:mod:`gitops_lint.load.goyaml`): ``yes`` stays a string, ``0123`` is octal;
 * duplicate mapping keys are an error (PyYAML silently keeps the last one,
   the API server's strict decoding rejects them);
 * an anchor redefined within a file is accepted, the later definition winning,
@@ -18,7 +20,6 @@ Two deliberate departures from plain PyYAML:
 from __future__ import annotations
 
 import bisect
-import datetime
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -31,6 +32,19 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from ..core.budget import MAX_FILE_NODES, Budget, BudgetExceeded
 from ..core.data import Document, LoadError, Origin
 from ..core.fs import FileTooLarge, OutsideRoot, RepoFS
+from .goyaml import (
+    BOOL_TAG,
+    FLOAT_TAG,
+    INT_TAG,
+    MERGE_TAG,
+    NULL_TAG,
+    STR_TAG,
+    TIMESTAMP_TAG,
+    go_int,
+    go_resolve,
+    go_timestamp,
+    kyaml_folded,
+)
 
 _CLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SUPPRESS = re.compile(r"#\s*gitops-lint:\s*disable=([A-Za-z0-9_,\- ]+)")
@@ -48,9 +62,9 @@ def _check_duplicates(node: MappingNode) -> bool:
     seen: dict[object, object] = {}
     empty = False
     for key_node, value_node in node.value:
-        if not value_node.value and value_node.tag == _NULL_TAG and not value_node.style:
+        if not value_node.value and value_node.tag == NULL_TAG and not value_node.style:
             empty = True
-        if not isinstance(key_node, ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+        if not isinstance(key_node, ScalarNode) or key_node.tag == MERGE_TAG:
             continue
         key = key_node.value
         if key in seen:
@@ -89,109 +103,12 @@ def _construct_unknown_tag(constructor, node):
 _DuplicateCheckingConstructor.add_constructor(None, _construct_unknown_tag)
 
 
-# -- scalars as kustomize reads them ----------------------------------------------------
-# kustomize parses with go-yaml v3 (kyaml), whose implicit types are YAML 1.2's
-# core schema as Go parses it (gopkg.in/yaml.v3 resolve.go), not PyYAML's
-# YAML 1.1: ``yes``/``on``/``y`` stay strings, ``0o17`` and ``1e3`` are
-# numbers, ``0123`` is octal, and a date becomes the RFC 3339 text kustomize
-# prints after its JSON round trip (never a Python date). Reading as PyYAML does would give a
-# ConfigMap ``enabled: yes`` a boolean kustomize never sees.
-_STR_TAG = "tag:yaml.org,2002:str"
-_BOOL_TAG = "tag:yaml.org,2002:bool"
-_NULL_TAG = "tag:yaml.org,2002:null"
-_INT_TAG = "tag:yaml.org,2002:int"
-_FLOAT_TAG = "tag:yaml.org,2002:float"
-_GO_SPECIAL = {
-    **dict.fromkeys(("true", "True", "TRUE", "false", "False", "FALSE"), _BOOL_TAG),
-    **dict.fromkeys(("", "~", "null", "Null", "NULL"), _NULL_TAG),
-    **dict.fromkeys((f"{sign}{v}" for sign in ("", "+", "-") for v in (".inf", ".Inf", ".INF")), _FLOAT_TAG),
-    **dict.fromkeys((".nan", ".NaN", ".NAN"), _FLOAT_TAG),
-    "<<": "tag:yaml.org,2002:merge",
-}
-# strconv.ParseInt(s, 0, 64) / ParseUint after removing "_"
-_GO_INT = re.compile(r"[-+]?(?:0[bB][01]+|0[oO][0-7]+|0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
-_GO_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
-_NUMERIC_START = frozenset("+-.0123456789")
-_INT64_MIN, _UINT64_MAX = -(2**63), 2**64 - 1
-
-
-def go_int(text: str) -> int | None:
-    """The integer go-yaml v3 reads from a plain scalar, or None."""
-    plain = text.replace("_", "")
-    if not _GO_INT.fullmatch(plain):
-        return None
-    sign = -1 if plain[0] == "-" else 1
-    digits = plain.lstrip("+-")
-    if len(digits) > 1 and digits[0] == "0" and digits[1] in "01234567":
-        value = int(digits, 8)  # a leading 0: Go's base-0 octal
-    else:
-        value = int(digits, 0)
-    value *= sign
-    return value if _INT64_MIN <= value <= _UINT64_MAX else None
-
-
-_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
-# yaml.v3 parseTimestamp's layouts: "2006-1-2T15:4:5.999999999Z07:00" (also "t"),
-# "2006-1-2 15:4:5.999999999" and "2006-1-2"
-_GO_TIMESTAMP = re.compile(
-    r"(\d{4})-(\d{1,2})-(\d{1,2})"
-    r"(?:(?:[Tt](\d{1,2}):(\d{1,2}):(\d{1,2})(\.\d+)?(Z|[-+]\d{2}:\d{2}))"
-    r"|(?: (\d{1,2}):(\d{1,2}):(\d{1,2})(\.\d+)?))?"
-)
-
-
-def go_timestamp(text: str) -> str | None:
-    """A timestamp go-yaml v3 recognises, as kustomize prints it back (Go's
-    RFC 3339 with nanoseconds, through JSON): ``2024-1-2`` -> ``2024-01-02T00:00:00Z``."""
-    m = _GO_TIMESTAMP.fullmatch(text)
-    if m is None:
-        return None
-    year, month, day = (int(g) for g in m.group(1, 2, 3))
-    if m.group(4) is not None:
-        hour, minute, second, frac, zone = int(m[4]), int(m[5]), int(m[6]), m[7], m[8]
-    elif m.group(9) is not None:
-        hour, minute, second, frac, zone = int(m[9]), int(m[10]), int(m[11]), m[12], "Z"
-    else:
-        hour = minute = second = 0
-        frac, zone = None, "Z"
-    try:
-        # year 0 exists for Go; 2000 is a leap year like it
-        datetime.datetime(year or 2000, month, day, hour, minute, second)
-    except ValueError:
-        return None
-    if zone in ("+00:00", "-00:00"):
-        zone = "Z"
-    fraction = (frac or "")[:10].rstrip("0").rstrip(".")
-    return f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}{fraction}{zone}"
-
-
-def go_resolve(kind, value, implicit) -> str:
-    """go-yaml v3's tag for a node (yaml.v3 ``resolve``); a drop-in for Resolver.resolve."""
-    if kind is not ScalarNode:
-        return "tag:yaml.org,2002:seq" if kind is SequenceNode else "tag:yaml.org,2002:map"
-    if not implicit[0]:
-        return _STR_TAG  # quoted
-    tag = _GO_SPECIAL.get(value)
-    if tag is not None:
-        return tag
-    if value[0] not in _NUMERIC_START:
-        return _STR_TAG
-    if go_int(value) is not None:
-        return _INT_TAG
-    if len(value) >= 8 and value[4] == "-" and go_timestamp(value) is not None:
-        return _TIMESTAMP_TAG
-    if _GO_FLOAT.fullmatch(value.replace("_", "")):
-        return _FLOAT_TAG
-    return _STR_TAG
-
-
 def _construct_go_int(constructor, node) -> int | str:
     value = go_int(constructor.construct_scalar(node))
     return value if value is not None else constructor.construct_scalar(node)  # an explicit !!int tag
 
 
-def _construct_go_float(constructor, node) -> float | str:
-    text = constructor.construct_scalar(node)
+def _go_float(text: str) -> float | str:
     special = text.lower().lstrip("+")
     if special in (".inf", "-.inf", ".nan"):
         return {".inf": float("inf"), "-.inf": float("-inf"), ".nan": float("nan")}[special]
@@ -201,45 +118,13 @@ def _construct_go_float(constructor, node) -> float | str:
         return text
 
 
+def _construct_go_float(constructor, node) -> float | str:
+    return _go_float(constructor.construct_scalar(node))
+
+
 def _construct_go_timestamp(constructor, node) -> str:
     text = constructor.construct_scalar(node)
     return go_timestamp(text) or text
-
-
-# -- folded block scalars as kustomize reads them ----------------------------------------
-# kustomize keeps resources (and patches) as kyaml (go-yaml v3) nodes, with their style,
-# and turns each into JSON by printing it as YAML and reading that back (kyaml
-# RNode.MarshalJSON). go-yaml v3 prints a folded scalar (``>``, ``>-``, ``>+``) so that one
-# more line break comes back where a normal line is followed by a more-indented one (one
-# starting with a space or a tab): ``>\n  a\n    b\n`` is ``"a\n\n  b\n"`` in kustomize's
-# output (checked with kubectl kustomize v5.5), ``"a\n  b\n"`` for libyaml and the spec.
-# Flux applies kustomize's output, so resources are read that way. The kustomization file
-# itself is decoded through sigs.k8s.io/yaml (go-yaml v2) and keeps no style: as libyaml.
-# Known gap: a value kustomize rewrites from its text (a ConfigMap's data after a
-# ``behavior: merge`` generator) loses the folded style and the extra break; here it keeps it.
-
-
-def kyaml_folded(value: str) -> str:
-    """libyaml's value of a folded block scalar, as it comes out of kustomize.
-
-    In libyaml's result each more-indented line starts right after a line break
-    (it is never folded), and a run of normal lines folded together starts with a
-    normal line; so "the previous content line was normal" can be read off the
-    value: a segment after a ``\n`` that starts with a blank, preceded (across
-    empty lines) by a segment that does not, gets go-yaml's extra line break.
-    """
-    if "\n " not in value and "\n\t" not in value:
-        return value
-    out: list[str] = []
-    previous_normal = False  # no content line yet counts as not normal
-    for index, segment in enumerate(value.split("\n")):
-        if segment:
-            blank = segment[0] in " \t"
-            if blank and previous_normal and index:
-                out.append("")
-            previous_normal = not blank
-        out.append(segment)
-    return "\n".join(out)
 
 
 class FastLoader(_CLoader, _DuplicateCheckingConstructor):  # type: ignore[misc,valid-type]
@@ -264,8 +149,139 @@ class FastLoader(_CLoader, _DuplicateCheckingConstructor):  # type: ignore[misc,
             self.constructed += len(node.value)
         return SafeConstructor.construct_sequence(self, node, deep=deep)
 
-    def resolve(self, kind, value, implicit):
-        return go_resolve(kind, value, implicit)
+    # libyaml's composer (PyYAML's Cython CParser) calls these three per node: go_resolve
+    # itself rather than a method that calls it, and two C callables that do nothing for
+    # the path resolvers this loader never registers (Resolver's own methods are Python
+    # calls that return at once): three Python calls less per node of every file
+    resolve = staticmethod(go_resolve)
+    descend_resolver = {}.get  # (parent, index) -> None
+    ascend_resolver = ().__len__  # () -> 0
+
+
+# -- constructing a plain tree without PyYAML's general constructor ------------------------
+# SafeConstructor handles every tag, recursive structures and merge keys through a
+# generator per collection and a method call per node: a third of parsing a repository.
+# A Kubernetes document is a tree of maps, lists and go-yaml's scalars; _construct_tree
+# builds exactly what FastLoader would (same values, key order and node count, collections
+# in the same breadth-first order) in one loop, and hands the document back to FastLoader
+# (_Slow) at anything else: another tag, a merge key, a collection as a key, a duplicate
+# key (FastLoader raises the error, with its message and mark).
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_BOOL_VALUES = SafeConstructor.bool_values
+
+
+class _Slow(Exception):
+    """The document needs FastLoader's general constructor."""
+
+
+def _scalar(node: ScalarNode, kyaml: bool):
+    """FastLoader's value for a scalar node (its constructors for go-yaml's tags)."""
+    tag, value = node.tag, node.value
+    if tag == STR_TAG:
+        return kyaml_folded(value) if kyaml and node.style == ">" else value
+    if tag == NULL_TAG:
+        return None
+    if tag == INT_TAG:
+        number = go_int(value)
+        return value if number is None else number
+    if tag == BOOL_TAG:
+        flag = _BOOL_VALUES.get(value.lower())
+        if flag is None:
+            raise _Slow  # SafeConstructor's KeyError, as before
+        return flag
+    if tag == FLOAT_TAG:
+        return _go_float(value)
+    if tag == TIMESTAMP_TAG:
+        return go_timestamp(value) or value
+    raise _Slow
+
+
+_TOO_DEEP = object()
+
+
+def _construct_tree(root, kyaml: bool, empty_keys: dict, limit: int | None):
+    """(data, nodes counted) of a document without aliases, as FastLoader constructs it;
+    ``_TOO_DEEP`` when ``limit`` is given and the tree nests deeper (as ``_depth_ok``).
+
+    Raises _Slow when the document needs the general constructor. Marks mappings
+    with a ``key:`` written empty in ``empty_keys`` only when it succeeds.
+    """
+    cls = root.__class__
+    if cls is ScalarNode:
+        return _scalar(root, kyaml), 0
+    if cls is MappingNode and root.tag == _MAP_TAG:
+        data: dict | list = {}
+    elif cls is SequenceNode and root.tag == _SEQ_TAG:
+        data = []
+    else:
+        raise _Slow
+    count = 0
+    marked = []
+    # breadth first, as SafeConstructor's state generators run; appended while iterated
+    queue: list[tuple] = [(root, data, 1)]
+    for node, out, depth in queue:
+        if limit is not None and depth >= limit and node.value:
+            return _TOO_DEEP  # its children are deeper than the limit
+        child_depth = depth + 1
+        if out.__class__ is dict:
+            pairs = node.value
+            count += 2 * len(pairs)
+            seen = set()
+            empty = False
+            for key_node, value_node in pairs:
+                if key_node.__class__ is not ScalarNode:
+                    raise _Slow
+                key = key_node.value
+                if key in seen:
+                    raise _Slow  # FastLoader reports the duplicate key
+                seen.add(key)
+                if key_node.tag != STR_TAG or (kyaml and key_node.style == ">"):
+                    if key_node.tag == MERGE_TAG:
+                        raise _Slow
+                    key = _scalar(key_node, kyaml)
+                vcls = value_node.__class__
+                if vcls is ScalarNode:
+                    tag = value_node.tag
+                    if tag == STR_TAG and value_node.style != ">":
+                        out[key] = value_node.value
+                    else:
+                        if not value_node.value and tag == NULL_TAG and not value_node.style:
+                            empty = True
+                        out[key] = _scalar(value_node, kyaml)
+                elif vcls is MappingNode and value_node.tag == _MAP_TAG:
+                    child: dict | list = {}
+                    out[key] = child
+                    queue.append((value_node, child, child_depth))
+                elif vcls is SequenceNode and value_node.tag == _SEQ_TAG:
+                    child = []
+                    out[key] = child
+                    queue.append((value_node, child, child_depth))
+                else:
+                    raise _Slow
+            if empty:
+                marked.append(node)
+        else:
+            items = node.value
+            count += len(items)
+            append = out.append
+            for item in items:
+                icls = item.__class__
+                if icls is ScalarNode:
+                    append(item.value if item.tag == STR_TAG and item.style != ">" else _scalar(item, kyaml))
+                elif icls is MappingNode and item.tag == _MAP_TAG:
+                    child = {}
+                    append(child)
+                    queue.append((item, child, child_depth))
+                elif icls is SequenceNode and item.tag == _SEQ_TAG:
+                    child = []
+                    append(child)
+                    queue.append((item, child, child_depth))
+                else:
+                    raise _Slow
+    for node in marked:
+        empty_keys[id(node)] = node
+    return data, count
 
 
 def empty_null_paths(root, marked: dict) -> frozenset[tuple]:
@@ -295,7 +311,7 @@ def empty_null_paths(root, marked: dict) -> frozenset[tuple]:
                 id(node) in marked
                 and isinstance(value_node, ScalarNode)
                 and value_node.value == ""
-                and value_node.tag == _NULL_TAG
+                and value_node.tag == NULL_TAG
                 and not value_node.style
             ):
                 out.add(here)
@@ -312,11 +328,11 @@ def _construct_str(constructor, node) -> str:
 
 
 FastLoader.add_constructor(None, _construct_unknown_tag)
-FastLoader.add_constructor(_STR_TAG, _construct_str)
+FastLoader.add_constructor(STR_TAG, _construct_str)
 for _loader in (FastLoader, _DuplicateCheckingConstructor):
-    _loader.add_constructor(_INT_TAG, _construct_go_int)
-    _loader.add_constructor(_FLOAT_TAG, _construct_go_float)
-    _loader.add_constructor(_TIMESTAMP_TAG, _construct_go_timestamp)
+    _loader.add_constructor(INT_TAG, _construct_go_int)
+    _loader.add_constructor(FLOAT_TAG, _construct_go_float)
+    _loader.add_constructor(TIMESTAMP_TAG, _construct_go_timestamp)
 
 
 class _RedefiningComposer(Composer):
@@ -415,7 +431,10 @@ def compose_docs(loader) -> list:
 
 # an alias token: ``*name`` where a node may start (may also match inside a quoted
 # string: then the document is walked for nothing, never skipped wrongly)
-_ALIAS = re.compile(r"(?:^|[\s\[{,:?-])\*[^\s,\[\]{}]", re.M)
+# (written with the literal first, which the regex engine scans for quickly: the same
+# matches as ``(?:^|[\s\[{,:?-])\*[^\s,\[\]{}]`` under re.M, a hundred times faster on text
+# with no ``*``; the look-behind holds the character before the ``*`` and the ``*``)
+_ALIAS = re.compile(r"\*(?<![^\s\[{,:?-].)[^\s,\[\]{}]", re.S)
 
 
 def _surely_shallow(text: str) -> bool:
@@ -559,27 +578,39 @@ def parse_text(text: str, file: str, *, kyaml: bool = True) -> LoadedFile:
         start = node.start_mark.line + 1
         end = node.end_mark.line + 1
         expanded = None
+        tree = None  # (data, nodes counted) when built without the general constructor
         if has_anchors:
             shape = _shape_problem(node, MAX_NODES - spent if spent < MAX_NODES else 0)
             problem, expanded = (shape, None) if isinstance(shape, str) else (None, shape)
-        elif shallow:
-            problem = None
         else:  # a tree: no expansion possible, only the depth to check
-            problem = None if _depth_ok(node) else f"nesting deeper than {MAX_DEPTH} levels"
+            problem = None
+            if not constructor.state_generators:  # else: what a failed document left runs first
+                try:
+                    tree = _construct_tree(
+                        node, kyaml, constructor.empty_keys, None if shallow else MAX_DEPTH
+                    )
+                except _Slow:
+                    tree = None
+            if tree is _TOO_DEEP or (tree is None and not shallow and not _depth_ok(node)):
+                problem = f"nesting deeper than {MAX_DEPTH} levels"
         if problem is not None:
             errors.append(LoadError(file, start, 1, problem))
             if "alias bomb" in problem and spent:
                 break  # the file's budget is spent: the rest of it is not loaded
             continue
         before = constructor.constructed
-        try:
-            data = constructor.construct_document(node)
-        except yaml.YAMLError as exc:
-            errors.append(_mark_error(file, exc))
-            continue
-        except RecursionError:
-            errors.append(LoadError(file, start, 1, f"nesting deeper than {MAX_DEPTH} levels"))
-            continue
+        if tree is not None:
+            data, counted = tree
+            constructor.constructed += counted
+        else:
+            try:
+                data = constructor.construct_document(node)
+            except yaml.YAMLError as exc:
+                errors.append(_mark_error(file, exc))
+                continue
+            except RecursionError:
+                errors.append(LoadError(file, start, 1, f"nesting deeper than {MAX_DEPTH} levels"))
+                continue
         size = expanded if expanded is not None else 1 + constructor.constructed - before
         spent += size
         if data is None:

@@ -50,9 +50,7 @@ those fields; the schema check skips them (and any string still holding
 
 from __future__ import annotations
 
-import math
 import re
-import struct
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,6 +58,18 @@ from typing import Any
 import yaml
 
 from ..core.enums import StrEnum
+from ..load.goyaml import (
+    BREAKS,
+    DOUBLE,
+    LITERAL,
+    PLAIN,
+    SINGLE,
+    double_quote_body,
+    emit_style,
+    go_format_float32,
+    plain_safe,
+    resolve_plain_scalar,
+)
 from . import envsubst as _es
 from .envsubst import UNKNOWN
 
@@ -204,207 +214,6 @@ def is_disabled(obj: dict) -> bool:
 
 # -- go-yaml v2 scalar resolution (resolve.go) ---------------------------------
 
-_RESOLVE_MAP: dict[str, Any] = {}
-for _v, _words in (
-    (True, ("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON")),
-    (False, ("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF")),
-    (None, ("", "~", "null", "Null", "NULL")),
-    (math.nan, (".nan", ".NaN", ".NAN")),
-    (math.inf, (".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF")),
-    (-math.inf, ("-.inf", "-.Inf", "-.INF")),
-):
-    for _w in _words:
-        _RESOLVE_MAP[_w] = _v
-del _v, _words, _w
-
-_HINT_MAP = frozenset("yYnNtTfFoO~")  # 'M': only the map can match
-_HINT_NUM = frozenset("+-0123456789")  # 'S'/'D': timestamp, int, float
-_GO_INT = re.compile(r"([+-]?)(?:0[xX]([0-9a-fA-F]+)|0[bB]([01]+)|0[oO]([0-7]+)|(0[0-7]*)|([1-9][0-9]*))\Z")
-_GO_UINT = re.compile(r"(?:0[xX]([0-9a-fA-F]+)|0[bB]([01]+)|0[oO]([0-7]+)|(0[0-7]*)|([1-9][0-9]*))\Z")
-_YAML_STYLE_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
-_DOT_FLOAT = re.compile(r"\.[0-9]+(?:[eE][-+]?[0-9]+)?\Z")
-_BASE60_FLOAT = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?\Z")
-_TIMESTAMP_START = re.compile(r"[0-9]{4}-")
-_BASES = (16, 2, 8, 8, 10)
-
-
-def _go_int(text: str, signed: bool) -> int | None:
-    m = (_GO_INT if signed else _GO_UINT).match(text)
-    if m is None:
-        return None
-    groups = m.groups()
-    sign, digits = (groups[0], groups[1:]) if signed else ("", groups)
-    for base, d in zip(_BASES, digits, strict=True):
-        if d is not None:
-            v = int(d, base)
-            break
-    if sign == "-":
-        v = -v
-    if signed:
-        return v if -(2**63) <= v < 2**63 else None
-    return v if v < 2**64 else None
-
-
-def _go_float(text: str) -> float | None:
-    v = float(text)
-    return None if math.isinf(v) else v  # strconv.ParseFloat: out of range is an error
-
-
-def _resolve(text: str) -> tuple[str, Any]:
-    """go-yaml v2 ``resolve("", text)`` for a plain scalar: (tag, value)."""
-    if text in _RESOLVE_MAP:
-        v = _RESOLVE_MAP[text]
-        if v is None:
-            return "null", None
-        return ("bool" if isinstance(v, bool) else "float"), v
-    c = text[:1]
-    if c == ".":
-        if _DOT_FLOAT.match(text):
-            v = _go_float(text)
-            if v is not None:
-                return "float", v
-    elif c in _HINT_NUM and c:
-        # Timestamps (dddd-m-d...) decode to strings into interface{}, and no
-        # such text is an int or float, so they need no case of their own.
-        if _TIMESTAMP_START.match(text):
-            return "timestamp", text
-        plain = text.replace("_", "")
-        v = _go_int(plain, True)
-        if v is None:
-            v = _go_int(plain, False)
-        if v is not None:
-            return "int", v
-        if _YAML_STYLE_FLOAT.match(plain):
-            f = _go_float(plain)
-            if f is not None:
-                return "float", f
-    return "str", text
-
-
-def resolve_plain_scalar(text: str) -> Any:
-    """The value go-yaml v2 (YAML 1.1 rules) gives the plain scalar ``text``.
-
-    ``None`` for ``""``/``~``/``null``; ``bool`` for ``y/Y/yes/Yes/YES/true/.../on/off``;
-    ``int`` for decimal, ``0x``, ``0o``, ``0b`` and leading-zero octal (``0123`` -> 83),
-    underscores ignored; ``float`` for ``1.10``, ``1e3``, ``.5``, ``09`` (not octal: a
-    float), ``.inf``, ``.nan``; everything else, timestamps included, a ``str``.
-    """
-    return _resolve(text)[1]
-
-
-# -- go-yaml v2 emitter style (encode.go stringv, emitterc.go analyze/select) ---
-
-PLAIN, SINGLE, DOUBLE, LITERAL = "plain", "single", "double", "literal"
-_BREAKS = frozenset("\r\n\x85\u2028\u2029")
-_FIRST_INDICATORS = frozenset("#,[]{}&*!|>'\"%@`")
-
-
-# go-yaml's is_printable: \n, 0x20-0x7E, 0xA0-0xD7FF, 0xE000-0xFFFD but not U+FEFF;
-# it rejects U+0085 and everything beyond the BMP
-_PRINTABLE_CLASS = "\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd"
-_NON_PRINTABLE = re.compile(f"[^{_PRINTABLE_CLASS}]")
-_BREAK_CLASS = "\r\n\x85\u2028\u2029"
-_BREAK_RE = re.compile(f"[{_BREAK_CLASS}]")
-_BREAK_SPACE = re.compile(f"[{_BREAK_CLASS}] ")
-_SPACE_BREAK = re.compile(f" [{_BREAK_CLASS}]")
-# after the first character: ':' followed by a blank or the end, '#' preceded by a blank or break
-_INNER_BLOCK_INDICATOR = re.compile(f"(?s).:(?:[ \t]|\\Z)|[ \t{_BREAK_CLASS}]#")
-# a plain scalar that reads back as itself: printable, no line break
-_PLAIN_CHARS = re.compile("[\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]*\\Z")
-
-
-def _printable(c: str) -> bool:
-    return _NON_PRINTABLE.match(c) is None
-
-
-def _analyze(s: str) -> tuple[bool, bool, bool]:
-    """(block_plain_allowed, single_quoted_allowed, block_allowed) for a non-empty ``s``.
-
-    emitterc.go yaml_emitter_analyze_scalar, block context, unicode output.
-    """
-    first = s[0]
-    last = s[-1]
-    block_ind = (
-        s.startswith(("---", "..."))
-        or first in _FIRST_INDICATORS
-        or (first in "?:-" and (len(s) == 1 or s[1] in " \t"))
-        or _INNER_BLOCK_INDICATOR.search(s) is not None
-    )
-    line_breaks = _BREAK_RE.search(s) is not None
-    special = _NON_PRINTABLE.search(s) is not None
-    break_space = line_breaks and _BREAK_SPACE.search(s) is not None
-    space_break = line_breaks and _SPACE_BREAK.search(s) is not None
-    trailing_space = last == " "
-    block_plain = not (
-        first == " "
-        or trailing_space
-        or first in _BREAKS
-        or last in _BREAKS
-        or break_space
-        or line_breaks
-        or block_ind
-    )
-    single = not break_space
-    block = not trailing_space
-    if space_break or special:
-        block_plain = single = block = False
-    return block_plain, single, block
-
-
-def emit_style(s: str, key: bool = False) -> str:
-    """The style go-yaml v2 prints the string ``s`` in (block context; ``key``: simple key)."""
-    if "\n" in s:
-        style = LITERAL
-    else:
-        tag = _resolve(s)[0]
-        style = PLAIN if tag == "str" and not _BASE60_FLOAT.match(s) else DOUBLE
-    if s == "":
-        block_plain, single, block = True, True, False
-    else:
-        block_plain, single, block = _analyze(s)
-    if style == PLAIN and (not block_plain or (s == "" and key)):
-        style = SINGLE
-    if style == SINGLE and not single:
-        style = DOUBLE
-    if style == LITERAL and (not block or key):
-        style = DOUBLE
-    return style
-
-
-_DQ_ESCAPES = {
-    "\0": "0",
-    "\a": "a",
-    "\b": "b",
-    "\t": "t",
-    "\n": "n",
-    "\v": "v",
-    "\f": "f",
-    "\r": "r",
-    "\x1b": "e",
-    '"': '"',
-    "\\": "\\",
-    "\x85": "N",
-    "\xa0": "_",
-    "\u2028": "L",
-    "\u2029": "P",
-}
-
-
-def _double_quote_body(s: str) -> str:
-    """The inside of go-yaml's double-quoted form of ``s`` (write_double_quoted)."""
-    out = []
-    for c in s:
-        if c == '"' or c == "\\" or c in _BREAKS or c == "\ufeff" or not _printable(c):
-            esc = _DQ_ESCAPES.get(c)
-            if esc is None:
-                o = ord(c)
-                esc = f"x{o:02X}" if o <= 0xFF else f"u{o:04X}" if o <= 0xFFFF else f"U{o:08X}"
-            out.append("\\" + esc)
-        else:
-            out.append(c)
-    return "".join(out)
-
-
 # -- re-reading substituted text --------------------------------------------------
 
 _YAML_LOADER = getattr(yaml, "CBaseLoader", yaml.BaseLoader)  # no implicit resolution
@@ -423,50 +232,6 @@ class _YamlBreak(Exception):
     pass
 
 
-def _plain_safe(t: str) -> bool:
-    """``t`` reads back, after ``key: `` or ``- `` or before ``: ``, as one plain scalar ``t``."""
-    c = t[0]
-    if c in _FIRST_INDICATORS or c in " \t":
-        return False
-    if c in "-?:" and (len(t) == 1 or t[1] in " \t"):
-        return False
-    if t[-1] in " \t:" or ": " in t or ":\t" in t or " #" in t or "\t#" in t:
-        return False
-    return _PLAIN_CHARS.match(t) is not None
-
-
-def _f32(f: float) -> float:
-    try:
-        return struct.unpack("f", struct.pack("f", f))[0]
-    except OverflowError:
-        return math.copysign(math.inf, f)
-
-
-def _go_format_float32(f: float) -> str:
-    """strconv.FormatFloat(f, 'g', -1, 32), as sigs.k8s.io/yaml prints a float map key."""
-    f = _f32(f)
-    if math.isnan(f):
-        return ".nan"
-    if math.isinf(f):
-        return ".inf" if f > 0 else "-.inf"
-    for p in range(1, 10):  # shortest digits that read back as the same float32
-        text = f"{abs(f):.{p - 1}e}"
-        if _f32(float(text)) == abs(f):
-            break
-    mant, exp_text = text.split("e")
-    exp = int(exp_text)
-    digits = mant.replace(".", "").rstrip("0") or "0"
-    if exp < -4 or exp >= 6:  # Go: %e when shortest and the exponent is outside [-4, 6)
-        body = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
-        body += f"e{'-' if exp < 0 else '+'}{abs(exp):02d}"
-    elif exp >= 0:
-        whole, frac = digits[: exp + 1].ljust(exp + 1, "0"), digits[exp + 1 :]
-        body = whole + ("." + frac if frac else "")
-    else:
-        body = "0." + "0" * (-exp - 1) + digits
-    return ("-" if math.copysign(1.0, f) < 0 else "") + body
-
-
 def _json_key(v: Any) -> str:
     """sigs.k8s.io/yaml's conversion of a non-string YAML key to a JSON key."""
     if isinstance(v, str):
@@ -476,7 +241,7 @@ def _json_key(v: Any) -> str:
     if isinstance(v, int):
         return str(v)
     if isinstance(v, float):
-        return _go_format_float32(v)
+        return go_format_float32(v)
     raise _YamlBreak(
         f"YAMLToJSON: Unsupported map key of type: {type(v).__name__ if v is not None else 'nil'}"
     )
@@ -534,7 +299,7 @@ def _reread(body: str, style: str, where: str) -> Any:
     """Read back a scalar printed in ``style`` whose printed body is now ``body``."""
     if style == LITERAL:
         return body
-    if style == SINGLE and not (_BREAKS & set(body)) and "'" not in body.replace("''", ""):
+    if style == SINGLE and not (BREAKS & set(body)) and "'" not in body.replace("''", ""):
         value = body.replace("''", "'")
         return value
     if style == PLAIN:
@@ -542,7 +307,7 @@ def _reread(body: str, style: str, where: str) -> Any:
             if where == _KEY:
                 raise _YamlBreak("YAMLToJSON: Unsupported map key of type: nil")
             return None
-        if _plain_safe(body):
+        if plain_safe(body):
             value = resolve_plain_scalar(body)
             return _json_key(value) if where == _KEY else value
         printed = body
@@ -647,7 +412,7 @@ class _Walker:
         if style == SINGLE:
             body = s.replace("'", "''")
         elif style == DOUBLE:
-            body = _double_quote_body(s)
+            body = double_quote_body(s)
         else:
             body = s
         if not _es.needs_parse(body):
