@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gitops_lint.core.fs import RepoFS
-from gitops_lint.load.loader import DocumentCache, kyaml_folded, parse_text
+from gitops_lint.load.goyaml import kyaml_folded
+from gitops_lint.load.loader import DocumentCache, parse_text
 from gitops_lint.render.kustomize import Kustomizer
 from gitops_lint.render.types import ERROR, EXTERNAL
 from tests.conftest import PROJECT

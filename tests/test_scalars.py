@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitops_lint.load.loader import go_int, parse_text
+from gitops_lint.load.goyaml import go_int
+from gitops_lint.load.loader import parse_text
 from tests.conftest import needs_kubectl
 
 

@@ -177,7 +177,6 @@ for _v, _words in (
         _RESOLVE_MAP[_w] = _v
 del _v, _words, _w
 
-_HINT_MAP = frozenset("yYnNtTfFoO~")  # 'M': only the map can match
 _HINT_NUM = frozenset("+-0123456789")  # 'S'/'D': timestamp, int, float
 _V2_INT = re.compile(r"([+-]?)(?:0[xX]([0-9a-fA-F]+)|0[bB]([01]+)|0[oO]([0-7]+)|(0[0-7]*)|([1-9][0-9]*))\Z")
 _V2_UINT = re.compile(r"(?:0[xX]([0-9a-fA-F]+)|0[bB]([01]+)|0[oO]([0-7]+)|(0[0-7]*)|([1-9][0-9]*))\Z")
