@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import shutil
 from pathlib import Path
 
 from gitops_lint.cli import main
@@ -93,3 +94,20 @@ def report_formats() -> list[str]:
     choices = re.search(r"--format \{([^}]*)\}", lint_parser().format_usage())
     assert choices, "the usage line shows no --format {...} choices"
     return sorted(set(FORMATS) | set(choices.group(1).split(",")))
+
+
+def copy_checkout(dest: Path, names) -> Path:
+    """The named files and directories of this checkout, copied to ``dest`` without
+    byte-code, build output or egg-info: what an install from a clean clone sees."""
+    from tests.conftest import PROJECT
+
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc", "build", "dist")
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        src = PROJECT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=ignore)
+        else:
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / name)
+    return dest

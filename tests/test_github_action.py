@@ -23,6 +23,7 @@ import pytest
 import yaml
 
 from tests.conftest import PROJECT, venv_tool
+from tests.helpers import copy_checkout
 from tests.readme_snippets import readme_block
 
 WORKFLOWS = sorted((PROJECT / ".github" / "workflows").glob("*.yml"))
@@ -219,15 +220,7 @@ def installed(tmp_path_factory) -> str:
         pytest.skip("bash is not installed")
     base = tmp_path_factory.mktemp("action")
     action_path = base / "action"
-    for name in ACTION_FILES:
-        src = PROJECT / name
-        if src.is_dir():
-            shutil.copytree(
-                src, action_path / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
-            )
-        else:
-            action_path.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, action_path / name)
+    copy_checkout(action_path, ACTION_FILES)
     runner_temp = base / "runner-temp"
     runner_temp.mkdir()
     env = {"PYTHON": sys.executable, "ACTION_PATH": str(action_path), "RUNNER_TEMP": str(runner_temp)}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +18,7 @@ import pytest
 
 from gitops_lint.rules import all_rules
 from tests.conftest import PROJECT
+from tests.helpers import copy_checkout
 
 TREE = ("pyproject.toml", "README.md", "gitops_lint", "schemas", "rules", "tools")
 TESTS = ("conftest.py", "helpers.py", "test_rule_pages.py", "test_fixtures.py")
@@ -33,19 +33,7 @@ def _run(*args, cwd: Path) -> subprocess.CompletedProcess:
 
 @pytest.fixture
 def copy(tmp_path) -> Path:
-    dest = tmp_path / "checkout"
-    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc")
-    for name in TREE:
-        src = PROJECT / name
-        if src.is_dir():
-            shutil.copytree(src, dest / name, ignore=ignore)
-        else:
-            dest.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / name)
-    (dest / "tests").mkdir()
-    for name in TESTS:
-        shutil.copy2(PROJECT / "tests" / name, dest / "tests" / name)
-    return dest
+    return copy_checkout(tmp_path / "checkout", [*TREE, *(f"tests/{name}" for name in TESTS)])
 
 
 def _next(series: str = "GL") -> str:

@@ -34,6 +34,7 @@ except ModuleNotFoundError:  # Python 3.10
 
 from gitops_lint.rules import all_rules
 from tests.conftest import FIXTURES, PROJECT
+from tests.helpers import copy_checkout
 
 pytestmark = pytest.mark.slow  # builds a wheel and two venvs
 
@@ -81,15 +82,7 @@ def _ok(run: subprocess.CompletedProcess) -> str:
 
 
 def _copy_tree(dest: Path) -> Path:
-    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc", "build", "dist")
-    for name in TREE:
-        src = PROJECT / name
-        if src.is_dir():
-            shutil.copytree(src, dest / name, ignore=ignore)
-        else:
-            dest.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / name)
-    return dest
+    return copy_checkout(dest, TREE)
 
 
 @pytest.fixture(scope="module", params=["wheel", "editable"])

@@ -31,6 +31,7 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
 from tests.conftest import FIXTURES, PROJECT
+from tests.helpers import copy_checkout
 from tests.readme_snippets import readme_block
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
@@ -61,14 +62,7 @@ def _commit_all(repo: Path) -> str:
 
 def _hook_repo(dest: Path) -> str:
     """This checkout's working tree, committed in a new repository; returns the commit."""
-    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc")
-    for name in HOOK_FILES:
-        src = PROJECT / name
-        if src.is_dir():
-            shutil.copytree(src, dest / name, ignore=ignore)
-        else:
-            dest.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / name)
+    copy_checkout(dest, HOOK_FILES)
     return _commit_all(dest)
 
 
