@@ -67,6 +67,7 @@ import stat
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import __version__
@@ -531,32 +532,29 @@ def _read_json(path: str):
             os.close(fd)
 
 
-def _write(path: str, data: bytes) -> None:
-    """``path`` replaced by ``data`` in one step (a temporary file in the same directory)."""
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _write_instance(path: str) -> str:
-    """A new ``instance`` file naming its own inode (kept by ``os.replace``)."""
-    salt = os.urandom(16).hex()
+def _replace(path: str, content: Callable[[os.stat_result], bytes]) -> None:
+    """``path`` replaced in one step by a temporary file of the same directory, holding
+    ``content`` of that file's own stat (its inode survives ``os.replace``)."""
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-", suffix=".json")
     try:
         st = os.fstat(fd)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(_dumps({"salt": salt, "ino": st.st_ino, "dev": st.st_dev}))
+            fh.write(content(st))
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _write(path: str, data: bytes) -> None:
+    _replace(path, lambda _st: data)
+
+
+def _write_instance(path: str) -> str:
+    """A new ``instance`` file naming its own inode."""
+    salt = os.urandom(16).hex()
+    _replace(path, lambda st: _dumps({"salt": salt, "ino": st.st_ino, "dev": st.st_dev}))
     return salt
 
 
