@@ -305,3 +305,21 @@ def test_secret_managers_produce_the_secret_they_name(obj, where):
     group = obj["apiVersion"].split("/")[0]
     ((ns, name, facts),) = list(PRODUCERS[(group, obj["kind"])](obj))
     assert (ns, name) == where and facts.open
+
+
+def test_a_missing_source_after_a_null_entry_is_reported_at_its_own_entry(tmp_path):
+    """The decoded spec drops a null list entry; the finding must still point at the
+    entry that names the absent ConfigMap (line 14), not at the one before it."""
+    from tests.helpers import ks, lint_repo, write_tree
+
+    extra = "  postBuild:\n    substituteFrom:\n      -\n      - kind: ConfigMap\n        name: absent\n"
+    write_tree(
+        tmp_path,
+        {
+            "clusters/dev/apps.yaml": ks("apps", "./apps", extra=extra),
+            "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: default\n",
+        },
+    )
+    result = lint_repo(tmp_path, "clusters/dev")
+    found = [f for f in result.findings if f.rule == "missing-substitution-source"]
+    assert [(f.file, f.line) for f in found] == [("clusters/dev/apps.yaml", 14)]

@@ -659,10 +659,9 @@ class ClusterBuilder:
         ns = ks.ref.namespace
         values: dict = {}
         is_open = False
-        for i, item in enumerate(post.get("substituteFrom") or []):
-            if not isinstance(item, dict):
-                continue
-            kind, name = str(item.get("kind", "")), str(item.get("name", ""))
+        entries = ks.fields.post_build.substitute_from if ks.fields.post_build else ()
+        for item in entries:  # the typed entries keep their index as written (a null counts)
+            i, kind, name = item.index, item.kind, item.name
             ident = key_text(kind, ns, name, namespaced=True)
             facts = configured_facts(ident, (), self.config.variables)
             if facts is None:
@@ -671,7 +670,7 @@ class ClusterBuilder:
             if facts is None:
                 facts = configured_facts(ident, self.config.external, {})
             if facts is None:
-                if item.get("optional") is True:
+                if item.optional:
                     continue  # Flux: an absent optional source is present and empty
                 ks.missing_sources.append((i, ident))
                 facts = SourceFacts(open=True)  # its keys and values are what is missing
