@@ -18,6 +18,7 @@ Two questions the CRD index asks about a group it cannot prove served:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # words that say nothing about which API group a provider installs
 GENERIC = frozenset(
@@ -202,6 +203,13 @@ def _label_matches(label: str, words: list[str]) -> bool:
 
 def evident(group: str, names: tuple[str, ...] | list[str]) -> bool:
     """Do ``names`` (a provider's names and URLs) make it evident that it installs ``group``?"""
+    return _evident(group, tuple(names))
+
+
+@lru_cache(maxsize=1 << 16)
+def _evident(group: str, names: tuple[str, ...]) -> bool:
+    """A pure function of its arguments, asked for the same pairs by every object of a
+    kind and every cluster of a repository: remembered for the process."""
     labels = [lab for lab in group.lower().split(".") if lab not in COMMON_LABELS]
     if not labels:
         return False
