@@ -104,6 +104,7 @@ class CoreSchemas:
         self._defs: dict = {}
         self._index: dict[tuple[str, str], str] = {}
         self._inlined: dict[str, dict] = {}
+        self._groups: frozenset[str] | None = None
         if directory is None:
             return
         with open(os.path.join(directory, "_definitions.json"), encoding="utf-8") as fh:
@@ -124,8 +125,11 @@ class CoreSchemas:
     def kinds(self) -> list[tuple[str, str]]:
         return sorted(self._index)
 
-    def groups(self) -> set[str]:
-        return {a.rpartition("/")[0] for a, _ in self._index}
+    def groups(self) -> frozenset[str]:
+        """The API groups the version serves; asked once per object by the schema rules."""
+        if self._groups is None:
+            self._groups = frozenset(a.rpartition("/")[0] for a, _ in self._index)
+        return self._groups
 
     def has(self, api_version: str, kind: str) -> bool:
         return (api_version, kind) in self._index
