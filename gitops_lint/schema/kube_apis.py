@@ -22,6 +22,7 @@ import os
 import re
 from dataclasses import dataclass
 
+from ..core.versions import kube_minor
 from .core import available_versions, core_schemas, dir_for, loaded
 
 # The one API group Kubernetes dropped entirely before 1.25 (its last kinds,
@@ -48,9 +49,12 @@ class KubeApi:
     oldest: str  # the oldest shipped Kubernetes minor, for "removed before" messages
 
 
-def _minor(text: str) -> tuple[int, int]:
-    major, minor = text.split(".")
-    return int(major), int(minor)
+def _minor(version: str) -> tuple[int, int]:
+    """(major, minor) of a shipped schema version, which is always well formed."""
+    minor = kube_minor(version)
+    if minor is None:
+        raise ValueError(f"not a Kubernetes version: {version!r}")
+    return minor
 
 
 _SERVED: dict[str, dict[tuple[str, str], str]] = {}
