@@ -41,7 +41,7 @@ def entries(corpus: Path) -> list[tuple[str, str]]:
 
 
 def parse_time(repo: Path) -> float:
-    files = [p for p in sorted(repo.rglob("*")) if p.suffix in (".yaml", ".yml") and p.is_file()]
+    files = yaml_files(repo)
     start = time.perf_counter()
     for p in files:
         with contextlib.suppress(yaml.YAMLError):
@@ -121,7 +121,7 @@ def all_entries_table(corpus: Path, runs: int) -> None:
     print(f"{'repository:entry':<58} {'files':>6} {'parse s':>8} {'lint s':>8} {'ratio':>6}")
     for repo_name, entry in entries(corpus):
         repo = corpus / repo_name
-        nfiles = sum(1 for p in repo.rglob("*") if p.suffix in (".yaml", ".yml"))
+        nfiles = len(yaml_files(repo))
         parse = statistics.median(parse_time(repo) for _ in range(runs))
         lint = statistics.median(lint_time(repo, entry) for _ in range(runs))
         print(f"{repo_name + ':' + entry:<58} {nfiles:>6} {parse:>8.3f} {lint:>8.3f} {lint / parse:>6.1f}")
@@ -191,7 +191,7 @@ def warm(corpus: Path, runs: int, n: int) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-warm-") as tmp:
         for repo_name, paths in largest(corpus, n):
             repo = git_copy(corpus / repo_name, Path(tmp) / repo_name)
-            nfiles = sum(1 for p in repo.rglob("*") if p.suffix in (".yaml", ".yml"))
+            nfiles = len(yaml_files(repo))
             cold = [run_time(repo, paths, "--no-cache") for _ in range(runs)]
             run_time(repo, paths)  # fills the cache
             hit = [run_time(repo, paths) for _ in range(runs)]
