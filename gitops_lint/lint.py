@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 
 from .core.budget import BudgetExceeded
-from .core.data import FLUX_HELM_GROUP, Finding, Severity, group_of
+from .core.data import Finding, Severity
 from .core.errors import UsageError
 from .core.fs import OutsideRoot, RepoFS
 from .core.redact import Redactor
@@ -348,12 +348,7 @@ class Linter:
         helmreleases = set()
         for c in clusters:
             kustomizations.update((c.name, k) for k, ks in c.kustomizations.items() if not ks.synthetic)
-            for ro in c.objects:
-                if (
-                    ro.obj.get("kind") == "HelmRelease"
-                    and group_of(str(ro.obj.get("apiVersion"))) == FLUX_HELM_GROUP
-                ):
-                    helmreleases.add((c.name, *ro.ref.key()))
+            helmreleases.update((c.name, *release.ref.key()) for release in c.helmreleases)
         return {
             "files": len(self.cache.files),
             "documents": sum(len(f.documents) for f in self.cache.files.values()),
