@@ -159,6 +159,9 @@ class TreeState:
         self.excluded = excluded  # absolute paths left out (the cache directory)
         self.memo = memo
         self.new_memo: dict[str, list] = {}
+        # root-relative path (``/``-separated) of every regular file -> its content hash, as
+        # walked: what the finer caches (parsed files, kustomize builds) are keyed by
+        self.hashes: dict[str, str] = {}
         self.hashed = 0  # files read this time
         self.remembered_more = False  # a file hashed this time is remembered from now on
 
@@ -196,7 +199,9 @@ class TreeState:
                     rows.append([name, "dir"])
                     stack.append(name)
                 elif stat.S_ISREG(st.st_mode):
-                    rows.append([name, "file", self._hash(name, e.path, st, start)])
+                    value = self._hash(name, e.path, st, start)
+                    self.hashes[name] = value
+                    rows.append([name, "file", value])
                 else:  # a FIFO or device is never opened (it could block or never end)
                     rows.append([name, "other", stat.S_IFMT(st.st_mode)])
         rows.sort(key=lambda r: r[0])
@@ -353,6 +358,7 @@ class RunCache:
         self._tree: TreeState | None = None
         self._tree_digest = ""
         self.key: str | None = None
+        self._still: bool | None = None  # _unchanged(), asked once at the end of a run
 
     def _usable(self) -> bool:
         """Whether the directory (and its entries' directory) is a plain directory that may be
@@ -438,13 +444,54 @@ class RunCache:
             self._store_memo()
             self._prune()
 
+    # -- side entries: the finer caches (keyed inside by content hashes) -------------------
+    def file_hashes(self) -> dict[str, str]:
+        """Root-relative path -> content hash of every regular file, as the key's walk saw it
+        (empty before :meth:`compute_key`). A hash starting ``unreadable:`` is no content."""
+        return self._tree.hashes if self._tree is not None else {}
+
+    def read_side(self, name: str):
+        """The body of side entry ``name`` (a finer cache: parsed files, builds), when whole,
+        written by this tool and this cache instance; None otherwise (a miss, never an error)."""
+        if self.instance is None or not name.isidentifier():
+            return None
+        data = _read_json(os.path.join(self.entries, f"side-{name}.json"))
+        if not isinstance(data, dict) or set(data) != {"format", "tool", "instance", "checksum", "body"}:
+            return None
+        if (data["format"], data["tool"], data["instance"]) != (FORMAT, self.tool, self.instance):
+            return None
+        if data["checksum"] != _digest(_dumps(data["body"])):
+            return None
+        return data["body"]
+
+    def write_side(self, name: str, body) -> None:
+        """Store side entry ``name`` (JSON-able ``body``), when the tree is still the one the key
+        was made of; a cache that cannot be written is no error. ``body`` must hold nothing read
+        from a Secret (see the module's docstring)."""
+        if self.key is None or not self.usable or not name.isidentifier() or not self._unchanged():
+            return
+        with contextlib.suppress(OSError):
+            if not self._prepare():
+                return
+            entry = {
+                "format": FORMAT,
+                "tool": self.tool,
+                "instance": self.instance,
+                "checksum": _digest(_dumps(body)),
+                "body": body,
+            }
+            _write(os.path.join(self.entries, f"side-{name}.json"), _dumps(entry))
+
     def _unchanged(self) -> bool:
         """Is the tree still the one the key was made of? A file edited while the run read
         the tree must not leave a result under a key it does not match."""
         if self._tree is None:
             return False
+        if self._still is not None:
+            return self._still
         again = TreeState(self._tree.root, self._tree.excluded, {**self._tree.memo, **self._tree.new_memo})
-        return again.digest() == self._tree_digest
+        self._still = again.digest() == self._tree_digest
+        return self._still
 
     def _store_memo(self) -> None:
         if self._tree is not None:

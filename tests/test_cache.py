@@ -524,3 +524,47 @@ def test_warm_runs_match_cold_runs_on_the_corpus(name, tmp_path, monkeypatch):
     after = run_cli(*[str(root / e) for e in entry_paths], "--root", str(root), "--format", "json")
     assert after == cold
     assert after != cold_json, "the change shows"
+
+
+# -- side entries (the finer caches' store) ------------------------------------------------
+
+
+def _keyed(repo: Path) -> cache_module.RunCache:
+    warm = cache_module.open_cache(str(repo))
+    assert warm is not None
+    from gitops_lint.load.config import load_config
+    from gitops_lint.vocabulary import vocabulary
+
+    assert warm.compute_key(load_config(str(repo), known=vocabulary()), [str(repo)]) is not None
+    return warm
+
+
+def test_side_entries_round_trip_and_know_every_file_hash(repo):
+    warm = _keyed(repo)
+    hashes = warm.file_hashes()
+    assert set(hashes) == {
+        p.relative_to(repo).as_posix() for p in repo.rglob("*") if p.is_file() and ".git" not in p.parts
+    } - {p.relative_to(repo).as_posix() for p in (repo / cache_module.DIR_NAME).rglob("*")}
+    warm.write_side("parsed", {"a": [1, "x"]})
+    assert _keyed(repo).read_side("parsed") == {"a": [1, "x"]}
+    assert _keyed(repo).read_side("other") is None
+
+
+@pytest.mark.parametrize("damage", ["body", "checksum", "instance", "truncate"])
+def test_a_damaged_or_foreign_side_entry_is_a_miss(repo, damage):
+    _keyed(repo).write_side("parsed", {"a": 1})
+    (path,) = (repo / cache_module.DIR_NAME).glob("v*/side-parsed.json")
+    data = json.loads(path.read_text())
+    if damage == "truncate":
+        path.write_text(path.read_text()[:-5])
+    else:
+        data[damage] = {"a": 2} if damage == "body" else "0" * 32
+        path.write_text(json.dumps(data))
+    assert _keyed(repo).read_side("parsed") is None
+
+
+def test_a_side_entry_is_not_written_when_the_tree_changed_during_the_run(repo):
+    warm = _keyed(repo)
+    (repo / "new.yaml").write_text("a: 1\n")
+    warm.write_side("parsed", {"a": 1})
+    assert not list((repo / cache_module.DIR_NAME).glob("v*/side-parsed.json"))
