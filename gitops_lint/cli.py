@@ -271,7 +271,7 @@ def cmd_lint(argv: list[str]) -> int:
         return _finish(args, root, config, paths, hit.result(), frozenset(hit.fixable or ()))
     from .lint import Linter
 
-    linter = Linter(root, config)
+    linter = Linter(root, config, warm=warm)
     result = linter.run(paths)
     hide = linter.redactor.redact  # every line below may quote a secret (a --diff context line)
     notes = [hide(note) for note in linter.notes]

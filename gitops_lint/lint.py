@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from .cache import RunCache
 from .core.budget import BudgetExceeded
 from .core.data import Finding, Severity
 from .core.errors import UsageError
@@ -137,9 +138,12 @@ def applied_elsewhere(
 
 
 class Linter:
-    def __init__(self, root: str, config: Config):
+    def __init__(self, root: str, config: Config, warm: RunCache | None = None):
         self.root = root
         self.config = config
+        # the warm-run cache this lint missed (cli): its finer caches are read and written
+        # through it; None for --no-cache, fix, diff and in-process callers
+        self.warm = warm
         self.fs = RepoFS(root, config.max_file_bytes)
         self.cache = DocumentCache(self.fs)
         self.rules = [r for r in all_rules() if config.rule_enabled(r.name, r.code)]
