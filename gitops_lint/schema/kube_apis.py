@@ -49,11 +49,18 @@ class KubeApi:
     oldest: str  # the oldest shipped Kubernetes minor, for "removed before" messages
 
 
+_MINORS: dict[str, tuple[int, int]] = {}  # shipped version -> (major, minor): a few entries
+
+
 def _minor(version: str) -> tuple[int, int]:
     """(major, minor) of a shipped schema version, which is always well formed."""
-    minor = kube_minor(version)
+    minor = _MINORS.get(version)
     if minor is None:
-        raise ValueError(f"not a Kubernetes version: {version!r}")
+        minor = kube_minor(version)
+        if minor is None:
+            raise ValueError(f"not a Kubernetes version: {version!r}")
+        if len(_MINORS) < 256:  # shipped versions only in practice; bounded all the same
+            _MINORS[version] = minor
     return minor
 
 
@@ -166,7 +173,8 @@ def judge(api_version: str, kind: str, version: str) -> KubeApi | None:
             instead = replacement(use.group(1), "", version) if use else ""
             since = (int(m.group(1)), int(m.group(2)))
             return KubeApi(api_version, kind, "deprecated", since, instead, versions[0])
-        gone = [v for v in versions if _minor(v) > _minor(version) and (api_version, kind) not in served(v)]
+        mine, key = _minor(version), (api_version, kind)
+        gone = [v for v in versions if _minor(v) > mine and key not in served(v)]
         if not gone:
             return None
         instead = replacement(kind, group, version)
