@@ -102,9 +102,43 @@ def served(version: str) -> dict[tuple[str, str], str]:
     return found
 
 
+# a "kind" key's string value in a definitions file, read as bytes (every served kind is
+# written so: tests/test_kube_apis_kinds.py checks it on the installed schemas)
+_KIND_TEXT = re.compile(rb'"kind"\s*:\s*"([^"\\]*)"')
+_KINDS: dict[str, frozenset[str] | None] = {}
+
+
+def _kinds_named(version: str) -> frozenset[str] | None:
+    """Every kind a version's definitions file names, found in its text without parsing it
+    (a few milliseconds; parsing and indexing it takes several times that, and most
+    calls of :func:`history` are for a kind no shipped version has, a CRD of a
+    ``*.k8s.io`` group such as the Gateway API's): a kind not named is not served.
+    None when the file cannot be read (:func:`served` then says what it says)."""
+    if version not in _KINDS:
+        directory = dir_for(version)
+        names: frozenset[str] | None = frozenset()
+        if directory is not None:
+            try:
+                with open(os.path.join(directory, "_definitions.json"), "rb") as fh:
+                    text = fh.read()
+                names = frozenset(m.decode("utf-8") for m in _KIND_TEXT.findall(text))
+            except (OSError, UnicodeDecodeError):
+                names = None
+        _KINDS[version] = names
+    return _KINDS[version]
+
+
 def history(api_version: str, kind: str) -> list[str]:
     """The shipped Kubernetes minors that serve apiVersion/kind, oldest first."""
-    return [v for v in available_versions() if (api_version, kind) in served(v)]
+    out = []
+    for v in available_versions():
+        if v not in _SERVED and loaded(v) is None:  # not in memory: is the kind named at all?
+            names = _kinds_named(v)
+            if names is not None and kind not in names:
+                continue
+        if (api_version, kind) in served(v):
+            out.append(v)
+    return out
 
 
 def is_kubernetes_group(group: str, version: str) -> bool:
