@@ -106,3 +106,13 @@ def test_every_type_list_agrees_with_jsonschema_on_every_kind_of_value():
             v = Validator({"type": list(names)}, "type list")
             for value in SCALARS:
                 assert bool(v._fast(value)) == v._jsonschema().is_valid(value), (names, value)
+
+
+def test_a_malformed_required_list_compiles_and_fails_when_checked_as_before():
+    # ``required: [{a: 1}]`` (not names): the schema still compiles; checking a mapping
+    # raises, which schema/check.py reports as "not evaluable", never as a finding
+    v = Validator({"type": "object", "required": [{"a": 1}]}, "malformed")
+    assert v._fast is not None
+    assert v._fast(3) is False
+    with pytest.raises(TypeError):
+        v._fast({"x": 1})

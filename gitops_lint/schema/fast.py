@@ -246,8 +246,12 @@ class Compiler:
 
             checks.append(obj)
         if required:
-            wanted = frozenset(required)
-            checks.append(lambda v: not isinstance(v, dict) or v.keys() >= wanted)
+            try:
+                wanted = frozenset(required)
+            except TypeError:  # a malformed schema (``required: [{a: 1}]``): fails when checked, as before
+                checks.append(lambda v: not isinstance(v, dict) or all(r in v for r in required))
+            else:
+                checks.append(lambda v: not isinstance(v, dict) or v.keys() >= wanted)
         if "minProperties" in s:
             n = s["minProperties"]
             checks.append(lambda v: not isinstance(v, dict) or len(v) >= n)
