@@ -31,11 +31,26 @@ class TooLarge(Exception):
 
 
 def deep_copy(obj: Any) -> Any:
-    """Copy dicts and lists recursively; scalars are immutable and shared."""
-    if type(obj) is dict:
-        return {k: deep_copy(v) if type(v) in _CONTAINERS else v for k, v in obj.items()}
-    if type(obj) is list:
-        return [deep_copy(v) if type(v) in _CONTAINERS else v for v in obj]
+    """Copy dicts and lists recursively; scalars are immutable and shared.
+
+    A container is copied whole in C (``.copy()``), then only its entries that are
+    containers are replaced by their copies: most entries of YAML data are scalars.
+    """
+    t = type(obj)
+    if t is dict:
+        out = obj.copy()
+        for k, v in obj.items():
+            tv = type(v)
+            if tv is dict or tv is list:
+                out[k] = deep_copy(v)
+        return out
+    if t is list:
+        out = obj.copy()
+        for i, v in enumerate(obj):
+            tv = type(v)
+            if tv is dict or tv is list:
+                out[i] = deep_copy(v)
+        return out
     return obj
 
 
@@ -50,9 +65,18 @@ class _Budget:
         if self.left < 0:
             raise TooLarge()
         walk = self.copy
+        out = obj.copy()
         if type(obj) is dict:
-            return {k: walk(v) if type(v) in _CONTAINERS else v for k, v in obj.items()}
-        return [walk(v) if type(v) in _CONTAINERS else v for v in obj]
+            for k, v in obj.items():
+                tv = type(v)
+                if tv is dict or tv is list:
+                    out[k] = walk(v)
+        else:
+            for i, v in enumerate(obj):
+                tv = type(v)
+                if tv is dict or tv is list:
+                    out[i] = walk(v)
+        return out
 
 
 def copy_budgeted(obj: Any, budget: int = DEFAULT_NODE_BUDGET) -> Any:

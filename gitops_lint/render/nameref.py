@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from . import fieldspec as fsmod
 from .fieldspec import NameBackRef
-from .resource import Res
+from .resource import CLUSTER_SCOPED, DEFAULT_NS, Res, ResId
 
 
 class NameRefError(Exception):
@@ -182,12 +182,8 @@ class _Filter:
             candidates = self.scope.all()
             ns = node.get("namespace")
             ns = "" if ns is None else str(ns)
-            by_org = [
-                r for r in candidates if not r.org_id().cluster_scoped and r.org_id().effective_ns() == ns
-            ]
-            candidates = by_org or [
-                r for r in candidates if not r.cur_id().cluster_scoped and r.cur_id().effective_ns() == ns
-            ]
+            by_org = [r for r in candidates if _namespaced_in(r.org_id(), ns)]
+            candidates = by_org or [r for r in candidates if _namespaced_in(r.cur_id(), ns)]
         referral = self.select(old, candidates, _names_and_namespaces_same)
         if referral is None:
             return
@@ -196,6 +192,11 @@ class _Filter:
         node["name"] = referral.name
         if referral.namespace:
             node["namespace"] = referral.namespace
+
+
+def _namespaced_in(rid: ResId, ns: str) -> bool:
+    """``not rid.cluster_scoped and rid.effective_ns() == ns``, computed once."""
+    return (rid.group, rid.version, rid.kind) not in CLUSTER_SCOPED and (rid.namespace or DEFAULT_NS) == ns
 
 
 def _names_same(items: list[Res]) -> bool:

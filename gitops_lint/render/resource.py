@@ -222,9 +222,31 @@ class Res:
         return g, v, self.kind
 
     def cur_id(self) -> ResId:
-        g, v = split_api_version(self.obj.get("apiVersion"))
-        meta = meta_of(self.obj)
-        return ResId(g, v, self.kind, _text(meta.get("namespace")), _text(meta.get("name")))
+        # the hottest lookup of a build (every id match, every selection): the helpers
+        # (split_api_version, meta_of, _text) inlined, same results
+        obj = self.obj
+        api = obj.get("apiVersion")
+        if not isinstance(api, str):
+            api = "" if api is None else str(api)
+        g, sep, v = api.rpartition("/")
+        if not sep:
+            g, v = "", api
+        kind = obj.get("kind")
+        if type(kind) is not str:
+            kind = _text(kind)
+        meta = obj.get("metadata")
+        if type(meta) is dict:
+            ns = meta.get("namespace")
+            if type(ns) is not str:
+                ns = _text(ns)
+            name = meta.get("name")
+            if type(name) is not str:
+                name = _text(name)
+        elif isinstance(meta, dict):
+            ns, name = _text(meta.get("namespace")), _text(meta.get("name"))
+        else:
+            ns = name = ""
+        return ResId(g, v, kind, ns, name)
 
     def org_id(self) -> ResId:
         return self.prev[0] if self.prev else self.cur_id()
@@ -241,10 +263,18 @@ class Res:
         self.prev.append(ResId(cur.group, cur.version, cur.kind, cur.effective_ns(), cur.name))
 
     def any_id_matches(self, pred) -> bool:
-        for rid in self.prev_ids():
-            if pred(rid):
-                return True
+        if self.prev:
+            for rid in self.prev_ids():
+                if pred(rid):
+                    return True
         return pred(self.cur_id())
+
+    def has_name(self, name: str) -> bool:
+        """Is ``name`` its current name or one of its previous ones? (Every id match
+        compares names, so this is a cheap test before :meth:`any_id_matches`.)"""
+        if _text(meta_of(self.obj).get("name")) == name:
+            return True
+        return any(p.name == name for p in self.prev)
 
     # -- metadata helpers ------------------------------------------------------
     def meta(self, create: bool = True) -> dict:

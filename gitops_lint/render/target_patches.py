@@ -103,7 +103,8 @@ class Patches(TargetBase):
         if selector is None:
             for patch in patches:
                 pid = _patch_id(patch)
-                matches = [r for r in acc.resources if r.any_id_matches(pid.equals)]
+                name = pid.name  # every id match compares names first: the cheap test
+                matches = [r for r in acc.resources if r.has_name(name) and r.any_id_matches(pid.equals)]
                 if not matches and acc.remote:
                     # the target may be in a remote resource, which is not fetched
                     self.issue(

@@ -173,19 +173,38 @@ def _not(inner):
 
 
 def _logical(left, right, conjunction: bool):
-    """``&&`` or ``||``, deciding only when both sides decide (CEL's error absorption,
-    ``false && error``, is left to cel-python)."""
+    """``&&`` or ``||``. CEL's are commutative with respect to errors (the spec;
+    cel-python's ``logical_and``/``logical_or`` too): a side that decides alone
+    (``false`` for ``&&``, ``true`` for ``||``) gives the result whatever the other
+    side is, an error included, so that is decided here; otherwise both must decide.
+    Every side of the subset is a boolean or an error in CEL, never another value."""
+    if conjunction:
 
-    def run(value):
+        def run_and(value):
+            a = left(value)
+            if a is False:
+                return False
+            b = right(value)
+            if b is False:
+                return False
+            if a is UNDECIDED or b is UNDECIDED:
+                return UNDECIDED
+            return True
+
+        return run_and
+
+    def run_or(value):
         a = left(value)
-        if a is UNDECIDED:
-            return UNDECIDED
+        if a is True:
+            return True
         b = right(value)
-        if b is UNDECIDED:
+        if b is True:
+            return True
+        if a is UNDECIDED or b is UNDECIDED:
             return UNDECIDED
-        return (a and b) if conjunction else (a or b)
+        return False
 
-    return run
+    return run_or
 
 
 _COMPILED: dict[str, Callable | None] = {}

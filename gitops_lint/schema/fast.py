@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..core.regex import GoRegex, RegexError, compile_go
+from . import budget as _budget
 from .budget import SCHEMA_NODES, TooComplex, spend
 
 Check = Callable[[Any], bool]
@@ -146,7 +147,7 @@ class Compiler:
             if len(tests) == 1:
                 checks.append(tests[0])
             else:
-                checks.append(lambda v, tests=tests: any(test(v) for test in tests))
+                checks.append(_any_type(names, tests))
         if "enum" in s:
             allowed = list(s["enum"])
             checks.append(lambda v: any(json_equal(v, e) for e in allowed))
@@ -174,11 +175,7 @@ class Compiler:
             rules = s[CEL_KEYWORD]
             cel = self.cel
             checks.append(lambda v: cel(rules, v))
-        if not checks:
-            return _true
-        if len(checks) == 1:
-            return checks[0]
-        return lambda v: all(c(v) for c in checks)
+        return _all_of(checks)
 
     def _strings(self, s: dict, checks: list) -> None:
         if "pattern" in s:
@@ -235,7 +232,9 @@ class Compiler:
             def obj(v, compiled=compiled, extra=extra, closed=closed):
                 if not isinstance(v, dict):
                     return True
-                spend(len(v))
+                steps = _budget.current  # budget.spend, inlined: this runs for every mapping
+                if steps is not None:
+                    steps.spend(len(v))
                 for k, val in v.items():
                     f = compiled.get(k)
                     if f is not None:
@@ -247,7 +246,12 @@ class Compiler:
 
             checks.append(obj)
         if required:
-            checks.append(lambda v: not isinstance(v, dict) or all(r in v for r in required))
+            try:
+                wanted = frozenset(required)
+            except TypeError:  # a malformed schema (``required: [{a: 1}]``): fails when checked, as before
+                checks.append(lambda v: not isinstance(v, dict) or all(r in v for r in required))
+            else:
+                checks.append(lambda v: not isinstance(v, dict) or v.keys() >= wanted)
         if "minProperties" in s:
             n = s["minProperties"]
             checks.append(lambda v: not isinstance(v, dict) or len(v) >= n)
@@ -262,7 +266,19 @@ class Compiler:
                 raise Unsupported("items as a list")
             each = self.compile(items)
             if each is not _true:
-                checks.append(lambda v: not isinstance(v, list) or spend(len(v)) or all(each(x) for x in v))
+
+                def every(v, each=each):
+                    if not isinstance(v, list):
+                        return True
+                    steps = _budget.current
+                    if steps is not None:
+                        steps.spend(len(v))
+                    for x in v:  # noqa: SIM110 - a loop, not a generator: the hottest path
+                        if not each(x):
+                            return False
+                    return True
+
+                checks.append(every)
         if "minItems" in s:
             n = s["minItems"]
             checks.append(lambda v: not isinstance(v, list) or len(v) >= n)
@@ -305,6 +321,57 @@ _HANDLED = frozenset(
 
 def _true(v) -> bool:
     return True
+
+
+# the exact Python types that pass a JSON Schema type name for every value of the type
+_EXACT_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "object": (dict,),
+    "array": (list,),
+    "null": (type(None),),
+}
+
+
+def _any_type(names: list, tests: list) -> Check:
+    """``type: [a, b, ...]``: one dictionary lookup for a value whose exact type passes;
+    the tests themselves for the rest (subclasses, dates, a float that is an integer)."""
+    exact = frozenset(t for n in names for t in _EXACT_TYPES[n])
+
+    def any_type(v) -> bool:
+        if type(v) in exact:
+            return True
+        for test in tests:  # noqa: SIM110 - a loop, not a generator: the hottest path
+            if test(v):
+                return True
+        return False
+
+    return any_type
+
+
+def _all_of(checks: list) -> Check:
+    """Every check passes, in order, stopping at the first that fails (no generator:
+    this is the validator's innermost call)."""
+    if not checks:
+        return _true
+    if len(checks) == 1:
+        return checks[0]
+    if len(checks) == 2:
+        a, b = checks
+        return lambda v: bool(a(v) and b(v))
+    if len(checks) == 3:
+        a, b, c = checks
+        return lambda v: bool(a(v) and b(v) and c(v))
+
+    def every(v) -> bool:
+        for check in checks:  # noqa: SIM110 - a loop, not a generator: the hottest path
+            if not check(v):
+                return False
+        return True
+
+    return every
 
 
 def _false(v) -> bool:

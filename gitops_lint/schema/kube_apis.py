@@ -49,11 +49,18 @@ class KubeApi:
     oldest: str  # the oldest shipped Kubernetes minor, for "removed before" messages
 
 
+_MINORS: dict[str, tuple[int, int]] = {}  # shipped version -> (major, minor): a few entries
+
+
 def _minor(version: str) -> tuple[int, int]:
     """(major, minor) of a shipped schema version, which is always well formed."""
-    minor = kube_minor(version)
+    minor = _MINORS.get(version)
     if minor is None:
-        raise ValueError(f"not a Kubernetes version: {version!r}")
+        minor = kube_minor(version)
+        if minor is None:
+            raise ValueError(f"not a Kubernetes version: {version!r}")
+        if len(_MINORS) < 256:  # shipped versions only in practice; bounded all the same
+            _MINORS[version] = minor
     return minor
 
 
@@ -95,9 +102,43 @@ def served(version: str) -> dict[tuple[str, str], str]:
     return found
 
 
+# a "kind" key's string value in a definitions file, read as bytes (every served kind is
+# written so: tests/test_kube_apis_kinds.py checks it on the installed schemas)
+_KIND_TEXT = re.compile(rb'"kind"\s*:\s*"([^"\\]*)"')
+_KINDS: dict[str, frozenset[str] | None] = {}
+
+
+def _kinds_named(version: str) -> frozenset[str] | None:
+    """Every kind a version's definitions file names, found in its text without parsing it
+    (a few milliseconds; parsing and indexing it takes several times that, and most
+    calls of :func:`history` are for a kind no shipped version has, a CRD of a
+    ``*.k8s.io`` group such as the Gateway API's): a kind not named is not served.
+    None when the file cannot be read (:func:`served` then says what it says)."""
+    if version not in _KINDS:
+        directory = dir_for(version)
+        names: frozenset[str] | None = frozenset()
+        if directory is not None:
+            try:
+                with open(os.path.join(directory, "_definitions.json"), "rb") as fh:
+                    text = fh.read()
+                names = frozenset(m.decode("utf-8") for m in _KIND_TEXT.findall(text))
+            except (OSError, UnicodeDecodeError):
+                names = None
+        _KINDS[version] = names
+    return _KINDS[version]
+
+
 def history(api_version: str, kind: str) -> list[str]:
     """The shipped Kubernetes minors that serve apiVersion/kind, oldest first."""
-    return [v for v in available_versions() if (api_version, kind) in served(v)]
+    out = []
+    for v in available_versions():
+        if v not in _SERVED and loaded(v) is None:  # not in memory: is the kind named at all?
+            names = _kinds_named(v)
+            if names is not None and kind not in names:
+                continue
+        if (api_version, kind) in served(v):
+            out.append(v)
+    return out
 
 
 def is_kubernetes_group(group: str, version: str) -> bool:
@@ -166,7 +207,8 @@ def judge(api_version: str, kind: str, version: str) -> KubeApi | None:
             instead = replacement(use.group(1), "", version) if use else ""
             since = (int(m.group(1)), int(m.group(2)))
             return KubeApi(api_version, kind, "deprecated", since, instead, versions[0])
-        gone = [v for v in versions if _minor(v) > _minor(version) and (api_version, kind) not in served(v)]
+        mine, key = _minor(version), (api_version, kind)
+        gone = [v for v in versions if _minor(v) > mine and key not in served(v)]
         if not gone:
             return None
         instead = replacement(kind, group, version)

@@ -163,6 +163,9 @@ class SubstitutionResult:
     unknown: list[Unresolved] = field(default_factory=list)
 
 
+_ITSELF = object()
+
+
 class Variables(Mapping):
     """The variables of one Kustomization, some with values unknown offline.
 
@@ -173,11 +176,17 @@ class Variables(Mapping):
     unknown, never unresolved.
     """
 
-    __slots__ = ("values", "open")
+    __slots__ = ("values", "open", "memo", "normal")
 
     def __init__(self, values: Mapping[str, Any], open: bool = False):  # noqa: A002 - the source's keys are open
         self.values = dict(values)
         self.open = open
+        # (text, where, strict) -> what substituting the scalar gave, for every object these
+        # variables are substituted into (one Kustomization's build repeats its expressions);
+        # it lives and dies with this object, which belongs to one run
+        self.memo: dict = {}
+        # these values without newlines (_normalize_vars); _ITSELF: no value has one
+        self.normal: Any = None
 
     def get(self, name, default=None):
         v = self.values.get(name)
@@ -336,16 +345,19 @@ def _reread(body: str, style: str, where: str) -> Any:
 
 def _normalize_vars(variables: Mapping[str, str]) -> Mapping[str, str]:
     if isinstance(variables, Variables):
-        values = variables.values
-        if all(v is UNKNOWN or (type(v) is str and "\n" not in v) for v in values.values()):
-            return variables
-        return Variables(
-            {
-                k: v if v is UNKNOWN else ("" if v is None else str(v)).replace("\n", "")
-                for k, v in values.items()
-            },
-            variables.open,
-        )
+        if variables.normal is None:  # once per Variables: its values do not change
+            values = variables.values
+            if all(v is UNKNOWN or (type(v) is str and "\n" not in v) for v in values.values()):
+                variables.normal = _ITSELF
+            else:
+                variables.normal = Variables(
+                    {
+                        k: v if v is UNKNOWN else ("" if v is None else str(v)).replace("\n", "")
+                        for k, v in values.items()
+                    },
+                    variables.open,
+                )
+        return variables if variables.normal is _ITSELF else variables.normal
     if all(type(v) is str and "\n" not in v for v in variables.values()):
         return variables
     return {k: ("" if v is None else str(v)).replace("\n", "") for k, v in variables.items()}
@@ -384,11 +396,14 @@ class _Walker:
         self.unknown: list[Unresolved] = []
         self.errors: list[SubstitutionError] = []
         self.notes: list[SubstitutionNote] = []
-        self.cache: dict = {}
+        # a scalar's result depends on its text, its place and the variables only: shared by
+        # every object substituted with the same Variables (a plain mapping may change
+        # between calls, so its results are kept for one object)
+        self.cache: dict = variables.memo if isinstance(variables, Variables) else {}
 
     def scalar(self, s: str, where: str, pnode) -> Any:
         """Substitute string ``s`` found at ``pnode`` as a key, mapping value or item."""
-        ck = (s, where)
+        ck = (s, where, self.strict)
         hit = self.cache.get(ck)
         if hit is None:
             hit = self._compute(s, where)
@@ -456,6 +471,8 @@ def substitute_object(
 
     The caller checks :func:`is_disabled` and whether the Kustomization
     substitutes at all. Newlines are removed from the values, as Flux does.
+    A :class:`Variables` keeps the results of the scalars it was substituted
+    into, for the next objects: do not change it once made.
     Raises :class:`SubstitutionBudgetExceeded` when more than ``budget``
     container entries would be visited (alias bombs, cycles).
     """
@@ -465,53 +482,82 @@ def substitute_object(
         return SubstitutionResult(value, w.unresolved, w.errors, w.notes, w.unknown)
     if not isinstance(obj, (dict, list, tuple)):
         return SubstitutionResult(obj, [], [])
-    root: Any = {} if isinstance(obj, dict) else []
+    root_is_map = isinstance(obj, dict)
+    root: Any = {} if root_is_map else []
+    # The budget counts container entries: a container adds its length when the walk enters
+    # it (the sum is the same as counting entry by entry, and so is whether it goes past).
+    visited = len(obj)
+    if visited > budget:
+        raise SubstitutionBudgetExceeded(f"more than {budget} nodes")
     # depth-first, document order: (iterator over the source container, copy, path node, is a mapping)
-    stack: list = [
-        (
-            iter(obj.items()) if isinstance(obj, dict) else enumerate(obj),
-            root,
-            None,
-            isinstance(obj, dict),
-            id(obj),
-        )
-    ]
+    stack: list = [(iter(obj.items()) if root_is_map else enumerate(obj), root, None, root_is_map, id(obj))]
     on_path = {id(obj)}  # source containers being copied, to refuse a cyclic structure at once
-    visited = 0
     scalar = w.scalar
     while stack:
         it, dst, pnode, is_map, _ = stack[-1]
-        for k, v in it:
-            visited += 1
-            if visited > budget:
-                raise SubstitutionBudgetExceeded(f"more than {budget} nodes")
-            kp = (pnode, k)
-            if is_map and type(k) is str and "$" in k:
-                k = scalar(k, _KEY, kp)
-            tv = type(v)
-            if tv is str or (tv is not dict and tv is not list and isinstance(v, str)):
-                if "$" in v:
-                    v = scalar(v, _VALUE if is_map else _ITEM, kp)
-            elif tv is dict or tv is list or isinstance(v, (dict, list, tuple)):
-                if id(v) in on_path:
-                    raise SubstitutionBudgetExceeded("cyclic structure (recursive alias)")
-                on_path.add(id(v))
-                child_is_map = isinstance(v, dict)
-                child: Any = {} if child_is_map else []
-                if is_map:
-                    dst[k] = child
-                else:
-                    dst.append(child)
-                stack.append(
-                    (iter(v.items()) if child_is_map else enumerate(v), child, kp, child_is_map, id(v))
-                )
-                break
-            if is_map:
-                dst[k] = v
+        # a path node (parent's node, key) is made only for a scalar with a ``$`` or a container
+        if is_map:
+            for k, v in it:
+                key = k
+                if type(k) is str and "$" in k:
+                    key = scalar(k, _KEY, (pnode, k))
+                tv = type(v)
+                if tv is str:
+                    if "$" in v:
+                        v = scalar(v, _VALUE, (pnode, k))
+                elif tv is dict or tv is list or (tv is not bool and isinstance(v, (dict, list, tuple, str))):
+                    if isinstance(v, str):  # a str subclass
+                        if "$" in v:
+                            v = scalar(v, _VALUE, (pnode, k))
+                    else:
+                        vid = id(v)
+                        if vid in on_path:
+                            raise SubstitutionBudgetExceeded("cyclic structure (recursive alias)")
+                        on_path.add(vid)
+                        visited += len(v)
+                        if visited > budget:
+                            raise SubstitutionBudgetExceeded(f"more than {budget} nodes")
+                        if isinstance(v, dict):
+                            child = {}
+                            stack.append((iter(v.items()), child, (pnode, k), True, vid))
+                        else:
+                            child = []
+                            stack.append((enumerate(v), child, (pnode, k), False, vid))
+                        dst[key] = child
+                        break
+                dst[key] = v
             else:
-                dst.append(v)
+                on_path.discard(stack.pop()[4])
         else:
-            on_path.discard(stack.pop()[4])
+            append = dst.append
+            for k, v in it:
+                tv = type(v)
+                if tv is str:
+                    if "$" in v:
+                        v = scalar(v, _ITEM, (pnode, k))
+                elif tv is dict or tv is list or (tv is not bool and isinstance(v, (dict, list, tuple, str))):
+                    if isinstance(v, str):
+                        if "$" in v:
+                            v = scalar(v, _ITEM, (pnode, k))
+                    else:
+                        vid = id(v)
+                        if vid in on_path:
+                            raise SubstitutionBudgetExceeded("cyclic structure (recursive alias)")
+                        on_path.add(vid)
+                        visited += len(v)
+                        if visited > budget:
+                            raise SubstitutionBudgetExceeded(f"more than {budget} nodes")
+                        if isinstance(v, dict):
+                            child = {}
+                            stack.append((iter(v.items()), child, (pnode, k), True, vid))
+                        else:
+                            child = []
+                            stack.append((enumerate(v), child, (pnode, k), False, vid))
+                        append(child)
+                        break
+                append(v)
+            else:
+                on_path.discard(stack.pop()[4])
     return SubstitutionResult(root, w.unresolved, w.errors, w.notes, w.unknown)
 
 

@@ -24,6 +24,7 @@ than :data:`MAX_NESTING` is refused instead of exhausting the Python stack.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -440,6 +441,15 @@ def needs_parse(text: str) -> bool:
     return "$" in text and ("${" in text or "$$" in text)
 
 
+# The forms nearly every real expression takes: ``${NAME}`` and a default without a nested
+# expression (``${NAME:=text}``, ``${NAME:-text}``, ``${NAME=text}``, ...), ASCII names only.
+# For these the scanner's path is fixed (an identifier, then ``}`` or a default operator,
+# then text up to the first ``}``), so a match gives the node the parser would build; any
+# other text (a ``$`` or an escape in the default, unicode names, other operators) goes
+# through the parser. tests/test_envsubst_fastpath.py checks that the two agree.
+_SIMPLE = re.compile(r"\$\{([A-Za-z0-9_]+)(?:(:[-=?+]|=)([^}$]*))?\}")
+
+
 def parse(text: str) -> list:
     """Parse ``text`` into a list of ``str`` and :class:`Func`; raise :class:`EnvsubstError`.
 
@@ -451,6 +461,7 @@ def parse(text: str) -> list:
     buf: list[str] = []
     i, n = 0, len(text)
     find = text.find
+    simple = _SIMPLE.match
     while True:
         j = find("$", i)
         if j < 0:
@@ -464,11 +475,17 @@ def parse(text: str) -> list:
                 if s:
                     nodes.append(s)
                 buf = []
-            p = _FuncParser(text, j + 2, j)
-            node = p.parse_func()
-            node.start, node.end = j, p.sc.pos
+            m = simple(text, j)
+            if m is not None:
+                op, default = m.group(2, 3)
+                i = m.end()
+                node = Func(m.group(1), op or "", [default] if default else [], j, i)
+            else:
+                p = _FuncParser(text, j + 2, j)
+                node = p.parse_func()
+                node.start, node.end = j, p.sc.pos
+                i = p.sc.pos
             nodes.append(node)
-            i = p.sc.pos
         elif nxt == "$":
             buf.append("$")
             i = j + 2
