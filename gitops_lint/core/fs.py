@@ -58,6 +58,10 @@ class RepoFS:
         self._real = lru_cache(maxsize=None)(self._realpath_uncached)
         # directories that could not be listed -> why (reported, never silently empty)
         self.unreadable: dict[str, str] = {}
+        # the run's view of the tree (walk_files): real directory -> its entries, and
+        # (rel, suffixes) -> the files of a walk that ran to its end
+        self._listed: dict[str, tuple[tuple[str, object], ...]] = {}
+        self._walks: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
 
     # -- path resolution -------------------------------------------------
     def _realpath_uncached(self, rel: str) -> str:
@@ -138,34 +142,76 @@ class RepoFS:
         Symlinked directories are not followed (a loop or an escape cannot
         start here); symlinked files are yielded only when they resolve inside
         the root. ``.git`` is skipped.
+
+        The tree is one state for the run: each directory is listed once
+        (:meth:`_entries`) and a walk that ran to its end is kept, so the many
+        walks of one run (discovery, each cluster's CRD index, the secret
+        inventory, ...) list the repository once between them. A walk stopped
+        early (a limit, ``any``) lists no more than it looked at.
         """
+        key = (rel, suffixes)
+        done = self._walks.get(key)
+        if done is not None:
+            yield from done
+            return
         try:
             base = self.real(rel)
         except OutsideRoot:
             return
+        found: list[str] = []
         stack = [(base, normalize(rel))]
         while stack:
             absdir, reldir = stack.pop()
-            try:
-                entries = sorted(os.scandir(absdir), key=lambda e: e.name)
-            except OSError as exc:
-                if not isinstance(exc, (FileNotFoundError, NotADirectoryError)):
-                    self.unreadable.setdefault(reldir, exc.strerror or type(exc).__name__)
-                continue
             subdirs = []
-            for entry in entries:
-                child = f"{reldir}/{entry.name}" if reldir else entry.name
-                try:
-                    if entry.is_dir(follow_symlinks=False):
-                        if entry.name != ".git":
-                            subdirs.append((entry.path, child))
-                        continue
-                except OSError:
+            for name, how in self._entries(absdir, reldir):
+                child = f"{reldir}/{name}" if reldir else name
+                if how is _DIR:
+                    subdirs.append((os.path.join(absdir, name), child))
                     continue
-                if entry.name.endswith(suffixes):
+                if not name.endswith(suffixes):
+                    continue
+                if how is _LINK:
                     try:
                         self.real(child)
                     except OutsideRoot:
                         continue
-                    yield child
+                found.append(child)
+                yield child
             stack.extend(reversed(subdirs))
+        self._walks[key] = tuple(found)
+
+    def _entries(self, absdir: str, reldir: str) -> tuple[tuple[str, object], ...]:
+        """A directory's entries, sorted by name, each with what it is: a
+        directory to descend into (not ``.git``, not a symlink), a symlink
+        (checked to stay inside the root before it is yielded) or a file.
+        Listed once per run; a directory that cannot be listed is recorded in
+        :attr:`unreadable` (the first time) and has no entries."""
+        done = self._listed.get(absdir)
+        if done is not None:
+            return done
+        try:
+            entries = sorted(os.scandir(absdir), key=lambda e: e.name)
+        except OSError as exc:
+            if not isinstance(exc, (FileNotFoundError, NotADirectoryError)):
+                self.unreadable.setdefault(reldir, exc.strerror or type(exc).__name__)
+            entries = []
+        out = []
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name != ".git":
+                        out.append((entry.name, _DIR))
+                    continue
+            except OSError:
+                continue
+            try:
+                how = _LINK if entry.is_symlink() else _FILE
+            except OSError:
+                how = _LINK  # not known: resolved before it is yielded, as a symlink is
+            out.append((entry.name, how))
+        self._listed[absdir] = listed = tuple(out)
+        return listed
+
+
+# what a directory entry is, for RepoFS.walk_files
+_DIR, _FILE, _LINK = object(), object(), object()

@@ -1,0 +1,164 @@
+"""Repository-wide facts are computed once per run, and each run sees its own tree.
+
+A fact that is a function of the repository's files, not of one cluster (the
+directory tree, the bootstrap helmfiles' namespaces, the CRD providers a
+Terraform or Talos file declares, the secret values of a file), is computed
+once per run however many clusters the repository holds, and is held by the
+run (its RepoFS, its Linter), never by the process: a second run on a changed
+tree sees the change (issue 17, "one run, one state").
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from pathlib import Path
+
+from gitops_lint.core.fs import RepoFS
+from tests.helpers import lint_repo, write_tree
+
+CLUSTERS = ("dev", "prod", "stg")
+
+
+def _gotk(cluster: str) -> dict[str, str]:
+    base = f"clusters/{cluster}/flux-system"
+    return {
+        f"{base}/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+        "resources:\n  - gotk-sync.yaml\n",
+        f"{base}/gotk-sync.yaml": f"""apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata:
+  name: flux-system
+  namespace: flux-system
+spec:
+  interval: 1m
+  ref: {{branch: main}}
+  url: ssh://git@github.com/example/fleet
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: flux-system
+  namespace: flux-system
+spec:
+  interval: 10m
+  path: ./clusters/{cluster}
+  prune: true
+  sourceRef: {{kind: GitRepository, name: flux-system}}
+""",
+        f"clusters/{cluster}/apps.yaml": """apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: apps
+  namespace: flux-system
+spec:
+  interval: 10m
+  path: ./apps
+  prune: true
+  sourceRef: {kind: GitRepository, name: flux-system}
+  healthChecks:
+    - {apiVersion: apps/v1, kind: Deployment, name: webhook, namespace: cert-manager}
+""",
+    }
+
+
+def fleet(root: Path, extra: dict[str, str] | None = None) -> Path:
+    """Three clusters applying one ``apps`` directory, whose Kustomization waits for a
+    Deployment nothing in Git applies."""
+    files: dict[str, str] = {}
+    for cluster in CLUSTERS:
+        files.update(_gotk(cluster))
+    files["apps/cm.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm, namespace: default}\n"
+    files.update(extra or {})
+    return write_tree(root, files)
+
+
+def lint(root: Path):
+    return lint_repo(root, *(f"clusters/{c}" for c in CLUSTERS))
+
+
+def rules_of(result) -> Counter:
+    return Counter(f.rule for f in result.findings)
+
+
+# -- the directory tree -------------------------------------------------------------------
+
+
+def test_a_run_lists_each_directory_once(tmp_path, monkeypatch):
+    """Discovery, the linted files, each cluster's CRD index and the secret inventory
+    all walk the tree: between them each directory is listed once."""
+    fleet(tmp_path)
+    listed: Counter = Counter()
+    real_scandir = os.scandir
+
+    def counting(path="."):
+        listed[os.fspath(path)] += 1
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", counting)
+    lint(tmp_path)
+    assert listed, "the run walked no directory"
+    assert max(listed.values()) == 1, {p: n for p, n in listed.items() if n > 1}
+
+
+def test_a_second_run_sees_a_file_added(tmp_path):
+    fleet(tmp_path)
+    secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: default}\nstringData:\n  password: Zq8vK3pL9mX2wQ7t\n"
+    assert "plaintext-secret" not in rules_of(lint(tmp_path))
+    write_tree(tmp_path, {"apps/secret.yaml": secret})
+    assert rules_of(lint(tmp_path))["plaintext-secret"] >= 1
+
+
+def test_a_walk_gives_what_an_unmemoized_walk_gives(tmp_path):
+    """Each walk, whatever came before it on the same RepoFS: the same files in the same order."""
+    write_tree(
+        tmp_path,
+        {
+            "a.yaml": "",
+            "b.txt": "",
+            "d/x.yml": "",
+            "d/e/y.yaml": "",
+            "d/e/z.tf": "",
+            "d/helmfile.yaml.gotmpl": "",
+            ".git/config.yaml": "",
+        },
+    )
+    os.symlink(tmp_path / "d", tmp_path / "link")  # a symlinked directory: followed only as a start
+    asks = [
+        ("", (".yaml", ".yml")),
+        ("", (".yaml", ".yml", ".tf")),
+        ("d", (".yaml",)),
+        ("link", (".yaml", ".yml")),
+        ("", (".gotmpl",)),
+        ("d/e", (".tf",)),
+        ("missing", (".yaml",)),
+        ("a.yaml", (".yaml",)),
+    ]
+    shared = RepoFS(str(tmp_path))
+    for rel, suffixes in asks + asks:
+        assert list(shared.walk_files(rel, suffixes)) == list(RepoFS(str(tmp_path)).walk_files(rel, suffixes))
+    assert list(shared.walk_files("", (".yaml", ".yml"))) == ["a.yaml", "d/x.yml", "d/e/y.yaml"]
+
+
+def test_a_walk_stopped_early_is_not_kept_whole(tmp_path):
+    """``any()`` over a walk stops it: what it did not look at is walked by the next one."""
+    write_tree(tmp_path, {"a/1.yaml": "", "b/2.yaml": ""})
+    fs = RepoFS(str(tmp_path))
+    assert any(True for _ in fs.walk_files(""))
+    assert list(fs.walk_files("")) == ["a/1.yaml", "b/2.yaml"]
+
+
+def test_an_unreadable_directory_is_reported_once_listed(tmp_path, monkeypatch):
+    write_tree(tmp_path, {"a/1.yaml": "", "locked/2.yaml": ""})
+    real_scandir = os.scandir
+
+    def refusing(path="."):
+        if os.path.basename(os.fspath(path)) == "locked":
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refusing)
+    fs = RepoFS(str(tmp_path))
+    assert list(fs.walk_files("")) == ["a/1.yaml"]
+    assert list(fs.walk_files("", (".yml",))) == []
+    assert fs.unreadable == {"locked": "Permission denied"}
