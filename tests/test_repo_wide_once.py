@@ -162,3 +162,96 @@ def test_an_unreadable_directory_is_reported_once_listed(tmp_path, monkeypatch):
     assert list(fs.walk_files("")) == ["a/1.yaml"]
     assert list(fs.walk_files("", (".yml",))) == []
     assert fs.unreadable == {"locked": "Permission denied"}
+
+
+# -- the bootstrap files (helmfiles, Terraform, Talos) -------------------------------------
+
+WIDGET = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: default}\n"
+HELMFILE = """repositories:
+  - {name: jetstack, url: https://charts.jetstack.io}
+releases:
+  - name: cert-manager
+    namespace: NAMESPACE
+    chart: jetstack/cert-manager
+"""
+TERRAFORM = """resource "helm_release" "widgets" {
+  name       = "widgets"
+  chart      = "widget-operator"
+  repository = "https://example.com/charts"
+}
+"""
+TALOS = """cluster:
+  inlineManifests:
+    - name: widget-crd
+      contents: |
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata: {name: widgets.example.com}
+        spec:
+          group: example.com
+          scope: Namespaced
+          names: {kind: Widget, plural: widgets}
+          versions: [{name: v1, served: true, storage: true}]
+"""
+
+
+def test_the_bootstrap_files_are_read_once_per_run(tmp_path, monkeypatch):
+    """Three clusters ask for the CRD index and the bootstrap namespaces: each
+    bootstrap file is read (a Talos inline manifest parsed) as often as for one."""
+    import yaml
+
+    fleet(
+        tmp_path,
+        {
+            "apps/widget.yaml": WIDGET,
+            "bootstrap/helmfile.yaml": HELMFILE.replace("NAMESPACE", "cert-manager"),
+            "terraform/main.tf": TERRAFORM,
+            "talos/controlplane.yaml": TALOS,
+        },
+    )
+    reads: Counter = Counter()
+    real_read = RepoFS.read_bytes
+    real_load_all = yaml.load_all
+
+    def read_bytes(self, rel):
+        reads[rel] += 1
+        return real_read(self, rel)
+
+    def load_all(stream, Loader):  # noqa: N803 - yaml's own name
+        if isinstance(stream, str) and "widgets.example.com" in stream:
+            reads["inline manifest"] += 1
+        return real_load_all(stream, Loader=Loader)
+
+    monkeypatch.setattr(RepoFS, "read_bytes", read_bytes)
+    monkeypatch.setattr(yaml, "load_all", load_all)
+    bootstrap = ("bootstrap/helmfile.yaml", "terraform/main.tf", "inline manifest")
+
+    one = lint_repo(tmp_path, "clusters/dev")
+    for_one = {rel: reads[rel] for rel in bootstrap}
+    reads.clear()
+    three = lint(tmp_path)
+    assert {rel: reads[rel] for rel in bootstrap} == for_one
+    assert for_one["terraform/main.tf"] == for_one["inline manifest"] == 1
+    # what the files provide is seen by every cluster
+    assert [
+        f.rule for f in one.findings + three.findings if f.rule in ("missing-crd", "health-check-target")
+    ] == []
+
+
+def test_a_second_run_sees_a_bootstrap_file_change(tmp_path):
+    fleet(tmp_path, {"bootstrap/helmfile.yaml": HELMFILE.replace("NAMESPACE", "other")})
+    first = lint(tmp_path)
+    assert rules_of(first)["health-check-target"] == len(CLUSTERS)
+    write_tree(tmp_path, {"bootstrap/helmfile.yaml": HELMFILE.replace("NAMESPACE", "cert-manager")})
+    assert "health-check-target" not in rules_of(lint(tmp_path))
+
+
+def test_a_second_run_sees_a_crd_provider_added(tmp_path):
+    fleet(tmp_path, {"apps/widget.yaml": WIDGET})
+    assert rules_of(lint(tmp_path))["missing-crd"] == len(CLUSTERS)
+    write_tree(tmp_path, {"talos/controlplane.yaml": TALOS})
+    assert "missing-crd" not in rules_of(lint(tmp_path))
+    (tmp_path / "talos/controlplane.yaml").unlink()
+    assert rules_of(lint(tmp_path))["missing-crd"] == len(CLUSTERS)
+    write_tree(tmp_path, {"terraform/main.tf": TERRAFORM})
+    assert rules_of(lint(tmp_path))["missing-crd"] == 0
