@@ -255,3 +255,78 @@ def test_a_second_run_sees_a_crd_provider_added(tmp_path):
     assert rules_of(lint(tmp_path))["missing-crd"] == len(CLUSTERS)
     write_tree(tmp_path, {"terraform/main.tf": TERRAFORM})
     assert rules_of(lint(tmp_path))["missing-crd"] == 0
+
+
+# -- the secret inventory -------------------------------------------------------------------
+
+PASSWORD = "Zq8vK3pL9mX2wQ7t"
+
+
+def _secret(name: str) -> str:
+    return (
+        f"apiVersion: v1\nkind: Secret\nmetadata: {{name: {name}, namespace: default}}\n"
+        f"stringData:\n  password: {PASSWORD}{name}\n"
+    )
+
+
+def test_a_files_secret_values_are_worked_out_once_per_run(tmp_path, monkeypatch):
+    """The run asks for its secret values when a rule needs them and again at its end,
+    once it has read more files: only the files read since are worked out again."""
+    from gitops_lint.load.loader import DocumentCache
+    from gitops_lint.model import secrets
+
+    write_tree(tmp_path, {"a.yaml": _secret("a"), "b.yaml": _secret("b")})
+    worked: Counter = Counter()
+    real = secrets.secret_values
+
+    def counting(data, origin, *args, **kwargs):
+        worked[origin.file] += 1
+        return real(data, origin, *args, **kwargs)
+
+    monkeypatch.setattr(secrets, "secret_values", counting)
+    fs = RepoFS(str(tmp_path))
+    cache = DocumentCache(fs)
+    inventory = secrets.SecretInventory(fs, cache)
+    cache.load("a.yaml")
+    assert [v.value for v in inventory.values()] == [PASSWORD + "a"]
+    cache.load("b.yaml")
+    assert [v.value for v in inventory.values()] == [PASSWORD + "a", PASSWORD + "b"]
+    assert worked == {"a.yaml": 1, "b.yaml": 1}
+    # a new run (its own cache) reads the files as they are now
+    write_tree(tmp_path, {"a.yaml": _secret("c")})
+    fresh = DocumentCache(fs)
+    fresh.load("a.yaml")
+    assert [v.value for v in secrets.SecretInventory(fs, fresh).values()] == [PASSWORD + "c"]
+
+
+def test_an_env_file_two_generators_read_counts_once_at_the_first(tmp_path):
+    """Its values are kept once, named after the generator of the first kustomization
+    in file order, whichever kustomization the run read first."""
+    from gitops_lint.load.loader import DocumentCache
+    from gitops_lint.model.secrets import SecretInventory
+
+    def kustomization(name: str) -> str:
+        return (
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+            f"secretGenerator:\n  - name: {name}\n    envs: [../shared.env]\n"
+        )
+
+    write_tree(
+        tmp_path,
+        {
+            "a/kustomization.yaml": kustomization("first"),
+            "b/kustomization.yaml": kustomization("second"),
+            "shared.env": f"TOKEN={PASSWORD}\n",
+        },
+    )
+    fs = RepoFS(str(tmp_path))
+    cache = DocumentCache(fs)
+    inventory = SecretInventory(fs, cache)
+    cache.load("b/kustomization.yaml")
+    assert [(v.what, v.value) for v in inventory.values()] == [
+        ("env file of secretGenerator second: key 'TOKEN'", PASSWORD)
+    ]
+    cache.load("a/kustomization.yaml")
+    assert [(v.what, v.value) for v in inventory.values()] == [
+        ("env file of secretGenerator first: key 'TOKEN'", PASSWORD)
+    ]
