@@ -330,3 +330,64 @@ def test_an_env_file_two_generators_read_counts_once_at_the_first(tmp_path):
     assert [(v.what, v.value) for v in inventory.values()] == [
         ("env file of secretGenerator first: key 'TOKEN'", PASSWORD)
     ]
+
+
+# -- the manifests a bootstrap step may apply ---------------------------------------------------
+
+VARS = (
+    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cluster-vars, namespace: flux-system}\ndata: {A: b}\n"
+)
+
+
+def _reading_vars(cluster: str) -> dict[str, str]:
+    return {
+        f"clusters/{cluster}/settings.yaml": """apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: settings
+  namespace: flux-system
+spec:
+  interval: 10m
+  path: ./apps
+  prune: true
+  sourceRef: {kind: GitRepository, name: flux-system}
+  postBuild:
+    substituteFrom:
+      - {kind: ConfigMap, name: cluster-vars}
+"""
+    }
+
+
+def test_a_missing_sources_manifest_is_looked_for_once_per_run(tmp_path, monkeypatch):
+    extra = {"bootstrap/vars.yaml": VARS}
+    for cluster in CLUSTERS:
+        extra.update(_reading_vars(cluster))
+    fleet(tmp_path, extra)
+    reads: Counter = Counter()
+    real_read = RepoFS.read_bytes
+
+    def read_bytes(self, rel):
+        reads[rel] += 1
+        return real_read(self, rel)
+
+    monkeypatch.setattr(RepoFS, "read_bytes", read_bytes)
+    one = lint_repo(tmp_path, "clusters/dev")
+    for_one = reads["bootstrap/vars.yaml"]
+    reads.clear()
+    three = lint(tmp_path)
+    assert reads["bootstrap/vars.yaml"] == for_one
+    for result, clusters in ((one, 1), (three, len(CLUSTERS))):
+        said = [f.message for f in result.findings if f.rule == "missing-substitution-source"]
+        assert len(said) == clusters
+        assert all("bootstrap/vars.yaml has a manifest of it" in m for m in said)
+
+
+def test_a_second_run_sees_a_bootstrap_manifest_removed(tmp_path):
+    fleet(tmp_path, {"bootstrap/vars.yaml": VARS, **_reading_vars("dev"), **_reading_vars("prod")})
+
+    def said():
+        return [f.message for f in lint(tmp_path).findings if f.rule == "missing-substitution-source"]
+
+    assert all("bootstrap/vars.yaml has a manifest" in m for m in said())
+    (tmp_path / "bootstrap/vars.yaml").unlink()
+    assert said() and not any("has a manifest" in m for m in said())

@@ -6,8 +6,10 @@ machine config's ``extraManifests``/``inlineManifests``. These files are not
 part of any cluster's render, and what they say is the same for every cluster
 of the repository: the CRD index (:mod:`gitops_lint.model.crds`) and
 health-check-target of a 16-cluster repository used to walk the tree and scan
-them once per cluster. :class:`BootstrapFiles` reads them once and keeps the
-result as plain data; each cluster turns it into its own providers.
+them once per cluster; so did missing-substitution-source, looking for the
+manifests a bootstrap step may apply. :class:`BootstrapFiles` reads them once
+and keeps the result as plain data; each cluster turns it into its own
+providers.
 
 It belongs to one run (the Linter makes one and hands it to every Context):
 never the process, so a second run sees the files as they are then.
@@ -25,8 +27,11 @@ import yaml
 
 from ..core.fs import FileTooLarge, OutsideRoot
 from ..load.loader import FastLoader
+from ..substitute.sources import unapplied_manifests
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from ..core.fs import RepoFS
     from ..load.loader import DocumentCache
 
@@ -77,6 +82,20 @@ class BootstrapFiles:
     def __init__(self, fs: RepoFS, cache: DocumentCache) -> None:
         self.fs = fs
         self.cache = cache
+        self._manifests: dict[str, str | None] = {}
+
+    def unapplied_manifests(self, idents: Iterable[str]) -> dict[str, str]:
+        """For each "Kind/ns/name", the first YAML file of the repository with a manifest
+        of it (:func:`gitops_lint.substitute.sources.unapplied_manifests`): a bootstrap
+        step may apply it. Each object is looked for once per run, whichever clusters
+        ask (the answer for one does not depend on what else is asked)."""
+        wanted = list(idents)
+        new = [ident for ident in wanted if ident not in self._manifests]
+        if new:
+            found = unapplied_manifests(self.fs, new)
+            for ident in new:
+                self._manifests[ident] = found.get(ident)
+        return {ident: rel for ident in wanted if (rel := self._manifests[ident]) is not None}
 
     @cached_property
     def _crd_files(self) -> tuple[str, ...]:
