@@ -101,6 +101,24 @@ def test_a_run_lists_each_directory_once(tmp_path, monkeypatch):
     assert max(listed.values()) == 1, {p: n for p, n in listed.items() if n > 1}
 
 
+def test_a_run_reads_each_file_once(tmp_path, monkeypatch):
+    """Discovery, the document cache, the suppression comments and the secret
+    inventory all read the files: between them each is opened once."""
+    from gitops_lint.core import fs as fs_module
+
+    fleet(tmp_path)
+    opened: Counter = Counter()
+
+    def counting(path, *args, **kwargs):
+        opened[os.fspath(path)] += 1
+        return open(path, *args, **kwargs)
+
+    monkeypatch.setattr(fs_module, "open", counting, raising=False)
+    lint(tmp_path)
+    assert len(opened) > len(CLUSTERS)
+    assert max(opened.values()) == 1, {p: n for p, n in opened.items() if n > 1}
+
+
 def test_a_second_run_sees_a_file_added(tmp_path):
     fleet(tmp_path)
     secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: default}\nstringData:\n  password: Zq8vK3pL9mX2wQ7t\n"
@@ -294,9 +312,9 @@ def test_a_files_secret_values_are_worked_out_once_per_run(tmp_path, monkeypatch
     assert worked == {"a.yaml": 1, "b.yaml": 1}
     # a new run (its own cache) reads the files as they are now
     write_tree(tmp_path, {"a.yaml": _secret("c")})
-    fresh = DocumentCache(fs)
+    fresh = DocumentCache(RepoFS(str(tmp_path)))
     fresh.load("a.yaml")
-    assert [v.value for v in secrets.SecretInventory(fs, fresh).values()] == [PASSWORD + "c"]
+    assert [v.value for v in secrets.SecretInventory(fresh.fs, fresh).values()] == [PASSWORD + "c"]
 
 
 def test_an_env_file_two_generators_read_counts_once_at_the_first(tmp_path):

@@ -62,6 +62,8 @@ class RepoFS:
         # (rel, suffixes) -> the files of a walk that ran to its end
         self._listed: dict[str, tuple[tuple[str, object], ...]] = {}
         self._walks: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
+        # real path -> the content of a file read this run
+        self._read: dict[str, bytes] = {}
 
     # -- path resolution -------------------------------------------------
     def _realpath_uncached(self, rel: str) -> str:
@@ -127,14 +129,20 @@ class RepoFS:
             return []
 
     def read_bytes(self, rel: str) -> bytes:
+        """The file's content, read once per run: discovery, the document cache, the
+        suppression comments and the secret inventory each read most files."""
         real = self.real(rel)
+        data = self._read.get(real)
+        if data is not None:
+            return data
         st = os.stat(real)
         if not stat.S_ISREG(st.st_mode):
             raise IsADirectoryError(rel)
         if st.st_size > self.max_file_bytes:
             raise FileTooLarge(f"{st.st_size} bytes, limit {self.max_file_bytes}")
         with open(real, "rb") as fh:
-            return fh.read(self.max_file_bytes + 1)
+            data = self._read[real] = fh.read(self.max_file_bytes + 1)
+        return data
 
     def walk_files(self, rel: str = "", suffixes: tuple[str, ...] = (".yaml", ".yml")):
         """Yield repo-relative files below ``rel`` (sorted, depth first).
