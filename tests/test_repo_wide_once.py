@@ -119,6 +119,25 @@ def test_a_run_reads_each_file_once(tmp_path, monkeypatch):
     assert max(opened.values()) == 1, {p: n for p, n in opened.items() if n > 1}
 
 
+def test_a_run_resolves_each_path_once(tmp_path, monkeypatch):
+    """The renderer asks for the repository-relative form of each directory it builds,
+    for every cluster: each path is resolved (``realpath``) once per run."""
+    fleet(tmp_path)
+    resolved: Counter = Counter()
+    real_realpath = os.path.realpath
+
+    def counting(path, *args, **kwargs):
+        resolved[os.fspath(path)] += 1
+        return real_realpath(path, *args, **kwargs)
+
+    monkeypatch.setattr(os.path, "realpath", counting)
+    lint(tmp_path)
+    below = {p: n for p, n in resolved.items() if p.startswith(f"{tmp_path}{os.sep}")}
+    assert below, "the renderer resolved no directory"
+    # (the root itself is resolved by the config's loading too, apart from the run)
+    assert max(below.values()) == 1, {p: n for p, n in below.items() if n > 1}
+
+
 def test_a_second_run_sees_a_file_added(tmp_path):
     fleet(tmp_path)
     secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: default}\nstringData:\n  password: Zq8vK3pL9mX2wQ7t\n"

@@ -56,6 +56,7 @@ class RepoFS:
         self.root = os.path.realpath(root)
         self.max_file_bytes = max_file_bytes
         self._real = lru_cache(maxsize=None)(self._realpath_uncached)
+        self._rel = lru_cache(maxsize=None)(self._relpath_uncached)
         # directories that could not be listed -> why (reported, never silently empty)
         self.unreadable: dict[str, str] = {}
         # the run's view of the tree (walk_files): real directory -> its entries, and
@@ -89,7 +90,11 @@ class RepoFS:
         return self._real(normalize(rel))
 
     def relpath(self, absolute: str) -> str:
-        """Repo-relative form of an absolute path (which must be inside the root)."""
+        """Repo-relative form of an absolute path (which must be inside the root).
+        Resolved once per path and run (the renderer asks for each directory it builds)."""
+        return self._rel(absolute)
+
+    def _relpath_uncached(self, absolute: str) -> str:
         real = os.path.realpath(absolute)
         if real == self.root:
             return ""
