@@ -138,6 +138,24 @@ def test_a_run_resolves_each_path_once(tmp_path, monkeypatch):
     assert max(below.values()) == 1, {p: n for p, n in below.items() if n > 1}
 
 
+def test_a_run_stats_each_path_once(tmp_path, monkeypatch):
+    """Whether a path is a file or a directory is asked once per run (and its size
+    once more, when it is read), however many clusters build it."""
+    fleet(tmp_path)
+    asked: Counter = Counter()
+    real_stat = os.stat
+
+    def counting(path, *args, **kwargs):
+        asked[os.fspath(path)] += 1
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", counting)
+    lint(tmp_path)
+    below = {p: n for p, n in asked.items() if p.startswith(f"{tmp_path}{os.sep}")}
+    assert below, "the run asked about no path"
+    assert max(below.values()) <= 2, {p: n for p, n in below.items() if n > 2}
+
+
 def test_a_second_run_sees_a_file_added(tmp_path):
     fleet(tmp_path)
     secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: default}\nstringData:\n  password: Zq8vK3pL9mX2wQ7t\n"

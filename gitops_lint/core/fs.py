@@ -63,7 +63,8 @@ class RepoFS:
         # (rel, suffixes) -> the files of a walk that ran to its end
         self._listed: dict[str, tuple[tuple[str, object], ...]] = {}
         self._walks: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
-        # real path -> the content of a file read this run
+        # real path -> its stat (None: missing), and the content of a file read this run
+        self._stats: dict[str, os.stat_result | None] = {}
         self._read: dict[str, bytes] = {}
 
     # -- path resolution -------------------------------------------------
@@ -104,12 +105,17 @@ class RepoFS:
 
     # -- queries -----------------------------------------------------------
     def _stat(self, rel: str) -> os.stat_result | None:
+        """``os.stat`` after symlinks (None when missing), once per path and run: the
+        renderer asks whether each directory holds a kustomization, for every cluster."""
+        real = self.real(rel)
+        if real in self._stats:
+            return self._stats[real]
         try:
-            return os.stat(self.real(rel))
-        except OutsideRoot:
-            raise
+            st: os.stat_result | None = os.stat(real)
         except OSError:
-            return None
+            st = None
+        self._stats[real] = st
+        return st
 
     def exists(self, rel: str) -> bool:
         return self._stat(rel) is not None
