@@ -217,6 +217,10 @@ def test_an_unreadable_directory_is_reported_once_listed(tmp_path, monkeypatch):
     assert list(fs.walk_files("")) == ["a/1.yaml"]
     assert list(fs.walk_files("", (".yml",))) == []
     assert fs.unreadable == {"locked": "Permission denied"}
+    # the same directory reached by another name is reported by that name too
+    os.symlink(tmp_path / "locked", tmp_path / "link")
+    assert list(fs.walk_files("link")) == []
+    assert fs.unreadable == {"locked": "Permission denied", "link": "Permission denied"}
 
 
 # -- the bootstrap files (helmfiles, Terraform, Talos) -------------------------------------

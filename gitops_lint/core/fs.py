@@ -63,6 +63,7 @@ class RepoFS:
         # (rel, suffixes) -> the files of a walk that ran to its end
         self._listed: dict[str, tuple[tuple[str, object], ...]] = {}
         self._walks: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
+        self._unlistable: dict[str, str] = {}  # real directory -> why it cannot be listed
         # real path -> its stat (None: missing), and the content of a file read this run
         self._stats: dict[str, os.stat_result | None] = {}
         self._read: dict[str, bytes] = {}
@@ -203,16 +204,19 @@ class RepoFS:
         """A directory's entries, sorted by name, each with what it is: a
         directory to descend into (not ``.git``, not a symlink), a symlink
         (checked to stay inside the root before it is yielded) or a file.
-        Listed once per run; a directory that cannot be listed is recorded in
-        :attr:`unreadable` (the first time) and has no entries."""
+        Listed once per run; a directory that cannot be listed has no entries,
+        and is recorded in :attr:`unreadable` under each name a walk reaches it by."""
         done = self._listed.get(absdir)
         if done is not None:
+            if absdir in self._unlistable:
+                self.unreadable.setdefault(reldir, self._unlistable[absdir])
             return done
         try:
             entries = sorted(os.scandir(absdir), key=lambda e: e.name)
         except OSError as exc:
             if not isinstance(exc, (FileNotFoundError, NotADirectoryError)):
-                self.unreadable.setdefault(reldir, exc.strerror or type(exc).__name__)
+                why = self._unlistable[absdir] = exc.strerror or type(exc).__name__
+                self.unreadable.setdefault(reldir, why)
             entries = []
         out = []
         for entry in entries:
