@@ -35,7 +35,10 @@ Built-in Kubernetes and Flux kinds are not in the index: see :mod:`kinds`.
 
 The index keeps the definitions themselves (:class:`CrdDefinition`, with scope
 and served versions and the object) so schema validation reuses the same
-walk over the cluster. Built once per cluster, lazily, as the rules' ``Context.crd_index``.
+walk over the cluster. Built once per cluster, lazily, as the rules' ``Context.crd_index``;
+what the repository's bootstrap files provide (helmfiles, Terraform, Talos) is
+read once per run (:mod:`gitops_lint.model.bootstrap_files`) and only turned
+into providers here.
 """
 
 from __future__ import annotations
