@@ -25,6 +25,7 @@ from .graph.dependson import build_graph
 from .load.config import Config
 from .load.loader import DocumentCache
 from .load.suppress import RuleNames, Suppressions
+from .model.bootstrap_files import BootstrapFiles
 from .model.cluster import Cluster, ClusterBuilder
 from .model.secrets import SecretInventory, hidden_strings, public_identifiers, secret_variables
 from .model.suspend import Skipped
@@ -228,13 +229,16 @@ class Linter:
             findings.append(
                 self._finding(yaml_syntax, Hit(exc.message(), file=exc.file), Severity.ERROR, None)
             )
+        bootstrap = BootstrapFiles(self.fs, self.cache)  # read once for every cluster of the run
         for cluster in clusters:
-            ctx = Context(self.fs, self.cache, self.config, cluster, build_graph(cluster), self.secrets)
+            ctx = Context(
+                self.fs, self.cache, self.config, cluster, build_graph(cluster), self.secrets, bootstrap
+            )
             skipped = Skipped.of(cluster)  # Flux applies nothing under a suspended Kustomization
             for rule in self.rules:
                 if rule.scope == CLUSTER and rule.applies_to(ctx):
                     findings.extend(self._findings(rule, ctx, cluster, skipped))
-        repo_ctx = Context(self.fs, self.cache, self.config, secrets=self.secrets)
+        repo_ctx = Context(self.fs, self.cache, self.config, secrets=self.secrets, bootstrap=bootstrap)
         for rule in self.rules:
             if rule.scope == REPOSITORY:
                 findings.extend(self._findings(rule, repo_ctx, None))

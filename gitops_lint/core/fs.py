@@ -56,8 +56,17 @@ class RepoFS:
         self.root = os.path.realpath(root)
         self.max_file_bytes = max_file_bytes
         self._real = lru_cache(maxsize=None)(self._realpath_uncached)
+        self._rel = lru_cache(maxsize=None)(self._relpath_uncached)
         # directories that could not be listed -> why (reported, never silently empty)
         self.unreadable: dict[str, str] = {}
+        # the run's view of the tree (walk_files): real directory -> its entries, and
+        # (rel, suffixes) -> the files of a walk that ran to its end
+        self._listed: dict[str, tuple[tuple[str, object], ...]] = {}
+        self._walks: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
+        self._unlistable: dict[str, str] = {}  # real directory -> why it cannot be listed
+        # real path -> its stat (None: missing), and the content of a file read this run
+        self._stats: dict[str, os.stat_result | None] = {}
+        self._read: dict[str, bytes] = {}
 
     # -- path resolution -------------------------------------------------
     def _realpath_uncached(self, rel: str) -> str:
@@ -83,7 +92,11 @@ class RepoFS:
         return self._real(normalize(rel))
 
     def relpath(self, absolute: str) -> str:
-        """Repo-relative form of an absolute path (which must be inside the root)."""
+        """Repo-relative form of an absolute path (which must be inside the root).
+        Resolved once per path and run (the renderer asks for each directory it builds)."""
+        return self._rel(absolute)
+
+    def _relpath_uncached(self, absolute: str) -> str:
         real = os.path.realpath(absolute)
         if real == self.root:
             return ""
@@ -93,12 +106,17 @@ class RepoFS:
 
     # -- queries -----------------------------------------------------------
     def _stat(self, rel: str) -> os.stat_result | None:
+        """``os.stat`` after symlinks (None when missing), once per path and run: the
+        renderer asks whether each directory holds a kustomization, for every cluster."""
+        real = self.real(rel)
+        if real in self._stats:
+            return self._stats[real]
         try:
-            return os.stat(self.real(rel))
-        except OutsideRoot:
-            raise
+            st: os.stat_result | None = os.stat(real)
         except OSError:
-            return None
+            st = None
+        self._stats[real] = st
+        return st
 
     def exists(self, rel: str) -> bool:
         return self._stat(rel) is not None
@@ -123,14 +141,20 @@ class RepoFS:
             return []
 
     def read_bytes(self, rel: str) -> bytes:
+        """The file's content, read once per run: discovery, the document cache, the
+        suppression comments and the secret inventory each read most files."""
         real = self.real(rel)
+        data = self._read.get(real)
+        if data is not None:
+            return data
         st = os.stat(real)
         if not stat.S_ISREG(st.st_mode):
             raise IsADirectoryError(rel)
         if st.st_size > self.max_file_bytes:
             raise FileTooLarge(f"{st.st_size} bytes, limit {self.max_file_bytes}")
         with open(real, "rb") as fh:
-            return fh.read(self.max_file_bytes + 1)
+            data = self._read[real] = fh.read(self.max_file_bytes + 1)
+        return data
 
     def walk_files(self, rel: str = "", suffixes: tuple[str, ...] = (".yaml", ".yml")):
         """Yield repo-relative files below ``rel`` (sorted, depth first).
@@ -138,34 +162,79 @@ class RepoFS:
         Symlinked directories are not followed (a loop or an escape cannot
         start here); symlinked files are yielded only when they resolve inside
         the root. ``.git`` is skipped.
+
+        The tree is one state for the run: each directory is listed once
+        (:meth:`_entries`) and a walk that ran to its end is kept, so the many
+        walks of one run (discovery, each cluster's CRD index, the secret
+        inventory, ...) list the repository once between them. A walk stopped
+        early (a limit, ``any``) lists no more than it looked at.
         """
+        key = (rel, suffixes)
+        done = self._walks.get(key)
+        if done is not None:
+            yield from done
+            return
         try:
             base = self.real(rel)
         except OutsideRoot:
             return
+        found: list[str] = []
         stack = [(base, normalize(rel))]
         while stack:
             absdir, reldir = stack.pop()
-            try:
-                entries = sorted(os.scandir(absdir), key=lambda e: e.name)
-            except OSError as exc:
-                if not isinstance(exc, (FileNotFoundError, NotADirectoryError)):
-                    self.unreadable.setdefault(reldir, exc.strerror or type(exc).__name__)
-                continue
             subdirs = []
-            for entry in entries:
-                child = f"{reldir}/{entry.name}" if reldir else entry.name
-                try:
-                    if entry.is_dir(follow_symlinks=False):
-                        if entry.name != ".git":
-                            subdirs.append((entry.path, child))
-                        continue
-                except OSError:
+            for name, how in self._entries(absdir, reldir):
+                child = f"{reldir}/{name}" if reldir else name
+                if how is _DIR:
+                    subdirs.append((os.path.join(absdir, name), child))
                     continue
-                if entry.name.endswith(suffixes):
+                if not name.endswith(suffixes):
+                    continue
+                if how is _LINK:
                     try:
                         self.real(child)
                     except OutsideRoot:
                         continue
-                    yield child
+                found.append(child)
+                yield child
             stack.extend(reversed(subdirs))
+        self._walks[key] = tuple(found)
+
+    def _entries(self, absdir: str, reldir: str) -> tuple[tuple[str, object], ...]:
+        """A directory's entries, sorted by name, each with what it is: a
+        directory to descend into (not ``.git``, not a symlink), a symlink
+        (checked to stay inside the root before it is yielded) or a file.
+        Listed once per run; a directory that cannot be listed has no entries,
+        and is recorded in :attr:`unreadable` under each name a walk reaches it by."""
+        done = self._listed.get(absdir)
+        if done is not None:
+            if absdir in self._unlistable:
+                self.unreadable.setdefault(reldir, self._unlistable[absdir])
+            return done
+        try:
+            entries = sorted(os.scandir(absdir), key=lambda e: e.name)
+        except OSError as exc:
+            if not isinstance(exc, (FileNotFoundError, NotADirectoryError)):
+                why = self._unlistable[absdir] = exc.strerror or type(exc).__name__
+                self.unreadable.setdefault(reldir, why)
+            entries = []
+        out = []
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name != ".git":
+                        out.append((entry.name, _DIR))
+                    continue
+            except OSError:
+                continue
+            try:
+                how = _LINK if entry.is_symlink() else _FILE
+            except OSError:
+                how = _LINK  # not known: resolved before it is yielded, as a symlink is
+            out.append((entry.name, how))
+        self._listed[absdir] = listed = tuple(out)
+        return listed
+
+
+# what a directory entry is, for RepoFS.walk_files
+_DIR, _FILE, _LINK = object(), object(), object()

@@ -35,13 +35,15 @@ Built-in Kubernetes and Flux kinds are not in the index: see :mod:`kinds`.
 
 The index keeps the definitions themselves (:class:`CrdDefinition`, with scope
 and served versions and the object) so schema validation reuses the same
-walk over the cluster. Built once per cluster, lazily, as the rules' ``Context.crd_index``.
+walk over the cluster. Built once per cluster, lazily, as the rules' ``Context.crd_index``;
+what the repository's bootstrap files provide (helmfiles, Terraform, Talos) is
+read once per run (:mod:`gitops_lint.model.bootstrap_files`) and only turned
+into providers here.
 """
 
 from __future__ import annotations
 
 import posixpath
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -58,10 +60,10 @@ from ..core.data import (
     group_of,
 )
 from ..core.data_files import bundled
-from ..core.fs import FileTooLarge, OutsideRoot
 from ..discover.sources import EXTERNAL as EXTERNAL_SOURCE
 from ..load.loader import FastLoader
 from ..render.types import EXTERNAL as EXTERNAL_ISSUE
+from .bootstrap_files import BootstrapFiles, TalosInline, TalosURL, TerraformRelease
 from .cluster import source_values
 from .crd_evidence import evident, near
 from .flux import ChartIdentity, HelmRelease, oci_chart_name
@@ -479,7 +481,15 @@ def chart_installs_crds(entry: ChartEntry, spec: dict, values: dict, complete: b
     return None
 
 
-def build_crd_index(cluster: Cluster, fs: RepoFS, cache: DocumentCache, config: Config) -> CrdIndex:
+def build_crd_index(
+    cluster: Cluster,
+    fs: RepoFS,
+    cache: DocumentCache,
+    config: Config,
+    bootstrap: BootstrapFiles | None = None,
+) -> CrdIndex:
+    """The cluster's index; ``bootstrap`` is the run's (read once for every cluster),
+    a fresh one when the caller has none."""
     index = CrdIndex()
     table = chart_table()
     kustomizations = cluster.kustomizations
@@ -535,87 +545,37 @@ def build_crd_index(cluster: Cluster, fs: RepoFS, cache: DocumentCache, config: 
         for g in entry.groups:
             index.by_pattern.append((g, p))
     _add_config(index, cluster, config)
-    files = list(fs.walk_files("", suffixes=(".yaml", ".yml", ".tf")))
-    _add_bootstrap(index, cluster, files, cache, table)
-    _add_terraform(index, fs, files, table)
-    _add_talos(index, files, cache, table)
+    bootstrap = bootstrap if bootstrap is not None else BootstrapFiles(fs, cache)
+    _add_bootstrap(index, cluster, bootstrap.helmfiles, cache, table)
+    _add_terraform(index, bootstrap.terraform_releases, table)
+    _add_talos(index, bootstrap.talos_manifests, table)
     _presume_cni(index, table)
     return index
 
 
-def _is_talos(rel: str) -> bool:
-    parts = rel.split("/")
-    return posixpath.basename(rel).startswith("talconfig") or any(p.startswith("talos") for p in parts[:-1])
-
-
-def _manifest_lists(data, key: str, depth: int = 0):
-    """Every list under ``key`` in a Talos machine config or talhelper file
-    (``cluster.extraManifests``, in patches at any depth)."""
-    if depth > 12:
-        return
-    if isinstance(data, dict):
-        for k, v in data.items():
-            if k == key and isinstance(v, list):
-                yield v
-            else:
-                yield from _manifest_lists(v, key, depth + 1)
-    elif isinstance(data, list):
-        for v in data:
-            yield from _manifest_lists(v, key, depth + 1)
-    elif isinstance(data, str) and key in data:
-        # a talhelper patch is a YAML document in a string
-        try:
-            parsed = list(yaml.load_all(data, Loader=FastLoader))  # noqa: S506 - safe loader
-        except yaml.YAMLError:
-            return
-        yield from _manifest_lists(parsed, key, depth + 1)
-
-
-def _add_talos(index: CrdIndex, files: list[str], cache: DocumentCache, table: ChartTable) -> None:
+def _add_talos(index: CrdIndex, manifests: tuple[TalosURL | TalosInline, ...], table: ChartTable) -> None:
     """Talos ``extraManifests`` (URLs) and ``inlineManifests`` (inline YAML):
     the control plane applies them when the cluster is created, before Flux.
     A URL the table knows gives its groups, an inline CRD its kind; any other
     manifest is opaque."""
-    for rel in files:
-        if rel.endswith(".tf") or not _is_talos(rel):
+    for item in manifests:
+        if isinstance(item, TalosURL):
+            what = f"Talos extraManifests {item.url} ({item.file})"
+            entries = table.for_url(item.url)
+            for entry in entries:
+                p = Provider(BOOTSTRAP, detail=what)
+                for g in entry.groups:
+                    index.by_group[g].append(p)
+            if not entries:
+                index.opaque_providers.append(
+                    Provider(BOOTSTRAP, detail=what, certain=False, names=(item.url,))
+                )
             continue
-        for doc in cache.load(rel, used=False, manifest=False).documents:
-            for urls in _manifest_lists(doc.data, "extraManifests"):
-                for url in urls:
-                    if not isinstance(url, str):
-                        continue
-                    what = f"Talos extraManifests {url} ({rel})"
-                    entries = table.for_url(url)
-                    for entry in entries:
-                        p = Provider(BOOTSTRAP, detail=what)
-                        for g in entry.groups:
-                            index.by_group[g].append(p)
-                    if not entries:
-                        index.opaque_providers.append(
-                            Provider(BOOTSTRAP, detail=what, certain=False, names=(url,))
-                        )
-            for items in _manifest_lists(doc.data, "inlineManifests"):
-                for item in items:
-                    if isinstance(item, dict) and isinstance(item.get("contents"), str):
-                        _add_inline(index, rel, str(item.get("name") or ""), item["contents"])
-
-
-def _add_inline(index: CrdIndex, rel: str, name: str, contents: str) -> None:
-    what = f"Talos inlineManifests {name} ({rel})"
-    try:
-        docs = list(yaml.load_all(contents, Loader=FastLoader))  # noqa: S506 - safe loader
-    except yaml.YAMLError:
-        docs = []
-    crds = [d for d in docs if isinstance(d, dict) and d.get("kind") == "CustomResourceDefinition"]
-    for crd in crds:
-        spec = _spec(crd)
-        names = spec.get("names") if isinstance(spec.get("names"), dict) else {}
-        group, kind = str(spec.get("group") or ""), str(names.get("kind") or "")
-        if group and kind:
+        what = f"Talos inlineManifests {item.name} ({item.file})"
+        for group, kind in item.crds:
             index.by_kind[(group, kind)].append(Provider(BOOTSTRAP, detail=what))
-    if not crds and ("{{" in contents or not docs):
-        # templated or unreadable: may hold anything
-        index.opaque_providers.append(Provider(BOOTSTRAP, detail=what, certain=False, names=(name,)))
+        if item.opaque:
+            index.opaque_providers.append(Provider(BOOTSTRAP, detail=what, certain=False, names=(item.name,)))
 
 
 def _presume_cni(index: CrdIndex, table: ChartTable) -> None:
@@ -865,14 +825,8 @@ def _add_config(index: CrdIndex, cluster: Cluster, config: Config) -> None:
         index.by_pattern.append((group, p))
 
 
-def _is_helmfile(rel: str) -> bool:
-    base = posixpath.basename(rel)
-    parent = posixpath.basename(posixpath.dirname(rel))
-    return base.startswith("helmfile") or parent in ("helmfile", "helmfile.d")
-
-
 def _add_bootstrap(
-    index: CrdIndex, cluster: Cluster, files: list[str], cache: DocumentCache, table: ChartTable
+    index: CrdIndex, cluster: Cluster, helmfiles: tuple[str, ...], cache: DocumentCache, table: ChartTable
 ) -> None:
     """Charts a helmfile of the repository installs before Flux runs.
 
@@ -885,9 +839,7 @@ def _add_bootstrap(
     afterwards; one whose chart stays unknown is an opaque provider. Inline
     ``values``/``set`` that switch a known chart's CRDs off are honoured.
     """
-    for rel in files:
-        if rel.endswith(".tf") or not _is_helmfile(rel):
-            continue
+    for rel in helmfiles:
         for doc in cache.load(rel, used=False).documents:
             data = doc.data
             if not isinstance(data, dict) or not isinstance(data.get("releases"), list):
@@ -949,37 +901,22 @@ def _helmfile_values(release: dict) -> tuple[dict, bool]:
     return values, complete
 
 
-_TF_RELEASE = re.compile(r'resource\s+"helm_release"\s+"([^"]+)"\s*\{')
-_TF_CHART = re.compile(r'^\s*chart\s*=\s*"([^"]*)"', re.MULTILINE)
-_TF_REPO = re.compile(r'^\s*repository\s*=\s*"([^"]*)"', re.MULTILINE)
-
-
-def _add_terraform(index: CrdIndex, fs: RepoFS, files: list[str], table: ChartTable) -> None:
+def _add_terraform(index: CrdIndex, releases: tuple[TerraformRelease, ...], table: ChartTable) -> None:
     """``helm_release`` resources of Terraform files: installed before Flux,
     as a bootstrap helmfile is (a chart with ``${...}`` stays opaque)."""
-    for rel in files:
-        if not rel.endswith(".tf"):
+    for release in releases:
+        chart = release.chart.rstrip("/")
+        repo = release.repository
+        name = posixpath.basename(chart) if chart and "${" not in chart else None
+        url = repo or (chart if chart.startswith("oci://") else None)
+        entry = table.for_chart(name, url)
+        what = f"Terraform {release.file} (helm_release {release.resource}, chart {chart or 'unknown'})"
+        if entry is None:
+            _add_opaque_bootstrap(index, what, (name, release.resource, url))
             continue
-        try:
-            text = fs.read_bytes(rel).decode("utf-8", "replace")
-        except (OSError, FileTooLarge, OutsideRoot):
-            continue
-        matches = list(_TF_RELEASE.finditer(text))
-        for i, m in enumerate(matches):
-            body = text[m.end() : matches[i + 1].start() if i + 1 < len(matches) else len(text)]
-            chart_m, repo_m = _TF_CHART.search(body), _TF_REPO.search(body)
-            chart = chart_m.group(1).rstrip("/") if chart_m else ""
-            repo = repo_m.group(1) if repo_m else ""
-            name = posixpath.basename(chart) if chart and "${" not in chart else None
-            url = repo or (chart if chart.startswith("oci://") else None)
-            entry = table.for_chart(name, url)
-            what = f"Terraform {rel} (helm_release {m.group(1)}, chart {chart or 'unknown'})"
-            if entry is None:
-                _add_opaque_bootstrap(index, what, (name, m.group(1), url))
-                continue
-            p = Provider(BOOTSTRAP, detail=what)
-            for g in entry.groups:
-                index.by_group[g].append(p)
+        p = Provider(BOOTSTRAP, detail=what)
+        for g in entry.groups:
+            index.by_group[g].append(p)
 
 
 def _literal_chart(release: dict) -> bool:
@@ -1033,25 +970,3 @@ def custom_objects(cluster: Cluster):
         if ks is None or ro.ref.key() == ks.ref.key():
             continue
         yield ro, group, kind, ks
-
-
-def bootstrap_release_namespaces(fs: RepoFS) -> set[str]:
-    """Namespaces a bootstrap helmfile of the repository may install releases
-    into: what their charts create there exists, but cannot be seen offline.
-    Read as text (``*.yaml.gotmpl`` helmfiles are Go templates, not YAML); a
-    namespace named anywhere in such a file counts, which can only make
-    gitops-lint say less."""
-    out: set[str] = set()
-    for rel in fs.walk_files("", suffixes=(".yaml", ".yml", ".gotmpl")):
-        if not _is_helmfile(rel):
-            continue
-        try:
-            text = fs.read_bytes(rel).decode("utf-8", "replace")
-        except (OSError, ValueError, FileTooLarge, OutsideRoot):
-            continue
-        if "releases:" in text:
-            out.update(_NAMESPACE_LINE.findall(text))
-    return out
-
-
-_NAMESPACE_LINE = re.compile(r"^[ \t-]*namespace:[ \t]*[\"']?([a-z0-9][a-z0-9.-]*)", re.MULTILINE)

@@ -363,14 +363,29 @@ def _added_in_clear(data: dict, origin: Origin, gov: Governance) -> Iterator[Sec
             )
 
 
+@dataclass(frozen=True)
+class _Source:
+    """The values of a file a secretGenerator reads (an env file, a file source):
+    counted once per run however many generators read it, at the first one in
+    file order (whose name its values carry)."""
+
+    rel: str
+    values: tuple[SecretValue, ...]
+
+
 class Inventory:
-    """The secret values of the files one run read."""
+    """The secret values of the files one run read.
+
+    What a file holds is worked out once per run (:meth:`_of_file`) and kept:
+    the run's later calls, made once it has read more files, work out only
+    those."""
 
     def __init__(self, fs: RepoFS, cache: DocumentCache):
         self.fs = fs
         self.cache = cache
         self._configs: dict[str, SopsConfig | None] = {}
         self._designating_rules: dict[str, frozenset[int]] = {}
+        self._files: dict[str, tuple[object, tuple[SecretValue | _Source, ...]]] = {}
 
     def values(self) -> list[SecretValue]:
         out: list[SecretValue] = []
@@ -378,42 +393,58 @@ class Inventory:
         # the files this run read: every file under the linted paths (the linter
         # loads them) and every file a render read
         for rel in sorted(self.cache.files):
-            loaded = self.cache.files[rel]
-            file_values: list[SecretValue] = []
-            encrypted_file = False
-            kustomization = posixpath.basename(rel) in KUSTOMIZATION_FILES
-            rule_gov = None if kustomization else self._creation_rule(rel)
-            for doc in loaded.documents:
-                data = doc.data
-                meta = document_metadata(data)
-                encrypted_file = encrypted_file or meta is not None
-                if meta is not None:
-                    rules = SopsRules.from_metadata(meta)
-                    gov = Governance(rules, True, f"SOPS metadata ({rules.describe()})")
-                else:
-                    gov = rule_gov[0] if rule_gov is not None else None
-                if is_secret(data):
-                    file_values.extend(secret_values(data, doc.origin, (), gov))
-                elif (
-                    isinstance(data, dict)
-                    and data.get("kind") == "HelmRelease"
-                    and group_of(str(data.get("apiVersion", ""))) == FLUX_HELM_GROUP
-                ):
-                    file_values.extend(_helm_values(data, doc.origin, gov))
-                elif kustomization and isinstance(data, dict):
-                    file_values.extend(self._generators(rel, doc, data, read_sources))
-                elif meta is not None and isinstance(data, dict):
-                    file_values.extend(_added_in_clear(data, doc.origin, gov))
-            out.extend(file_values)
-            if (
-                rule_gov is not None
-                and rule_gov[1]
-                and loaded.documents
-                and not encrypted_file
-                and not any(v.leaks for v in file_values)
-            ):
-                out.extend(self._designated(rel, loaded, rule_gov[0]))
+            for item in self._of_file(rel):
+                if not isinstance(item, _Source):
+                    out.append(item)
+                elif item.rel not in read_sources:
+                    read_sources.add(item.rel)
+                    out.extend(item.values)
         return out
+
+    def _of_file(self, rel: str) -> tuple[SecretValue | _Source, ...]:
+        loaded = self.cache.files[rel]
+        done = self._files.get(rel)
+        if done is not None and done[0] is loaded:
+            return done[1]
+        items: list[SecretValue | _Source] = []
+        file_values: list[SecretValue] = []
+        encrypted_file = False
+        kustomization = posixpath.basename(rel) in KUSTOMIZATION_FILES
+        rule_gov = None if kustomization else self._creation_rule(rel)
+        for doc in loaded.documents:
+            data = doc.data
+            meta = document_metadata(data)
+            encrypted_file = encrypted_file or meta is not None
+            if meta is not None:
+                rules = SopsRules.from_metadata(meta)
+                gov = Governance(rules, True, f"SOPS metadata ({rules.describe()})")
+            else:
+                gov = rule_gov[0] if rule_gov is not None else None
+            if is_secret(data):
+                file_values.extend(secret_values(data, doc.origin, (), gov))
+            elif (
+                isinstance(data, dict)
+                and data.get("kind") == "HelmRelease"
+                and group_of(str(data.get("apiVersion", ""))) == FLUX_HELM_GROUP
+            ):
+                file_values.extend(_helm_values(data, doc.origin, gov))
+            elif kustomization and isinstance(data, dict):
+                items.extend(file_values)
+                file_values = []
+                items.extend(self._generators(rel, doc, data))
+            elif meta is not None and isinstance(data, dict):
+                file_values.extend(_added_in_clear(data, doc.origin, gov))
+        items.extend(file_values)
+        if (
+            rule_gov is not None
+            and rule_gov[1]
+            and loaded.documents
+            and not encrypted_file
+            and not any(v.leaks for v in file_values)
+        ):
+            items.extend(self._designated(rel, loaded, rule_gov[0]))
+        self._files[rel] = (loaded, tuple(items))
+        return self._files[rel][1]
 
     # -- .sops.yaml ----------------------------------------------------------------
     def _config(self, directory: str) -> SopsConfig | None:
@@ -519,7 +550,7 @@ class Inventory:
         except (OutsideRoot, OSError, Exception):  # missing-path / kustomize-build report it
             return None
 
-    def _generators(self, kfile: str, doc, data: dict, read_sources: set[str]) -> Iterator[SecretValue]:
+    def _generators(self, kfile: str, doc, data: dict) -> Iterator[SecretValue | _Source]:
         from ..render.generators import GeneratorError, parse_file_source, parse_literal
         from ..render.kustfile import decode
 
@@ -560,11 +591,8 @@ class Inventory:
                 if not env:
                     continue
                 got = self._read(base, env)
-                if got is None or got[0] in read_sources:
-                    continue
-                rel, raw = got
-                read_sources.add(rel)
-                yield from self._env_values(rel, raw, name)
+                if got is not None:
+                    yield _Source(got[0], tuple(self._env_values(*got, name)))
             files = args.get("files")
             for source in files if isinstance(files, list) else []:
                 if _scalar(source) is None:
@@ -574,11 +602,8 @@ class Inventory:
                 except GeneratorError:
                     continue
                 got = self._read(base, path)
-                if got is None or got[0] in read_sources:
-                    continue
-                rel, raw = got
-                read_sources.add(rel)
-                yield from self._file_value(rel, raw, name)
+                if got is not None:
+                    yield _Source(got[0], tuple(self._file_value(*got, name)))
 
     def _env_values(self, rel: str, raw: bytes, name: str) -> Iterator[SecretValue]:
         try:
@@ -652,12 +677,13 @@ class SecretInventory:
         self.cache = cache
         self._values: list[SecretValue] | None = None
         self._files = -1
+        self._inventory = Inventory(fs, cache)  # what each file holds, worked out once
 
     def values(self) -> list[SecretValue]:
         # the cache grows while a run reads files: a later call sees the files read since
         if self._values is None or self._files != len(self.cache.files):
             self._files = len(self.cache.files)
-            self._values = inventory(self.fs, self.cache)
+            self._values = self._inventory.values()
         return self._values
 
 

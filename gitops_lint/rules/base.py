@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ..graph.digraph import DiGraph
     from ..load.config import Config
     from ..load.loader import DocumentCache
+    from ..model.bootstrap_files import BootstrapFiles
     from ..model.cluster import Cluster
     from ..model.crds import CrdIndex
     from ..model.flux_version import FluxTarget
@@ -64,13 +65,26 @@ class Context:
     # the run's secret inventory, shared by every context of the run (and its redactor);
     # None: this context builds its own on first use
     secrets: SecretInventory | None = None
+    # the run's bootstrap files (helmfiles, Terraform, Talos), read once for every
+    # cluster; None: this context reads its own on first use
+    bootstrap: BootstrapFiles | None = None
 
     @cached_property
     def crd_index(self) -> CrdIndex:
         """Which kinds the cluster's CRDs, charts and packages provide (model.crds)."""
         from ..model.crds import build_crd_index
 
-        return build_crd_index(self._cluster, self.fs, self.cache, self.config)
+        return build_crd_index(self._cluster, self.fs, self.cache, self.config, self.bootstrap_files)
+
+    @cached_property
+    def bootstrap_files(self) -> BootstrapFiles:
+        """What the repository's bootstrap files say (model.bootstrap_files): the run's own
+        when it handed them over, the same for every cluster."""
+        if self.bootstrap is not None:
+            return self.bootstrap
+        from ..model.bootstrap_files import BootstrapFiles
+
+        return BootstrapFiles(self.fs, self.cache)
 
     @cached_property
     def flux_version(self) -> FluxTarget:

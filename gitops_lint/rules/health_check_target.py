@@ -22,7 +22,6 @@ from __future__ import annotations
 from ..core.data import FLUX_HELM_GROUP, Severity
 from ..discover.sources import OK
 from ..graph.dependson import node_key
-from ..model.crds import bootstrap_release_namespaces
 from ..model.kinds import builtin_namespaced
 from ..model.suspend import suspended_roots
 from ..render.types import EXTERNAL
@@ -69,7 +68,7 @@ def check(ctx: Context):
     skipped = suspended_roots(cluster)
     exact, wide = _owners(cluster)
     charts, external = _opaque_namespaces(ctx)
-    boot = bootstrap_release_namespaces(ctx.fs)
+    boot = ctx.bootstrap_files.release_namespaces
     if boot:
         charts |= boot | {ANY}
     order = Ordering(ctx.graph)

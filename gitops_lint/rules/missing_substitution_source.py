@@ -23,7 +23,6 @@ by one as unresolved.
 from __future__ import annotations
 
 from ..core.data import Severity
-from ..substitute.sources import unapplied_manifests
 from .base import Context, Hit, Rule
 
 _NAMED = 3  # Kustomizations named in the message
@@ -34,7 +33,7 @@ def check(ctx: Context):
     for ks in sorted(ctx.cluster.kustomizations.values(), key=lambda k: k.ref):
         for index, ident in ks.missing_sources:
             users.setdefault(ident, []).append((ks, index))
-    defined = unapplied_manifests(ctx.fs, users) if users else {}
+    defined = ctx.bootstrap_files.unapplied_manifests(users) if users else {}
     for ident, found in sorted(users.items()):
         ks, index = found[0]
         where = (
