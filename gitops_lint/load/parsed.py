@@ -72,7 +72,8 @@ def holds_secret(documents: Iterable[Document]) -> bool:
     kind ``Secret`` with ``data`` or ``stringData`` (a manifest embedded in
     chart values), a patch whose ``target`` is of kind ``Secret``, a string
     that writes ``kind: Secret`` (an inline patch), a chart password key, a
-    kustomize ``secretGenerator`` (its literals are Secret values).
+    kustomize ``secretGenerator`` (its literals are Secret values; the key
+    case-folded, as encoding/json matches a field name).
     """
     for doc in documents:
         data = doc.data
@@ -89,7 +90,7 @@ def holds_secret(documents: Iterable[Document]) -> bool:
                 if isinstance(target, dict) and target.get("kind") == "Secret":
                     return True
                 for key, value in node.items():
-                    if key in PASSWORD_KEYS or (isinstance(key, str) and key.lower() == "secretgenerator"):
+                    if key in PASSWORD_KEYS or (isinstance(key, str) and key.casefold() == "secretgenerator"):
                         return True
                     if isinstance(value, (dict, list)):
                         stack.append(value)
