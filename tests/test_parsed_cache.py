@@ -337,7 +337,9 @@ def test_a_value_that_becomes_secret_drops_the_stored_file_holding_it(secrets_re
     ],
 )
 def test_holds_secret(text):
-    assert holds_secret(loader.parse_text(text, "f.yaml").documents)
+    lf = loader.parse_text(text, "f.yaml")
+    assert holds_secret(lf.documents)
+    assert encode(lf.documents, lf.errors, lf.empty_nulls, lf.sizes, len(text)) is None
 
 
 @pytest.mark.parametrize(
