@@ -531,3 +531,36 @@ def test_a_file_changed_after_the_walk_is_not_recorded():
     lf = loader.parse_text(text.decode(), "f.yaml")
     store.record("f.yaml", True, text, lf.documents, lf.errors, lf.empty_nulls, lf.sizes)
     assert store.new == {}
+
+
+def test_a_pack_over_its_size_keeps_what_the_run_used_and_is_not_rewritten_for_nothing(monkeypatch):
+    from gitops_lint.load import parsed
+
+    texts = {f"f{i}.yaml": f"k: {i}\n" for i in range(6)}
+    hashes = {rel: content_hash(t.encode()) for rel, t in texts.items()}
+    store = ParsedFiles(hashes, {})
+    for rel, t in texts.items():
+        lf = loader.parse_text(t, rel)
+        store.record(rel, True, t.encode(), lf.documents, lf.errors, lf.empty_nulls, lf.sizes)
+    one = len(next(iter(store.new.values()))[0])
+    monkeypatch.setattr(parsed, "MAX_STORED_CHARS", 3 * one)
+    body = store.body(set())
+    assert body is not None and len(body["files"]) == 3
+    # the next run uses two stored entries and parses the others: nothing new fits
+    again = ParsedFiles(hashes, body["files"])
+    used = [rel for rel in texts if hashes[rel] in body["files"]][:2]
+    for rel in texts:
+        if again.lookup(rel, True, 1 << 20) is None:
+            lf = loader.parse_text(texts[rel], rel)
+            again.record(rel, True, texts[rel].encode(), lf.documents, lf.errors, lf.empty_nulls, lf.sizes)
+    assert again.body(set()) is None
+    # one entry used, the others not: the used one is kept first
+    third = ParsedFiles(hashes, body["files"])
+    third.lookup(used[1], True, 1 << 20)
+    lf = loader.parse_text(texts["f5.yaml"], "f5.yaml")
+    if hashes["f5.yaml"] not in body["files"]:
+        third.record(
+            "f5.yaml", True, texts["f5.yaml"].encode(), lf.documents, lf.errors, lf.empty_nulls, lf.sizes
+        )
+        kept = third.body(set())
+        assert kept is not None and hashes[used[1]] in kept["files"] and hashes["f5.yaml"] in kept["files"]

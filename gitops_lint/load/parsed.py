@@ -50,6 +50,10 @@ FORMAT = 1
 #: the suffix of a kustomization file's key (parsed without kyaml's folded scalars)
 KUSTOMIZATION_SUFFIX = "/k"
 
+#: the entries' text kept at most, together: the pack, whose ASCII text the cache's envelope
+#: escapes once more (at most doubling it), stays under what the cache reads back
+#: (cache.MAX_ENTRY_BYTES, 64 MiB)
+MAX_STORED_CHARS = 24 * 1024 * 1024
 # chart values that model.secrets judges as passwords wherever they are (HELM_PASSWORD_KEYS)
 PASSWORD_KEYS = frozenset({"adminPassword", "rootPassword", "postgresPassword", "replicationPassword"})
 # a Secret manifest (or patch) written inside a string: an inline kustomize patch, a chart's
@@ -134,7 +138,8 @@ def encode(documents: list[Document], errors: list[LoadError], empty_nulls: dict
         [[index, nodes] for index, nodes in sizes.items()],
     ]
     try:
-        return json.dumps(entry, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        # ASCII: escaping it once more in the cache's envelope at most doubles it (MAX_STORED_CHARS)
+        return json.dumps(entry, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError, RecursionError):
         return None
 
@@ -214,6 +219,7 @@ class ParsedFiles:
         self.new: dict[str, tuple[str, set[str]]] = {}
         # files of this run whose parse came from a stored entry (tests, measurements)
         self.hits: set[str] = set()
+        self.used: set[str] = set()  # the keys of those entries
 
     @classmethod
     def from_body(cls, hashes: Mapping[str, str], body) -> ParsedFiles:
@@ -245,6 +251,7 @@ class ParsedFiles:
         parts = decode(text, rel, max_bytes)
         if parts is not None:
             self.hits.add(rel)
+            self.used.add(key)
         return parts
 
     def record(self, rel: str, kyaml: bool, raw: bytes, documents, errors, empty_nulls, sizes) -> None:
@@ -283,6 +290,19 @@ class ParsedFiles:
             return None
         files = {k: v for k, v in self.stored.items() if _content(k) in present and k not in purge}
         files.update(new)
+        if sum(map(len, files.values())) > MAX_STORED_CHARS:
+            # the entries this run used first, then by key: a pack the cache would not read
+            # back (cache.MAX_ENTRY_BYTES) would cost every run a write and save nothing
+            order = sorted(files, key=lambda k: (k not in self.used and k not in new, k))
+            kept, total = {}, 0
+            for k in order:
+                total += len(files[k])
+                if total > MAX_STORED_CHARS:
+                    break
+                kept[k] = files[k]
+            files = kept
+            if not purge and files.keys() <= self.stored.keys():
+                return None  # nothing new fits: the pack as it is
         return {"format": FORMAT, "files": files}
 
 
