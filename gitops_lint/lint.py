@@ -164,31 +164,6 @@ class Linter:
         self._tracebacks: list[str] = []
         self._details: list[str] = []
 
-    # -- parsed files kept between runs (load.parsed), through the warm cache's side entry --
-    def _parsed_files(self) -> ParsedFiles | None:
-        if self.warm is None:
-            return None
-        return ParsedFiles.from_body(self.warm.file_hashes(), self.warm.read_side(PARSED_SIDE))
-
-    def store_parsed(self) -> None:
-        """Keep the files this run parsed for the next run (cli, after the run is stored).
-
-        Never a file the run's secret inventory read a value from (a secretGenerator's
-        source, a Secret: load.parsed already refuses those it can see), one a rendered
-        Secret was written in, nor one that holds a value the redactor masks.
-        """
-        parsed = self.cache.parsed
-        if self.warm is None or parsed is None:
-            return
-        secret_files = {v.origin.file if v.origin is not None else v.file for v in self.secrets.values()}
-        secret_files.update(
-            ro.origin.file for c in self._clusters for ro in c.objects if ro.obj.get("kind") == "Secret"
-        )
-        tainted = [v if isinstance(v, str) else str(v) for v in self._tainted() if v is not None]
-        body = parsed.body({f for f in secret_files if f is not None}, tainted)
-        if body is not None:
-            self.warm.write_side(PARSED_SIDE, body)
-
     def build_clusters(self, paths: list[str]) -> list[Cluster]:
         renderer = make_renderer(self.config, self.fs, self.cache)
         if self.render_memo is not None:  # diff: builds shared by head and base (render_memo.py)
@@ -246,6 +221,31 @@ class Linter:
 
     def _rendered_secrets(self) -> list[dict]:
         return [ro.obj for c in self._clusters for ro in c.objects if ro.obj.get("kind") == "Secret"]
+
+    # -- parsed files kept between runs (load.parsed), through the warm cache's side entry --
+    def _parsed_files(self) -> ParsedFiles | None:
+        if self.warm is None:
+            return None
+        return ParsedFiles.from_body(self.warm.file_hashes(), self.warm.read_side(PARSED_SIDE))
+
+    def store_parsed(self) -> None:
+        """Keep the files this run parsed for the next run (cli, after the run is stored).
+
+        Never a file the run's secret inventory read a value from (a secretGenerator's
+        source, a Secret: load.parsed already refuses those it can see), one a rendered
+        Secret was written in, nor one that holds a value the redactor masks.
+        """
+        parsed = self.cache.parsed
+        if self.warm is None or parsed is None:
+            return
+        secret_files = {v.origin.file if v.origin is not None else v.file for v in self.secrets.values()}
+        secret_files.update(
+            ro.origin.file for c in self._clusters for ro in c.objects if ro.obj.get("kind") == "Secret"
+        )
+        tainted = [v if isinstance(v, str) else str(v) for v in self._tainted() if v is not None]
+        body = parsed.body({f for f in secret_files if f is not None}, tainted)
+        if body is not None:
+            self.warm.write_side(PARSED_SIDE, body)
 
     def run(self, paths: list[str]) -> LintResult:
         findings: list[Finding] = []
