@@ -564,3 +564,17 @@ def test_a_pack_over_its_size_keeps_what_the_run_used_and_is_not_rewritten_for_n
         )
         kept = third.body(set())
         assert kept is not None and hashes[used[1]] in kept["files"] and hashes["f5.yaml"] in kept["files"]
+
+
+def test_unknown_secrets_store_nothing_and_the_run_still_prints(repo, monkeypatch):
+    from gitops_lint import lint as lint_module
+
+    cold = lint(repo, "--no-cache")
+
+    def broken(self):
+        raise RuntimeError("a bug in a secret source")
+        yield  # a generator, as the real one
+
+    monkeypatch.setattr(lint_module.Linter, "_tainted", broken)
+    assert lint(repo) == cold
+    assert not list((repo / cache_module.DIR_NAME).glob("v*/side-parsed.json"))
