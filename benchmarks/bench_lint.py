@@ -12,6 +12,11 @@ byte-code cached, as an installed package has it), and the median time
 ``yaml.load_all(..., CSafeLoader)`` takes over the same repository's YAML files in
 one process: the floor a YAML-reading tool cannot go below. ``ratio`` is lint /
 parse; the goal is 2.0. ``--all``: every entry of SOURCES.md, one process each.
+
+``--warm``: cold, warm with nothing changed and warm after a change, on Git copies.
+``--change``: cold and warm after a one-file change of a file rendering reads (each
+measured run misses the whole-run entry and re-does what the change affects from the
+finer caches), on Git copies; see benchmarks/README.md.
 """
 
 from __future__ import annotations
