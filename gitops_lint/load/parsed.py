@@ -54,6 +54,8 @@ KUSTOMIZATION_SUFFIX = "/k"
 #: escapes once more (at most doubling it), stays under what the cache reads back
 #: (cache.MAX_ENTRY_BYTES, 64 MiB)
 MAX_STORED_CHARS = 24 * 1024 * 1024
+#: tainted forms longer than this are searched one by one, not in one automaton
+MAX_PATTERN_FORM = 1024
 # chart values that model.secrets judges as passwords wherever they are (HELM_PASSWORD_KEYS)
 PASSWORD_KEYS = frozenset({"adminPassword", "rootPassword", "postgresPassword", "replicationPassword"})
 # a Secret manifest (or patch) written inside a string: an inline kustomize patch, a chart's
@@ -310,15 +312,22 @@ def _matcher(tainted: Iterable[str]) -> Callable[[str], bool]:
     """Whether an entry's text holds a tainted value in one of the forms output could carry
     (:func:`~gitops_lint.core.redact.tainted_forms`: as written, escaped, base64)."""
     found = sorted({f for value in tainted for f in tainted_forms(value)})
-    if not found:
-        return lambda _text: False
-    options = re2.Options()
-    options.max_mem = 256 << 20
-    try:
-        pattern = re2.compile("|".join(re2.escape(f) for f in found), options)
-    except re2.error:  # too large for one automaton: one search per form
-        return lambda text: any(f in text for f in found)
-    return lambda text: pattern.search(text) is not None
+    # a long form (the base64 of a whole file a secretGenerator reads) is one substring
+    # search: in one automaton it would cost seconds to compile and overflow its memory
+    long = [f for f in found if len(f) > MAX_PATTERN_FORM]
+    short = [f for f in found if len(f) <= MAX_PATTERN_FORM]
+    pattern = None
+    if short:
+        options = re2.Options()
+        options.max_mem = 64 << 20
+        options.log_errors = False
+        try:
+            pattern = re2.compile("|".join(re2.escape(f) for f in short), options)
+        except re2.error:  # still too large for one automaton: one search per form
+            long = found
+    if pattern is None:
+        return lambda text: any(f in text for f in long)
+    return lambda text: pattern.search(text) is not None or any(f in text for f in long)
 
 
 def _content(key: str) -> str:
