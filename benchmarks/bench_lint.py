@@ -2,6 +2,7 @@
 
     python benchmarks/bench_lint.py [--runs 5] [--corpus ../shared/corpus] [--largest 5] [--all]
     python benchmarks/bench_lint.py --warm [N] [--runs 5]
+    python benchmarks/bench_lint.py --change [N] [--runs 5]
 
 Cold runs (issue 18): for the ``--largest`` repositories of ../shared/corpus (by the
 bytes of their YAML files), the median wall time of N whole-process runs of
@@ -11,6 +12,11 @@ byte-code cached, as an installed package has it), and the median time
 ``yaml.load_all(..., CSafeLoader)`` takes over the same repository's YAML files in
 one process: the floor a YAML-reading tool cannot go below. ``ratio`` is lint /
 parse; the goal is 2.0. ``--all``: every entry of SOURCES.md, one process each.
+
+``--warm``: cold, warm with nothing changed and warm after a change, on Git copies.
+``--change``: cold and warm after a one-file change of a file rendering reads (each
+measured run misses the whole-run entry and re-does what the change affects from the
+finer caches), on Git copies; see benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -210,6 +216,70 @@ def warm(corpus: Path, runs: int, n: int) -> None:
     )
 
 
+# -- a warm run after a one-file change (--change): what a pre-commit hook pays -------------
+
+
+def rendered_file(repo: Path, repo_entries: list[str]) -> Path:
+    """The file a one-file change edits: one that rendering reads, chosen the same way on
+    every machine. The first (by path) ``helmrelease.yaml`` a render of the repository reads,
+    else the first file it reads holding a HelmRelease, else the first manifest it reads."""
+    sys.path.insert(0, str(HERE.parent))
+    from gitops_lint.lint import Linter
+    from gitops_lint.load.config import load_config
+    from gitops_lint.vocabulary import vocabulary
+
+    linter = Linter(str(repo), load_config(str(repo), known=vocabulary()))
+    linter.build_clusters([str(repo / e) for e in repo_entries])
+    read = sorted(linter.cache.manifests)
+
+    def helm(rel: str) -> bool:
+        return any(
+            isinstance(d.data, dict) and d.data.get("kind") == "HelmRelease"
+            for d in linter.cache.files[rel].documents
+        )
+
+    for choice in (
+        [r for r in read if os.path.basename(r) == "helmrelease.yaml"],
+        [r for r in read if helm(r)],
+        read,
+    ):
+        if choice:
+            return repo / choice[0]
+    raise SystemExit(f"{repo.name}: a render reads no file")
+
+
+def change(corpus: Path, runs: int, n: int) -> None:
+    """Cold (--no-cache) and warm after a one-file change, on a Git copy of each repository.
+
+    The cache is filled by one run; then each measured run first appends a comment line
+    naming the run to the same file (``rendered_file``): new content each time, so every
+    measured run misses the whole-run entry and re-does what that change affects, from
+    the finer caches (parsed files, builds). Medians of ``runs``, whole processes.
+    """
+    head = "  wall s  cpu s"
+    print(f"{'repository':<36} {'files':>6} | cold{head} | 1-file{head} | changed file")
+    with tempfile.TemporaryDirectory(prefix="bench-change-") as tmp:
+        for repo_name, paths in largest(corpus, n):
+            repo = git_copy(corpus / repo_name, Path(tmp) / repo_name)
+            nfiles = len(yaml_files(repo))
+            target = rendered_file(repo, paths)
+            run_time(repo, paths)  # fills the caches (and byte-code)
+            cold, changed = [], []
+            for i in range(runs):  # alternated: both see the same minutes of a shared machine
+                cold.append(run_time(repo, paths, "--no-cache"))
+                with open(target, "a", encoding="utf-8") as fh:
+                    fh.write(f"# bench change {i}\n")
+                changed.append(run_time(repo, paths))
+            print(
+                f"{repo_name:<36} {nfiles:>6} |    {medians(cold)} |      {medians(changed)} | "
+                f"{target.relative_to(repo)}"
+            )
+    print(
+        f"(medians of {runs} runs, whole processes, python {sys.version.split()[0]}, {os.cpu_count()} cores, "
+        f"load average {os.getloadavg()[0]:.1f})"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
@@ -224,11 +294,22 @@ def main() -> None:
         metavar="N",
         help="instead: cold / warm / warm after a one-file change on the N largest repositories (default 5)",
     )
+    ap.add_argument(
+        "--change",
+        type=int,
+        nargs="?",
+        const=5,
+        metavar="N",
+        help="instead: cold / warm after a one-file change (a file rendering reads) on the N largest repositories",
+    )
     args = ap.parse_args()
     corpus = Path(args.corpus)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     if args.warm:
         warm(corpus, args.runs, args.warm)
+        return
+    if args.change:
+        change(corpus, args.runs, args.change)
         return
     if args.all:
         all_entries_table(corpus, args.runs)

@@ -43,9 +43,27 @@ root is a Git work tree (``.git`` at the root): never into an exported tree.
 ``--no-cache`` or ``GITOPS_LINT_NO_CACHE=1`` turns it off. A cache directory
 that is a symlink, or entries that are not regular files, are not used.
 
-**Secrets.** An entry holds what the run printed: findings and notes after
+**Secrets.** A run entry holds what the run printed: findings and notes after
 redaction, counts, and the sort keys of the fixable findings. Never a value
 read from a Secret.
+
+The side entry ``parsed`` (:mod:`.load.parsed`) holds the parses of the
+repository's files, by content hash, so that a run which misses re-parses
+only the files that changed. It holds file contents, so it leaves out every
+file that may hold a value read from a Secret, which is then parsed every
+run: a document of kind ``Secret`` (any apiVersion), a SOPS-encrypted
+document or value, a Secret manifest or ``kind: Secret`` patch written
+anywhere inside a document, a chart password key, a ``secretGenerator``
+(:func:`.load.parsed.holds_secret`); every file the run's secret inventory
+read a value from (a generator's ``files``/``envs`` source) or a rendered
+Secret came from; and every file whose text holds, in any form the redactor
+knows, a value the run's redactor masks (a Secret's value pasted into a
+ConfigMap). The last check covers the entries already stored too, so a value
+that became secret since is dropped with the next write. Also left out: a
+file whose documents JSON would not keep exactly (:mod:`.core.plain`) and a
+file over ``--max-file-bytes``. Entries of content no longer in the tree are
+dropped when the entry is written, which happens only when a run parsed
+something new to keep (or must drop something).
 
 **What bypasses it**: ``--fix``, ``--diff`` and ``--new-only`` (they need the
 rendered model or a second tree), ``--renderer kubectl|kustomize`` (the

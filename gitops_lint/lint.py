@@ -24,12 +24,16 @@ from .discover.entries import (
 from .graph.dependson import build_graph
 from .load.config import Config
 from .load.loader import DocumentCache
+from .load.parsed import ParsedFiles
 from .load.suppress import RuleNames, Suppressions
 from .model.bootstrap_files import BootstrapFiles
 from .model.cluster import Cluster, ClusterBuilder
 from .model.secrets import SecretInventory, hidden_strings, public_identifiers, secret_variables
 from .model.suspend import Skipped
 from .rules import CLUSTER, REPOSITORY, Context, Hit, Rule, all_rules
+
+#: the warm cache's side entry of parsed files (load.parsed)
+PARSED_SIDE = "parsed"
 
 
 @dataclass
@@ -146,7 +150,7 @@ class Linter:
         # through it; None for --no-cache, fix, diff and in-process callers
         self.warm = warm
         self.fs = RepoFS(root, config.max_file_bytes)
-        self.cache = DocumentCache(self.fs)
+        self.cache = DocumentCache(self.fs, self._parsed_files())
         self.rules = [r for r in all_rules() if config.rule_enabled(r.name, r.code)]
         # every secret value this run reads is masked in whatever it writes (the command
         # line's error paths too: it collects the redactors of its runs, core.redact.collecting)
@@ -218,6 +222,34 @@ class Linter:
 
     def _rendered_secrets(self) -> list[dict]:
         return [ro.obj for c in self._clusters for ro in c.objects if ro.obj.get("kind") == "Secret"]
+
+    # -- parsed files kept between runs (load.parsed), through the warm cache's side entry --
+    def _parsed_files(self) -> ParsedFiles | None:
+        if self.warm is None:
+            return None
+        return ParsedFiles.from_body(self.warm.file_hashes(), self.warm.read_side(PARSED_SIDE))
+
+    def store_parsed(self) -> None:
+        """Keep the files this run parsed for the next run (cli, after the run is stored).
+
+        Never a file the run's secret inventory read a value from (a secretGenerator's
+        source, a Secret: load.parsed already refuses those it can see), one a rendered
+        Secret was written in, nor one that holds a value the redactor masks.
+        """
+        parsed = self.cache.parsed
+        if self.warm is None or parsed is None:
+            return
+        try:
+            secret_files = {v.origin.file if v.origin is not None else v.file for v in self.secrets.values()}
+            secret_files.update(
+                ro.origin.file for c in self._clusters for ro in c.objects if ro.obj.get("kind") == "Secret"
+            )
+            tainted = [v if isinstance(v, str) else str(v) for v in self._tainted() if v is not None]
+        except Exception:  # noqa: BLE001 - the run's secrets are not known (the redactor's refresh
+            return  # swallowed it): nothing is stored, and the printed result stands
+        body = parsed.body({f for f in secret_files if f is not None}, tainted)
+        if body is not None:
+            self.warm.write_side(PARSED_SIDE, body)
 
     def run(self, paths: list[str]) -> LintResult:
         findings: list[Finding] = []

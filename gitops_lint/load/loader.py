@@ -45,6 +45,7 @@ from .goyaml import (
     go_timestamp,
     kyaml_folded,
 )
+from .parsed import ParsedFiles
 
 _CLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SUPPRESS = re.compile(r"#\s*gitops-lint:\s*disable=([A-Za-z0-9_,\- ]+)")
@@ -670,10 +671,16 @@ def _unwrap_lists(docs: list[Document]) -> list[Document]:
 
 
 class DocumentCache:
-    """Each file of the repository parsed at most once per run."""
+    """Each file of the repository parsed at most once per run.
 
-    def __init__(self, fs: RepoFS):
+    ``parsed``: parses kept from earlier runs (:mod:`.parsed`), used for a file
+    whose content they hold and given this run's parses to keep; None (no warm
+    cache) parses every file.
+    """
+
+    def __init__(self, fs: RepoFS, parsed: ParsedFiles | None = None):
         self.fs = fs
+        self.parsed = parsed
         self._files: dict[str, LoadedFile] = {}
         self._nodes: dict[str, list] = {}
         # id(mapping node) -> {key text: (key node, value node)}, first key wins (field_position)
@@ -697,24 +704,34 @@ class DocumentCache:
         if self.budget.exceeded is not None:
             # the run is over budget: nothing more is read (the finding is at the file where it ran out)
             return LoadedFile([], [])
-        try:
-            text = _decode(self.fs.read_bytes(rel))
-        except UnicodeDecodeError:
-            result = LoadedFile([], [LoadError(rel, 1, 1, "file is not UTF-8 text")])
-        except FileTooLarge as exc:
-            result = LoadedFile([], [LoadError(rel, 1, 1, f"file too large to lint ({exc})")])
-        except OutsideRoot:
-            result = LoadedFile([], [LoadError(rel, 1, 1, "path resolves outside the repository root")])
-        except OSError as exc:
-            result = LoadedFile([], [LoadError(rel, 1, 1, f"cannot read file: {exc.strerror or exc}")])
-        else:
-            result = parse_text(text, rel, kyaml=posixpath.basename(rel) not in KUSTOMIZATION_FILES)
+        kyaml = posixpath.basename(rel) not in KUSTOMIZATION_FILES
+        stored = self.parsed.lookup(rel, kyaml, self.fs.max_file_bytes) if self.parsed is not None else None
+        result = LoadedFile(*stored) if stored is not None else self._read(rel, kyaml)
         try:
             self.budget.spend_nodes(result.nodes, rel)
         except BudgetExceeded:
             self._files[rel] = LoadedFile([], [])
             raise
         self._files[rel] = result
+        return result
+
+    def _read(self, rel: str, kyaml: bool) -> LoadedFile:
+        try:
+            raw = self.fs.read_bytes(rel)
+            text = _decode(raw)
+        except UnicodeDecodeError:
+            return LoadedFile([], [LoadError(rel, 1, 1, "file is not UTF-8 text")])
+        except FileTooLarge as exc:
+            return LoadedFile([], [LoadError(rel, 1, 1, f"file too large to lint ({exc})")])
+        except OutsideRoot:
+            return LoadedFile([], [LoadError(rel, 1, 1, "path resolves outside the repository root")])
+        except OSError as exc:
+            return LoadedFile([], [LoadError(rel, 1, 1, f"cannot read file: {exc.strerror or exc}")])
+        result = parse_text(text, rel, kyaml=kyaml)
+        if self.parsed is not None:
+            self.parsed.record(
+                rel, kyaml, raw, result.documents, result.errors, result.empty_nulls, result.sizes
+            )
         return result
 
     def spend_render(self, origin: Origin) -> None:

@@ -1,0 +1,334 @@
+"""Parsed files kept between runs: a file's :class:`~.loader.LoadedFile` by its content hash.
+
+A run that misses the warm-run cache (one file changed) would otherwise parse
+every file again, about half of a run on repositories of large files. The
+loader asks :class:`ParsedFiles` first: when the file's content hash (from the
+cache key's own walk of the tree, no second read) has an entry, the entry is
+the file's parse, exactly as :func:`~.loader.parse_text` returned it
+(documents with their data, origins, end lines and disabled rules, load
+errors, the ``key:``-without-value paths, the node counts the run's budget is
+charged). Otherwise the loader parses the file and records the result here
+for the next run.
+
+**An entry** is the JSON text of one parse, keyed by the content hash, with
+``/k`` appended for a kustomization file (read without kyaml's folding: the
+same bytes parse differently). The text holds no path: the run's path is put
+back into every origin and error on the way out, so two files of the same
+content share one entry. Document data is stored as itself (JSON keeps its
+key order: the text is made here, never re-sorted) when
+:func:`~gitops_lint.core.plain.is_plain` says JSON keeps it exactly; a file
+with any other document (a key that is not a string, a NaN, a mapping shared
+through a YAML alias) is not stored and is parsed every run. Each entry is
+checked when it is used (:func:`decode`): a wrong shape is a miss, never a
+crash nor a wrong parse.
+
+**Secrets.** A file that may hold a value read from a Secret is never stored
+(:func:`holds_secret`, and the run's own secret inventory at write time, see
+``Linter.store_parsed``): it is parsed every run.
+
+Nothing here knows about the cache directory: the command line hands the
+loader the walk's hashes and the stored entries, and writes :meth:`ParsedFiles.body`
+back through the warm-run cache (``gitops_lint.cache``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+
+import re2
+
+from ..core.data import Document, LoadError, Origin
+from ..core.fs import OutsideRoot, normalize
+from ..core.plain import is_plain
+from ..core.redact import tainted_forms
+
+#: the body's format; a body of another format is ignored whole
+FORMAT = 1
+#: the suffix of a kustomization file's key (parsed without kyaml's folded scalars)
+KUSTOMIZATION_SUFFIX = "/k"
+
+#: the entries' text kept at most, together: the pack, whose ASCII text the cache's envelope
+#: escapes once more (at most doubling it), stays under what the cache reads back
+#: (cache.MAX_ENTRY_BYTES, 64 MiB)
+MAX_STORED_CHARS = 24 * 1024 * 1024
+#: tainted forms longer than this are searched one by one, not in one automaton
+MAX_PATTERN_FORM = 1024
+# chart values that model.secrets judges as passwords wherever they are (HELM_PASSWORD_KEYS)
+PASSWORD_KEYS = frozenset({"adminPassword", "rootPassword", "postgresPassword", "replicationPassword"})
+# a Secret manifest (or patch) written inside a string: an inline kustomize patch, a chart's
+# extraObjects template, embedded YAML or JSON
+_SECRET_IN_TEXT = re.compile(r"""kind["']?\s*:\s*["']?Secret\b""")
+
+
+def content_hash(raw: bytes) -> str:
+    """A file's content hash, as the warm-run cache's walk computes it (``TreeState``)."""
+    return hashlib.blake2b(raw, digest_size=20).hexdigest()
+
+
+def holds_secret(documents: Iterable[Document]) -> bool:
+    """Whether a file with these documents may hold a value read from a Secret.
+
+    Broader than :mod:`gitops_lint.model.secrets` on purpose (a file wrongly
+    left out is only parsed again): a document of kind ``Secret`` (any
+    apiVersion), a SOPS-encrypted document (its ``sops`` metadata, or any
+    value that is SOPS ciphertext), and anywhere in a document: a mapping of
+    kind ``Secret`` with ``data`` or ``stringData`` (a manifest embedded in
+    chart values), a patch whose ``target`` is of kind ``Secret``, a string
+    that writes ``kind: Secret`` (an inline patch), a chart password key, a
+    kustomize ``secretGenerator`` (its literals are Secret values; the key
+    case-folded, as encoding/json matches a field name).
+    """
+    for doc in documents:
+        data = doc.data
+        if isinstance(data, dict) and (data.get("kind") == "Secret" or "sops" in data):
+            return True
+        stack = [data]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, dict):
+                kind = node.get("kind")
+                if kind == "Secret" and ("data" in node or "stringData" in node):
+                    return True
+                target = node.get("target")
+                if isinstance(target, dict) and target.get("kind") == "Secret":
+                    return True
+                for key, value in node.items():
+                    if key in PASSWORD_KEYS or (isinstance(key, str) and key.casefold() == "secretgenerator"):
+                        return True
+                    if isinstance(value, (dict, list)):
+                        stack.append(value)
+                    elif isinstance(value, str) and _secret_text(value):
+                        return True
+            elif isinstance(node, list):
+                for value in node:
+                    if isinstance(value, (dict, list)):
+                        stack.append(value)
+                    elif isinstance(value, str) and _secret_text(value):
+                        return True
+            elif isinstance(node, str) and _secret_text(node):
+                return True
+    return False
+
+
+def _secret_text(text: str) -> bool:
+    return ("ENC[" in text) or ("Secret" in text and _SECRET_IN_TEXT.search(text) is not None)
+
+
+def encode(documents: list[Document], errors: list[LoadError], empty_nulls: dict, sizes: dict, size: int):
+    """The entry text of one parse of a file of ``size`` bytes, or None when it must not be
+    stored (see the module's docstring)."""
+    # is_plain first: it refuses a tree shared through aliases before a walk could expand it
+    if not all(is_plain(d.data) for d in documents) or holds_secret(documents):
+        return None
+    position = {id(d.data): i for i, d in enumerate(documents)}
+    nulls = []
+    for ident, paths in empty_nulls.items():
+        # an entry of a List document whose items were unwrapped names no document left: dropped
+        if ident in position:
+            nulls.append([position[ident], sorted([list(p) for p in paths], key=_path_key)])
+    entry = [
+        size,
+        [
+            [d.data, d.origin.line, d.origin.doc_index, d.end_line, sorted(d.disabled_rules)]
+            for d in documents
+        ],
+        [[e.line, e.column, e.message] for e in errors],
+        sorted(nulls, key=lambda n: n[0]),
+        [[index, nodes] for index, nodes in sizes.items()],
+    ]
+    try:
+        # ASCII: escaping it once more in the cache's envelope at most doubles it (MAX_STORED_CHARS)
+        return json.dumps(entry, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        return None
+
+
+def _path_key(path: list) -> list:
+    return [(0, p) if isinstance(p, int) else (1, p) for p in path]
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"not JSON: {name}")
+
+
+def _is_int(v) -> bool:
+    return type(v) is int
+
+
+def decode(text: str, rel: str, max_bytes: int):
+    """(documents, errors, empty_nulls, sizes) of an entry for file ``rel``; None when the
+    entry is not of the shape :func:`encode` writes, or the file is over ``max_bytes``."""
+    try:
+        entry = json.loads(text, parse_constant=_refuse_constant)
+        if not isinstance(entry, list) or len(entry) != 5:
+            return None
+        size, docs, errors, nulls, sizes = entry
+        if not _is_int(size) or size > max_bytes:
+            return None  # a smaller --max-file-bytes now: the loader reports the file as too large
+        documents = []
+        for d in docs:
+            if not (isinstance(d, list) and len(d) == 5):
+                return None
+            data, line, index, end, rules = d
+            if not (_is_int(line) and _is_int(index) and _is_int(end) and isinstance(rules, list)):
+                return None
+            if not all(isinstance(r, str) for r in rules):
+                return None
+            documents.append(Document(data, Origin(rel, line, index), end, frozenset(rules)))
+        load_errors = []
+        for e in errors:
+            if not (isinstance(e, list) and len(e) == 3 and _is_int(e[0]) and _is_int(e[1])):
+                return None
+            if not isinstance(e[2], str):
+                return None
+            load_errors.append(LoadError(rel, e[0], e[1], e[2]))
+        empty: dict[int, frozenset[tuple]] = {}
+        for n in nulls:
+            if not (isinstance(n, list) and len(n) == 2 and _is_int(n[0]) and isinstance(n[1], list)):
+                return None
+            if not 0 <= n[0] < len(documents) or not all(_is_path(p) for p in n[1]):
+                return None
+            empty[id(documents[n[0]].data)] = frozenset(tuple(p) for p in n[1])
+        counts: dict[int, int] = {}
+        for s in sizes:
+            if not (isinstance(s, list) and len(s) == 2 and _is_int(s[0]) and _is_int(s[1])):
+                return None
+            counts[s[0]] = s[1]
+        return documents, load_errors, empty, counts
+    except (ValueError, TypeError, RecursionError):
+        return None
+
+
+def _is_path(path) -> bool:
+    return isinstance(path, list) and all(type(p) is str or type(p) is int for p in path)
+
+
+class ParsedFiles:
+    """The stored parses one run may use, and the parses it made that may be stored.
+
+    ``hashes``: root-relative path -> content hash of every regular file, as
+    the warm-run cache's walk saw it (the tree the run's key was made of).
+    ``stored``: entry key -> entry text, from the last run that wrote them.
+    """
+
+    def __init__(self, hashes: Mapping[str, str], stored: Mapping[str, str]):
+        self.hashes = hashes
+        self.stored = stored
+        # entry key -> (entry text, the paths parsed with that content this run)
+        self.new: dict[str, tuple[str, set[str]]] = {}
+        # files of this run whose parse came from a stored entry (tests, measurements)
+        self.hits: set[str] = set()
+        self.used: set[str] = set()  # the keys of those entries
+
+    @classmethod
+    def from_body(cls, hashes: Mapping[str, str], body) -> ParsedFiles:
+        """The store over a side entry's ``body``; an unknown or damaged body is an empty store."""
+        files = body.get("files") if isinstance(body, dict) and body.get("format") == FORMAT else None
+        if not isinstance(files, dict) or set(body) != {"format", "files"}:
+            files = {}
+        return cls(hashes, {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)})
+
+    def key(self, rel: str, kyaml: bool) -> str | None:
+        """The entry key of file ``rel`` in this tree; None for a path the walk did not hash as
+        written (a symlink, a path through one, an unnormalised path)."""
+        value = self.hashes.get(rel)
+        if value is None or value.startswith("unreadable:"):
+            return None
+        try:
+            if normalize(rel) != rel:  # the loader reads normalize(rel): maybe another file
+                return None
+        except OutsideRoot:
+            return None
+        return value if kyaml else value + KUSTOMIZATION_SUFFIX
+
+    def lookup(self, rel: str, kyaml: bool, max_bytes: int):
+        """The stored parse of ``rel`` (see :func:`decode`), or None."""
+        key = self.key(rel, kyaml)
+        text = self.stored.get(key) if key is not None else None
+        if text is None:
+            return None
+        parts = decode(text, rel, max_bytes)
+        if parts is not None:
+            self.hits.add(rel)
+            self.used.add(key)
+        return parts
+
+    def record(self, rel: str, kyaml: bool, raw: bytes, documents, errors, empty_nulls, sizes) -> None:
+        """Keep this run's parse of ``rel`` (whose bytes were ``raw``) for storing."""
+        key = self.key(rel, kyaml)
+        if key is None:
+            return
+        if key in self.new:
+            self.new[key][1].add(rel)
+            return
+        if content_hash(raw) != self.hashes[rel]:
+            return  # changed since the walk: the run's key is of the other content
+        text = encode(documents, errors, empty_nulls, sizes, len(raw))
+        if text is not None:
+            self.new[key] = (text, {rel})
+
+    def body(self, secret_files: set[str], tainted: Iterable[str] = ()) -> dict | None:
+        """The side entry to write, or None when it would change nothing but dropped files.
+
+        Kept: the entries of content still in the tree. Left out, stored or new:
+        every entry of the content of ``secret_files`` (files the run's secret
+        inventory read values from), and every entry whose text holds one of
+        the ``tainted`` values (what the run's redactor masks: the value of a
+        Secret written again in a ConfigMap) in any of its forms.
+        """
+        present = set(self.hashes.values())
+        secret = {self.hashes[f] for f in secret_files if f in self.hashes}
+        holds = _matcher(tainted)
+        new = {
+            k: text
+            for k, (text, rels) in self.new.items()
+            if not (rels & secret_files) and _content(k) not in secret and not holds(text)
+        }
+        purge = {k for k, text in self.stored.items() if _content(k) in secret or holds(text)}
+        if not new and not purge:
+            return None
+        files = {k: v for k, v in self.stored.items() if _content(k) in present and k not in purge}
+        files.update(new)
+        if sum(map(len, files.values())) > MAX_STORED_CHARS:
+            # the entries this run used first, then by key: a pack the cache would not read
+            # back (cache.MAX_ENTRY_BYTES) would cost every run a write and save nothing
+            order = sorted(files, key=lambda k: (k not in self.used and k not in new, k))
+            kept, total = {}, 0
+            for k in order:
+                total += len(files[k])
+                if total > MAX_STORED_CHARS:
+                    break
+                kept[k] = files[k]
+            files = kept
+            if not purge and files.keys() <= self.stored.keys():
+                return None  # nothing new fits: the pack as it is
+        return {"format": FORMAT, "files": files}
+
+
+def _matcher(tainted: Iterable[str]) -> Callable[[str], bool]:
+    """Whether an entry's text holds a tainted value in one of the forms output could carry
+    (:func:`~gitops_lint.core.redact.tainted_forms`: as written, escaped, base64)."""
+    found = sorted({f for value in tainted for f in tainted_forms(value)})
+    # a long form (the base64 of a whole file a secretGenerator reads) is one substring
+    # search: in one automaton it would cost seconds to compile and overflow its memory
+    long = [f for f in found if len(f) > MAX_PATTERN_FORM]
+    short = [f for f in found if len(f) <= MAX_PATTERN_FORM]
+    pattern = None
+    if short:
+        options = re2.Options()
+        options.max_mem = 64 << 20
+        options.log_errors = False
+        try:
+            pattern = re2.compile("|".join(re2.escape(f) for f in short), options)
+        except re2.error:  # still too large for one automaton: one search per form
+            long = found
+    if pattern is None:
+        return lambda text: any(f in text for f in long)
+    return lambda text: pattern.search(text) is not None or any(f in text for f in long)
+
+
+def _content(key: str) -> str:
+    return key.removesuffix(KUSTOMIZATION_SUFFIX)
