@@ -243,6 +243,7 @@ class KeptRecord:
     listings: dict[str, tuple[str, ...]]
     components: dict[str, bool]
     tree: list
+    generated: dict | None  # the kustomization Flux generates for a directory without one
     objects: str | None = None
     pending: list[tuple[dict, Origin]] | None = None
 
@@ -253,6 +254,7 @@ class KeptRecord:
             "listings": {d: list(v) for d, v in self.listings.items()},
             "components": self.components,
             "tree": self.tree,
+            "generated": self.generated,
             "objects": objects,
         }
 
@@ -265,6 +267,7 @@ class KeptRecord:
             "listings",
             "components",
             "tree",
+            "generated",
             "objects",
         }:
             return None
@@ -288,18 +291,28 @@ class KeptRecord:
             return None
         if not isinstance(data["objects"], str) or not _valid_tree(data["tree"]):
             return None
+        generated = data["generated"]
+        if generated is not None and not (
+            isinstance(generated, dict) and all(isinstance(v, str) or _strings(v) for v in generated.values())
+        ):
+            return None
         return cls(
             tuple(key),
             dict(files),
             {d: tuple(v) for d, v in listings.items()},
             dict(components),
             data["tree"],
+            generated,
             data["objects"],
         )
 
 
 def _is_int(v) -> bool:
     return type(v) is int
+
+
+def _strings(v) -> bool:
+    return isinstance(v, list) and all(isinstance(x, str) for x in v)
 
 
 def _opt_str(v) -> bool:
@@ -528,7 +541,16 @@ class KeepingRenderer:
             all(tree.file(rel) == (want, rel) for rel, want in rec.files.items())
             and all(tree.listing(d) == want for d, want in rec.listings.items())
             and all(tree.exists(c) == want for c, want in rec.components.items())
+            and (rec.generated is None or self._generate(rec.key[0]) == rec.generated)
         )
+
+    def _generate(self, path: str) -> dict | None:
+        """The kustomization Flux generates for ``path`` now (it lists the directory tree,
+        minus what ``.sourceignore`` leaves out): equal, the build reads what it read."""
+        try:
+            return flux.generate(self.fs, path, self.inner.source_ignore)
+        except (OSError, OutsideRoot):
+            return None
 
     def _replay(self, nodes: list) -> None:
         """Load what a fresh build would, in its order (see above)."""
@@ -677,14 +699,18 @@ class KeepingRenderer:
     # -- recording ----------------------------------------------------------------------------
     def _record(self, key, rkey, path: str, overlay: FluxOverlay | None, tree: list) -> None:
         inner, fs_tree = self.inner, self.tree
+        files: dict[str, str] = {}
+        listings: dict[str, tuple[str, ...]] = {}
+        generated = None
         try:
-            if not inner.kustomization_files(path):
-                return  # Flux generates the kustomization from a directory listing
+            if not inner.kustomization_files(path):  # Flux generates it: kept with the record
+                generated = self._generate(path)
+                listings[path] = fs_tree.listing(path)
+                if generated is None or listings[path]:
+                    return
             components = {c: fs_tree.exists(c) for c in _components(path, overlay)}
         except OutsideRoot:
             return
-        files: dict[str, str] = {}
-        listings: dict[str, tuple[str, ...]] = {}
         for rel in {*inner.reads(path, overlay), *_walk_loads(tree)}:
             digest, real = fs_tree.file(rel)
             if digest == _MISSING or real != rel:
@@ -694,7 +720,7 @@ class KeepingRenderer:
                 directory = posixpath.dirname(rel)
                 listings[directory] = fs_tree.listing(directory)
         objects, _ = inner._results[rkey]
-        rec = KeptRecord(key, files, listings, components, tree, None, objects)
+        rec = KeptRecord(key, files, listings, components, tree, generated, None, objects)
         self.records[key] = self.new[key] = rec
 
 
