@@ -62,17 +62,18 @@ class KeptBuilds:
         secret_files = {v.origin.file for v in secret_values if v.origin is not None}
         secret_files.update(v.file for v in secret_values if v.file is not None)
         present = self.warm.file_hashes()
+        marked: dict[str, bool] = {}  # file -> holds the SOPS marker (or cannot be read now)
         used, unused = [], []
         for key, rec in r.records.items():
             if not all(rel in present for rel in rec.files):
                 continue
-            text = rec.objects if rec.pending is None else _storable(rec, fs, secret_files)
+            text = rec.objects if rec.pending is None else _storable(rec, fs, secret_files, marked)
             if text is not None:
                 (used if key in r.new or key in r.reused else unused).append(rec.to_json(text))
         self.warm.write_side(SIDE, kept_body(used + unused[-MAX_UNUSED:]))
 
 
-def _storable(rec: KeptRecord, fs: RepoFS, secret_files: set[str]) -> str | None:
+def _storable(rec: KeptRecord, fs: RepoFS, secret_files: set[str], marked: dict[str, bool]) -> str | None:
     """The JSON text of a new build's objects, or None when it may not be kept."""
     if any(rel in secret_files for rel in rec.files):
         return None
@@ -80,9 +81,11 @@ def _storable(rec: KeptRecord, fs: RepoFS, secret_files: set[str]) -> str | None
         if obj.get("kind") == "Secret" or document_metadata(obj) is not None or not is_plain(obj):
             return None
     for rel in rec.files:
-        try:
-            if has_sops_marker(fs.read_bytes(rel)):
-                return None
-        except Exception:  # noqa: BLE001 - unreadable now: not kept
+        if rel not in marked:
+            try:
+                marked[rel] = has_sops_marker(fs.read_bytes(rel))
+            except Exception:  # noqa: BLE001 - unreadable now: not kept
+                marked[rel] = True
+        if marked[rel]:
             return None
     return encode_objects(rec.pending or [])
