@@ -15,14 +15,22 @@ run, writes back the ones worth keeping:
   SOPS-encrypted document, no file read that carries the SOPS marker or in which
   the run's secret inventory (``model.secrets``) found a value (a Secret, a
   HelmRelease's password keys, a ``secretGenerator`` and its sources, a file
-  ``.sops.yaml`` designates). A build left out is built again next time.
+  ``.sops.yaml`` designates), and no text in any of the forms the redactor knows
+  (``core.redact.tainted_forms``) of a value the run's redactor masks (a Secret's
+  value written again in a ConfigMap). A kept record that now holds such a value is
+  dropped. A build left out is built again next time.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
+import re2
+
 from .cache import RunCache
 from .core.fs import RepoFS
 from .core.plain import is_plain
+from .core.redact import tainted_forms
 from .load.sops import document_metadata, has_sops_marker
 from .render.kustomize import Kustomizer
 from .render.memo import KeepingRenderer, KeptRecord, encode_objects, kept_body, kept_records
@@ -53,11 +61,16 @@ class KeptBuilds:
         """False when the run's results may differ from a fresh run's: build it again without."""
         return self.renderer is None or self.renderer.exact
 
-    def store(self, fs: RepoFS, secret_values) -> None:
+    def store(self, fs: RepoFS, secret_values, tainted: Iterable[str]) -> None:
         """Write the records worth keeping (see the module's docstring), when the run recorded
-        a new build; ``secret_values`` is the run's secret inventory."""
+        a new build or a kept one must go; ``secret_values`` is the run's secret inventory,
+        ``tainted`` what its redactor masks."""
         r = self.renderer
-        if r is None or not r.new or not r.exact:
+        if r is None or not r.exact:
+            return
+        holds = _matcher(tainted)
+        purge = {key for key, rec in r.records.items() if rec.objects is not None and holds(rec.objects)}
+        if not r.new and not purge:
             return
         secret_files = {v.origin.file for v in secret_values if v.origin is not None}
         secret_files.update(v.file for v in secret_values if v.file is not None)
@@ -65,10 +78,10 @@ class KeptBuilds:
         marked: dict[str, bool] = {}  # file -> holds the SOPS marker (or cannot be read now)
         used, unused = [], []
         for key, rec in r.records.items():
-            if not all(rel in present for rel in rec.files):
+            if key in purge or not all(rel in present for rel in rec.files):
                 continue
             text = rec.objects if rec.pending is None else _storable(rec, fs, secret_files, marked)
-            if text is not None:
+            if text is not None and (rec.pending is None or not holds(text)):
                 (used if key in r.new or key in r.reused else unused).append(rec.to_json(text))
         self.warm.write_side(SIDE, kept_body(used + unused[-MAX_UNUSED:]))
 
@@ -89,3 +102,18 @@ def _storable(rec: KeptRecord, fs: RepoFS, secret_files: set[str], marked: dict[
         if marked[rel]:
             return None
     return encode_objects(rec.pending or [])
+
+
+def _matcher(tainted: Iterable[str]) -> Callable[[str], bool]:
+    """Whether a record's text holds a tainted value in one of the forms output could carry
+    (``tainted_forms``: as written, escaped as JSON writes it, base64)."""
+    found = sorted({f for value in tainted for f in tainted_forms(value)})
+    if not found:
+        return lambda _text: False
+    options = re2.Options()
+    options.max_mem = 256 << 20
+    try:
+        pattern = re2.compile("|".join(re2.escape(f) for f in found), options)
+    except re2.error:  # too large for one automaton: one search per form
+        return lambda text: any(f in text for f in found)
+    return lambda text: pattern.search(text) is not None

@@ -58,9 +58,11 @@ through a symlink, with every object plain JSON (``core.plain``). A build
 whose output holds a ``Secret`` (a ``secretGenerator``'s, a plaintext one in
 a resource file) or a SOPS-encrypted document, or that read a file holding a
 SOPS marker or a value the secret inventory knows (``model.secrets``: a
-Secret, a HelmRelease's password, a ``secretGenerator`` and its sources) is
-never stored: such a build may carry a Secret's value, which the cache never
-holds; it is built again each run. Post-build substitution is not part of a
+Secret, a HelmRelease's password, a ``secretGenerator`` and its sources), or
+whose objects hold a value the run's redactor masks (a Secret's value pasted
+into a ConfigMap) is never stored: such a build may carry a Secret's value,
+which the cache never holds; it is built again each run, and a kept record
+that holds a value which became a Secret's since is dropped. Post-build substitution is not part of a
 build (it runs after it, with the run's variables), so no value substituted
 from a Secret is either.
 

@@ -176,7 +176,8 @@ class Linter:
     def store_builds(self) -> None:
         """Keep this run's new builds in the warm cache (gitops_lint.buildcache)."""
         if self.kept is not None:
-            self.kept.store(self.fs, self.secrets.values())
+            tainted = [v if isinstance(v, str) else str(v) for v in self._tainted() if v is not None]
+            self.kept.store(self.fs, self.secrets.values(), tainted)
 
     def _build_clusters(self, paths: list[str], kept) -> list[Cluster]:
         renderer = make_renderer(self.config, self.fs, self.cache)

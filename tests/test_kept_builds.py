@@ -439,3 +439,35 @@ def test_corpus_runs_from_kept_builds_print_the_cold_output(tmp_path, monkeypatc
             os.unlink(entry)
         assert run_cli(*args) == cold, repo
     assert reused > 1000
+
+
+def test_a_secret_value_written_again_elsewhere_is_not_kept(fleet):
+    """A Secret's value pasted into a ConfigMap: the build reads no Secret, but holds the
+    value the redactor masks. Not kept; and a kept record that holds a value which has
+    become a Secret's since is dropped by the next write."""
+    write_tree(
+        fleet,
+        {
+            "apps/dev/settings.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n"
+            f"data:\n  token: {SECRET}\n",
+            "apps/dev/kustomization.yaml": FLEET["apps/dev/kustomization.yaml"].replace(
+                "  - ../base\n", "  - ../base\n  - settings.yaml\n"
+            ),
+        },
+    )
+    lint(fleet)
+    assert "apps/dev" in kept_keys(fleet)  # nothing secret about it yet
+    write_tree(
+        fleet,
+        {
+            "unused/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\n"
+            f"stringData:\n  password: {SECRET}\n"
+        },
+    )
+    lint(fleet)
+    assert SECRET.encode() not in side_entry(fleet).read_bytes()
+    assert "apps/dev" not in kept_keys(fleet)
+    assert "apps/prod" in kept_keys(fleet)
+    forget_runs(fleet)
+    lint(fleet)  # built again, and not kept
+    assert SECRET.encode() not in side_entry(fleet).read_bytes()
