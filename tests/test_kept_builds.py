@@ -471,3 +471,16 @@ def test_a_secret_value_written_again_elsewhere_is_not_kept(fleet):
     forget_runs(fleet)
     lint(fleet)  # built again, and not kept
     assert SECRET.encode() not in side_entry(fleet).read_bytes()
+
+
+def test_a_run_that_cannot_be_sure_is_built_again_without_kept_builds(fleet, inner_builds, monkeypatch):
+    """When a fresh build's count of files read cannot be made a fresh run's (a cycle found
+    through a symlink), the renderer says so and the run is built again from nothing."""
+    assert lint(fleet) == lint(fleet, "--no-cache")
+    (fleet / "apps/prod/extra.yaml").write_text(FLEET["apps/prod/extra.yaml"] + "  c: d\n")
+    forget_runs(fleet)
+    monkeypatch.setattr(KeepingRenderer, "_counted", lambda self, log, targets, configs: None)
+    inner_builds.clear()
+    warm = lint(fleet)
+    assert "apps/dev" in inner_builds  # kept, but built again with the rest
+    assert warm == lint(fleet, "--no-cache")
