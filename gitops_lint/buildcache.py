@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 
 import re2
 
-from .cache import RunCache
+from .cache import MAX_ENTRY_BYTES, RunCache
 from .core.fs import RepoFS
 from .core.plain import is_plain
 from .core.redact import tainted_forms
@@ -39,6 +39,9 @@ SIDE = "builds"
 #: records kept that this run neither reused nor built (an older key: a Flux Kustomization's
 #: fields changed, a branch not checked out); the newest are kept, in the entry's order
 MAX_UNUSED = 1024
+#: about the largest entry written (characters): the cache does not read an entry over
+#: ``cache.MAX_ENTRY_BYTES``, and one that large would cost every run its write for nothing
+MAX_CHARS = MAX_ENTRY_BYTES // 2
 
 
 class KeptBuilds:
@@ -83,7 +86,13 @@ class KeptBuilds:
             text = rec.objects if rec.pending is None else _storable(rec, fs, secret_files, marked)
             if text is not None and (rec.pending is None or not holds(text)):
                 (used if key in r.new or key in r.reused else unused).append(rec.to_json(text))
-        self.warm.write_side(SIDE, kept_body(used + unused[-MAX_UNUSED:]))
+        records, size = [], 0
+        for rec in used + unused[-MAX_UNUSED:]:  # what this run used first
+            size += len(rec["objects"]) + 64 * (len(rec["files"]) + len(rec["tree"]))
+            if size > MAX_CHARS:
+                break
+            records.append(rec)
+        self.warm.write_side(SIDE, kept_body(records))
 
 
 def _storable(rec: KeptRecord, fs: RepoFS, secret_files: set[str], marked: dict[str, bool]) -> str | None:

@@ -484,3 +484,22 @@ def test_a_run_that_cannot_be_sure_is_built_again_without_kept_builds(fleet, inn
     warm = lint(fleet)
     assert "apps/dev" in inner_builds  # kept, but built again with the rest
     assert warm == lint(fleet, "--no-cache")
+
+
+def test_the_entry_keeps_to_its_size(fleet, inner_builds, monkeypatch):
+    """Past the size the cache reads back, the builds this run used come first, and the rest
+    are built again next time."""
+    from gitops_lint import buildcache
+
+    cold = lint(fleet, "--no-cache")
+    assert lint(fleet) == cold
+    everything = kept_keys(fleet)
+    sizes = sorted(len(r["objects"]) for r in json.loads(side_entry(fleet).read_text())["body"]["records"])
+    monkeypatch.setattr(buildcache, "MAX_CHARS", sizes[0] + 64 * 40)
+    (fleet / "apps/dev/patch.yaml").write_text(FLEET["apps/dev/patch.yaml"].replace("2", "4"))
+    assert "internal error" not in lint(fleet)[2]  # apps/dev built anew: the entry is written again
+    assert 0 < len(kept_keys(fleet)) < len(everything)
+    forget_runs(fleet)
+    inner_builds.clear()
+    assert lint(fleet) == lint(fleet, "--no-cache")
+    assert inner_builds
