@@ -503,3 +503,22 @@ def test_the_entry_keeps_to_its_size(fleet, inner_builds, monkeypatch):
     inner_builds.clear()
     assert lint(fleet) == lint(fleet, "--no-cache")
     assert inner_builds
+
+
+def test_a_kustomizer_that_reads_its_memory_otherwise_turns_kept_builds_off(fleet, inner_builds, monkeypatch):
+    """The record of what a build loaded follows how the Kustomizer reads its memory of
+    accumulated directories; read another way (a later change to the renderer), the run
+    is built again without kept builds rather than replayed wrongly."""
+    from gitops_lint.render import memo
+
+    assert lint(fleet) == lint(fleet, "--no-cache")
+    (fleet / "apps/prod/extra.yaml").write_text(FLEET["apps/prod/extra.yaml"] + "  c: d\n")
+    forget_runs(fleet)
+    original = memo._WatchedTargets.get
+    monkeypatch.setattr(
+        memo._WatchedTargets, "get", lambda self, key, d=None: (key in self, original(self, key, d))[1]
+    )
+    inner_builds.clear()
+    warm = lint(fleet)
+    assert "apps/dev" in inner_builds
+    assert warm == lint(fleet, "--no-cache")

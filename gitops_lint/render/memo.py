@@ -393,10 +393,40 @@ def encode_objects(objects: list[tuple[dict, Origin]]) -> str:
     )
 
 
-class _WatchedTargets(dict):
-    """``Kustomizer._targets``, telling the renderer which lookups and stores a build made."""
+class _Blind:
+    """A dict access the renderer does not follow (the Kustomizer looked its memory up in a
+    way it did not when this was written): what a build loaded can no longer be replayed."""
 
     log: list | None = None
+    blind = False
+
+    def _unfollowed(self) -> None:
+        if self.log is not None:
+            self.blind = True
+
+    def setdefault(self, *args):
+        self._unfollowed()
+        return dict.setdefault(self, *args)  # type: ignore[arg-type]
+
+    def pop(self, *args):
+        self._unfollowed()
+        return dict.pop(self, *args)  # type: ignore[arg-type]
+
+    def update(self, *args, **kwargs):
+        self._unfollowed()
+        return dict.update(self, *args, **kwargs)  # type: ignore[arg-type]
+
+
+class _WatchedTargets(_Blind, dict):
+    """``Kustomizer._targets``, telling the renderer which lookups and stores a build made."""
+
+    def __contains__(self, key) -> bool:
+        self._unfollowed()
+        return dict.__contains__(self, key)
+
+    def __getitem__(self, key):
+        self._unfollowed()
+        return dict.__getitem__(self, key)
 
     def get(self, key, default=None):
         found = dict.get(self, key, default)
@@ -410,10 +440,12 @@ class _WatchedTargets(dict):
             self.log.append(("S", key, getattr(value, "openapi", None)))
 
 
-class _WatchedConfigs(dict):
+class _WatchedConfigs(_Blind, dict):
     """``Kustomizer._configs``, likewise."""
 
-    log: list | None = None
+    def get(self, key, default=None):
+        self._unfollowed()
+        return dict.get(self, key, default)
 
     def __contains__(self, key) -> bool:
         found = dict.__contains__(self, key)
@@ -587,6 +619,9 @@ class KeepingRenderer:
             self._targets.log = self._configs.log = None
             cache.used = saved | cache.used
         self._served[rkey] = None
+        if self._targets.blind or self._configs.blind:  # see _Blind: no longer sure of anything
+            self.exact = False
+            return result
         tree = self._parse(log)
         if diverged_targets or diverged_configs:
             counted = self._counted(log, diverged_targets, diverged_configs)
