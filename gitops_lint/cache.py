@@ -65,6 +65,25 @@ file over ``--max-file-bytes``. Entries of content no longer in the tree are
 dropped when the entry is written, which happens only when a run parsed
 something new to keep (or must drop something).
 
+**Kept builds** (side entry ``builds``, :mod:`gitops_lint.buildcache`). A run
+that misses (a file changed) still reuses every kustomize build whose inputs
+did not change: a record holds a build's objects and origins as JSON, the
+tree of files it loaded, and its fingerprint (the content hash of every file
+it read, from this walk, the kustomization files of each directory it read,
+whether each component Flux adds exists, the kustomization Flux generates
+for a directory without one). Only a build without issues, reading no file
+through a symlink, with every object plain JSON (``core.plain``). A build
+whose output holds a ``Secret`` (a ``secretGenerator``'s, a plaintext one in
+a resource file) or a SOPS-encrypted document, or that read a file holding a
+SOPS marker or a value the secret inventory knows (``model.secrets``: a
+Secret, a HelmRelease's password, a ``secretGenerator`` and its sources), or
+whose objects hold a value the run's redactor masks (a Secret's value pasted
+into a ConfigMap) is never stored: such a build may carry a Secret's value,
+which the cache never holds; it is built again each run, and a kept record
+that holds a value which became a Secret's since is dropped. Post-build substitution is not part of a
+build (it runs after it, with the run's variables), so no value substituted
+from a Secret is either.
+
 **What bypasses it**: ``--fix``, ``--diff`` and ``--new-only`` (they need the
 rendered model or a second tree), ``--renderer kubectl|kustomize`` (the
 result depends on a binary outside the key), a run with an internal error

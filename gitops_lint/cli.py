@@ -297,6 +297,7 @@ def cmd_lint(argv: list[str]) -> int:
             CachedRun(result.findings, result.summary, notes, len(result.clusters), _keys(fixable, text))
         )
         linter.store_parsed()
+        linter.store_builds()
     return _finish(args, root, config, paths, result, fixable)
 
 

@@ -162,13 +162,34 @@ class Linter:
         self.internal_errors: list[str] = []
         self.render_memo = None  # set by diff (render_memo.BuildMemo)
         self.render_memo_record = True
+        self.kept = None  # the builds kept between runs, when this run used them (buildcache)
         self._tracebacks: list[str] = []
         self._details: list[str] = []
 
     def build_clusters(self, paths: list[str]) -> list[Cluster]:
+        if self.warm is not None and self.render_memo is None:  # builds kept between runs
+            from .buildcache import KeptBuilds
+
+            kept, notes = KeptBuilds(self.warm), list(self.notes)
+            clusters = self._build_clusters(paths, kept)
+            if kept.exact:
+                self.kept = kept
+                return clusters
+            self.cache, self.notes = DocumentCache(self.fs, self._parsed_files()), notes  # afresh, without
+        return self._build_clusters(paths, None)
+
+    def store_builds(self) -> None:
+        """Keep this run's new builds in the warm cache (gitops_lint.buildcache)."""
+        if self.kept is not None:
+            tainted = [v if isinstance(v, str) else str(v) for v in self._tainted() if v is not None]
+            self.kept.store(self.fs, self.secrets.values(), tainted)
+
+    def _build_clusters(self, paths: list[str], kept) -> list[Cluster]:
         renderer = make_renderer(self.config, self.fs, self.cache)
         if self.render_memo is not None:  # diff: builds shared by head and base (render_memo.py)
             renderer = self.render_memo.wrap(renderer, self.fs, record=self.render_memo_record)
+        elif kept is not None:
+            renderer = kept.wrap(renderer, self.fs)
         builder = ClusterBuilder(self.fs, self.cache, renderer, self.config)
         plan = plan_entries(paths, self.fs, self.cache, self.config.bootstrap, self.config.walk_limit)
         self.notes.extend(plan.notes)

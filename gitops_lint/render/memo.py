@@ -32,6 +32,7 @@ on the copy, with the base's own variables: it is not part of the record.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import posixpath
 from dataclasses import dataclass
@@ -55,21 +56,39 @@ class _Record:
     used: frozenset[str]  # files the build loaded (DocumentCache.used), for applied_elsewhere
 
 
-class _Tree:
-    """One tree's answers to the fingerprint's questions, each asked once."""
+def content_hash(data: bytes) -> str:
+    """A file's content hash: the one the warm cache's walk computes (``cache.TreeState``),
+    so that a hash from the walk and one read here compare equal."""
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
 
-    def __init__(self, fs: RepoFS):
+
+class _Tree:
+    """One tree's answers to the fingerprint's questions, each asked once.
+
+    ``hashes`` (the warm cache's walk: root-relative path -> content hash of
+    every regular file) answers for a file without reading it. The walk does
+    not follow symlinks, so a path it hashed is a regular file reached through
+    directories only: its symlink-resolved path is itself. Any other path (a
+    symlink, a file under a symlinked directory, one the walk could not read)
+    is read and hashed here.
+    """
+
+    def __init__(self, fs: RepoFS, hashes: dict[str, str] | None = None):
         self.fs = fs
+        self.hashes = hashes or {}
         self._files: dict[str, tuple[str, str]] = {}
         self._listings: dict[str, tuple[str, ...]] = {}
 
     def file(self, rel: str) -> tuple[str, str]:
         found = self._files.get(rel)
         if found is None:
+            walked = self.hashes.get(rel)
             try:
-                real = os.path.relpath(self.fs.real(rel), self.fs.root)
-                digest = hashlib.sha256(self.fs.read_bytes(rel)).hexdigest()
-                found = (digest, real)
+                if walked is not None and not walked.startswith("unreadable:"):
+                    found = (walked, rel)
+                else:
+                    real = os.path.relpath(self.fs.real(rel), self.fs.root)
+                    found = (content_hash(self.fs.read_bytes(rel)), real)
             except (OSError, OutsideRoot, Exception):  # FileTooLarge and friends
                 found = (_MISSING, _MISSING)
             self._files[rel] = found
@@ -179,3 +198,581 @@ class ReusingRenderer:
         cache = self.inner.cache
         cache.used |= rec.used
         return BuildResult([Resource(deep_copy(obj), origin) for obj, origin in rec.objects], [])
+
+
+# -- builds kept between lint runs -------------------------------------------------------
+#
+# The warm cache (``gitops_lint.cache``) keeps whole runs; a run that misses it (a file
+# changed) reuses here every build whose fingerprint still holds, and builds the others
+# (``gitops_lint.buildcache`` reads and writes the records). A reused build must hand
+# on exactly what a fresh one would: its objects and origins (a new copy each time),
+# and its side effects on the run's DocumentCache, which rules and the summary read:
+# the files it loaded (parsed and counted, charged to the budget, in the same order),
+# and which of them count as read by the cluster being built (``cache.used``, per
+# cluster in ``Linter.build_clusters``: ``applied_elsewhere`` compares them).
+#
+# The last is the subtle one. A Kustomizer keeps, within a run, every kustomization
+# directory it accumulated (``_targets``: a base shared by several overlays is read
+# once) and every transformer configuration it parsed (``_configs``); a later build
+# that finds one there does not load its files again, so they do not count as read
+# by a later cluster. What a fresh build loads thus depends on the builds before it
+# in the run. So a record does not hold a flat list of loads but the build's *tree*
+# of loads: ``["L", file, used, manifest]`` for a load, ``["T", key, openapi, [...]]``
+# for a directory accumulated under ``_targets[key]`` (``openapi``: the build's
+# openapi file after it, which a later hit sets again), ``["C", file]`` for a
+# configuration file. Replaying a tree against the set of keys a fresh run would hold
+# by then (``_Fresh``) loads exactly what the fresh build would. The inner Kustomizer
+# does not hold the directories a reused build accumulated: when one of its own builds
+# accumulates such a directory again, the loads inside it are not counted as read
+# (a fresh run would have found it); if it cannot (a cycle found through a symlink,
+# which the lookup does not check), the result could differ from a fresh run's, and
+# the renderer says so (``exact``): the caller builds the run again without records.
+
+_KEEP_FORMAT = 1
+
+
+@dataclass
+class KeptRecord:
+    """One build kept between runs (see above). ``objects`` is the JSON text of
+    ``[[object, [file, line, doc_index]], ...]`` (a kept build's), or None for a build of
+    this run whose objects are still ``pending`` (``(dict, Origin)`` pairs, never handed out
+    uncopied)."""
+
+    key: tuple  # (directory, overlay_key, max_file_bytes)
+    files: dict[str, str]  # every file read -> content hash (its symlink-resolved path is itself)
+    listings: dict[str, tuple[str, ...]]
+    components: dict[str, bool]
+    tree: list
+    generated: dict | None  # the kustomization Flux generates for a directory without one
+    objects: str | None = None
+    pending: list[tuple[dict, Origin]] | None = None
+
+    def to_json(self, objects: str) -> dict:
+        return {
+            "key": list(self.key),
+            "files": self.files,
+            "listings": {d: list(v) for d, v in self.listings.items()},
+            "components": self.components,
+            "tree": self.tree,
+            "generated": self.generated,
+            "objects": objects,
+        }
+
+    @classmethod
+    def from_json(cls, data) -> KeptRecord | None:
+        """The record, or None when ``data`` is not exactly the shape written."""
+        if not isinstance(data, dict) or set(data) != {
+            "key",
+            "files",
+            "listings",
+            "components",
+            "tree",
+            "generated",
+            "objects",
+        }:
+            return None
+        key = data["key"]
+        if not (
+            isinstance(key, list)
+            and len(key) == 3
+            and isinstance(key[0], str)
+            and (key[1] is None or isinstance(key[1], str))
+            and _is_int(key[2])
+        ):
+            return None
+        files, listings, components = data["files"], data["listings"], data["components"]
+        if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
+            return None
+        if not isinstance(listings, dict) or not all(
+            isinstance(v, list) and all(isinstance(f, str) for f in v) for v in listings.values()
+        ):
+            return None
+        if not isinstance(components, dict) or not all(type(v) is bool for v in components.values()):
+            return None
+        if not isinstance(data["objects"], str) or not _valid_tree(data["tree"]):
+            return None
+        generated = data["generated"]
+        if generated is not None and not (
+            isinstance(generated, dict) and all(isinstance(v, str) or _strings(v) for v in generated.values())
+        ):
+            return None
+        return cls(
+            tuple(key),
+            dict(files),
+            {d: tuple(v) for d, v in listings.items()},
+            dict(components),
+            data["tree"],
+            generated,
+            data["objects"],
+        )
+
+
+def _is_int(v) -> bool:
+    return type(v) is int
+
+
+def _strings(v) -> bool:
+    return isinstance(v, list) and all(isinstance(x, str) for x in v)
+
+
+def _opt_str(v) -> bool:
+    return v is None or isinstance(v, str)
+
+
+def _valid_tree(nodes) -> bool:
+    stack = [nodes]
+    while stack:
+        level = stack.pop()
+        if not isinstance(level, list):
+            return False
+        for n in level:
+            if not isinstance(n, list) or not n:
+                return False
+            if n[0] == "L":
+                if (
+                    len(n) != 4
+                    or not isinstance(n[1], str)
+                    or type(n[2]) is not bool
+                    or type(n[3]) is not bool
+                ):
+                    return False
+            elif n[0] == "C":
+                if len(n) != 2 or not isinstance(n[1], str):
+                    return False
+            elif n[0] == "T":
+                if len(n) != 4 or not _opt_str(n[2]):
+                    return False
+                k = n[1]
+                if not (isinstance(k, list) and len(k) == 3 and isinstance(k[0], str)):
+                    return False
+                if not (_opt_str(k[1]) and _opt_str(k[2])):
+                    return False
+                stack.append(n[3])
+            else:
+                return False
+    return True
+
+
+def decode_objects(text: str) -> list[tuple[dict, Origin]] | None:
+    """A kept build's objects, new ones at each call; None when the text is not what was written."""
+    try:
+        data = json.loads(text, parse_constant=_refuse)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, list):
+        return None
+    out = []
+    for item in data:
+        if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], dict)):
+            return None
+        where = item[1]
+        if not (
+            isinstance(where, list)
+            and len(where) == 3
+            and isinstance(where[0], str)
+            and _is_int(where[1])
+            and _is_int(where[2])
+        ):
+            return None
+        out.append((item[0], Origin(where[0], where[1], where[2])))
+    return out
+
+
+def _refuse(name: str):
+    raise ValueError(f"{name} is not a value a build holds")
+
+
+def encode_objects(objects: list[tuple[dict, Origin]]) -> str:
+    """The JSON text of a build's objects, keys in their order (the side entry's own
+    encoding sorts keys: the text keeps the order a fresh build has)."""
+    return json.dumps(
+        [[obj, [o.file, o.line, o.doc_index]] for obj, o in objects],
+        ensure_ascii=True,
+        separators=(",", ":"),
+        allow_nan=False,
+    )
+
+
+class _Blind:
+    """A dict access the renderer does not follow (the Kustomizer looked its memory up in a
+    way it did not when this was written): what a build loaded can no longer be replayed."""
+
+    log: list | None = None
+    blind = False
+
+    def _unfollowed(self) -> None:
+        if self.log is not None:
+            self.blind = True
+
+    def setdefault(self, *args):
+        self._unfollowed()
+        return dict.setdefault(self, *args)  # type: ignore[arg-type]
+
+    def pop(self, *args):
+        self._unfollowed()
+        return dict.pop(self, *args)  # type: ignore[arg-type]
+
+    def update(self, *args, **kwargs):
+        self._unfollowed()
+        return dict.update(self, *args, **kwargs)  # type: ignore[arg-type]
+
+
+class _WatchedTargets(_Blind, dict):
+    """``Kustomizer._targets``, telling the renderer which lookups and stores a build made."""
+
+    def __contains__(self, key) -> bool:
+        self._unfollowed()
+        return dict.__contains__(self, key)
+
+    def __getitem__(self, key):
+        self._unfollowed()
+        return dict.__getitem__(self, key)
+
+    def get(self, key, default=None):
+        found = dict.get(self, key, default)
+        if self.log is not None:
+            self.log.append(("G", key, found is not None))
+        return found
+
+    def __setitem__(self, key, value) -> None:
+        dict.__setitem__(self, key, value)
+        if self.log is not None:
+            self.log.append(("S", key, getattr(value, "openapi", None)))
+
+
+class _WatchedConfigs(_Blind, dict):
+    """``Kustomizer._configs``, likewise."""
+
+    def get(self, key, default=None):
+        self._unfollowed()
+        return dict.get(self, key, default)
+
+    def __contains__(self, key) -> bool:
+        found = dict.__contains__(self, key)
+        if self.log is not None:
+            self.log.append(("CC", key, found))
+        return found
+
+    def __setitem__(self, key, value) -> None:
+        dict.__setitem__(self, key, value)
+        if self.log is not None:
+            self.log.append(("CS", key))
+
+
+class _LoggingCache:
+    """The DocumentCache as a build sees it: every load is noted, in order."""
+
+    def __init__(self, cache, log: list):
+        self._cache = cache
+        self._log = log
+
+    def load(self, rel: str, **how):
+        self._log.append(("L", rel, how.get("used", True), how.get("manifest", True)))
+        return self._cache.load(rel, **how)
+
+    def __getattr__(self, name):
+        return getattr(self._cache, name)
+
+
+class _Frame:
+    __slots__ = ("key", "children", "closed", "after", "divergent", "loads")
+
+    def __init__(self, key, divergent: bool = False):
+        self.key = key
+        self.children: list = []
+        self.closed = False
+        self.after = None
+        self.divergent = divergent
+        self.loads: list[str] = []
+
+
+def _flatten(children: list) -> list:
+    """A frame's children as tree nodes: a closed frame is a ``T`` node, one never stored
+    (its directory did not load, or was refused) is inline: it is accumulated each time."""
+    out = []
+    for c in children:
+        if isinstance(c, _Frame):
+            if c.closed:
+                out.append(["T", list(c.key), c.after, _flatten(c.children)])
+            else:
+                out.extend(_flatten(c.children))
+        else:
+            out.append(c)
+    return out
+
+
+def _target_key(key) -> bool:
+    return (
+        type(key) is tuple
+        and len(key) == 3
+        and isinstance(key[0], str)
+        and _opt_str(key[1])
+        and _opt_str(key[2])
+    )
+
+
+def _walk_loads(nodes: list):
+    """Every file a tree loads or may load."""
+    stack = [nodes]
+    while stack:
+        for n in stack.pop():
+            if n[0] == "L" or n[0] == "C":
+                yield n[1]
+            else:
+                if n[2] is not None:
+                    yield n[2]
+                stack.append(n[3])
+
+
+class KeepingRenderer:
+    """The built-in renderer, reusing kept builds whose fingerprint holds (see above)."""
+
+    def __init__(self, inner: Kustomizer, fs: RepoFS, records: dict[tuple, KeptRecord], hashes):
+        self.inner = inner
+        self.fs = fs
+        self.cache = inner.cache
+        self.records = records  # key -> record: the kept ones, then this run's
+        self.tree = _Tree(fs, hashes)
+        self.new: dict[tuple, KeptRecord] = {}  # recorded in this run
+        self.reused: set[tuple] = set()
+        self.exact = True  # False: this run's results may differ from a fresh run's (see above)
+        # what a fresh run's Kustomizer would hold by now (its keys), and what the inner one does
+        self._fresh_targets: set = set()
+        self._fresh_configs: set = set()
+        self._subtrees: dict[tuple, tuple] = {}  # target key -> (openapi after, tree)
+        self._served: dict[tuple, str | None] = {}  # rkey -> kept objects' text, None: inner's
+        self._targets = inner._targets = _WatchedTargets(inner._targets)
+        self._configs = inner._configs = _WatchedConfigs(inner._configs)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    # -- a build --------------------------------------------------------------------------
+    def build(self, path: str, overlay: FluxOverlay | None = None) -> BuildResult:
+        rkey = (path, overlay_key(overlay))
+        if rkey in self._served:  # built before in this run: copies, nothing loaded (as inner)
+            text = self._served[rkey]
+            if text is None:
+                return self.inner.build(path, overlay)
+            objects = decode_objects(text) or []
+            return BuildResult([Resource(obj, origin) for obj, origin in objects], [])
+        key = _key(self.fs, path, overlay)
+        rec = self.records.get(key)
+        if rec is not None and rec.objects is not None and self._holds(rec):
+            objects = decode_objects(rec.objects)
+            if objects is not None:
+                self._served[rkey] = rec.objects
+                self.reused.add(key)
+                self._replay(rec.tree)
+                return BuildResult([Resource(obj, origin) for obj, origin in objects], [])
+        return self._build(rkey, key, path, overlay)
+
+    def _holds(self, rec: KeptRecord) -> bool:
+        tree = self.tree
+        return (
+            all(tree.file(rel) == (want, rel) for rel, want in rec.files.items())
+            and all(tree.listing(d) == want for d, want in rec.listings.items())
+            and all(tree.exists(c) == want for c, want in rec.components.items())
+            and (rec.generated is None or self._generate(rec.key[0]) == rec.generated)
+        )
+
+    def _generate(self, path: str) -> dict | None:
+        """The kustomization Flux generates for ``path`` now (it lists the directory tree,
+        minus what ``.sourceignore`` leaves out): equal, the build reads what it read."""
+        try:
+            return flux.generate(self.fs, path, self.inner.source_ignore)
+        except (OSError, OutsideRoot):
+            return None
+
+    def _replay(self, nodes: list) -> None:
+        """Load what a fresh build would, in its order (see above)."""
+        load = self.cache.load
+        for n in nodes:
+            if n[0] == "L":
+                load(n[1], used=n[2], manifest=n[3])
+            elif n[0] == "C":
+                if n[1] not in self._fresh_configs:
+                    load(n[1], manifest=False)
+                    self._fresh_configs.add(n[1])
+            else:
+                tkey = (n[1][0], n[1][1], n[1][2])
+                self._subtrees.setdefault(tkey, (n[2], n[3]))
+                if tkey in self._fresh_targets:  # found: only its openapi file is set again
+                    if n[2] is not None and n[2] != tkey[2]:
+                        load(n[2], manifest=False)
+                else:
+                    self._replay(n[3])
+                    self._fresh_targets.add(tkey)
+
+    def _build(self, rkey, key, path: str, overlay: FluxOverlay | None) -> BuildResult:
+        inner, cache = self.inner, self.cache
+        diverged_targets = self._fresh_targets - self._targets.keys()
+        diverged_configs = self._fresh_configs - self._configs.keys()
+        log: list = []
+        saved, cache.used = cache.used, set()
+        self._targets.log = self._configs.log = log
+        inner.cache = _LoggingCache(cache, log)
+        try:
+            result = inner.build(path, overlay)
+        finally:
+            inner.cache = cache
+            self._targets.log = self._configs.log = None
+            cache.used = saved | cache.used
+        self._served[rkey] = None
+        if self._targets.blind or self._configs.blind:  # see _Blind: no longer sure of anything
+            self.exact = False
+            return result
+        tree = self._parse(log)
+        if diverged_targets or diverged_configs:
+            counted = self._counted(log, diverged_targets, diverged_configs)
+            if counted is None:
+                self.exact = False
+            else:
+                cache.used = saved | counted
+        self._fresh_targets.update(self._targets.keys())
+        self._fresh_configs.update(self._configs.keys())
+        if tree is not None and not result.issues:
+            self._record(key, rkey, path, overlay, tree)
+        return result
+
+    # -- what a build loaded ----------------------------------------------------------------
+    def _parse(self, log: list) -> list | None:
+        """The build's tree of loads (None when the log is not one a clean build writes);
+        notes the subtree of every directory it stored, for later builds that find it."""
+        root = _Frame(None)
+        stack = [root]
+        ok = True
+        i = 0
+        while i < len(log):
+            e = log[i]
+            i += 1
+            kind = e[0]
+            if kind == "L":
+                stack[-1].children.append(["L", e[1], e[2], e[3]])
+            elif kind == "G":
+                if not _target_key(e[1]):
+                    ok = False  # not the (directory, top, openapi) this record knows
+                if not e[2]:
+                    frame = _Frame(e[1])
+                    stack[-1].children.append(frame)
+                    stack.append(frame)
+                    continue
+                known = self._subtrees.get(e[1])
+                if known is None:
+                    ok = False
+                    continue
+                after, children = known
+                stack[-1].children.append(["T", list(e[1]), after, children])
+                if after is not None and after != e[1][2]:  # set_openapi loads it again
+                    if i < len(log) and log[i][0] == "L" and log[i][1] == after:
+                        i += 1
+                    else:
+                        ok = False
+            elif kind == "S":
+                depth = next((d for d in range(len(stack) - 1, 0, -1) if stack[d].key == e[1]), None)
+                if depth is None:
+                    ok = False
+                    continue
+                frame = stack[depth]
+                del stack[depth:]
+                frame.closed, frame.after = True, e[2]
+                self._subtrees[e[1]] = (e[2], _flatten(frame.children))
+            elif kind == "CC":
+                stack[-1].children.append(["C", e[1]])
+                if not e[2]:  # loaded now, stored below
+                    if i < len(log) and log[i][0] == "L" and log[i][1] == e[1]:
+                        i += 1
+                    else:
+                        ok = False
+            # "CS": the configuration parsed; its load was taken with "CC"
+        return _flatten(root.children) if ok else None
+
+    def _counted(self, log: list, targets: set, configs: set) -> set[str] | None:
+        """The files a fresh run's build would have counted as read: the inner Kustomizer
+        accumulated again directories (``targets``) and parsed configurations (``configs``)
+        that a fresh run would have found, after reused builds. None: not sure."""
+        root = _Frame(None)
+        stack = [root]
+        i = 0
+        while i < len(log):
+            e = log[i]
+            i += 1
+            kind = e[0]
+            if kind == "L":
+                if e[2]:
+                    stack[-1].loads.append(e[1])
+            elif kind == "G":
+                if not e[2]:
+                    stack.append(_Frame(e[1], divergent=e[1] in targets))
+            elif kind == "S":
+                depth = next((d for d in range(len(stack) - 1, 0, -1) if stack[d].key == e[1]), None)
+                if depth is None:
+                    return None
+                while len(stack) > depth + 1:  # never stored: part of the one below
+                    top = stack.pop()
+                    if top.divergent:
+                        return None
+                    stack[-1].loads.extend(top.loads)
+                frame = stack.pop()
+                if frame.divergent:  # found in a fresh run: only its openapi file set again
+                    if e[2] is not None and e[2] != e[1][2]:
+                        stack[-1].loads.append(e[2])
+                else:
+                    stack[-1].loads.extend(frame.loads)
+            elif kind == "CC" and not e[2] and e[1] in configs:
+                if i < len(log) and log[i][0] == "L" and log[i][1] == e[1]:
+                    i += 1  # found in a fresh run: not loaded
+                else:
+                    return None
+        while len(stack) > 1:
+            top = stack.pop()
+            if top.divergent:
+                return None
+            stack[-1].loads.extend(top.loads)
+        return set(root.loads)
+
+    # -- recording ----------------------------------------------------------------------------
+    def _record(self, key, rkey, path: str, overlay: FluxOverlay | None, tree: list) -> None:
+        inner, fs_tree = self.inner, self.tree
+        files: dict[str, str] = {}
+        listings: dict[str, tuple[str, ...]] = {}
+        generated = None
+        try:
+            if not inner.kustomization_files(path):  # Flux generates it: kept with the record
+                generated = self._generate(path)
+                listings[path] = fs_tree.listing(path)
+                if generated is None or listings[path]:
+                    return
+            components = {c: fs_tree.exists(c) for c in _components(path, overlay)}
+        except OutsideRoot:
+            return
+        for rel in {*inner.reads(path, overlay), *_walk_loads(tree)}:
+            digest, real = fs_tree.file(rel)
+            if digest == _MISSING or real != rel:
+                return  # unreadable, or through a symlink: kustomize's cycle checks differ
+            files[rel] = digest
+            if posixpath.basename(rel) in flux.KUSTOMIZATION_FILES:
+                directory = posixpath.dirname(rel)
+                listings[directory] = fs_tree.listing(directory)
+        objects, _ = inner._results[rkey]
+        rec = KeptRecord(key, files, listings, components, tree, generated, None, objects)
+        self.records[key] = self.new[key] = rec
+
+
+def kept_records(body) -> dict[tuple, KeptRecord]:
+    """The records of a ``builds`` side entry's body; a record not exactly as written is absent."""
+    out: dict[tuple, KeptRecord] = {}
+    if not isinstance(body, dict) or body.get("format") != _KEEP_FORMAT:
+        return out
+    records = body.get("records")
+    if not isinstance(records, list):
+        return out
+    for data in records:
+        rec = KeptRecord.from_json(data)
+        if rec is not None:
+            out[rec.key] = rec
+    return out
+
+
+def kept_body(records: list[dict]) -> dict:
+    return {"format": _KEEP_FORMAT, "records": records}
