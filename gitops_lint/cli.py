@@ -296,8 +296,7 @@ def cmd_lint(argv: list[str]) -> int:
         warm.store(
             CachedRun(result.findings, result.summary, notes, len(result.clusters), _keys(fixable, text))
         )
-        linter.store_parsed()
-        linter.store_builds()
+        linter.store_warm()
     return _finish(args, root, config, paths, result, fixable)
 
 

@@ -178,12 +178,6 @@ class Linter:
             self.cache, self.notes = DocumentCache(self.fs, self._parsed_files()), notes  # afresh, without
         return self._build_clusters(paths, None)
 
-    def store_builds(self) -> None:
-        """Keep this run's new builds in the warm cache (gitops_lint.buildcache)."""
-        if self.kept is not None:
-            tainted = [v if isinstance(v, str) else str(v) for v in self._tainted() if v is not None]
-            self.kept.store(self.fs, self.secrets.values(), tainted)
-
     def _build_clusters(self, paths: list[str], kept) -> list[Cluster]:
         renderer = make_renderer(self.config, self.fs, self.cache)
         if self.render_memo is not None:  # diff: builds shared by head and base (render_memo.py)
@@ -250,27 +244,31 @@ class Linter:
             return None
         return ParsedFiles.from_body(self.warm.file_hashes(), self.warm.read_side(PARSED_SIDE))
 
-    def store_parsed(self) -> None:
-        """Keep the files this run parsed for the next run (cli, after the run is stored).
-
-        Never a file the run's secret inventory read a value from (a secretGenerator's
-        source, a Secret: load.parsed already refuses those it can see), one a rendered
-        Secret was written in, nor one that holds a value the redactor masks.
-        """
-        parsed = self.cache.parsed
-        if self.warm is None or parsed is None:
+    def store_warm(self) -> None:
+        """Keep this run's parsed files and kustomize builds for the next run (cli, after the
+        run is stored), never a Secret's value: load.parsed and buildcache refuse what they
+        can see holds one, and are handed the files the run's secret inventory read a value
+        from or a rendered Secret was written in, and every value the redactor masks. When
+        those are not known (a secret source raised; the redactor's refresh swallowed it),
+        nothing is stored and the printed result stands."""
+        if self.warm is None:
             return
         try:
-            secret_files = {v.origin.file if v.origin is not None else v.file for v in self.secrets.values()}
+            values = self.secrets.values()
+            secret_files = {v.origin.file if v.origin is not None else v.file for v in values}
             secret_files.update(
                 ro.origin.file for c in self._clusters for ro in c.objects if ro.obj.get("kind") == "Secret"
             )
             tainted = [v if isinstance(v, str) else str(v) for v in self._tainted() if v is not None]
-        except Exception:  # noqa: BLE001 - the run's secrets are not known (the redactor's refresh
-            return  # swallowed it): nothing is stored, and the printed result stands
-        body = parsed.body({f for f in secret_files if f is not None}, tainted)
-        if body is not None:
-            self.warm.write_side(PARSED_SIDE, body)
+        except Exception:  # noqa: BLE001 - see the docstring
+            return
+        parsed = self.cache.parsed
+        if parsed is not None:
+            body = parsed.body({f for f in secret_files if f is not None}, tainted)
+            if body is not None:
+                self.warm.write_side(PARSED_SIDE, body)
+        if self.kept is not None:
+            self.kept.store(self.fs, values, tainted)
 
     def run(self, paths: list[str]) -> LintResult:
         findings: list[Finding] = []

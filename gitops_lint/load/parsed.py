@@ -24,7 +24,7 @@ crash nor a wrong parse.
 
 **Secrets.** A file that may hold a value read from a Secret is never stored
 (:func:`holds_secret`, and the run's own secret inventory at write time, see
-``Linter.store_parsed``): it is parsed every run.
+``Linter.store_warm``): it is parsed every run.
 
 Nothing here knows about the cache directory: the command line hands the
 loader the walk's hashes and the stored entries, and writes :meth:`ParsedFiles.body`
