@@ -494,30 +494,40 @@ def _shape_problem(root, limit: int = MAX_NODES) -> str | int:
     its text, before any traversal downstream (rendering copies, substitution,
     the secret inventory, reporters) could expand it. ``limit``: what is left
     of the file's budget.
+
+    Scalars (most nodes) are leaves of size and depth 1 that can be neither too
+    deep nor recursive, nor over a ``limit`` of at least 1: they are counted
+    where their collection is finished instead of being visited (half the
+    steps of a document with anchors). With nothing left of the budget every
+    node is visited, so the first one finished refuses the document, as it
+    always did.
     """
     size: dict[int, int] = {}
     depth: dict[int, int] = {}
     active: set[int] = set()
+    scalar = ScalarNode if limit >= 1 else None  # the leaves not visited
     stack = [(root, False)]
     while stack:
         node, done = stack.pop()
         key = id(node)
         if done:
             active.discard(key)
-            kids = _children(node)
-            total = 1 + sum(size[id(c)] for c in kids)
-            deepest = 1 + max((depth[id(c)] for c in kids), default=0)
+            total = 1
+            deepest = 1
+            for c in _children(node):
+                if c.__class__ is scalar:
+                    total += 1
+                    if deepest < 2:
+                        deepest = 2
+                else:
+                    cid = id(c)
+                    total += size[cid]
+                    if depth[cid] >= deepest:
+                        deepest = depth[cid] + 1
             if deepest > MAX_DEPTH:
                 return f"nesting deeper than {MAX_DEPTH} levels"
             if total > limit:
-                if limit == MAX_NODES:
-                    return (
-                        f"document expands to more than {MAX_NODES:,} nodes through YAML aliases (alias bomb)"
-                    )
-                return (
-                    f"the documents of this file expand to more than {MAX_NODES:,} nodes through YAML "
-                    "aliases (alias bomb): this document and the rest of the file are not loaded"
-                )
+                return _over_budget(limit)
             size[key], depth[key] = total, deepest
             continue
         if key in size:
@@ -527,12 +537,23 @@ def _shape_problem(root, limit: int = MAX_NODES) -> str | int:
         active.add(key)
         stack.append((node, True))
         for child in _children(node):
+            if child.__class__ is scalar:
+                continue
             cid = id(child)
             if cid in active:
                 return "recursive YAML alias (a node that contains itself)"
             if cid not in size:
                 stack.append((child, False))
     return size[id(root)]
+
+
+def _over_budget(limit: int) -> str:
+    if limit == MAX_NODES:
+        return f"document expands to more than {MAX_NODES:,} nodes through YAML aliases (alias bomb)"
+    return (
+        f"the documents of this file expand to more than {MAX_NODES:,} nodes through YAML "
+        "aliases (alias bomb): this document and the rest of the file are not loaded"
+    )
 
 
 def parse_text(text: str, file: str, *, kyaml: bool = True) -> LoadedFile:
