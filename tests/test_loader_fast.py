@@ -41,11 +41,30 @@ def _canon(x) -> list:
     return out
 
 
+def _sharing(x) -> list[int]:
+    """Which containers are one object (a YAML alias): each container numbered at its first
+    visit, in a fixed walk; the general constructor shares an aliased node's object."""
+    numbers: dict[int, int] = {}
+    out: list[int] = []
+    stack = [x]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, (dict, list)):
+            seen = id(v) in numbers
+            out.append(numbers.setdefault(id(v), len(numbers)))
+            if not seen:
+                stack.extend(reversed(list(v.values()) if isinstance(v, dict) else v))
+    return out
+
+
 def _result(text: str, kyaml: bool):
     loaded = parse_text(text, "x.yaml", kyaml=kyaml)
     index = {id(d.data): i for i, d in enumerate(loaded.documents)}
     return (
-        [(_canon(d.data), d.origin, d.end_line, d.disabled_rules) for d in loaded.documents],
+        [
+            (_canon(d.data), _sharing(d.data), d.origin, d.end_line, d.disabled_rules)
+            for d in loaded.documents
+        ],
         [(e.line, e.column, e.message) for e in loaded.errors],
         sorted((index.get(k, -1), sorted(map(repr, v))) for k, v in loaded.empty_nulls.items()),
         sorted(loaded.sizes.items()),
@@ -132,6 +151,52 @@ def test_tree_construction_matches_the_general_constructor(docs, style, flow, ky
     text = yaml.safe_dump_all(docs, default_style=style, default_flow_style=flow, allow_unicode=True)
     with pytest.MonkeyPatch.context() as monkeypatch:
         assert _result(text, kyaml) == _general(text, kyaml, monkeypatch)
+
+
+@st.composite
+def _documents_with_aliases(draw):
+    """Documents in which some containers appear more than once (safe_dump writes them as
+    ``&id001`` and ``*id001``), in mappings, lists and as the values of merge-free keys."""
+    parts = draw(
+        st.lists(
+            st.one_of(st.lists(_VALUES, max_size=3), st.dictionaries(_SCALARS, _VALUES, max_size=3)),
+            min_size=1,
+            max_size=3,
+        )
+    )
+    doc: dict = {}
+    for i in range(draw(st.integers(1, 6))):
+        pick = parts[draw(st.integers(0, len(parts) - 1))]
+        doc[f"k{i}"] = pick if draw(st.booleans()) else [pick, draw(_VALUES), pick]
+    return doc
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_documents_with_aliases(), min_size=1, max_size=3), st.booleans(), st.booleans())
+def test_documents_with_aliases_match_the_general_constructor(docs, flow, kyaml):
+    text = yaml.safe_dump_all(docs, default_flow_style=flow, allow_unicode=True)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        assert _result(text, kyaml) == _general(text, kyaml, monkeypatch)
+
+
+@pytest.mark.slow
+def test_corpus_files_with_aliases_match_the_general_constructor(monkeypatch):
+    from tests.conftest import CORPUS
+
+    if not CORPUS.is_dir():
+        pytest.skip("no corpus")
+    checked = 0
+    for path in sorted(CORPUS.rglob("*.y*ml")):
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if "&" not in text or loader._ALIAS.search(text) is None:
+            continue
+        kyaml = path.name != "kustomization.yaml"
+        assert _result(text, kyaml) == _general(text, kyaml, monkeypatch), path
+        checked += 1
+    assert checked > 500
 
 
 @pytest.mark.parametrize(

@@ -201,10 +201,14 @@ def _scalar(node: ScalarNode, kyaml: bool):
 _TOO_DEEP = object()
 
 
-def _construct_tree(root, kyaml: bool, empty_keys: dict, limit: int | None):
-    """(data, nodes counted) of a document without aliases, as FastLoader constructs it;
+def _construct_tree(root, kyaml: bool, empty_keys: dict, limit: int | None, aliased: bool = False):
+    """(data, nodes counted) of a document, as FastLoader constructs it;
     ``_TOO_DEEP`` when ``limit`` is given and the tree nests deeper (as ``_depth_ok``).
 
+    ``aliased``: the document has YAML aliases (already checked by _shape_problem: no
+    bomb, no recursion, not too deep), so a collection node reached again is the same
+    Python object, as SafeConstructor's memo of constructed nodes makes it (nodes
+    counted are then those of the unshared tree, which the caller does not use).
     Raises _Slow when the document needs the general constructor. Marks mappings
     with a ``key:`` written empty in ``empty_keys`` only when it succeeds.
     """
@@ -219,6 +223,7 @@ def _construct_tree(root, kyaml: bool, empty_keys: dict, limit: int | None):
         raise _Slow
     count = 0
     marked = []
+    made: dict[int, dict | list] | None = {} if aliased else None  # id(node) -> its object
     # breadth first, as SafeConstructor's state generators run; appended while iterated
     queue: list[tuple] = [(root, data, 1)]
     for node, out, depth in queue:
@@ -251,13 +256,19 @@ def _construct_tree(root, kyaml: bool, empty_keys: dict, limit: int | None):
                             empty = True
                         out[key] = _scalar(value_node, kyaml)
                 elif vcls is MappingNode and value_node.tag == _MAP_TAG:
-                    child: dict | list = {}
-                    out[key] = child
-                    queue.append((value_node, child, child_depth))
+                    if made is None:  # (inline: the path of nearly every document)
+                        child: dict | list = {}
+                        out[key] = child
+                        queue.append((value_node, child, child_depth))
+                    else:
+                        out[key] = _child(value_node, {}, made, queue, child_depth)
                 elif vcls is SequenceNode and value_node.tag == _SEQ_TAG:
-                    child = []
-                    out[key] = child
-                    queue.append((value_node, child, child_depth))
+                    if made is None:
+                        child = []
+                        out[key] = child
+                        queue.append((value_node, child, child_depth))
+                    else:
+                        out[key] = _child(value_node, [], made, queue, child_depth)
                 else:
                     raise _Slow
             if empty:
@@ -271,18 +282,36 @@ def _construct_tree(root, kyaml: bool, empty_keys: dict, limit: int | None):
                 if icls is ScalarNode:
                     append(item.value if item.tag == STR_TAG and item.style != ">" else _scalar(item, kyaml))
                 elif icls is MappingNode and item.tag == _MAP_TAG:
-                    child = {}
-                    append(child)
-                    queue.append((item, child, child_depth))
+                    if made is None:
+                        child = {}
+                        append(child)
+                        queue.append((item, child, child_depth))
+                    else:
+                        append(_child(item, {}, made, queue, child_depth))
                 elif icls is SequenceNode and item.tag == _SEQ_TAG:
-                    child = []
-                    append(child)
-                    queue.append((item, child, child_depth))
+                    if made is None:
+                        child = []
+                        append(child)
+                        queue.append((item, child, child_depth))
+                    else:
+                        append(_child(item, [], made, queue, child_depth))
                 else:
                     raise _Slow
     for node in marked:
         empty_keys[id(node)] = node
     return data, count
+
+
+def _child(node, new: dict | list, made: dict | None, queue: list, depth: int) -> dict | list:
+    """The object of a collection node: ``new``, queued to be filled, or (in a document
+    with aliases) the one already made for the same node."""
+    if made is not None:
+        known = made.get(id(node))
+        if known is not None:
+            return known
+        made[id(node)] = new
+    queue.append((node, new, depth))
+    return new
 
 
 def empty_null_paths(root, marked: dict) -> frozenset[tuple]:
@@ -604,6 +633,11 @@ def parse_text(text: str, file: str, *, kyaml: bool = True) -> LoadedFile:
         if has_anchors:
             shape = _shape_problem(node, MAX_NODES - spent if spent < MAX_NODES else 0)
             problem, expanded = (shape, None) if isinstance(shape, str) else (None, shape)
+            if problem is None and not constructor.state_generators:
+                try:
+                    tree = _construct_tree(node, kyaml, constructor.empty_keys, None, aliased=True)
+                except _Slow:
+                    tree = None
         else:  # a tree: no expansion possible, only the depth to check
             problem = None
             if not constructor.state_generators:  # else: what a failed document left runs first
