@@ -416,28 +416,41 @@ def _corpus() -> dict[str, list[str]]:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not (CORPUS / "SOURCES.md").is_file(), reason="../shared/corpus is not present")
-def test_corpus_runs_from_kept_builds_print_the_cold_output(tmp_path, monkeypatch):
+def test_corpus_runs_from_the_finer_caches_print_the_cold_output(tmp_path, monkeypatch):
     """Every corpus repository, linted with a cache outside it, then again without the
-    whole-run entry: the second run takes every build it can from the kept ones and its
-    JSON output is byte-identical to a --no-cache run's."""
+    whole-run entry: the second run takes every build it can from the kept ones and every
+    parse it can from the stored ones (load.parsed), and its JSON output is byte-identical
+    to a --no-cache run's. (test_cache's corpus test changes a file of a copy.)"""
+    from gitops_lint.load import loader
+
     reused = 0
-    original = KeepingRenderer._replay
+    parsed: list[str] = []
+    original, parse_text = KeepingRenderer._replay, loader.parse_text
 
     def replay(self, nodes):
         nonlocal reused
         reused += 1
         return original(self, nodes)
 
+    def counting(text, file, **kw):
+        parsed.append(file)
+        return parse_text(text, file, **kw)
+
     monkeypatch.setattr(KeepingRenderer, "_replay", replay)
+    monkeypatch.setattr(loader, "parse_text", counting)
     for repo, paths in sorted(_corpus().items()):
         root = CORPUS / repo
         args = ["--format", "json", "--root", str(root), *[str(root / p) for p in paths]]
         monkeypatch.setenv(cache_module.ENV_DIR, str(tmp_path / repo))
+        parsed.clear()
         cold = run_cli("--no-cache", *args)
+        cold_parses = len(parsed)
         assert run_cli(*args) == cold, repo
         for entry in (tmp_path / repo).glob("v*/run-*.json"):
             os.unlink(entry)
+        parsed.clear()
         assert run_cli(*args) == cold, repo
+        assert len(parsed) < cold_parses, f"{repo}: the parses came from the store"
     assert reused > 1000
 
 

@@ -29,7 +29,7 @@ from gitops_lint.load.parsed import (
     encode,
     holds_secret,
 )
-from tests.conftest import CORPUS, FIXTURES
+from tests.conftest import FIXTURES
 from tests.helpers import GOTK, ks, run_cli, write_tree
 
 DEFECTS = FIXTURES / "text-report-defects"
@@ -213,34 +213,8 @@ def test_a_smaller_max_file_bytes_is_not_bypassed_by_a_stored_parse(repo):
 
 
 # -- (c) every corpus repository: all parses from the store ------------------------------
-
-
-def corpus_repositories() -> dict[str, list[str]]:
-    from tests.test_corpus import corpus_repositories as sources
-
-    return sources()
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(corpus_repositories()) or ["(none)"])
-def test_stored_parses_print_what_a_cold_run_prints_on_the_corpus(name, tmp_path, monkeypatch, parses):
-    """A cache-on miss (its output is the --no-cache output: test_cache's corpus test)
-    fills the store; without the run entry, the next run takes every storable file from
-    the store and prints the same JSON, byte for byte. The corpus is linted in place: the
-    cache is in tmp (``GITOPS_LINT_CACHE_DIR``), nothing is written under it."""
-    if not CORPUS.is_dir() or name == "(none)":
-        pytest.skip("../shared/corpus is not present")
-    monkeypatch.setenv(cache_module.ENV_DIR, str(tmp_path / "cache"))
-    root = CORPUS / name
-    entries = corpus_repositories()[name]
-    first = lint(root, paths=entries)
-    parsed_first = len(parses)
-    drop_run_entries(tmp_path / "cache")
-    parses.clear()
-    second = lint(root, paths=entries)
-    assert second == first
-    if parsed_first:
-        assert len(parses) < parsed_first, "the second run took parses from the store"
+# (tests/test_kept_builds.py's corpus test: one test runs every repository from both stores,
+# parsed files and builds, against --no-cache, and checks that fewer files were parsed)
 
 
 # -- (d) secrets are never stored --------------------------------------------------------------
