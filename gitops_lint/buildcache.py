@@ -23,14 +23,11 @@ run, writes back the ones worth keeping:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-
-import re2
+from collections.abc import Callable
 
 from .cache import MAX_ENTRY_BYTES, RunCache
 from .core.fs import RepoFS
 from .core.plain import is_plain
-from .core.redact import tainted_forms
 from .load.sops import document_metadata, has_sops_marker
 from .render.kustomize import Kustomizer
 from .render.memo import KeepingRenderer, KeptRecord, encode_objects, kept_body, kept_records
@@ -64,19 +61,17 @@ class KeptBuilds:
         """False when the run's results may differ from a fresh run's: build it again without."""
         return self.renderer is None or self.renderer.exact
 
-    def store(self, fs: RepoFS, secret_values, tainted: Iterable[str]) -> None:
+    def store(self, fs: RepoFS, secret_files: set[str], holds: Callable[[str], bool]) -> None:
         """Write the records worth keeping (see the module's docstring), when the run recorded
-        a new build or a kept one must go; ``secret_values`` is the run's secret inventory,
-        ``tainted`` what its redactor masks."""
+        a new build or a kept one must go; ``secret_files`` are the files the run's secret
+        inventory read a value from, ``holds`` tells a text holding a value its redactor
+        masks (``core.redact.tainted_matcher``)."""
         r = self.renderer
         if r is None or not r.exact:
             return
-        holds = _matcher(tainted)
         purge = {key for key, rec in r.records.items() if rec.objects is not None and holds(rec.objects)}
         if not r.new and not purge:
             return
-        secret_files = {v.origin.file for v in secret_values if v.origin is not None}
-        secret_files.update(v.file for v in secret_values if v.file is not None)
         present = self.warm.file_hashes()
         marked: dict[str, bool] = {}  # file -> holds the SOPS marker (or cannot be read now)
         used, unused = [], []
@@ -111,18 +106,3 @@ def _storable(rec: KeptRecord, fs: RepoFS, secret_files: set[str], marked: dict[
         if marked[rel]:
             return None
     return encode_objects(rec.pending or [])
-
-
-def _matcher(tainted: Iterable[str]) -> Callable[[str], bool]:
-    """Whether a record's text holds a tainted value in one of the forms output could carry
-    (``tainted_forms``: as written, escaped as JSON writes it, base64)."""
-    found = sorted({f for value in tainted for f in tainted_forms(value)})
-    if not found:
-        return lambda _text: False
-    options = re2.Options()
-    options.max_mem = 256 << 20
-    try:
-        pattern = re2.compile("|".join(re2.escape(f) for f in found), options)
-    except re2.error:  # too large for one automaton: one search per form
-        return lambda text: any(f in text for f in found)
-    return lambda text: pattern.search(text) is not None

@@ -10,7 +10,7 @@ from .core.budget import BudgetExceeded
 from .core.data import Finding, Severity
 from .core.errors import UsageError
 from .core.fs import OutsideRoot, RepoFS
-from .core.redact import Redactor
+from .core.redact import Redactor, tainted_matcher
 from .discover.entries import (
     CONFIG,
     Bootstrap,
@@ -255,20 +255,23 @@ class Linter:
             return
         try:
             values = self.secrets.values()
-            secret_files = {v.origin.file if v.origin is not None else v.file for v in values}
+            # where a value came from, and the file it was read in (a generator's source)
+            secret_files = {v.origin.file for v in values if v.origin is not None}
+            secret_files.update(v.file for v in values if v.file is not None)
             secret_files.update(
                 ro.origin.file for c in self._clusters for ro in c.objects if ro.obj.get("kind") == "Secret"
             )
             tainted = [v if isinstance(v, str) else str(v) for v in self._tainted() if v is not None]
         except Exception:  # noqa: BLE001 - see the docstring
             return
+        holds = tainted_matcher(tainted)  # built once, for both stores
         parsed = self.cache.parsed
         if parsed is not None:
-            body = parsed.body({f for f in secret_files if f is not None}, tainted)
+            body = parsed.body(secret_files, holds)
             if body is not None:
                 self.warm.write_side(PARSED_SIDE, body)
         if self.kept is not None:
-            self.kept.store(self.fs, values, tainted)
+            self.kept.store(self.fs, secret_files, holds)
 
     def run(self, paths: list[str]) -> LintResult:
         findings: list[Finding] = []

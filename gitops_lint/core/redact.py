@@ -165,6 +165,37 @@ def tainted_forms(value: str) -> list[str]:
     return out
 
 
+#: tainted forms longer than this are searched one by one, not in one automaton
+MAX_PATTERN_FORM = 1024
+
+
+def tainted_matcher(tainted: Iterable[str]) -> Callable[[str], bool]:
+    """Whether a text holds one of the ``tainted`` values in one of the forms output could
+    carry (:func:`tainted_forms`: as written, escaped, base64): what the warm cache's finer
+    stores test an entry with before keeping it (a Secret's value written again elsewhere).
+
+    A long form (the base64 of a whole file a secretGenerator reads) is one substring
+    search: in one automaton it would cost seconds to compile and overflow its memory.
+    """
+    import re2  # only a run that stores imports it (a warm hit never does)
+
+    found = sorted({f for value in tainted for f in tainted_forms(value)})
+    long = [f for f in found if len(f) > MAX_PATTERN_FORM]
+    short = [f for f in found if len(f) <= MAX_PATTERN_FORM]
+    pattern = None
+    if short:
+        options = re2.Options()
+        options.max_mem = 64 << 20
+        options.log_errors = False
+        try:
+            pattern = re2.compile("|".join(re2.escape(f) for f in short), options)
+        except re2.error:  # still too large for one automaton: one search per form
+            long = found
+    if pattern is None:
+        return lambda text: any(f in text for f in long)
+    return lambda text: pattern.search(text) is not None or any(f in text for f in long)
+
+
 def forms(value: str) -> list[str]:
     """The texts in which output may carry ``value`` (see the module docstring)."""
     found = [value]

@@ -38,12 +38,9 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 
-import re2
-
 from ..core.data import Document, LoadError, Origin
 from ..core.fs import OutsideRoot, normalize
 from ..core.plain import is_plain
-from ..core.redact import tainted_forms
 
 #: the body's format; a body of another format is ignored whole
 FORMAT = 1
@@ -54,8 +51,6 @@ KUSTOMIZATION_SUFFIX = "/k"
 #: escapes once more (at most doubling it), stays under what the cache reads back
 #: (cache.MAX_ENTRY_BYTES, 64 MiB)
 MAX_STORED_CHARS = 24 * 1024 * 1024
-#: tainted forms longer than this are searched one by one, not in one automaton
-MAX_PATTERN_FORM = 1024
 # chart values that model.secrets judges as passwords wherever they are (HELM_PASSWORD_KEYS)
 PASSWORD_KEYS = frozenset({"adminPassword", "rootPassword", "postgresPassword", "replicationPassword"})
 # a Secret manifest (or patch) written inside a string: an inline kustomize patch, a chart's
@@ -270,18 +265,17 @@ class ParsedFiles:
         if text is not None:
             self.new[key] = (text, {rel})
 
-    def body(self, secret_files: set[str], tainted: Iterable[str] = ()) -> dict | None:
+    def body(self, secret_files: set[str], holds: Callable[[str], bool] = lambda _text: False) -> dict | None:
         """The side entry to write, or None when it would change nothing but dropped files.
 
         Kept: the entries of content still in the tree. Left out, stored or new:
         every entry of the content of ``secret_files`` (files the run's secret
         inventory read values from), and every entry whose text holds one of
-        the ``tainted`` values (what the run's redactor masks: the value of a
-        Secret written again in a ConfigMap) in any of its forms.
+        the values the run's redactor masks (the value of a Secret written again in a
+        ConfigMap) in any of its forms: ``holds`` (``core.redact.tainted_matcher``).
         """
         present = set(self.hashes.values())
         secret = {self.hashes[f] for f in secret_files if f in self.hashes}
-        holds = _matcher(tainted)
         new = {
             k: text
             for k, (text, rels) in self.new.items()
@@ -306,28 +300,6 @@ class ParsedFiles:
             if not purge and files.keys() <= self.stored.keys():
                 return None  # nothing new fits: the pack as it is
         return {"format": FORMAT, "files": files}
-
-
-def _matcher(tainted: Iterable[str]) -> Callable[[str], bool]:
-    """Whether an entry's text holds a tainted value in one of the forms output could carry
-    (:func:`~gitops_lint.core.redact.tainted_forms`: as written, escaped, base64)."""
-    found = sorted({f for value in tainted for f in tainted_forms(value)})
-    # a long form (the base64 of a whole file a secretGenerator reads) is one substring
-    # search: in one automaton it would cost seconds to compile and overflow its memory
-    long = [f for f in found if len(f) > MAX_PATTERN_FORM]
-    short = [f for f in found if len(f) <= MAX_PATTERN_FORM]
-    pattern = None
-    if short:
-        options = re2.Options()
-        options.max_mem = 64 << 20
-        options.log_errors = False
-        try:
-            pattern = re2.compile("|".join(re2.escape(f) for f in short), options)
-        except re2.error:  # still too large for one automaton: one search per form
-            long = found
-    if pattern is None:
-        return lambda text: any(f in text for f in long)
-    return lambda text: pattern.search(text) is not None or any(f in text for f in long)
 
 
 def _content(key: str) -> str:
