@@ -109,6 +109,7 @@ from dataclasses import dataclass, field
 
 from . import __version__
 from .core.data import Finding, ObjectRef, Severity
+from .core.fs import content_hasher
 
 DIR_NAME = ".gitops-lint-cache"
 FORMAT = 1
@@ -250,7 +251,7 @@ class TreeState:
         if isinstance(known, list) and len(known) == 5 and known[:4] == sig and isinstance(known[4], str):
             self.new_memo[rel] = known
             return known[4]
-        h = hashlib.blake2b(digest_size=20)
+        h = content_hasher()
         try:
             with open(path, "rb") as fh:
                 while chunk := fh.read(1 << 20):

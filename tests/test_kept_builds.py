@@ -18,11 +18,11 @@ import pytest
 from gitops_lint import cache as cache_module
 from gitops_lint.buildcache import SIDE
 from gitops_lint.cache import open_cache
-from gitops_lint.core.fs import RepoFS
+from gitops_lint.core.fs import RepoFS, content_hash
 from gitops_lint.load.config import load_config
 from gitops_lint.load.loader import DocumentCache
 from gitops_lint.render.kustomize import Kustomizer
-from gitops_lint.render.memo import KeepingRenderer, content_hash
+from gitops_lint.render.memo import KeepingRenderer
 from gitops_lint.render.types import FluxOverlay
 from gitops_lint.vocabulary import vocabulary
 from tests.conftest import CORPUS

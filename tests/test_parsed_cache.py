@@ -19,12 +19,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gitops_lint import cache as cache_module
+from gitops_lint.core.fs import content_hash
 from gitops_lint.load import loader
 from gitops_lint.load.parsed import (
     FORMAT,
     PASSWORD_KEYS,
     ParsedFiles,
-    content_hash,
     decode,
     encode,
     holds_secret,

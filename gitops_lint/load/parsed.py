@@ -33,13 +33,12 @@ back through the warm-run cache (``gitops_lint.cache``).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 
 from ..core.data import Document, LoadError, Origin
-from ..core.fs import OutsideRoot, normalize
+from ..core.fs import OutsideRoot, content_hash, normalize
 from ..core.plain import is_plain
 
 #: the body's format; a body of another format is ignored whole
@@ -56,11 +55,6 @@ PASSWORD_KEYS = frozenset({"adminPassword", "rootPassword", "postgresPassword", 
 # a Secret manifest (or patch) written inside a string: an inline kustomize patch, a chart's
 # extraObjects template, embedded YAML or JSON
 _SECRET_IN_TEXT = re.compile(r"""kind["']?\s*:\s*["']?Secret\b""")
-
-
-def content_hash(raw: bytes) -> str:
-    """A file's content hash, as the warm-run cache's walk computes it (``TreeState``)."""
-    return hashlib.blake2b(raw, digest_size=20).hexdigest()
 
 
 def holds_secret(documents: Iterable[Document]) -> bool:

@@ -31,14 +31,13 @@ on the copy, with the base's own variables: it is not part of the record.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import posixpath
 from dataclasses import dataclass
 
 from ..core.data import Origin
-from ..core.fs import OutsideRoot, RepoFS, join
+from ..core.fs import OutsideRoot, RepoFS, content_hash, join
 from . import flux
 from .copy import deep_copy
 from .kustomize import Kustomizer, overlay_key
@@ -54,12 +53,6 @@ class _Record:
     listings: dict[str, tuple[str, ...]]  # directory -> its kustomization files
     components: dict[str, bool]  # overlay component path -> exists
     used: frozenset[str]  # files the build loaded (DocumentCache.used), for applied_elsewhere
-
-
-def content_hash(data: bytes) -> str:
-    """A file's content hash: the one the warm cache's walk computes (``cache.TreeState``),
-    so that a hash from the walk and one read here compare equal."""
-    return hashlib.blake2b(data, digest_size=20).hexdigest()
 
 
 class _Tree:
