@@ -175,21 +175,12 @@ def medians(samples: list[tuple[float, float]]) -> str:
     )
 
 
-def first_yaml(repo: Path, entry: str) -> Path:
-    for dirpath, dirnames, filenames in sorted(os.walk(repo / entry)):
-        dirnames.sort()
-        for name in sorted(filenames):
-            if name.endswith((".yaml", ".yml")) and not os.path.islink(os.path.join(dirpath, name)):
-                return Path(dirpath) / name
-    raise SystemExit(f"no YAML file under {entry}")
-
-
 def warm(corpus: Path, runs: int, n: int) -> None:
     """Cold (--no-cache), warm with nothing changed, warm after a one-file change: medians.
 
     Each repository is copied to a temporary Git work tree (the corpus itself is
     never written). The one-file change appends a comment naming the run to the
-    first YAML file under the first entry: new content each time, so each of
+    file ``--change`` edits (``rendered_file``): new content each time, so each of
     those runs is a miss of the run cache.
     """
     head = "  wall s  cpu s"
@@ -201,7 +192,7 @@ def warm(corpus: Path, runs: int, n: int) -> None:
             cold = [run_time(repo, paths, "--no-cache") for _ in range(runs)]
             run_time(repo, paths)  # fills the cache
             hit = [run_time(repo, paths) for _ in range(runs)]
-            target = first_yaml(repo, paths[0])
+            target = rendered_file(repo, paths)
             changed = []
             for i in range(runs):
                 with open(target, "a", encoding="utf-8") as fh:
