@@ -508,8 +508,15 @@ def _fix_plan(root: str, config: Config, linter, result, paths: list[str], findi
     return plan_fixes(root, findings, versions, config=config, paths=paths, baseline=result.findings)
 
 
+# the rules gitops_lint.fix has a fixer for (its FIXERS; tests/test_startup.py keeps them equal):
+# a run with no finding of these imports neither fix.py nor ruamel.yaml
+FIXABLE_RULES = frozenset({"crd-prune", "deprecated-api", "missing-namespace"})
+
+
 def _fixable(root: str, config: Config, linter, result, paths: list[str]) -> frozenset[tuple]:
     """Sort keys of the findings that --fix would repair: its plan, nothing written."""
+    if not any(f.rule in FIXABLE_RULES for f in result.findings):
+        return frozenset()
     import warnings
 
     from .fix import FIXERS
