@@ -162,3 +162,14 @@ def test_an_installed_plugin_is_still_found_through_importlib_metadata(tmp_path)
         tmp_path, "--no-cache", "--format", "json", "--root", str(EXAMPLE), str(EXAMPLE), pythonpath=str(site)
     )
     assert code == 0 and json.loads(proc.stdout)["findings"] == [], proc.stderr
+
+
+def test_the_version_is_the_distribution_version():
+    """--version, the cache key and SARIF read gitops_lint.__version__, a constant (no
+    importlib.metadata at start-up): it must be the version a wheel or an editable install
+    is built with, so that a release changes what the cache is keyed by."""
+    tomllib = pytest.importorskip("tomllib")
+    project = tomllib.loads((PROJECT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    import gitops_lint
+
+    assert gitops_lint.__version__ == project["version"]
