@@ -102,7 +102,6 @@ import json
 import os
 import stat
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -620,6 +619,8 @@ def _read_json(path: str):
 def _replace(path: str, content: Callable[[os.stat_result], bytes]) -> None:
     """``path`` replaced in one step by a temporary file of the same directory, holding
     ``content`` of that file's own stat (its inode survives ``os.replace``)."""
+    import tempfile  # a hit writes nothing: tempfile (shutil, random) is for a store
+
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-", suffix=".json")
     try:
         st = os.fstat(fd)

@@ -11,19 +11,24 @@ import argparse
 import contextlib
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from . import __version__
-from .core.data import Severity
 from .core.errors import GitopsLintError, InternalError, UsageError
-from .load.config import Config, load_config
-from .report.text import printable
-from .vocabulary import rule_names, vocabulary
+
+if TYPE_CHECKING:
+    from .load.config import Config
+
+# What the command line needs is imported where it is used: `--version`, `--help` and a
+# usage error import no stage, and a warm hit (gitops_lint.cache) none it does not use.
 
 SUBCOMMANDS = ("graph", "build", "diff", "rules", "explain", "schemas")
 
 
 def _split(values: list[str] | None) -> set[str]:
     """Rule names, codes and code prefixes of ``--select``/``--ignore``, in any case."""
+    from .vocabulary import rule_names
+
     canonical = rule_names().canonical
     out: set[str] = set()
     for v in values or []:
@@ -197,7 +202,9 @@ def _document(parser: argparse.ArgumentParser) -> None:
 
 
 def _setup(args, first_path: str, announce: bool = True) -> tuple[str, Config]:
+    from .load.config import load_config
     from .root import guess_root
+    from .vocabulary import vocabulary
 
     guess = None if args.root else guess_root(first_path)
     root = os.path.abspath(args.root) if args.root else guess.root
@@ -222,6 +229,8 @@ def _setup(args, first_path: str, announce: bool = True) -> tuple[str, Config]:
 
 def cmd_lint(argv: list[str]) -> int:
     args = lint_parser().parse_args(argv)
+    from .core.data import Severity
+
     paths = args.paths or ["."]
     files = _file_arguments(paths)
     # a manifest's own repository gives the config; one outside any is linted on its own terms
@@ -344,6 +353,7 @@ def _known_findings(args, root: str, config: Config, paths: list[str], result):
     import dataclasses
 
     from . import baseline
+    from .core.data import Severity
     from .gitref import GitRefError
     from .report.paths import root_prefix
 
@@ -457,6 +467,7 @@ def _text_report(args, root: str | None, config: Config, result, fixable: frozen
     import io
 
     stream = io.StringIO() if args.output_file else sys.stdout
+    from .core.data import Severity
     from .report import FORMATS
     from .report.text import TextOptions, output_width, use_color
 
@@ -497,8 +508,15 @@ def _fix_plan(root: str, config: Config, linter, result, paths: list[str], findi
     return plan_fixes(root, findings, versions, config=config, paths=paths, baseline=result.findings)
 
 
+# the rules gitops_lint.fix has a fixer for (its FIXERS; tests/test_startup.py keeps them equal):
+# a run with no finding of these imports neither fix.py nor ruamel.yaml
+FIXABLE_RULES = frozenset({"crd-prune", "deprecated-api", "missing-namespace"})
+
+
 def _fixable(root: str, config: Config, linter, result, paths: list[str]) -> frozenset[tuple]:
     """Sort keys of the findings that --fix would repair: its plan, nothing written."""
+    if not any(f.rule in FIXABLE_RULES for f in result.findings):
+        return frozenset()
     import warnings
 
     from .fix import FIXERS
@@ -514,6 +532,7 @@ def _fixable(root: str, config: Config, linter, result, paths: list[str]) -> fro
 
 def _check_rule_names(config: Config) -> None:
     from .rules import all_rules
+    from .vocabulary import rule_names
 
     suggestion = rule_names().suggestion
     known = {r.name for r in all_rules()} | {r.code for r in all_rules()}
@@ -666,9 +685,11 @@ def cmd_diff(argv: list[str]) -> int:
     paths = args.paths or ["."]
     root, config = _setup(args, paths[0])
     from .lint import Linter
+    from .load.config import load_config
     from .render.memo import BuildMemo
     from .report.diff_formats import FORMATS, to_markdown
     from .report.objdiff import DEFAULT_NOISE, diff_snapshots, snapshot
+    from .vocabulary import vocabulary
 
     memo = None if args.no_reuse or os.environ.get("GITOPS_LINT_NO_REUSE") else BuildMemo()
     head = Linter(root, config)
@@ -757,6 +778,7 @@ def cmd_explain(argv: list[str]) -> int:
     p.add_argument("rule", help="a rule name or code (see `gitops-lint rules`)")
     args = p.parse_args(argv)
     from .rules import all_rules
+    from .vocabulary import rule_names
 
     names = rule_names()
     name = names.canonical(args.rule)
@@ -806,11 +828,11 @@ COMMANDS = {
 def _check_command(argv: list[str]) -> None:
     """``gitops-lint grpah x``: a first word that is no path but near a command name is a
     mistyped command, not a directory that does not exist."""
-    import difflib
-
     first = argv[0] if argv else ""
     if not first or first.startswith("-") or os.path.exists(first):
         return
+    import difflib
+
     close = difflib.get_close_matches(first.lower(), list(COMMANDS), n=1, cutoff=0.6)
     if close:
         raise UsageError(
@@ -823,6 +845,13 @@ def main(argv: list[str] | None = None) -> int:
 
     with collecting():  # the error paths mask what every run of this command read
         return _main(list(sys.argv[1:] if argv is None else argv))
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print (gitops_lint.report.text), imported on first use."""
+    from .report.text import printable as safe
+
+    return safe(text)
 
 
 def _main(argv: list[str]) -> int:

@@ -9,8 +9,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from .load.loader import parse_text
-
 # files whose presence marks the top of a Flux repository, when there is no .git
 _ROOT_MARKERS = (".sops.yaml", ".sops.yml")
 # ancestors looked at for a marker: a run from deep inside a checkout stays cheap
@@ -69,6 +67,8 @@ def _root_from_sync(start: str) -> str | None:
             text = fh.read(1 << 20).decode("utf-8", "replace")
     except OSError:
         return None
+    from .load.loader import parse_text  # only a root without .git is guessed from a sync file
+
     for doc in parse_text(text, "gotk-sync.yaml").documents:
         obj = doc.data if isinstance(doc.data, dict) else {}
         spec = obj.get("spec")

@@ -16,13 +16,11 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from typing import TYPE_CHECKING
 
-from .load.config import Config
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the command line asks is_file_argument of every run: it imports nothing
     from .lint import LintResult
+    from .load.config import Config
 
 # the rules that need nothing but the manifest itself
 FILE_RULES = ("yaml-syntax", "schema", "deprecated-api", "plaintext-secret")
@@ -45,6 +43,8 @@ def lint_files(paths: list[str], config: Config, stdin=None) -> tuple[LintResult
     selected = set(FILE_RULES) if config.select is None else config.select & set(FILE_RULES)
     config.select = selected  # a selection of repository rules only selects nothing here
     config.schemas = []  # `schemas:` directories are the repository's; there is none here
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="gitops-lint-") as tmp:
         os.mkdir(os.path.join(tmp, _DIR))
         shown: dict[str, str] = {}  # scratch path -> path as given

@@ -12,16 +12,16 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-
-import yaml
+from typing import TYPE_CHECKING
 
 from ..core.data import Severity
 from ..core.errors import ConfigError, InternalError
 from ..core.fs import FileTooLarge, OutsideRoot, RepoFS
 from ..core.versions import kube_minor, parse_flux_version
-from .bootstrap import Bootstrap, parse_bootstrap
-from .loader import FastLoader, compose_docs, parse_text
-from .suppress import RuleNames
+
+if TYPE_CHECKING:  # a repository without a config file (a warm hit) needs no YAML parser
+    from .bootstrap import Bootstrap
+    from .suppress import RuleNames
 
 CONFIG_FILE = ".gitops-lint.yaml"
 
@@ -116,6 +116,10 @@ class _Positions:
     def __init__(self, text: str | None):
         self.root = None
         if text is not None:
+            import yaml
+
+            from .loader import FastLoader, compose_docs
+
             try:
                 loader = FastLoader(text)
                 nodes = compose_docs(loader)
@@ -317,6 +321,8 @@ def parse_config(
                 _fail(source, pos, (key,), "max-file-size expects a positive number of bytes")
             cfg.max_file_bytes = value
         elif key == "bootstrap":
+            from .bootstrap import parse_bootstrap
+
             cfg.bootstrap, where, problem = parse_bootstrap(value)
             if cfg.bootstrap is None:
                 _fail(source, pos, (key, *where), problem)
@@ -384,6 +390,8 @@ def _load_yaml_config(path: str, display: str, root: str | None, known: Vocabula
 def _parse_yaml_config(text: str, display: str, root: str | None, known: Vocabulary | None) -> Config:
     # the loader every manifest goes through: duplicate keys, alias bombs and
     # deep nesting are refused with their line before anything walks the data
+    from .loader import parse_text
+
     loaded = parse_text(text, display)
     if loaded.errors:
         err = loaded.errors[0]

@@ -19,7 +19,6 @@ passed in as :class:`RuleNames`.
 from __future__ import annotations
 
 import bisect
-import difflib
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -81,6 +80,8 @@ class RuleNames:
     def suggestion(self, name: str) -> str:
         """`` (did you mean X?)`` for the known rule nearest to ``name``, or ``""``."""
         self._load()
+        import difflib  # only a name that is no rule's asks for a suggestion
+
         close = difflib.get_close_matches(name.lower(), self._names + self._codes, n=1, cutoff=0.6)
         if not close:
             return ""
@@ -112,6 +113,8 @@ def problems(directives: list[Directive], names: RuleNames) -> list[tuple[Direct
     out = []
     for d in directives:
         if d.kind not in DIRECTIVES:
+            import difflib
+
             close = difflib.get_close_matches(d.kind.lower(), DIRECTIVES, n=1, cutoff=0.6)
             if close:  # a comment that only mentions gitops-lint is no directive
                 out.append(

@@ -20,10 +20,9 @@ fails to load or is not a :class:`Rule`.
 
 from __future__ import annotations
 
-from importlib.metadata import EntryPoint, entry_points
-
 from ..core.data import Severity
 from ..core.data_files import PROJECT_NAME, checkout_pyproject
+from ..core.entry_points import EntryPoint, scan
 from ..core.errors import ConfigError
 from .base import CLUSTER, REPOSITORY, Context, Hit, Rule
 
@@ -64,6 +63,17 @@ def _normal(name: str) -> str:
 def _distribution(ep) -> str | None:
     dist = getattr(ep, "dist", None)
     return _normal(dist.name) if dist is not None else None
+
+
+def entry_points(group: str) -> list:
+    """What is installed in ``group``: read directly when only gitops-lint declares it
+    (``core/entry_points.py``), else by importlib.metadata, imported only then."""
+    found = scan(group, PROJECT_NAME)
+    if found is not None:
+        return found
+    from importlib.metadata import entry_points as installed
+
+    return list(installed(group=group))
 
 
 def _entry_points() -> tuple[list, list]:
