@@ -54,6 +54,7 @@ from ..discover.sources import (
 )
 from ..load.config import Config
 from ..load.loader import DocumentCache
+from ..render.kustomize import overlay_key
 from ..render.resourceset import PROVIDER_KIND, expand, is_resourceset
 from ..render.resourceset import is_disabled as resourceset_disabled
 from ..render.types import EXTERNAL as EXTERNAL_ISSUE
@@ -127,6 +128,20 @@ class FluxKustomization:
     @property
     def synthetic(self) -> bool:
         return self.origin is None
+
+
+_TOO_LARGE = object()  # a substitution that went over its budget (alias expansion)
+
+
+@dataclass
+class _Made:
+    """What one render of a Kustomization made from its inputs (:meth:`ClusterBuilder._made_for`):
+    the build's issues, and each object with its origin and substitution (None: not
+    substituted, ``_TOO_LARGE``: over budget, left as built)."""
+
+    inputs: tuple
+    issues: list[BuildIssue]
+    resources: list[tuple[Origin, dict, object]]
 
 
 @dataclass
@@ -290,17 +305,25 @@ class ClusterBuilder:
         # and those seen so far in this pass
         self._facts: SourceIndex | None = None
         self._seen = SourceIndex()
+        # Kustomization key -> what its render made, in this pass and in the previous one
+        self._made: dict[tuple, _Made] = {}
+        self._previous: dict[tuple, _Made] = {}
 
     # -- entry point -----------------------------------------------------
     def build(self, entry: Entry) -> Cluster:
         """Render the cluster; again, with the first pass's facts, when a render used a fact too early."""
         self._facts = None
-        for _ in range(MAX_PASSES):
-            self._seen = SourceIndex()
-            cluster = self._build_pass(entry)
-            if not self._facts_changed(cluster):
-                break
-            self._facts = self._seen
+        self._made = {}
+        try:
+            for _ in range(MAX_PASSES):
+                self._seen = SourceIndex()
+                self._previous, self._made = self._made, {}
+                cluster = self._build_pass(entry)
+                if not self._facts_changed(cluster):
+                    break
+                self._facts = self._seen
+        finally:
+            self._made = self._previous = {}
         return cluster
 
     def _facts_changed(self, cluster: Cluster) -> bool:
@@ -734,37 +757,28 @@ class ClusterBuilder:
             # is what the entry rendered (as with a gotk-sync.yaml)
             return []
         variables = self._variables(cluster, ks)
-        result = self.renderer.build(ks.source.directory or "", self._overlay(ks))
-        ks.build_issues = result.issues
+        made = self._made_for(ks, variables)
+        ks.build_issues = list(made.issues)
         children: list[FluxKustomization] = []
-        for res in result.resources:
-            self.cache.spend_render(res.origin)  # the run's budget (budget.py)
-            obj = res.obj
-            ro = RenderedObject(obj, res.origin, ks.ref)
-            if ks.substitutes and not is_disabled(obj):
-                try:
-                    sub = substitute_object(obj, variables, strict=True)
-                except SubstitutionBudgetExceeded:
-                    ks.substitution_errors.append(
-                        (
-                            ro,
-                            SubstitutionError("object too large to substitute (alias expansion)", (), ""),
-                        )
-                    )
-                else:
-                    ro.obj = obj = sub.obj
-                    for u in sub.unresolved:
-                        ks.unresolved.append((ro, u))
-                        ro.unresolved.append((u.name, u.path))
-                    for u in sub.unknown:  # a field no rule may judge: its value is unknown
-                        ks.unknown.append((ro, u))
-                        ro.unresolved.append((u.name, u.path))
-                    for err in sub.errors:
-                        ks.substitution_errors.append((ro, err))
-                    for note in sub.notes:
-                        ks.substitution_notes.append((ro, note))
-                        if note.kind == RETYPED:
-                            ro.retyped[note.path] = (note.expression, note.type_name)
+        for origin, obj, sub in made.resources:
+            ro = RenderedObject(obj, origin, ks.ref)
+            if sub is _TOO_LARGE:
+                ks.substitution_errors.append(
+                    (ro, SubstitutionError("object too large to substitute (alias expansion)", (), ""))
+                )
+            elif sub is not None:
+                for u in sub.unresolved:
+                    ks.unresolved.append((ro, u))
+                    ro.unresolved.append((u.name, u.path))
+                for u in sub.unknown:  # a field no rule may judge: its value is unknown
+                    ks.unknown.append((ro, u))
+                    ro.unresolved.append((u.name, u.path))
+                for err in sub.errors:
+                    ks.substitution_errors.append((ro, err))
+                for note in sub.notes:
+                    ks.substitution_notes.append((ro, note))
+                    if note.kind == RETYPED:
+                        ro.retyped[note.path] = (note.expression, note.type_name)
             ks.objects.append(ro)
             cluster.objects.append(ro)
             cluster.index(ro)
@@ -777,6 +791,46 @@ class ClusterBuilder:
             if is_resourceset(obj) and not resourceset_disabled(obj):
                 self._resourcesets.append(PendingResourceSet(ks, ro))
         return children
+
+    def _made_for(self, ks: FluxKustomization, variables: Variables | None) -> _Made:
+        """The Kustomization's build and substitution: the previous pass's when made from the
+        same inputs (a second pass re-renders the cluster for the few renders whose
+        substitution facts changed; every other render is what it was)."""
+        overlay = self._overlay(ks)
+        directory = ks.source.directory or "" if ks.source else ""
+        inputs = (
+            directory,
+            overlay_key(overlay),  # as the renderers tell builds apart (``1`` is not ``true``)
+            overlay.origin,
+            ks.substitutes,
+            None if variables is None else (variables.values, variables.open),
+        )
+        key = ks.ref.key()
+        made = self._previous.pop(key, None)  # each used once: a pass never shares an object
+        if made is None or made.inputs != inputs:
+            made = self._make(ks, inputs, directory, overlay, variables)
+        else:
+            for origin, _, _ in made.resources:
+                self.cache.spend_render(origin)  # the run's budget (budget.py), as a build
+        self._made[key] = made
+        return made
+
+    def _make(self, ks, inputs: tuple, directory: str, overlay: FluxOverlay, variables) -> _Made:
+        result = self.renderer.build(directory, overlay)
+        made = _Made(inputs, list(result.issues), [])
+        for res in result.resources:
+            self.cache.spend_render(res.origin)  # the run's budget (budget.py)
+            obj = res.obj
+            sub = None
+            if ks.substitutes and not is_disabled(obj):
+                try:
+                    sub = substitute_object(obj, variables, strict=True)
+                except SubstitutionBudgetExceeded:
+                    sub = _TOO_LARGE
+                else:
+                    obj = sub.obj
+            made.resources.append((res.origin, obj, sub))
+        return made
 
     def _accepted(self, applier: FluxKustomization, by: str, ro: RenderedObject) -> bool:
         """Is ``ro`` a Kustomization or ResourceSet the API server accepts? A refused one
