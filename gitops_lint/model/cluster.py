@@ -39,7 +39,7 @@ from ..core.data import (
 )
 from ..core.fs import OutsideRoot, RepoFS, normalize
 from ..discover.entries import Entry, git_ref
-from ..discover.flux_fields import REFUSED, decode, refusal
+from ..discover.flux_fields import REFUSED, Decoded, decode, refusal
 from ..discover.sources import (
     ESCAPE,
     EXTERNAL,
@@ -114,6 +114,13 @@ class FluxKustomization:
             self._decoded_spec = spec if isinstance(spec, dict) else {}
             self._decoded_of = obj
         return self._decoded_spec
+
+    def seed(self, decoded: Decoded) -> None:
+        """Take ``spec`` from ``decoded``, a decode of ``obj`` made already (the builder
+        decodes each object it renders once, to see whether the API server accepts it)."""
+        spec = decoded.obj.get("spec")
+        self._decoded_spec = spec if isinstance(spec, dict) else {}
+        self._decoded_of = self.obj
 
     @property
     def fields(self) -> KustomizationSpec:
@@ -308,6 +315,7 @@ class ClusterBuilder:
         # Kustomization key -> what its render made, in this pass and in the previous one
         self._made: dict[tuple, _Made] = {}
         self._previous: dict[tuple, _Made] = {}
+        self._decodes: dict[int, tuple[dict, Decoded]] = {}  # id(object) -> (object, its decode)
 
     # -- entry point -----------------------------------------------------
     def build(self, entry: Entry) -> Cluster:
@@ -323,7 +331,7 @@ class ClusterBuilder:
                     break
                 self._facts = self._seen
         finally:
-            self._made = self._previous = {}
+            self._made, self._previous, self._decodes = {}, {}, {}
         return cluster
 
     def _facts_changed(self, cluster: Cluster) -> bool:
@@ -832,11 +840,19 @@ class ClusterBuilder:
             made.resources.append((res.origin, obj, sub))
         return made
 
+    def _decode(self, obj: dict) -> Decoded:
+        """``decode(obj)``, once per object of this build (an object a pass takes over from
+        the previous one is the same object: nothing changes a rendered object in place)."""
+        found = self._decodes.get(id(obj))
+        if found is None or found[0] is not obj:
+            found = self._decodes[id(obj)] = (obj, decode(obj))
+        return found[1]
+
     def _accepted(self, applier: FluxKustomization, by: str, ro: RenderedObject) -> bool:
         """Is ``ro`` a Kustomization or ResourceSet the API server accepts? A refused one
         is never created: not rendered, one info line on ``applier`` (:mod:`.flux_fields`)."""
         r = ro.ref
-        decoded = decode(ro.obj) if r.kind in ("Kustomization", "ResourceSet") else None
+        decoded = self._decode(ro.obj) if r.kind in ("Kustomization", "ResourceSet") else None
         if decoded is None or not decoded.refused:
             return True
         line, column = self.cache.field_position(ro.origin, decoded.problems[0].path)
@@ -908,5 +924,6 @@ class ClusterBuilder:
                 existing.obj, existing.origin = obj, ro.origin
             return None
         child = FluxKustomization(ref, obj, ro.origin, parent.ref)
+        child.seed(self._decode(obj))
         cluster.kustomizations[ref.key()] = child
         return child
