@@ -54,13 +54,14 @@ def test_second_pass_builds_only_what_changed(monkeypatch):
     """sub-order renders twice (each of apps and secrets reads a source the other applies):
     only apps, rendered in the first pass before the Secret it reads was known, is built again."""
     calls: list[tuple[str, bool]] = []
-    build = Kustomizer.build
+    for name in ("build", "build_shared"):
+        build = getattr(Kustomizer, name)
 
-    def counted(self, path, overlay=None):
-        calls.append((path, overlay is not None and overlay.origin is not None))
-        return build(self, path, overlay)
+        def counted(self, path, overlay=None, build=build):
+            calls.append((path, overlay is not None and overlay.origin is not None))
+            return build(self, path, overlay)
 
-    monkeypatch.setattr(Kustomizer, "build", counted)
+        monkeypatch.setattr(Kustomizer, name, counted)
     _clusters(FIXTURES / "sub-order")
     flux_builds = [path for path, flux in calls if flux]
     assert flux_builds == ["clusters/dev", "apps", "secrets", "apps"]

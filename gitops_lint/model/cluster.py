@@ -54,7 +54,8 @@ from ..discover.sources import (
 )
 from ..load.config import Config
 from ..load.loader import DocumentCache
-from ..render.kustomize import overlay_key
+from ..render.copy import deep_copy
+from ..render.kustomize import Kustomizer, overlay_key
 from ..render.resourceset import PROVIDER_KIND, expand, is_resourceset
 from ..render.resourceset import is_disabled as resourceset_disabled
 from ..render.types import EXTERNAL as EXTERNAL_ISSUE
@@ -824,11 +825,15 @@ class ClusterBuilder:
         return made
 
     def _make(self, ks, inputs: tuple, directory: str, overlay: FluxOverlay, variables) -> _Made:
-        result = self.renderer.build(directory, overlay)
+        # the built-in renderer's objects uncopied: substitution makes new ones (it copies
+        # every container as it walks), so only an object kept as built is copied here
+        shared = type(self.renderer) is Kustomizer
+        build = self.renderer.build_shared if shared else self.renderer.build
+        result = build(directory, overlay)
         made = _Made(inputs, list(result.issues), [])
         for res in result.resources:
             self.cache.spend_render(res.origin)  # the run's budget (budget.py)
-            obj = res.obj
+            built = obj = res.obj
             sub = None
             if ks.substitutes and not is_disabled(obj):
                 try:
@@ -837,6 +842,8 @@ class ClusterBuilder:
                     sub = _TOO_LARGE
                 else:
                     obj = sub.obj
+            if shared and obj is built:
+                obj = deep_copy(obj)
             made.resources.append((res.origin, obj, sub))
         return made
 

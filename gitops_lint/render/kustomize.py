@@ -156,6 +156,17 @@ class Kustomizer:
         return kustfile.decode(data) if isinstance(data, dict) else None
 
     def build(self, path: str, overlay: FluxOverlay | None = None) -> BuildResult:
+        objects, issues = self._result(path, overlay)
+        return BuildResult([Resource(deep_copy(obj), origin) for obj, origin in objects], list(issues))
+
+    def build_shared(self, path: str, overlay: FluxOverlay | None = None) -> BuildResult:
+        """:meth:`build` without the copies: the objects are the ones this renderer keeps,
+        which the caller must not change (the cluster builder substitutes most of them
+        into new objects, and copies the others)."""
+        objects, issues = self._result(path, overlay)
+        return BuildResult([Resource(obj, origin) for obj, origin in objects], list(issues))
+
+    def _result(self, path: str, overlay: FluxOverlay | None) -> tuple[list[tuple[dict, Origin]], list]:
         key = (path, overlay_key(overlay))
         cached = self._results.get(key)
         if cached is None:
@@ -175,8 +186,7 @@ class Kustomizer:
             cached = (objects, _dedupe(run.issues))
             self._results[key] = cached
             self._reads[key] = frozenset(run.reads)
-        objects, issues = cached
-        return BuildResult([Resource(deep_copy(obj), origin) for obj, origin in objects], list(issues))
+        return cached
 
 
 def _dedupe(issues: list[BuildIssue]) -> list[BuildIssue]:
