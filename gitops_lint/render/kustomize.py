@@ -44,7 +44,7 @@ import posixpath
 
 from ..core.data import Origin
 from ..core.fs import OutsideRoot, RepoFS, join, normalize
-from ..load.loader import DocumentCache
+from ..load.loader import DocumentCache, parse_text
 from . import flux, kustfile, smp, transform
 from .copy import deep_copy
 from .fieldspec import FieldSpecError, TransformerConfig, parse_config
@@ -104,6 +104,8 @@ class Kustomizer:
         self._kfiles: dict[str, list[str]] = {}
         self._kinds: dict[str, tuple[bool, bool]] = {}
         self._reads: dict[tuple[str, str | None], frozenset[str]] = {}
+        # inline patch text -> (its documents, the first parse error's message)
+        self._inline: dict[str, tuple[list, str | None]] = {}
 
     # the repository does not change during a run: directory listings and
     # file kinds are looked up once
@@ -142,6 +144,19 @@ class Kustomizer:
         if key not in self._reads:
             self.build(path, overlay)
         return self._reads[key]
+
+    def inline_patch(self, text: str) -> tuple[list, str | None]:
+        """An inline patch's documents (copies: the caller owns them) and the first parse
+        error's message, parsed once per run: a Flux Kustomization's ``spec.patches`` are
+        merged into each build of it, and sibling Kustomizations repeat the same few texts
+        (the documents and messages of a text do not depend on the file it is written in)."""
+        found = self._inline.get(text)
+        if found is None:
+            parsed = parse_text(text, "")
+            error = parsed.errors[0].message if parsed.errors else None
+            found = self._inline[text] = ([d.data for d in parsed.documents], error)
+        docs, error = found
+        return [deep_copy(d) for d in docs], error
 
     def decode_kustomization(self, kfile: str) -> kustfile.Decoded | None:
         """The kustomization file as the renderer reads it (None when it does not load:
