@@ -59,7 +59,7 @@ from ..render.kustomize import Kustomizer, overlay_key
 from ..render.resourceset import PROVIDER_KIND, expand, is_resourceset
 from ..render.resourceset import is_disabled as resourceset_disabled
 from ..render.types import EXTERNAL as EXTERNAL_ISSUE
-from ..render.types import BuildIssue, FluxOverlay, Renderer
+from ..render.types import BuildIssue, BuildResult, FluxOverlay, Renderer
 from ..substitute.engine import (
     RETYPED,
     UNKNOWN,
@@ -417,12 +417,13 @@ class ClusterBuilder:
         still rendered once, and the object is not a second root.
         """
         entry = cluster.entry
-        preview = self.renderer.build(entry.path, FluxOverlay())
+        # only read: the built-in renderer's objects uncopied, a copy of the few kept
+        preview = self._build(entry.path, FluxOverlay(), shared=True)
         for res in preview.resources:
             obj = res.obj
             if obj.get("kind") in ("ConfigMap", "Secret"):
                 r = ref_of(obj)
-                self._root_preview[(r.kind, r.namespace, r.name)] = (obj, res.origin)
+                self._root_preview[(r.kind, r.namespace, r.name)] = (deep_copy(obj), res.origin)
         for res in preview.resources:
             obj = res.obj
             if not is_kind(obj, FLUX_KS_GROUP, "Kustomization"):
@@ -447,7 +448,7 @@ class ClusterBuilder:
             self._bootstrap_refs.add(source)
             root = cluster.root
             del cluster.kustomizations[root.ref.key()]
-            root.ref, root.obj, root.origin = ks_ref, obj, res.origin
+            root.ref, root.obj, root.origin = ks_ref, deep_copy(obj), res.origin
             cluster.kustomizations[ks_ref.key()] = root
             return
 
@@ -824,12 +825,18 @@ class ClusterBuilder:
         self._made[key] = made
         return made
 
+    def _build(self, directory: str, overlay: FluxOverlay, *, shared: bool) -> BuildResult:
+        """The renderer's build; ``shared``: the plain built-in renderer's own objects, not
+        copies (:meth:`Kustomizer.build_shared`), which the caller copies before keeping."""
+        if shared and type(self.renderer) is Kustomizer:
+            return self.renderer.build_shared(directory, overlay)
+        return self.renderer.build(directory, overlay)
+
     def _make(self, ks, inputs: tuple, directory: str, overlay: FluxOverlay, variables) -> _Made:
         # the built-in renderer's objects uncopied: substitution makes new ones (it copies
         # every container as it walks), so only an object kept as built is copied here
         shared = type(self.renderer) is Kustomizer
-        build = self.renderer.build_shared if shared else self.renderer.build
-        result = build(directory, overlay)
+        result = self._build(directory, overlay, shared=shared)
         made = _Made(inputs, list(result.issues), [])
         for res in result.resources:
             self.cache.spend_render(res.origin)  # the run's budget (budget.py)
