@@ -4,6 +4,7 @@ types and skips the recursion into scalar fields; ``_read_plain``, the walk by
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -63,6 +64,7 @@ def _both(value, shape):
     return (got, fast), (want, plain)
 
 
+@pytest.mark.slow  # hypothesis, a few hundred examples
 @settings(deadline=None, max_examples=400)
 @given(shapes.flatmap(lambda shape: st.tuples(st.just(shape), value_for(shape))))
 def test_fast_walk_equals_the_plain_walk(case):
@@ -73,6 +75,7 @@ def test_fast_walk_equals_the_plain_walk(case):
     assert type(got) is type(want)
 
 
+@pytest.mark.slow
 @settings(deadline=None, max_examples=200)
 @given(
     st.sampled_from(sorted(ff.SHAPES.values(), key=repr)).flatmap(
