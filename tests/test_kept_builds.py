@@ -122,13 +122,14 @@ def kept_keys(root: Path) -> set[str]:
 def inner_builds(monkeypatch) -> list[str]:
     """The directories the built-in renderer is asked to build (the kept ones are not)."""
     built: list[str] = []
-    original = Kustomizer.build
+    for name in ("build", "build_shared"):  # build_shared: the cluster builder's, uncopied
+        original = getattr(Kustomizer, name)
 
-    def counting(self, path, overlay=None):
-        built.append(path)
-        return original(self, path, overlay)
+        def counting(self, path, overlay=None, original=original):
+            built.append(path)
+            return original(self, path, overlay)
 
-    monkeypatch.setattr(Kustomizer, "build", counting)
+        monkeypatch.setattr(Kustomizer, name, counting)
     return built
 
 

@@ -155,7 +155,13 @@ class RenderedObject:
 
     @property
     def ref(self) -> ObjectRef:
-        return ref_of(self.obj)
+        """The object's reference, made once per object it holds (substitution replaces
+        ``obj``, nothing changes a rendered object in place): rules read it thousands of times."""
+        obj = self.obj
+        made = self.__dict__.get("_ref")
+        if made is None or made[0] is not obj:
+            made = self.__dict__["_ref"] = (obj, ref_of(obj))
+        return made[1]
 
 
 def ref_of(obj: dict, default_namespace: str = "") -> ObjectRef:

@@ -39,7 +39,7 @@ from ..core.data import (
 )
 from ..core.fs import OutsideRoot, RepoFS, normalize
 from ..discover.entries import Entry, git_ref
-from ..discover.flux_fields import REFUSED, decode, refusal
+from ..discover.flux_fields import REFUSED, Decoded, decode, refusal
 from ..discover.sources import (
     ESCAPE,
     EXTERNAL,
@@ -54,10 +54,12 @@ from ..discover.sources import (
 )
 from ..load.config import Config
 from ..load.loader import DocumentCache
+from ..render.copy import deep_copy
+from ..render.kustomize import Kustomizer, overlay_key
 from ..render.resourceset import PROVIDER_KIND, expand, is_resourceset
 from ..render.resourceset import is_disabled as resourceset_disabled
 from ..render.types import EXTERNAL as EXTERNAL_ISSUE
-from ..render.types import BuildIssue, FluxOverlay, Renderer
+from ..render.types import BuildIssue, BuildResult, FluxOverlay, Renderer
 from ..substitute.engine import (
     RETYPED,
     UNKNOWN,
@@ -114,6 +116,13 @@ class FluxKustomization:
             self._decoded_of = obj
         return self._decoded_spec
 
+    def seed(self, decoded: Decoded) -> None:
+        """Take ``spec`` from ``decoded``, a decode of ``obj`` made already (the builder
+        decodes each object it renders once, to see whether the API server accepts it)."""
+        spec = decoded.obj.get("spec")
+        self._decoded_spec = spec if isinstance(spec, dict) else {}
+        self._decoded_of = self.obj
+
     @property
     def fields(self) -> KustomizationSpec:
         """The Flux fields rules read, typed (:mod:`gitops_lint.model.flux`); parsed once
@@ -127,6 +136,20 @@ class FluxKustomization:
     @property
     def synthetic(self) -> bool:
         return self.origin is None
+
+
+_TOO_LARGE = object()  # a substitution that went over its budget (alias expansion)
+
+
+@dataclass
+class _Made:
+    """What one render of a Kustomization made from its inputs (:meth:`ClusterBuilder._made_for`):
+    the build's issues, and each object with its origin and substitution (None: not
+    substituted, ``_TOO_LARGE``: over budget, left as built)."""
+
+    inputs: tuple
+    issues: list[BuildIssue]
+    resources: list[tuple[Origin, dict, object]]
 
 
 @dataclass
@@ -290,17 +313,26 @@ class ClusterBuilder:
         # and those seen so far in this pass
         self._facts: SourceIndex | None = None
         self._seen = SourceIndex()
+        # Kustomization key -> what its render made, in this pass and in the previous one
+        self._made: dict[tuple, _Made] = {}
+        self._previous: dict[tuple, _Made] = {}
+        self._decodes: dict[int, tuple[dict, Decoded]] = {}  # id(object) -> (object, its decode)
 
     # -- entry point -----------------------------------------------------
     def build(self, entry: Entry) -> Cluster:
         """Render the cluster; again, with the first pass's facts, when a render used a fact too early."""
         self._facts = None
-        for _ in range(MAX_PASSES):
-            self._seen = SourceIndex()
-            cluster = self._build_pass(entry)
-            if not self._facts_changed(cluster):
-                break
-            self._facts = self._seen
+        self._made = {}
+        try:
+            for _ in range(MAX_PASSES):
+                self._seen = SourceIndex()
+                self._previous, self._made = self._made, {}
+                cluster = self._build_pass(entry)
+                if not self._facts_changed(cluster):
+                    break
+                self._facts = self._seen
+        finally:
+            self._made, self._previous, self._decodes = {}, {}, {}
         return cluster
 
     def _facts_changed(self, cluster: Cluster) -> bool:
@@ -385,12 +417,13 @@ class ClusterBuilder:
         still rendered once, and the object is not a second root.
         """
         entry = cluster.entry
-        preview = self.renderer.build(entry.path, FluxOverlay())
+        # only read: the built-in renderer's objects uncopied, a copy of the few kept
+        preview = self._build(entry.path, FluxOverlay(), shared=True)
         for res in preview.resources:
             obj = res.obj
             if obj.get("kind") in ("ConfigMap", "Secret"):
                 r = ref_of(obj)
-                self._root_preview[(r.kind, r.namespace, r.name)] = (obj, res.origin)
+                self._root_preview[(r.kind, r.namespace, r.name)] = (deep_copy(obj), res.origin)
         for res in preview.resources:
             obj = res.obj
             if not is_kind(obj, FLUX_KS_GROUP, "Kustomization"):
@@ -415,7 +448,7 @@ class ClusterBuilder:
             self._bootstrap_refs.add(source)
             root = cluster.root
             del cluster.kustomizations[root.ref.key()]
-            root.ref, root.obj, root.origin = ks_ref, obj, res.origin
+            root.ref, root.obj, root.origin = ks_ref, deep_copy(obj), res.origin
             cluster.kustomizations[ks_ref.key()] = root
             return
 
@@ -734,37 +767,28 @@ class ClusterBuilder:
             # is what the entry rendered (as with a gotk-sync.yaml)
             return []
         variables = self._variables(cluster, ks)
-        result = self.renderer.build(ks.source.directory or "", self._overlay(ks))
-        ks.build_issues = result.issues
+        made = self._made_for(ks, variables)
+        ks.build_issues = list(made.issues)
         children: list[FluxKustomization] = []
-        for res in result.resources:
-            self.cache.spend_render(res.origin)  # the run's budget (budget.py)
-            obj = res.obj
-            ro = RenderedObject(obj, res.origin, ks.ref)
-            if ks.substitutes and not is_disabled(obj):
-                try:
-                    sub = substitute_object(obj, variables, strict=True)
-                except SubstitutionBudgetExceeded:
-                    ks.substitution_errors.append(
-                        (
-                            ro,
-                            SubstitutionError("object too large to substitute (alias expansion)", (), ""),
-                        )
-                    )
-                else:
-                    ro.obj = obj = sub.obj
-                    for u in sub.unresolved:
-                        ks.unresolved.append((ro, u))
-                        ro.unresolved.append((u.name, u.path))
-                    for u in sub.unknown:  # a field no rule may judge: its value is unknown
-                        ks.unknown.append((ro, u))
-                        ro.unresolved.append((u.name, u.path))
-                    for err in sub.errors:
-                        ks.substitution_errors.append((ro, err))
-                    for note in sub.notes:
-                        ks.substitution_notes.append((ro, note))
-                        if note.kind == RETYPED:
-                            ro.retyped[note.path] = (note.expression, note.type_name)
+        for origin, obj, sub in made.resources:
+            ro = RenderedObject(obj, origin, ks.ref)
+            if sub is _TOO_LARGE:
+                ks.substitution_errors.append(
+                    (ro, SubstitutionError("object too large to substitute (alias expansion)", (), ""))
+                )
+            elif sub is not None:
+                for u in sub.unresolved:
+                    ks.unresolved.append((ro, u))
+                    ro.unresolved.append((u.name, u.path))
+                for u in sub.unknown:  # a field no rule may judge: its value is unknown
+                    ks.unknown.append((ro, u))
+                    ro.unresolved.append((u.name, u.path))
+                for err in sub.errors:
+                    ks.substitution_errors.append((ro, err))
+                for note in sub.notes:
+                    ks.substitution_notes.append((ro, note))
+                    if note.kind == RETYPED:
+                        ro.retyped[note.path] = (note.expression, note.type_name)
             ks.objects.append(ro)
             cluster.objects.append(ro)
             cluster.index(ro)
@@ -778,11 +802,71 @@ class ClusterBuilder:
                 self._resourcesets.append(PendingResourceSet(ks, ro))
         return children
 
+    def _made_for(self, ks: FluxKustomization, variables: Variables | None) -> _Made:
+        """The Kustomization's build and substitution: the previous pass's when made from the
+        same inputs (a second pass re-renders the cluster for the few renders whose
+        substitution facts changed; every other render is what it was)."""
+        overlay = self._overlay(ks)
+        directory = ks.source.directory or "" if ks.source else ""
+        inputs = (
+            directory,
+            overlay_key(overlay),  # as the renderers tell builds apart (``1`` is not ``true``)
+            overlay.origin,
+            ks.substitutes,
+            None if variables is None else (variables.values, variables.open),
+        )
+        key = ks.ref.key()
+        made = self._previous.pop(key, None)  # each used once: a pass never shares an object
+        if made is None or made.inputs != inputs:
+            made = self._make(ks, inputs, directory, overlay, variables)
+        else:
+            for origin, _, _ in made.resources:
+                self.cache.spend_render(origin)  # the run's budget (budget.py), as a build
+        self._made[key] = made
+        return made
+
+    def _build(self, directory: str, overlay: FluxOverlay, *, shared: bool) -> BuildResult:
+        """The renderer's build; ``shared``: the plain built-in renderer's own objects, not
+        copies (:meth:`Kustomizer.build_shared`), which the caller copies before keeping."""
+        if shared and type(self.renderer) is Kustomizer:
+            return self.renderer.build_shared(directory, overlay)
+        return self.renderer.build(directory, overlay)
+
+    def _make(self, ks, inputs: tuple, directory: str, overlay: FluxOverlay, variables) -> _Made:
+        # the built-in renderer's objects uncopied: substitution makes new ones (it copies
+        # every container as it walks), so only an object kept as built is copied here
+        shared = type(self.renderer) is Kustomizer
+        result = self._build(directory, overlay, shared=shared)
+        made = _Made(inputs, list(result.issues), [])
+        for res in result.resources:
+            self.cache.spend_render(res.origin)  # the run's budget (budget.py)
+            built = obj = res.obj
+            sub = None
+            if ks.substitutes and not is_disabled(obj):
+                try:
+                    sub = substitute_object(obj, variables, strict=True)
+                except SubstitutionBudgetExceeded:
+                    sub = _TOO_LARGE
+                else:
+                    obj = sub.obj
+            if shared and obj is built:
+                obj = deep_copy(obj)
+            made.resources.append((res.origin, obj, sub))
+        return made
+
+    def _decode(self, obj: dict) -> Decoded:
+        """``decode(obj)``, once per object of this build (an object a pass takes over from
+        the previous one is the same object: nothing changes a rendered object in place)."""
+        found = self._decodes.get(id(obj))
+        if found is None or found[0] is not obj:
+            found = self._decodes[id(obj)] = (obj, decode(obj))
+        return found[1]
+
     def _accepted(self, applier: FluxKustomization, by: str, ro: RenderedObject) -> bool:
         """Is ``ro`` a Kustomization or ResourceSet the API server accepts? A refused one
         is never created: not rendered, one info line on ``applier`` (:mod:`.flux_fields`)."""
         r = ro.ref
-        decoded = decode(ro.obj) if r.kind in ("Kustomization", "ResourceSet") else None
+        decoded = self._decode(ro.obj) if r.kind in ("Kustomization", "ResourceSet") else None
         if decoded is None or not decoded.refused:
             return True
         line, column = self.cache.field_position(ro.origin, decoded.problems[0].path)
@@ -854,5 +938,6 @@ class ClusterBuilder:
                 existing.obj, existing.origin = obj, ro.origin
             return None
         child = FluxKustomization(ref, obj, ro.origin, parent.ref)
+        child.seed(self._decode(obj))
         cluster.kustomizations[ref.key()] = child
         return child

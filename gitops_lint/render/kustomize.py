@@ -44,7 +44,7 @@ import posixpath
 
 from ..core.data import Origin
 from ..core.fs import OutsideRoot, RepoFS, join, normalize
-from ..load.loader import DocumentCache
+from ..load.loader import DocumentCache, parse_text
 from . import flux, kustfile, smp, transform
 from .copy import deep_copy
 from .fieldspec import FieldSpecError, TransformerConfig, parse_config
@@ -104,6 +104,8 @@ class Kustomizer:
         self._kfiles: dict[str, list[str]] = {}
         self._kinds: dict[str, tuple[bool, bool]] = {}
         self._reads: dict[tuple[str, str | None], frozenset[str]] = {}
+        # inline patch text -> (its documents, the first parse error's message)
+        self._inline: dict[str, tuple[list, str | None]] = {}
 
     # the repository does not change during a run: directory listings and
     # file kinds are looked up once
@@ -143,6 +145,19 @@ class Kustomizer:
             self.build(path, overlay)
         return self._reads[key]
 
+    def inline_patch(self, text: str) -> tuple[list, str | None]:
+        """An inline patch's documents (copies: the caller owns them) and the first parse
+        error's message, parsed once per run: a Flux Kustomization's ``spec.patches`` are
+        merged into each build of it, and sibling Kustomizations repeat the same few texts
+        (the documents and messages of a text do not depend on the file it is written in)."""
+        found = self._inline.get(text)
+        if found is None:
+            parsed = parse_text(text, "")
+            error = parsed.errors[0].message if parsed.errors else None
+            found = self._inline[text] = ([d.data for d in parsed.documents], error)
+        docs, error = found
+        return [deep_copy(d) for d in docs], error
+
     def decode_kustomization(self, kfile: str) -> kustfile.Decoded | None:
         """The kustomization file as the renderer reads it (None when it does not load:
         not UTF-8, not YAML, not a mapping); ``--renderer kubectl`` writes this for
@@ -156,6 +171,17 @@ class Kustomizer:
         return kustfile.decode(data) if isinstance(data, dict) else None
 
     def build(self, path: str, overlay: FluxOverlay | None = None) -> BuildResult:
+        objects, issues = self._result(path, overlay)
+        return BuildResult([Resource(deep_copy(obj), origin) for obj, origin in objects], list(issues))
+
+    def build_shared(self, path: str, overlay: FluxOverlay | None = None) -> BuildResult:
+        """:meth:`build` without the copies: the objects are the ones this renderer keeps,
+        which the caller must not change (the cluster builder substitutes most of them
+        into new objects, and copies the others)."""
+        objects, issues = self._result(path, overlay)
+        return BuildResult([Resource(obj, origin) for obj, origin in objects], list(issues))
+
+    def _result(self, path: str, overlay: FluxOverlay | None) -> tuple[list[tuple[dict, Origin]], list]:
         key = (path, overlay_key(overlay))
         cached = self._results.get(key)
         if cached is None:
@@ -175,8 +201,7 @@ class Kustomizer:
             cached = (objects, _dedupe(run.issues))
             self._results[key] = cached
             self._reads[key] = frozenset(run.reads)
-        objects, issues = cached
-        return BuildResult([Resource(deep_copy(obj), origin) for obj, origin in objects], list(issues))
+        return cached
 
 
 def _dedupe(issues: list[BuildIssue]) -> list[BuildIssue]:

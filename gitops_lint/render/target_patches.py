@@ -49,12 +49,11 @@ class Patches(TargetBase):
                     ops = None
                 if isinstance(ops, list):
                     return [ops]
-            file, _, _ = self.pos(*where)
-            lf = parse_text(inline, file)
-            if lf.errors:
-                self.issue(ERROR, f"unable to parse SM or JSON patch: {lf.errors[0].message}", *where)
+            docs, error = self.run.k.inline_patch(inline)
+            if error is not None:
+                self.issue(ERROR, f"unable to parse SM or JSON patch: {error}", *where)
                 raise Skip
-            return [d.data for d in lf.documents]
+            return docs
         self.issue(ERROR, "must specify one of patch and path", *where)
         raise Skip
 
