@@ -66,7 +66,9 @@ def check(ctx: Context):
             typo = index.typo_of(group, kind, target)
             # a typo of a served group stays one even if an opaque provider's name matches it
             served = typo is None and bool(index.providers(group, kind, target, inferred=True))
-            memo[key] = (typo, served, index.relevant_opaque(group, target))
+            # the opaque providers (sorted: evidence, names) only matter for an unverified kind
+            opaque = index.relevant_opaque(group, target) if typo is None and not served else []
+            memo[key] = (typo, served, opaque)
         typo, served, opaque = memo[key]
         if served:
             continue
