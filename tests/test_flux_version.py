@@ -242,3 +242,34 @@ def test_each_release_chart_is_looked_up_once_per_cluster(tmp_path, monkeypatch)
         and "HelmRelease flux-system/flux distribution.version 2.8.x" in target.source
     )
     assert not target.strict_substitution and "HelmRelease flux-system/flux" in target.strict_reason
+
+
+def test_the_crd_index_and_the_version_share_the_release_charts(tmp_path, monkeypatch):
+    """A rule context's CRD index and Flux version both read the cluster's release
+    charts: each is looked up once for the two."""
+    from gitops_lint.core.fs import RepoFS
+    from gitops_lint.load.config import load_config
+    from gitops_lint.load.loader import DocumentCache
+    from gitops_lint.model import crds
+    from gitops_lint.rules.base import Context
+    from tests.helpers import lint_repo, write_tree
+
+    write_tree(
+        tmp_path,
+        {
+            "clusters/dev/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+            "resources: [releases.yaml]\n",
+            "clusters/dev/releases.yaml": "---\n".join(_release(f"app{i}", "podinfo") for i in range(3)),
+        },
+    )
+    result = lint_repo(tmp_path, "clusters/dev")
+    looked_up = []
+    real = crds.release_chart
+    monkeypatch.setattr(
+        crds, "release_chart", lambda cl, release: looked_up.append(release) or real(cl, release)
+    )
+    fs = RepoFS(str(tmp_path))
+    ctx = Context(fs, DocumentCache(fs), load_config(str(tmp_path)), result.clusters[0])
+    assert ctx.flux_version.stated is False
+    assert ctx.crd_index is not None
+    assert sorted(r.ref.name for r in looked_up) == ["app0", "app1", "app2"]

@@ -50,6 +50,7 @@ if TYPE_CHECKING:  # plain data in, plain data out: no import cycle with config.
     from ..core.fs import RepoFS
     from ..load.config import Config
     from .cluster import Cluster
+    from .crds import ReleaseCharts
 
 STRICT_SINCE = (2, 9)
 STRICT_GATE_OFF = "StrictPostBuildSubstitutions=false"
@@ -92,10 +93,13 @@ class FluxTarget:
 ASSUMED = "assumed: the repository states no Flux version; set flux-version in the config"
 
 
-def detect(cluster: Cluster | None, fs: RepoFS, config: Config) -> FluxTarget:
+def detect(
+    cluster: Cluster | None, fs: RepoFS, config: Config, charts: ReleaseCharts | None = None
+) -> FluxTarget:
+    """``charts``: the cluster's release charts, when the caller keeps them (model.crds)."""
     # the flux-instance HelmReleases, looked for once (both the version and the gate
     # read them; finding a release's chart looks up its sources), when first needed
-    instances = functools.cache(lambda: _flux_instance_releases(cluster))
+    instances = functools.cache(lambda: _flux_instance_releases(cluster, charts))
     found = _configured(config) or _from_cluster(cluster, fs, instances) or _from_repository(fs)
     version, source = found or (NEWEST, ASSUMED)
     stated = found is not None
@@ -344,15 +348,19 @@ def _spec(obj: dict) -> dict:
     return spec if isinstance(spec, dict) else {}
 
 
-def _flux_instance_releases(cluster: Cluster | None) -> frozenset[int]:
+def _flux_instance_releases(cluster: Cluster | None, charts: ReleaseCharts | None) -> frozenset[int]:
     """``id()`` of the cluster's HelmReleases of the flux-instance chart (by chart.spec
     or through its chartRef)."""
-    from .crds import release_chart  # the chart the CRD index reads, its sources looked up
+    if cluster is None:
+        return frozenset()
+    if charts is None:
+        from .crds import ReleaseCharts  # the chart the CRD index reads, its sources looked up
 
+        charts = ReleaseCharts(cluster)
     found = set()
-    for ro in cluster.objects if cluster is not None else ():
+    for ro in cluster.objects:
         release = cluster.helmrelease(ro) if ro.obj.get("kind") == "HelmRelease" else None
-        if release is not None and release_chart(cluster, release).name == "flux-instance":
+        if release is not None and charts(release).name == "flux-instance":
             found.add(id(ro))
     return frozenset(found)
 
