@@ -299,3 +299,28 @@ def test_every_corpus_finding_and_document_is_positioned_as_before(repo, monkeyp
         for rel, loaded in sorted(cache.files.items()):
             if loaded.documents:
                 check_file(cache, rel)
+
+
+def test_a_document_in_several_files_is_composed_once(tmp_path, monkeypatch):
+    """Each cluster's copy of gotk-components.yaml holds the same CRD: its text is
+    composed once, and each file's positions count from its own lines."""
+    from gitops_lint.load import loader
+
+    crd = "kind: CustomResourceDefinition\nspec:\n  versions:\n    - name: v1\n      schema: {x: 1}\n"
+    (tmp_path / "a.yaml").write_text(crd)
+    (tmp_path / "b.yaml").write_text("kind: Namespace\n---\n" + crd)
+    composed = []
+    real = loader.FastLoader
+
+    class Counting(real):
+        def __init__(self, stream):
+            composed.append(stream)
+            super().__init__(stream)
+
+    cache = DocumentCache(RepoFS(str(tmp_path)))
+    a, b = cache.load("a.yaml").documents[0], cache.load("b.yaml").documents[1]
+    monkeypatch.setattr(loader, "FastLoader", Counting)
+    path = ("spec", "versions", 0, "schema")
+    assert cache.field_position(a.origin, path) == (5, 7)
+    assert cache.field_position(b.origin, path) == (7, 7)
+    assert composed == [crd]

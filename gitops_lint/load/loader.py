@@ -727,10 +727,33 @@ def _unwrap_lists(docs: list[Document]) -> list[Document]:
 
 _UNCUT = object()  # a file whose documents are only composed with the whole file
 # line breaks YAML counts besides \n (and a BOM, which may start a later document)
-_OTHER_BREAKS = re.compile("[\r\x85\u2028\u2029\ufeff]")
+_OTHER_BREAKS = "\r\x85\u2028\u2029\ufeff"
 _NEWLINE = re.compile("\n")
 # every anchor's name (libyaml's anchor characters), and other text: a superset
 _ANCHOR_NAME = re.compile(r"&([0-9A-Za-z_-]+)")
+
+
+@dataclass
+class _Cut:
+    """A file's text, where its lines start (found as far as asked), and each
+    document's (first line, index) -> last line."""
+
+    text: str
+    ends: dict[tuple[int, int], int]
+    starts: list[int] = field(default_factory=lambda: [0])
+    counted: bool = False  # every line's start is in ``starts``
+
+    def line_start(self, line: int) -> int | None:
+        """Offset of 0-based ``line``; None past the text's last line."""
+        starts = self.starts
+        if len(starts) <= line and not self.counted:
+            for m in _NEWLINE.finditer(self.text, starts[-1]):
+                starts.append(m.end())
+                if len(starts) > line:
+                    break
+            else:
+                self.counted = True
+        return starts[line] if line < len(starts) else None
 
 
 class DocumentCache:
@@ -750,6 +773,8 @@ class DocumentCache:
         self._documents: dict[tuple, tuple[object, int] | None] = {}
         # file -> what cutting its documents apart needs (_cut_points)
         self._slicing: dict[str, object] = {}
+        # a document's text (cut from its file) -> its composed root, None if it fails
+        self._pieces: dict[str, object] = {}
         # id(mapping node) -> {key text: (key node, value node)}, first key wins (field_position)
         self._keys: dict[int, dict[str, tuple]] = {}
         # what the whole run may load and render (budget.py)
@@ -889,31 +914,38 @@ class DocumentCache:
         (libyaml refuses a redefined anchor, and the whole file was then
         composed by the pure-Python loader, whose marks are its own).
         """
-        lines = self._slicing.get(origin.file)
-        if lines is None:
-            lines = self._slicing[origin.file] = self._cut_points(origin.file)
-        if lines is _UNCUT:
+        cut = self._slicing.get(origin.file)
+        if cut is None:
+            cut = self._slicing[origin.file] = self._cut_points(origin.file)
+        if cut is _UNCUT:
             return None
-        text, starts, ends = lines
-        end_line = ends.get((origin.line, origin.doc_index))
-        if end_line is None or origin.line > len(starts) or end_line < origin.line:
-            return None
+        end_line = cut.ends.get((origin.line, origin.doc_index))
         first = origin.line - 1
-        stop = starts[end_line] if end_line < len(starts) else len(text)
-        loader = FastLoader(text[starts[first] : stop])
-        try:
-            node = loader.get_node() if loader.check_node() else None
-        except (yaml.YAMLError, RecursionError):
+        begin = cut.line_start(first) if end_line is not None and end_line >= origin.line else None
+        if begin is None:
             return None
-        finally:
-            loader.dispose()
+        stop = cut.line_start(end_line)
+        piece = cut.text[begin : len(cut.text) if stop is None else stop]
+        # the same document in several files (each cluster's copy of gotk-components.yaml)
+        # is composed once: equal text, equal nodes
+        if piece in self._pieces:
+            node = self._pieces[piece]
+        else:
+            loader = FastLoader(piece)
+            try:
+                node = loader.get_node() if loader.check_node() else None
+            except (yaml.YAMLError, RecursionError):
+                node = None
+            finally:
+                loader.dispose()
+            self._pieces[piece] = node
         if node is None or node.start_mark.line != 0 or node.end_mark.line + 1 + first != end_line:
             return None
         return node, first
 
-    def _cut_points(self, rel: str):
-        """(text, offset of each line's start, document (line, index) -> end line) of a
-        loaded file whose documents may be composed alone, else ``_UNCUT``."""
+    def _cut_points(self, rel: str) -> _Cut | object:
+        """What cutting the documents of a loaded file apart needs, or ``_UNCUT`` when
+        they are composed only with the whole file."""
         loaded = self._files.get(rel)
         if loaded is None or not loaded.documents:
             return _UNCUT
@@ -921,16 +953,13 @@ class DocumentCache:
             text = _decode(self.fs.read_bytes(rel))
         except (OSError, ValueError, OutsideRoot, FileTooLarge):
             return _UNCUT
-        if _OTHER_BREAKS.search(text) is not None:
+        if any(ch in text for ch in _OTHER_BREAKS):
             return _UNCUT
         if "&" in text:
             names = _ANCHOR_NAME.findall(text)
             if len(names) != len(set(names)):
                 return _UNCUT
-        starts = [0]
-        starts.extend(m.end() for m in _NEWLINE.finditer(text))
-        ends = {(d.origin.line, d.origin.doc_index): d.end_line for d in loaded.documents}
-        return text, starts, ends
+        return _Cut(text, {(d.origin.line, d.origin.doc_index): d.end_line for d in loaded.documents})
 
     def _key_index(self, node: MappingNode) -> dict[str, tuple]:
         """The mapping's fields by key text, built once per node: one finding per value
