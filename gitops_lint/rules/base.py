@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from ..load.config import Config
     from ..load.loader import DocumentCache
     from ..model.bootstrap_files import BootstrapFiles
-    from ..model.cluster import Cluster
+    from ..model.cluster import Cluster, FluxKustomization
     from ..model.crds import CrdIndex, ReleaseCharts
     from ..model.flux_version import FluxTarget
     from ..model.secrets import SecretInventory
@@ -77,6 +77,14 @@ class Context:
         return build_crd_index(
             self._cluster, self.fs, self.cache, self.config, self.bootstrap_files, self.release_charts
         )
+
+    @cached_property
+    def custom_objects(self) -> list[tuple[RenderedObject, str, str, FluxKustomization]]:
+        """(object, group, kind, its Kustomization) of every applied object of a kind that
+        is not built in (model.crds.custom_objects), for missing-crd and crd-order."""
+        from ..model.crds import custom_objects
+
+        return list(custom_objects(self._cluster))
 
     @cached_property
     def release_charts(self) -> ReleaseCharts:

@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 
 from ..core.data import FLUX_HELM_GROUP, FLUX_KS_GROUP, ObjectRef, Severity
 from ..graph.dependson import NodeKey, node_key
-from ..model.crds import HELM, PACKAGE, XRD, Provider, custom_objects, target_of
+from ..model.crds import HELM, PACKAGE, XRD, Provider, target_of
 from ..model.suspend import suspended_roots
 from .base import Context, Hit, Rule
 
@@ -452,7 +452,7 @@ def check(ctx: Context):
     skipped = suspended_roots(cluster)
     memo: dict[tuple, Verdict] = {}
     groups: dict[tuple, _Group] = {}
-    for ro, group, kind, ks in custom_objects(cluster):
+    for ro, group, kind, ks in ctx.custom_objects:
         if ks.ref.key() in skipped:
             continue  # Flux applies nothing under a suspended Kustomization
         providers = index.providers(group, kind, target_of(ks))
