@@ -159,7 +159,7 @@ def _same_tree(cut, cut_offset: int, whole) -> None:
             b.start_mark.column,
         )
         assert (a.end_mark.line + cut_offset, a.end_mark.column) == (b.end_mark.line, b.end_mark.column)
-        assert a.tag == b.tag
+        # (tags are not compared: a cut is composed for positions only, its scalars untyped)
         if isinstance(a, MappingNode):
             assert len(a.value) == len(b.value)
             for (ak, av), (bk, bv) in zip(a.value, b.value):
@@ -310,7 +310,7 @@ def test_a_document_in_several_files_is_composed_once(tmp_path, monkeypatch):
     (tmp_path / "a.yaml").write_text(crd)
     (tmp_path / "b.yaml").write_text("kind: Namespace\n---\n" + crd)
     composed = []
-    real = loader.FastLoader
+    real = loader._PositionLoader
 
     class Counting(real):
         def __init__(self, stream):
@@ -319,7 +319,7 @@ def test_a_document_in_several_files_is_composed_once(tmp_path, monkeypatch):
 
     cache = DocumentCache(RepoFS(str(tmp_path)))
     a, b = cache.load("a.yaml").documents[0], cache.load("b.yaml").documents[1]
-    monkeypatch.setattr(loader, "FastLoader", Counting)
+    monkeypatch.setattr(loader, "_PositionLoader", Counting)
     path = ("spec", "versions", 0, "schema")
     assert cache.field_position(a.origin, path) == (5, 7)
     assert cache.field_position(b.origin, path) == (7, 7)

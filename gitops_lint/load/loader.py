@@ -20,6 +20,7 @@ Departures from plain PyYAML:
 from __future__ import annotations
 
 import bisect
+import itertools
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -728,32 +729,33 @@ def _unwrap_lists(docs: list[Document]) -> list[Document]:
 _UNCUT = object()  # a file whose documents are only composed with the whole file
 # line breaks YAML counts besides \n (and a BOM, which may start a later document)
 _OTHER_BREAKS = "\r\x85\u2028\u2029\ufeff"
-_NEWLINE = re.compile("\n")
 # every anchor's name (libyaml's anchor characters), and other text: a superset
 _ANCHOR_NAME = re.compile(r"&([0-9A-Za-z_-]+)")
 
 
+class _PositionLoader(FastLoader):
+    """FastLoader's composer for field positions only: a node's tag is not needed,
+    so scalars are not typed (go_resolve, a Python call per scalar, was a third of
+    composing a document for its positions)."""
+
+    resolve = staticmethod(lambda kind, value, implicit: "?")
+
+
 @dataclass
 class _Cut:
-    """A file's text, where its lines start (found as far as asked), and each
-    document's (first line, index) -> last line."""
+    """A file's text, and each document's (first line, index) -> last line."""
 
     text: str
     ends: dict[tuple[int, int], int]
-    starts: list[int] = field(default_factory=lambda: [0])
-    counted: bool = False  # every line's start is in ``starts``
+    # characters before each line (without its \n), accumulated: built when first asked
+    before: list[int] | None = None
 
     def line_start(self, line: int) -> int | None:
         """Offset of 0-based ``line``; None past the text's last line."""
-        starts = self.starts
-        if len(starts) <= line and not self.counted:
-            for m in _NEWLINE.finditer(self.text, starts[-1]):
-                starts.append(m.end())
-                if len(starts) > line:
-                    break
-            else:
-                self.counted = True
-        return starts[line] if line < len(starts) else None
+        if self.before is None:
+            self.before = list(itertools.accumulate(map(len, self.text.split("\n")), initial=0))
+        # the line's offset: the characters of the lines before it, and their \n
+        return self.before[line] + line if line < len(self.before) - 1 else None
 
 
 class DocumentCache:
@@ -931,7 +933,7 @@ class DocumentCache:
         if piece in self._pieces:
             node = self._pieces[piece]
         else:
-            loader = FastLoader(piece)
+            loader = _PositionLoader(piece)
             try:
                 node = loader.get_node() if loader.check_node() else None
             except (yaml.YAMLError, RecursionError):
