@@ -197,8 +197,13 @@ def find_syncs(fs: RepoFS, cache: DocumentCache, files: list[str]) -> list[Sync]
             selfsync = b"GitRepository" in raw and b"kustomize.toolkit.fluxcd.io" in raw
             if not (instance or selfsync):
                 continue
+        documents = [d.data for d in cache.load(rel, used=False).documents if isinstance(d.data, dict)]
+        if not gotk and not instance and not any(d.get("kind") == "GitRepository" for d in documents):
+            # a self-applied sync needs a GitRepository beside it (decoding keeps the kind):
+            # most files naming one only refer to it (an app's ks.yaml), nothing to decode
+            continue
         # Flux objects read through their typed shapes: a field of the wrong type is left out
-        docs = [decode(d.data).obj for d in cache.load(rel, used=False).documents if isinstance(d.data, dict)]
+        docs = [decode(d).obj for d in documents]
         if gotk:
             repos = _git_repositories(docs)
             for sync in (_gotk_sync(o, rel) for o in docs):
