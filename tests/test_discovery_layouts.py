@@ -345,7 +345,8 @@ def test_spec_path_with_a_variable_only_the_sync_could_fill_is_not_missing(tmp_p
 
 def test_only_files_that_may_hold_a_sync_are_decoded(tmp_path, monkeypatch):
     """An app's ks.yaml names its GitRepository but holds none: no self-applied sync can
-    be in it, so discovery does not decode its documents; a file with both still is."""
+    be in it, so discovery does not decode its documents (nor those of a ConfigMap that
+    says ``sync:``); a file with both still is."""
     from gitops_lint.discover import entries
 
     ks = (
@@ -365,6 +366,8 @@ def test_only_files_that_may_hold_a_sync_are_decoded(tmp_path, monkeypatch):
             "flux/config/cluster.yaml": repo + "---\n" + ks.format(name="flux", path="./flux"),
             "apps/podinfo/ks.yaml": ks.format(name="podinfo", path="./apps/podinfo/app"),
             "apps/podinfo/app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+            # says `sync:` (as a FluxInstance does) without being one
+            "apps/podinfo/app/sync.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: s}\ndata:\n  sync: x\n",
         },
     )
     decoded = []
