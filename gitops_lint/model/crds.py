@@ -47,7 +47,7 @@ import posixpath
 from collections import defaultdict
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 import yaml
@@ -207,10 +207,20 @@ class ChartTable:
     def for_chart(self, chart: str | None, url: str | None) -> ChartEntry | None:
         if not chart:
             return None
-        for entry in self.charts:
+        for entry in self._by_chart.get(chart, ()):
             if entry.matches_chart(chart, url):
                 return entry
         return None
+
+    @cached_property
+    def _by_chart(self) -> dict[str, tuple[ChartEntry, ...]]:
+        """Chart name -> the entries naming it, in table order (the first that matches
+        wins): each HelmRelease of each cluster asks, the table has hundreds of rows."""
+        out: dict[str, list[ChartEntry]] = {}
+        for entry in self.charts:
+            for name in dict.fromkeys(entry.charts):
+                out.setdefault(name, []).append(entry)
+        return {name: tuple(entries) for name, entries in out.items()}
 
     def for_url(self, url: str) -> list[ChartEntry]:
         return [e for e in self.charts if any(u in url for u in e.urls)]
