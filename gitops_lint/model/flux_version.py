@@ -285,6 +285,8 @@ _HELMFILE_SUFFIXES = (".yaml", ".yml", ".yaml.gotmpl", ".yml.gotmpl")
 
 
 def _is_helmfile(rel: str) -> bool:
+    if "helmfile" not in rel:  # (asked of every file of the repository: the cheap test first)
+        return False
     return posixpath.basename(rel).startswith("helmfile") or posixpath.basename(posixpath.dirname(rel)) in (
         "helmfile.d",
         "helmfile",
