@@ -207,3 +207,26 @@ def test_flux_version_from_a_helmfile_bootstrap(tmp_path):
         "Flux 2.2 (from bootstrap/helmfile.yaml.gotmpl: flux-instance distribution.version v2.2.3)" in f
         for f in found
     )
+
+
+def test_each_kind_of_a_cluster_is_judged_once(tmp_path, monkeypatch):
+    """deprecated-api's verdict is a function of the apiVersion and kind (the versions are
+    the cluster's): three objects of one deprecated kind are judged once, each reported."""
+    from gitops_lint.rules import deprecated_api
+    from tests.helpers import write_tree
+
+    hpa = "apiVersion: autoscaling/v2beta2\nkind: HorizontalPodAutoscaler\nmetadata: {{name: h{i}, namespace: default}}\n"
+    write_tree(
+        tmp_path,
+        {
+            ".gitops-lint.yaml": 'kube-version: "1.33"\n',
+            "clusters/dev/kustomization.yaml": "resources: [a.yaml, b.yaml, c.yaml]\n",
+            **{f"clusters/dev/{n}.yaml": hpa.format(i=i) for i, n in enumerate("abc")},
+        },
+    )
+    judged = []
+    real = deprecated_api.find
+    monkeypatch.setattr(deprecated_api, "find", lambda *args: judged.append(args[:2]) or real(*args))
+    found = [f for f in lint_repo(tmp_path, "clusters/dev").findings if f.rule == "deprecated-api"]
+    assert [f.file for f in found] == ["clusters/dev/a.yaml", "clusters/dev/b.yaml", "clusters/dev/c.yaml"]
+    assert judged == [("autoscaling/v2beta2", "HorizontalPodAutoscaler")]

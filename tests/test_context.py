@@ -50,6 +50,8 @@ def test_each_index_is_built_once_on_first_use(monkeypatch):
         "flux_version": _count(monkeypatch, flux_version, "detect"),
         "schemas": _count(monkeypatch, check, "validate_cluster"),
         "other_sync_definitions": _count(monkeypatch, sources, "definitions_under"),
+        "custom_objects": _count(monkeypatch, crds, "custom_objects"),
+        "release_charts": _count(monkeypatch, crds, "ReleaseCharts"),
     }
     ctx = _contexts("defects")[0]
     assert all(c == [0] for c in built.values()), "nothing is built before a rule asks"
@@ -73,10 +75,12 @@ def test_a_run_whose_rules_never_ask_never_builds(monkeypatch):
     config.select = {"dependency-cycle", "yaml-syntax"}
     Linter(root, config).run([root])
     assert calls == [[0], [0], [0]]
+    listed = _count(monkeypatch, crds, "custom_objects")
     config.select = {"missing-crd", "crd-order", "missing-namespace"}
     Linter(root, config).run([root])
     clusters = len(Linter(root, load_config(root)).build_clusters([root]))
     assert calls[0] == [clusters], "one CRD index per cluster, shared by the three rules"
+    assert listed == [clusters], "one list of custom objects per cluster, for missing-crd and crd-order"
 
 
 def test_objects_by_kind_keeps_the_clusters_order():

@@ -468,3 +468,17 @@ def test_severities_are_the_catalogs():
     assert codes["missing-crd"] == ("GL201", Severity.ERROR)
     assert codes["crd-order"] == ("GL202", Severity.ERROR)
     assert codes["crd-prune"] == ("GL203", Severity.ERROR)
+
+
+def test_for_chart_by_name_finds_what_the_table_scan_finds():
+    """The chart table is looked up by chart name (each HelmRelease of each cluster
+    asks); the entry found is the first in table order that matches, as a scan finds."""
+    from gitops_lint.model.crds import chart_table
+
+    table = chart_table()
+    names = sorted({c for e in table.charts for c in e.charts}) + ["no-such-chart", ""]
+    urls = [None, "https://example.com/charts"] + sorted({r for e in table.charts for r in e.repositories})
+    for name in names:
+        for url in urls:
+            scanned = next((e for e in table.charts if e.matches_chart(name, url)), None) if name else None
+            assert table.for_chart(name, url) is scanned, (name, url)

@@ -341,3 +341,41 @@ def test_spec_path_with_a_variable_only_the_sync_could_fill_is_not_missing(tmp_p
         },
     )
     assert found(lint_repo(tmp_path, "clusters/dev")) == ["infra/nested.yaml:8 missing-path error"]
+
+
+def test_only_files_that_may_hold_a_sync_are_decoded(tmp_path, monkeypatch):
+    """An app's ks.yaml names its GitRepository but holds none: no self-applied sync can
+    be in it, so discovery does not decode its documents (nor those of a ConfigMap that
+    says ``sync:``); a file with both still is."""
+    from gitops_lint.discover import entries
+
+    ks = (
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+        "metadata: {{name: {name}, namespace: flux-system}}\n"
+        "spec:\n  interval: 10m\n  path: {path}\n  prune: true\n"
+        "  sourceRef: {{kind: GitRepository, name: flux-system}}\n"
+    )
+    repo = (
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\n"
+        "metadata: {name: flux-system, namespace: flux-system}\n"
+        "spec: {interval: 1m, url: https://example.com/fleet, ref: {branch: main}}\n"
+    )
+    write_tree(
+        tmp_path,
+        {
+            "flux/config/cluster.yaml": repo + "---\n" + ks.format(name="flux", path="./flux"),
+            "apps/podinfo/ks.yaml": ks.format(name="podinfo", path="./apps/podinfo/app"),
+            "apps/podinfo/app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+            # says `sync:` (as a FluxInstance does) without being one
+            "apps/podinfo/app/sync.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: s}\ndata:\n  sync: x\n",
+        },
+    )
+    decoded = []
+    real = entries.decode
+    monkeypatch.setattr(entries, "decode", lambda obj: decoded.append(obj.get("kind")) or real(obj))
+    fs = RepoFS(str(tmp_path))
+    found = entries.find_entries(fs, DocumentCache(fs))
+    assert [(e.path, e.found_by, e.found_in) for e in found] == [
+        ("flux", entries.SELF, "flux/config/cluster.yaml")
+    ]
+    assert decoded == ["GitRepository", "Kustomization"]

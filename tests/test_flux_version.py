@@ -189,3 +189,87 @@ def test_schema_finding_says_the_substitution_changed_the_type(repo):
         "data:\n  cluster_name: dev\n  domain: example.com\n"
     )
     assert _lint(repo, "--select", "schema")[0] == 0
+
+
+def _release(name: str, chart: str, values: str = "") -> str:
+    return (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
+        f"metadata: {{name: {name}, namespace: flux-system}}\n"
+        "spec:\n  interval: 1h\n  chart:\n    spec:\n"
+        f"      chart: {chart}\n      sourceRef: {{kind: HelmRepository, name: charts}}\n" + values
+    )
+
+
+def test_each_release_chart_is_looked_up_once_per_cluster(tmp_path, monkeypatch):
+    """The version and the gate both read the flux-instance HelmReleases: finding a
+    release's chart (its sources looked up) is done once per release, not per reader."""
+    from gitops_lint.core.fs import RepoFS
+    from gitops_lint.load.config import load_config
+    from gitops_lint.model import crds, flux_version
+    from tests.helpers import lint_repo, write_tree
+
+    instance = _release(
+        "flux",
+        "flux-instance",
+        "  values:\n    instance:\n      distribution: {version: 2.8.x}\n"
+        "      kustomize:\n        patches:\n          - patch: '--feature-gates=StrictPostBuildSubstitutions=false'\n",
+    )
+    others = "---\n".join(_release(f"app{i}", "podinfo") for i in range(3))
+    write_tree(
+        tmp_path,
+        {
+            "clusters/dev/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+            "resources: [repo.yaml, releases.yaml, instance.yaml]\n",
+            "clusters/dev/repo.yaml": "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\n"
+            "metadata: {name: charts, namespace: flux-system}\nspec: {interval: 1h, url: https://example.com}\n",
+            "clusters/dev/releases.yaml": others,
+            "clusters/dev/instance.yaml": instance,
+        },
+    )
+    cluster = lint_repo(tmp_path, "clusters/dev").clusters[0]
+    looked_up = []
+    real = crds.release_chart
+
+    def counting(cl, release):
+        looked_up.append(release.ref.name)
+        return real(cl, release)
+
+    monkeypatch.setattr(crds, "release_chart", counting)
+    target = flux_version.detect(cluster, RepoFS(str(tmp_path)), load_config(str(tmp_path)))
+    assert sorted(looked_up) == ["app0", "app1", "app2", "flux"]
+    assert (
+        target.version == (2, 8)
+        and "HelmRelease flux-system/flux distribution.version 2.8.x" in target.source
+    )
+    assert not target.strict_substitution and "HelmRelease flux-system/flux" in target.strict_reason
+
+
+def test_the_crd_index_and_the_version_share_the_release_charts(tmp_path, monkeypatch):
+    """A rule context's CRD index and Flux version both read the cluster's release
+    charts: each is looked up once for the two."""
+    from gitops_lint.core.fs import RepoFS
+    from gitops_lint.load.config import load_config
+    from gitops_lint.load.loader import DocumentCache
+    from gitops_lint.model import crds
+    from gitops_lint.rules.base import Context
+    from tests.helpers import lint_repo, write_tree
+
+    write_tree(
+        tmp_path,
+        {
+            "clusters/dev/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+            "resources: [releases.yaml]\n",
+            "clusters/dev/releases.yaml": "---\n".join(_release(f"app{i}", "podinfo") for i in range(3)),
+        },
+    )
+    result = lint_repo(tmp_path, "clusters/dev")
+    looked_up = []
+    real = crds.release_chart
+    monkeypatch.setattr(
+        crds, "release_chart", lambda cl, release: looked_up.append(release) or real(cl, release)
+    )
+    fs = RepoFS(str(tmp_path))
+    ctx = Context(fs, DocumentCache(fs), load_config(str(tmp_path)), result.clusters[0])
+    assert ctx.flux_version.stated is False
+    assert ctx.crd_index is not None
+    assert sorted(r.ref.name for r in looked_up) == ["app0", "app1", "app2"]

@@ -497,3 +497,31 @@ def test_redactor_masks_what_may_be_secret_not_what_the_author_left_public(tmp_p
 def test_templated_value_is_a_variable_only_with_short_literal_text(value, status):
     # Flux fills the ${var}s; literal text long enough to be a credential is in Git
     assert classify(value) == status
+
+
+@pytest.mark.parametrize(
+    "field", ["secretGenerator", "SecretGenerator", "SECRETGENERATOR", "ſecretGenerator"]
+)
+def test_secret_generator_field_matched_as_kustomize_matches_it(tmp_path, field):
+    """encoding/json matches field names case-insensitively (Go's EqualFold, where the
+    long s folds onto s): the inventory skips decoding a kustomization only when no
+    key can be secretGenerator."""
+    files = {"kustomization.yaml": f"{field}:\n  - name: clear\n    literals: [a=lit-v4lue]\n"}
+    out = findings(tmp_path, files)
+    assert [o.split(" ", 1)[0] for o in out] == ["kustomization.yaml:3"]
+
+
+def test_a_kustomization_without_a_generator_is_not_decoded_for_secrets(tmp_path, monkeypatch):
+    from gitops_lint.core.fs import RepoFS
+    from gitops_lint.load.loader import DocumentCache
+    from gitops_lint.model.secrets import SecretInventory
+    from gitops_lint.render import kustfile
+
+    write_tree(tmp_path, {"kustomization.yaml": "resources: [cm.yaml]\nconfigMapGenerator: [{name: c}]\n"})
+    decoded = []
+    real = kustfile.decode
+    monkeypatch.setattr(kustfile, "decode", lambda data: decoded.append(data) or real(data))
+    cache = DocumentCache(RepoFS(str(tmp_path)))
+    cache.load("kustomization.yaml")
+    assert SecretInventory(cache.fs, cache).values() == []
+    assert decoded == []

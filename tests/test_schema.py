@@ -482,3 +482,54 @@ def test_every_corpus_crd_converts_and_compiles():
             assert v._fast is not None, (path, kind)
             empty = {"apiVersion": api_version, "kind": kind, "metadata": {"name": "x"}}
             assert v._fast(empty) == v._jsonschema().is_valid(empty)
+
+
+def test_a_crd_every_cluster_renders_is_converted_once(monkeypatch):
+    """Each cluster's registry finds the same CRD among its objects: its schema is
+    converted to a validator's once for the process, and validates in each."""
+    from gitops_lint.schema import registry
+
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "gizmos.convert-once.example.com"},
+        "spec": {
+            "group": "convert-once.example.com",
+            "names": {"kind": "Gizmo", "plural": "gizmos"},
+            "scope": "Namespaced",
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "schema": {
+                        "openAPIV3Schema": {
+                            "type": "object",
+                            "properties": {
+                                "spec": {"type": "object", "properties": {"size": {"type": "integer"}}}
+                            },
+                        }
+                    },
+                }
+            ],
+        },
+    }
+    converted = []
+    monkeypatch.setattr(registry, "convert", lambda raw: converted.append(raw) or convert(raw))
+    bad = {"apiVersion": "convert-once.example.com/v1", "kind": "Gizmo", "spec": {"size": "big"}}
+    for _ in range(3):  # three clusters: three registries, each with its own copy of the CRD
+        objects = [RenderedObjectStub(copy.deepcopy(crd))]
+        validator, source = SchemaRegistry("1.33", objects).lookup("convert-once.example.com/v1", "Gizmo")
+        assert source == "CRD in crd.yaml"
+        assert [e.message for e in validator.errors(bad)] == [
+            'spec.size: expected integer or null, got string "big"'
+        ]
+    assert len(converted) == 1
+
+
+class RenderedObjectStub:
+    def __init__(self, obj):
+        from gitops_lint.core.data import Origin
+
+        self.obj = obj
+        self.origin = Origin("crd.yaml", 1, 0)

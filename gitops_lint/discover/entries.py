@@ -181,6 +181,13 @@ def git_ref(ref) -> str | None:
     return None
 
 
+def _may_name_an_instance(doc: dict) -> bool:
+    """Can :func:`_instance_sync` find a sync in this document (as written)?"""
+    return doc.get("kind") in ("FluxInstance", "HelmRelease") or (
+        "kind" not in doc and "apiVersion" not in doc and "instance" in doc
+    )
+
+
 def find_syncs(fs: RepoFS, cache: DocumentCache, files: list[str]) -> list[Sync]:
     """Every sync object of ``files``: FluxInstances (and the chart's values) and gotk-sync Kustomizations."""
     found: list[Sync] = []
@@ -197,8 +204,18 @@ def find_syncs(fs: RepoFS, cache: DocumentCache, files: list[str]) -> list[Sync]
             selfsync = b"GitRepository" in raw and b"kustomize.toolkit.fluxcd.io" in raw
             if not (instance or selfsync):
                 continue
+        documents = [d.data for d in cache.load(rel, used=False).documents if isinstance(d.data, dict)]
+        # decoding keeps a document's kind: a file in which no document can be a sync by
+        # its kind (most files that name a GitRepository only refer to it, as an app's
+        # ks.yaml does) has nothing to decode
+        if not (
+            gotk
+            or (instance and any(_may_name_an_instance(d) for d in documents))
+            or (selfsync and any(d.get("kind") == "GitRepository" for d in documents))
+        ):
+            continue
         # Flux objects read through their typed shapes: a field of the wrong type is left out
-        docs = [decode(d.data).obj for d in cache.load(rel, used=False).documents if isinstance(d.data, dict)]
+        docs = [decode(d).obj for d in documents]
         if gotk:
             repos = _git_repositories(docs)
             for sync in (_gotk_sync(o, rel) for o in docs):

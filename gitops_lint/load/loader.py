@@ -20,6 +20,7 @@ Departures from plain PyYAML:
 from __future__ import annotations
 
 import bisect
+import itertools
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -725,6 +726,38 @@ def _unwrap_lists(docs: list[Document]) -> list[Document]:
     return out
 
 
+_UNCUT = object()  # a file whose documents are only composed with the whole file
+# line breaks YAML counts besides \n (and a BOM, which may start a later document)
+_OTHER_BREAKS = "\r\x85\u2028\u2029\ufeff"
+# every anchor's name (libyaml's anchor characters), and other text: a superset
+_ANCHOR_NAME = re.compile(r"&([0-9A-Za-z_-]+)")
+
+
+class _PositionLoader(FastLoader):
+    """FastLoader's composer for field positions only: a node's tag is not needed,
+    so scalars are not typed (go_resolve, a Python call per scalar, was a third of
+    composing a document for its positions)."""
+
+    resolve = staticmethod(lambda kind, value, implicit: "?")
+
+
+@dataclass
+class _Cut:
+    """A file's text, and each document's (first line, index) -> last line."""
+
+    text: str
+    ends: dict[tuple[int, int], int]
+    # characters before each line (without its \n), accumulated: built when first asked
+    before: list[int] | None = None
+
+    def line_start(self, line: int) -> int | None:
+        """Offset of 0-based ``line``; None past the text's last line."""
+        if self.before is None:
+            self.before = list(itertools.accumulate(map(len, self.text.split("\n")), initial=0))
+        # the line's offset: the characters of the lines before it, and their \n
+        return self.before[line] + line if line < len(self.before) - 1 else None
+
+
 class DocumentCache:
     """Each file of the repository parsed at most once per run.
 
@@ -738,6 +771,12 @@ class DocumentCache:
         self.parsed = parsed
         self._files: dict[str, LoadedFile] = {}
         self._nodes: dict[str, list] = {}
+        # (file, document index, line) -> (node, first line) of the document (field_position)
+        self._documents: dict[tuple, tuple[object, int] | None] = {}
+        # file -> what cutting its documents apart needs (_cut_points)
+        self._slicing: dict[str, object] = {}
+        # a document's text (cut from its file) -> its composed root, None if it fails
+        self._pieces: dict[str, object] = {}
         # id(mapping node) -> {key text: (key node, value node)}, first key wins (field_position)
         self._keys: dict[int, dict[str, tuple]] = {}
         # what the whole run may load and render (budget.py)
@@ -806,16 +845,11 @@ class DocumentCache:
         Falls back to the deepest existing parent (a field added by a patch has
         no line of its own), and to the document start.
         """
-        nodes = self._nodes.get(origin.file)
-        if nodes is None:
-            nodes = self._compose(origin.file)
-            self._nodes[origin.file] = nodes
-        if origin.doc_index >= len(nodes):
+        found = self._document_node(origin)
+        if found is None:
+            # not a document of the file (a List item's, a generated object's origin)
             return origin.line, 1
-        node = nodes[origin.doc_index]
-        if origin.line != node.start_mark.line + 1:
-            # a List item or generated object: no field map for it
-            return origin.line, 1
+        node, offset = found
         best = node
         for step in path:
             nxt = None
@@ -829,7 +863,105 @@ class DocumentCache:
             if nxt is None:
                 break
             node = nxt
-        return best.start_mark.line + 1, best.start_mark.column + 1
+        return best.start_mark.line + 1 + offset, best.start_mark.column + 1
+
+    def _document_node(self, origin: Origin) -> tuple[object, int] | None:
+        """The node tree of the document at ``origin`` and the line its marks count
+        from, composed once per run; None when no document of the file starts there.
+
+        Only that document is composed, from the file's text cut at its first
+        line (:meth:`_sliced`): a finding in the twentieth CRD of a 300 kB
+        gotk-components.yaml no longer composes the other thirty. The whole
+        file's composition (:meth:`_composed`) remains where a cut could read
+        differently, and is what the cut is tested against.
+        """
+        key = (origin.file, origin.doc_index, origin.line)
+        if key in self._documents:
+            return self._documents[key]
+        found = self._sliced(origin)
+        if found is None:
+            found = self._composed(origin)
+        self._documents[key] = found
+        return found
+
+    def _composed(self, origin: Origin) -> tuple[object, int] | None:
+        """The document's node from the composition of the whole file."""
+        nodes = self._nodes.get(origin.file)
+        if nodes is None:
+            nodes = self._compose(origin.file)
+            self._nodes[origin.file] = nodes
+        if origin.doc_index >= len(nodes):
+            return None
+        node = nodes[origin.doc_index]
+        if origin.line != node.start_mark.line + 1:
+            return None
+        return node, 0
+
+    def _sliced(self, origin: Origin) -> tuple[object, int] | None:
+        """The document's node composed from its own lines alone, or None when that
+        cannot be known to give what the whole file's composition gives.
+
+        A document loaded from this file starts at ``origin.line`` with that
+        index (so the whole file composes, and its root is there) and ends at
+        its recorded ``end_line``. Its lines, from the first to the one where
+        the next token starts (which ends the root), read alone as the first
+        document of a stream, compose to the same nodes: the same text with
+        the same columns, whose lines are counted from the cut. Anchors are
+        per document, and a tag handle of a ``%TAG`` directive left above the
+        cut fails the composition (then the whole file is composed). The root
+        must start on the cut's first line and end on the recorded last one.
+
+        Not cut: a text with line breaks other than ``\n`` (YAML counts ``\r``,
+        NEL, LS and PS as breaks too), or with a repeated anchor name anywhere
+        (libyaml refuses a redefined anchor, and the whole file was then
+        composed by the pure-Python loader, whose marks are its own).
+        """
+        cut = self._slicing.get(origin.file)
+        if cut is None:
+            cut = self._slicing[origin.file] = self._cut_points(origin.file)
+        if cut is _UNCUT:
+            return None
+        end_line = cut.ends.get((origin.line, origin.doc_index))
+        first = origin.line - 1
+        begin = cut.line_start(first) if end_line is not None and end_line >= origin.line else None
+        if begin is None:
+            return None
+        stop = cut.line_start(end_line)
+        piece = cut.text[begin : len(cut.text) if stop is None else stop]
+        # the same document in several files (each cluster's copy of gotk-components.yaml)
+        # is composed once: equal text, equal nodes
+        if piece in self._pieces:
+            node = self._pieces[piece]
+        else:
+            loader = _PositionLoader(piece)
+            try:
+                node = loader.get_node() if loader.check_node() else None
+            except (yaml.YAMLError, RecursionError):
+                node = None
+            finally:
+                loader.dispose()
+            self._pieces[piece] = node
+        if node is None or node.start_mark.line != 0 or node.end_mark.line + 1 + first != end_line:
+            return None
+        return node, first
+
+    def _cut_points(self, rel: str) -> _Cut | object:
+        """What cutting the documents of a loaded file apart needs, or ``_UNCUT`` when
+        they are composed only with the whole file."""
+        loaded = self._files.get(rel)
+        if loaded is None or not loaded.documents:
+            return _UNCUT
+        try:
+            text = _decode(self.fs.read_bytes(rel))
+        except (OSError, ValueError, OutsideRoot, FileTooLarge):
+            return _UNCUT
+        if any(ch in text for ch in _OTHER_BREAKS):
+            return _UNCUT
+        if "&" in text:
+            names = _ANCHOR_NAME.findall(text)
+            if len(names) != len(set(names)):
+                return _UNCUT
+        return _Cut(text, {(d.origin.line, d.origin.doc_index): d.end_line for d in loaded.documents})
 
     def _key_index(self, node: MappingNode) -> dict[str, tuple]:
         """The mapping's fields by key text, built once per node: one finding per value

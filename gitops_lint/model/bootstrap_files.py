@@ -37,12 +37,16 @@ if TYPE_CHECKING:
 
 
 def is_helmfile(rel: str) -> bool:
+    if "helmfile" not in rel:  # (asked of every file of the repository: the cheap test first)
+        return False
     base = posixpath.basename(rel)
     parent = posixpath.basename(posixpath.dirname(rel))
     return base.startswith("helmfile") or parent in ("helmfile", "helmfile.d")
 
 
 def is_talos(rel: str) -> bool:
+    if "tal" not in rel:  # talconfig*, talos*: the cheap test first
+        return False
     parts = rel.split("/")
     return posixpath.basename(rel).startswith("talconfig") or any(p.startswith("talos") for p in parts[:-1])
 

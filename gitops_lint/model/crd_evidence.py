@@ -220,8 +220,13 @@ def _evident(group: str, names: tuple[str, ...]) -> bool:
     return False
 
 
+@lru_cache(maxsize=1 << 16)
 def distance(a: str, b: str, limit: int = 2) -> int:
-    """Damerau-Levenshtein (optimal string alignment) distance, capped at ``limit + 1``."""
+    """Damerau-Levenshtein (optimal string alignment) distance, capped at ``limit + 1``.
+
+    A pure function of its arguments, remembered for the process (as ``_evident``):
+    each cluster of a repository measures the same unserved groups against the
+    same served ones, most of missing-crd's time on hmcts's 16 clusters."""
     if abs(len(a) - len(b)) > limit:
         return limit + 1
     prev2: list[int] | None = None

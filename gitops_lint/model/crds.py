@@ -47,7 +47,7 @@ import posixpath
 from collections import defaultdict
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 import yaml
@@ -207,10 +207,20 @@ class ChartTable:
     def for_chart(self, chart: str | None, url: str | None) -> ChartEntry | None:
         if not chart:
             return None
-        for entry in self.charts:
+        for entry in self._by_chart.get(chart, ()):
             if entry.matches_chart(chart, url):
                 return entry
         return None
+
+    @cached_property
+    def _by_chart(self) -> dict[str, tuple[ChartEntry, ...]]:
+        """Chart name -> the entries naming it, in table order (the first that matches
+        wins): each HelmRelease of each cluster asks, the table has hundreds of rows."""
+        out: dict[str, list[ChartEntry]] = {}
+        for entry in self.charts:
+            for name in dict.fromkeys(entry.charts):
+                out.setdefault(name, []).append(entry)
+        return {name: tuple(entries) for name, entries in out.items()}
 
     def for_url(self, url: str) -> list[ChartEntry]:
         return [e for e in self.charts if any(u in url for u in e.urls)]
@@ -387,6 +397,25 @@ def release_chart(cluster: Cluster, release: HelmRelease) -> ChartIdentity:
     return flux_chart_identity(release, lambda kind, ns, name: _find_obj(cluster, kind, ns, name))
 
 
+class ReleaseCharts:
+    """:func:`release_chart` of one cluster's HelmReleases, each looked up once.
+
+    The CRD index and the Flux version both ask for the charts of a cluster's
+    releases; finding one decodes its source object. A rule context keeps one
+    of these per cluster and hands it to both.
+    """
+
+    def __init__(self, cluster: Cluster):
+        self.cluster = cluster
+        self._found: dict[int, tuple[HelmRelease, ChartIdentity]] = {}
+
+    def __call__(self, release: HelmRelease) -> ChartIdentity:
+        found = self._found.get(id(release))
+        if found is None or found[0] is not release:
+            found = self._found[id(release)] = (release, release_chart(self.cluster, release))
+        return found[1]
+
+
 def _dig(values: dict, dotted: str):
     cur = values
     for part in dotted.split("."):
@@ -487,9 +516,12 @@ def build_crd_index(
     cache: DocumentCache,
     config: Config,
     bootstrap: BootstrapFiles | None = None,
+    charts: ReleaseCharts | None = None,
 ) -> CrdIndex:
     """The cluster's index; ``bootstrap`` is the run's (read once for every cluster),
-    a fresh one when the caller has none."""
+    a fresh one when the caller has none; ``charts``, the cluster's release charts
+    when the caller keeps them."""
+    charts = charts if charts is not None else ReleaseCharts(cluster)
     index = CrdIndex()
     table = chart_table()
     kustomizations = cluster.kustomizations
@@ -507,7 +539,7 @@ def build_crd_index(
             # helm-controller installs into spec.kubeConfig's cluster when set
             if release.kube_config is not None:
                 target = f"{ro.ref.namespace}:{sorted(release.kube_config.items())!r}"
-            _add_release(index, cluster, table, release, target)
+            _add_release(index, cluster, table, release, target, charts)
         elif kind in ("Provider", "Configuration") and group == PKG_GROUP:
             package = str(_spec(obj).get("package") or "")
             entries = table.for_package(package)
@@ -675,10 +707,15 @@ def _add_xrd(index: CrdIndex, ro: RenderedObject, target: str) -> None:
 
 
 def _add_release(
-    index: CrdIndex, cluster: Cluster, table: ChartTable, release: HelmRelease, target: str
+    index: CrdIndex,
+    cluster: Cluster,
+    table: ChartTable,
+    release: HelmRelease,
+    target: str,
+    charts: ReleaseCharts,
 ) -> None:
     ro = release.ro
-    chart, url = release_chart(cluster, release)
+    chart, url = charts(release)
     entry = table.for_chart(chart, url)
     if entry is None:
         # a chart the table does not know (or cannot be identified offline):

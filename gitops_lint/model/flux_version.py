@@ -31,10 +31,12 @@ FluxInstance), turns strict substitution off whatever the version.
 
 from __future__ import annotations
 
+import functools
 import json
 import posixpath
 import re
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -48,6 +50,7 @@ if TYPE_CHECKING:  # plain data in, plain data out: no import cycle with config.
     from ..core.fs import RepoFS
     from ..load.config import Config
     from .cluster import Cluster
+    from .crds import ReleaseCharts
 
 STRICT_SINCE = (2, 9)
 STRICT_GATE_OFF = "StrictPostBuildSubstitutions=false"
@@ -90,11 +93,17 @@ class FluxTarget:
 ASSUMED = "assumed: the repository states no Flux version; set flux-version in the config"
 
 
-def detect(cluster: Cluster | None, fs: RepoFS, config: Config) -> FluxTarget:
-    found = _configured(config) or _from_cluster(cluster, fs) or _from_repository(fs)
+def detect(
+    cluster: Cluster | None, fs: RepoFS, config: Config, charts: ReleaseCharts | None = None
+) -> FluxTarget:
+    """``charts``: the cluster's release charts, when the caller keeps them (model.crds)."""
+    # the flux-instance HelmReleases, looked for once (both the version and the gate
+    # read them; finding a release's chart looks up its sources), when first needed
+    instances = functools.cache(lambda: _flux_instance_releases(cluster, charts))
+    found = _configured(config) or _from_cluster(cluster, fs, instances) or _from_repository(fs)
     version, source = found or (NEWEST, ASSUMED)
     stated = found is not None
-    gate_off = _gate_off(cluster)
+    gate_off = _gate_off(cluster, instances)
     if gate_off:
         return FluxTarget(version, source, False, f"{STRICT_GATE_OFF} in {gate_off}", stated)
     if not stated:
@@ -120,11 +129,13 @@ def _configured(config: Config) -> tuple[tuple[int, int], str] | None:
     return version, f"flux-version {config.flux_version}"
 
 
-def _from_cluster(cluster: Cluster | None, fs: RepoFS) -> tuple[tuple[int, int], str] | None:
+def _from_cluster(
+    cluster: Cluster | None, fs: RepoFS, instances: Callable[[], frozenset[int]]
+) -> tuple[tuple[int, int], str] | None:
     if cluster is None:
         return None
     return (
-        _from_flux_instance(cluster)
+        _from_flux_instance(cluster, instances())
         or _from_flux_manifests(cluster)
         or _oldest(_headers(fs, sorted({ro.origin.file for ro in cluster.objects})))
         or _from_images(cluster)
@@ -132,14 +143,13 @@ def _from_cluster(cluster: Cluster | None, fs: RepoFS) -> tuple[tuple[int, int],
     )
 
 
-def _from_flux_instance(cluster: Cluster) -> tuple[tuple[int, int], str] | None:
+def _from_flux_instance(cluster: Cluster, instances: frozenset[int]) -> tuple[tuple[int, int], str] | None:
     from .crds import release_values  # the values a HelmRelease passes, valuesFrom included
 
     for ro in cluster.objects:
-        spec = _spec(ro.obj)
-        if ro.ref.kind == "FluxInstance":
-            distribution = spec.get("distribution")
-        elif _is_flux_instance_release(cluster, ro):
+        if ro.obj.get("kind") == "FluxInstance":
+            distribution = _spec(ro.obj).get("distribution")
+        elif id(ro) in instances:
             values, _ = release_values(cluster, cluster.helmrelease(ro))
             instance = values.get("instance") if isinstance(values.get("instance"), dict) else {}
             distribution = instance.get("distribution")
@@ -154,7 +164,7 @@ def _from_flux_instance(cluster: Cluster) -> tuple[tuple[int, int], str] | None:
 
 def _from_flux_manifests(cluster: Cluster) -> tuple[tuple[int, int], str] | None:
     for ro in cluster.objects:
-        if ro.ref.kind != "OCIRepository":
+        if ro.obj.get("kind") != "OCIRepository":
             continue
         spec = _spec(ro.obj)
         if not _FLUX_MANIFESTS.match(str(spec.get("url") or "")):
@@ -275,6 +285,8 @@ _HELMFILE_SUFFIXES = (".yaml", ".yml", ".yaml.gotmpl", ".yml.gotmpl")
 
 
 def _is_helmfile(rel: str) -> bool:
+    if "helmfile" not in rel:  # (asked of every file of the repository: the cheap test first)
+        return False
     return posixpath.basename(rel).startswith("helmfile") or posixpath.basename(posixpath.dirname(rel)) in (
         "helmfile.d",
         "helmfile",
@@ -338,25 +350,36 @@ def _spec(obj: dict) -> dict:
     return spec if isinstance(spec, dict) else {}
 
 
-def _is_flux_instance_release(cluster: Cluster, ro) -> bool:
-    """A HelmRelease of the flux-instance chart (by chart.spec or through its chartRef)."""
-    from .crds import release_chart  # the chart the CRD index reads, its sources looked up
+def _flux_instance_releases(cluster: Cluster | None, charts: ReleaseCharts | None) -> frozenset[int]:
+    """``id()`` of the cluster's HelmReleases of the flux-instance chart (by chart.spec
+    or through its chartRef)."""
+    if cluster is None:
+        return frozenset()
+    if charts is None:
+        from .crds import ReleaseCharts  # the chart the CRD index reads, its sources looked up
 
-    release = cluster.helmrelease(ro) if ro.ref.kind == "HelmRelease" else None
-    return release is not None and release_chart(cluster, release).name == "flux-instance"
+        charts = ReleaseCharts(cluster)
+    found = set()
+    for ro in cluster.objects:
+        release = cluster.helmrelease(ro) if ro.obj.get("kind") == "HelmRelease" else None
+        if release is not None and charts(release).name == "flux-instance":
+            found.add(id(ro))
+    return frozenset(found)
 
 
-def _gate_off(cluster: Cluster | None) -> str | None:
+def _gate_off(cluster: Cluster | None, instances: Callable[[], frozenset[int]]) -> str | None:
     """Where the repository turns strict substitution off, if it does."""
     if cluster is None:
         return None
+    releases = instances()
     for ro in cluster.objects:
-        ref = ro.ref
+        kind = ro.obj.get("kind")
         relevant = (
-            (ref.kind == "Deployment" and ref.name == "kustomize-controller")
-            or ref.kind == "FluxInstance"
-            or _is_flux_instance_release(cluster, ro)
+            (kind == "Deployment" and ro.ref.name == "kustomize-controller")
+            or kind == "FluxInstance"
+            or id(ro) in releases
         )
         if relevant and STRICT_GATE_OFF in json.dumps(ro.obj, default=str):
+            ref = ro.ref
             return f"{ref.kind} {ref.namespace}/{ref.name} ({ro.origin.file})"
     return None

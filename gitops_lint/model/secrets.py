@@ -47,6 +47,7 @@ from ..core.redact import Redactor, redact_leaves
 from ..load.loader import DocumentCache, parse_text
 from ..load.sops import (
     CONFIG_FILE,
+    CreationRule,
     SopsConfig,
     SopsRules,
     document_metadata,
@@ -373,6 +374,9 @@ class _Source:
     values: tuple[SecretValue, ...]
 
 
+_GENERATOR = "SECRETGENERATOR"  # go_fold("secretGenerator"): the field encoding/json matches
+
+
 class Inventory:
     """The secret values of the files one run read.
 
@@ -385,6 +389,9 @@ class Inventory:
         self.cache = cache
         self._configs: dict[str, SopsConfig | None] = {}
         self._designating_rules: dict[str, frozenset[int]] = {}
+        # file -> the creation rule of its own .sops.yaml (asked by _designating and again
+        # by _creation_rule for the files read: the path_regexes are searched once)
+        self._rules: dict[str, CreationRule | None] = {}
         self._files: dict[str, tuple[object, tuple[SecretValue | _Source, ...]]] = {}
 
     def values(self) -> list[SecretValue]:
@@ -484,7 +491,7 @@ class Inventory:
             for rel in self.fs.walk_files(posixpath.dirname(config.file)):
                 if self._config(posixpath.dirname(rel)) is not config:
                     continue
-                rule = config.rule_for(rel)
+                rule = self._rule_for(config, rel)
                 if rule is None:
                     continue
                 if posixpath.basename(rel) in KUSTOMIZATION_FILES:
@@ -506,7 +513,7 @@ class Inventory:
         if posixpath.basename(rel) == CONFIG_FILE:
             return None
         config = self._config(posixpath.dirname(rel))
-        rule = config.rule_for(rel) if config is not None else None
+        rule = self._rule_for(config, rel) if config is not None else None
         if config is None or rule is None:
             return None
         source = rule.describe(config.file)
@@ -514,6 +521,12 @@ class Inventory:
             source = f"{source[:-1]}; {rule.rules.describe()})"
         gov = Governance(rule.rules, False, source)
         return gov, rule.index in self._designating(config)
+
+    def _rule_for(self, config: SopsConfig, rel: str) -> CreationRule | None:
+        """``config.rule_for(rel)``, where ``config`` is the file's own .sops.yaml."""
+        if rel not in self._rules:
+            self._rules[rel] = config.rule_for(rel)
+        return self._rules[rel]
 
     def _designated(self, rel: str, loaded, gov: Governance) -> Iterator[SecretValue]:
         """One finding for a file a creation rule designates, at the first value SOPS would encrypt.
@@ -552,9 +565,12 @@ class Inventory:
 
     def _generators(self, kfile: str, doc, data: dict) -> Iterator[SecretValue | _Source]:
         from ..render.generators import GeneratorError, parse_file_source, parse_literal
-        from ..render.kustfile import decode
+        from ..render.kustfile import decode, go_fold
 
-        # field names as kustomize matches them (`SecretGenerator:`, `Literals:`)
+        # field names as kustomize matches them (`SecretGenerator:`, `Literals:`); a
+        # kustomization without such a field (most) is not decoded for nothing
+        if not any(isinstance(k, str) and len(k) == 15 and go_fold(k) == _GENERATOR for k in data):
+            return
         decoded = decode(data)
         items = decoded.data.get("secretGenerator")
         if not isinstance(items, list):

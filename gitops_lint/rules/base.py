@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from ..load.config import Config
     from ..load.loader import DocumentCache
     from ..model.bootstrap_files import BootstrapFiles
-    from ..model.cluster import Cluster
-    from ..model.crds import CrdIndex
+    from ..model.cluster import Cluster, FluxKustomization
+    from ..model.crds import CrdIndex, ReleaseCharts
     from ..model.flux_version import FluxTarget
     from ..model.secrets import SecretInventory
     from ..schema.check import ClusterSchemas
@@ -74,7 +74,25 @@ class Context:
         """Which kinds the cluster's CRDs, charts and packages provide (model.crds)."""
         from ..model.crds import build_crd_index
 
-        return build_crd_index(self._cluster, self.fs, self.cache, self.config, self.bootstrap_files)
+        return build_crd_index(
+            self._cluster, self.fs, self.cache, self.config, self.bootstrap_files, self.release_charts
+        )
+
+    @cached_property
+    def custom_objects(self) -> list[tuple[RenderedObject, str, str, FluxKustomization]]:
+        """(object, group, kind, its Kustomization) of every applied object of a kind that
+        is not built in (model.crds.custom_objects), for missing-crd and crd-order."""
+        from ..model.crds import custom_objects
+
+        return list(custom_objects(self._cluster))
+
+    @cached_property
+    def release_charts(self) -> ReleaseCharts:
+        """The chart of each HelmRelease of the cluster, looked up once for the CRD index
+        and the Flux version (model.crds)."""
+        from ..model.crds import ReleaseCharts
+
+        return ReleaseCharts(self._cluster)
 
     @cached_property
     def bootstrap_files(self) -> BootstrapFiles:
@@ -91,7 +109,9 @@ class Context:
         """The Flux the cluster runs, and whether its substitution is strict (model.flux_version)."""
         from ..model.flux_version import detect
 
-        return detect(self.cluster, self.fs, self.config)
+        return detect(
+            self.cluster, self.fs, self.config, self.release_charts if self.cluster is not None else None
+        )
 
     @cached_property
     def schemas(self) -> ClusterSchemas:

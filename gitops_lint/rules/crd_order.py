@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 
 from ..core.data import FLUX_HELM_GROUP, FLUX_KS_GROUP, ObjectRef, Severity
 from ..graph.dependson import NodeKey, node_key
-from ..model.crds import HELM, PACKAGE, XRD, Provider, custom_objects, target_of
+from ..model.crds import HELM, PACKAGE, XRD, Provider, target_of
 from ..model.suspend import suspended_roots
 from .base import Context, Hit, Rule
 
@@ -73,6 +73,10 @@ class Ordering:
         self.graph = graph
         self._applied: dict[NodeKey, frozenset[NodeKey]] = {}
         self._before: dict[NodeKey, tuple[frozenset[NodeKey], frozenset[NodeKey]]] = {}
+        # the graph does not change while the rule runs: each node's dependsOn targets
+        # are read from its edges once (before() asks for them many times over)
+        self._depends: dict[NodeKey, list[NodeKey]] = {}
+        self._applying: dict[NodeKey, list[NodeKey]] = {}
         self.by_node: dict[NodeKey, tuple] = {}  # graph node -> cluster key of a Kustomization
 
     def applied_after(self, key: NodeKey) -> frozenset[NodeKey]:
@@ -81,16 +85,11 @@ class Ordering:
         cached = self._applied.get(key)
         if cached is not None:
             return cached
-        graph = self.graph
         seen: set[NodeKey] = set()
         queue = deque([key])
         while queue:
             cur = queue.popleft()
-            if cur not in graph:
-                continue
-            nxt = [v for v in graph.successors(cur) if "depends_index" in graph.edges[cur, v]]
-            nxt += [u for u in graph.predecessors(cur) if graph.edges[u, cur].get("applies")]
-            for n in nxt:
+            for n in (*self._deps(cur), *self._parents(cur)):
                 if n not in seen and n != key:
                     seen.add(n)
                     queue.append(n)
@@ -122,10 +121,29 @@ class Ordering:
         return all(child in self._waited_children(parent) for child, parent in zip(chain, chain[1:]))
 
     def _deps(self, key: NodeKey) -> list[NodeKey]:
-        graph = self.graph
-        if key not in graph:
-            return []
-        return [v for v in graph.successors(key) if "depends_index" in graph.edges[key, v]]
+        deps = self._depends.get(key)
+        if deps is None:
+            graph = self.graph
+            deps = (
+                [v for v in graph.successors(key) if "depends_index" in graph.edges[key, v]]
+                if key in graph
+                else []
+            )
+            self._depends[key] = deps
+        return deps
+
+    def _parents(self, key: NodeKey) -> list[NodeKey]:
+        """The Kustomizations that apply ``key`` (read from the edges once, as ``_deps``)."""
+        parents = self._applying.get(key)
+        if parents is None:
+            graph = self.graph
+            parents = (
+                [u for u in graph.predecessors(key) if graph.edges[u, key].get("applies")]
+                if key in graph
+                else []
+            )
+            self._applying[key] = parents
+        return parents
 
     def _waited_children(self, key: NodeKey) -> list[NodeKey]:
         """Kustomizations whose Ready a Kustomization's own Ready waits for:
@@ -158,7 +176,10 @@ class Ordering:
             return cached
         applied = set(self.applied_after(key))
         ready: set[NodeKey] = set()
-        queue = deque(d for u in {key} | applied for d in self._deps(u))
+        # the nodes whose dependencies are queued already: queueing them again adds
+        # nothing to the sets (they are closures, whatever the order), only time
+        expanded = {key} | applied
+        queue = deque(d for u in expanded for d in self._deps(u))
         while queue:
             r = queue.popleft()
             if r in ready:
@@ -169,8 +190,9 @@ class Ordering:
             applied |= upstream
             queue.extend(self._deps(r))
             queue.extend(self._waited_children(r))
-            for u in upstream:
+            for u in upstream - expanded:
                 queue.extend(self._deps(u))
+            expanded |= upstream
         applied.discard(key)
         result = (frozenset(applied), frozenset(ready))
         self._before[key] = result
@@ -430,7 +452,7 @@ def check(ctx: Context):
     skipped = suspended_roots(cluster)
     memo: dict[tuple, Verdict] = {}
     groups: dict[tuple, _Group] = {}
-    for ro, group, kind, ks in custom_objects(cluster):
+    for ro, group, kind, ks in ctx.custom_objects:
         if ks.ref.key() in skipped:
             continue  # Flux applies nothing under a suspended Kustomization
         providers = index.providers(group, kind, target_of(ks))

@@ -36,11 +36,14 @@ def check(ctx: Context):
     flux = ctx.flux_version
     configured = any(k in ctx.config.rules for k in ("deprecated-api", "GL503"))
     seen = set()
+    verdicts: dict[tuple[str, str], Verdict | None] = {}  # a cluster has few distinct kinds
     for ro in sorted(ctx.cluster.objects, key=lambda ro: (ro.origin.file, ro.origin.line)):
         api_version, kind = ro.obj.get("apiVersion"), ro.obj.get("kind")
         if not isinstance(api_version, str) or not isinstance(kind, str):
             continue
-        verdict = find(api_version, kind, kube, flux.version)
+        if (api_version, kind) not in verdicts:
+            verdicts[api_version, kind] = find(api_version, kind, kube, flux.version)
+        verdict = verdicts[api_version, kind]
         if verdict is None:
             continue
         key = (ro.origin, api_version, kind)

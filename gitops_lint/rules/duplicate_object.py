@@ -28,33 +28,35 @@ from .base import Context, Hit, Rule
 
 SHOWN = 3
 NOT_OWNED = {"ssa": ("ifnotpresent", "ignore"), "reconcile": ("disabled",)}
+_NOT_OWNED = tuple((f"kustomize.toolkit.fluxcd.io/{name}", values) for name, values in NOT_OWNED.items())
 
 
-def _target(cluster, ro) -> str:
+def _target(cluster, owner: tuple) -> str:
     """The cluster an object is applied to: a Kustomization with ``spec.kubeConfig``
     applies to a remote cluster (hub-and-spoke), where the same identity is
     another object."""
-    ks = cluster.kustomizations.get(ro.applied_by.key())
+    ks = cluster.kustomizations.get(owner)
     kube = ks.fields.kube_config if ks is not None else None
     return f"{ks.ref.namespace}:{sorted(kube.items())!r}" if isinstance(kube, dict) else ""
 
 
 def _claims(obj: dict) -> bool:
     """Does Flux take ownership of this object when it applies it?"""
-    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    meta = obj.get("metadata")
+    if not isinstance(meta, dict):
+        return True
     for key in ("annotations", "labels"):
         marks = meta.get(key)
-        if not isinstance(marks, dict):
+        if not isinstance(marks, dict) or not marks:
             continue
-        for name, values in NOT_OWNED.items():
-            value = marks.get(f"kustomize.toolkit.fluxcd.io/{name}")
+        for mark, values in _NOT_OWNED:
+            value = marks.get(mark)
             if isinstance(value, str) and value.lower() in values:
                 return False
     return True
 
 
-def _known_identity(ro) -> bool:
-    ref = ro.ref
+def _known_identity(ro, ref) -> bool:
     if "${" in ref.name or "${" in ref.namespace:
         return False
     return not any(path[:2] in (("metadata", "name"), ("metadata", "namespace")) for _, path in ro.unresolved)
@@ -65,15 +67,21 @@ def check(ctx: Context):
     skipped = suspended_roots(cluster)
     by_identity = defaultdict(list)
     for ro in cluster.objects:
-        if ro.applied_by is None or ro.applied_by.key() in skipped:
+        if ro.applied_by is None:
+            continue
+        owner = ro.applied_by.key()
+        if owner in skipped:
             continue
         ref = ro.ref
-        if ref.key() == ro.applied_by.key():
+        identity = ref.key()
+        if identity == owner:
             continue  # the bootstrap Kustomization applies itself
-        if not _known_identity(ro) or not _claims(ro.obj):
+        if not _known_identity(ro, ref) or not _claims(ro.obj):
             continue
-        by_identity[(_target(cluster, ro), *ref.key())].append(ro)
+        by_identity[(_target(cluster, owner), *identity)].append(ro)
     for key in sorted(by_identity):
+        if len(by_identity[key]) < 2:
+            continue  # one copy, one owner (most objects)
         group = sorted(by_identity[key], key=lambda ro: (ro.applied_by, ro.origin.file, ro.origin.line))
         # owners in order, each once: dicts, not lists (3,200 Kustomizations applying one
         # directory made the membership tests quadratic)

@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..core.data import Severity
-from ..model.crds import chart_table, custom_objects, target_of
+from ..model.crds import chart_table, target_of
 from .base import Context, Hit, Rule
 
 SHOWN = 3  # opaque providers named in a message; the others are counted
@@ -40,12 +40,11 @@ def _encrypted(text: str) -> bool:
 
 
 def check(ctx: Context):
-    cluster = ctx.cluster
     index = ctx.crd_index
     table = chart_table()
     unverified: dict[tuple[str, str], list] = defaultdict(list)
     memo: dict[tuple[str, str, str], tuple] = {}
-    for ro, group, kind, ks in custom_objects(cluster):
+    for ro, group, kind, ks in ctx.custom_objects:
         api_version = str(ro.obj.get("apiVersion", ""))
         if _encrypted(kind) or _encrypted(api_version):
             yield Hit(
@@ -66,7 +65,9 @@ def check(ctx: Context):
             typo = index.typo_of(group, kind, target)
             # a typo of a served group stays one even if an opaque provider's name matches it
             served = typo is None and bool(index.providers(group, kind, target, inferred=True))
-            memo[key] = (typo, served, index.relevant_opaque(group, target))
+            # the opaque providers (sorted: evidence, names) only matter for an unverified kind
+            opaque = index.relevant_opaque(group, target) if typo is None and not served else []
+            memo[key] = (typo, served, opaque)
         typo, served, opaque = memo[key]
         if served:
             continue

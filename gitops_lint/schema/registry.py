@@ -43,6 +43,7 @@ CRD_GROUP = "apiextensions.k8s.io"
 XRD_GROUP = "apiextensions.crossplane.io"
 
 # (source kind, schema text or immutable name) -> compiled validator; see the module docstring
+# ("crd-raw", a CRD version's schema as written) -> the validator of its conversion
 _SHARED: dict[tuple, Validator | None] = {}
 
 
@@ -113,9 +114,24 @@ class SchemaRegistry:
             source = f"CRD in {d.origin.file}"
             if d.raw is None:
                 return None, ""  # a CRD version without a schema validates nothing
-            schema = d.raw if d.converted else convert(d.raw)
-            text = json.dumps(schema, sort_keys=True, default=str)
-            return _shared(("crd", text), lambda: Validator(schema, source)), source
+            if d.converted:
+                schema = d.raw
+                text = json.dumps(schema, sort_keys=True, default=str)
+                return _shared(("crd", text), lambda: Validator(schema, source)), source
+            # each cluster of a repository renders the same CRDs: the validator of a
+            # schema as written is remembered too, so that it is converted once
+            try:
+                raw = ("crd-raw", json.dumps(d.raw, sort_keys=True, default=str))
+            except (TypeError, ValueError, RecursionError):  # keys of mixed types: not keyed so
+                raw = None
+            if raw is None or raw not in _SHARED:
+                schema = convert(d.raw)
+                text = json.dumps(schema, sort_keys=True, default=str)
+                validator = _shared(("crd", text), lambda: Validator(schema, source))
+                if raw is None:
+                    return validator, source
+                _SHARED[raw] = validator
+            return _SHARED[raw], source
         for directory in self.schema_dirs:
             schema = self._from_dir(directory, api_version, kind)
             if schema is not None:
