@@ -110,6 +110,7 @@ from dataclasses import dataclass, field
 from . import __version__
 from .core.data import Finding, ObjectRef, Severity
 from .core.fs import content_hasher
+from .core.records import SIDE_SHARDS, SideRecords, fits, record_checksum, side_shard
 
 DIR_NAME = ".gitops-lint-cache"
 FORMAT = 1
@@ -121,6 +122,8 @@ KEEP_RUNS = 32
 MAX_ENTRY_BYTES = 64 * 1024 * 1024
 #: a file modified this recently is hashed again next time: its mtime may not change on a rewrite
 RACY_NS = 3_000_000_000
+#: the format of a side entry's shards and of the hash memo (the run entries keep ``FORMAT``)
+SIDE_FORMAT = 2
 _TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by gitops-lint.\n"
@@ -185,11 +188,59 @@ def tool_fingerprint() -> str:
     return _digest(_dumps(parts))
 
 
+_DIR = ("dir",)
+_GIT = ("git",)
+
+
+def _scan(root: str, excluded: set[str]) -> dict[str, tuple]:
+    """Every path under ``root`` (``/``-separated, relative) -> what it is: a regular file
+    its ``(size, mtime_ns, ctime_ns, inode, device)``, a directory ``("dir",)``, a symlink
+    its target, ``.git`` only that it is there (never read), what could not be listed or
+    stat'ed the error's name. Nothing is opened: a FIFO or device could block or never end."""
+    out: dict[str, tuple] = {}
+    stack = [""]
+    while stack:
+        rel = stack.pop()
+        prefix = rel + "/" if rel else ""
+        try:
+            with os.scandir(os.path.join(root, rel) if rel else root) as it:
+                items = list(it)
+        except OSError as exc:
+            out[prefix] = ("unlistable", type(exc).__name__)
+            continue
+        for e in items:
+            name = prefix + e.name
+            if e.path in excluded:
+                continue
+            if e.name == ".git":
+                out[name] = _GIT
+                continue
+            try:
+                st = e.stat(follow_symlinks=False)
+            except OSError as exc:
+                out[name] = ("unstatable", type(exc).__name__)
+                continue
+            mode = st.st_mode
+            if stat.S_ISREG(mode):
+                out[name] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+            elif stat.S_ISDIR(mode):
+                out[name] = _DIR
+                stack.append(name)
+            elif stat.S_ISLNK(mode):
+                try:
+                    out[name] = ("link", os.readlink(e.path))
+                except OSError as exc:
+                    out[name] = ("link?", type(exc).__name__)
+            else:
+                out[name] = ("other", stat.S_IFMT(mode))
+    return out
+
+
 class TreeState:
     """The digest of every path under the root, with file content hashes.
 
-    ``memo`` maps a file to ``[size, mtime_ns, ctime_ns, inode, hash]``: a file
-    whose stat is unchanged is not read again.
+    ``memo`` maps a file to ``[size, mtime_ns, ctime_ns, inode, device, hash]``:
+    a file whose stat is unchanged is not read again (see the module's docstring).
     """
 
     def __init__(self, root: str, excluded: set[str], memo: dict[str, list]):
@@ -202,68 +253,68 @@ class TreeState:
         self.hashes: dict[str, str] = {}
         self.hashed = 0  # files read this time
         self.remembered_more = False  # a file hashed this time is remembered from now on
+        self._seen: dict[str, tuple] = {}
+        self._racy: set[str] = set()  # files hashed but too recent to remember
 
     def digest(self) -> str:
         start = time.time_ns()
+        seen = self._seen = _scan(self.root, self.excluded)
         rows: list = []
-        stack = [""]
-        while stack:
-            rel = stack.pop()
-            full = os.path.join(self.root, rel) if rel else self.root
-            try:
-                with os.scandir(full) as it:
-                    items = list(it)  # the rows are sorted once, at the end
-            except OSError as exc:
-                rows.append([rel, "unlistable", type(exc).__name__])
-                continue
-            for e in items:
-                name = f"{rel}/{e.name}" if rel else e.name
-                if e.path in self.excluded:
-                    continue
-                if e.name == ".git":  # there, never read: only whether it is (a submodule's)
-                    rows.append([name, "git"])
-                    continue
-                try:
-                    st = e.stat(follow_symlinks=False)
-                except OSError as exc:
-                    rows.append([name, "unstatable", type(exc).__name__])
-                    continue
-                if stat.S_ISLNK(st.st_mode):
-                    try:
-                        rows.append([name, "link", os.readlink(e.path)])
-                    except OSError as exc:
-                        rows.append([name, "link?", type(exc).__name__])
-                elif stat.S_ISDIR(st.st_mode):
-                    rows.append([name, "dir"])
-                    stack.append(name)
-                elif stat.S_ISREG(st.st_mode):
-                    value = self._hash(name, e.path, st, start)
-                    self.hashes[name] = value
-                    rows.append([name, "file", value])
-                else:  # a FIFO or device is never opened (it could block or never end)
-                    rows.append([name, "other", stat.S_IFMT(st.st_mode)])
-        rows.sort(key=lambda r: r[0])
+        for name in sorted(seen):
+            what = seen[name]
+            if len(what) == 5:
+                value = self._hash(name, what, start)
+                self.hashes[name] = value
+                rows.append([name, "file", value])
+            else:
+                rows.append([name, *what])
         return _digest(_dumps(rows))
 
-    def _hash(self, rel: str, path: str, st: os.stat_result, start: int) -> str:
-        sig = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+    def unchanged(self) -> bool:
+        """Whether the tree is still the one :meth:`digest` walked: every path the same kind,
+        every file of the same stat, and the files too recent to trust their stat (see the
+        module's docstring) of the same content."""
+        if _scan(self.root, self.excluded) != self._seen:
+            return False
+        return all(self._read(name) == self.hashes[name] for name in self._racy)
+
+    def _hash(self, rel: str, sig: tuple, start: int) -> str:
         known = self.memo.get(rel)
-        if isinstance(known, list) and len(known) == 5 and known[:4] == sig and isinstance(known[4], str):
+        if (
+            isinstance(known, list)
+            and len(known) == 6
+            and tuple(known[:5]) == sig
+            and isinstance(known[5], str)
+        ):
             self.new_memo[rel] = known
-            return known[4]
+            return known[5]
+        value = self._read(rel)
+        if value.startswith("unreadable:"):
+            return value
+        self.hashed += 1
+        # git's racy rule: a stat is trusted only for a file written before the hash was taken,
+        # to the file system's time granularity, with a margin (RACY_NS) for coarse or skewed clocks
+        if max(sig[1], sig[2]) < start - RACY_NS:
+            self.new_memo[rel] = [*sig, value]
+            self.remembered_more = True
+        else:
+            self._racy.add(rel)
+        return value
+
+    def _read(self, rel: str) -> str:
         h = content_hasher()
         try:
-            with open(path, "rb") as fh:
+            with open(os.path.join(self.root, rel), "rb") as fh:
                 while chunk := fh.read(1 << 20):
                     h.update(chunk)
         except OSError as exc:
             return f"unreadable:{type(exc).__name__}"
-        self.hashed += 1
-        value = h.hexdigest()
-        if max(st.st_mtime_ns, st.st_ctime_ns) < start - RACY_NS:
-            self.new_memo[rel] = [*sig, value]
-            self.remembered_more = True
-        return value
+        return h.hexdigest()
+
+    def memo_changed(self) -> bool:
+        """Whether the memo to keep differs from the one read: a file hashed now is remembered,
+        or a remembered one is gone or changed (written only then: a warm run writes nothing)."""
+        return self.remembered_more or len(self.new_memo) != len(self.memo)
 
 
 # -- entries ---------------------------------------------------------------------------
@@ -394,7 +445,6 @@ class RunCache:
         self.tool = tool_fingerprint()
         self._memo_file = os.path.join(self.entries, "hashes.json")
         self._tree: TreeState | None = None
-        self._tree_digest = ""
         self.key: str | None = None
         self._still: bool | None = None  # _unchanged(), asked once at the end of a run
 
@@ -436,7 +486,9 @@ class RunCache:
         excluded = {os.path.abspath(self.directory), os.path.realpath(self.directory)}
         self._tree = TreeState(real, excluded, self._load_memo())
         tree = self._tree.digest()
-        self._tree_digest = tree
+        if self._tree.memo_changed():
+            with contextlib.suppress(OSError):  # files hashed this time are not hashed next time
+                self._store_memo()
         self.key = _digest(
             _dumps([FORMAT, self.tool, self.instance or "", self.root, real, linted, settings, tree])
         )
@@ -457,9 +509,6 @@ class RunCache:
             return None
         if need_fixable and run.fixable is None:
             return None
-        if self._tree is not None and self._tree.remembered_more:
-            with contextlib.suppress(OSError):  # files hashed this time are not hashed next time
-                self._store_memo()
         return run
 
     # -- stores ------------------------------------------------------------------------
@@ -479,7 +528,6 @@ class RunCache:
                 "body": body,
             }
             _write(self._entry_path(self.key), _dumps(entry))
-            self._store_memo()
             self._prune()
 
     # -- side entries: the finer caches (keyed inside by content hashes) -------------------
@@ -488,67 +536,80 @@ class RunCache:
         (empty before :meth:`compute_key`). A hash starting ``unreadable:`` is no content."""
         return self._tree.hashes if self._tree is not None else {}
 
-    def read_side(self, name: str):
-        """The body of side entry ``name`` (a finer cache: parsed files, builds), when whole,
-        written by this tool and this cache instance; None otherwise (a miss, never an error)."""
+    def read_records(self, name: str) -> SideRecords:
+        """The records of side entry ``name`` (a finer cache: parsed files, builds) from every
+        shard that is whole, written by this tool and this cache instance; a shard that is not
+        holds nothing (a miss, never an error), a record is checked when it is used."""
+        records = SideRecords()
         if self.instance is None or not name.isidentifier():
-            return None
-        data = _read_json(os.path.join(self.entries, f"side-{name}.json"))
-        if not isinstance(data, dict) or set(data) != {"format", "tool", "instance", "checksum", "body"}:
-            return None
-        if (data["format"], data["tool"], data["instance"]) != (FORMAT, self.tool, self.instance):
-            return None
-        if data["checksum"] != _digest(_dumps(data["body"])):
-            return None
-        return data["body"]
+            return records
+        for shard in range(SIDE_SHARDS):
+            records.add_shard(
+                shard, _read_bytes(self._shard_path(name, shard)), self._side_header(name, shard)
+            )
+        return records
 
-    def write_side(self, name: str, body) -> None:
-        """Store side entry ``name`` (JSON-able ``body``), when the tree is still the one the key
-        was made of; a cache that cannot be written is no error. ``body`` must hold nothing read
-        from a Secret (see the module's docstring)."""
+    def write_records(self, name: str, read: SideRecords, shards: dict[int, list[tuple[str, str]]]) -> None:
+        """Store the shards of side entry ``name`` given (each its whole list of ``(key,
+        payload)``, in order), when the tree is still the one the key was made of; a shard
+        whose records are those ``read`` is not written. A cache that cannot be written is no
+        error. A payload must hold nothing read from a Secret (see the module's docstring)."""
         if self.key is None or not self.usable or not name.isidentifier() or not self._unchanged():
             return
         with contextlib.suppress(OSError):
             if not self._prepare():
                 return
-            entry = {
-                "format": FORMAT,
-                "tool": self.tool,
-                "instance": self.instance,
-                "checksum": _digest(_dumps(body)),
-                "body": body,
-            }
-            _write(os.path.join(self.entries, f"side-{name}.json"), _dumps(entry))
+            with contextlib.suppress(FileNotFoundError):  # the single entry of the first format
+                os.unlink(os.path.join(self.entries, f"side-{name}.json"))
+            for shard, rows in sorted(shards.items()):
+                rows = [(k, p) for k, p in rows if fits(k, p) and side_shard(k) == shard]
+                if shard in read.shards and rows == read.rows(shard):
+                    continue
+                head = _dumps(self._side_header(name, shard))
+                lines = [f"{k}\t{record_checksum(k, p)}\t{p}\n" for k, p in rows]
+                _write(self._shard_path(name, shard), head + b"\n" + "".join(lines).encode("ascii"))
+
+    def _side_header(self, name: str, shard: int) -> dict:
+        return {
+            "format": SIDE_FORMAT,
+            "tool": self.tool,
+            "instance": self.instance,
+            "side": name,
+            "shard": shard,
+        }
+
+    def _shard_path(self, name: str, shard: int) -> str:
+        return os.path.join(self.entries, f"side-{name}-{shard:02d}.rec")
 
     def _unchanged(self) -> bool:
         """Is the tree still the one the key was made of? A file edited while the run read
         the tree must not leave a result under a key it does not match."""
         if self._tree is None:
             return False
-        if self._still is not None:
-            return self._still
-        again = TreeState(self._tree.root, self._tree.excluded, {**self._tree.memo, **self._tree.new_memo})
-        self._still = again.digest() == self._tree_digest
+        if self._still is None:
+            self._still = self._tree.unchanged()
         return self._still
 
     def _store_memo(self) -> None:
-        if self._tree is not None:
-            memo = self._tree.new_memo
-            body = {"instance": self.instance, "checksum": _digest(_dumps(memo)), "files": memo}
-            _write(self._memo_file, _dumps(body))
+        if self._tree is not None and self.instance is not None:
+            _write(
+                self._memo_file,
+                _sealed({"format": SIDE_FORMAT, "instance": self.instance}, _dumps(self._tree.new_memo)),
+            )
 
     def _entry_path(self, key: str) -> str:
         return os.path.join(self.entries, f"run-{key}.json")
 
     def _load_memo(self) -> dict[str, list]:
         """The remembered hashes, when whole and ours (a row is checked where it is used)."""
-        data = _read_json(self._memo_file) if self.instance else None
-        if not isinstance(data, dict) or data.get("instance") != self.instance:
+        if not self.instance:
             return {}
-        files = data.get("files")
-        if not isinstance(files, dict) or data.get("checksum") != _digest(_dumps(files)):
+        body = _unseal(_read_bytes(self._memo_file), {"format": SIDE_FORMAT, "instance": self.instance})
+        try:
+            files = json.loads(body) if body is not None else None
+        except (ValueError, RecursionError):
             return {}
-        return files
+        return files if isinstance(files, dict) else {}
 
     def _instance(self) -> str | None:
         """The cache's identity, when the directory is the one its ``instance`` file was written in."""
@@ -597,8 +658,8 @@ class RunCache:
                 os.unlink(path)
 
 
-def _read_json(path: str):
-    """The JSON in ``path``, a regular file of ours (not followed through a symlink), or None."""
+def _read_bytes(path: str) -> bytes | None:
+    """The content of ``path``, a regular file of ours (not followed through a symlink), or None."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError:
@@ -609,12 +670,41 @@ def _read_json(path: str):
             return None
         with os.fdopen(fd, "rb") as fh:
             fd = -1
-            return json.loads(fh.read())
-    except (OSError, ValueError, RecursionError):
+            return fh.read()
+    except OSError:
         return None
     finally:
         if fd >= 0:
             os.close(fd)
+
+
+def _read_json(path: str):
+    """The JSON in ``path``, a regular file of ours (not followed through a symlink), or None."""
+    data = _read_bytes(path)
+    try:
+        return json.loads(data) if data is not None else None
+    except (ValueError, RecursionError):
+        return None
+
+
+def _sealed(header: dict, body: bytes) -> bytes:
+    """``body`` behind a header line that names it and holds its checksum (see :func:`_unseal`)."""
+    return _dumps({**header, "checksum": _digest(body)}) + b"\n" + body
+
+
+def _unseal(data: bytes | None, header: dict) -> bytes | None:
+    """The body of :func:`_sealed` ``data``, when its header is ``header`` and its checksum
+    holds: checked on the bytes, nothing is decoded to check it."""
+    if data is None:
+        return None
+    head, sep, body = data.partition(b"\n")
+    try:
+        found = json.loads(head) if sep else None
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(found, dict) or found != {**header, "checksum": _digest(body)}:
+        return None
+    return body
 
 
 def _replace(path: str, content: Callable[[os.stat_result], bytes]) -> None:
