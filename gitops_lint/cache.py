@@ -215,6 +215,10 @@ def _scan(root: str, excluded: set[str]) -> dict[str, tuple]:
             if e.name == ".git":
                 out[name] = _GIT
                 continue
+            if e.is_dir(follow_symlinks=False):  # from the listing's d_type: no stat
+                out[name] = _DIR
+                stack.append(name)
+                continue
             try:
                 st = e.stat(follow_symlinks=False)
             except OSError as exc:

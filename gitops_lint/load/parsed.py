@@ -142,6 +142,10 @@ def _refuse_constant(name: str):
     raise ValueError(f"not JSON: {name}")
 
 
+# one decoder for every entry (``json.loads`` with an option builds a new one per call)
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+
+
 def _is_int(v) -> bool:
     return type(v) is int
 
@@ -150,7 +154,7 @@ def decode(text: str, rel: str, max_bytes: int):
     """(documents, errors, empty_nulls, sizes) of an entry for file ``rel``; None when the
     entry is not of the shape :func:`encode` writes, or the file is over ``max_bytes``."""
     try:
-        entry = json.loads(text, parse_constant=_refuse_constant)
+        entry = _DECODER.decode(text)
         if not isinstance(entry, list) or len(entry) != 5:
             return None
         size, docs, errors, nulls, sizes = entry

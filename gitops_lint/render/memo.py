@@ -264,7 +264,7 @@ class KeptRecord:
         if not sep:
             return None
         try:
-            data = json.loads(head, parse_constant=_refuse)
+            data = _DECODER.decode(head)
         except (ValueError, RecursionError):
             return None
         if not isinstance(data, dict) or "objects" in data:
@@ -371,7 +371,7 @@ def _valid_tree(nodes) -> bool:
 def decode_objects(text: str) -> list[tuple[dict, Origin]] | None:
     """A kept build's objects, new ones at each call; None when the text is not what was written."""
     try:
-        data = json.loads(text, parse_constant=_refuse)
+        data = _DECODER.decode(text)
     except (ValueError, RecursionError):
         return None
     if not isinstance(data, list):
@@ -395,6 +395,10 @@ def decode_objects(text: str) -> list[tuple[dict, Origin]] | None:
 
 def _refuse(name: str):
     raise ValueError(f"{name} is not a value a build holds")
+
+
+# one decoder for every record (``json.loads`` with an option builds a new one per call)
+_DECODER = json.JSONDecoder(parse_constant=_refuse)
 
 
 def encode_objects(objects: list[tuple[dict, Origin]]) -> str:
