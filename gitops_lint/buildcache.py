@@ -4,10 +4,13 @@ A run that misses the warm cache (a file changed since the last run) still
 finds most of its builds unchanged: it reuses each build whose fingerprint
 holds and builds the others (:class:`gitops_lint.render.memo.KeepingRenderer`
 says what a record holds and how a reused build hands on exactly what a fresh
-one would). This module reads the records from the side entry and, after the
-run, writes back the ones worth keeping:
+one would). This module hands the renderer the side entry's records (each
+decoded when its build is asked for: ``render.memo.KeptRecords``) and, after
+the run, writes back the shards whose records changed (a build of this run to
+keep, a kept one to drop), with the records worth keeping:
 
-* only records whose files are all still in the tree (a deleted file's builds go);
+* in a shard written, only records whose files are all still in the tree (a
+  deleted file's builds go);
 * of this run's new builds, only those whose every object survives JSON exactly
   (``core.plain.is_plain``) and that hold nothing read from a Secret (the cache
   never does, see ``gitops_lint.cache``): no object of kind ``Secret``

@@ -17,15 +17,36 @@ inputs prints it again without parsing or rendering anything.
 * the tree: every path under the root (files, directories, symlink targets:
   a new file in a directory that kustomize globs or that Flux's generated
   kustomization takes whole changes the result) with the content hash of
-  every regular file. Hashes are remembered per (size, mtime, ctime, inode),
-  as git's index does; a file modified within the last seconds is hashed
-  again (a write within the clock's granularity keeps the mtime).
+  every regular file.
+
+**The hash memo** (``hashes.json``) makes the walk a ``stat`` per file: a
+file's content hash is remembered with its (size, mtime, ctime, inode,
+device) and used while all five are unchanged, as git's index does. A write
+moves the ctime even when the mtime is set back and the size kept (no system
+call sets the ctime), so a rewrite is seen. git's "racy" rule covers a write
+within the clock's granularity of the hash: a file whose mtime or ctime is
+not older than the walk's start by ``RACY_NS`` (3 s: coarse file system
+clocks, a clock set back a little) is not remembered, so it is hashed again
+every run until it is older, and the check after the run (see
+**Concurrency**) reads it again. What stays trusted, as in git: that a
+write to a file changes one of those five, which holds on local file
+systems with a clock that does not jump back by more than ``RACY_NS``; a
+tool that rewrites a file and then restores its mtime *and* ctime (possible
+only by setting the system clock) is not seen. The memo is written only when
+it changed (a file hashed now and remembered, or a remembered one gone), right
+after the walk, with a checksum of its bytes; damaged or foreign, it is
+empty (every file is hashed).
 
 **Trust.** An entry is JSON (never pickle: nothing in a cache runs), checked
 whole before use: its format, the tool fingerprint and key it was written
 for, a checksum of its body, and the type of every field. A damaged,
 truncated or foreign entry is a miss, and the run that follows writes a good
-one over it. A cache is trusted only in the directory that wrote it: its
+one over it. A side entry (below) is checked record by record: a shard's
+header names its format, the tool, the cache instance, the side entry and
+the shard; each record carries a checksum of its key and text, checked when
+the record is used, and its text is checked field by field when decoded. A
+damaged record is a miss (the records around it are used), a shard whose
+header is not exactly ours holds nothing. A cache is trusted only in the directory that wrote it: its
 ``instance`` file records its own inode, so a cache directory that was
 committed, copied or restored from elsewhere (which could hold an entry that
 hides findings) is ignored and replaced.
@@ -33,9 +54,13 @@ hides findings) is ignored and replaced.
 **Concurrency.** Every file is written to a temporary file in the same
 directory and moved into place with ``os.replace``: a reader sees a whole old
 entry or a whole new one. Two runs writing the same entry write the same
-content. A run stores its result only when the tree, walked again after the
-lint, is still the one its key was made of (an editor saving a file while
-the run read the tree).
+content; two runs writing the same shard of a side entry each write a whole
+shard, and the records only the loser had are built again by a later run (a
+miss, never a wrong record). A run stores its result only when the tree,
+stat'ed again after the lint, is still the one its key was made of (an
+editor saving a file while the run read the tree): every path the same
+kind, every file the same stat, and the files too recent for their stat to
+be trusted (the racy rule) of the same content.
 
 **Confinement.** The cache is written only under the root, and only when the
 root is a Git work tree (``.git`` at the root): never into an exported tree.
@@ -46,6 +71,14 @@ that is a symlink, or entries that are not regular files, are not used.
 **Secrets.** A run entry holds what the run printed: findings and notes after
 redaction, counts, and the sort keys of the fixable findings. Never a value
 read from a Secret.
+
+**Side entries** hold the finer caches below, for a run that misses (a file
+changed). Each is ``SIDE_SHARDS`` (16) shard files of one record per line
+(:mod:`.core.records`), a record in the shard its key hashes to: a run reads
+the shards without decoding them, decodes a record only when it uses it, and
+rewrites only the shards whose records changed (a one-file change: one or
+two shards of each, a few small files), never those whose records are what it
+read. Records that no longer apply are dropped when their shard is written.
 
 The side entry ``parsed`` (:mod:`.load.parsed`) holds the parses of the
 repository's files, by content hash, so that a run which misses re-parses
@@ -61,9 +94,10 @@ knows, a value the run's redactor masks (a Secret's value pasted into a
 ConfigMap). The last check covers the entries already stored too, so a value
 that became secret since is dropped with the next write. Also left out: a
 file whose documents JSON would not keep exactly (:mod:`.core.plain`) and a
-file over ``--max-file-bytes``. Entries of content no longer in the tree are
-dropped when the entry is written, which happens only when a run parsed
-something new to keep (or must drop something).
+file over ``--max-file-bytes``. A shard is written when a run parsed
+something new to keep in it or must drop something from it; entries of
+content no longer in the tree go then, or, when they are a quarter of their
+shard, at the next run's write.
 
 **Kept builds** (side entry ``builds``, :mod:`gitops_lint.buildcache`). A run
 that misses (a file changed) still reuses every kustomize build whose inputs
@@ -80,7 +114,11 @@ Secret, a HelmRelease's password, a ``secretGenerator`` and its sources), or
 whose objects hold a value the run's redactor masks (a Secret's value pasted
 into a ConfigMap) is never stored: such a build may carry a Secret's value,
 which the cache never holds; it is built again each run, and a kept record
-that holds a value which became a Secret's since is dropped. Post-build substitution is not part of a
+that holds a value which became a Secret's since is dropped (every stored
+record's text is searched after each run that stores, whatever its shard).
+A record is keyed by its build (directory, Flux fields, ``--max-file-bytes``):
+a build done again replaces its record in its shard, and the records of
+builds whose files are gone leave when their shard is written. Post-build substitution is not part of a
 build (it runs after it, with the run's variables), so no value substituted
 from a Secret is either.
 

@@ -27,8 +27,12 @@ crash nor a wrong parse.
 ``Linter.store_warm``): it is parsed every run.
 
 Nothing here knows about the cache directory: the command line hands the
-loader the walk's hashes and the stored entries, and writes :meth:`ParsedFiles.body`
-back through the warm-run cache (``gitops_lint.cache``).
+loader the walk's hashes and the stored entries (records of the side entry's
+shards, :mod:`~gitops_lint.core.records`: an entry's text is decoded when its
+file is loaded, and checked against its checksum then), and writes back
+through the warm-run cache (``gitops_lint.cache``) the shards
+:meth:`ParsedFiles.shards` names: those that gain or lose an entry, so that a
+one-file change rewrites one or two of sixteen.
 """
 
 from __future__ import annotations
