@@ -165,6 +165,28 @@ def test_remembered_hashes_are_used_and_a_rewrite_is_seen(repo, monkeypatch):
     assert "9899" in after["json"][1]
 
 
+def _stamps(repo: Path) -> dict[str, tuple[int, int]]:
+    found = (repo / cache_module.DIR_NAME).rglob("*")
+    return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in found if p.is_file()}
+
+
+def test_a_run_after_no_change_writes_only_its_run_entry(repo, monkeypatch):
+    """What a warm miss pays for is what changed: with nothing changed (the run entry gone),
+    neither the hash memo nor a shard of the finer caches is written again."""
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)  # every file old enough to remember
+    outputs(repo)
+    before = _stamps(repo)
+    assert "hashes.json" in before and any(name.startswith("side-") for name in before)
+    for entry in entries(repo):
+        entry.unlink()
+    outputs(repo)
+    after = _stamps(repo)
+    assert {k: v for k, v in after.items() if not k.startswith("run-")} == {
+        k: v for k, v in before.items() if not k.startswith("run-")
+    }
+    assert outputs(repo) == outputs(repo, "--no-cache")
+
+
 def _walk(root: Path, memo: dict) -> tuple[cache_module.TreeState, str]:
     tree = cache_module.TreeState(str(root), set(), memo)
     return tree, tree.digest()
