@@ -41,8 +41,8 @@ SIDE = "builds"
 #: fields changed, a branch not checked out); the newest are kept, in the entry's order, each
 #: shard its share
 MAX_UNUSED = 1024
-#: about the largest text of all records (characters), each shard its share: a run reads them
-#: all, and a shard over ``cache.MAX_ENTRY_BYTES`` would not be read back
+#: about the largest text of all records together (characters): a run reads them all (and a
+#: shard holds at most ``core.records.MAX_SHARD_CHARS``, which the cache reads back)
 MAX_CHARS = 32 * 1024 * 1024
 
 
@@ -101,10 +101,10 @@ class KeptBuilds:
                     continue  # a build of this run replaces it, or is not kept in its place
                 (used if rec.key in r.reused else unused).append((k, side.get(k) or ""))
             used.extend(new.get(shard, ()))
-            rows, size = [], 0
+            rows, size, room = [], 0, side.room(shard, MAX_CHARS)
             for row in used + unused[-(MAX_UNUSED // SIDE_SHARDS) :]:  # what this run used first
                 size += len(row[1])
-                if size > MAX_CHARS // SIDE_SHARDS:
+                if size > room:
                     break
                 rows.append(row)
             shards[shard] = rows

@@ -553,6 +553,21 @@ def test_the_entry_keeps_to_its_size(fleet, inner_builds, monkeypatch):
     assert inner_builds
 
 
+def test_a_build_larger_than_a_shard_s_share_is_kept(fleet, monkeypatch):
+    """The size bound is the whole entry's (and a shard's readable size), not an even share
+    per shard: one large build (a bundle of CRDs) is kept whatever its shard."""
+    from gitops_lint import buildcache
+
+    lint(fleet)
+    size = len(next(p for k, p in kept_payloads(fleet).items() if json.loads(k)[0] == "apps/dev"))
+    total = sum(len(p) for p in kept_payloads(fleet).values())
+    monkeypatch.setattr(buildcache, "MAX_CHARS", total + size)  # room for apps/dev's again
+    assert size * records.SIDE_SHARDS > total + size  # over an even share of the bound
+    (fleet / "apps/dev/patch.yaml").write_text(FLEET["apps/dev/patch.yaml"].replace("2", "4"))
+    lint(fleet)
+    assert "apps/dev" in kept_keys(fleet)
+
+
 def test_a_kustomizer_that_reads_its_memory_otherwise_turns_kept_builds_off(fleet, inner_builds, monkeypatch):
     """The record of what a build loaded follows how the Kustomizer reads its memory of
     accumulated directories; read another way (a later change to the renderer), the run

@@ -19,6 +19,9 @@ import zlib
 
 #: a side entry is split in this many shards by its records' keys
 SIDE_SHARDS = 16
+#: the most text one shard holds: the cache does not read a file over ``cache.MAX_ENTRY_BYTES``
+#: (64 MiB), and each record's line adds its key and checksum
+MAX_SHARD_CHARS = 48 * 1024 * 1024
 
 
 def side_shard(key: str) -> int:
@@ -56,6 +59,7 @@ class SideRecords:
     def __init__(self) -> None:
         self._rows: dict[str, tuple[str, str]] = {}  # key -> (checksum, payload), unchecked
         self._keys: dict[int, list[str]] = {}  # shard -> its keys, in their order
+        self._sizes: dict[int, int] = {}  # shard -> the length of its records' text
         self.shards: set[int] = set()  # the shards read whole (a valid header)
 
     @classmethod
@@ -67,6 +71,7 @@ class SideRecords:
             records.shards.add(shard)
             records._rows[key] = (record_checksum(key, payload), payload)
             records._keys.setdefault(shard, []).append(key)
+            records._sizes[shard] = records._sizes.get(shard, 0) + len(payload)
         return records
 
     def add_shard(self, shard: int, data: bytes | None, header: dict) -> None:
@@ -84,12 +89,15 @@ class SideRecords:
             return
         self.shards.add(shard)
         keys = self._keys[shard] = []
+        size = 0
         for line in rest.split("\n"):
             key, sep, row = line.partition("\t")
             checksum, sep2, payload = row.partition("\t")
             if sep and sep2 and side_shard(key) == shard and key not in self._rows:
                 self._rows[key] = (checksum, payload)
                 keys.append(key)
+                size += len(payload)
+        self._sizes[shard] = size
 
     def get(self, key: str) -> str | None:
         """The payload of ``key``, when its record is whole; None otherwise."""
@@ -116,6 +124,12 @@ class SideRecords:
             if payload is not None:
                 out.append((key, payload))
         return out
+
+    def room(self, shard: int, limit: int) -> int:
+        """The text ``shard`` may hold when the side entry's records hold at most ``limit``
+        together (the other shards as read; one shard at most ``MAX_SHARD_CHARS``)."""
+        others = sum(self._sizes.values()) - self._sizes.get(shard, 0)
+        return max(0, min(limit - others, MAX_SHARD_CHARS))
 
     def __contains__(self, key: str) -> bool:
         return key in self._rows

@@ -51,7 +51,7 @@ FORMAT = 1
 #: the suffix of a kustomization file's key (parsed without kyaml's folded scalars)
 KUSTOMIZATION_SUFFIX = "/k"
 
-#: the entries' text kept at most, together (each shard its share): a run reads them all
+#: the entries' text kept at most, together: a run reads them all
 MAX_STORED_CHARS = 24 * 1024 * 1024
 # chart values that model.secrets judges as passwords wherever they are (HELM_PASSWORD_KEYS)
 PASSWORD_KEYS = frozenset({"adminPassword", "rootPassword", "postgresPassword", "replicationPassword"})
@@ -277,8 +277,8 @@ class ParsedFiles:
         any of its forms: ``holds`` (``core.redact.tainted_matcher``); a stored entry that
         does is dropped now, whatever shard it is in. An entry of content no longer in the
         tree goes when its shard is next written, or now when such entries are a quarter of
-        their shard. A shard keeps under its share of ``MAX_STORED_CHARS``: the entries
-        this run used first.
+        their shard. A shard written keeps the whole side entry under ``MAX_STORED_CHARS``
+        (the other shards as read): the entries this run used first.
         """
         stored = self.stored
         present = set(self.hashes.values())
@@ -295,8 +295,8 @@ class ParsedFiles:
             if shard not in touched and 4 * sum(_content(k) not in present for k in keys) > max(len(keys), 8):
                 touched.add(shard)
         out: dict[int, list[tuple[str, str]]] = {}
-        limit = MAX_STORED_CHARS // SIDE_SHARDS
         for shard in sorted(touched):
+            limit = stored.room(shard, MAX_STORED_CHARS)
             rows = {
                 k: stored.get(k)
                 for k in stored.shard_keys(shard)
