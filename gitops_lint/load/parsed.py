@@ -46,8 +46,6 @@ from ..core.fs import OutsideRoot, content_hash, normalize
 from ..core.plain import is_plain
 from ..core.records import SIDE_SHARDS, SideRecords, side_shard
 
-#: the body's format; a body of another format is ignored whole
-FORMAT = 1
 #: the suffix of a kustomization file's key (parsed without kyaml's folded scalars)
 KUSTOMIZATION_SUFFIX = "/k"
 

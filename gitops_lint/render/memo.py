@@ -402,8 +402,8 @@ _DECODER = json.JSONDecoder(parse_constant=_refuse)
 
 
 def encode_objects(objects: list[tuple[dict, Origin]]) -> str:
-    """The JSON text of a build's objects, keys in their order (the side entry's own
-    encoding sorts keys: the text keeps the order a fresh build has)."""
+    """The JSON text of a build's objects, keys in their order (the record holds the text
+    as it is: decoded, the objects have the order a fresh build has)."""
     return json.dumps(
         [[obj, [o.file, o.line, o.doc_index]] for obj, o in objects],
         ensure_ascii=True,
@@ -784,9 +784,9 @@ def record_key(key: tuple) -> str:
 
 
 class KeptRecords:
-    """The kept builds by key over a side entry's records (``get`` and ``items`` of a
-    record text: ``core.records.SideRecords``), each record decoded when first asked for,
-    and the records of this run's builds, set here."""
+    """The kept builds by key, over a side entry's records (``core.records.SideRecords``:
+    record text by :func:`record_key`), each decoded when first asked for (its objects only
+    when its build is reused); the records of this run's builds are set here."""
 
     def __init__(self, side=None):
         self.side = side
