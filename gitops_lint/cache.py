@@ -605,7 +605,7 @@ class RunCache:
                 os.unlink(os.path.join(self.entries, f"side-{name}.json"))
             for shard, rows in sorted(shards.items()):
                 rows = [(k, p) for k, p in rows if fits(k, p) and side_shard(k) == shard]
-                if shard in read.shards and rows == read.rows(shard):
+                if shard in read.shards and rows == read.rows_as_read(shard):
                     continue
                 head = _dumps(self._side_header(name, shard))
                 lines = [f"{k}\t{record_checksum(k, p)}\t{p}\n" for k, p in rows]

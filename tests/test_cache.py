@@ -742,6 +742,22 @@ def test_a_damaged_or_foreign_side_record_is_a_miss(repo, damage):
         assert all(found[k] == ROWS[k] for k in keys if k != hit)
 
 
+def test_a_shard_written_again_leaves_its_damaged_record_out(repo):
+    """A store hands back a shard without the record it could not use: the shard is written
+    again (not left as read, damage and all)."""
+    _keyed(repo).write_records("parsed", SideRecords(), _sharded(ROWS))
+    shard = max(range(SIDE_SHARDS), key=lambda s: len(_sharded(ROWS).get(s, [])))
+    path = _shard_files(repo)[shard]
+    damaged = _lines(path)[1].split("\t")[0]
+    _damage_payload(path)
+    warm = _keyed(repo)
+    read = warm.read_records("parsed")
+    warm.write_records("parsed", read, {shard: read.rows(shard)})
+    assert damaged not in path.read_text()
+    again = _keyed(repo).read_records("parsed")
+    assert [k for k in ROWS if side_shard(k) == shard and again.get(k) != ROWS[k]] == [damaged]
+
+
 def test_a_shard_named_as_another_is_a_miss(repo):
     """A shard file copied over another's name (its header names its own number)."""
     _keyed(repo).write_records("parsed", SideRecords(), _sharded(ROWS))

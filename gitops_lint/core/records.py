@@ -131,6 +131,12 @@ class SideRecords:
         others = sum(self._sizes.values()) - self._sizes.get(shard, 0)
         return max(0, min(limit - others, MAX_SHARD_CHARS))
 
+    def rows_as_read(self, shard: int) -> list[tuple[str, str]]:
+        """The records of ``shard`` as read, unchecked: a shard to write that equals them is
+        left as it is (one whose damaged record the store left out does not)."""
+        rows = self._rows
+        return [(key, rows[key][1]) for key in self.shard_keys(shard)]
+
     def __contains__(self, key: str) -> bool:
         return key in self._rows
 
