@@ -4,10 +4,13 @@ A run that misses the warm cache (a file changed since the last run) still
 finds most of its builds unchanged: it reuses each build whose fingerprint
 holds and builds the others (:class:`gitops_lint.render.memo.KeepingRenderer`
 says what a record holds and how a reused build hands on exactly what a fresh
-one would). This module reads the records from the side entry and, after the
-run, writes back the ones worth keeping:
+one would). This module hands the renderer the side entry's records (each
+decoded when its build is asked for: ``render.memo.KeptRecords``) and, after
+the run, writes back the shards whose records changed (a build of this run to
+keep, a kept one to drop), with the records worth keeping:
 
-* only records whose files are all still in the tree (a deleted file's builds go);
+* in a shard written, only records whose files are all still in the tree (a
+  deleted file's builds go);
 * of this run's new builds, only those whose every object survives JSON exactly
   (``core.plain.is_plain``) and that hold nothing read from a Secret (the cache
   never does, see ``gitops_lint.cache``): no object of kind ``Secret``
@@ -25,20 +28,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .cache import MAX_ENTRY_BYTES, RunCache
+from .cache import RunCache
 from .core.fs import RepoFS
 from .core.plain import is_plain
+from .core.records import SIDE_SHARDS, side_shard
 from .load.sops import document_metadata, has_sops_marker
 from .render.kustomize import Kustomizer
-from .render.memo import KeepingRenderer, KeptRecord, encode_objects, kept_body, kept_records
+from .render.memo import KeepingRenderer, KeptRecord, KeptRecords, encode_objects, record_key
 
 SIDE = "builds"
 #: records kept that this run neither reused nor built (an older key: a Flux Kustomization's
-#: fields changed, a branch not checked out); the newest are kept, in the entry's order
+#: fields changed, a branch not checked out); the newest are kept, in the entry's order, each
+#: shard its share
 MAX_UNUSED = 1024
-#: about the largest entry written (characters): the cache does not read an entry over
-#: ``cache.MAX_ENTRY_BYTES``, and one that large would cost every run its write for nothing
-MAX_CHARS = MAX_ENTRY_BYTES // 2
+#: about the largest text of all records together (characters): a run reads them all (and a
+#: shard holds at most ``core.records.MAX_SHARD_CHARS``, which the cache reads back)
+MAX_CHARS = 32 * 1024 * 1024
 
 
 class KeptBuilds:
@@ -52,7 +57,7 @@ class KeptBuilds:
         """``renderer``, reusing the kept builds when it is the built-in one."""
         if not isinstance(renderer, Kustomizer):
             return renderer  # an external kustomize: its inputs are not followed here
-        records = kept_records(self.warm.read_side(SIDE))
+        records = KeptRecords(self.warm.read_records(SIDE))
         self.renderer = KeepingRenderer(renderer, fs, records, self.warm.file_hashes())
         return self.renderer
 
@@ -69,25 +74,41 @@ class KeptBuilds:
         r = self.renderer
         if r is None or not r.exact:
             return
-        purge = {key for key, rec in r.records.items() if rec.objects is not None and holds(rec.objects)}
+        kept: KeptRecords = r.records
+        side = kept.side
+        purge = {k for k in side if holds(side.unchecked(k).partition("\t")[2])}
         if not r.new and not purge:
             return
         present = self.warm.file_hashes()
         marked: dict[str, bool] = {}  # file -> holds the SOPS marker (or cannot be read now)
-        used, unused = [], []
-        for key, rec in r.records.items():
-            if key in purge or not all(rel in present for rel in rec.files):
-                continue
-            text = rec.objects if rec.pending is None else _storable(rec, fs, secret_files, marked)
-            if text is not None and (rec.pending is None or not holds(text)):
-                (used if key in r.new or key in r.reused else unused).append(rec.to_json(text))
-        records, size = [], 0
-        for rec in used + unused[-MAX_UNUSED:]:  # what this run used first
-            size += len(rec["objects"]) + 64 * (len(rec["files"]) + len(rec["tree"]))
-            if size > MAX_CHARS:
-                break
-            records.append(rec)
-        self.warm.write_side(SIDE, kept_body(records))
+        new: dict[int, list[tuple[str, str]]] = {}
+        for key, rec in r.new.items():
+            text = _storable(rec, fs, secret_files, marked)
+            rows = new.setdefault(side_shard(record_key(key)), [])
+            if text is not None and not holds(text):
+                rows.append((record_key(key), rec.payload(text)))
+        shards: dict[int, list[tuple[str, str]]] = {}
+        for shard in sorted(set(new) | {side_shard(k) for k in purge}):
+            used, unused = [], []
+            for k in side.shard_keys(shard):
+                rec = kept.stored(k)
+                if (
+                    k in purge
+                    or rec is None
+                    or rec.key in r.new
+                    or not all(rel in present for rel in rec.files)
+                ):
+                    continue  # a build of this run replaces it, or is not kept in its place
+                (used if rec.key in r.reused else unused).append((k, side.get(k) or ""))
+            used.extend(new.get(shard, ()))
+            rows, size, room = [], 0, side.room(shard, MAX_CHARS)
+            for row in used + unused[-(MAX_UNUSED // SIDE_SHARDS) :]:  # what this run used first
+                size += len(row[1])
+                if size > room:
+                    break
+                rows.append(row)
+            shards[shard] = rows
+        self.warm.write_records(SIDE, side, shards)
 
 
 def _storable(rec: KeptRecord, fs: RepoFS, secret_files: set[str], marked: dict[str, bool]) -> str | None:

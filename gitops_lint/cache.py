@@ -17,15 +17,36 @@ inputs prints it again without parsing or rendering anything.
 * the tree: every path under the root (files, directories, symlink targets:
   a new file in a directory that kustomize globs or that Flux's generated
   kustomization takes whole changes the result) with the content hash of
-  every regular file. Hashes are remembered per (size, mtime, ctime, inode),
-  as git's index does; a file modified within the last seconds is hashed
-  again (a write within the clock's granularity keeps the mtime).
+  every regular file.
+
+**The hash memo** (``hashes.json``) makes the walk a ``stat`` per file: a
+file's content hash is remembered with its (size, mtime, ctime, inode,
+device) and used while all five are unchanged, as git's index does. A write
+moves the ctime even when the mtime is set back and the size kept (no system
+call sets the ctime), so a rewrite is seen. git's "racy" rule covers a write
+within the clock's granularity of the hash: a file whose mtime or ctime is
+not older than the walk's start by ``RACY_NS`` (3 s: coarse file system
+clocks, a clock set back a little) is not remembered, so it is hashed again
+every run until it is older, and the check after the run (see
+**Concurrency**) reads it again. What stays trusted, as in git: that a
+write to a file changes one of those five, which holds on local file
+systems with a clock that does not jump back by more than ``RACY_NS``; a
+tool that rewrites a file and then restores its mtime *and* ctime (possible
+only by setting the system clock) is not seen. The memo is written only when
+it changed (a file hashed now and remembered, or a remembered one gone), right
+after the walk, with a checksum of its bytes; damaged or foreign, it is
+empty (every file is hashed).
 
 **Trust.** An entry is JSON (never pickle: nothing in a cache runs), checked
 whole before use: its format, the tool fingerprint and key it was written
 for, a checksum of its body, and the type of every field. A damaged,
 truncated or foreign entry is a miss, and the run that follows writes a good
-one over it. A cache is trusted only in the directory that wrote it: its
+one over it. A side entry (below) is checked record by record: a shard's
+header names its format, the tool, the cache instance, the side entry and
+the shard; each record carries a checksum of its key and text, checked when
+the record is used, and its text is checked field by field when decoded. A
+damaged record is a miss (the records around it are used), a shard whose
+header is not exactly ours holds nothing. A cache is trusted only in the directory that wrote it: its
 ``instance`` file records its own inode, so a cache directory that was
 committed, copied or restored from elsewhere (which could hold an entry that
 hides findings) is ignored and replaced.
@@ -33,9 +54,13 @@ hides findings) is ignored and replaced.
 **Concurrency.** Every file is written to a temporary file in the same
 directory and moved into place with ``os.replace``: a reader sees a whole old
 entry or a whole new one. Two runs writing the same entry write the same
-content. A run stores its result only when the tree, walked again after the
-lint, is still the one its key was made of (an editor saving a file while
-the run read the tree).
+content; two runs writing the same shard of a side entry each write a whole
+shard, and the records only the loser had are built again by a later run (a
+miss, never a wrong record). A run stores its result only when the tree,
+stat'ed again after the lint, is still the one its key was made of (an
+editor saving a file while the run read the tree): every path the same
+kind, every file the same stat, and the files too recent for their stat to
+be trusted (the racy rule) of the same content.
 
 **Confinement.** The cache is written only under the root, and only when the
 root is a Git work tree (``.git`` at the root): never into an exported tree.
@@ -46,6 +71,14 @@ that is a symlink, or entries that are not regular files, are not used.
 **Secrets.** A run entry holds what the run printed: findings and notes after
 redaction, counts, and the sort keys of the fixable findings. Never a value
 read from a Secret.
+
+**Side entries** hold the finer caches below, for a run that misses (a file
+changed). Each is ``SIDE_SHARDS`` (16) shard files of one record per line
+(:mod:`.core.records`), a record in the shard its key hashes to: a run reads
+the shards without decoding them, decodes a record only when it uses it, and
+rewrites only the shards whose records changed (a one-file change: one or
+two shards of each, a few small files), never those whose records are what it
+read. Records that no longer apply are dropped when their shard is written.
 
 The side entry ``parsed`` (:mod:`.load.parsed`) holds the parses of the
 repository's files, by content hash, so that a run which misses re-parses
@@ -61,9 +94,10 @@ knows, a value the run's redactor masks (a Secret's value pasted into a
 ConfigMap). The last check covers the entries already stored too, so a value
 that became secret since is dropped with the next write. Also left out: a
 file whose documents JSON would not keep exactly (:mod:`.core.plain`) and a
-file over ``--max-file-bytes``. Entries of content no longer in the tree are
-dropped when the entry is written, which happens only when a run parsed
-something new to keep (or must drop something).
+file over ``--max-file-bytes``. A shard is written when a run parsed
+something new to keep in it or must drop something from it; entries of
+content no longer in the tree go then, or, when they are a quarter of their
+shard, at the next run's write.
 
 **Kept builds** (side entry ``builds``, :mod:`gitops_lint.buildcache`). A run
 that misses (a file changed) still reuses every kustomize build whose inputs
@@ -80,7 +114,11 @@ Secret, a HelmRelease's password, a ``secretGenerator`` and its sources), or
 whose objects hold a value the run's redactor masks (a Secret's value pasted
 into a ConfigMap) is never stored: such a build may carry a Secret's value,
 which the cache never holds; it is built again each run, and a kept record
-that holds a value which became a Secret's since is dropped. Post-build substitution is not part of a
+that holds a value which became a Secret's since is dropped (every stored
+record's text is searched after each run that stores, whatever its shard).
+A record is keyed by its build (directory, Flux fields, ``--max-file-bytes``):
+a build done again replaces its record in its shard, and the records of
+builds whose files are gone leave when their shard is written. Post-build substitution is not part of a
 build (it runs after it, with the run's variables), so no value substituted
 from a Secret is either.
 
@@ -109,6 +147,7 @@ from dataclasses import dataclass, field
 from . import __version__
 from .core.data import Finding, ObjectRef, Severity
 from .core.fs import content_hasher
+from .core.records import SIDE_SHARDS, SideRecords, fits, record_checksum, side_shard
 
 DIR_NAME = ".gitops-lint-cache"
 FORMAT = 1
@@ -120,6 +159,8 @@ KEEP_RUNS = 32
 MAX_ENTRY_BYTES = 64 * 1024 * 1024
 #: a file modified this recently is hashed again next time: its mtime may not change on a rewrite
 RACY_NS = 3_000_000_000
+#: the format of a side entry's shards and of the hash memo (the run entries keep ``FORMAT``)
+SIDE_FORMAT = 2
 _TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by gitops-lint.\n"
@@ -184,11 +225,63 @@ def tool_fingerprint() -> str:
     return _digest(_dumps(parts))
 
 
+_DIR = ("dir",)
+_GIT = ("git",)
+
+
+def _scan(root: str, excluded: set[str]) -> dict[str, tuple]:
+    """Every path under ``root`` (``/``-separated, relative) -> what it is: a regular file
+    its ``(size, mtime_ns, ctime_ns, inode, device)``, a directory ``("dir",)``, a symlink
+    its target, ``.git`` only that it is there (never read), what could not be listed or
+    stat'ed the error's name. Nothing is opened: a FIFO or device could block or never end."""
+    out: dict[str, tuple] = {}
+    stack = [""]
+    while stack:
+        rel = stack.pop()
+        prefix = rel + "/" if rel else ""
+        try:
+            with os.scandir(os.path.join(root, rel) if rel else root) as it:
+                items = list(it)
+        except OSError as exc:
+            out[prefix] = ("unlistable", type(exc).__name__)
+            continue
+        for e in items:
+            name = prefix + e.name
+            if e.path in excluded:
+                continue
+            if e.name == ".git":
+                out[name] = _GIT
+                continue
+            if e.is_dir(follow_symlinks=False):  # from the listing's d_type: no stat
+                out[name] = _DIR
+                stack.append(name)
+                continue
+            try:
+                st = e.stat(follow_symlinks=False)
+            except OSError as exc:
+                out[name] = ("unstatable", type(exc).__name__)
+                continue
+            mode = st.st_mode
+            if stat.S_ISREG(mode):
+                out[name] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+            elif stat.S_ISDIR(mode):
+                out[name] = _DIR
+                stack.append(name)
+            elif stat.S_ISLNK(mode):
+                try:
+                    out[name] = ("link", os.readlink(e.path))
+                except OSError as exc:
+                    out[name] = ("link?", type(exc).__name__)
+            else:
+                out[name] = ("other", stat.S_IFMT(mode))
+    return out
+
+
 class TreeState:
     """The digest of every path under the root, with file content hashes.
 
-    ``memo`` maps a file to ``[size, mtime_ns, ctime_ns, inode, hash]``: a file
-    whose stat is unchanged is not read again.
+    ``memo`` maps a file to ``[size, mtime_ns, ctime_ns, inode, device, hash]``:
+    a file whose stat is unchanged is not read again (see the module's docstring).
     """
 
     def __init__(self, root: str, excluded: set[str], memo: dict[str, list]):
@@ -201,68 +294,68 @@ class TreeState:
         self.hashes: dict[str, str] = {}
         self.hashed = 0  # files read this time
         self.remembered_more = False  # a file hashed this time is remembered from now on
+        self._seen: dict[str, tuple] = {}
+        self._racy: set[str] = set()  # files hashed but too recent to remember
 
     def digest(self) -> str:
         start = time.time_ns()
+        seen = self._seen = _scan(self.root, self.excluded)
         rows: list = []
-        stack = [""]
-        while stack:
-            rel = stack.pop()
-            full = os.path.join(self.root, rel) if rel else self.root
-            try:
-                with os.scandir(full) as it:
-                    items = list(it)  # the rows are sorted once, at the end
-            except OSError as exc:
-                rows.append([rel, "unlistable", type(exc).__name__])
-                continue
-            for e in items:
-                name = f"{rel}/{e.name}" if rel else e.name
-                if e.path in self.excluded:
-                    continue
-                if e.name == ".git":  # there, never read: only whether it is (a submodule's)
-                    rows.append([name, "git"])
-                    continue
-                try:
-                    st = e.stat(follow_symlinks=False)
-                except OSError as exc:
-                    rows.append([name, "unstatable", type(exc).__name__])
-                    continue
-                if stat.S_ISLNK(st.st_mode):
-                    try:
-                        rows.append([name, "link", os.readlink(e.path)])
-                    except OSError as exc:
-                        rows.append([name, "link?", type(exc).__name__])
-                elif stat.S_ISDIR(st.st_mode):
-                    rows.append([name, "dir"])
-                    stack.append(name)
-                elif stat.S_ISREG(st.st_mode):
-                    value = self._hash(name, e.path, st, start)
-                    self.hashes[name] = value
-                    rows.append([name, "file", value])
-                else:  # a FIFO or device is never opened (it could block or never end)
-                    rows.append([name, "other", stat.S_IFMT(st.st_mode)])
-        rows.sort(key=lambda r: r[0])
+        for name in sorted(seen):
+            what = seen[name]
+            if len(what) == 5:
+                value = self._hash(name, what, start)
+                self.hashes[name] = value
+                rows.append([name, "file", value])
+            else:
+                rows.append([name, *what])
         return _digest(_dumps(rows))
 
-    def _hash(self, rel: str, path: str, st: os.stat_result, start: int) -> str:
-        sig = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+    def unchanged(self) -> bool:
+        """Whether the tree is still the one :meth:`digest` walked: every path the same kind,
+        every file of the same stat, and the files too recent to trust their stat (see the
+        module's docstring) of the same content."""
+        if _scan(self.root, self.excluded) != self._seen:
+            return False
+        return all(self._read(name) == self.hashes[name] for name in self._racy)
+
+    def _hash(self, rel: str, sig: tuple, start: int) -> str:
         known = self.memo.get(rel)
-        if isinstance(known, list) and len(known) == 5 and known[:4] == sig and isinstance(known[4], str):
+        if (
+            isinstance(known, list)
+            and len(known) == 6
+            and tuple(known[:5]) == sig
+            and isinstance(known[5], str)
+        ):
             self.new_memo[rel] = known
-            return known[4]
+            return known[5]
+        value = self._read(rel)
+        if value.startswith("unreadable:"):
+            return value
+        self.hashed += 1
+        # git's racy rule: a stat is trusted only for a file written before the hash was taken,
+        # to the file system's time granularity, with a margin (RACY_NS) for coarse or skewed clocks
+        if max(sig[1], sig[2]) < start - RACY_NS:
+            self.new_memo[rel] = [*sig, value]
+            self.remembered_more = True
+        else:
+            self._racy.add(rel)
+        return value
+
+    def _read(self, rel: str) -> str:
         h = content_hasher()
         try:
-            with open(path, "rb") as fh:
+            with open(os.path.join(self.root, rel), "rb") as fh:
                 while chunk := fh.read(1 << 20):
                     h.update(chunk)
         except OSError as exc:
             return f"unreadable:{type(exc).__name__}"
-        self.hashed += 1
-        value = h.hexdigest()
-        if max(st.st_mtime_ns, st.st_ctime_ns) < start - RACY_NS:
-            self.new_memo[rel] = [*sig, value]
-            self.remembered_more = True
-        return value
+        return h.hexdigest()
+
+    def memo_changed(self) -> bool:
+        """Whether the memo to keep differs from the one read: a file hashed now is remembered,
+        or a remembered one is gone or changed (written only then: a warm run writes nothing)."""
+        return self.remembered_more or len(self.new_memo) != len(self.memo)
 
 
 # -- entries ---------------------------------------------------------------------------
@@ -393,7 +486,6 @@ class RunCache:
         self.tool = tool_fingerprint()
         self._memo_file = os.path.join(self.entries, "hashes.json")
         self._tree: TreeState | None = None
-        self._tree_digest = ""
         self.key: str | None = None
         self._still: bool | None = None  # _unchanged(), asked once at the end of a run
 
@@ -435,7 +527,9 @@ class RunCache:
         excluded = {os.path.abspath(self.directory), os.path.realpath(self.directory)}
         self._tree = TreeState(real, excluded, self._load_memo())
         tree = self._tree.digest()
-        self._tree_digest = tree
+        if self._tree.memo_changed():
+            with contextlib.suppress(OSError):  # files hashed this time are not hashed next time
+                self._store_memo()
         self.key = _digest(
             _dumps([FORMAT, self.tool, self.instance or "", self.root, real, linted, settings, tree])
         )
@@ -456,9 +550,6 @@ class RunCache:
             return None
         if need_fixable and run.fixable is None:
             return None
-        if self._tree is not None and self._tree.remembered_more:
-            with contextlib.suppress(OSError):  # files hashed this time are not hashed next time
-                self._store_memo()
         return run
 
     # -- stores ------------------------------------------------------------------------
@@ -478,7 +569,6 @@ class RunCache:
                 "body": body,
             }
             _write(self._entry_path(self.key), _dumps(entry))
-            self._store_memo()
             self._prune()
 
     # -- side entries: the finer caches (keyed inside by content hashes) -------------------
@@ -487,67 +577,80 @@ class RunCache:
         (empty before :meth:`compute_key`). A hash starting ``unreadable:`` is no content."""
         return self._tree.hashes if self._tree is not None else {}
 
-    def read_side(self, name: str):
-        """The body of side entry ``name`` (a finer cache: parsed files, builds), when whole,
-        written by this tool and this cache instance; None otherwise (a miss, never an error)."""
+    def read_records(self, name: str) -> SideRecords:
+        """The records of side entry ``name`` (a finer cache: parsed files, builds) from every
+        shard that is whole, written by this tool and this cache instance; a shard that is not
+        holds nothing (a miss, never an error), a record is checked when it is used."""
+        records = SideRecords()
         if self.instance is None or not name.isidentifier():
-            return None
-        data = _read_json(os.path.join(self.entries, f"side-{name}.json"))
-        if not isinstance(data, dict) or set(data) != {"format", "tool", "instance", "checksum", "body"}:
-            return None
-        if (data["format"], data["tool"], data["instance"]) != (FORMAT, self.tool, self.instance):
-            return None
-        if data["checksum"] != _digest(_dumps(data["body"])):
-            return None
-        return data["body"]
+            return records
+        for shard in range(SIDE_SHARDS):
+            records.add_shard(
+                shard, _read_bytes(self._shard_path(name, shard)), self._side_header(name, shard)
+            )
+        return records
 
-    def write_side(self, name: str, body) -> None:
-        """Store side entry ``name`` (JSON-able ``body``), when the tree is still the one the key
-        was made of; a cache that cannot be written is no error. ``body`` must hold nothing read
-        from a Secret (see the module's docstring)."""
+    def write_records(self, name: str, read: SideRecords, shards: dict[int, list[tuple[str, str]]]) -> None:
+        """Store the shards of side entry ``name`` given (each its whole list of ``(key,
+        payload)``, in order), when the tree is still the one the key was made of; a shard
+        whose records are those ``read`` is not written. A cache that cannot be written is no
+        error. A payload must hold nothing read from a Secret (see the module's docstring)."""
         if self.key is None or not self.usable or not name.isidentifier() or not self._unchanged():
             return
         with contextlib.suppress(OSError):
             if not self._prepare():
                 return
-            entry = {
-                "format": FORMAT,
-                "tool": self.tool,
-                "instance": self.instance,
-                "checksum": _digest(_dumps(body)),
-                "body": body,
-            }
-            _write(os.path.join(self.entries, f"side-{name}.json"), _dumps(entry))
+            with contextlib.suppress(FileNotFoundError):  # the single entry of the first format
+                os.unlink(os.path.join(self.entries, f"side-{name}.json"))
+            for shard, rows in sorted(shards.items()):
+                rows = [(k, p) for k, p in rows if fits(k, p) and side_shard(k) == shard]
+                if shard in read.shards and rows == read.rows_as_read(shard):
+                    continue
+                head = _dumps(self._side_header(name, shard))
+                lines = [f"{k}\t{record_checksum(k, p)}\t{p}\n" for k, p in rows]
+                _write(self._shard_path(name, shard), head + b"\n" + "".join(lines).encode("ascii"))
+
+    def _side_header(self, name: str, shard: int) -> dict:
+        return {
+            "format": SIDE_FORMAT,
+            "tool": self.tool,
+            "instance": self.instance,
+            "side": name,
+            "shard": shard,
+        }
+
+    def _shard_path(self, name: str, shard: int) -> str:
+        return os.path.join(self.entries, f"side-{name}-{shard:02d}.rec")
 
     def _unchanged(self) -> bool:
         """Is the tree still the one the key was made of? A file edited while the run read
         the tree must not leave a result under a key it does not match."""
         if self._tree is None:
             return False
-        if self._still is not None:
-            return self._still
-        again = TreeState(self._tree.root, self._tree.excluded, {**self._tree.memo, **self._tree.new_memo})
-        self._still = again.digest() == self._tree_digest
+        if self._still is None:
+            self._still = self._tree.unchanged()
         return self._still
 
     def _store_memo(self) -> None:
-        if self._tree is not None:
-            memo = self._tree.new_memo
-            body = {"instance": self.instance, "checksum": _digest(_dumps(memo)), "files": memo}
-            _write(self._memo_file, _dumps(body))
+        if self._tree is not None and self.instance is not None:
+            _write(
+                self._memo_file,
+                _sealed({"format": SIDE_FORMAT, "instance": self.instance}, _dumps(self._tree.new_memo)),
+            )
 
     def _entry_path(self, key: str) -> str:
         return os.path.join(self.entries, f"run-{key}.json")
 
     def _load_memo(self) -> dict[str, list]:
         """The remembered hashes, when whole and ours (a row is checked where it is used)."""
-        data = _read_json(self._memo_file) if self.instance else None
-        if not isinstance(data, dict) or data.get("instance") != self.instance:
+        if not self.instance:
             return {}
-        files = data.get("files")
-        if not isinstance(files, dict) or data.get("checksum") != _digest(_dumps(files)):
+        body = _unseal(_read_bytes(self._memo_file), {"format": SIDE_FORMAT, "instance": self.instance})
+        try:
+            files = json.loads(body) if body is not None else None
+        except (ValueError, RecursionError):
             return {}
-        return files
+        return files if isinstance(files, dict) else {}
 
     def _instance(self) -> str | None:
         """The cache's identity, when the directory is the one its ``instance`` file was written in."""
@@ -596,8 +699,8 @@ class RunCache:
                 os.unlink(path)
 
 
-def _read_json(path: str):
-    """The JSON in ``path``, a regular file of ours (not followed through a symlink), or None."""
+def _read_bytes(path: str) -> bytes | None:
+    """The content of ``path``, a regular file of ours (not followed through a symlink), or None."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError:
@@ -608,12 +711,41 @@ def _read_json(path: str):
             return None
         with os.fdopen(fd, "rb") as fh:
             fd = -1
-            return json.loads(fh.read())
-    except (OSError, ValueError, RecursionError):
+            return fh.read()
+    except OSError:
         return None
     finally:
         if fd >= 0:
             os.close(fd)
+
+
+def _read_json(path: str):
+    """The JSON in ``path``, a regular file of ours (not followed through a symlink), or None."""
+    data = _read_bytes(path)
+    try:
+        return json.loads(data) if data is not None else None
+    except (ValueError, RecursionError):
+        return None
+
+
+def _sealed(header: dict, body: bytes) -> bytes:
+    """``body`` behind a header line that names it and holds its checksum (see :func:`_unseal`)."""
+    return _dumps({**header, "checksum": _digest(body)}) + b"\n" + body
+
+
+def _unseal(data: bytes | None, header: dict) -> bytes | None:
+    """The body of :func:`_sealed` ``data``, when its header is ``header`` and its checksum
+    holds: checked on the bytes, nothing is decoded to check it."""
+    if data is None:
+        return None
+    head, sep, body = data.partition(b"\n")
+    try:
+        found = json.loads(head) if sep else None
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(found, dict) or found != {**header, "checksum": _digest(body)}:
+        return None
+    return body
 
 
 def _replace(path: str, content: Callable[[os.stat_result], bytes]) -> None:

@@ -242,7 +242,7 @@ class Linter:
     def _parsed_files(self) -> ParsedFiles | None:
         if self.warm is None:
             return None
-        return ParsedFiles.from_body(self.warm.file_hashes(), self.warm.read_side(PARSED_SIDE))
+        return ParsedFiles.from_records(self.warm.file_hashes(), self.warm.read_records(PARSED_SIDE))
 
     def store_warm(self) -> None:
         """Keep this run's parsed files and kustomize builds for the next run (cli, after the
@@ -267,9 +267,9 @@ class Linter:
         holds = tainted_matcher(tainted)  # built once, for both stores
         parsed = self.cache.parsed
         if parsed is not None:
-            body = parsed.body(secret_files, holds)
-            if body is not None:
-                self.warm.write_side(PARSED_SIDE, body)
+            shards = parsed.shards(secret_files, holds)
+            if shards:
+                self.warm.write_records(PARSED_SIDE, parsed.stored, shards)
         if self.kept is not None:
             self.kept.store(self.fs, secret_files, holds)
 

@@ -13,12 +13,17 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gitops_lint import cache as cache_module
 from gitops_lint import lint
+from gitops_lint.core.fs import content_hash
+from gitops_lint.core.records import SIDE_SHARDS, SideRecords, side_shard
 from tests.conftest import CORPUS, FIXTURES, PROJECT
 from tests.helpers import GOTK, ks, run_cli, write_tree
 
@@ -158,6 +163,86 @@ def test_remembered_hashes_are_used_and_a_rewrite_is_seen(repo, monkeypatch):
     after = outputs(repo)
     assert after == outputs(repo, "--no-cache")
     assert "9899" in after["json"][1]
+
+
+def _stamps(repo: Path) -> dict[str, tuple[int, int]]:
+    found = (repo / cache_module.DIR_NAME).rglob("*")
+    return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in found if p.is_file()}
+
+
+def test_a_run_after_no_change_writes_only_its_run_entry(repo, monkeypatch):
+    """What a warm miss pays for is what changed: with nothing changed (the run entry gone),
+    neither the hash memo nor a shard of the finer caches is written again."""
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)  # every file old enough to remember
+    outputs(repo)
+    before = _stamps(repo)
+    assert "hashes.json" in before and any(name.startswith("side-") for name in before)
+    for entry in entries(repo):
+        entry.unlink()
+    outputs(repo)
+    after = _stamps(repo)
+    assert {k: v for k, v in after.items() if not k.startswith("run-")} == {
+        k: v for k, v in before.items() if not k.startswith("run-")
+    }
+    assert outputs(repo) == outputs(repo, "--no-cache")
+
+
+def _walk(root: Path, memo: dict) -> tuple[cache_module.TreeState, str]:
+    tree = cache_module.TreeState(str(root), set(), memo)
+    return tree, tree.digest()
+
+
+@settings(max_examples=30, deadline=None)
+@given(content=st.binary(min_size=1, max_size=200), data=st.data())
+def test_a_same_size_rewrite_with_the_old_mtime_is_seen(content, data):
+    """The case a stat memo can miss: new content of the same size, the mtime set back.
+    The ctime moves (no call sets it), so the remembered hash is not used."""
+    at = data.draw(st.integers(0, len(content) - 1))
+    other = content[:at] + bytes([(content[at] + 1) % 256]) + content[at + 1 :]
+    saved = cache_module.RACY_NS
+    cache_module.RACY_NS = 0  # every file old enough to remember
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "f.yaml"
+            path.write_bytes(content)
+            first, key = _walk(Path(tmp), {})
+            assert "f.yaml" in first.new_memo  # remembered
+            st_before = path.stat()
+            path.write_bytes(other)
+            os.utime(path, ns=(st_before.st_atime_ns, st_before.st_mtime_ns))
+            assert path.stat().st_size == st_before.st_size
+            again, key2 = _walk(Path(tmp), first.new_memo)
+            assert again.hashed == 1 and key2 != key
+            assert again.hashes["f.yaml"] == content_hash(other)
+    finally:
+        cache_module.RACY_NS = saved
+
+
+def test_a_racy_file_is_hashed_again_even_when_its_stat_does_not_move(tmp_path, monkeypatch):
+    """git's racy rule: a file written within RACY_NS of its hashing is not remembered, and the
+    check after the run reads it again: a file system whose stat did not move on a rewrite
+    (a coarse clock) still shows the change."""
+    path = tmp_path / "f.yaml"
+    path.write_bytes(b"a: 1\n")
+    tree, key = _walk(tmp_path, {})
+    assert tree.hashed == 1 and "f.yaml" not in tree.new_memo  # too recent to remember
+    seen = cache_module._scan(str(tmp_path), set())
+    path.write_bytes(b"a: 2\n")
+    monkeypatch.setattr(cache_module, "_scan", lambda root, excluded: dict(seen))  # stat unchanged
+    assert not tree.unchanged()
+    assert _walk(tmp_path, tree.new_memo)[1] != key  # and the next walk reads it again
+
+
+def test_a_remembered_hash_of_another_device_or_inode_is_not_used(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)
+    (tmp_path / "f.yaml").write_bytes(b"a: 1\n")
+    tree, key = _walk(tmp_path, {})
+    row = tree.new_memo["f.yaml"]
+    for at in (3, 4):  # inode, device
+        forged = [*row[:at], row[at] + 1, *row[at + 1 : 5], "0" * 40]
+        again, key2 = _walk(tmp_path, {"f.yaml": forged})
+        assert again.hashed == 1 and key2 == key
+    assert _walk(tmp_path, {"f.yaml": [*row[:5], "0" * 40]})[1] != key  # the row is what is trusted
 
 
 @pytest.mark.parametrize(
@@ -364,16 +449,18 @@ def test_a_damaged_entry_is_ignored_and_rebuilt(repo, monkeypatch, corrupt):
 
 
 @pytest.mark.parametrize("corrupt", [_truncate, _garbage, _edited], ids=lambda f: f.__name__.strip("_"))
-def test_a_damaged_hash_memo_is_ignored(repo, corrupt):
+def test_a_damaged_hash_memo_is_ignored(repo, corrupt, monkeypatch):
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)  # every file old enough to remember
     cold = outputs(repo, "--no-cache")
     outputs(repo)
     memo = next((repo / cache_module.DIR_NAME).glob("v*/hashes.json"))
-    if corrupt is _edited:  # a hash replaced: the checksum no longer matches
-        data = json.loads(memo.read_text())
-        data["files"] = {k: [*v[:4], "0" * 40] for k, v in data["files"].items()}
-        memo.write_text(json.dumps(data))
+    if corrupt is _edited:  # a hash replaced: the checksum in the header no longer matches
+        head, body = memo.read_bytes().split(b"\n", 1)
+        files = {k: [*v[:5], "0" * 40] for k, v in json.loads(body).items()}
+        memo.write_bytes(head + b"\n" + json.dumps(files).encode())
     else:
         corrupt(memo)
+    assert _hashed(repo) > 0  # not trusted: every file is read again
     assert outputs(repo) == cold
 
 
@@ -539,32 +626,150 @@ def _keyed(repo: Path) -> cache_module.RunCache:
     return warm
 
 
+def _sharded(rows: dict[str, str]) -> dict[int, list[tuple[str, str]]]:
+    out: dict[int, list[tuple[str, str]]] = {}
+    for key, payload in rows.items():
+        out.setdefault(side_shard(key), []).append((key, payload))
+    return out
+
+
+ROWS = {f"key{i}": json.dumps([i, "x" * i]) for i in range(48)}
+
+
+def _shard_files(repo: Path, name: str = "parsed") -> dict[int, Path]:
+    found = (repo / cache_module.DIR_NAME).glob(f"v*/side-{name}-*.rec")
+    return {int(p.name.removeprefix(f"side-{name}-").removesuffix(".rec")): p for p in found}
+
+
 def test_side_entries_round_trip_and_know_every_file_hash(repo):
     warm = _keyed(repo)
     hashes = warm.file_hashes()
     assert set(hashes) == {
         p.relative_to(repo).as_posix() for p in repo.rglob("*") if p.is_file() and ".git" not in p.parts
     } - {p.relative_to(repo).as_posix() for p in (repo / cache_module.DIR_NAME).rglob("*")}
-    warm.write_side("parsed", {"a": [1, "x"]})
-    assert _keyed(repo).read_side("parsed") == {"a": [1, "x"]}
-    assert _keyed(repo).read_side("other") is None
+    warm.write_records("parsed", SideRecords(), _sharded(ROWS))
+    read = _keyed(repo).read_records("parsed")
+    assert {k: read.get(k) for k in read} == ROWS
+    assert not list(_keyed(repo).read_records("other"))
 
 
-@pytest.mark.parametrize("damage", ["body", "checksum", "instance", "truncate"])
-def test_a_damaged_or_foreign_side_entry_is_a_miss(repo, damage):
-    _keyed(repo).write_side("parsed", {"a": 1})
-    (path,) = (repo / cache_module.DIR_NAME).glob("v*/side-parsed.json")
-    data = json.loads(path.read_text())
-    if damage == "truncate":
-        path.write_text(path.read_text()[:-5])
-    else:
-        data[damage] = {"a": 2} if damage == "body" else "0" * 32
-        path.write_text(json.dumps(data))
-    assert _keyed(repo).read_side("parsed") is None
+def test_a_change_rewrites_only_the_shards_of_its_records(repo):
+    """What a run after a one-file change pays for: the shards whose records changed."""
+    _keyed(repo).write_records("parsed", SideRecords(), _sharded(ROWS))
+    before = {shard: path.stat().st_ino for shard, path in _shard_files(repo).items()}
+    warm = _keyed(repo)
+    read = warm.read_records("parsed")
+    changed = side_shard("key7")
+    shards = {shard: read.rows(shard) for shard in range(SIDE_SHARDS)}  # all handed back...
+    shards[changed] = [(k, "[0]" if k == "key7" else p) for k, p in shards[changed]]  # ...one changed
+    warm.write_records("parsed", read, shards)
+    after = {shard: path.stat().st_ino for shard, path in _shard_files(repo).items()}
+    assert [shard for shard in before if before[shard] != after[shard]] == [changed]
+    assert _keyed(repo).read_records("parsed").get("key7") == "[0]"
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text().split("\n")
+
+
+def _damage_payload(path: Path) -> None:  # a byte of a record changed, its checksum kept
+    lines = _lines(path)
+    lines[1] = lines[1][:-1] + ("1" if lines[1][-1] != "1" else "2")
+    path.write_text("\n".join(lines))
+
+
+def _damage_checksum(path: Path) -> None:
+    lines = _lines(path)
+    key, checksum, payload = lines[1].split("\t")
+    lines[1] = "\t".join([key, "0" * len(checksum), payload])
+    path.write_text("\n".join(lines))
+
+
+def _damage_key(path: Path) -> None:  # another key on the same record: the checksum binds them
+    lines = _lines(path)
+    key, checksum, payload = lines[1].split("\t")
+    other = next(f"key{i}" for i in range(1000, 10**6) if side_shard(f"key{i}") == side_shard(key))
+    lines[1] = "\t".join([other, checksum, payload])
+    path.write_text("\n".join(lines))
+
+
+def _damage_truncate(path: Path) -> None:  # the last record cut short
+    path.write_bytes(path.read_bytes()[:-7])
+
+
+def _damage_header(field: str, value):
+    def damage(path: Path) -> None:
+        lines = _lines(path)
+        header = json.loads(lines[0])
+        header[field] = value
+        lines[0] = json.dumps(header)
+        path.write_text("\n".join(lines))
+
+    damage.__name__ = f"_header_{field}"
+    return damage
+
+
+def _damage_garbage(path: Path) -> None:
+    path.write_bytes(path.read_bytes() + b"\x80\xff")
+
+
+RECORD_DAMAGE = [_damage_payload, _damage_checksum, _damage_key, _damage_truncate]
+SHARD_DAMAGE = [
+    _damage_header("instance", "0" * 32),
+    _damage_header("tool", "0" * 40),
+    _damage_header("format", 1),
+    _damage_header("side", "builds"),
+    _damage_garbage,
+]
+
+
+@pytest.mark.parametrize("damage", RECORD_DAMAGE + SHARD_DAMAGE, ids=lambda f: f.__name__.strip("_"))
+def test_a_damaged_or_foreign_side_record_is_a_miss(repo, damage):
+    _keyed(repo).write_records("parsed", SideRecords(), _sharded(ROWS))
+    shard = max(range(SIDE_SHARDS), key=lambda s: len(_sharded(ROWS).get(s, [])))
+    path = _shard_files(repo)[shard]
+    keys = [line.split("\t")[0] for line in _lines(path)[1:] if line]
+    hit = keys[-1] if damage is _damage_truncate else keys[0]
+    damage(path)
+    read = _keyed(repo).read_records("parsed")
+    found = {k: read.get(k) for k in ROWS}
+    whole = {k: v for k, v in ROWS.items() if side_shard(k) != shard}
+    assert {k: v for k, v in found.items() if side_shard(k) != shard} == whole  # other shards
+    if damage in SHARD_DAMAGE:
+        assert all(found[k] is None for k in keys)
+    else:  # the damaged record, never a wrong one; the records around it stay usable
+        assert found[hit] is None
+        assert all(found[k] == ROWS[k] for k in keys if k != hit)
+
+
+def test_a_shard_written_again_leaves_its_damaged_record_out(repo):
+    """A store hands back a shard without the record it could not use: the shard is written
+    again (not left as read, damage and all)."""
+    _keyed(repo).write_records("parsed", SideRecords(), _sharded(ROWS))
+    shard = max(range(SIDE_SHARDS), key=lambda s: len(_sharded(ROWS).get(s, [])))
+    path = _shard_files(repo)[shard]
+    damaged = _lines(path)[1].split("\t")[0]
+    _damage_payload(path)
+    warm = _keyed(repo)
+    read = warm.read_records("parsed")
+    warm.write_records("parsed", read, {shard: read.rows(shard)})
+    assert damaged not in path.read_text()
+    again = _keyed(repo).read_records("parsed")
+    assert [k for k in ROWS if side_shard(k) == shard and again.get(k) != ROWS[k]] == [damaged]
+
+
+def test_a_shard_named_as_another_is_a_miss(repo):
+    """A shard file copied over another's name (its header names its own number)."""
+    _keyed(repo).write_records("parsed", SideRecords(), _sharded(ROWS))
+    files = _shard_files(repo)
+    files[1].write_bytes(files[0].read_bytes())
+    read = _keyed(repo).read_records("parsed")
+    assert all(read.get(k) is None for k in ROWS if side_shard(k) == 1)
+    assert all(read.get(k) == v for k, v in ROWS.items() if side_shard(k) == 0)
 
 
 def test_a_side_entry_is_not_written_when_the_tree_changed_during_the_run(repo):
     warm = _keyed(repo)
     (repo / "new.yaml").write_text("a: 1\n")
-    warm.write_side("parsed", {"a": 1})
-    assert not list((repo / cache_module.DIR_NAME).glob("v*/side-parsed.json"))
+    warm.write_records("parsed", SideRecords(), _sharded(ROWS))
+    assert not _shard_files(repo)

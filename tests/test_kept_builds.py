@@ -18,7 +18,9 @@ import pytest
 from gitops_lint import cache as cache_module
 from gitops_lint.buildcache import SIDE
 from gitops_lint.cache import open_cache
+from gitops_lint.core import records
 from gitops_lint.core.fs import RepoFS, content_hash
+from gitops_lint.core.records import record_checksum
 from gitops_lint.load.config import load_config
 from gitops_lint.load.loader import DocumentCache
 from gitops_lint.render.kustomize import Kustomizer
@@ -109,13 +111,29 @@ def forget_runs(root: Path) -> None:
         entry.unlink()
 
 
-def side_entry(root: Path) -> Path:
-    (found,) = (root / cache_module.DIR_NAME).glob(f"v*/side-{SIDE}.json")
-    return found
+def side_shards(root: Path) -> list[Path]:
+    return sorted((root / cache_module.DIR_NAME).glob(f"v*/side-{SIDE}-*.rec"))
+
+
+def side_bytes(root: Path) -> bytes:
+    found = side_shards(root)
+    assert found
+    return b"".join(p.read_bytes() for p in found)
+
+
+def kept_payloads(root: Path) -> dict[str, str]:
+    """Record key -> record text, as the shards hold them."""
+    out = {}
+    for path in side_shards(root):
+        for line in path.read_text().split("\n")[1:]:
+            if line:
+                key, _, payload = line.split("\t", 2)
+                out[key] = payload
+    return out
 
 
 def kept_keys(root: Path) -> set[str]:
-    return {r["key"][0] for r in json.loads(side_entry(root).read_text())["body"]["records"]}
+    return {json.loads(k)[0] for k in kept_payloads(root)}
 
 
 @pytest.fixture
@@ -338,7 +356,7 @@ SECRET = "s3cr3t-Value-never-in-a-cache"
 def test_a_build_with_a_secret_value_is_not_kept(fleet, files):
     write_tree(fleet, files)
     lint(fleet)
-    text = side_entry(fleet).read_bytes()
+    text = side_bytes(fleet)
     assert SECRET.encode() not in text
     assert "apps/dev" not in kept_keys(fleet)
     assert "apps/prod" in kept_keys(fleet)  # the others are
@@ -357,7 +375,7 @@ def test_a_sops_encrypted_document_is_not_kept(fleet):
         },
     )
     lint(fleet)
-    assert b"c2VjcmV0" not in side_entry(fleet).read_bytes()
+    assert b"c2VjcmV0" not in side_bytes(fleet)
     assert "apps/dev" not in kept_keys(fleet)
 
 
@@ -365,36 +383,39 @@ def test_a_sops_encrypted_document_is_not_kept(fleet):
 
 
 def _rewrite_side(root: Path, damage) -> None:
-    """Damage the records, then store them again in a valid envelope (checksum and all)."""
-    body = json.loads(side_entry(root).read_text())["body"]
-    damage(body["records"])
-    cfg = load_config(str(root), known=vocabulary())
-    warm = open_cache(str(root))
-    assert warm.compute_key(cfg, [str(root)]) is not None
-    warm.write_side(SIDE, body)
-    assert json.loads(side_entry(root).read_text())["body"] == body
-
-
-def _record(records: list, path: str) -> dict:
-    return next(r for r in records if r["key"][0] == path)
+    """Damage the record of apps/dev (or add junk), then store it again with a valid checksum."""
+    payloads = kept_payloads(root)
+    (key,) = [k for k in payloads if json.loads(k)[0] == "apps/dev"]
+    head, _, objects = payloads[key].partition("\t")
+    record = {**json.loads(head), "objects": objects}
+    damage(record)
+    objects = record.pop("objects")
+    payload = (json.dumps(record) + "\t" + objects) if isinstance(objects, str) else json.dumps(record)
+    for path in side_shards(root):
+        lines = path.read_text().split("\n")
+        for i, line in enumerate(lines[1:], 1):
+            if line.startswith(key + "\t"):
+                lines[i] = f"{key}\t{record_checksum(key, payload)}\t{payload}"
+        path.write_text("\n".join(lines))
+    assert kept_payloads(root)[key] == payload
 
 
 @pytest.mark.parametrize(
     "damage",
     [
-        lambda rs: _record(rs, "apps/dev").update(objects="[1, 2"),
-        lambda rs: _record(rs, "apps/dev").update(objects="[[1, 2]]"),
-        lambda rs: _record(rs, "apps/dev").update(objects='[[{"a": NaN}, ["f", 1, 0]]]'),
-        lambda rs: _record(rs, "apps/dev").update(tree=[["X", 1]]),
-        lambda rs: _record(rs, "apps/dev").update(key=["apps/dev", 3, 10]),
-        lambda rs: _record(rs, "apps/dev").update(files=["apps/dev/patch.yaml"]),
-        lambda rs: _record(rs, "apps/dev").pop("listings"),
-        lambda rs: rs.insert(0, "not a record"),
-        lambda rs: _record(rs, "apps/dev").update(generated={"resources": 1}),
+        lambda r: r.update(objects="[1, 2"),
+        lambda r: r.update(objects="[[1, 2]]"),
+        lambda r: r.update(objects='[[{"a": NaN}, ["f", 1, 0]]]'),
+        lambda r: r.update(tree=[["X", 1]]),
+        lambda r: r.update(key=["apps/dev", 3, 10]),
+        lambda r: r.update(files=["apps/dev/patch.yaml"]),
+        lambda r: r.pop("listings"),
+        lambda r: r.update(objects=None),  # no tab: a fingerprint without objects
+        lambda r: r.update(generated={"resources": 1}),
     ],
-    ids=["truncated", "shape", "nan", "tree", "key", "files", "field", "junk", "generated"],
+    ids=["truncated", "shape", "nan", "tree", "key", "files", "field", "no-objects", "generated"],
 )
-def test_a_damaged_record_is_a_miss(fleet, inner_builds, damage, request):
+def test_a_damaged_record_is_a_miss(fleet, inner_builds, damage):
     cold = lint(fleet, "--no-cache")
     assert lint(fleet) == cold
     _rewrite_side(fleet, damage)
@@ -402,8 +423,20 @@ def test_a_damaged_record_is_a_miss(fleet, inner_builds, damage, request):
     inner_builds.clear()
     assert lint(fleet) == cold
     assert "apps/prod" not in inner_builds  # the other records are whole
-    # a damaged record is built again, and the records around junk are read
-    assert ("apps/dev" in inner_builds) == (request.node.callspec.id != "junk")
+    assert "apps/dev" in inner_builds  # the damaged record is built again
+
+
+def test_junk_among_the_records_is_ignored(fleet, inner_builds):
+    cold = lint(fleet, "--no-cache")
+    assert lint(fleet) == cold
+    for path in side_shards(fleet):  # a line of junk, and a record of junk with a valid checksum
+        key = json.dumps(["apps/none", None, 1])
+        junk = f"{key}\t{record_checksum(key, '[1]')}\t[1]"
+        path.write_text(path.read_text().replace("\n", "\nnot a record\n" + junk + "\n", 1))
+    forget_runs(fleet)
+    inner_builds.clear()
+    assert lint(fleet) == cold
+    assert "apps/prod" not in inner_builds and "apps/dev" not in inner_builds  # the records around it
 
 
 # -- the corpus ------------------------------------------------------------------------------
@@ -479,12 +512,12 @@ def test_a_secret_value_written_again_elsewhere_is_not_kept(fleet):
         },
     )
     lint(fleet)
-    assert SECRET.encode() not in side_entry(fleet).read_bytes()
+    assert SECRET.encode() not in side_bytes(fleet)
     assert "apps/dev" not in kept_keys(fleet)
     assert "apps/prod" in kept_keys(fleet)
     forget_runs(fleet)
     lint(fleet)  # built again, and not kept
-    assert SECRET.encode() not in side_entry(fleet).read_bytes()
+    assert SECRET.encode() not in side_bytes(fleet)
 
 
 def test_a_run_that_cannot_be_sure_is_built_again_without_kept_builds(fleet, inner_builds, monkeypatch):
@@ -505,11 +538,13 @@ def test_the_entry_keeps_to_its_size(fleet, inner_builds, monkeypatch):
     are built again next time."""
     from gitops_lint import buildcache
 
+    for module in (buildcache, records, cache_module):  # one shard: it holds all of MAX_CHARS
+        monkeypatch.setattr(module, "SIDE_SHARDS", 1)
     cold = lint(fleet, "--no-cache")
     assert lint(fleet) == cold
     everything = kept_keys(fleet)
-    sizes = sorted(len(r["objects"]) for r in json.loads(side_entry(fleet).read_text())["body"]["records"])
-    monkeypatch.setattr(buildcache, "MAX_CHARS", sizes[0] + 64 * 40)
+    sizes = sorted(len(p) for p in kept_payloads(fleet).values())
+    monkeypatch.setattr(buildcache, "MAX_CHARS", sizes[0] + 1)
     (fleet / "apps/dev/patch.yaml").write_text(FLEET["apps/dev/patch.yaml"].replace("2", "4"))
     assert "internal error" not in lint(fleet)[2]  # apps/dev built anew: the entry is written again
     assert 0 < len(kept_keys(fleet)) < len(everything)
@@ -517,6 +552,21 @@ def test_the_entry_keeps_to_its_size(fleet, inner_builds, monkeypatch):
     inner_builds.clear()
     assert lint(fleet) == lint(fleet, "--no-cache")
     assert inner_builds
+
+
+def test_a_build_larger_than_a_shard_s_share_is_kept(fleet, monkeypatch):
+    """The size bound is the whole entry's (and a shard's readable size), not an even share
+    per shard: one large build (a bundle of CRDs) is kept whatever its shard."""
+    from gitops_lint import buildcache
+
+    lint(fleet)
+    size = len(next(p for k, p in kept_payloads(fleet).items() if json.loads(k)[0] == "apps/dev"))
+    total = sum(len(p) for p in kept_payloads(fleet).values())
+    monkeypatch.setattr(buildcache, "MAX_CHARS", total + size)  # room for apps/dev's again
+    assert size * records.SIDE_SHARDS > total + size  # over an even share of the bound
+    (fleet / "apps/dev/patch.yaml").write_text(FLEET["apps/dev/patch.yaml"].replace("2", "4"))
+    lint(fleet)
+    assert "apps/dev" in kept_keys(fleet)
 
 
 def test_a_kustomizer_that_reads_its_memory_otherwise_turns_kept_builds_off(fleet, inner_builds, monkeypatch):

@@ -9,7 +9,6 @@ runs with it off: conftest). Parses are counted by wrapping the loader's
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -20,9 +19,9 @@ from hypothesis import strategies as st
 
 from gitops_lint import cache as cache_module
 from gitops_lint.core.fs import content_hash
+from gitops_lint.core.records import SideRecords, record_checksum, side_shard
 from gitops_lint.load import loader
 from gitops_lint.load.parsed import (
-    FORMAT,
     PASSWORD_KEYS,
     ParsedFiles,
     decode,
@@ -67,13 +66,29 @@ def lint(root: Path, *args: str, fmt: str = "json", paths=None) -> tuple[int, st
     return run_cli(*where, "--root", str(root), "--format", fmt, *args)
 
 
-def side(root: Path) -> Path:
-    (path,) = (root / cache_module.DIR_NAME).glob("v*/side-parsed.json")
-    return path
+def shards(root: Path) -> list[Path]:
+    return sorted((root / cache_module.DIR_NAME).glob("v*/side-parsed-*.rec"))
+
+
+def side_text(root: Path) -> str:
+    found = shards(root)
+    assert found
+    return "".join(p.read_text() for p in found)
 
 
 def stored_files(root: Path) -> dict[str, str]:
-    return json.loads(side(root).read_text())["body"]["files"]
+    """Entry key -> entry text, as the shards hold them."""
+    out = {}
+    for path in shards(root):
+        for line in path.read_text().split("\n")[1:]:
+            if line:
+                key, _, payload = line.split("\t", 2)
+                out[key] = payload
+    return out
+
+
+def shards_as_written(found: dict[int, list[tuple[str, str]]]) -> dict[str, str]:
+    return {k: text for rows in found.values() for k, text in rows}
 
 
 def drop_run_entries(directory: Path) -> None:
@@ -141,12 +156,13 @@ def test_a_warm_miss_parses_only_the_changed_file(repo, parses):
 
 def test_nothing_new_parsed_writes_nothing(repo, parses):
     lint(repo)
-    before = side(repo).stat().st_mtime_ns
+    before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in shards(repo)}
+    assert before
     drop_run_entries(repo / cache_module.DIR_NAME)
     parses.clear()
     lint(repo)
     assert parses == []
-    assert side(repo).stat().st_mtime_ns == before
+    assert {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in shards(repo)} == before
 
 
 def test_entries_of_content_no_longer_in_the_tree_are_dropped(repo):
@@ -156,8 +172,35 @@ def test_entries_of_content_no_longer_in_the_tree_are_dropped(repo):
     (repo / "apps" / "deploy.yaml").write_text(TREE["apps/deploy.yaml"].replace("nginx:1.27", "nginx:1.28"))
     lint(repo)
     files = stored_files(repo)
-    assert old not in files
     assert content_hash((repo / "apps" / "deploy.yaml").read_bytes()) in files
+    # the old entry goes with the next write of its shard (a run pays for what changed)
+    assert old not in files or side_shard(old) != side_shard(
+        content_hash((repo / "apps" / "deploy.yaml").read_bytes())
+    )
+
+
+def _keys_of_shard(shard: int, count: int, salt: str) -> list[str]:
+    keys = (content_hash(f"{salt}{i}".encode()) for i in range(10**6))
+    return [k for k in keys if side_shard(k) == shard][:count] if count else []
+
+
+def test_stale_entries_go_with_their_shard_or_when_they_are_a_quarter_of_it():
+    new_text = b"a: 1\n"
+    shard = side_shard(content_hash(new_text))
+    present = _keys_of_shard(shard, 12, "present")
+    hashes = {f"f{i}.yaml": k for i, k in enumerate(present)}
+    rows = {k: "[]" for k in present}
+    # one stale entry among twelve: the shard is not written for it alone
+    one_stale = {**rows, _keys_of_shard(shard, 1, "gone")[0]: "[]"}
+    assert ParsedFiles(hashes, SideRecords.from_rows(one_stale)).shards(set()) == {}
+    # ... but with a new entry of its shard, it goes
+    store = ParsedFiles({**hashes, "new.yaml": content_hash(new_text)}, SideRecords.from_rows(one_stale))
+    lf = loader.parse_text(new_text.decode(), "new.yaml")
+    store.record("new.yaml", True, new_text, lf.documents, lf.errors, lf.empty_nulls, lf.sizes)
+    assert set(shards_as_written(store.shards(set()))) == {*present, content_hash(new_text)}
+    # more stale entries than a quarter of the shard: written without them
+    many = {**rows, **dict.fromkeys(_keys_of_shard(shard, 5, "gone"), "[]")}
+    assert ParsedFiles(hashes, SideRecords.from_rows(many)).shards(set()) == {shard: list(rows.items())}
 
 
 def test_a_kustomization_file_has_its_own_entry(tmp_path):
@@ -165,14 +208,14 @@ def test_a_kustomization_file_has_its_own_entry(tmp_path):
     # of the one and not the other, so each has its own entry
     text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  k: >\n    a\n      b\n    c\n"
     store = ParsedFiles(
-        {"r.yaml": content_hash(text.encode()), "kustomization.yaml": content_hash(text.encode())}, {}
+        {"r.yaml": content_hash(text.encode()), "kustomization.yaml": content_hash(text.encode())}
     )
     for rel, kyaml in (("r.yaml", True), ("kustomization.yaml", False)):
         lf = loader.parse_text(text, rel, kyaml=kyaml)
         store.record(rel, kyaml, text.encode(), lf.documents, lf.errors, lf.empty_nulls, lf.sizes)
-    body = store.body(set())
-    assert body is not None and len(body["files"]) == 2
-    again = ParsedFiles(store.hashes, body["files"])
+    files = shards_as_written(store.shards(set()))
+    assert len(files) == 2
+    again = ParsedFiles(store.hashes, SideRecords.from_rows(files))
     for rel, kyaml in (("r.yaml", True), ("kustomization.yaml", False)):
         docs = again.lookup(rel, kyaml, 1 << 20)[0]
         assert docs[0].data == loader.parse_text(text, rel, kyaml=kyaml).documents[0].data
@@ -268,7 +311,7 @@ def secrets_repo(tmp_path) -> Path:
 def test_a_file_with_a_secret_is_not_stored(secrets_repo):
     lint(secrets_repo)
     files = stored_files(secrets_repo)
-    text = side(secrets_repo).read_text()
+    text = side_text(secrets_repo)
     assert content_hash((secrets_repo / "apps" / "config.yaml").read_bytes()) in files
     for rel in SECRET_FILES:
         if rel != "apps/config.yaml":
@@ -292,7 +335,7 @@ def test_a_value_that_becomes_secret_drops_the_stored_file_holding_it(secrets_re
     (secrets_repo / "apps" / "secret.yaml").write_text(SECRET_FILES["apps/secret.yaml"])
     lint(secrets_repo)
     assert content_hash(pasted.read_bytes()) not in stored_files(secrets_repo)
-    assert SECRET_VALUE not in side(secrets_repo).read_text()
+    assert SECRET_VALUE not in side_text(secrets_repo)
 
 
 @pytest.mark.parametrize(
@@ -360,13 +403,14 @@ def test_the_password_keys_are_the_inventorys():
 def test_a_wrong_typed_entry_is_a_miss(entry, repo, parses):
     lint(repo)
     cold = lint(repo, "--no-cache")
-    path = side(repo)
-    data = json.loads(path.read_text())
-    body = data["body"]
     target = content_hash((repo / "apps" / "deploy.yaml").read_bytes())
-    body["files"][target] = entry
-    data["checksum"] = cache_module._digest(cache_module._dumps(body))  # noqa: SLF001 - a valid envelope
-    path.write_text(json.dumps(data))
+    (path,) = [p for p in shards(repo) if f"\n{target}\t" in p.read_text()]
+    lines = path.read_text().split("\n")
+    lines = [  # the record replaced, with a valid checksum
+        f"{target}\t{record_checksum(target, entry)}\t{entry}" if line.startswith(target + "\t") else line
+        for line in lines
+    ]
+    path.write_text("\n".join(lines))
     drop_run_entries(repo / cache_module.DIR_NAME)
     parses.clear()
     assert lint(repo) == cold
@@ -374,21 +418,6 @@ def test_a_wrong_typed_entry_is_a_miss(entry, repo, parses):
     assert len(parses) < len(list(repo.rglob("*.yaml"))) / 2  # the others were
     again = stored_files(repo)
     assert isinstance(again[target], str) and decode(again[target], "x", 1 << 20) is not None  # replaced
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        None,
-        [],
-        {"format": FORMAT},
-        {"format": 99, "files": {}},
-        {"files": {}},
-        {"format": FORMAT, "files": []},
-    ],
-)
-def test_a_foreign_body_is_an_empty_store(body):
-    assert ParsedFiles.from_body({"a.yaml": "0" * 40}, body).stored == {}
 
 
 # -- the round trip, entry by entry --------------------------------------------------------------
@@ -492,7 +521,9 @@ def test_the_content_hash_is_the_walks(repo):
 
 
 def test_a_path_the_walk_did_not_hash_as_written_is_not_looked_up():
-    store = ParsedFiles({"a\\b.yaml": "0" * 40, "a/b.yaml": "1" * 40}, {"0" * 40: "[]", "1" * 40: "[]"})
+    store = ParsedFiles(
+        {"a\\b.yaml": "0" * 40, "a/b.yaml": "1" * 40}, SideRecords.from_rows({"0" * 40: "[]", "1" * 40: "[]"})
+    )
     assert store.key("a\\b.yaml", True) is None  # the loader would read a/b.yaml
     assert store.key("a/./b.yaml", True) is None
     assert store.key("a/b.yaml", True) == "1" * 40
@@ -501,43 +532,47 @@ def test_a_path_the_walk_did_not_hash_as_written_is_not_looked_up():
 
 def test_a_file_changed_after_the_walk_is_not_recorded():
     text = b"a: 1\n"
-    store = ParsedFiles({"f.yaml": content_hash(b"a: 0\n")}, {})
+    store = ParsedFiles({"f.yaml": content_hash(b"a: 0\n")})
     lf = loader.parse_text(text.decode(), "f.yaml")
     store.record("f.yaml", True, text, lf.documents, lf.errors, lf.empty_nulls, lf.sizes)
     assert store.new == {}
 
 
-def test_a_pack_over_its_size_keeps_what_the_run_used_and_is_not_rewritten_for_nothing(monkeypatch):
+def test_a_shard_over_its_size_keeps_what_the_run_used_and_is_not_rewritten_for_nothing(monkeypatch):
+    from gitops_lint.core import records
     from gitops_lint.load import parsed
 
+    monkeypatch.setattr(records, "SIDE_SHARDS", 1)  # one shard: it holds all of MAX_STORED_CHARS
+    monkeypatch.setattr(parsed, "SIDE_SHARDS", 1)
     texts = {f"f{i}.yaml": f"k: {i}\n" for i in range(6)}
     hashes = {rel: content_hash(t.encode()) for rel, t in texts.items()}
-    store = ParsedFiles(hashes, {})
+    store = ParsedFiles(hashes)
     for rel, t in texts.items():
         lf = loader.parse_text(t, rel)
         store.record(rel, True, t.encode(), lf.documents, lf.errors, lf.empty_nulls, lf.sizes)
     one = len(next(iter(store.new.values()))[0])
     monkeypatch.setattr(parsed, "MAX_STORED_CHARS", 3 * one)
-    body = store.body(set())
-    assert body is not None and len(body["files"]) == 3
-    # the next run uses two stored entries and parses the others: nothing new fits
-    again = ParsedFiles(hashes, body["files"])
-    used = [rel for rel in texts if hashes[rel] in body["files"]][:2]
+    files = shards_as_written(store.shards(set()))
+    assert len(files) == 3
+    # the next run uses two stored entries and parses the others: nothing new fits, the
+    # shard is handed back as it was read (the cache does not write it)
+    again = ParsedFiles(hashes, SideRecords.from_rows(files))
+    used = [rel for rel in texts if hashes[rel] in files][:2]
     for rel in texts:
         if again.lookup(rel, True, 1 << 20) is None:
             lf = loader.parse_text(texts[rel], rel)
             again.record(rel, True, texts[rel].encode(), lf.documents, lf.errors, lf.empty_nulls, lf.sizes)
-    assert again.body(set()) is None
+    assert again.shards(set()) == {0: again.stored.rows(0)}
     # one entry used, the others not: the used one is kept first
-    third = ParsedFiles(hashes, body["files"])
+    third = ParsedFiles(hashes, SideRecords.from_rows(files))
     third.lookup(used[1], True, 1 << 20)
     lf = loader.parse_text(texts["f5.yaml"], "f5.yaml")
-    if hashes["f5.yaml"] not in body["files"]:
+    if hashes["f5.yaml"] not in files:
         third.record(
             "f5.yaml", True, texts["f5.yaml"].encode(), lf.documents, lf.errors, lf.empty_nulls, lf.sizes
         )
-        kept = third.body(set())
-        assert kept is not None and hashes[used[1]] in kept["files"] and hashes["f5.yaml"] in kept["files"]
+        kept = shards_as_written(third.shards(set()))
+        assert hashes[used[1]] in kept and hashes["f5.yaml"] in kept
 
 
 def test_unknown_secrets_store_nothing_and_the_run_still_prints(repo, monkeypatch):
@@ -551,7 +586,7 @@ def test_unknown_secrets_store_nothing_and_the_run_still_prints(repo, monkeypatc
 
     monkeypatch.setattr(lint_module.Linter, "_tainted", broken)
     assert lint(repo) == cold
-    assert not list((repo / cache_module.DIR_NAME).glob("v*/side-*.json"))  # nor kept builds
+    assert not list((repo / cache_module.DIR_NAME).glob("v*/side-*"))  # nor kept builds
 
 
 def test_a_long_tainted_value_is_searched_without_one_huge_automaton(monkeypatch):

@@ -27,8 +27,12 @@ crash nor a wrong parse.
 ``Linter.store_warm``): it is parsed every run.
 
 Nothing here knows about the cache directory: the command line hands the
-loader the walk's hashes and the stored entries, and writes :meth:`ParsedFiles.body`
-back through the warm-run cache (``gitops_lint.cache``).
+loader the walk's hashes and the stored entries (records of the side entry's
+shards, :mod:`~gitops_lint.core.records`: an entry's text is decoded when its
+file is loaded, and checked against its checksum then), and writes back
+through the warm-run cache (``gitops_lint.cache``) the shards
+:meth:`ParsedFiles.shards` names: those that gain or lose an entry, so that a
+one-file change rewrites one or two of sixteen.
 """
 
 from __future__ import annotations
@@ -40,15 +44,12 @@ from collections.abc import Callable, Iterable, Mapping
 from ..core.data import Document, LoadError, Origin
 from ..core.fs import OutsideRoot, content_hash, normalize
 from ..core.plain import is_plain
+from ..core.records import SIDE_SHARDS, SideRecords, side_shard
 
-#: the body's format; a body of another format is ignored whole
-FORMAT = 1
 #: the suffix of a kustomization file's key (parsed without kyaml's folded scalars)
 KUSTOMIZATION_SUFFIX = "/k"
 
-#: the entries' text kept at most, together: the pack, whose ASCII text the cache's envelope
-#: escapes once more (at most doubling it), stays under what the cache reads back
-#: (cache.MAX_ENTRY_BYTES, 64 MiB)
+#: the entries' text kept at most, together: a run reads them all
 MAX_STORED_CHARS = 24 * 1024 * 1024
 # chart values that model.secrets judges as passwords wherever they are (HELM_PASSWORD_KEYS)
 PASSWORD_KEYS = frozenset({"adminPassword", "rootPassword", "postgresPassword", "replicationPassword"})
@@ -129,7 +130,7 @@ def encode(documents: list[Document], errors: list[LoadError], empty_nulls: dict
         [[index, nodes] for index, nodes in sizes.items()],
     ]
     try:
-        # ASCII: escaping it once more in the cache's envelope at most doubles it (MAX_STORED_CHARS)
+        # ASCII, one line: a record of a shard (core.records)
         return json.dumps(entry, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError, RecursionError):
         return None
@@ -143,6 +144,10 @@ def _refuse_constant(name: str):
     raise ValueError(f"not JSON: {name}")
 
 
+# one decoder for every entry (``json.loads`` with an option builds a new one per call)
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+
+
 def _is_int(v) -> bool:
     return type(v) is int
 
@@ -151,7 +156,7 @@ def decode(text: str, rel: str, max_bytes: int):
     """(documents, errors, empty_nulls, sizes) of an entry for file ``rel``; None when the
     entry is not of the shape :func:`encode` writes, or the file is over ``max_bytes``."""
     try:
-        entry = json.loads(text, parse_constant=_refuse_constant)
+        entry = _DECODER.decode(text)
         if not isinstance(entry, list) or len(entry) != 5:
             return None
         size, docs, errors, nulls, sizes = entry
@@ -200,12 +205,13 @@ class ParsedFiles:
 
     ``hashes``: root-relative path -> content hash of every regular file, as
     the warm-run cache's walk saw it (the tree the run's key was made of).
-    ``stored``: entry key -> entry text, from the last run that wrote them.
+    ``stored``: entry key -> entry text, from the last runs that wrote them
+    (:class:`~gitops_lint.core.records.SideRecords`: a damaged one is absent).
     """
 
-    def __init__(self, hashes: Mapping[str, str], stored: Mapping[str, str]):
+    def __init__(self, hashes: Mapping[str, str], stored: SideRecords | None = None):
         self.hashes = hashes
-        self.stored = stored
+        self.stored = stored if stored is not None else SideRecords()
         # entry key -> (entry text, the paths parsed with that content this run)
         self.new: dict[str, tuple[str, set[str]]] = {}
         # files of this run whose parse came from a stored entry (tests, measurements)
@@ -213,12 +219,9 @@ class ParsedFiles:
         self.used: set[str] = set()  # the keys of those entries
 
     @classmethod
-    def from_body(cls, hashes: Mapping[str, str], body) -> ParsedFiles:
-        """The store over a side entry's ``body``; an unknown or damaged body is an empty store."""
-        files = body.get("files") if isinstance(body, dict) and body.get("format") == FORMAT else None
-        if not isinstance(files, dict) or set(body) != {"format", "files"}:
-            files = {}
-        return cls(hashes, {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)})
+    def from_records(cls, hashes: Mapping[str, str], records: SideRecords) -> ParsedFiles:
+        """The store over a side entry's records (a record is checked when it is used)."""
+        return cls(hashes, records)
 
     def key(self, rel: str, kyaml: bool) -> str | None:
         """The entry key of file ``rel`` in this tree; None for a path the walk did not hash as
@@ -259,15 +262,23 @@ class ParsedFiles:
         if text is not None:
             self.new[key] = (text, {rel})
 
-    def body(self, secret_files: set[str], holds: Callable[[str], bool] = lambda _text: False) -> dict | None:
-        """The side entry to write, or None when it would change nothing but dropped files.
+    def shards(
+        self, secret_files: set[str], holds: Callable[[str], bool] = lambda _text: False
+    ) -> dict[int, list[tuple[str, str]]]:
+        """The shards of the side entry to write (each its whole list of ``(key, text)``):
+        those that gain an entry of this run or must lose one; empty when none does.
 
-        Kept: the entries of content still in the tree. Left out, stored or new:
-        every entry of the content of ``secret_files`` (files the run's secret
-        inventory read values from), and every entry whose text holds one of
-        the values the run's redactor masks (the value of a Secret written again in a
-        ConfigMap) in any of its forms: ``holds`` (``core.redact.tainted_matcher``).
+        Kept in a shard written: the entries of content still in the tree. Left out, stored
+        or new: every entry of the content of ``secret_files`` (files the run's secret
+        inventory read values from), and every entry whose text holds one of the values
+        the run's redactor masks (the value of a Secret written again in a ConfigMap) in
+        any of its forms: ``holds`` (``core.redact.tainted_matcher``); a stored entry that
+        does is dropped now, whatever shard it is in. An entry of content no longer in the
+        tree goes when its shard is next written, or now when such entries are a quarter of
+        their shard. A shard written keeps the whole side entry under ``MAX_STORED_CHARS``
+        (the other shards as read): the entries this run used first.
         """
+        stored = self.stored
         present = set(self.hashes.values())
         secret = {self.hashes[f] for f in secret_files if f in self.hashes}
         new = {
@@ -275,25 +286,35 @@ class ParsedFiles:
             for k, (text, rels) in self.new.items()
             if not (rels & secret_files) and _content(k) not in secret and not holds(text)
         }
-        purge = {k for k, text in self.stored.items() if _content(k) in secret or holds(text)}
-        if not new and not purge:
-            return None
-        files = {k: v for k, v in self.stored.items() if _content(k) in present and k not in purge}
-        files.update(new)
-        if sum(map(len, files.values())) > MAX_STORED_CHARS:
-            # the entries this run used first, then by key: a pack the cache would not read
-            # back (cache.MAX_ENTRY_BYTES) would cost every run a write and save nothing
-            order = sorted(files, key=lambda k: (k not in self.used and k not in new, k))
-            kept, total = {}, 0
-            for k in order:
-                total += len(files[k])
-                if total > MAX_STORED_CHARS:
-                    break
-                kept[k] = files[k]
-            files = kept
-            if not purge and files.keys() <= self.stored.keys():
-                return None  # nothing new fits: the pack as it is
-        return {"format": FORMAT, "files": files}
+        purge = {k for k in stored if _content(k) in secret or holds(stored.unchecked(k))}
+        touched = {side_shard(k) for k in new} | {side_shard(k) for k in purge}
+        for shard in range(SIDE_SHARDS):
+            keys = stored.shard_keys(shard)
+            if shard not in touched and 4 * sum(_content(k) not in present for k in keys) > max(len(keys), 8):
+                touched.add(shard)
+        out: dict[int, list[tuple[str, str]]] = {}
+        for shard in sorted(touched):
+            limit = stored.room(shard, MAX_STORED_CHARS)
+            rows = {
+                k: stored.get(k)
+                for k in stored.shard_keys(shard)
+                if k not in purge and _content(k) in present
+            }
+            rows.update((k, text) for k, text in new.items() if side_shard(k) == shard)
+            files = {k: text for k, text in rows.items() if text is not None}
+            if sum(map(len, files.values())) > limit:
+                # the entries this run used first, then by key: a shard the cache would not
+                # read back (cache.MAX_ENTRY_BYTES) would cost every run a write and save nothing
+                order = sorted(files, key=lambda k: (k not in self.used and k not in new, k))
+                kept, total = {}, 0
+                for k in order:
+                    total += len(files[k])
+                    if total > limit:
+                        break
+                    kept[k] = files[k]
+                files = kept
+            out[shard] = list(files.items())
+        return out
 
 
 def _content(key: str) -> str:

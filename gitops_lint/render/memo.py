@@ -221,8 +221,6 @@ class ReusingRenderer:
 # which the lookup does not check), the result could differ from a fresh run's, and
 # the renderer says so (``exact``): the caller builds the run again without records.
 
-_KEEP_FORMAT = 1
-
 
 @dataclass
 class KeptRecord:
@@ -250,6 +248,30 @@ class KeptRecord:
             "generated": self.generated,
             "objects": objects,
         }
+
+    def payload(self, objects: str) -> str:
+        """The record's text in a side entry: its fingerprint and tree as JSON, a tab, and
+        ``objects`` as they are (JSON holds no raw tab: the first one ends the fingerprint)."""
+        data = self.to_json("")
+        del data["objects"]
+        return json.dumps(data, ensure_ascii=True, separators=(",", ":"), allow_nan=False) + "\t" + objects
+
+    @classmethod
+    def from_payload(cls, text: str, key: tuple) -> KeptRecord | None:
+        """The record of build ``key`` in ``text`` (:meth:`payload`); None when it is not
+        exactly what was written for that key. Its objects are decoded when used."""
+        head, sep, objects = text.partition("\t")
+        if not sep:
+            return None
+        try:
+            data = _DECODER.decode(head)
+        except (ValueError, RecursionError):
+            return None
+        if not isinstance(data, dict) or "objects" in data:
+            return None
+        data["objects"] = objects
+        rec = cls.from_json(data)
+        return rec if rec is not None and rec.key == key else None
 
     @classmethod
     def from_json(cls, data) -> KeptRecord | None:
@@ -349,7 +371,7 @@ def _valid_tree(nodes) -> bool:
 def decode_objects(text: str) -> list[tuple[dict, Origin]] | None:
     """A kept build's objects, new ones at each call; None when the text is not what was written."""
     try:
-        data = json.loads(text, parse_constant=_refuse)
+        data = _DECODER.decode(text)
     except (ValueError, RecursionError):
         return None
     if not isinstance(data, list):
@@ -375,9 +397,13 @@ def _refuse(name: str):
     raise ValueError(f"{name} is not a value a build holds")
 
 
+# one decoder for every record (``json.loads`` with an option builds a new one per call)
+_DECODER = json.JSONDecoder(parse_constant=_refuse)
+
+
 def encode_objects(objects: list[tuple[dict, Origin]]) -> str:
-    """The JSON text of a build's objects, keys in their order (the side entry's own
-    encoding sorts keys: the text keeps the order a fresh build has)."""
+    """The JSON text of a build's objects, keys in their order (the record holds the text
+    as it is: decoded, the objects have the order a fresh build has)."""
     return json.dumps(
         [[obj, [o.file, o.line, o.doc_index]] for obj, o in objects],
         ensure_ascii=True,
@@ -752,20 +778,43 @@ class KeepingRenderer:
         self.records[key] = self.new[key] = rec
 
 
-def kept_records(body) -> dict[tuple, KeptRecord]:
-    """The records of a ``builds`` side entry's body; a record not exactly as written is absent."""
-    out: dict[tuple, KeptRecord] = {}
-    if not isinstance(body, dict) or body.get("format") != _KEEP_FORMAT:
-        return out
-    records = body.get("records")
-    if not isinstance(records, list):
-        return out
-    for data in records:
-        rec = KeptRecord.from_json(data)
-        if rec is not None:
-            out[rec.key] = rec
-    return out
+def record_key(key: tuple) -> str:
+    """The text of build key ``key`` (directory, overlay key, max file bytes) in a side entry."""
+    return json.dumps(list(key), ensure_ascii=True, separators=(",", ":"))
 
 
-def kept_body(records: list[dict]) -> dict:
-    return {"format": _KEEP_FORMAT, "records": records}
+class KeptRecords:
+    """The kept builds by key, over a side entry's records (``core.records.SideRecords``:
+    record text by :func:`record_key`), each decoded when first asked for (its objects only
+    when its build is reused); the records of this run's builds are set here."""
+
+    def __init__(self, side=None):
+        self.side = side
+        self._records: dict[tuple, KeptRecord | None] = {}
+
+    def get(self, key: tuple) -> KeptRecord | None:
+        try:
+            return self._records[key]
+        except KeyError:
+            pass
+        text = self.side.get(record_key(key)) if self.side is not None else None
+        rec = KeptRecord.from_payload(text, key) if text is not None else None
+        self._records[key] = rec
+        return rec
+
+    def stored(self, text_key: str) -> KeptRecord | None:
+        """The kept record stored under ``text_key`` (its :func:`record_key`), when whole."""
+        try:
+            key = json.loads(text_key)
+        except (ValueError, RecursionError):
+            return None
+        if not (isinstance(key, list) and len(key) == 3):
+            return None
+        try:
+            rec = self.get((key[0], key[1], key[2]))
+        except TypeError:  # an unhashable part: not a key this store wrote
+            return None
+        return rec if rec is not None and rec.objects is not None else None
+
+    def __setitem__(self, key: tuple, rec: KeptRecord) -> None:
+        self._records[key] = rec

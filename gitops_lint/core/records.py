@@ -1,0 +1,144 @@
+"""A warm-cache side entry's records: many small JSON texts by key, in a few shard files.
+
+The finer caches (parsed files, kustomize builds: ``gitops_lint.cache``) keep
+one record per parse or build. A run after a one-file change uses nearly all
+of them and changes a few: a record is one line of one of ``SIDE_SHARDS``
+files, chosen by its key, so the run rewrites only the shards whose records
+changed, and reads a record's text without decoding the others.
+
+Here: the shard of a key, a record's checksum, and the records as read
+(:class:`SideRecords`). Reading and writing the files is the cache's
+(``gitops_lint.cache``); what a record holds is its store's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+
+#: a side entry is split in this many shards by its records' keys
+SIDE_SHARDS = 16
+#: the most text one shard holds: the cache does not read a file over ``cache.MAX_ENTRY_BYTES``
+#: (64 MiB), and each record's line adds its key and checksum
+MAX_SHARD_CHARS = 48 * 1024 * 1024
+
+
+def side_shard(key: str) -> int:
+    """The shard of a side entry that holds the record of ``key``."""
+    return zlib.crc32(key.encode()) % SIDE_SHARDS
+
+
+def record_checksum(key: str, payload: str) -> str:
+    return hashlib.blake2b(f"{key}\t{payload}".encode(), digest_size=20).hexdigest()
+
+
+def fits(key: str, payload: str) -> bool:
+    """Whether a record can be written as one line of a shard (ASCII JSON always can)."""
+    return (
+        key.isascii()
+        and payload.isascii()
+        and "\t" not in key
+        and "\n" not in key
+        and "\n" not in payload
+        and bool(key)
+    )
+
+
+class SideRecords:
+    """A side entry's records as read: key -> payload text (JSON the store wrote).
+
+    A shard is a header line (format, tool, cache instance, side entry and shard
+    number: another one's shard holds nothing) and one line per record: its key,
+    a checksum of key and payload, the payload, tab-separated. Reading a shard
+    decodes nothing but its header; a record is checked against its checksum
+    when it is used (:meth:`get`), so a damaged record is a miss and the
+    records around it stay usable, and a record no run asks for is never decoded.
+    """
+
+    def __init__(self) -> None:
+        self._rows: dict[str, tuple[str, str]] = {}  # key -> (checksum, payload), unchecked
+        self._keys: dict[int, list[str]] = {}  # shard -> its keys, in their order
+        self._sizes: dict[int, int] = {}  # shard -> the length of its records' text
+        self.shards: set[int] = set()  # the shards read whole (a valid header)
+
+    @classmethod
+    def from_rows(cls, rows: dict[str, str]) -> SideRecords:
+        """Records held in memory (tests, a store made in one process), as if read."""
+        records = cls()
+        for key, payload in rows.items():
+            shard = side_shard(key)
+            records.shards.add(shard)
+            records._rows[key] = (record_checksum(key, payload), payload)
+            records._keys.setdefault(shard, []).append(key)
+            records._sizes[shard] = records._sizes.get(shard, 0) + len(payload)
+        return records
+
+    def add_shard(self, shard: int, data: bytes | None, header: dict) -> None:
+        if data is None:
+            return
+        try:
+            text = data.decode("ascii")
+        except UnicodeDecodeError:
+            return
+        head, _, rest = text.partition("\n")
+        try:
+            if json.loads(head) != header:
+                return
+        except (ValueError, RecursionError):
+            return
+        self.shards.add(shard)
+        keys = self._keys[shard] = []
+        size = 0
+        for line in rest.split("\n"):
+            key, sep, row = line.partition("\t")
+            checksum, sep2, payload = row.partition("\t")
+            if sep and sep2 and side_shard(key) == shard and key not in self._rows:
+                self._rows[key] = (checksum, payload)
+                keys.append(key)
+                size += len(payload)
+        self._sizes[shard] = size
+
+    def get(self, key: str) -> str | None:
+        """The payload of ``key``, when its record is whole; None otherwise."""
+        row = self._rows.get(key)
+        if row is None or record_checksum(key, row[1]) != row[0]:
+            return None
+        return row[1]
+
+    def unchecked(self, key: str) -> str:
+        """The payload of ``key`` as read, not checked: for a scan that can only drop it."""
+        return self._rows[key][1]
+
+    def __iter__(self):
+        return iter(self._rows)
+
+    def shard_keys(self, shard: int) -> list[str]:
+        return self._keys.get(shard, [])
+
+    def rows(self, shard: int) -> list[tuple[str, str]]:
+        """The whole records of ``shard``, in order (what writing it unchanged would write)."""
+        out = []
+        for key in self.shard_keys(shard):
+            payload = self.get(key)
+            if payload is not None:
+                out.append((key, payload))
+        return out
+
+    def room(self, shard: int, limit: int) -> int:
+        """The text ``shard`` may hold when the side entry's records hold at most ``limit``
+        together (the other shards as read; one shard at most ``MAX_SHARD_CHARS``)."""
+        others = sum(self._sizes.values()) - self._sizes.get(shard, 0)
+        return max(0, min(limit - others, MAX_SHARD_CHARS))
+
+    def rows_as_read(self, shard: int) -> list[tuple[str, str]]:
+        """The records of ``shard`` as read, unchecked: a shard to write that equals them is
+        left as it is (one whose damaged record the store left out does not)."""
+        rows = self._rows
+        return [(key, rows[key][1]) for key in self.shard_keys(shard)]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
