@@ -118,6 +118,23 @@ def test_to_yaml_round_trips(value):
     assert yaml.safe_load(out) == value
 
 
+@pytest.mark.parametrize(
+    ("value", "go"),
+    [
+        # go-yaml v2 (sigs.k8s.io/yaml) escapes what its is_printable rejects, in double quotes
+        ("a\n\x85", 'v: "a\\n\\N"\n'),  # NEL: in a literal block it would read back as a line break
+        ("x\ty", 'v: "x\\ty"\n'),
+        ("\U0001f600", 'v: "\\U0001F600"\n'),  # beyond the BMP
+        ("\ufeffx", 'v: "\\uFEFFx"\n'),
+        ("caf\u00e9\nline", "v: |-\n  caf\u00e9\n  line\n"),  # printable: a literal block, unescaped
+    ],
+)
+def test_to_yaml_escapes_what_go_yaml_escapes(value, go):
+    out = render('<< dict "v" inputs.v | toYaml >>', {"v": value})
+    assert out == go
+    assert yaml.safe_load(out) == {"v": value}
+
+
 # -- expansion -------------------------------------------------------------------
 
 

@@ -535,7 +535,16 @@ class _GoDumper(yaml.SafeDumper):
         return '"' if style == "'" else style
 
 
+# what go-yaml v2's emitter leaves unescaped (yaml_emitter_analyze_scalar's is_printable, plus
+# the line feed): a string with any other character (a tab, a control character, NEL, U+FEFF,
+# anything beyond the BMP) is written double-quoted and escaped. PyYAML with allow_unicode would
+# write NEL into a literal block, where it reads back as a line break.
+_GO_UNPRINTABLE = re.compile("[^\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd]")
+
+
 def _represent_str(dumper, data):
+    if _GO_UNPRINTABLE.search(data):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style='"')
     style = "|" if "\n" in data else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
 
