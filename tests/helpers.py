@@ -111,3 +111,15 @@ def copy_checkout(dest: Path, names) -> Path:
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dest / name)
     return dest
+
+
+def shard_records(paths) -> dict[str, str]:
+    """Record key -> payload text of the warm cache's shard files ``paths`` (core/records.py:
+    a header line, then ``key<TAB>checksum<TAB>payload`` per line)."""
+    out = {}
+    for path in paths:
+        for line in path.read_text().split("\n")[1:]:
+            if line:
+                key, _, payload = line.split("\t", 2)
+                out[key] = payload
+    return out

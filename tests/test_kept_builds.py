@@ -28,7 +28,7 @@ from gitops_lint.render.memo import KeepingRenderer
 from gitops_lint.render.types import FluxOverlay
 from gitops_lint.vocabulary import vocabulary
 from tests.conftest import CORPUS
-from tests.helpers import GOTK, ks, run_cli, write_tree
+from tests.helpers import GOTK, ks, run_cli, shard_records, write_tree
 
 
 @pytest.fixture(autouse=True)
@@ -123,13 +123,7 @@ def side_bytes(root: Path) -> bytes:
 
 def kept_payloads(root: Path) -> dict[str, str]:
     """Record key -> record text, as the shards hold them."""
-    out = {}
-    for path in side_shards(root):
-        for line in path.read_text().split("\n")[1:]:
-            if line:
-                key, _, payload = line.split("\t", 2)
-                out[key] = payload
-    return out
+    return shard_records(side_shards(root))
 
 
 def kept_keys(root: Path) -> set[str]:

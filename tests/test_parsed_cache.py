@@ -29,7 +29,7 @@ from gitops_lint.load.parsed import (
     holds_secret,
 )
 from tests.conftest import FIXTURES
-from tests.helpers import GOTK, ks, run_cli, write_tree
+from tests.helpers import GOTK, ks, run_cli, shard_records, write_tree
 
 DEFECTS = FIXTURES / "text-report-defects"
 SECRET_VALUE = "Zq8vK2-hunter2-Pw9x"
@@ -78,13 +78,7 @@ def side_text(root: Path) -> str:
 
 def stored_files(root: Path) -> dict[str, str]:
     """Entry key -> entry text, as the shards hold them."""
-    out = {}
-    for path in shards(root):
-        for line in path.read_text().split("\n")[1:]:
-            if line:
-                key, _, payload = line.split("\t", 2)
-                out[key] = payload
-    return out
+    return shard_records(shards(root))
 
 
 def shards_as_written(found: dict[int, list[tuple[str, str]]]) -> dict[str, str]:
