@@ -46,17 +46,20 @@ def positions(result: LintResult, min_severity=None) -> list[str]:
 
 # -- small Flux repositories ----------------------------------------------------------
 
-# a cluster entry at clusters/dev: the bootstrap source and Kustomization
-GOTK = {
-    "clusters/dev/flux-system/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - gotk-sync.yaml\n",
-    "clusters/dev/flux-system/gotk-sync.yaml": """apiVersion: source.toolkit.fluxcd.io/v1
+
+def gotk(cluster: str = "dev") -> dict[str, str]:
+    """A cluster entry at clusters/<cluster>: the bootstrap source and Kustomization."""
+    base = f"clusters/{cluster}/flux-system"
+    return {
+        f"{base}/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - gotk-sync.yaml\n",
+        f"{base}/gotk-sync.yaml": f"""apiVersion: source.toolkit.fluxcd.io/v1
 kind: GitRepository
 metadata:
   name: flux-system
   namespace: flux-system
 spec:
   interval: 1m
-  ref: {branch: main}
+  ref: {{branch: main}}
   url: ssh://git@github.com/example/fleet
 ---
 apiVersion: kustomize.toolkit.fluxcd.io/v1
@@ -66,11 +69,14 @@ metadata:
   namespace: flux-system
 spec:
   interval: 10m
-  path: ./clusters/dev
+  path: ./clusters/{cluster}
   prune: true
-  sourceRef: {kind: GitRepository, name: flux-system}
+  sourceRef: {{kind: GitRepository, name: flux-system}}
 """,
-}
+    }
+
+
+GOTK = gotk("dev")
 
 
 def ks(name: str, path: str, depends=(), extra: str = "") -> str:

@@ -15,37 +15,14 @@ from collections import Counter
 from pathlib import Path
 
 from gitops_lint.core.fs import RepoFS
-from tests.helpers import lint_repo, write_tree
+from tests.helpers import gotk, lint_repo, write_tree
 
 CLUSTERS = ("dev", "prod", "stg")
 
 
-def _gotk(cluster: str) -> dict[str, str]:
-    base = f"clusters/{cluster}/flux-system"
+def _cluster(cluster: str) -> dict[str, str]:
     return {
-        f"{base}/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
-        "resources:\n  - gotk-sync.yaml\n",
-        f"{base}/gotk-sync.yaml": f"""apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata:
-  name: flux-system
-  namespace: flux-system
-spec:
-  interval: 1m
-  ref: {{branch: main}}
-  url: ssh://git@github.com/example/fleet
----
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: flux-system
-  namespace: flux-system
-spec:
-  interval: 10m
-  path: ./clusters/{cluster}
-  prune: true
-  sourceRef: {{kind: GitRepository, name: flux-system}}
-""",
+        **gotk(cluster),
         f"clusters/{cluster}/apps.yaml": """apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization
 metadata:
@@ -67,7 +44,7 @@ def fleet(root: Path, extra: dict[str, str] | None = None) -> Path:
     Deployment nothing in Git applies."""
     files: dict[str, str] = {}
     for cluster in CLUSTERS:
-        files.update(_gotk(cluster))
+        files.update(_cluster(cluster))
     files["apps/cm.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm, namespace: default}\n"
     files.update(extra or {})
     return write_tree(root, files)
