@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 from gitops_lint.core.fs import RepoFS
-from tests.helpers import gotk, lint_repo, write_tree
+from tests.helpers import gotk, ks, lint_repo, write_tree
 
 CLUSTERS = ("dev", "prod", "stg")
 
@@ -23,19 +23,12 @@ CLUSTERS = ("dev", "prod", "stg")
 def _cluster(cluster: str) -> dict[str, str]:
     return {
         **gotk(cluster),
-        f"clusters/{cluster}/apps.yaml": """apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: apps
-  namespace: flux-system
-spec:
-  interval: 10m
-  path: ./apps
-  prune: true
-  sourceRef: {kind: GitRepository, name: flux-system}
-  healthChecks:
-    - {apiVersion: apps/v1, kind: Deployment, name: webhook, namespace: cert-manager}
-""",
+        f"clusters/{cluster}/apps.yaml": ks(
+            "apps",
+            "./apps",
+            extra="  healthChecks:\n"
+            "    - {apiVersion: apps/v1, kind: Deployment, name: webhook, namespace: cert-manager}\n",
+        ),
     }
 
 
@@ -377,20 +370,11 @@ VARS = (
 
 def _reading_vars(cluster: str) -> dict[str, str]:
     return {
-        f"clusters/{cluster}/settings.yaml": """apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: settings
-  namespace: flux-system
-spec:
-  interval: 10m
-  path: ./apps
-  prune: true
-  sourceRef: {kind: GitRepository, name: flux-system}
-  postBuild:
-    substituteFrom:
-      - {kind: ConfigMap, name: cluster-vars}
-"""
+        f"clusters/{cluster}/settings.yaml": ks(
+            "settings",
+            "./apps",
+            extra="  postBuild:\n    substituteFrom:\n      - {kind: ConfigMap, name: cluster-vars}\n",
+        )
     }
 
 
