@@ -418,12 +418,15 @@ class ClusterBuilder:
         """
         entry = cluster.entry
         # only read: the built-in renderer's objects uncopied, a copy of the few kept
-        preview = self._build(entry.path, FluxOverlay(), shared=True)
+        preview, shared = self._build(entry.path, FluxOverlay())
         for res in preview.resources:
             obj = res.obj
             if obj.get("kind") in ("ConfigMap", "Secret"):
                 r = ref_of(obj)
-                self._root_preview[(r.kind, r.namespace, r.name)] = (deep_copy(obj), res.origin)
+                self._root_preview[(r.kind, r.namespace, r.name)] = (
+                    deep_copy(obj) if shared else obj,
+                    res.origin,
+                )
         for res in preview.resources:
             obj = res.obj
             if not is_kind(obj, FLUX_KS_GROUP, "Kustomization"):
@@ -448,7 +451,7 @@ class ClusterBuilder:
             self._bootstrap_refs.add(source)
             root = cluster.root
             del cluster.kustomizations[root.ref.key()]
-            root.ref, root.obj, root.origin = ks_ref, deep_copy(obj), res.origin
+            root.ref, root.obj, root.origin = ks_ref, deep_copy(obj) if shared else obj, res.origin
             cluster.kustomizations[ks_ref.key()] = root
             return
 
@@ -825,18 +828,18 @@ class ClusterBuilder:
         self._made[key] = made
         return made
 
-    def _build(self, directory: str, overlay: FluxOverlay, *, shared: bool) -> BuildResult:
-        """The renderer's build; ``shared``: the plain built-in renderer's own objects, not
-        copies (:meth:`Kustomizer.build_shared`), which the caller copies before keeping."""
-        if shared and type(self.renderer) is Kustomizer:
-            return self.renderer.build_shared(directory, overlay)
-        return self.renderer.build(directory, overlay)
+    def _build(self, directory: str, overlay: FluxOverlay) -> tuple[BuildResult, bool]:
+        """The renderer's build, and whether its objects are the plain built-in renderer's
+        own (:meth:`Kustomizer.build_shared`), not copies: the caller copies what it keeps
+        as built. Other renderers (warm, diff, external) hand out copies already."""
+        if type(self.renderer) is Kustomizer:
+            return self.renderer.build_shared(directory, overlay), True
+        return self.renderer.build(directory, overlay), False
 
     def _make(self, ks, inputs: tuple, directory: str, overlay: FluxOverlay, variables) -> _Made:
         # the built-in renderer's objects uncopied: substitution makes new ones (it copies
         # every container as it walks), so only an object kept as built is copied here
-        shared = type(self.renderer) is Kustomizer
-        result = self._build(directory, overlay, shared=shared)
+        result, shared = self._build(directory, overlay)
         made = _Made(inputs, list(result.issues), [])
         for res in result.resources:
             self.cache.spend_render(res.origin)  # the run's budget (budget.py)
