@@ -61,6 +61,7 @@ from ..render.resourceset import is_disabled as resourceset_disabled
 from ..render.types import EXTERNAL as EXTERNAL_ISSUE
 from ..render.types import BuildIssue, BuildResult, FluxOverlay, Renderer
 from ..substitute.engine import (
+    DEFAULT_BUDGET,
     RETYPED,
     UNKNOWN,
     SubstitutionBudgetExceeded,
@@ -70,6 +71,7 @@ from ..substitute.engine import (
     Variables,
     is_disabled,
     substitute_object,
+    unchanged,
 )
 from ..substitute.sources import SourceFacts, SourceIndex, configured_facts
 from .flux import HelmRelease, KustomizationSpec, ResourceSet, kustomization_spec, parse_flux_object
@@ -317,6 +319,7 @@ class ClusterBuilder:
         self._made: dict[tuple, _Made] = {}
         self._previous: dict[tuple, _Made] = {}
         self._decodes: dict[int, tuple[dict, Decoded]] = {}  # id(object) -> (object, its decode)
+        self._served_sizes: list[int | None] | None = None  # see _build
 
     # -- entry point -----------------------------------------------------
     def build(self, entry: Entry) -> Cluster:
@@ -831,21 +834,38 @@ class ClusterBuilder:
     def _build(self, directory: str, overlay: FluxOverlay) -> tuple[BuildResult, bool]:
         """The renderer's build, and whether its objects are the plain built-in renderer's
         own (:meth:`Kustomizer.build_shared`), not copies: the caller copies what it keeps
-        as built. Other renderers (warm, diff, external) hand out copies already."""
-        if type(self.renderer) is Kustomizer:
-            return self.renderer.build_shared(directory, overlay), True
-        return self.renderer.build(directory, overlay), False
+        as built. Other renderers (warm, diff, external) hand out copies already. Sets
+        ``_served_sizes``: for a kept build's objects, what
+        :meth:`render.memo.KeepingRenderer.build_served` says of each (None: built now)."""
+        self._served_sizes = None
+        renderer = self.renderer
+        if type(renderer) is Kustomizer:
+            return renderer.build_shared(directory, overlay), True
+        build_served = getattr(renderer, "build_served", None)  # render.memo.KeepingRenderer
+        if build_served is not None:
+            result, self._served_sizes = build_served(directory, overlay)
+            return result, False
+        return renderer.build(directory, overlay), False
 
     def _make(self, ks, inputs: tuple, directory: str, overlay: FluxOverlay, variables) -> _Made:
         # the built-in renderer's objects uncopied: substitution makes new ones (it copies
         # every container as it walks), so only an object kept as built is copied here
         result, shared = self._build(directory, overlay)
+        # a kept build's objects, decoded from its JSON text, are new plain values: one whose
+        # text holds no ``$`` substitutes to an equal copy of itself and nothing else (see
+        # substitute.engine.unchanged), so it is taken as it is, without the walk (its text's
+        # length bounds its entries: under the walk's budget, the walk would not refuse it)
+        sizes = self._served_sizes
         made = _Made(inputs, list(result.issues), [])
-        for res in result.resources:
+        for i, res in enumerate(result.resources):
             self.cache.spend_render(res.origin)  # the run's budget (budget.py)
             built = obj = res.obj
             sub = None
             if ks.substitutes and not is_disabled(obj):
+                size = sizes[i] if sizes is not None else None
+                if size is not None and size <= DEFAULT_BUDGET:
+                    made.resources.append((res.origin, obj, unchanged(obj)))
+                    continue
                 try:
                     sub = substitute_object(obj, variables, strict=True)
                 except SubstitutionBudgetExceeded:

@@ -561,6 +561,15 @@ def substitute_object(
     return SubstitutionResult(root, w.unresolved, w.errors, w.notes, w.unknown)
 
 
+def unchanged(obj: Any) -> SubstitutionResult:
+    """What :func:`substitute_object` makes of ``obj`` when ``obj`` is a plain JSON value
+    (dict with string keys, list, str, int, float, bool, None; no container twice) with no
+    ``$`` in any key or string and fewer entries than the walk's budget, except that the
+    result is ``obj`` itself, not an equal copy: nothing substituted, unresolved or
+    unknown, no error nor note. For a caller that owns ``obj`` and needs no copy."""
+    return SubstitutionResult(obj, [], [], [], [])
+
+
 def _fallback_references(text: str):
     """Names after ``${`` in text Flux cannot parse (best effort, ``$$`` honoured)."""
     i, n = 0, len(text)
