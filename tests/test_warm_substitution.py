@@ -22,6 +22,7 @@ from gitops_lint import cache as cache_module
 from gitops_lint.core.data import Origin
 from gitops_lint.model import cluster as cluster_module
 from gitops_lint.render import memo
+from gitops_lint.substitute import engine
 from gitops_lint.substitute.engine import Variables, substitute_object, unchanged
 from tests.helpers import GOTK, ks, run_cli, write_tree
 
@@ -146,3 +147,84 @@ def test_a_warm_run_walks_only_the_objects_with_a_dollar_and_prints_the_cold_out
         assert run_cli(str(repo), "--root", str(repo), "--format", fmt) == cold
         assert "vars" in walked
         assert "plain" not in walked
+
+
+# -- scalars' results shared across Kustomizations ------------------------------------------
+
+_TEXTS = st.sampled_from(
+    [
+        "${A}",
+        "a-${A}-${B}",
+        "${A:=x}",
+        "${B:-${A}}",
+        "${C:+set}",
+        "${A:?missing}",
+        "$${A}",
+        "${A",
+        "${A}${C}",
+        "true",
+        "${B}",
+        "x: ${A}",
+        "${A/a/b}",
+        "${#B}",
+    ]
+)
+_VALUES = st.dictionaries(
+    st.sampled_from(["A", "B", "C"]),
+    st.sampled_from(["1", "true", "a b", "x\ny", "", "{a: b}", "null"]),
+    max_size=3,
+)
+
+
+def _fresh(obj, variables):
+    engine._ANALYSES.clear()
+    engine._RESULTS.clear()
+    return substitute_object(obj, variables, strict=True)
+
+
+def _as_json(result) -> str:
+    return json.dumps(
+        [
+            result.obj,
+            *[
+                [repr(x) for x in part]
+                for part in (result.unresolved, result.errors, result.notes, result.unknown)
+            ],
+        ]
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    runs=st.lists(
+        st.tuples(
+            st.lists(_TEXTS, min_size=1, max_size=4), _VALUES, st.booleans(), st.sampled_from(["A", "B", "C"])
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_a_scalar_substitutes_the_same_whatever_was_substituted_before(runs):
+    """The process-wide memo of scalars (by text, place and the values their expressions
+    read) gives what a fresh computation gives, for variables known, unset or unknown."""
+    engine._ANALYSES.clear()
+    engine._RESULTS.clear()
+    shared = []
+    for texts, values, is_open, unknown in runs:
+        obj = {"data": {t: t for t in texts}, "list": list(texts)}
+        variables = Variables({**values, unknown: engine.UNKNOWN} if is_open else values, is_open)
+        shared.append(
+            (obj, values, is_open, unknown, _as_json(substitute_object(obj, variables, strict=True)))
+        )
+    for obj, values, is_open, unknown, got in shared:
+        variables = Variables({**values, unknown: engine.UNKNOWN} if is_open else values, is_open)
+        assert got == _as_json(_fresh(obj, variables))
+
+
+def test_an_inner_expression_s_variable_is_part_of_the_memo_s_key():
+    engine._ANALYSES.clear()
+    engine._RESULTS.clear()
+    obj = {"a": "${B:-${A}}", "b": "${B:=${C:-x}}"}
+    for values in ({"B": "1", "A": "2", "C": "3"}, {"B": "1"}, {"A": "2"}, {"C": "3"}, {}):
+        got = _as_json(substitute_object(obj, Variables(values), strict=True))
+        assert got == _as_json(_fresh(obj, Variables(values)))
