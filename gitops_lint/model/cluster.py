@@ -831,26 +831,29 @@ class ClusterBuilder:
         self._made[key] = made
         return made
 
-    def _build(self, directory: str, overlay: FluxOverlay) -> tuple[BuildResult, bool]:
+    def _build(
+        self, directory: str, overlay: FluxOverlay, okey: str | None = None
+    ) -> tuple[BuildResult, bool]:
         """The renderer's build, and whether its objects are the plain built-in renderer's
         own (:meth:`Kustomizer.build_shared`), not copies: the caller copies what it keeps
         as built. Other renderers (warm, diff, external) hand out copies already. Sets
         ``_served_sizes``: for a kept build's objects, what
-        :meth:`render.memo.KeepingRenderer.build_served` says of each (None: built now)."""
+        :meth:`render.memo.KeepingRenderer.build_served` says of each (None: built now).
+        ``okey``: ``overlay_key(overlay)``, when made already."""
         self._served_sizes = None
         renderer = self.renderer
         if type(renderer) is Kustomizer:
             return renderer.build_shared(directory, overlay), True
         build_served = getattr(renderer, "build_served", None)  # render.memo.KeepingRenderer
         if build_served is not None:
-            result, self._served_sizes = build_served(directory, overlay)
+            result, self._served_sizes = build_served(directory, overlay, okey)
             return result, False
         return renderer.build(directory, overlay), False
 
     def _make(self, ks, inputs: tuple, directory: str, overlay: FluxOverlay, variables) -> _Made:
         # the built-in renderer's objects uncopied: substitution makes new ones (it copies
         # every container as it walks), so only an object kept as built is copied here
-        result, shared = self._build(directory, overlay)
+        result, shared = self._build(directory, overlay, inputs[1])
         # a kept build's objects, decoded from its JSON text, are new plain values: one whose
         # text holds no ``$`` substitutes to an equal copy of itself and nothing else (see
         # substitute.engine.unchanged), so it is taken as it is, without the walk (its text's

@@ -609,20 +609,23 @@ class KeepingRenderer:
         return self.build_served(path, overlay)[0]
 
     def build_served(
-        self, path: str, overlay: FluxOverlay | None = None
+        self, path: str, overlay: FluxOverlay | None = None, okey: str | None = None
     ) -> tuple[BuildResult, list[int | None] | None]:
         """The build and, when its objects were decoded from a kept build's JSON text (None:
         built now), for each object the length of its text when no ``$`` is in it (None:
         one is). Decoded objects are new plain JSON values (dicts with string keys, lists,
-        str, int, float, bool, None; no container twice) that nothing else holds."""
-        rkey = (path, overlay_key(overlay))
+        str, int, float, bool, None; no container twice) that nothing else holds.
+        ``okey``: ``overlay_key(overlay)`` when the caller made it already."""
+        if okey is None:
+            okey = overlay_key(overlay)
+        rkey = (path, okey)
         if rkey in self._served:  # built before in this run: copies, nothing loaded (as inner)
             text = self._served[rkey]
             if text is None:
                 return self.inner.build(path, overlay), None
             objects, sizes = _decode_served(text)
             return BuildResult([Resource(obj, origin) for obj, origin in objects or ()], []), sizes
-        key = _key(self.fs, path, overlay)
+        key = (path, okey, self.fs.max_file_bytes)  # _key(self.fs, path, overlay)
         rec = self.records.get(key)
         if rec is not None and rec.objects is not None and self._holds(rec):
             objects, sizes = _decode_served(rec.objects)
