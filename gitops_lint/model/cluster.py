@@ -118,6 +118,10 @@ class FluxKustomization:
             self._decoded_of = obj
         return self._decoded_spec
 
+    def seed_fields(self, obj: dict, fields: KustomizationSpec) -> None:
+        """Take ``fields`` as :attr:`fields` of ``obj`` (made before for this very object)."""
+        self._fields, self._fields_of = fields, obj
+
     def seed(self, decoded: Decoded) -> None:
         """Take ``spec`` from ``decoded``, a decode of ``obj`` made already (the builder
         decodes each object it renders once, to see whether the API server accepts it)."""
@@ -319,6 +323,10 @@ class ClusterBuilder:
         self._made: dict[tuple, _Made] = {}
         self._previous: dict[tuple, _Made] = {}
         self._decodes: dict[int, tuple[dict, Decoded]] = {}  # id(object) -> (object, its decode)
+        # id(object) -> (object, its reference / its Flux fields) from the pass before: the next
+        # pass takes most objects over, and each is made once per object (nothing changes one)
+        self._refs: dict[int, tuple[dict, ObjectRef]] = {}
+        self._fields: dict[int, tuple[dict, KustomizationSpec]] = {}
         self._served_sizes: list[int | None] | None = None  # see _build
 
     # -- entry point -----------------------------------------------------
@@ -334,8 +342,15 @@ class ClusterBuilder:
                 if not self._facts_changed(cluster):
                     break
                 self._facts = self._seen
+                self._refs = {id(ro.obj): (ro.obj, ro.ref) for ro in cluster.objects}
+                self._fields = {
+                    id(ks.obj): (ks.obj, ks.fields)
+                    for ks in cluster.kustomizations.values()
+                    if not ks.synthetic
+                }
         finally:
             self._made, self._previous, self._decodes = {}, {}, {}
+            self._refs, self._fields = {}, {}
         return cluster
 
     def _facts_changed(self, cluster: Cluster) -> bool:
@@ -776,8 +791,12 @@ class ClusterBuilder:
         made = self._made_for(ks, variables)
         ks.build_issues = list(made.issues)
         children: list[FluxKustomization] = []
+        refs = self._refs
         for origin, obj, sub in made.resources:
             ro = RenderedObject(obj, origin, ks.ref)
+            known = refs.get(id(obj))
+            if known is not None and known[0] is obj:
+                ro.seed_ref(obj, known[1])
             if sub is _TOO_LARGE:
                 ks.substitution_errors.append(
                     (ro, SubstitutionError("object too large to substitute (alias expansion)", (), ""))
@@ -965,5 +984,8 @@ class ClusterBuilder:
             return None
         child = FluxKustomization(ref, obj, ro.origin, parent.ref)
         child.seed(self._decode(obj))
+        known = self._fields.get(id(obj))
+        if known is not None and known[0] is obj:
+            child.seed_fields(obj, known[1])
         cluster.kustomizations[ref.key()] = child
         return child
