@@ -37,7 +37,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--warm-miss", action="store_true")
     args = ap.parse_args()
-    gc.set_threshold(50_000)  # as cli.entry() does
+    gc.set_threshold(1_000_000, 5, 1000)  # as cli.entry() does (cli._GC_THRESHOLD)
     scratch = tempfile.mkdtemp(prefix="bench-stages-")
     os.environ["GITOPS_LINT_CACHE_DIR"] = scratch
     os.environ.pop("GITOPS_LINT_NO_CACHE", None)

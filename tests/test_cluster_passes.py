@@ -84,3 +84,35 @@ def test_second_pass_equals_the_plain_builder():
 def test_corpus_clusters_equal_the_plain_builder(corpus, repo, entries):
     root = corpus / repo
     _same(_clusters(root, *entries), _clusters(root, *entries, builder=_Fresh))
+
+
+def test_second_pass_makes_no_reference_nor_flux_fields_twice(monkeypatch):
+    """The second pass takes the first pass's objects over, and with them each object's
+    reference and Flux fields, made once per object: they are what a fresh make gives."""
+    from gitops_lint.core import data
+    from gitops_lint.model import cluster as cluster_module
+
+    made: dict[str, list[int]] = {"ref": [], "fields": []}
+    ref_of, kustomization_spec = data.ref_of, cluster_module.kustomization_spec
+
+    def counted_ref(obj, *args, **kwargs):
+        made["ref"].append(id(obj))
+        return ref_of(obj, *args, **kwargs)
+
+    def counted_fields(obj, *args, **kwargs):
+        made["fields"].append(id(obj))
+        return kustomization_spec(obj, *args, **kwargs)
+
+    monkeypatch.setattr(data, "ref_of", counted_ref)
+    monkeypatch.setattr(cluster_module, "kustomization_spec", counted_fields)
+    (cluster,) = _clusters(FIXTURES / "sub-order")
+    monkeypatch.undo()
+    kept = [ro.obj for ro in cluster.objects] + [ks.obj for ks in cluster.kustomizations.values()]
+    assert made["fields"]
+    for what in ("ref", "fields"):
+        ids = [i for i in made[what] if any(id(o) == i for o in kept)]
+        assert len(ids) == len(set(ids)), f"a {what} made twice for one object"
+    for ro in cluster.objects:
+        assert ro.ref == data.ref_of(ro.obj)
+    for ks in cluster.kustomizations.values():
+        assert ks.fields == kustomization_spec(ks.obj, ks.ref.namespace, ks.spec)

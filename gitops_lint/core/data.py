@@ -163,6 +163,11 @@ class RenderedObject:
             made = self.__dict__["_ref"] = (obj, ref_of(obj))
         return made[1]
 
+    def seed_ref(self, obj: dict, ref: ObjectRef) -> None:
+        """Take ``ref`` as the reference of ``obj`` (``ref_of(obj)``, made before for this
+        very object: a cluster's second pass takes the first pass's objects over)."""
+        self.__dict__["_ref"] = (obj, ref)
+
 
 def ref_of(obj: dict, default_namespace: str = "") -> ObjectRef:
     meta = obj.get("metadata") if isinstance(obj, dict) else None

@@ -61,6 +61,7 @@ from ..render.resourceset import is_disabled as resourceset_disabled
 from ..render.types import EXTERNAL as EXTERNAL_ISSUE
 from ..render.types import BuildIssue, BuildResult, FluxOverlay, Renderer
 from ..substitute.engine import (
+    DEFAULT_BUDGET,
     RETYPED,
     UNKNOWN,
     SubstitutionBudgetExceeded,
@@ -70,6 +71,7 @@ from ..substitute.engine import (
     Variables,
     is_disabled,
     substitute_object,
+    unchanged,
 )
 from ..substitute.sources import SourceFacts, SourceIndex, configured_facts
 from .flux import HelmRelease, KustomizationSpec, ResourceSet, kustomization_spec, parse_flux_object
@@ -115,6 +117,10 @@ class FluxKustomization:
             self._decoded_spec = spec if isinstance(spec, dict) else {}
             self._decoded_of = obj
         return self._decoded_spec
+
+    def seed_fields(self, obj: dict, fields: KustomizationSpec) -> None:
+        """Take ``fields`` as :attr:`fields` of ``obj`` (made before for this very object)."""
+        self._fields, self._fields_of = fields, obj
 
     def seed(self, decoded: Decoded) -> None:
         """Take ``spec`` from ``decoded``, a decode of ``obj`` made already (the builder
@@ -317,6 +323,11 @@ class ClusterBuilder:
         self._made: dict[tuple, _Made] = {}
         self._previous: dict[tuple, _Made] = {}
         self._decodes: dict[int, tuple[dict, Decoded]] = {}  # id(object) -> (object, its decode)
+        # id(object) -> (object, its reference / its Flux fields) from the pass before: the next
+        # pass takes most objects over, and each is made once per object (nothing changes one)
+        self._refs: dict[int, tuple[dict, ObjectRef]] = {}
+        self._fields: dict[int, tuple[dict, KustomizationSpec]] = {}
+        self._served_sizes: list[int | None] | None = None  # see _build
 
     # -- entry point -----------------------------------------------------
     def build(self, entry: Entry) -> Cluster:
@@ -331,8 +342,15 @@ class ClusterBuilder:
                 if not self._facts_changed(cluster):
                     break
                 self._facts = self._seen
+                self._refs = {id(ro.obj): (ro.obj, ro.ref) for ro in cluster.objects}
+                self._fields = {
+                    id(ks.obj): (ks.obj, ks.fields)
+                    for ks in cluster.kustomizations.values()
+                    if not ks.synthetic
+                }
         finally:
             self._made, self._previous, self._decodes = {}, {}, {}
+            self._refs, self._fields = {}, {}
         return cluster
 
     def _facts_changed(self, cluster: Cluster) -> bool:
@@ -773,8 +791,12 @@ class ClusterBuilder:
         made = self._made_for(ks, variables)
         ks.build_issues = list(made.issues)
         children: list[FluxKustomization] = []
+        refs = self._refs
         for origin, obj, sub in made.resources:
             ro = RenderedObject(obj, origin, ks.ref)
+            known = refs.get(id(obj))
+            if known is not None and known[0] is obj:
+                ro.seed_ref(obj, known[1])
             if sub is _TOO_LARGE:
                 ks.substitution_errors.append(
                     (ro, SubstitutionError("object too large to substitute (alias expansion)", (), ""))
@@ -828,24 +850,44 @@ class ClusterBuilder:
         self._made[key] = made
         return made
 
-    def _build(self, directory: str, overlay: FluxOverlay) -> tuple[BuildResult, bool]:
+    def _build(
+        self, directory: str, overlay: FluxOverlay, okey: str | None = None
+    ) -> tuple[BuildResult, bool]:
         """The renderer's build, and whether its objects are the plain built-in renderer's
         own (:meth:`Kustomizer.build_shared`), not copies: the caller copies what it keeps
-        as built. Other renderers (warm, diff, external) hand out copies already."""
-        if type(self.renderer) is Kustomizer:
-            return self.renderer.build_shared(directory, overlay), True
-        return self.renderer.build(directory, overlay), False
+        as built. Other renderers (warm, diff, external) hand out copies already. Sets
+        ``_served_sizes``: for a kept build's objects, what
+        :meth:`render.memo.KeepingRenderer.build_served` says of each (None: built now).
+        ``okey``: ``overlay_key(overlay)``, when made already."""
+        self._served_sizes = None
+        renderer = self.renderer
+        if type(renderer) is Kustomizer:
+            return renderer.build_shared(directory, overlay), True
+        build_served = getattr(renderer, "build_served", None)  # render.memo.KeepingRenderer
+        if build_served is not None:
+            result, self._served_sizes = build_served(directory, overlay, okey)
+            return result, False
+        return renderer.build(directory, overlay), False
 
     def _make(self, ks, inputs: tuple, directory: str, overlay: FluxOverlay, variables) -> _Made:
         # the built-in renderer's objects uncopied: substitution makes new ones (it copies
         # every container as it walks), so only an object kept as built is copied here
-        result, shared = self._build(directory, overlay)
+        result, shared = self._build(directory, overlay, inputs[1])
+        # a kept build's objects, decoded from its JSON text, are new plain values: one whose
+        # text holds no ``$`` substitutes to an equal copy of itself and nothing else (see
+        # substitute.engine.unchanged), so it is taken as it is, without the walk (its text's
+        # length bounds its entries: under the walk's budget, the walk would not refuse it)
+        sizes = self._served_sizes
         made = _Made(inputs, list(result.issues), [])
-        for res in result.resources:
+        for i, res in enumerate(result.resources):
             self.cache.spend_render(res.origin)  # the run's budget (budget.py)
             built = obj = res.obj
             sub = None
             if ks.substitutes and not is_disabled(obj):
+                size = sizes[i] if sizes is not None else None
+                if size is not None and size <= DEFAULT_BUDGET:
+                    made.resources.append((res.origin, obj, unchanged(obj)))
+                    continue
                 try:
                     sub = substitute_object(obj, variables, strict=True)
                 except SubstitutionBudgetExceeded:
@@ -942,5 +984,8 @@ class ClusterBuilder:
             return None
         child = FluxKustomization(ref, obj, ro.origin, parent.ref)
         child.seed(self._decode(obj))
+        known = self._fields.get(id(obj))
+        if known is not None and known[0] is obj:
+            child.seed_fields(obj, known[1])
         cluster.kustomizations[ref.key()] = child
         return child

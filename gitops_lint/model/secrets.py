@@ -307,7 +307,7 @@ def _helm_values(doc_data: dict, origin: Origin, gov: Governance | None) -> Iter
     """Secret manifests and well-known password keys inside a HelmRelease's ``spec.values``."""
     spec = doc_data.get("spec")
     values = spec.get("values") if isinstance(spec, dict) else None
-    if not isinstance(values, (dict, list)):
+    if not isinstance(values, (dict, list)) or not _may_hold_values(values):
         return
     owner = ref_of(doc_data)
     stack: list[tuple[object, tuple]] = [(values, ("spec", "values"))]
@@ -343,6 +343,36 @@ def _helm_values(doc_data: dict, origin: Origin, gov: Governance | None) -> Iter
                 child = node[i]  # type: ignore[index]
                 if isinstance(child, (dict, list)):
                     stack.append((child, (*path, i)))
+
+
+def _may_hold_values(values: dict | list) -> bool:
+    """False when :func:`_helm_values`' walk of ``values`` yields nothing: it would visit
+    every node (each once, within its budget) and meet neither a Secret manifest nor a
+    password key holding a string. The same walk without its paths and sorted keys: most
+    charts' values hold neither, and the walk with them was most of the secret inventory."""
+    stack = [values]
+    seen: set[int] = set()
+    budget = WALK_BUDGET
+    password_keys = HELM_PASSWORD_KEYS
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        budget -= len(node)
+        if budget < 0:
+            return True  # the walk stops here, with what it found before: it decides
+        if isinstance(node, dict):
+            if is_secret(node):
+                return True
+            for key, child in node.items():
+                if isinstance(child, (dict, list)):
+                    stack.append(child)
+                elif key in password_keys and isinstance(child, str):
+                    return True
+        else:
+            stack.extend(child for child in node if isinstance(child, (dict, list)))
+    return False
 
 
 def _added_in_clear(data: dict, origin: Origin, gov: Governance) -> Iterator[SecretValue]:

@@ -376,6 +376,12 @@ def decode_objects(text: str) -> list[tuple[dict, Origin]] | None:
         return None
     if not isinstance(data, list):
         return None
+    return _checked(data)
+
+
+def _checked(data: list) -> list[tuple[dict, Origin]] | None:
+    """The ``[object, [file, line, doc_index]]`` items of a kept build as (object, Origin);
+    None when one is not of that shape."""
     out = []
     for item in data:
         if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], dict)):
@@ -391,6 +397,38 @@ def decode_objects(text: str) -> list[tuple[dict, Origin]] | None:
             return None
         out.append((item[0], Origin(where[0], where[1], where[2])))
     return out
+
+
+def _decode_served(text: str) -> tuple[list[tuple[dict, Origin]] | None, list[int | None] | None]:
+    """:func:`decode_objects` of ``text``, with the length of each item's text where it holds
+    no ``$`` (None where it does): items are decoded one by one, so each one's span of the
+    text is known. A text not laid out as :func:`encode_objects` writes it (no space
+    between items) is decoded whole, without lengths."""
+    scan, n = _DECODER.raw_decode, len(text)
+    items, sizes = [], []
+    pos = 1
+    try:
+        if not text.startswith("["):
+            raise ValueError
+        if text.startswith("]", 1) and n == 2:
+            return [], []
+        while True:
+            item, end = scan(text, pos)
+            items.append(item)
+            sizes.append(None if text.find("$", pos, end) >= 0 else end - pos)
+            if end >= n:
+                raise ValueError
+            if text[end] == "]":
+                if end + 1 != n:
+                    raise ValueError
+                break
+            if text[end] != ",":
+                raise ValueError
+            pos = end + 1
+    except (ValueError, RecursionError):
+        return decode_objects(text), None
+    out = _checked(items)
+    return (out, sizes) if out is not None else (None, None)
 
 
 def _refuse(name: str):
@@ -568,23 +606,35 @@ class KeepingRenderer:
 
     # -- a build --------------------------------------------------------------------------
     def build(self, path: str, overlay: FluxOverlay | None = None) -> BuildResult:
-        rkey = (path, overlay_key(overlay))
+        return self.build_served(path, overlay)[0]
+
+    def build_served(
+        self, path: str, overlay: FluxOverlay | None = None, okey: str | None = None
+    ) -> tuple[BuildResult, list[int | None] | None]:
+        """The build and, when its objects were decoded from a kept build's JSON text (None:
+        built now), for each object the length of its text when no ``$`` is in it (None:
+        one is). Decoded objects are new plain JSON values (dicts with string keys, lists,
+        str, int, float, bool, None; no container twice) that nothing else holds.
+        ``okey``: ``overlay_key(overlay)`` when the caller made it already."""
+        if okey is None:
+            okey = overlay_key(overlay)
+        rkey = (path, okey)
         if rkey in self._served:  # built before in this run: copies, nothing loaded (as inner)
             text = self._served[rkey]
             if text is None:
-                return self.inner.build(path, overlay)
-            objects = decode_objects(text) or []
-            return BuildResult([Resource(obj, origin) for obj, origin in objects], [])
-        key = _key(self.fs, path, overlay)
+                return self.inner.build(path, overlay), None
+            objects, sizes = _decode_served(text)
+            return BuildResult([Resource(obj, origin) for obj, origin in objects or ()], []), sizes
+        key = (path, okey, self.fs.max_file_bytes)  # _key(self.fs, path, overlay)
         rec = self.records.get(key)
         if rec is not None and rec.objects is not None and self._holds(rec):
-            objects = decode_objects(rec.objects)
+            objects, sizes = _decode_served(rec.objects)
             if objects is not None:
                 self._served[rkey] = rec.objects
                 self.reused.add(key)
                 self._replay(rec.tree)
-                return BuildResult([Resource(obj, origin) for obj, origin in objects], [])
-        return self._build(rkey, key, path, overlay)
+                return BuildResult([Resource(obj, origin) for obj, origin in objects], []), sizes
+        return self._build(rkey, key, path, overlay), None
 
     def _holds(self, rec: KeptRecord) -> bool:
         tree = self.tree

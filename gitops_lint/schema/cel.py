@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,8 +29,9 @@ from typing import Any
 from ..core.data_files import bundled
 from . import budget
 from .cel_fast import UNDECIDED, compile_rule
+from .debug_log import DebugLog
 
-log = logging.getLogger("gitops_lint.schema.cel")
+log = DebugLog("gitops_lint.schema.cel")
 
 _ENV = None
 _PROGRAMS: dict[str, Any] = {}

@@ -9,12 +9,12 @@ templates (``<< inputs.x >>``) are filled in by the Flux Operator later.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..core.data import RenderedObject
 from .crd import pattern_errors
+from .debug_log import DebugLog
 from .registry import SchemaRegistry, is_crd
 from .validator import SchemaError, dotted
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ..load.config import Config
     from ..model.cluster import Cluster
 
-log = logging.getLogger("gitops_lint.schema")
+log = DebugLog("gitops_lint.schema")
 
 
 @dataclass

@@ -23,7 +23,6 @@ cluster).
 from __future__ import annotations
 
 import json
-import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,10 +32,11 @@ from ..core.data_files import bundled
 from ..core.fs import FileTooLarge, OutsideRoot
 from .core import core_schemas, resolve_version
 from .crd import convert, crd_versions
+from .debug_log import DebugLog
 from .validator import Validator
 from .xrd import xrd_versions
 
-log = logging.getLogger("gitops_lint.schema")
+log = DebugLog("gitops_lint.schema")
 
 BUNDLED = bundled("flux")
 CRD_GROUP = "apiextensions.k8s.io"

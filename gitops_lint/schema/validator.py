@@ -13,16 +13,16 @@ so does every object of a kind whose schema is too large to compile. Regexes
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import budget, cel
 from .budget import TooComplex
 from .crd import TOO_COMPLEX
+from .debug_log import DebugLog
 from .fast import CEL_KEYWORD, TYPE_TESTS, Compiler, Unsupported, go_pattern
 
-log = logging.getLogger("gitops_lint.schema")
+log = DebugLog("gitops_lint.schema")
 
 
 @dataclass(frozen=True)

@@ -423,36 +423,78 @@ class _Walker:
         return value
 
     def _compute(self, s: str, where: str):
-        style = emit_style(s, where == _KEY)
-        if style == SINGLE:
-            body = s.replace("'", "''")
-        elif style == DOUBLE:
-            body = double_quote_body(s)
-        else:
-            body = s
-        if not _es.needs_parse(body):
-            return s, (), None, (), ()
-        try:  # _es.expand, keeping the parse for the notes below
-            nodes = _es.parse(body)
-            evaluator = _es.Evaluator(self.vars, self.strict, body)
-            out, unresolved = evaluator.run(nodes), evaluator.unresolved
-        except _es.EnvsubstError as e:
-            return s, (), (e.message, _error_expression(body, e)), (), ()
-        unknown = tuple(evaluator.unknown)
-        notes = _notes(body, nodes)
-        if out == body:
-            return s, tuple(unresolved), None, notes, unknown
-        try:
-            value = _reread(out, style, where)
-        except _YamlBreak as e:
-            # a plain value keeps the substituted text (what Flux tried to read); keys and
-            # quoted scalars keep their original text
-            kept = out if style in (PLAIN, LITERAL) and where != _KEY else s
-            return kept, tuple(unresolved), (str(e), s), notes, unknown
-        if not isinstance(value, (str, dict, list)):
-            expressions = " ".join(body[f.start : f.end] for f in nodes if isinstance(f, _es.Func))
-            notes += ((RETYPED, expressions, 1, _TYPE_NAMES.get(type(value), type(value).__name__)),)
-        return value, tuple(unresolved), None, notes, unknown
+        found = _ANALYSES.get((s, where))
+        if found is None:
+            if len(_ANALYSES) >= _MEMO_LIMIT:
+                _ANALYSES.clear()
+            found = _ANALYSES[(s, where)] = _analyse(s, where)
+        if len(found) == 1:  # nothing to evaluate: the same for any variables
+            return found[0]
+        style, body, nodes, params, notes = found
+        get = self.vars.get
+        # the evaluation reads the variables through ``get`` of each expression's name only
+        key = (s, where, self.strict, tuple([get(p) for p in params]))
+        hit = _RESULTS.get(key)
+        if hit is None:
+            hit = _evaluate(s, where, self.vars, self.strict, style, body, nodes, notes)
+            if not isinstance(hit[0], (dict, list)):
+                if len(_RESULTS) >= _MEMO_LIMIT:
+                    _RESULTS.clear()
+                _RESULTS[key] = hit
+        return hit
+
+
+# What substituting a scalar needs that does not depend on the variables, and what it gave,
+# by the scalar's text and place (and the values its expressions read): shared by every
+# Kustomization of the process (most expressions recur across a repository's apps, each with
+# its own variables). Pure functions of their keys: emptied, never stale, when they grow.
+_MEMO_LIMIT = 1 << 16
+_ANALYSES: dict[tuple[str, str], tuple] = {}
+_RESULTS: dict[tuple, tuple] = {}
+
+
+def _analyse(s: str, where: str) -> tuple:
+    """``(result,)`` for a scalar whose substitution is the same whatever the variables (no
+    expression, or one Flux cannot parse); else its (emit style, body, parse, the names of its
+    expressions, notes)."""
+    style = emit_style(s, where == _KEY)
+    if style == SINGLE:
+        body = s.replace("'", "''")
+    elif style == DOUBLE:
+        body = double_quote_body(s)
+    else:
+        body = s
+    if not _es.needs_parse(body):
+        return ((s, (), None, (), ()),)
+    try:
+        nodes = _es.parse(body)
+    except _es.EnvsubstError as e:
+        return ((s, (), (e.message, _error_expression(body, e)), (), ()),)
+    params = tuple(dict.fromkeys(f.param for f in _es.iter_funcs(nodes)))
+    return style, body, nodes, params, _notes(body, nodes)
+
+
+def _evaluate(s: str, where: str, variables, strict: bool, style, body: str, nodes: list, notes: tuple):
+    """What substituting scalar ``s`` (analysed by :func:`_analyse`) gives with ``variables``."""
+    try:
+        evaluator = _es.Evaluator(variables, strict, body)
+        out, unresolved = evaluator.run(nodes), evaluator.unresolved
+    except _es.EnvsubstError as e:
+        return s, (), (e.message, _error_expression(body, e)), (), ()
+    unknown = tuple(evaluator.unknown)
+    if out == body:
+        return s, tuple(unresolved), None, notes, unknown
+    try:
+        value = _reread(out, style, where)
+    except _YamlBreak as e:
+        # a plain value keeps the substituted text (what Flux tried to read); keys and
+        # quoted scalars keep their original text
+        kept = out if style in (PLAIN, LITERAL) and where != _KEY else s
+        return kept, tuple(unresolved), (str(e), s), notes, unknown
+    if not isinstance(value, (str, dict, list)):
+        expressions = " ".join(body[f.start : f.end] for f in nodes if isinstance(f, _es.Func))
+        notes += ((RETYPED, expressions, 1, _TYPE_NAMES.get(type(value), type(value).__name__)),)
+    return value, tuple(unresolved), None, notes, unknown
 
 
 def _materialize(pnode) -> tuple:
@@ -559,6 +601,15 @@ def substitute_object(
             else:
                 on_path.discard(stack.pop()[4])
     return SubstitutionResult(root, w.unresolved, w.errors, w.notes, w.unknown)
+
+
+def unchanged(obj: Any) -> SubstitutionResult:
+    """What :func:`substitute_object` makes of ``obj`` when ``obj`` is a plain JSON value
+    (dict with string keys, list, str, int, float, bool, None; no container twice) with no
+    ``$`` in any key or string and fewer entries than the walk's budget, except that the
+    result is ``obj`` itself, not an equal copy: nothing substituted, unresolved or
+    unknown, no error nor note. For a caller that owns ``obj`` and needs no copy."""
+    return SubstitutionResult(obj, [], [], [], [])
 
 
 def _fallback_references(text: str):
