@@ -138,11 +138,16 @@ class Shares:
 
     def fork(self, work: Callable[[range], object]) -> None:
         """A child for each part but the first, running ``work(part)``."""
+        # the objects made so far out of the cyclic collector's sight: a child's collections
+        # would otherwise write to every one of them, copying the whole heap page by page
+        gc.freeze()
         try:
             for part in self.parts[1:]:
                 self.children.append(Child(functools.partial(work, part)))
         except OSError:  # no process left to fork: the caller does the work itself
             self.failed = True
+        finally:
+            gc.unfreeze()  # (in this process; the children keep theirs frozen)
 
     def results(self) -> list[object] | None:
         """What each child's ``work`` returned, in order; None when one of them failed."""
