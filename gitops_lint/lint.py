@@ -409,28 +409,29 @@ class Linter:
         those an earlier cluster's rules loaded: the workers' findings are taken only when
         no rule of any process loaded a file and none raised; otherwise this process does
         the rest itself, in order."""
-        shares = self._shares(len(clusters)) if self.cache.budget.exceeded is None else None
+        # the first cluster's rules first, here: they load what the run's rules share (the
+        # bootstrap files a helmfile names, ...), as they do in one process; the rest is shared
+        rest = clusters[1:]
+        shares = self._shares(len(rest)) if self.cache.budget.exceeded is None else None
         findings: list[Finding] = []
         done = 0
         try:
             if shares is not None:
-                # the first cluster's rules first: they load what the run's rules share (the
-                # bootstrap files a helmfile names, ...), as they do in one process
                 findings.extend(self._rules_of(clusters[0], bootstrap))
                 done = 1
-                shares.fork(lambda part: self._rules_share([clusters[i] for i in part], bootstrap))
-            files = len(self.cache.files)
-            for cluster in clusters[done : shares.start if shares is not None else None]:
-                findings.extend(self._rules_of(cluster, bootstrap))
-                done += 1
-            found = shares.results() if shares is not None else None
-            clean = found is not None and len(self.cache.files) == files
-            if clean and all(loaded == 0 and raised == 0 for _, loaded, raised, _, _ in found):
-                for share, _, _, used, manifests in found:
-                    findings.extend(f for cluster_findings in share for f in cluster_findings)
-                    self.cache.used |= used
-                    self.cache.manifests |= manifests
-                done = len(clusters)
+                shares.fork(lambda part: self._rules_share([rest[i] for i in part], bootstrap))
+                files = len(self.cache.files)
+                for cluster in rest[: shares.start]:
+                    findings.extend(self._rules_of(cluster, bootstrap))
+                    done += 1
+                found = shares.results()
+                clean = found is not None and len(self.cache.files) == files
+                if clean and all(loaded == 0 and raised == 0 for _, loaded, raised, _, _ in found):
+                    for share, _, _, used, manifests in found:
+                        findings.extend(f for cluster_findings in share for f in cluster_findings)
+                        self.cache.used |= used
+                        self.cache.manifests |= manifests
+                    done = len(clusters)
         finally:
             if shares is not None:
                 shares.stop()
