@@ -161,6 +161,20 @@ def test_a_worker_that_dies_while_building(monkeypatch, forks):
     assert len(forks) == 2
 
 
+def test_no_process_left_to_fork(monkeypatch):
+    import errno
+
+    def refuse():
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    serial = lint(monkeypatch, 1, "--format", "json")
+    before = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
+    monkeypatch.setattr(os, "fork", refuse)
+    assert lint(monkeypatch, 3, "--format", "json") == serial
+    if before is not None:  # no pipe left open
+        assert len(os.listdir("/proc/self/fd")) == before
+
+
 def test_a_worker_that_raises_while_linting(monkeypatch):
     parent, real = os.getpid(), Linter._rules_of
 

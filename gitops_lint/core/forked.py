@@ -64,7 +64,12 @@ class Child:
 
     def __init__(self, work: Callable[[], object]):
         read, write = os.pipe()
-        self.pid = os.fork()
+        try:
+            self.pid = os.fork()
+        except OSError:
+            os.close(read)
+            os.close(write)
+            raise
         if self.pid == 0:  # the child: never returns into the parent's code
             code = 1
             try:
