@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from dataclasses import dataclass, field
 
@@ -187,24 +188,107 @@ class Linter:
         builder = ClusterBuilder(self.fs, self.cache, renderer, self.config)
         plan = plan_entries(paths, self.fs, self.cache, self.config.bootstrap, self.config.walk_limit)
         self.notes.extend(plan.notes)
-        clusters = []
+        candidates = {e.path for e in plan.entries if e.path in plan.discovered and e.found_by != CONFIG}
+        clusters: list[Cluster] = []
         files_read: dict[str, set[str]] = {}
-        for entry in plan.entries:
-            # the files each cluster's render reads (the cache's record is per run)
-            before, self.cache.used = self.cache.used, set()
-            cluster = builder.build(entry)
-            files_read[cluster.name] = self.cache.used
-            self.cache.used = before | self.cache.used
-            clusters.append(cluster)
+        # not with candidates: applied_elsewhere compares the files each one's render read,
+        # and a build reuses what an earlier cluster's left in the renderer without reading
+        # them again: which files count depends on the clusters built before in one process
+        shares = self._shares(len(plan.entries)) if kept is None and not candidates else None
+        try:
+            if shares is not None:  # the others' clusters, built from the run as it is now
+                shares.fork(lambda part: self._build_share(builder, [plan.entries[i] for i in part]))
+            for entry in plan.entries[: shares.start if shares is not None else None]:
+                clusters.append(self._build_one(builder, entry, files_read))
+            if shares is not None:
+                self._merge_builds(shares.results(), clusters, files_read)
+        finally:
+            if shares is not None:
+                shares.stop()
+        for entry in plan.entries[len(clusters) :]:  # all of them without workers, or after one failed
+            clusters.append(self._build_one(builder, entry, files_read))
         for c in clusters:
             c.other_entries = [e for e in plan.synced if e.path != c.entry.path]
-        candidates = {e.path for e in plan.entries if e.path in plan.discovered and e.found_by != CONFIG}
         dropped = applied_elsewhere(clusters, candidates, files_read)
         for name, by in sorted(dropped.items()):
             self.notes.append(f"{name}: part of what {by} applies, linted as part of it")
         self._clusters = [c for c in clusters if c.name not in dropped]
         self._load_linted_files(paths)
         return self._clusters
+
+    def _build_one(self, builder: ClusterBuilder, entry: Entry, files_read: dict[str, set[str]]) -> Cluster:
+        # the files each cluster's render reads (the cache's record is per run)
+        before, self.cache.used = self.cache.used, set()
+        cluster = builder.build(entry)
+        files_read[cluster.name] = self.cache.used
+        self.cache.used = before | self.cache.used
+        return cluster
+
+    # -- clusters in worker processes (core.forked) ---------------------------------------
+    def _shares(self, count: int):
+        """The ``count`` clusters cut into shares for worker processes, or None: one process
+        (GITOPS_LINT_JOBS=1, one CPU, no ``fork``), or a run whose result could differ from
+        one process's. The workers are forked from this run, so they must hold what a
+        single process would: not the builds kept between runs (``warm``), a diff's shared
+        builds, an external renderer, or fix's files overlaid in memory."""
+        if count < 2 or self.warm is not None or self.render_memo is not None:
+            return None
+        if self.config.renderer != "builtin" or type(self.fs) is not RepoFS:
+            return None
+        if type(self.cache) is not DocumentCache or self.cache.parsed is not None:
+            return None
+        from .core.forked import Shares, jobs
+
+        parts = jobs(count)
+        return Shares(count, parts) if parts > 1 else None
+
+    def _build_share(self, builder: ClusterBuilder, entries: list[Entry]) -> tuple[list, set[str]]:
+        """In a worker: build ``entries`` and say, for each, what the parent needs to take
+        it over as if it had built it: the cluster, the files its render read, the files
+        it loaded first (in the order it did), and its spending of the run's budget."""
+        cache, budget = self.cache, self.cache.budget
+        manifests = set(cache.manifests)
+        out = []
+        for entry in entries:
+            count, nodes, objects = len(cache.files), budget.nodes, budget.objects
+            files_read: dict[str, set[str]] = {}
+            cluster = self._build_one(builder, entry, files_read)
+            loaded = list(itertools.islice(cache.files.items(), count, None))
+            rendered = budget.nodes - nodes - sum(f.nodes for _, f in loaded)
+            out.append((cluster, files_read[cluster.name], loaded, budget.objects - objects, rendered))
+        return out, cache.manifests - manifests
+
+    def _merge_builds(
+        self, shares: list | None, clusters: list[Cluster], files_read: dict[str, set[str]]
+    ) -> None:
+        """Take over the workers' clusters (in order, after this process's own), with what
+        one process building them all would hold: their files in the document cache, in
+        the order it would have loaded them, the files they read, and the budget spent.
+        Nothing is taken when a worker failed or the budget would run out: the caller
+        builds the rest itself (and a run over budget stops where one process's would)."""
+        if shares is None:
+            return
+        budget = self.cache.budget
+        nodes, objects = budget.nodes, budget.objects
+        files: dict = {}
+        for share, _ in shares:
+            for _, _, loaded, spent_objects, spent_nodes in share:
+                for rel, lf in loaded:
+                    if rel not in files and rel not in self.cache.files:
+                        files[rel] = lf
+                        nodes += lf.nodes
+                nodes += spent_nodes
+                objects += spent_objects
+        if nodes > budget.max_nodes or objects > budget.max_objects:
+            return
+        self.cache.adopt(files)
+        budget.nodes, budget.objects = nodes, objects
+        for share, manifests in shares:
+            self.cache.manifests |= manifests
+            for cluster, read, _, _, _ in share:
+                files_read[cluster.name] = read
+                self.cache.used |= read
+                clusters.append(cluster)
 
     def _load_linted_files(self, paths: list[str]) -> None:
         """Every YAML file under the linted paths, rendered or not, for the rules that
@@ -284,14 +368,7 @@ class Linter:
                 self._finding(yaml_syntax, Hit(exc.message(), file=exc.file), Severity.ERROR, None)
             )
         bootstrap = BootstrapFiles(self.fs, self.cache)  # read once for every cluster of the run
-        for cluster in clusters:
-            ctx = Context(
-                self.fs, self.cache, self.config, cluster, build_graph(cluster), self.secrets, bootstrap
-            )
-            skipped = Skipped.of(cluster)  # Flux applies nothing under a suspended Kustomization
-            for rule in self.rules:
-                if rule.scope == CLUSTER and rule.applies_to(ctx):
-                    findings.extend(self._findings(rule, ctx, cluster, skipped))
+        findings.extend(self._cluster_findings(clusters, bootstrap))
         repo_ctx = Context(self.fs, self.cache, self.config, secrets=self.secrets, bootstrap=bootstrap)
         for rule in self.rules:
             if rule.scope == REPOSITORY:
@@ -312,6 +389,67 @@ class Linter:
             clusters,
             list(self.internal_errors),
             list(self._tracebacks),
+        )
+
+    def _rules_of(self, cluster: Cluster, bootstrap: BootstrapFiles) -> list[Finding]:
+        ctx = Context(
+            self.fs, self.cache, self.config, cluster, build_graph(cluster), self.secrets, bootstrap
+        )
+        skipped = Skipped.of(cluster)  # Flux applies nothing under a suspended Kustomization
+        out: list[Finding] = []
+        for rule in self.rules:
+            if rule.scope == CLUSTER and rule.applies_to(ctx):
+                out.extend(self._findings(rule, ctx, cluster, skipped))
+        return out
+
+    def _cluster_findings(self, clusters: list[Cluster], bootstrap: BootstrapFiles) -> list[Finding]:
+        """The cluster rules' findings, cluster by cluster; shared with worker processes
+        when :meth:`_shares` allows. A cluster's rules read the whole run's files (the
+        secret inventory, the CRD files, the bootstrap files), and in one process they see
+        those an earlier cluster's rules loaded: the workers' findings are taken only when
+        no rule of any process loaded a file and none raised; otherwise this process does
+        the rest itself, in order."""
+        # the first cluster's rules first, here: they load what the run's rules share (the
+        # bootstrap files a helmfile names, ...), as they do in one process; the rest is shared
+        rest = clusters[1:]
+        shares = self._shares(len(rest)) if self.cache.budget.exceeded is None else None
+        findings: list[Finding] = []
+        done = 0
+        try:
+            if shares is not None:
+                findings.extend(self._rules_of(clusters[0], bootstrap))
+                done = 1
+                shares.fork(lambda part: self._rules_share([rest[i] for i in part], bootstrap))
+                files = len(self.cache.files)
+                for cluster in rest[: shares.start]:
+                    findings.extend(self._rules_of(cluster, bootstrap))
+                    done += 1
+                found = shares.results()
+                clean = found is not None and len(self.cache.files) == files
+                if clean and all(loaded == 0 and raised == 0 for _, loaded, raised, _, _ in found):
+                    for share, _, _, used, manifests in found:
+                        findings.extend(f for cluster_findings in share for f in cluster_findings)
+                        self.cache.used |= used
+                        self.cache.manifests |= manifests
+                    done = len(clusters)
+        finally:
+            if shares is not None:
+                shares.stop()
+        for cluster in clusters[done:]:
+            findings.extend(self._rules_of(cluster, bootstrap))
+        return findings
+
+    def _rules_share(self, clusters: list[Cluster], bootstrap: BootstrapFiles) -> tuple:
+        """In a worker: the clusters' findings, and whether its rules loaded a file or raised."""
+        used, manifests = set(self.cache.used), set(self.cache.manifests)
+        files, errors = len(self.cache.files), len(self.internal_errors)
+        share = [self._rules_of(cluster, bootstrap) for cluster in clusters]
+        return (
+            share,
+            len(self.cache.files) - files,
+            len(self.internal_errors) - errors,
+            self.cache.used - used,
+            self.cache.manifests - manifests,
         )
 
     # -- hits to findings --------------------------------------------------

@@ -34,6 +34,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 # the suite writes no warm-run cache (gitops_lint.cache) into tests/fixtures or the checkout;
 # tests/test_cache.py turns it on for its own copies
 os.environ["GITOPS_LINT_NO_CACHE"] = "1"
+# one process per run (tests count calls in-process); tests/test_workers.py sets it itself
+os.environ["GITOPS_LINT_JOBS"] = "1"
 
 PROJECT = Path(__file__).resolve().parent.parent
 FIXTURES = PROJECT / "tests" / "fixtures"

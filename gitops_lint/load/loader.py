@@ -412,6 +412,19 @@ class LoadedFile:
     def nodes(self) -> int:
         return sum(self.sizes.values())
 
+    def __getstate__(self) -> dict:
+        # a file loaded in a worker process crosses a pipe (lint.py): ``empty_nulls`` is
+        # keyed by id() of its documents' data, which unpickling changes; kept by index
+        position = {id(d.data): i for i, d in enumerate(self.documents)}
+        state = dict(self.__dict__)
+        state["empty_nulls"] = {position[k]: v for k, v in self.empty_nulls.items() if k in position}
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        by_index = state.pop("empty_nulls")
+        self.__dict__.update(state)
+        self.empty_nulls = {id(self.documents[i].data): v for i, v in by_index.items()}
+
 
 def _decode(raw: bytes) -> str:
     if raw.startswith(b"\xef\xbb\xbf"):
@@ -808,6 +821,13 @@ class DocumentCache:
             raise
         self._files[rel] = result
         return result
+
+    def adopt(self, files: dict[str, LoadedFile]) -> None:
+        """Take files another process of this run loaded (a worker, see lint.py), in order,
+        as if loaded here; those loaded here already stay. The caller accounts for the
+        budget, and for ``used`` and ``manifests``."""
+        for rel, loaded in files.items():
+            self._files.setdefault(rel, loaded)
 
     def _read(self, rel: str, kyaml: bool) -> LoadedFile:
         try:

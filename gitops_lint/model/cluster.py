@@ -201,6 +201,19 @@ class Cluster:
         self._parsed: dict[int, tuple[dict, HelmRelease | ResourceSet | None]] = {}
         self._typed: tuple[int, list[HelmRelease], list[ResourceSet]] = (-1, [], [])
 
+    def __getstate__(self) -> dict:
+        # a cluster built in a worker process crosses a pipe (lint.py): the parses keyed by
+        # id() would name other objects once unpickled, so they are left out and made again
+        state = dict(self.__dict__)
+        state.pop("_parsed", None)
+        state.pop("_typed", None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._parsed = {}
+        self._typed = (-1, [], [])
+
     def _parse(self, ro: RenderedObject) -> HelmRelease | ResourceSet | None:
         if ro.obj.get("kind") not in ("HelmRelease", "ResourceSet"):
             return None

@@ -1,0 +1,180 @@
+"""Work done in forked child processes, its result handed back through a pipe.
+
+A lint of a repository that holds several clusters renders them one after
+the other on one core, while CI runners have two to four. The linter
+(:mod:`gitops_lint.lint`) hands a share of its clusters to child processes:
+each is forked from the run as it stands, so it starts with everything the
+run has read and made (no pickling on the way in), calls one function, and
+writes the function's result, pickled, to a pipe. The parent reads it back.
+
+Nothing here writes to disk or to stdout: a result (which may hold a Secret's
+value) stays in memory, as it would in one process. A child that raises, is
+killed or writes something that does not unpickle yields :data:`FAILED`, and
+the caller does the work itself: the parallel path is an optimisation, never
+a different answer.
+
+Only for platforms with ``fork`` (Linux, macOS, BSD); :func:`usable` says
+whether to try. ``multiprocessing`` is not used: its import alone costs more
+than a small run, and its pools pickle the work on the way in.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import gc
+import os
+import pickle
+import signal
+from collections.abc import Callable
+
+#: the environment variable that sets how many processes share a run's clusters
+ENV_JOBS = "GITOPS_LINT_JOBS"
+#: at most this many processes unless GITOPS_LINT_JOBS asks for more
+MAX_AUTO_JOBS = 4
+#: what :meth:`Child.result` returns when the child did not hand a result back
+FAILED = object()
+
+
+def cpus() -> int:
+    """The CPUs this process may run on (its affinity where the platform says it)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    if affinity is not None:
+        with contextlib.suppress(OSError):
+            return len(affinity(0))
+    return os.cpu_count() or 1
+
+
+def jobs(tasks: int) -> int:
+    """How many processes (this one included) should share ``tasks`` units of work.
+
+    ``GITOPS_LINT_JOBS`` (a positive integer) says it, 1 meaning none in
+    parallel; unset (or not a positive integer), the CPUs this process may use,
+    at most :data:`MAX_AUTO_JOBS`. Never more than ``tasks``; 1 without ``fork``.
+    """
+    if tasks < 2 or not hasattr(os, "fork"):
+        return 1
+    wanted = os.environ.get(ENV_JOBS, "").strip()
+    count = int(wanted) if wanted.isdigit() and int(wanted) > 0 else min(cpus(), MAX_AUTO_JOBS)
+    return max(1, min(count, tasks))
+
+
+class Child:
+    """One forked child running ``work()``; :meth:`result` waits for what it returned."""
+
+    def __init__(self, work: Callable[[], object]):
+        read, write = os.pipe()
+        try:
+            self.pid = os.fork()
+        except OSError:
+            os.close(read)
+            os.close(write)
+            raise
+        if self.pid == 0:  # the child: never returns into the parent's code
+            code = 1
+            try:
+                os.close(read)
+                gc.disable()  # pickling a large result: the collector would only walk it
+                data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(write, view) :]
+                code = 0
+            except BaseException:  # noqa: BLE001,S110 - any failure: the parent does the work itself
+                pass
+            finally:
+                os._exit(code)
+        os.close(write)
+        self._read = read
+        self._done = False
+
+    def result(self) -> object:
+        """The child's result, or :data:`FAILED`."""
+        chunks = []
+        try:
+            while True:
+                chunk = os.read(self._read, 1 << 20)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        finally:
+            os.close(self._read)
+        _, status = os.waitpid(self.pid, 0)
+        self._done = True
+        if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+            return FAILED
+        paused = gc.isenabled()
+        gc.disable()  # unpickling makes many containers and frees none of them
+        try:
+            return pickle.loads(b"".join(chunks))
+        except Exception:  # noqa: BLE001 - a truncated result: the parent does the work itself
+            return FAILED
+        finally:
+            if paused:
+                gc.enable()
+
+    def stop(self) -> None:
+        """End the child if its result was not taken (the parent raised meanwhile)."""
+        if self._done:
+            return
+        with contextlib.suppress(OSError):
+            os.close(self._read)
+        with contextlib.suppress(OSError):
+            os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.waitpid(self.pid, 0)
+        self._done = True
+
+
+class Shares:
+    """``count`` units of work cut into consecutive parts: the first is the caller's own,
+    each other one a child's. The caller forks, does its part, then takes the children's
+    results in order; :meth:`stop` (in a ``finally``) ends whatever is left."""
+
+    def __init__(self, count: int, parts: int):
+        self.parts = chunks(count, parts)
+        self.children: list[Child] = []
+        self.failed = False
+
+    @property
+    def start(self) -> int:
+        """The first unit the children do (the caller's part is ``range(start)``)."""
+        return self.parts[1].start
+
+    def fork(self, work: Callable[[range], object]) -> None:
+        """A child for each part but the first, running ``work(part)``."""
+        # the objects made so far out of the cyclic collector's sight: a child's collections
+        # would otherwise write to every one of them, copying the whole heap page by page
+        gc.freeze()
+        try:
+            for part in self.parts[1:]:
+                self.children.append(Child(functools.partial(work, part)))
+        except OSError:  # no process left to fork: the caller does the work itself
+            self.failed = True
+        finally:
+            gc.unfreeze()  # (in this process; the children keep theirs frozen)
+
+    def results(self) -> list[object] | None:
+        """What each child's ``work`` returned, in order; None when one of them failed."""
+        out = []
+        for child in self.children if not self.failed else ():
+            found = child.result()
+            if found is FAILED:
+                return None
+            out.append(found)
+        return None if self.failed else out
+
+    def stop(self) -> None:
+        for child in self.children:
+            child.stop()
+
+
+def chunks(count: int, parts: int) -> list[range]:
+    """``range(count)`` cut into ``parts`` consecutive runs of nearly equal length."""
+    size, extra = divmod(count, parts)
+    out, start = [], 0
+    for i in range(parts):
+        end = start + size + (1 if i < extra else 0)
+        out.append(range(start, end))
+        start = end
+    return out

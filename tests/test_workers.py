@@ -1,0 +1,416 @@
+"""Clusters built and linted in forked worker processes give one process's output, byte for byte.
+
+A run with several clusters shares them with worker processes
+(``gitops_lint.core.forked``, ``Linter._shares``): the JSON and text reports,
+the notes on stderr and the exit code must be those of the same run in one
+process (GITOPS_LINT_JOBS=1), the summary's file and document counts included
+(the parent takes over the files its workers loaded), and a Secret rendered in
+one cluster masks its value in another cluster's finding. Whatever the
+parallel path cannot reproduce exactly falls back to the serial one: a worker
+that dies or raises, a budget that runs out, a rule that raises or loads a
+file, warm runs, diff, fix's overlay, an external renderer.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+
+import pytest
+
+from gitops_lint.core import forked
+from gitops_lint.core.budget import Budget
+from gitops_lint.lint import Linter
+from gitops_lint.load.config import load_config
+from gitops_lint.load.loader import DocumentCache, parse_text
+from gitops_lint.vocabulary import vocabulary
+from tests.conftest import CORPUS, FIXTURES, PROJECT
+from tests.helpers import run_cli
+
+FLEET = FIXTURES / "workers-fleet"
+CLUSTERS = ["clusters/alpha", "clusters/beta", "clusters/gamma", "clusters/delta"]
+SECRET = "Rendered-S3cret-QQQ"  # rendered into clusters/alpha's Secret, quoted by a finding of gamma
+
+
+@pytest.fixture
+def forks(monkeypatch):
+    """Counts the forks of the run (the children's own forks are not seen: there are none)."""
+    calls = []
+    real = os.fork
+
+    def counting():
+        calls.append(1)
+        return real()
+
+    monkeypatch.setattr(os, "fork", counting)
+    return calls
+
+
+def lint(monkeypatch, jobs: int | None, *args: str, root=FLEET, paths=CLUSTERS) -> tuple[int, str, str]:
+    if jobs is None:
+        monkeypatch.delenv(forked.ENV_JOBS, raising=False)
+    else:
+        monkeypatch.setenv(forked.ENV_JOBS, str(jobs))
+    return run_cli("--no-cache", "--root", str(root), *args, *(str(root / p) for p in paths))
+
+
+def both(monkeypatch, *args: str, jobs: int = 2, **kw) -> tuple[tuple, tuple]:
+    return lint(monkeypatch, 1, *args, **kw), lint(monkeypatch, jobs, *args, **kw)
+
+
+# -- the same output ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+@pytest.mark.parametrize("jobs", [2, 3, 4])
+def test_workers_print_what_one_process_prints(monkeypatch, forks, fmt, jobs):
+    serial = lint(monkeypatch, 1, "--format", fmt)
+    assert forks == []
+    parallel = lint(monkeypatch, jobs, "--format", fmt)
+    # the builds' workers, then the rules' (for the clusters after the first)
+    assert len(forks) == (jobs - 1) + (min(jobs, len(CLUSTERS) - 1) - 1)
+    assert parallel == serial
+    code, out, _ = parallel
+    assert code == 1 and all(code in out for code in ("GL001", "GL102", "GL104", "GL501"))
+
+
+def test_a_secret_rendered_in_one_cluster_is_masked_in_another(monkeypatch):
+    """gamma quotes the value alpha's Secret is rendered with; alone, gamma shows it (it is
+    no secret of gamma's), with alpha built by a worker it is masked."""
+    alone = lint(monkeypatch, 1, "--format", "text", paths=["clusters/gamma"])
+    assert SECRET in alone[1]
+    for jobs in (1, 2, 4):
+        code, out, err = lint(monkeypatch, jobs, "--format", "json")
+        assert SECRET not in out + err and '\\"***\\"' in out
+
+
+def test_the_summary_counts_the_files_the_workers_loaded(monkeypatch):
+    """The parent's document cache ends up with the files one process loads: the base every
+    cluster renders once, each overlay's own files."""
+    import json
+
+    (_, serial, _), (_, parallel, _) = both(monkeypatch, "--format", "json")
+    assert json.loads(parallel)["summary"] == json.loads(serial)["summary"]
+    assert json.loads(serial)["summary"]["files"] == 26
+
+
+def test_the_whole_repository_too(monkeypatch, forks):
+    """From the root, the discovered entries are built in one process (applied_elsewhere),
+    their rules in workers."""
+    serial, parallel = both(monkeypatch, "--format", "json", paths=[""])
+    assert parallel == serial
+    assert len(forks) == 1
+
+
+@pytest.mark.parametrize("jobs", ["1", " 1 "])
+def test_one_job_never_forks(monkeypatch, jobs):
+    def refuse():
+        raise AssertionError("forked with GITOPS_LINT_JOBS=1")
+
+    monkeypatch.setattr(os, "fork", refuse)
+    monkeypatch.setenv(forked.ENV_JOBS, jobs)
+    code, out, _ = run_cli("--no-cache", "--root", str(FLEET), *(str(FLEET / p) for p in CLUSTERS))
+    assert code == 1 and "GL501" in out
+
+
+def test_jobs_from_the_environment(monkeypatch):
+    monkeypatch.setenv(forked.ENV_JOBS, "3")
+    assert forked.jobs(8) == 3
+    assert forked.jobs(2) == 2
+    assert forked.jobs(1) == 1
+    monkeypatch.setenv(forked.ENV_JOBS, "1")
+    assert forked.jobs(8) == 1
+    for unset in ("", "0", "many", "-2"):  # not a positive integer: automatic
+        monkeypatch.setenv(forked.ENV_JOBS, unset)
+        assert forked.jobs(8) == min(forked.cpus(), forked.MAX_AUTO_JOBS)
+    monkeypatch.delattr(os, "fork")
+    monkeypatch.setenv(forked.ENV_JOBS, "4")
+    assert forked.jobs(8) == 1
+
+
+def test_shares_are_consecutive_and_cover_every_cluster():
+    for count in range(2, 20):
+        for parts in range(2, min(count, 6) + 1):
+            cut = forked.chunks(count, parts)
+            assert [i for part in cut for i in part] == list(range(count))
+            assert max(map(len, cut)) - min(map(len, cut)) <= 1
+
+
+# -- falling back to one process ----------------------------------------------------------
+
+
+def in_child(parent: int) -> bool:
+    return os.getpid() != parent
+
+
+def test_a_worker_that_dies_while_building(monkeypatch, forks):
+    from gitops_lint.model.cluster import ClusterBuilder
+
+    parent, real = os.getpid(), ClusterBuilder.build
+
+    def build(self, entry):
+        if in_child(parent) and entry.path == "clusters/gamma":
+            os._exit(3)
+        return real(self, entry)
+
+    serial = lint(monkeypatch, 1, "--format", "json")
+    monkeypatch.setattr(ClusterBuilder, "build", build)
+    assert lint(monkeypatch, 2, "--format", "json") == serial
+    assert len(forks) == 2
+
+
+def test_no_process_left_to_fork(monkeypatch):
+    import errno
+
+    def refuse():
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    serial = lint(monkeypatch, 1, "--format", "json")
+    before = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
+    monkeypatch.setattr(os, "fork", refuse)
+    assert lint(monkeypatch, 3, "--format", "json") == serial
+    if before is not None:  # no pipe left open
+        assert len(os.listdir("/proc/self/fd")) == before
+
+
+def test_a_worker_that_raises_while_linting(monkeypatch):
+    parent, real = os.getpid(), Linter._rules_of
+
+    def rules_of(self, cluster, bootstrap):
+        if in_child(parent):
+            raise RuntimeError("a worker's bug")
+        return real(self, cluster, bootstrap)
+
+    serial = lint(monkeypatch, 1, "--format", "text")
+    monkeypatch.setattr(Linter, "_rules_of", rules_of)
+    assert lint(monkeypatch, 2, "--format", "text") == serial
+
+
+def test_a_rule_that_raises_in_a_worker(monkeypatch):
+    """Its internal error (exit 2, one note) is the one process's: the parent lints the
+    workers' clusters again itself, in order."""
+    import dataclasses
+
+    from gitops_lint import rules
+
+    def broken(real):
+        def check(ctx):
+            if ctx.cluster.name in ("clusters/beta", "clusters/delta"):
+                raise ValueError("boom in " + ctx.cluster.name)
+            return real(ctx)
+
+        return check
+
+    monkeypatch.setattr(
+        rules,
+        "_CACHE",
+        [
+            dataclasses.replace(r, check=broken(r.check)) if r.name == "missing-path" else r
+            for r in rules.all_rules()
+        ],
+    )
+    for fmt in ("json", "text"):
+        serial, parallel = both(monkeypatch, "--format", fmt, "--show-info")
+        assert parallel == serial
+        code, out, err = parallel
+        assert code == 2 and err.index("boom in clusters/beta") < err.index("boom in clusters/delta")
+
+
+def test_a_rule_that_loads_a_file_in_a_worker(monkeypatch, forks):
+    """A cluster's rules see the files an earlier cluster's rules loaded: a worker whose
+    rules load one is not trusted, the parent lints its clusters again."""
+    real = Linter._rules_of
+    loaded = []
+
+    def rules_of(self, cluster, bootstrap):
+        if cluster.name == "clusters/delta":
+            loaded.append(os.getpid())
+            self.cache.load("docs/owners.yaml", used=False)  # no render reads it, nor is it linted
+        return real(self, cluster, bootstrap)
+
+    monkeypatch.setattr(Linter, "_rules_of", rules_of)
+    serial = lint(monkeypatch, 1, "--format", "json")
+    assert loaded == [os.getpid()]
+    assert lint(monkeypatch, 2, "--format", "json") == serial
+    # the worker's call is in its own memory: the second one seen here is the parent's own
+    assert loaded == [os.getpid(), os.getpid()] and len(forks) == 2
+    assert '"files": 27' in serial[1]
+
+
+def _budget(monkeypatch, max_objects: int = 10**9, max_nodes: int = 10**9) -> None:
+    real = DocumentCache.__init__
+
+    def init(self, fs, parsed=None):
+        real(self, fs, parsed)
+        self.budget = Budget(max_objects=max_objects, max_nodes=max_nodes)
+
+    monkeypatch.setattr(DocumentCache, "__init__", init)
+
+
+def _objects_rendered() -> list[int]:
+    """The run's rendered objects after each cluster, as one process counts them."""
+    # one cluster per run: one process
+    config = load_config(str(FLEET), known=vocabulary())
+    linter = Linter(str(FLEET), config)
+    counts = []
+    for path in CLUSTERS:
+        linter.cache.budget.objects = 0
+        linter.build_clusters([str(FLEET / path)])
+        counts.append(linter.cache.budget.objects)
+    return [sum(counts[: i + 1]) for i in range(len(counts))]
+
+
+@pytest.mark.parametrize("over", ["in the parent", "in a worker", "only together"])
+def test_a_budget_that_runs_out(monkeypatch, over):
+    """Each process counts its own share (two jobs: the parent builds alpha and beta, a
+    worker gamma and delta): the parent adds them up before taking any, and a run over
+    budget stops where one process's stops (its finding, its counts)."""
+    totals = _objects_rendered()
+    parent, worker = totals[1], totals[3] - totals[1]
+    limit = {"in the parent": totals[0] - 1, "in a worker": parent, "only together": totals[3] - 1}[over]
+    assert (parent > limit) == (over == "in the parent")
+    assert (worker > limit) == (over != "only together")
+    _budget(monkeypatch, limit)
+    for fmt in ("json", "text"):
+        serial, parallel = both(monkeypatch, "--format", fmt)
+        assert parallel == serial
+        assert "stopped here" in serial[1]
+
+
+def test_a_budget_that_runs_out_after_the_builds(monkeypatch):
+    """The parent counts what its workers spent: the linted files' scan, after the builds,
+    runs out where one process's does."""
+    monkeypatch.setenv(forked.ENV_JOBS, "1")  # counted as one process counts
+    config = load_config(str(FLEET), known=vocabulary())
+    linter = Linter(str(FLEET), config)
+    seen = []
+    real = Linter._load_linted_files
+
+    def linted(self, paths):
+        seen.append(self.cache.budget.nodes)
+        real(self, paths)
+        seen.append(self.cache.budget.nodes)
+
+    monkeypatch.setattr(Linter, "_load_linted_files", linted)
+    linter.build_clusters([str(FLEET / p) for p in CLUSTERS])
+    built, scanned = seen
+    assert built < scanned
+    _budget(monkeypatch, max_nodes=built)
+    serial, parallel = both(monkeypatch, "--format", "json")
+    assert parallel == serial
+    assert "stopped here" in serial[1]
+
+
+def test_what_never_forks(monkeypatch):
+    """The runs a worker could not reproduce: warm, diff, an external renderer, fix's files
+    overlaid in memory; and one cluster."""
+    monkeypatch.setenv(forked.ENV_JOBS, "4")
+    config = load_config(str(FLEET), known=vocabulary())
+    assert Linter(str(FLEET), config)._shares(4) is not None
+    assert Linter(str(FLEET), config)._shares(1) is None
+    diff = Linter(str(FLEET), config)
+    diff.render_memo = object()
+    assert diff._shares(4) is None
+    from gitops_lint.fix import OverlayFS
+
+    fix = Linter(str(FLEET), config)
+    fix.fs = OverlayFS(str(FLEET), config.max_file_bytes, {})
+    fix.cache = DocumentCache(fix.fs)
+    assert fix._shares(4) is None
+    kubectl = load_config(str(FLEET), known=vocabulary())
+    kubectl.renderer = "kubectl"
+    assert Linter(str(FLEET), kubectl)._shares(4) is None
+
+
+def test_a_warm_run_never_forks(monkeypatch, forks, tmp_path):
+    """The builds and parsed files kept between runs are the run's own: a run with the warm
+    cache (a miss, then a hit) is one process's, and so is what it keeps."""
+    import shutil
+
+    from gitops_lint import cache
+
+    repo = tmp_path / "repo"
+    shutil.copytree(FLEET, repo)
+    (repo / ".git").mkdir()
+    monkeypatch.delenv(cache.ENV_OFF, raising=False)
+    monkeypatch.delenv(cache.ENV_DIR, raising=False)
+    monkeypatch.setenv(forked.ENV_JOBS, "4")
+    args = ["--root", str(repo), "--format", "json", *(str(repo / p) for p in CLUSTERS)]
+    miss, hit = run_cli(*args), run_cli(*args)
+    assert forks == [] and (repo / cache.DIR_NAME).is_dir()
+    assert miss == hit == lint(monkeypatch, 1, "--format", "json", root=repo)
+
+
+def test_one_cluster_does_not_import_the_workers():
+    """A single-cluster run pays nothing for the feature."""
+    code = (
+        "import sys\nfrom gitops_lint.cli import main\n"
+        f"main(['--no-cache', '--root', {str(FLEET)!r}, {str(FLEET / 'clusters/gamma')!r}])\n"
+        "print('gitops_lint.core.forked' in sys.modules, 'multiprocessing' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT, check=False
+    ).stdout
+    assert out.strip().splitlines()[-1] == "False False"
+
+
+# -- what crosses the pipe ----------------------------------------------------------------
+
+
+def test_a_loaded_file_keeps_its_empty_fields_by_document():
+    loaded = parse_text("a: 1\nb:\n---\nc:\n  d:\n", "x.yaml")
+    back = pickle.loads(pickle.dumps(loaded))
+    assert [back.empty_nulls.get(id(d.data)) for d in back.documents] == [
+        loaded.empty_nulls.get(id(d.data)) for d in loaded.documents
+    ]
+    assert all(v is not None for v in back.empty_nulls.values()) and len(back.empty_nulls) == 2
+
+
+def test_a_cluster_parses_its_helmreleases_again(tmp_path):
+    from tests.helpers import gotk, ks, write_tree
+
+    root = write_tree(
+        tmp_path,
+        {
+            **gotk("dev"),
+            "clusters/dev/apps.yaml": ks("apps", "./apps"),
+            "apps/release.yaml": (
+                "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: web, namespace: default}\n"
+                "spec:\n  interval: 1h\n  chart: {spec: {chart: web, sourceRef: {kind: HelmRepository, name: x}}}\n"
+            ),
+        },
+    )
+    config = load_config(str(root), known=vocabulary())
+    (cluster,) = Linter(str(root), config).build_clusters([str(root / "clusters/dev")])
+    assert [r.ref.name for r in cluster.helmreleases] == ["web"]
+    back = pickle.loads(pickle.dumps(cluster))
+    assert back._parsed == {}
+    assert [r.ref.name for r in back.helmreleases] == ["web"]
+    assert back.find("HelmRelease", "default", "web")[0] is back.objects[-1]
+
+
+# -- the corpus ---------------------------------------------------------------------------
+
+MULTI = {
+    "hmcts__sds-flux-config": ["clusters/demo/00", "clusters/demo/01", "clusters/dev/00", "clusters/prod/01"],
+    "stuttgart-things__stuttgart-things": [
+        "clusters/homerun/panda",
+        "clusters/labda/vsphere/app",
+        "clusters/labul/proxmox/fluxdev-3",
+        "clusters/labul/vsphere/sthings-cicd",
+    ],
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("repo", sorted(MULTI))
+@pytest.mark.parametrize("whole", [False, True], ids=["entries", "root"])
+def test_corpus_repositories(monkeypatch, repo, whole):
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus is not present")
+    root = CORPUS / repo
+    paths = [""] if whole else MULTI[repo]
+    serial, parallel = both(monkeypatch, "--format", "json", root=root, paths=paths)
+    assert parallel == serial
