@@ -96,6 +96,15 @@ def test_a_text_laid_out_otherwise_is_decoded_whole_without_sizes():
         assert memo._decode_served(damaged) == (None, None)
 
 
+def test_an_escaped_dollar_in_a_kept_text_still_counts_as_a_dollar():
+    # encode_objects writes "$" as it is; a text written otherwise (escaped) must not skip
+    # the substitution of an object that holds one
+    text = '[[{"v":"\\u0024{X}"},["a.yaml",1,0]],[{"v":"plain"},["b.yaml",2,1]]]'
+    decoded, sizes = memo._decode_served(text)
+    assert decoded[0][0] == {"v": "${X}"}
+    assert sizes[0] is None and sizes[1] is not None
+
+
 def test_each_serving_of_a_kept_text_is_new_objects():
     text = memo.encode_objects([({"spec": {"a": [1, {"b": "c"}]}}, Origin("a.yaml", 1, 0))])
     first, _ = memo._decode_served(text)

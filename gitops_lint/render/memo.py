@@ -415,7 +415,10 @@ def _decode_served(text: str) -> tuple[list[tuple[dict, Origin]] | None, list[in
         while True:
             item, end = scan(text, pos)
             items.append(item)
-            sizes.append(None if text.find("$", pos, end) >= 0 else end - pos)
+            # "$" as written or JSON-escaped (encode_objects never escapes it; a text it did
+            # not write must not make a "$" look absent and skip a substitution)
+            dollar = text.find("$", pos, end) >= 0 or text.find("\\u0024", pos, end) >= 0
+            sizes.append(None if dollar else end - pos)
             if end >= n:
                 raise ValueError
             if text[end] == "]":
