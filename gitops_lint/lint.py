@@ -194,14 +194,15 @@ class Linter:
         # not with candidates: applied_elsewhere compares the files each one's render read,
         # and a build reuses what an earlier cluster's left in the renderer without reading
         # them again: which files count depends on the clusters built before in one process
-        shares = self._shares(len(plan.entries)) if kept is None and not candidates else None
+        keeping = kept.renderer if kept is not None else None
+        shares = self._shares(len(plan.entries)) if not candidates else None
         try:
             if shares is not None:  # the others' clusters, built from the run as it is now
-                shares.fork(lambda part: self._build_share(builder, [plan.entries[i] for i in part]))
+                shares.fork(lambda part: self._build_share(builder, [plan.entries[i] for i in part], keeping))
             for entry in plan.entries[: shares.start if shares is not None else None]:
                 clusters.append(self._build_one(builder, entry, files_read))
             if shares is not None:
-                self._merge_builds(shares.results(), clusters, files_read)
+                self._merge_builds(shares.results(), clusters, files_read, keeping)
         finally:
             if shares is not None:
                 shares.stop()
@@ -229,25 +230,30 @@ class Linter:
         """The ``count`` clusters cut into shares for worker processes, or None: one process
         (GITOPS_LINT_JOBS=1, one CPU, no ``fork``), or a run whose result could differ from
         one process's. The workers are forked from this run, so they must hold what a
-        single process would: not the builds kept between runs (``warm``), a diff's shared
-        builds, an external renderer, or fix's files overlaid in memory."""
-        if count < 2 or self.warm is not None or self.render_memo is not None:
+        single process would: not a diff's shared builds, an external renderer, or fix's
+        files overlaid in memory. A warm cache's miss shares them: what a worker records
+        for the next run (parsed files, kept builds) is merged by :meth:`_merge_builds`."""
+        if count < 2 or self.render_memo is not None:
             return None
         if self.config.renderer != "builtin" or type(self.fs) is not RepoFS:
             return None
-        if type(self.cache) is not DocumentCache or self.cache.parsed is not None:
+        if type(self.cache) is not DocumentCache:
             return None
         from .core.forked import Shares, jobs
 
         parts = jobs(count)
         return Shares(count, parts) if parts > 1 else None
 
-    def _build_share(self, builder: ClusterBuilder, entries: list[Entry]) -> tuple[list, set[str]]:
+    def _build_share(self, builder: ClusterBuilder, entries: list[Entry], keeping=None) -> tuple:
         """In a worker: build ``entries`` and say, for each, what the parent needs to take
         it over as if it had built it: the cluster, the files its render read, the files
-        it loaded first (in the order it did), and its spending of the run's budget."""
+        it loaded first (in the order it did), and its spending of the run's budget; and,
+        on a warm cache's miss, what the share recorded for the next run (``keeping``: the
+        run's ``render.memo.KeepingRenderer``, or None)."""
         cache, budget = self.cache, self.cache.budget
         manifests = set(cache.manifests)
+        parsed = cache.parsed.mark() if cache.parsed is not None else None
+        kept = keeping.mark() if keeping is not None else None
         out = []
         for entry in entries:
             count, nodes, objects = len(cache.files), budget.nodes, budget.objects
@@ -256,22 +262,34 @@ class Linter:
             loaded = list(itertools.islice(cache.files.items(), count, None))
             rendered = budget.nodes - nodes - sum(f.nodes for _, f in loaded)
             out.append((cluster, files_read[cluster.name], loaded, budget.objects - objects, rendered))
-        return out, cache.manifests - manifests
+        recorded = (
+            cache.parsed.since(parsed) if parsed is not None else None,
+            keeping.since(kept) if keeping is not None else None,
+        )
+        return out, cache.manifests - manifests, recorded
 
     def _merge_builds(
-        self, shares: list | None, clusters: list[Cluster], files_read: dict[str, set[str]]
+        self, shares: list | None, clusters: list[Cluster], files_read: dict[str, set[str]], keeping=None
     ) -> None:
         """Take over the workers' clusters (in order, after this process's own), with what
         one process building them all would hold: their files in the document cache, in
-        the order it would have loaded them, the files they read, and the budget spent.
-        Nothing is taken when a worker failed or the budget would run out: the caller
-        builds the rest itself (and a run over budget stops where one process's would)."""
+        the order it would have loaded them, the files they read, the budget spent, and
+        what they recorded for the next run (parsed files, kept builds: ``keeping``).
+        Nothing is taken when a worker failed, its record cannot be merged (a worker's
+        kept builds not exact) or the budget would run out: the caller builds the rest
+        itself (and a run over budget stops where one process's would)."""
         if shares is None:
             return
+        parsed = self.cache.parsed
+        for _, _, (parsed_share, kept_share) in shares:
+            if (parsed is None) != (parsed_share is None) or (keeping is None) != (kept_share is None):
+                return
+            if kept_share is not None and not keeping.mergeable(kept_share):
+                return
         budget = self.cache.budget
         nodes, objects = budget.nodes, budget.objects
         files: dict = {}
-        for share, _ in shares:
+        for share, _, _ in shares:
             for _, _, loaded, spent_objects, spent_nodes in share:
                 for rel, lf in loaded:
                     if rel not in files and rel not in self.cache.files:
@@ -283,7 +301,11 @@ class Linter:
             return
         self.cache.adopt(files)
         budget.nodes, budget.objects = nodes, objects
-        for share, manifests in shares:
+        for share, manifests, (parsed_share, kept_share) in shares:
+            if parsed is not None:
+                parsed.merge(parsed_share)
+            if keeping is not None:
+                keeping.merge(kept_share)
             self.cache.manifests |= manifests
             for cluster, read, _, _, _ in share:
                 files_read[cluster.name] = read

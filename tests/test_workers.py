@@ -8,7 +8,8 @@ process (GITOPS_LINT_JOBS=1), the summary's file and document counts included
 one cluster masks its value in another cluster's finding. Whatever the
 parallel path cannot reproduce exactly falls back to the serial one: a worker
 that dies or raises, a budget that runs out, a rule that raises or loads a
-file, warm runs, diff, fix's overlay, an external renderer.
+file, a worker whose records for the warm cache cannot be merged, diff, fix's
+overlay, an external renderer.
 """
 
 from __future__ import annotations
@@ -304,7 +305,7 @@ def test_a_budget_that_runs_out_after_the_builds(monkeypatch):
 
 
 def test_what_never_forks(monkeypatch):
-    """The runs a worker could not reproduce: warm, diff, an external renderer, fix's files
+    """The runs a worker could not reproduce: diff, an external renderer, fix's files
     overlaid in memory; and one cluster."""
     monkeypatch.setenv(forked.ENV_JOBS, "4")
     config = load_config(str(FLEET), known=vocabulary())
@@ -324,23 +325,156 @@ def test_what_never_forks(monkeypatch):
     assert Linter(str(FLEET), kubectl)._shares(4) is None
 
 
-def test_a_warm_run_never_forks(monkeypatch, forks, tmp_path):
-    """The builds and parsed files kept between runs are the run's own: a run with the warm
-    cache (a miss, then a hit) is one process's, and so is what it keeps."""
+# -- a warm cache's miss -------------------------------------------------------------------
+
+
+def warm_lint(monkeypatch, jobs: int, repo, paths=CLUSTERS, fmt: str = "json") -> tuple[int, str, str]:
+    """A run with the warm cache of Git copy ``repo`` (a miss when its run entry is absent)."""
+    from gitops_lint import cache
+
+    monkeypatch.delenv(cache.ENV_OFF, raising=False)
+    monkeypatch.delenv(cache.ENV_DIR, raising=False)
+    monkeypatch.setenv(forked.ENV_JOBS, str(jobs))
+    return run_cli("--root", str(repo), "--format", fmt, *(str(repo / p) for p in paths))
+
+
+def side_files(repo) -> dict[str, list[str]]:
+    """The warm cache's side entries (parsed files, kept builds): shard file -> its records'
+    lines in order (``key<TAB>checksum<TAB>payload``; the header, which names the cache's
+    instance, left out)."""
+    from gitops_lint import cache
+
+    return {
+        p.name: p.read_text().split("\n")[1:] for p in sorted((repo / cache.DIR_NAME).glob("v*/side-*.rec"))
+    }
+
+
+def forget(repo, *, all_of_it: bool = False) -> None:
+    """Delete the run entries (the next run misses), or the whole cache."""
     import shutil
 
     from gitops_lint import cache
 
+    if all_of_it:
+        shutil.rmtree(repo / cache.DIR_NAME, ignore_errors=True)
+    for p in (repo / cache.DIR_NAME).glob("v*/run-*.json"):
+        p.unlink()
+
+
+def warm_pair(monkeypatch, repo, jobs: int = 2, paths=CLUSTERS, fmt: str = "json"):
+    """(output, side entries) of a serial warm miss, then of a workers' one, from the same
+    state of ``repo``'s cache (its side entries as they are when called)."""
+    import shutil
+
+    from gitops_lint import cache
+
+    saved = repo.parent / (repo.name + "-saved-cache")
+    if (repo / cache.DIR_NAME).is_dir():
+        shutil.copytree(repo / cache.DIR_NAME, saved)
+    out = []
+    for j in (1, jobs):
+        shutil.rmtree(repo / cache.DIR_NAME, ignore_errors=True)
+        if saved.is_dir():
+            shutil.copytree(saved, repo / cache.DIR_NAME)
+        forget(repo)
+        out.append((warm_lint(monkeypatch, j, repo, paths, fmt), side_files(repo)))
+    shutil.rmtree(saved, ignore_errors=True)
+    return out
+
+
+@pytest.fixture
+def fleet_copy(tmp_path):
+    import shutil
+
     repo = tmp_path / "repo"
-    shutil.copytree(FLEET, repo)
+    shutil.copytree(FLEET, repo, symlinks=True)
     (repo / ".git").mkdir()
-    monkeypatch.delenv(cache.ENV_OFF, raising=False)
-    monkeypatch.delenv(cache.ENV_DIR, raising=False)
-    monkeypatch.setenv(forked.ENV_JOBS, "4")
-    args = ["--root", str(repo), "--format", "json", *(str(repo / p) for p in CLUSTERS)]
-    miss, hit = run_cli(*args), run_cli(*args)
-    assert forks == [] and (repo / cache.DIR_NAME).is_dir()
-    assert miss == hit == lint(monkeypatch, 1, "--format", "json", root=repo)
+    return repo
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_a_warm_miss_with_workers_prints_and_keeps_what_one_process_does(monkeypatch, forks, fleet_copy, fmt):
+    """A warm cache's miss shares the clusters with workers; its output is a cold serial
+    run's, and the parsed files and builds it keeps for the next run are those one process
+    keeps (what the workers parsed and built is merged into the parent's records)."""
+    cold = lint(monkeypatch, 1, "--format", fmt, root=fleet_copy)
+    (serial, serial_side), (parallel, parallel_side) = warm_pair(monkeypatch, fleet_copy, fmt=fmt)
+    assert forks != []
+    assert parallel == serial == cold
+    names = {n.split("-")[1] for n in parallel_side}
+    assert names == {"parsed", "builds"}
+    assert parallel_side == serial_side
+    # and a hit then prints it again
+    assert warm_lint(monkeypatch, 2, fleet_copy, fmt=fmt) == cold
+
+
+def test_the_next_run_after_a_change_from_what_workers_kept(monkeypatch, forks, fleet_copy):
+    """From a cache a workers' run filled, a one-file change: the next run (which reuses the
+    kept parses and builds) prints a cold run's output, and keeps what one process would."""
+    warm_lint(monkeypatch, 2, fleet_copy)
+    assert forks != []
+    changed = fleet_copy / "apps/base/deployment.yaml"
+    changed.write_text(changed.read_text().replace("\n", "\n# changed\n", 1))
+    cold = lint(monkeypatch, 1, "--format", "json", root=fleet_copy)
+    (serial, serial_side), (parallel, parallel_side) = warm_pair(monkeypatch, fleet_copy)
+    assert parallel == serial == cold
+    assert parallel_side == serial_side
+
+
+def _parent_builds(monkeypatch) -> list[str]:
+    """The entries this process (not a worker) builds."""
+    from gitops_lint.model.cluster import ClusterBuilder
+
+    parent, real, built = os.getpid(), ClusterBuilder.build, []
+
+    def build(self, entry):
+        if not in_child(parent):
+            built.append(entry.path)
+        return real(self, entry)
+
+    monkeypatch.setattr(ClusterBuilder, "build", build)
+    return built
+
+
+@pytest.mark.parametrize("broken", ["inexact", "raises"])
+def test_a_worker_whose_records_cannot_be_merged(monkeypatch, forks, fleet_copy, broken):
+    """A worker whose kept builds are not exact (its renderer says its results may differ
+    from a fresh run's), or that cannot hand its records back: the parent builds that
+    worker's clusters itself, and prints and keeps what one process does."""
+    from gitops_lint.load.parsed import ParsedFiles
+    from gitops_lint.render.memo import KeepingRenderer
+
+    (serial, serial_side), _ = warm_pair(monkeypatch, fleet_copy)
+    parent = os.getpid()
+    if broken == "inexact":
+        real = KeepingRenderer.since
+
+        def since(self, mark):
+            new, reused, _ = real(self, mark)
+            return new, reused, not in_child(parent)
+
+        monkeypatch.setattr(KeepingRenderer, "since", since)
+    else:
+        real_since = ParsedFiles.since
+
+        def since(self, mark):
+            if in_child(parent):
+                raise RuntimeError("no record")
+            return real_since(self, mark)
+
+        monkeypatch.setattr(ParsedFiles, "since", since)
+    built = _parent_builds(monkeypatch)
+    forget(fleet_copy, all_of_it=True)
+    assert warm_lint(monkeypatch, 2, fleet_copy) == serial
+    assert forks != [] and built == sorted(CLUSTERS)
+    assert side_files(fleet_copy) == serial_side
+
+
+def test_a_warm_miss_merges_the_workers_clusters(monkeypatch, forks, fleet_copy):
+    """The parent builds only its own share: the workers' clusters are taken over."""
+    built = _parent_builds(monkeypatch)
+    warm_lint(monkeypatch, 2, fleet_copy)
+    assert len(forks) >= 1 and built == sorted(CLUSTERS)[:2]
 
 
 def test_one_cluster_does_not_import_the_workers():
@@ -414,3 +548,28 @@ def test_corpus_repositories(monkeypatch, repo, whole):
     paths = [""] if whole else MULTI[repo]
     serial, parallel = both(monkeypatch, "--format", "json", root=root, paths=paths)
     assert parallel == serial
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("repo", sorted(MULTI))
+def test_corpus_warm_misses(monkeypatch, tmp_path, repo):
+    """On the corpus: a warm miss with workers prints what a cold serial run prints and keeps
+    what a serial warm miss keeps; so does the next run after a one-file change."""
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus is not present")
+    import shutil
+
+    copy = tmp_path / "repo"
+    shutil.copytree(CORPUS / repo, copy, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+    (copy / ".git").mkdir()
+    paths = MULTI[repo]
+    cold = lint(monkeypatch, 1, "--format", "json", root=copy, paths=paths)
+    (serial, serial_side), (parallel, parallel_side) = warm_pair(monkeypatch, copy, paths=paths)
+    assert parallel == serial == cold
+    assert parallel_side == serial_side
+    changed = next(p for p in sorted((copy / paths[1]).rglob("*.yaml")) if p.is_file() and not p.is_symlink())
+    changed.write_text(changed.read_text() + "\n# changed\n")
+    cold = lint(monkeypatch, 1, "--format", "json", root=copy, paths=paths)
+    (serial, serial_side), (parallel, parallel_side) = warm_pair(monkeypatch, copy, paths=paths)
+    assert parallel == serial == cold
+    assert parallel_side == serial_side

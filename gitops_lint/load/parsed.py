@@ -262,6 +262,31 @@ class ParsedFiles:
         if text is not None:
             self.new[key] = (text, {rel})
 
+    # -- a run's files loaded in worker processes (``Linter._build_share``) ------------------
+    def mark(self) -> tuple:
+        """What this run recorded so far, for :meth:`since` (in a worker, as it starts)."""
+        return {k: len(rels) for k, (_, rels) in self.new.items()}, set(self.hits), set(self.used)
+
+    def since(self, mark: tuple) -> tuple:
+        """What this run recorded after ``mark``, in its order, for :meth:`merge`."""
+        counts, hits, used = mark
+        new = [(k, v) for k, v in self.new.items() if counts.get(k) != len(v[1])]  # paths only grow
+        return new, self.hits - hits, self.used - used
+
+    def merge(self, recorded: tuple) -> None:
+        """Take over what a worker recorded (:meth:`since`) as if this run had loaded its
+        files after its own: a parse new here is appended (the entries' order is the order
+        one process would have recorded them in), one of a content recorded already adds
+        its paths."""
+        new, hits, used = recorded
+        for key, (text, rels) in new:
+            if key in self.new:
+                self.new[key][1].update(rels)
+            else:
+                self.new[key] = (text, set(rels))
+        self.hits |= hits
+        self.used |= used
+
     def shards(
         self, secret_files: set[str], holds: Callable[[str], bool] = lambda _text: False
     ) -> dict[int, list[tuple[str, str]]]:

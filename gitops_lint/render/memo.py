@@ -31,6 +31,7 @@ on the copy, with the base's own variables: it is not part of the record.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import posixpath
@@ -606,6 +607,34 @@ class KeepingRenderer:
 
     def __getattr__(self, name):
         return getattr(self.inner, name)
+
+    # -- builds made in worker processes (``gitops_lint.lint.Linter._build_share``) ----------
+    def mark(self) -> tuple:
+        """What this run recorded so far, for :meth:`since` (in a worker, as it starts)."""
+        return len(self.new), set(self.reused)
+
+    def since(self, mark: tuple) -> tuple:
+        """The builds recorded and reused after ``mark`` (in their order), and whether this
+        renderer is still exact, for :meth:`merge`."""
+        count, reused = mark
+        return list(itertools.islice(self.new.items(), count, None)), self.reused - reused, self.exact
+
+    @staticmethod
+    def mergeable(recorded: tuple) -> bool:
+        """Whether a worker's builds may be taken over: not when its renderer is no longer
+        exact (the caller builds that worker's clusters itself, as one process would)."""
+        return recorded[2]
+
+    def merge(self, recorded: tuple) -> None:
+        """Take over a worker's builds (:meth:`since`, :meth:`mergeable`) as if this run had
+        made them after its own: a key built here already keeps this run's record. What
+        this renderer serves within the run (``_served``, the inner Kustomizer's builds) is
+        not taken: the run builds nothing more once its workers' clusters are merged."""
+        new, reused, _ = recorded
+        for key, rec in new:
+            if key not in self.new:
+                self.records[key] = self.new[key] = rec
+        self.reused |= reused
 
     # -- a build --------------------------------------------------------------------------
     def build(self, path: str, overlay: FluxOverlay | None = None) -> BuildResult:
