@@ -368,14 +368,16 @@ def warm_pair(monkeypatch, repo, jobs: int = 2, paths=CLUSTERS, fmt: str = "json
 
     from gitops_lint import cache
 
+    # hard links: a copied cache is another instance, whose side entries are not trusted
+    # (the cache replaces its files, never writes into them: the saved ones stay as they are)
     saved = repo.parent / (repo.name + "-saved-cache")
     if (repo / cache.DIR_NAME).is_dir():
-        shutil.copytree(repo / cache.DIR_NAME, saved)
+        shutil.copytree(repo / cache.DIR_NAME, saved, copy_function=os.link)
     out = []
     for j in (1, jobs):
         shutil.rmtree(repo / cache.DIR_NAME, ignore_errors=True)
         if saved.is_dir():
-            shutil.copytree(saved, repo / cache.DIR_NAME)
+            shutil.copytree(saved, repo / cache.DIR_NAME, copy_function=os.link)
         forget(repo)
         out.append((warm_lint(monkeypatch, j, repo, paths, fmt), side_files(repo)))
     shutil.rmtree(saved, ignore_errors=True)
@@ -416,9 +418,28 @@ def test_the_next_run_after_a_change_from_what_workers_kept(monkeypatch, forks, 
     changed = fleet_copy / "apps/base/deployment.yaml"
     changed.write_text(changed.read_text().replace("\n", "\n# changed\n", 1))
     cold = lint(monkeypatch, 1, "--format", "json", root=fleet_copy)
+    kept = _what_runs_keep(monkeypatch)
     (serial, serial_side), (parallel, parallel_side) = warm_pair(monkeypatch, fleet_copy)
     assert parallel == serial == cold
     assert parallel_side == serial_side
+    # what the run took from the stores, as one process counts it
+    (hits, used, reused), again = kept
+    assert again == (hits, used, reused) and hits and used and reused
+
+
+def _what_runs_keep(monkeypatch) -> list[tuple]:
+    """For each run: the files whose parse came from the store, the entries used, the
+    builds reused (what the parent holds when it stores the warm cache's side entries)."""
+    real = Linter.store_warm
+    seen = []
+
+    def store_warm(self):
+        parsed, kept = self.cache.parsed, self.kept
+        seen.append((set(parsed.hits), set(parsed.used), set(kept.renderer.reused)))
+        return real(self)
+
+    monkeypatch.setattr(Linter, "store_warm", store_warm)
+    return seen
 
 
 def _parent_builds(monkeypatch) -> list[str]:
@@ -570,6 +591,8 @@ def test_corpus_warm_misses(monkeypatch, tmp_path, repo):
     changed = next(p for p in sorted((copy / paths[1]).rglob("*.yaml")) if p.is_file() and not p.is_symlink())
     changed.write_text(changed.read_text() + "\n# changed\n")
     cold = lint(monkeypatch, 1, "--format", "json", root=copy, paths=paths)
+    kept = _what_runs_keep(monkeypatch)
     (serial, serial_side), (parallel, parallel_side) = warm_pair(monkeypatch, copy, paths=paths)
     assert parallel == serial == cold
     assert parallel_side == serial_side
+    assert kept[0] == kept[1] and all(kept[0])
