@@ -596,3 +596,25 @@ def test_corpus_warm_misses(monkeypatch, tmp_path, repo):
     assert parallel == serial == cold
     assert parallel_side == serial_side
     assert kept[0] == kept[1] and all(kept[0])
+
+
+def test_what_a_run_keeps_does_not_depend_on_string_hashing(fleet_copy):
+    """Two processes with different PYTHONHASHSEED write the same side entries (a kept
+    build's files were once listed in a set's order), so that a workers' run's entries can
+    be compared with a serial run's, and two runs write the same shard."""
+    from gitops_lint import cache
+
+    env = {k: v for k, v in os.environ.items() if k not in (cache.ENV_OFF, cache.ENV_DIR)}
+    args = ["--root", str(fleet_copy), "--format", "json", *(str(fleet_copy / p) for p in CLUSTERS)]
+    sides = []
+    for seed in ("1", "2", "3"):
+        forget(fleet_copy, all_of_it=True)
+        subprocess.run(
+            [sys.executable, "-m", "gitops_lint", *args],
+            env={**env, "PYTHONHASHSEED": seed, forked.ENV_JOBS: "1"},
+            cwd=PROJECT,
+            capture_output=True,
+            check=False,
+        )
+        sides.append(side_files(fleet_copy))
+    assert sides[0] and sides[0] == sides[1] == sides[2]

@@ -847,7 +847,8 @@ class KeepingRenderer:
             components = {c: fs_tree.exists(c) for c in _components(path, overlay)}
         except OutsideRoot:
             return
-        for rel in {*inner.reads(path, overlay), *_walk_loads(tree)}:
+        # sorted: the record's text must not depend on the process's string hashing (PYTHONHASHSEED)
+        for rel in sorted({*inner.reads(path, overlay), *_walk_loads(tree)}):
             digest, real = fs_tree.file(rel)
             if digest == _MISSING or real != rel:
                 return  # unreadable, or through a symlink: kustomize's cycle checks differ
