@@ -857,6 +857,7 @@ def printable(text: str) -> str:
 def _main(argv: list[str]) -> int:
     debug = "--debug" in argv
     try:
+        _check_environment()
         if argv and argv[0] in COMMANDS:
             return COMMANDS[argv[0]](argv[1:])
         _check_command(argv)
@@ -872,6 +873,20 @@ def _main(argv: list[str]) -> int:
         return 0
     except Exception as exc:  # noqa: BLE001 - any bug: one line, never a traceback unless asked for
         return _internal_error(exc, debug)
+
+
+def _check_environment() -> None:
+    """Refuse a ``GITOPS_LINT_JOBS`` that is not a count, whatever the command: set but
+    unusable, it would otherwise mean "automatic" without a word (the module that uses
+    it is imported only then: a run with one cluster never loads it)."""
+    text = os.environ.get("GITOPS_LINT_JOBS", "")
+    if text.strip():
+        from .core.forked import wanted_jobs
+
+        try:
+            wanted_jobs(text)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
 
 
 def _internal_error(exc: Exception, debug: bool) -> int:

@@ -123,12 +123,33 @@ def test_jobs_from_the_environment(monkeypatch):
     assert forked.jobs(1) == 1
     monkeypatch.setenv(forked.ENV_JOBS, "1")
     assert forked.jobs(8) == 1
-    for unset in ("", "0", "many", "-2"):  # not a positive integer: automatic
+    for unset in ("", "0", "many", "-2"):  # not a positive integer: automatic (the CLI refuses them)
         monkeypatch.setenv(forked.ENV_JOBS, unset)
         assert forked.jobs(8) == min(forked.cpus(), forked.MAX_AUTO_JOBS)
     monkeypatch.delattr(os, "fork")
     monkeypatch.setenv(forked.ENV_JOBS, "4")
     assert forked.jobs(8) == 1
+
+
+def test_wanted_jobs_is_a_positive_integer_or_nothing():
+    assert forked.wanted_jobs("") is None and forked.wanted_jobs("  ") is None
+    assert forked.wanted_jobs("3") == 3 and forked.wanted_jobs(" 1 ") == 1
+    for bad in ("0", "-2", "many", "1.5", "2x", "\u0663"):  # U+0663: a digit to str.isdigit, not to int()
+        with pytest.raises(ValueError, match="GITOPS_LINT_JOBS must be a positive integer"):
+            forked.wanted_jobs(bad)
+
+
+@pytest.mark.parametrize("value", ["0", "many", "-1"])
+def test_a_jobs_setting_that_is_not_a_count_is_refused_in_one_line(monkeypatch, value):
+    # one cluster: the workers' module would never read it, so a typo must not pass unseen
+    monkeypatch.setattr(os, "fork", lambda: pytest.fail("forked"))
+    monkeypatch.setenv(forked.ENV_JOBS, value)
+    code, out, err = run_cli("--no-cache", "--root", str(FLEET), str(FLEET / CLUSTERS[0]))
+    assert code == 2 and out == ""
+    assert (
+        err
+        == f"gitops-lint: error: GITOPS_LINT_JOBS must be a positive integer (1: one process), not {value!r}\n"
+    )
 
 
 def test_shares_are_consecutive_and_cover_every_cluster():
@@ -505,8 +526,10 @@ def test_one_cluster_does_not_import_the_workers():
         f"main(['--no-cache', '--root', {str(FLEET)!r}, {str(FLEET / 'clusters/gamma')!r}])\n"
         "print('gitops_lint.core.forked' in sys.modules, 'multiprocessing' in sys.modules)\n"
     )
+    # as a user runs it: GITOPS_LINT_JOBS unset (set, the command line reads it with the module)
+    env = {k: v for k, v in os.environ.items() if k != forked.ENV_JOBS}
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT, check=False
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT, check=False, env=env
     ).stdout
     assert out.strip().splitlines()[-1] == "False False"
 

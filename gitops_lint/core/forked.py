@@ -45,17 +45,34 @@ def cpus() -> int:
     return os.cpu_count() or 1
 
 
+def wanted_jobs(text: str) -> int | None:
+    """The count ``GITOPS_LINT_JOBS`` asks for: None when empty (automatic); ValueError
+    when it is not a positive integer (the command line refuses it in one line, before
+    the run: a typo must not silently mean "automatic")."""
+    text = text.strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise ValueError(f"{ENV_JOBS} must be a positive integer (1: one process), not {text[:20]!r}")
+    return int(text)
+
+
 def jobs(tasks: int) -> int:
     """How many processes (this one included) should share ``tasks`` units of work.
 
     ``GITOPS_LINT_JOBS`` (a positive integer) says it, 1 meaning none in
-    parallel; unset (or not a positive integer), the CPUs this process may use,
-    at most :data:`MAX_AUTO_JOBS`. Never more than ``tasks``; 1 without ``fork``.
+    parallel; unset or empty, the CPUs this process may use, at most
+    :data:`MAX_AUTO_JOBS` (a value :func:`wanted_jobs` refuses, which the command
+    line never lets through, too). Never more than ``tasks``; 1 without ``fork``.
     """
     if tasks < 2 or not hasattr(os, "fork"):
         return 1
-    wanted = os.environ.get(ENV_JOBS, "").strip()
-    count = int(wanted) if wanted.isdigit() and int(wanted) > 0 else min(cpus(), MAX_AUTO_JOBS)
+    try:
+        count = wanted_jobs(os.environ.get(ENV_JOBS, ""))
+    except ValueError:
+        count = None
+    if count is None:
+        count = min(cpus(), MAX_AUTO_JOBS)
     return max(1, min(count, tasks))
 
 
