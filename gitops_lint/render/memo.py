@@ -118,8 +118,9 @@ class BuildMemo:
         return (RecordingRenderer if record else ReusingRenderer)(renderer, fs, self)
 
 
-def _key(fs: RepoFS, path: str, overlay: FluxOverlay | None) -> tuple:
-    return (path, overlay_key(overlay), fs.max_file_bytes)
+def _key(fs: RepoFS, path: str, overlay: FluxOverlay | None, okey: str | None = None) -> tuple:
+    """A build's key; ``okey``: ``overlay_key(overlay)`` when the caller made it already."""
+    return (path, overlay_key(overlay) if okey is None else okey, fs.max_file_bytes)
 
 
 def _components(path: str, overlay: FluxOverlay | None) -> list[str]:
@@ -657,7 +658,7 @@ class KeepingRenderer:
                 return self.inner.build(path, overlay), None
             objects, sizes = _decode_served(text)
             return BuildResult([Resource(obj, origin) for obj, origin in objects or ()], []), sizes
-        key = (path, okey, self.fs.max_file_bytes)  # _key(self.fs, path, overlay)
+        key = _key(self.fs, path, overlay, okey)
         rec = self.records.get(key)
         if rec is not None and rec.objects is not None and self._holds(rec):
             objects, sizes = _decode_served(rec.objects)
