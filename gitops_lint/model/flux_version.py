@@ -45,6 +45,7 @@ import yaml
 from ..core.fs import FileTooLarge, OutsideRoot
 from ..core.versions import NEWEST_FLUX as NEWEST
 from ..core.versions import parse_flux_version as parse_version
+from .bootstrap_files import is_helmfile
 
 if TYPE_CHECKING:  # plain data in, plain data out: no import cycle with config.py
     from ..core.fs import RepoFS
@@ -269,7 +270,7 @@ def _from_repository(fs: RepoFS) -> tuple[tuple[int, int], str] | None:
         return _REPOSITORY[fs]
     names = (*_KUSTOMIZATION_FILES, "gotk-components.yaml")
     files = [rel for rel in fs.walk_files("", suffixes=names) if posixpath.basename(rel) in names]
-    helmfiles = [rel for rel in fs.walk_files("", suffixes=_HELMFILE_SUFFIXES) if _is_helmfile(rel)]
+    helmfiles = [rel for rel in fs.walk_files("", suffixes=_HELMFILE_SUFFIXES) if is_helmfile(rel)]
     found = (
         _oldest(
             _install_refs(fs, [f for f in files if not f.endswith("gotk-components.yaml")], with_path=True)
@@ -282,15 +283,6 @@ def _from_repository(fs: RepoFS) -> tuple[tuple[int, int], str] | None:
 
 
 _HELMFILE_SUFFIXES = (".yaml", ".yml", ".yaml.gotmpl", ".yml.gotmpl")
-
-
-def _is_helmfile(rel: str) -> bool:
-    if "helmfile" not in rel:  # (asked of every file of the repository: the cheap test first)
-        return False
-    return posixpath.basename(rel).startswith("helmfile") or posixpath.basename(posixpath.dirname(rel)) in (
-        "helmfile.d",
-        "helmfile",
-    )
 
 
 _TEMPLATE_LINE = re.compile(r"^[ \t]*\{\{[^\n]*?\}\}[ \t]*$", re.M)
