@@ -340,7 +340,6 @@ class ClusterBuilder:
         # pass takes most objects over, and each is made once per object (nothing changes one)
         self._refs: dict[int, tuple[dict, ObjectRef]] = {}
         self._fields: dict[int, tuple[dict, KustomizationSpec]] = {}
-        self._served_sizes: list[int | None] | None = None  # see _build
 
     # -- entry point -----------------------------------------------------
     def build(self, entry: Entry) -> Cluster:
@@ -449,7 +448,7 @@ class ClusterBuilder:
         """
         entry = cluster.entry
         # only read: the built-in renderer's objects uncopied, a copy of the few kept
-        preview, shared = self._build(entry.path, FluxOverlay())
+        preview, shared, _ = self._build(entry.path, FluxOverlay())
         for res in preview.resources:
             obj = res.obj
             if obj.get("kind") in ("ConfigMap", "Secret"):
@@ -865,32 +864,29 @@ class ClusterBuilder:
 
     def _build(
         self, directory: str, overlay: FluxOverlay, okey: str | None = None
-    ) -> tuple[BuildResult, bool]:
-        """The renderer's build, and whether its objects are the plain built-in renderer's
+    ) -> tuple[BuildResult, bool, list[int | None] | None]:
+        """The renderer's build; whether its objects are the plain built-in renderer's
         own (:meth:`Kustomizer.build_shared`), not copies: the caller copies what it keeps
-        as built. Other renderers (warm, diff, external) hand out copies already. Sets
-        ``_served_sizes``: for a kept build's objects, what
-        :meth:`render.memo.KeepingRenderer.build_served` says of each (None: built now).
-        ``okey``: ``overlay_key(overlay)``, when made already."""
-        self._served_sizes = None
+        as built (other renderers, warm, diff, external, hand out copies already); and, for
+        a kept build's objects, what :meth:`render.memo.KeepingRenderer.build_served` says
+        of each (None: built now). ``okey``: ``overlay_key(overlay)``, when made already."""
         renderer = self.renderer
         if type(renderer) is Kustomizer:
-            return renderer.build_shared(directory, overlay), True
+            return renderer.build_shared(directory, overlay), True, None
         build_served = getattr(renderer, "build_served", None)  # render.memo.KeepingRenderer
         if build_served is not None:
-            result, self._served_sizes = build_served(directory, overlay, okey)
-            return result, False
-        return renderer.build(directory, overlay), False
+            result, sizes = build_served(directory, overlay, okey)
+            return result, False, sizes
+        return renderer.build(directory, overlay), False, None
 
     def _make(self, ks, inputs: tuple, directory: str, overlay: FluxOverlay, variables) -> _Made:
         # the built-in renderer's objects uncopied: substitution makes new ones (it copies
         # every container as it walks), so only an object kept as built is copied here
-        result, shared = self._build(directory, overlay, inputs[1])
+        result, shared, sizes = self._build(directory, overlay, inputs[1])
         # a kept build's objects, decoded from its JSON text, are new plain values: one whose
         # text holds no ``$`` substitutes to an equal copy of itself and nothing else (see
         # substitute.engine.unchanged), so it is taken as it is, without the walk (its text's
         # length bounds its entries: under the walk's budget, the walk would not refuse it)
-        sizes = self._served_sizes
         made = _Made(inputs, list(result.issues), [])
         for i, res in enumerate(result.resources):
             self.cache.spend_render(res.origin)  # the run's budget (budget.py)
