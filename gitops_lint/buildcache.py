@@ -12,21 +12,30 @@ keep, a kept one to drop), with the records worth keeping:
 * in a shard written, only records whose files are all still in the tree (a
   deleted file's builds go);
 * of this run's new builds, only those whose every object survives JSON exactly
-  (``core.plain.is_plain``) and that hold nothing read from a Secret (the cache
-  never does, see ``gitops_lint.cache``): no object of kind ``Secret``
-  (a ``secretGenerator``'s output, a plaintext Secret in a resource file), no
-  SOPS-encrypted document, no file read that carries the SOPS marker or in which
-  the run's secret inventory (``model.secrets``) found a value (a Secret, a
-  HelmRelease's password keys, a ``secretGenerator`` and its sources, a file
-  ``.sops.yaml`` designates), and no text in any of the forms the redactor knows
-  (``core.redact.tainted_forms``) of a value the run's redactor masks (a Secret's
-  value written again in a ConfigMap). A kept record that now holds such a value is
-  dropped. A build left out is built again next time.
+  (``core.plain.is_plain``) and whose record holds nothing read from a Secret (the
+  cache never does, see ``gitops_lint.cache``). An object of kind ``Secret`` or a
+  SOPS-encrypted document is kept *by reference* (:func:`_storable`): the record
+  holds its ``apiVersion``, ``kind`` and ``metadata`` as built, and the next run
+  takes its other keys from the document it was loaded from (a file the record
+  holds by content hash, which the replay loads), so a build of a directory with
+  a SOPS-encrypted Secret (most GitOps repositories) is kept without its values.
+  Left out: a build in which a patch, a generator or a replacement wrote a Secret's
+  values (they are not its document's), one holding SOPS ciphertext outside those
+  values, one that read a file with a secret value outside a document it keeps by
+  reference (a HelmRelease's password keys, a Secret patch, a file ``.sops.yaml``
+  designates) or a file read whole by a ``secretGenerator``, and one whose record
+  holds, in any of the forms the redactor knows (``core.redact.tainted_forms``), a
+  value the run's redactor masks (a Secret's value written again in a ConfigMap).
+  A kept record that now holds such a value is dropped. A build left out is built
+  again next time.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
 
 from .cache import RunCache
 from .core.fs import RepoFS
@@ -34,7 +43,15 @@ from .core.plain import is_plain
 from .core.records import SIDE_SHARDS, side_shard
 from .load.sops import document_metadata, has_sops_marker
 from .render.kustomize import Kustomizer
-from .render.memo import KeepingRenderer, KeptRecord, KeptRecords, encode_objects, record_key
+from .render.memo import (
+    OWN_KEYS,
+    KeepingRenderer,
+    KeptRecord,
+    KeptRecords,
+    encode_objects,
+    record_key,
+    source_document,
+)
 
 SIDE = "builds"
 #: records kept that this run neither reused nor built (an older key: a Flux Kustomization's
@@ -66,27 +83,28 @@ class KeptBuilds:
         """False when the run's results may differ from a fresh run's: build it again without."""
         return self.renderer is None or self.renderer.exact
 
-    def store(self, fs: RepoFS, secret_files: set[str], holds: Callable[[str], bool]) -> None:
+    def store(self, fs: RepoFS, secrets: SecretPlaces, holds: Callable[[str], bool]) -> None:
         """Write the records worth keeping (see the module's docstring), when the run recorded
-        a new build or a kept one must go; ``secret_files`` are the files the run's secret
-        inventory read a value from, ``holds`` tells a text holding a value its redactor
-        masks (``core.redact.tainted_matcher``)."""
+        a new build or a kept one must go; ``secrets`` says where the run's secret inventory
+        found values, ``holds`` tells a text holding a value its redactor masks
+        (``core.redact.tainted_matcher``)."""
         r = self.renderer
         if r is None or not r.exact:
             return
         kept: KeptRecords = r.records
         side = kept.side
-        purge = {k for k in side if holds(side.unchecked(k).partition("\t")[2])}
+        purge = {k for k in side if holds(side.unchecked(k))}
         if not r.new and not purge:
             return
         present = self.warm.file_hashes()
-        marked: dict[str, bool] = {}  # file -> holds the SOPS marker (or cannot be read now)
+        marked: dict[str, bool | None] = {}  # file -> holds the SOPS marker (None: cannot be read now)
         new: dict[int, list[tuple[str, str]]] = {}
         for key, rec in r.new.items():
-            text = _storable(rec, fs, secret_files, marked)
+            text = _storable(rec, fs, secrets, r.cache.files, marked)
             rows = new.setdefault(side_shard(record_key(key)), [])
-            if text is not None and not holds(text):
-                rows.append((record_key(key), rec.payload(text)))
+            payload = rec.payload(text) if text is not None else None
+            if payload is not None and not holds(payload):
+                rows.append((record_key(key), payload))
         shards: dict[int, list[tuple[str, str]]] = {}
         for shard in sorted(set(new) | {side_shard(k) for k in purge}):
             used, unused = [], []
@@ -111,19 +129,102 @@ class KeptBuilds:
         self.warm.write_records(SIDE, side, shards)
 
 
-def _storable(rec: KeptRecord, fs: RepoFS, secret_files: set[str], marked: dict[str, bool]) -> str | None:
-    """The JSON text of a new build's objects, or None when it may not be kept."""
-    if any(rel in secret_files for rel in rec.files):
+def _storable(
+    rec: KeptRecord, fs: RepoFS, secrets: SecretPlaces, files: dict, marked: dict[str, bool]
+) -> str | None:
+    """The JSON text of a new build's objects, or None when it may not be kept.
+
+    A Secret, or a SOPS-encrypted document of any kind, is kept by reference
+    (``render.memo.OWN_KEYS``): its ``apiVersion``, ``kind`` and ``metadata`` as built,
+    its other keys taken from the document it was loaded from when the next run serves
+    the build. So the build is kept only when each such object's other keys are, as
+    written (JSON text, so ``1`` is not ``1.0``), those of its document (a patch or a
+    generator that wrote them: not kept), when what it holds itself carries no SOPS
+    ciphertext, and when every secret value the run's inventory found in a file the
+    build read is in a document it keeps by reference (a HelmRelease's password, a
+    Secret patch: not kept). A file read by a ``secretGenerator`` or the like, and a
+    file carrying the SOPS marker of which some document is not kept by reference,
+    leave the build out too. ``files``: the run's loaded files (``DocumentCache.files``).
+    """
+    read = rec.files
+    if any(rel in secrets.sources for rel in read):
         return None
-    for obj, _ in rec.pending or ():
-        if obj.get("kind") == "Secret" or document_metadata(obj) is not None or not is_plain(obj):
+    objects, refs, by_reference = [], [], set()
+    for obj, origin in rec.pending or ():
+        if obj.get("kind") == "Secret" or document_metadata(obj) is not None:
+            own = _own_part(obj, origin, files)
+            if own is None:
+                return None
+            objects.append((own, origin))
+            refs.append(list(obj))
+            by_reference.add((origin.file, origin.doc_index))
+        else:
+            if not is_plain(obj):
+                return None
+            objects.append((obj, origin))
+            refs.append(None)
+    for rel in read:
+        if any(place not in by_reference for place in secrets.by_file.get(rel, ())):
             return None
-    for rel in rec.files:
         if rel not in marked:
             try:
                 marked[rel] = has_sops_marker(fs.read_bytes(rel))
             except Exception:  # noqa: BLE001 - unreadable now: not kept
-                marked[rel] = True
-        if marked[rel]:
+                marked[rel] = None
+        if marked[rel] is None:
             return None
-    return encode_objects(rec.pending or [])
+        if marked[rel]:
+            loaded = files.get(rel)
+            if loaded is None or any((rel, d.origin.doc_index) not in by_reference for d in loaded.documents):
+                return None
+    return encode_objects(objects, refs)
+
+
+def _own_part(obj: dict, origin, files: dict) -> dict | None:
+    """What a record holds of an object kept by reference (see :func:`_storable`), or None
+    when it cannot be kept so."""
+    source = source_document(files.get(origin.file), origin)
+    if source is None:
+        return None
+    own = {}
+    for key, value in obj.items():
+        if key in OWN_KEYS:
+            own[key] = value
+        elif key not in source or _text(value) is None or _text(value) != _text(source[key]):
+            return None
+    text = _text(own)
+    if text is None or "ENC[" in text or not is_plain(own):
+        return None
+    return own
+
+
+def _text(value) -> str | None:
+    try:
+        return json.dumps(value, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        return None
+
+
+@dataclass(frozen=True)
+class SecretPlaces:
+    """Where the run's secret inventory found values (``Linter.store_warm``).
+
+    ``documents``: (file, document index) of every value read from a YAML document, and of
+    every rendered Secret; ``sources``: files read whole or line by line (a
+    ``secretGenerator``'s env file or file source).
+    """
+
+    documents: frozenset[tuple[str, int]] = frozenset()
+    sources: frozenset[str] = frozenset()
+
+    @property
+    def files(self) -> set[str]:
+        """Every file a value was found in (the parsed-file store keeps none of them)."""
+        return {f for f, _ in self.documents} | set(self.sources)
+
+    @cached_property
+    def by_file(self) -> dict[str, list[tuple[str, int]]]:
+        out: dict[str, list[tuple[str, int]]] = {}
+        for place in sorted(self.documents):
+            out.setdefault(place[0], []).append(place)
+        return out

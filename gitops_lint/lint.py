@@ -359,13 +359,22 @@ class Linter:
         nothing is stored and the printed result stands."""
         if self.warm is None:
             return
+        from .buildcache import SecretPlaces
+
         try:
             values = self.secrets.values()
             # where a value came from, and the file it was read in (a generator's source)
-            secret_files = {v.origin.file for v in values if v.origin is not None}
-            secret_files.update(v.file for v in values if v.file is not None)
-            secret_files.update(
-                ro.origin.file for c in self._clusters for ro in c.objects if ro.obj.get("kind") == "Secret"
+            secrets = SecretPlaces(
+                frozenset(
+                    [(v.origin.file, v.origin.doc_index) for v in values if v.origin is not None]
+                    + [
+                        (ro.origin.file, ro.origin.doc_index)
+                        for c in self._clusters
+                        for ro in c.objects
+                        if ro.obj.get("kind") == "Secret"
+                    ]
+                ),
+                frozenset(v.file for v in values if v.file is not None),
             )
             tainted = [v if isinstance(v, str) else str(v) for v in self._tainted() if v is not None]
         except Exception:  # noqa: BLE001 - see the docstring
@@ -373,11 +382,11 @@ class Linter:
         holds = tainted_matcher(tainted)  # built once, for both stores
         parsed = self.cache.parsed
         if parsed is not None:
-            shards = parsed.shards(secret_files, holds)
+            shards = parsed.shards(secrets.files, holds)
             if shards:
                 self.warm.write_records(PARSED_SIDE, parsed.stored, shards)
         if self.kept is not None:
-            self.kept.store(self.fs, secret_files, holds)
+            self.kept.store(self.fs, secrets, holds)
 
     def run(self, paths: list[str]) -> LintResult:
         findings: list[Finding] = []

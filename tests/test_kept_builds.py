@@ -16,16 +16,17 @@ from pathlib import Path
 import pytest
 
 from gitops_lint import cache as cache_module
-from gitops_lint.buildcache import SIDE
+from gitops_lint.buildcache import SIDE, SecretPlaces, _storable
 from gitops_lint.cache import open_cache
 from gitops_lint.core import records
+from gitops_lint.core.data import Document, Origin
 from gitops_lint.core.fs import RepoFS, content_hash
 from gitops_lint.core.records import record_checksum
 from gitops_lint.load.config import load_config
-from gitops_lint.load.loader import DocumentCache
+from gitops_lint.load.loader import DocumentCache, LoadedFile
 from gitops_lint.render.kustomize import Kustomizer
-from gitops_lint.render.memo import KeepingRenderer
-from gitops_lint.render.types import FluxOverlay
+from gitops_lint.render.memo import KeepingRenderer, KeptRecord, keeps_issues, source_document
+from gitops_lint.render.types import BuildIssue, FluxOverlay
 from gitops_lint.vocabulary import vocabulary
 from tests.conftest import CORPUS
 from tests.helpers import GOTK, ks, run_cli, shard_records, write_tree
@@ -319,58 +320,122 @@ def test_the_walk_and_the_memo_hash_files_alike(fleet):
 # -- what is never kept ----------------------------------------------------------------------
 
 SECRET = "s3cr3t-Value-never-in-a-cache"
+ENC = "ENC[AES256_GCM,data:c2VjcmV0,iv:aXY=,tag:dGFn,type:str]"
+
+
+def _in_dev(name: str, text: str) -> dict[str, str]:
+    """``text`` as apps/dev/``name``, one more resource of apps/dev."""
+    return {
+        f"apps/dev/{name}": text,
+        "apps/dev/kustomization.yaml": FLEET["apps/dev/kustomization.yaml"].replace(
+            "  - ../base\n", f"  - ../base\n  - {name}\n"
+        ),
+    }
+
+
+PLAIN_SECRET = f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\nstringData:\n  password: {SECRET}\n"
+SOPS_SECRET = (
+    "apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\ntype: Opaque\n"
+    f"stringData:\n  password: {ENC}\nsops:\n  mac: {ENC}\n  version: 3.8.1\n"
+    "  encrypted_regex: ^(data|stringData)$\n"
+)
+SOPS_CONFIGMAP = (
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: creds\n"
+    f"data:\n  token: {ENC}\nsops:\n  mac: {ENC}\n  version: 3.8.1\n  encrypted_regex: ^(data|stringData)$\n"
+)
 
 
 @pytest.mark.parametrize(
     "files",
     [
-        {  # a plaintext Secret in a resource file
-            "apps/dev/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\n"
-            f"stringData:\n  password: {SECRET}\n",
-            "apps/dev/kustomization.yaml": FLEET["apps/dev/kustomization.yaml"].replace(
-                "  - ../base\n", "  - ../base\n  - secret.yaml\n"
-            ),
-        },
-        {  # a secretGenerator
+        {  # a secretGenerator: the Secret's values are not those of a document
             "apps/dev/kustomization.yaml": FLEET["apps/dev/kustomization.yaml"]
             + f"secretGenerator:\n  - name: creds\n    literals: [password={SECRET}]\n",
         },
-        {  # a HelmRelease's password in its values
-            "apps/dev/release.yaml": "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
-            "metadata:\n  name: grafana\nspec:\n  interval: 1h\n  chart:\n    spec:\n      chart: grafana\n"
-            "      sourceRef: {kind: HelmRepository, name: grafana}\n"
-            f"  values:\n    adminPassword: {SECRET}\n",
-            "apps/dev/kustomization.yaml": FLEET["apps/dev/kustomization.yaml"].replace(
-                "  - ../base\n", "  - ../base\n  - release.yaml\n"
+        {  # a HelmRelease's password in its values: not a Secret, kept whole or not at all
+            **_in_dev(
+                "release.yaml",
+                "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
+                "metadata:\n  name: grafana\nspec:\n  interval: 1h\n  chart:\n    spec:\n      chart: grafana\n"
+                "      sourceRef: {kind: HelmRepository, name: grafana}\n"
+                f"  values:\n    adminPassword: {SECRET}\n",
+            ),
+        },
+        {  # a Secret whose value a patch writes: not the value of the document it was loaded from
+            **_in_dev(
+                "secret.yaml",
+                "apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\nstringData:\n  password: x\n",
+            ),
+            "apps/dev/patch.yaml": FLEET["apps/dev/patch.yaml"]
+            + f"---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\nstringData:\n  password: {SECRET}\n",
+        },
+        {  # SOPS ciphertext in what a record would hold itself (SOPS encrypted the metadata too)
+            **_in_dev(
+                "creds.sops.yaml",
+                f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\n  annotations:\n    note: {ENC}\n"
+                f"stringData:\n  password: {ENC}\nsops:\n  mac: {ENC}\n  version: 3.8.1\n",
             ),
         },
     ],
-    ids=["secret", "secret-generator", "helm-password"],
+    ids=["secret-generator", "helm-password", "secret-patch", "sops-metadata"],
 )
-def test_a_build_with_a_secret_value_is_not_kept(fleet, files):
+def test_a_build_with_a_secret_value_is_not_kept(fleet, files, inner_builds):
     write_tree(fleet, files)
-    lint(fleet)
+    cold = lint(fleet, "--no-cache")
+    assert lint(fleet) == cold
     text = side_bytes(fleet)
-    assert SECRET.encode() not in text
+    assert SECRET.encode() not in text and b"c2VjcmV0" not in text
     assert "apps/dev" not in kept_keys(fleet)
     assert "apps/prod" in kept_keys(fleet)  # the others are
+    forget_runs(fleet)
+    inner_builds.clear()
+    assert lint(fleet) == cold
+    assert "apps/dev" in inner_builds and "apps/prod" not in inner_builds
 
 
-def test_a_sops_encrypted_document_is_not_kept(fleet):
-    enc = "ENC[AES256_GCM,data:c2VjcmV0,iv:aXY=,tag:dGFn,type:str]"
-    write_tree(
-        fleet,
-        {
-            "apps/dev/creds.sops.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: creds\n"
-            f"data:\n  token: {enc}\nsops:\n  mac: {enc}\n  version: 3.8.1\n",
+@pytest.mark.parametrize(
+    "files",
+    [
+        _in_dev("secret.yaml", PLAIN_SECRET),
+        _in_dev("creds.sops.yaml", SOPS_SECRET),
+        _in_dev("creds.sops.yaml", SOPS_CONFIGMAP),
+        {  # kustomize rewrites the Secret's metadata (its namespace, a label): kept as built
+            **_in_dev("creds.sops.yaml", SOPS_SECRET),
             "apps/dev/kustomization.yaml": FLEET["apps/dev/kustomization.yaml"].replace(
                 "  - ../base\n", "  - ../base\n  - creds.sops.yaml\n"
-            ),
+            )
+            + "namespace: team\nlabels:\n  - pairs: {owner: team}\n",
         },
-    )
-    lint(fleet)
-    assert b"c2VjcmV0" not in side_bytes(fleet)
-    assert "apps/dev" not in kept_keys(fleet)
+    ],
+    ids=["plaintext-secret", "sops-secret", "sops-configmap", "rewritten-metadata"],
+)
+def test_a_secret_is_kept_by_reference_to_its_document(fleet, files, inner_builds):
+    """The build is kept with the Secret's (or SOPS document's) values left out; the next
+    run takes them from the document the replay loads, and prints what a cold run does."""
+    write_tree(fleet, files)
+    cold = lint(fleet, "--no-cache")
+    assert lint(fleet) == cold
+    text = side_bytes(fleet)
+    assert SECRET.encode() not in text and b"c2VjcmV0" not in text
+    assert "apps/dev" in kept_keys(fleet)
+    (record,) = [v for k, v in kept_payloads(fleet).items() if json.loads(k)[0] == "apps/dev"]
+    referenced = [item for item in json.loads(record.partition("\t")[2]) if len(item) == 3]
+    assert [sorted(item[0]) for item in referenced] == [["apiVersion", "kind", "metadata"]]
+    forget_runs(fleet)
+    inner_builds.clear()
+    assert lint(fleet) == cold
+    assert inner_builds == []  # every build served, the Secret's made whole again
+
+
+def test_a_secret_file_edited_rebuilds_and_is_kept_again(fleet, inner_builds):
+    write_tree(fleet, _in_dev("secret.yaml", PLAIN_SECRET))
+
+    def edit(root):
+        (root / "apps/dev/secret.yaml").write_text(PLAIN_SECRET.replace(SECRET, "another-" + SECRET))
+
+    assert warm_after(fleet, edit, inner_builds) == {"apps/dev"}
+    assert b"another-" not in side_bytes(fleet)
+    assert "apps/dev" in kept_keys(fleet)
 
 
 # -- a damaged record ------------------------------------------------------------------------
@@ -580,3 +645,187 @@ def test_a_kustomizer_that_reads_its_memory_otherwise_turns_kept_builds_off(flee
     warm = lint(fleet)
     assert "apps/dev" in inner_builds
     assert warm == lint(fleet, "--no-cache")
+
+
+# -- what a record holds of a Secret, guard by guard (buildcache._storable) ------------------
+
+
+def _record_of(objects, files) -> tuple:
+    """A new build's record of ``objects`` (dict, Origin), reading ``files`` (rel -> text,
+    parsed as the run's document cache would), and that cache's files."""
+
+    loaded = {}
+    for rel, docs in files.items():
+        loaded[rel] = LoadedFile(
+            [Document(d, Origin(rel, 1 + 10 * i, i), 9 + 10 * i) for i, d in enumerate(docs)], []
+        )
+    pending = [(obj, Origin(rel, 1 + 10 * i, i)) for obj, rel, i in objects]
+    rec = KeptRecord(("apps/dev", None, 1), dict.fromkeys(files, "h"), {}, {}, [], None, None, pending)
+    return rec, loaded
+
+
+class _NoFiles:
+    def read_bytes(self, rel):
+        return b"plain: yes\n"
+
+
+SECRET_DOC = {
+    "apiVersion": "v1",
+    "kind": "Secret",
+    "metadata": {"name": "creds"},
+    "stringData": {"password": SECRET},
+}
+
+
+def _stored_text(objects, files, places=()):
+    rec, loaded = _record_of(objects, files)
+    return _storable(rec, _NoFiles(), SecretPlaces(frozenset(places)), loaded, {})
+
+
+def test_a_secret_as_loaded_is_kept_without_its_values():
+    built = {**SECRET_DOC, "metadata": {"name": "creds", "namespace": "team"}}
+    text = _stored_text([(built, "s.yaml", 0)], {"s.yaml": [SECRET_DOC]}, [("s.yaml", 0)])
+    assert text is not None and SECRET not in text
+    assert json.loads(text) == [
+        [
+            {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "creds", "namespace": "team"}},
+            ["s.yaml", 1, 0],
+            ["apiVersion", "kind", "metadata", "stringData"],
+        ]
+    ]
+
+
+@pytest.mark.parametrize(
+    "built, source",
+    [
+        ({**SECRET_DOC, "stringData": {"password": "patched"}}, SECRET_DOC),  # a value rewritten
+        ({**SECRET_DOC, "data": {"a": "eA=="}}, SECRET_DOC),  # a key the document lacks
+        ({**SECRET_DOC, "stringData": {"password": 1.0}}, {**SECRET_DOC, "stringData": {"password": 1}}),
+        ({**SECRET_DOC, "metadata": {"name": ENC}}, SECRET_DOC),  # ciphertext it would hold itself
+    ],
+    ids=["value", "key", "type", "ciphertext"],
+)
+def test_a_secret_not_as_loaded_is_not_kept(built, source):
+    assert _stored_text([(built, "s.yaml", 0)], {"s.yaml": [source]}, [("s.yaml", 0)]) is None
+
+
+def test_a_secret_value_in_a_document_not_kept_by_reference_leaves_the_build_out():
+    release = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "data": {"a": "b"}}
+    files = {"r.yaml": [release]}
+    assert _stored_text([(release, "r.yaml", 0)], files) is not None
+    assert _stored_text([(release, "r.yaml", 0)], files, [("r.yaml", 0)]) is None  # e.g. a chart password
+
+
+def test_a_document_found_twice_at_one_place_is_not_a_source():
+
+    at = Origin("s.yaml", 1, 0)
+    assert source_document(LoadedFile([Document(SECRET_DOC, at, 5)], []), at) is SECRET_DOC
+    assert source_document(LoadedFile([Document(SECRET_DOC, at, 5)] * 2, []), at) is None
+    assert source_document(None, at) is None
+
+
+def _damage_reference(change):
+    def damage(record):
+        items = json.loads(record["objects"])
+        for item in items:
+            if len(item) == 3:
+                change(item)
+        record["objects"] = json.dumps(items)
+
+    return damage
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda item: item[2].append("data"),  # a key its document does not have
+        lambda item: item[1].__setitem__(2, 7),  # a document the file does not have
+        lambda item: item[1].__setitem__(0, "apps/dev/patch.yaml"),  # another file's document
+        lambda item: item[0].__setitem__("stringData", {"password": "x"}),  # a value held itself
+        lambda item: item[2].__setitem__(0, "kind"),  # a key twice
+    ],
+    ids=["key", "document", "file", "held", "twice"],
+)
+def test_a_damaged_reference_is_never_served(fleet, inner_builds, change):
+    """A record whose Secret cannot be made whole as written is not served: the run is
+    done again without kept builds and prints what a cold run prints."""
+    write_tree(fleet, _in_dev("secret.yaml", PLAIN_SECRET))
+    cold = lint(fleet, "--no-cache")
+    assert lint(fleet) == cold
+    _rewrite_side(fleet, _damage_reference(change))
+    forget_runs(fleet)
+    inner_builds.clear()
+    assert lint(fleet) == cold
+    assert "apps/dev" in inner_builds
+
+
+# -- builds with issues ----------------------------------------------------------------------
+
+REMOTE = FLEET["apps/dev/kustomization.yaml"].replace(
+    "  - ../base\n", "  - ../base\n  - https://example.com/crds.yaml\n"
+)
+
+
+def test_a_build_with_a_remote_resource_is_kept_with_its_issue(fleet, inner_builds):
+    """A remote resource is never fetched: the build's issue says so, from the kustomization
+    file's text alone, so the build is kept with it and the next run reports it again."""
+    write_tree(fleet, {"apps/dev/kustomization.yaml": REMOTE})
+    cold = lint(fleet, "--no-cache")
+    assert "example.com/crds.yaml" in cold[1]
+    assert lint(fleet) == cold
+    assert "apps/dev" in kept_keys(fleet)
+    forget_runs(fleet)
+    inner_builds.clear()
+    assert lint(fleet) == cold
+    assert inner_builds == []
+
+
+def test_a_build_with_a_missing_path_is_not_kept(fleet, inner_builds):
+    """Whether a path exists is not in the record: a build that did not find one is built
+    again, so that the file added next is seen."""
+    write_tree(
+        fleet,
+        {
+            "apps/dev/kustomization.yaml": FLEET["apps/dev/kustomization.yaml"].replace(
+                "../base\n", "../base\n  - gone.yaml\n"
+            )
+        },
+    )
+
+    def add(root):
+        (root / "apps/dev/gone.yaml").write_text(FLEET["apps/prod/extra.yaml"])
+
+    assert warm_after(fleet, add, inner_builds) == {"apps/dev"}
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda r: r["issues"].append(
+            ["missing-path", "x does not exist", "apps/dev/kustomization.yaml", 1, 1]
+        ),
+        lambda r: r["issues"].append(["external", "remote x", "clusters/dev/apps.yaml", 1, 1]),  # not read
+        lambda r: r["issues"].append(["external", "remote x", "apps/dev/kustomization.yaml", "1", 1]),
+        lambda r: r.pop("issues"),
+    ],
+    ids=["kind", "file", "line", "absent"],
+)
+def test_a_record_with_damaged_issues_is_a_miss(fleet, inner_builds, damage):
+    write_tree(fleet, {"apps/dev/kustomization.yaml": REMOTE})
+    cold = lint(fleet, "--no-cache")
+    assert lint(fleet) == cold
+    _rewrite_side(fleet, damage)
+    forget_runs(fleet)
+    inner_builds.clear()
+    assert lint(fleet) == cold
+    assert "apps/dev" in inner_builds and "apps/prod" not in inner_builds
+
+
+def test_only_remote_resources_at_a_file_read_are_issues_a_record_keeps():
+
+    files = {"apps/dev/kustomization.yaml": "h"}
+    remote = BuildIssue("external", "remote resource x is not fetched", "apps/dev/kustomization.yaml", 3)
+    assert keeps_issues([], files) and keeps_issues([remote], files)
+    assert not keeps_issues([BuildIssue("external", "m", "clusters/dev/apps.yaml", 3)], files)
+    for kind in ("missing-path", "escape", "build-error", "note", "refused"):
+        assert not keeps_issues([remote, BuildIssue(kind, "m", "apps/dev/kustomization.yaml", 3)], files)

@@ -75,8 +75,9 @@ def test_an_object_without_a_dollar_substitutes_to_itself_and_nothing_else(obj, 
 def test_decoding_a_kept_build_says_which_objects_hold_a_dollar(objects):
     items = [(obj, Origin(f"f{i}.yaml", i + 1, i)) for i, obj in enumerate(objects)]
     text = memo.encode_objects(items)
-    decoded, sizes = memo._decode_served(text)
+    decoded, sizes, refs = memo._decode_served(text)
     assert decoded == memo.decode_objects(text)
+    assert refs == [None] * len(objects)
     assert _same([o for o, _ in decoded], objects)
     assert [o for _, o in decoded] == [o for _, o in items]
     assert len(sizes) == len(objects)
@@ -90,25 +91,25 @@ def test_decoding_a_kept_build_says_which_objects_hold_a_dollar(objects):
 def test_a_text_laid_out_otherwise_is_decoded_whole_without_sizes():
     items = [({"kind": "A"}, Origin("a.yaml", 1, 0)), ({"kind": "B"}, Origin("b.yaml", 2, 1))]
     spaced = json.dumps([[o, [w.file, w.line, w.doc_index]] for o, w in items])
-    assert memo._decode_served(spaced) == (items, None)
-    assert memo._decode_served("[]") == ([], [])
+    assert memo._decode_served(spaced) == (items, None, [None, None])
+    assert memo._decode_served("[]") == ([], [], [])
     for damaged in ("", "[", "[[{}]]", '[[{"a":1},["a",1,0]]', '[[{"a":1},["a",1,0]]]x', "{}"):
-        assert memo._decode_served(damaged) == (None, None)
+        assert memo._decode_served(damaged) == (None, None, None)
 
 
 def test_an_escaped_dollar_in_a_kept_text_still_counts_as_a_dollar():
     # encode_objects writes "$" as it is; a text written otherwise (escaped) must not skip
     # the substitution of an object that holds one
     text = '[[{"v":"\\u0024{X}"},["a.yaml",1,0]],[{"v":"plain"},["b.yaml",2,1]]]'
-    decoded, sizes = memo._decode_served(text)
+    decoded, sizes, _ = memo._decode_served(text)
     assert decoded[0][0] == {"v": "${X}"}
     assert sizes[0] is None and sizes[1] is not None
 
 
 def test_each_serving_of_a_kept_text_is_new_objects():
     text = memo.encode_objects([({"spec": {"a": [1, {"b": "c"}]}}, Origin("a.yaml", 1, 0))])
-    first, _ = memo._decode_served(text)
-    second, _ = memo._decode_served(text)
+    first, _, _ = memo._decode_served(text)
+    second, _, _ = memo._decode_served(text)
     first[0][0]["spec"]["a"][1]["b"] = "changed"  # a later change in place stays in its object
     assert second[0][0] == {"spec": {"a": [1, {"b": "c"}]}}
 

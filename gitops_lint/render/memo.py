@@ -35,14 +35,14 @@ import itertools
 import json
 import os
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..core.data import Origin
 from ..core.fs import OutsideRoot, RepoFS, content_hash, join
 from . import flux
 from .copy import deep_copy
 from .kustomize import Kustomizer, overlay_key
-from .types import BuildResult, FluxOverlay, Resource
+from .types import EXTERNAL, BuildIssue, BuildResult, FluxOverlay, Resource
 
 _MISSING = "-"  # the fingerprint of a file that cannot be read
 
@@ -227,8 +227,9 @@ class ReusingRenderer:
 @dataclass
 class KeptRecord:
     """One build kept between runs (see above). ``objects`` is the JSON text of
-    ``[[object, [file, line, doc_index]], ...]`` (a kept build's), or None for a build of
-    this run whose objects are still ``pending`` (``(dict, Origin)`` pairs, never handed out
+    ``[[object, [file, line, doc_index]], ...]`` (a kept build's; an item of an object kept
+    by reference has its keys third, see :func:`_checked`), or None for a build of this
+    run whose objects are still ``pending`` (``(dict, Origin)`` pairs, never handed out
     uncopied)."""
 
     key: tuple  # (directory, overlay_key, max_file_bytes)
@@ -239,6 +240,9 @@ class KeptRecord:
     generated: dict | None  # the kustomization Flux generates for a directory without one
     objects: str | None = None
     pending: list[tuple[dict, Origin]] | None = None
+    # the build's issues: remote resources it does not fetch, each at a file it read
+    # (``[kind, message, file, line, column]``, see :func:`keeps_issues`)
+    issues: list[list] = field(default_factory=list)
 
     def to_json(self, objects: str) -> dict:
         return {
@@ -248,6 +252,7 @@ class KeptRecord:
             "components": self.components,
             "tree": self.tree,
             "generated": self.generated,
+            "issues": self.issues,
             "objects": objects,
         }
 
@@ -285,6 +290,7 @@ class KeptRecord:
             "components",
             "tree",
             "generated",
+            "issues",
             "objects",
         }:
             return None
@@ -308,6 +314,9 @@ class KeptRecord:
             return None
         if not isinstance(data["objects"], str) or not _valid_tree(data["tree"]):
             return None
+        issues = data["issues"]
+        if not isinstance(issues, list) or not all(_is_issue(i) and i[2] in files for i in issues):
+            return None
         generated = data["generated"]
         if generated is not None and not (
             isinstance(generated, dict) and all(isinstance(v, str) or _strings(v) for v in generated.values())
@@ -321,11 +330,32 @@ class KeptRecord:
             data["tree"],
             generated,
             data["objects"],
+            issues=[list(i) for i in issues],
         )
 
 
 def _is_int(v) -> bool:
     return type(v) is int
+
+
+def keeps_issues(issues: list[BuildIssue], files) -> bool:
+    """Whether a build with ``issues`` may be kept: each is a remote resource not fetched
+    (``EXTERNAL``: the entry's text says so, whatever the tree holds) at a file the build
+    read, whose content the record holds. Any other issue may depend on what the record
+    does not hold (a path that does not exist, the Flux Kustomization's own file)."""
+    return all(i.kind == EXTERNAL and i.file in files for i in issues)
+
+
+def _is_issue(i) -> bool:
+    return (
+        isinstance(i, list)
+        and len(i) == 5
+        and i[0] == EXTERNAL.value
+        and isinstance(i[1], str)
+        and isinstance(i[2], str)
+        and _is_int(i[3])
+        and _is_int(i[4])
+    )
 
 
 def _strings(v) -> bool:
@@ -371,22 +401,35 @@ def _valid_tree(nodes) -> bool:
 
 
 def decode_objects(text: str) -> list[tuple[dict, Origin]] | None:
-    """A kept build's objects, new ones at each call; None when the text is not what was written."""
+    """A kept build's objects, new ones at each call; None when the text is not what was
+    written, or holds an object kept by reference (:data:`OWN_KEYS`: only a renderer with
+    the run's documents can make it whole)."""
     try:
         data = _DECODER.decode(text)
     except (ValueError, RecursionError):
         return None
     if not isinstance(data, list):
         return None
-    return _checked(data)
+    checked = _checked(data)
+    if checked is None or any(keys is not None for keys in checked[1]):
+        return None
+    return checked[0]
 
 
-def _checked(data: list) -> list[tuple[dict, Origin]] | None:
-    """The ``[object, [file, line, doc_index]]`` items of a kept build as (object, Origin);
-    None when one is not of that shape."""
-    out = []
+#: the keys an object kept by reference holds itself (kustomize rewrites them: a namespace,
+#: a name prefix, labels); all its other keys are taken, as they are, from the document it
+#: was loaded from, so the record holds none of a Secret's values (``buildcache``)
+OWN_KEYS = frozenset({"apiVersion", "kind", "metadata"})
+
+
+def _checked(data: list) -> tuple[list[tuple[dict, Origin]], list[tuple[str, ...] | None]] | None:
+    """The items of a kept build as (object, Origin) pairs, and for each the keys of an
+    object kept by reference (``[object, [file, line, doc_index], keys]``: ``object`` holds
+    those of its keys that are in :data:`OWN_KEYS`) or None (``[object, [file, line,
+    doc_index]]``, the object whole); None when an item is of neither shape."""
+    out, refs = [], []
     for item in data:
-        if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], dict)):
+        if not (isinstance(item, list) and len(item) in (2, 3) and isinstance(item[0], dict)):
             return None
         where = item[1]
         if not (
@@ -397,15 +440,27 @@ def _checked(data: list) -> list[tuple[dict, Origin]] | None:
             and _is_int(where[2])
         ):
             return None
+        keys = None
+        if len(item) == 3:
+            keys = item[2]
+            if not (isinstance(keys, list) and all(isinstance(k, str) for k in keys)):
+                return None
+            if len(set(keys)) != len(keys) or not item[0].keys() <= OWN_KEYS & set(keys):
+                return None
+            keys = tuple(keys)
         out.append((item[0], Origin(where[0], where[1], where[2])))
-    return out
+        refs.append(keys)
+    return out, refs
 
 
-def _decode_served(text: str) -> tuple[list[tuple[dict, Origin]] | None, list[int | None] | None]:
-    """:func:`decode_objects` of ``text``, with the length of each item's text where it holds
-    no ``$`` (None where it does): items are decoded one by one, so each one's span of the
-    text is known. A text not laid out as :func:`encode_objects` writes it (no space
-    between items) is decoded whole, without lengths."""
+def _decode_served(
+    text: str,
+) -> tuple[list[tuple[dict, Origin]] | None, list[int | None] | None, list[tuple[str, ...] | None] | None]:
+    """The items of ``text`` (see :func:`_checked`: the objects, and the keys of those kept
+    by reference), with the length of each item's text where it holds no ``$`` (None where
+    it does, or the object is kept by reference): items are decoded one by one, so each
+    one's span of the text is known. A text not laid out as :func:`encode_objects` writes
+    it (no space between items) is decoded whole, without lengths."""
     scan, n = _DECODER.raw_decode, len(text)
     items, sizes = [], []
     pos = 1
@@ -413,7 +468,7 @@ def _decode_served(text: str) -> tuple[list[tuple[dict, Origin]] | None, list[in
         if not text.startswith("["):
             raise ValueError
         if text.startswith("]", 1) and n == 2:
-            return [], []
+            return [], [], []
         while True:
             item, end = scan(text, pos)
             items.append(item)
@@ -431,9 +486,34 @@ def _decode_served(text: str) -> tuple[list[tuple[dict, Origin]] | None, list[in
                 raise ValueError
             pos = end + 1
     except (ValueError, RecursionError):
-        return decode_objects(text), None
+        try:
+            whole = _DECODER.decode(text)
+        except (ValueError, RecursionError):
+            return None, None, None
+        checked = _checked(whole) if isinstance(whole, list) else None
+        return (checked[0], None, checked[1]) if checked is not None else (None, None, None)
     out = _checked(items)
-    return (out, sizes) if out is not None else (None, None)
+    if out is None:
+        return None, None, None
+    objects, refs = out
+    return objects, [None if k is not None else s for s, k in zip(sizes, refs)], refs
+
+
+def _issues(kept: list[list]) -> list[BuildIssue]:
+    return [BuildIssue(EXTERNAL, message, file, line, column) for _, message, file, line, column in kept]
+
+
+def source_document(loaded, origin: Origin) -> dict | None:
+    """The data of the one document of ``loaded`` (a file's ``LoadedFile``) at ``origin``, or
+    None when the file has no such mapping or more than one document there."""
+    if loaded is None:
+        return None
+    found = [
+        d.data
+        for d in loaded.documents
+        if d.origin.doc_index == origin.doc_index and d.origin.line == origin.line
+    ]
+    return found[0] if len(found) == 1 and type(found[0]) is dict else None
 
 
 def _refuse(name: str):
@@ -444,11 +524,20 @@ def _refuse(name: str):
 _DECODER = json.JSONDecoder(parse_constant=_refuse)
 
 
-def encode_objects(objects: list[tuple[dict, Origin]]) -> str:
+def encode_objects(objects: list[tuple[dict, Origin]], refs: list[list[str] | None] | None = None) -> str:
     """The JSON text of a build's objects, keys in their order (the record holds the text
-    as it is: decoded, the objects have the order a fresh build has)."""
+    as it is: decoded, the objects have the order a fresh build has). ``refs``: for each
+    object kept by reference its keys in order (the object then holds only those in
+    :data:`OWN_KEYS`, see :func:`_checked`), None for one kept whole."""
+    if refs is None:
+        refs = [None] * len(objects)
     return json.dumps(
-        [[obj, [o.file, o.line, o.doc_index]] for obj, o in objects],
+        [
+            [obj, [o.file, o.line, o.doc_index]]
+            if keys is None
+            else [obj, [o.file, o.line, o.doc_index], keys]
+            for (obj, o), keys in zip(objects, refs)
+        ],
         ensure_ascii=True,
         separators=(",", ":"),
         allow_nan=False,
@@ -603,6 +692,7 @@ class KeepingRenderer:
         self._fresh_configs: set = set()
         self._subtrees: dict[tuple, tuple] = {}  # target key -> (openapi after, tree)
         self._served: dict[tuple, str | None] = {}  # rkey -> kept objects' text, None: inner's
+        self._served_issues: dict[tuple, list[list]] = {}  # rkey -> the kept build's issues
         self._targets = inner._targets = _WatchedTargets(inner._targets)
         self._configs = inner._configs = _WatchedConfigs(inner._configs)
 
@@ -656,18 +746,63 @@ class KeepingRenderer:
             text = self._served[rkey]
             if text is None:
                 return self.inner.build(path, overlay), None
-            objects, sizes = _decode_served(text)
-            return BuildResult([Resource(obj, origin) for obj, origin in objects or ()], []), sizes
+            objects, sizes, refs = _decode_served(text)
+            objects = self._whole(objects, refs)
+            if objects is None:  # cannot be: it was made whole when first served
+                return self._inexact(path, overlay), None
+            issues = _issues(self._served_issues.get(rkey, []))
+            return BuildResult([Resource(obj, origin) for obj, origin in objects], issues), sizes
         key = _key(self.fs, path, overlay, okey)
         rec = self.records.get(key)
         if rec is not None and rec.objects is not None and self._holds(rec):
-            objects, sizes = _decode_served(rec.objects)
+            objects, sizes, refs = _decode_served(rec.objects)
             if objects is not None:
                 self._served[rkey] = rec.objects
                 self.reused.add(key)
                 self._replay(rec.tree)
-                return BuildResult([Resource(obj, origin) for obj, origin in objects], []), sizes
+                objects = self._whole(objects, refs)
+                if objects is None:  # a damaged record, past the point of building afresh
+                    return self._inexact(path, overlay), None
+                self._served_issues[rkey] = rec.issues
+                return BuildResult(
+                    [Resource(obj, origin) for obj, origin in objects], _issues(rec.issues)
+                ), sizes
         return self._build(rkey, key, path, overlay), None
+
+    def _whole(
+        self, objects: list[tuple[dict, Origin]] | None, refs: list[tuple[str, ...] | None] | None
+    ) -> list[tuple[dict, Origin]] | None:
+        """``objects`` with each one kept by reference made whole: its keys in their order,
+        those not in :data:`OWN_KEYS` copied from the document it was loaded from (which the
+        replay loaded: the record's files hold their content hashes). None when one cannot
+        be (a record not written by this code)."""
+        if objects is None or refs is None or not any(k is not None for k in refs):
+            return objects
+        files = self.cache.files
+        out = []
+        for (obj, origin), keys in zip(objects, refs):
+            if keys is not None:
+                source = source_document(files.get(origin.file), origin)
+                if source is None:
+                    return None
+                whole = {}
+                for k in keys:
+                    if k in obj:
+                        whole[k] = obj[k]
+                    elif k in source and k not in OWN_KEYS:
+                        whole[k] = deep_copy(source[k])
+                    else:
+                        return None
+                obj = whole
+            out.append((obj, origin))
+        return out
+
+    def _inexact(self, path: str, overlay: FluxOverlay | None) -> BuildResult:
+        """A build when a kept one could not be served after its files were replayed: the
+        inner renderer's, and the run is no longer sure of what it loaded (it is done again
+        without the kept builds, see ``buildcache.KeptBuilds.exact``)."""
+        self.exact = False
+        return self.inner.build(path, overlay)
 
     def _holds(self, rec: KeptRecord) -> bool:
         tree = self.tree
@@ -733,8 +868,8 @@ class KeepingRenderer:
                 cache.used = saved | counted
         self._fresh_targets.update(self._targets.keys())
         self._fresh_configs.update(self._configs.keys())
-        if tree is not None and not result.issues:
-            self._record(key, rkey, path, overlay, tree)
+        if tree is not None:
+            self._record(key, rkey, path, overlay, tree, result.issues)
         return result
 
     # -- what a build loaded ----------------------------------------------------------------
@@ -834,7 +969,9 @@ class KeepingRenderer:
         return set(root.loads)
 
     # -- recording ----------------------------------------------------------------------------
-    def _record(self, key, rkey, path: str, overlay: FluxOverlay | None, tree: list) -> None:
+    def _record(
+        self, key, rkey, path: str, overlay: FluxOverlay | None, tree: list, issues: list[BuildIssue]
+    ) -> None:
         inner, fs_tree = self.inner, self.tree
         files: dict[str, str] = {}
         listings: dict[str, tuple[str, ...]] = {}
@@ -857,8 +994,20 @@ class KeepingRenderer:
             if posixpath.basename(rel) in flux.KUSTOMIZATION_FILES:
                 directory = posixpath.dirname(rel)
                 listings[directory] = fs_tree.listing(directory)
+        if not keeps_issues(issues, files):
+            return
         objects, _ = inner._results[rkey]
-        rec = KeptRecord(key, files, listings, components, tree, generated, None, objects)
+        rec = KeptRecord(
+            key,
+            files,
+            listings,
+            components,
+            tree,
+            generated,
+            None,
+            objects,
+            [[i.kind.value, i.message, i.file, i.line, i.column] for i in issues],
+        )
         self.records[key] = self.new[key] = rec
 
 
