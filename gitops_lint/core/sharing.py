@@ -197,51 +197,63 @@ def apply_links(roots: list, found) -> bool:
 
 
 def expanded_within(roots: list, max_nodes: int, max_depth: int) -> bool:
-    """Whether ``roots`` (acyclic, as :func:`apply_links` leaves them; a cycle is refused
-    too, should they not be) expand to at most
-    ``max_nodes`` nodes together (a scalar 1, a list 1 and its items', a dict 1 and 1 per
-    key with its value's, as the loader counts a document's nodes) and each to at most
-    ``max_depth`` levels. Linear in the distinct containers."""
+    """Whether ``roots`` expand to at most ``max_nodes`` nodes together (a scalar 1, a
+    list 1 and its items', a dict 1 and 1 per key with its value's, as the loader counts
+    a document's nodes) and each to at most ``max_depth`` levels. One pass over the
+    distinct containers (each shared one is counted once, then by its count); a cycle,
+    which :func:`apply_links` never makes, is refused too."""
     size: dict[int, int] = {}
     depth: dict[int, int] = {}
-    active: set[int] = set()  # on the path being walked: met again, a cycle (refused too)
+    active: set[int] = set()  # the containers being counted: one met again is a cycle
     total = 0
     for root in roots:
-        if type(root) not in (dict, list):
+        if type(root) is not dict and type(root) is not list:
             total += 1
             continue
-        stack: list[tuple] = [(root, False)]
-        while stack:
-            node, done = stack.pop()
-            ident = id(node)
-            if ident in size:
-                continue
-            children = node.values() if type(node) is dict else node
-            if not done:
-                active.add(ident)
-                stack.append((node, True))
-                for c in children:
-                    if type(c) in (dict, list) and id(c) not in size:
-                        if id(c) in active:
-                            return False
-                        stack.append((c, False))
-                continue
-            active.discard(ident)
-            nodes = 1 + len(node) if type(node) is dict else 1
-            deepest = 1
-            for c in children:
-                if type(c) in (dict, list):
-                    nodes += size[id(c)]
-                    if depth[id(c)] >= deepest:
-                        deepest = depth[id(c)] + 1
-                else:
-                    nodes += 1
-                    if deepest < 2:
-                        deepest = 2
-            if nodes > max_nodes or deepest > max_depth:
-                return False
-            size[ident], depth[ident] = nodes, deepest
+        # frames: [container, its container children left, nodes, depth] (each child first
+        # counted as a scalar: 1 node, depth 2; a container child adds the rest when done)
+        frames = [_frame(root)]
+        active.add(id(root))
+        while frames:
+            frame = frames[-1]
+            left = frame[1]
+            while left:
+                child = left.pop()
+                ident = id(child)
+                count = size.get(ident)
+                if count is None:
+                    if ident in active:
+                        return False
+                    active.add(ident)
+                    frames.append(_frame(child))
+                    break
+                frame[2] += count - 1
+                if depth[ident] >= frame[3]:
+                    frame[3] = depth[ident] + 1
+            else:
+                frames.pop()
+                node, _, nodes, deepest = frame
+                if nodes > max_nodes or deepest > max_depth:
+                    return False
+                ident = id(node)
+                size[ident], depth[ident] = nodes, deepest
+                active.discard(ident)
+                if frames:
+                    parent = frames[-1]
+                    parent[2] += nodes - 1
+                    if deepest >= parent[3]:
+                        parent[3] = deepest + 1
         total += size[id(root)]
         if total > max_nodes:
             return False
     return True
+
+
+def _frame(node: dict | list) -> list:
+    if type(node) is dict:
+        values = node.values()
+        nodes = 1 + 2 * len(node)
+    else:
+        values = node
+        nodes = 1 + len(node)
+    return [node, [c for c in values if type(c) is dict or type(c) is list], nodes, 2 if node else 1]
