@@ -141,6 +141,16 @@ def test_the_text_stays_linear_in_the_distinct_nodes():
     assert back[3] == lf.sizes
 
 
+def test_an_entry_much_longer_than_its_file_is_not_kept():
+    # the empty keys of a shared mapping have a path through every alias: 2**15 places
+    lines = ["l0: &l0 {a: , b: }"] + [f"l{i}: &l{i} [*l{i - 1}, *l{i - 1}]" for i in range(1, 16)]
+    text = "\n".join(lines) + "\n"
+    lf, entry, _ = stored_then_decoded(text)
+    assert not lf.errors and sum(map(len, lf.empty_nulls.values())) > 10**5
+    assert entry is None
+    assert_kept("\n".join(lines[:4]) + "\n")  # (a few aliases: kept)
+
+
 def test_a_file_sharing_nothing_has_the_entry_it_always_had():
     text = "a: &n 1\nb: *n\nc: {d: [1, 2]}\n"
     lf, entry, _ = stored_then_decoded(text)
