@@ -93,8 +93,9 @@ Secret came from; and every file whose text holds, in any form the redactor
 knows, a value the run's redactor masks (a Secret's value pasted into a
 ConfigMap). The last check covers the entries already stored too, so a value
 that became secret since is dropped with the next write. Also left out: a
-file whose documents JSON would not keep exactly (:mod:`.core.plain`) and a
-file over ``--max-file-bytes``. A shard is written when a run parsed
+file whose documents JSON would not keep exactly (a key that is not a
+string, a NaN; a container shared through YAML aliases is kept, written
+once, see :mod:`.core.sharing`) and a file over ``--max-file-bytes``. A shard is written when a run parsed
 something new to keep in it or must drop something from it; entries of
 content no longer in the tree go then, or, when they are a quarter of their
 shard, at the next run's write.

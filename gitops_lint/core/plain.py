@@ -7,6 +7,7 @@ with no encoding, when this test passes; anything else (a key that is not a
 string, a ``str`` subclass, a tuple, a float NaN or infinity, a container
 reached twice through a YAML alias, whose sharing JSON would undo) is not
 stored, and the caller does the work again. A miss is slow, never wrong.
+(Parsed files are stored with their sharing: :mod:`.sharing`.)
 """
 
 from __future__ import annotations

@@ -15,12 +15,18 @@ for the next run.
 same bytes parse differently). The text holds no path: the run's path is put
 back into every origin and error on the way out, so two files of the same
 content share one entry. Document data is stored as itself (JSON keeps its
-key order: the text is made here, never re-sorted) when
-:func:`~gitops_lint.core.plain.is_plain` says JSON keeps it exactly; a file
-with any other document (a key that is not a string, a NaN, a mapping shared
-through a YAML alias) is not stored and is parsed every run. Each entry is
-checked when it is used (:func:`decode`): a wrong shape is a miss, never a
-crash nor a wrong parse.
+key order: the text is made here, never re-sorted); a file with a value JSON
+would change (a key that is not a string, a NaN, a tuple, a ``str``
+subclass) is not stored and is parsed every run. A mapping or sequence the
+documents reach twice (a YAML anchor used through an alias, a merge key's
+values, a List's items) is one Python object in a parse, and stays one: it is
+written at its first place only, and the entry's sixth field lists the other
+places as links (:mod:`~gitops_lint.core.sharing`; an entry without it, as
+every file sharing nothing has, is read as it always was). Each entry is
+checked when it is used (:func:`decode`): a wrong shape, a link that does not
+point back to a container written before its place (which could make a
+cycle), or links that expand past the node counts the entry charges the run,
+is a miss, never a crash, a hang nor a wrong parse.
 
 **Secrets.** A file that may hold a value read from a Secret is never stored
 (:func:`holds_secret`, and the run's own secret inventory at write time, see
@@ -41,14 +47,22 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 
+from ..core.budget import MAX_FILE_NODES
 from ..core.data import Document, LoadError, Origin
 from ..core.fs import OutsideRoot, content_hash, normalize
-from ..core.plain import is_plain
 from ..core.records import SIDE_SHARDS, SideRecords, side_shard
+from ..core.sharing import apply_links, expanded_within, links, with_slots
 
 #: the suffix of a kustomization file's key (parsed without kyaml's folded scalars)
 KUSTOMIZATION_SUFFIX = "/k"
 
+#: the nesting a stored parse may reach through its links: the loader's ``MAX_DEPTH``
+#: (which imports this module)
+MAX_DEPTH = 1000
+#: an entry with links is kept when its text is at most this many times its file's bytes
+#: (+1 KB): data is written once, but the ``key:``-without-value paths are counted through
+#: every alias (at most 1.6 on the 417 such files of 22 real repositories)
+MAX_LINKED_RATIO = 4
 #: the entries' text kept at most, together: a run reads them all
 MAX_STORED_CHARS = 24 * 1024 * 1024
 # chart values that model.secrets judges as passwords wherever they are (HELM_PASSWORD_KEYS)
@@ -71,6 +85,7 @@ def holds_secret(documents: Iterable[Document]) -> bool:
     kustomize ``secretGenerator`` (its literals are Secret values; the key
     case-folded, as encoding/json matches a field name).
     """
+    seen: set[int] = set()  # containers walked: one shared through aliases is walked once
     for doc in documents:
         data = doc.data
         if isinstance(data, dict) and (data.get("kind") == "Secret" or "sops" in data):
@@ -78,6 +93,10 @@ def holds_secret(documents: Iterable[Document]) -> bool:
         stack = [data]
         while stack:
             node = stack.pop()
+            if isinstance(node, (dict, list)):
+                if id(node) in seen:
+                    continue
+                seen.add(id(node))
             if isinstance(node, dict):
                 kind = node.get("kind")
                 if kind == "Secret" and ("data" in node or "stringData" in node):
@@ -110,9 +129,11 @@ def _secret_text(text: str) -> bool:
 def encode(documents: list[Document], errors: list[LoadError], empty_nulls: dict, sizes: dict, size: int):
     """The entry text of one parse of a file of ``size`` bytes, or None when it must not be
     stored (see the module's docstring)."""
-    # is_plain first: it refuses a tree shared through aliases before a walk could expand it
-    if not all(is_plain(d.data) for d in documents) or holds_secret(documents):
+    roots = [d.data for d in documents]
+    shared = links(roots)
+    if shared is None or holds_secret(documents):
         return None
+    data = with_slots(roots, shared) if shared else roots
     position = {id(d.data): i for i, d in enumerate(documents)}
     nulls = []
     for ident, paths in empty_nulls.items():
@@ -122,18 +143,23 @@ def encode(documents: list[Document], errors: list[LoadError], empty_nulls: dict
     entry = [
         size,
         [
-            [d.data, d.origin.line, d.origin.doc_index, d.end_line, sorted(d.disabled_rules)]
-            for d in documents
+            [value, d.origin.line, d.origin.doc_index, d.end_line, sorted(d.disabled_rules)]
+            for value, d in zip(data, documents)
         ],
         [[e.line, e.column, e.message] for e in errors],
         sorted(nulls, key=lambda n: n[0]),
         [[index, nodes] for index, nodes in sizes.items()],
     ]
+    if shared:  # (a file that shares nothing has the entry it always had)
+        entry.append(shared)
     try:
         # ASCII, one line: a record of a shard (core.records)
-        return json.dumps(entry, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+        text = json.dumps(entry, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError, RecursionError):
         return None
+    if shared and len(text) > MAX_LINKED_RATIO * size + 1024:
+        return None  # the empty-key paths of an alias bomb, say: more to read than to parse
+    return text
 
 
 def _path_key(path: list) -> list:
@@ -157,21 +183,27 @@ def decode(text: str, rel: str, max_bytes: int):
     entry is not of the shape :func:`encode` writes, or the file is over ``max_bytes``."""
     try:
         entry = _DECODER.decode(text)
-        if not isinstance(entry, list) or len(entry) != 5:
+        if not isinstance(entry, list) or len(entry) not in (5, 6):
             return None
-        size, docs, errors, nulls, sizes = entry
+        size, docs, errors, nulls, sizes = entry[:5]
         if not _is_int(size) or size > max_bytes:
             return None  # a smaller --max-file-bytes now: the loader reports the file as too large
-        documents = []
+        if not isinstance(docs, list):
+            return None
         for d in docs:
             if not (isinstance(d, list) and len(d) == 5):
                 return None
-            data, line, index, end, rules = d
+            _, line, index, end, rules = d
             if not (_is_int(line) and _is_int(index) and _is_int(end) and isinstance(rules, list)):
                 return None
             if not all(isinstance(r, str) for r in rules):
                 return None
-            documents.append(Document(data, Origin(rel, line, index), end, frozenset(rules)))
+        roots = [d[0] for d in docs]
+        if len(entry) == 6 and not _linked(roots, entry[5], sizes):
+            return None
+        documents = [
+            Document(data, Origin(rel, d[1], d[2]), d[3], frozenset(d[4])) for data, d in zip(roots, docs)
+        ]
         load_errors = []
         for e in errors:
             if not (isinstance(e, list) and len(e) == 3 and _is_int(e[0]) and _is_int(e[1])):
@@ -194,6 +226,18 @@ def decode(text: str, rel: str, max_bytes: int):
         return documents, load_errors, empty, counts
     except (ValueError, TypeError, RecursionError):
         return None
+
+
+def _linked(roots: list, shared, sizes) -> bool:
+    """Whether ``shared`` are links (:mod:`~gitops_lint.core.sharing`) that are put back
+    into ``roots``, and what they make expands to no more than the stored node counts
+    charge the run (no more than the loader lets a file expand to, nor nest deeper)."""
+    if not isinstance(sizes, list) or not all(isinstance(s, list) and len(s) == 2 for s in sizes):
+        return False  # (checked again, as any entry's, by the caller)
+    charged = sum(s[1] for s in sizes if _is_int(s[1]))
+    if not apply_links(roots, shared):
+        return False
+    return expanded_within(roots, min(charged, MAX_FILE_NODES), MAX_DEPTH)
 
 
 def _is_path(path) -> bool:
