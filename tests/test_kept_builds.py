@@ -471,8 +471,29 @@ def _rewrite_side(root: Path, damage) -> None:
         lambda r: r.pop("listings"),
         lambda r: r.update(objects=None),  # no tab: a fingerprint without objects
         lambda r: r.update(generated={"resources": 1}),
+        # issues: only a remote resource at a file the build read is kept (keeps_issues)
+        lambda r: r["issues"].append(
+            ["missing-path", "x does not exist", "apps/dev/kustomization.yaml", 1, 1]
+        ),
+        lambda r: r["issues"].append(["external", "remote x", "clusters/dev/apps.yaml", 1, 1]),  # not read
+        lambda r: r["issues"].append(["external", "remote x", "apps/dev/kustomization.yaml", "1", 1]),
+        lambda r: r.pop("issues"),
     ],
-    ids=["truncated", "shape", "nan", "tree", "key", "files", "field", "no-objects", "generated"],
+    ids=[
+        "truncated",
+        "shape",
+        "nan",
+        "tree",
+        "key",
+        "files",
+        "field",
+        "no-objects",
+        "generated",
+        "issue-kind",
+        "issue-file",
+        "issue-line",
+        "no-issues",
+    ],
 )
 def test_a_damaged_record_is_a_miss(fleet, inner_builds, damage):
     cold = lint(fleet, "--no-cache")
@@ -796,29 +817,6 @@ def test_a_build_with_a_missing_path_is_not_kept(fleet, inner_builds):
         (root / "apps/dev/gone.yaml").write_text(FLEET["apps/prod/extra.yaml"])
 
     assert warm_after(fleet, add, inner_builds) == {"apps/dev"}
-
-
-@pytest.mark.parametrize(
-    "damage",
-    [
-        lambda r: r["issues"].append(
-            ["missing-path", "x does not exist", "apps/dev/kustomization.yaml", 1, 1]
-        ),
-        lambda r: r["issues"].append(["external", "remote x", "clusters/dev/apps.yaml", 1, 1]),  # not read
-        lambda r: r["issues"].append(["external", "remote x", "apps/dev/kustomization.yaml", "1", 1]),
-        lambda r: r.pop("issues"),
-    ],
-    ids=["kind", "file", "line", "absent"],
-)
-def test_a_record_with_damaged_issues_is_a_miss(fleet, inner_builds, damage):
-    write_tree(fleet, {"apps/dev/kustomization.yaml": REMOTE})
-    cold = lint(fleet, "--no-cache")
-    assert lint(fleet) == cold
-    _rewrite_side(fleet, damage)
-    forget_runs(fleet)
-    inner_builds.clear()
-    assert lint(fleet) == cold
-    assert "apps/dev" in inner_builds and "apps/prod" not in inner_builds
 
 
 def test_only_remote_resources_at_a_file_read_are_issues_a_record_keeps():

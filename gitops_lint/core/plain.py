@@ -20,8 +20,18 @@ _SCALARS = (str, int, bool, type(None))
 def is_plain(value) -> bool:
     """True when ``json.loads(json.dumps(value)) == value`` with every type and every
     container's identity kept apart (see the module's docstring)."""
+    return shared_containers([value]) == set()
+
+
+def shared_containers(roots: list) -> set[int] | None:
+    """The ``id()`` of every container reached more than once from ``roots`` (a YAML
+    alias's sharing, which :mod:`.sharing` can write down), or None when a value is not
+    one JSON keeps exactly (a key that is not a ``str``, a ``str`` or ``float`` subclass,
+    a tuple, a NaN or an infinity). One walk over the distinct containers: a shared one
+    is not walked again, so a tree of aliases costs what its text does."""
     seen: set[int] = set()
-    stack = [value]
+    shared: set[int] = set()
+    stack = list(roots)
     while stack:
         v = stack.pop()
         t = type(v)
@@ -29,22 +39,24 @@ def is_plain(value) -> bool:
             continue
         if t is float:
             if not math.isfinite(v):
-                return False
+                return None
             continue
         if t is dict:
             if id(v) in seen:
-                return False
+                shared.add(id(v))
+                continue
             seen.add(id(v))
             for k, item in v.items():
                 if type(k) is not str:
-                    return False
+                    return None
                 stack.append(item)
             continue
         if t is list:
             if id(v) in seen:
-                return False
+                shared.add(id(v))
+                continue
             seen.add(id(v))
             stack.extend(v)
             continue
-        return False
-    return True
+        return None
+    return shared

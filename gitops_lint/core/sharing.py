@@ -37,9 +37,7 @@ container at its first place only and names the others:
 
 from __future__ import annotations
 
-import math
-
-_SCALARS = (str, int, bool, type(None))
+from .plain import shared_containers
 
 
 def links(roots: list) -> list[list[list]] | None:
@@ -50,35 +48,8 @@ def links(roots: list) -> list[list[list]] | None:
     # first the plain test over the whole forest, one set of containers for all of it
     # (a List's items become documents that may share): most files share nothing, and
     # pay no paths
-    seen: set[int] = set()
-    shared: set[int] = set()
-    stack = list(roots)
-    while stack:
-        v = stack.pop()
-        t = type(v)
-        if t in _SCALARS:
-            continue
-        if t is float:
-            if not math.isfinite(v):
-                return None
-            continue
-        if t is dict:
-            if id(v) in seen:
-                shared.add(id(v))
-                continue
-            seen.add(id(v))
-            for k, item in v.items():
-                if type(k) is not str:
-                    return None
-                stack.append(item)
-            continue
-        if t is list:
-            if id(v) in seen:
-                shared.add(id(v))
-                continue
-            seen.add(id(v))
-            stack.extend(v)
-            continue
+    shared = shared_containers(roots)
+    if shared is None:
         return None
     if not shared:
         return []
