@@ -12,8 +12,11 @@ import json
 import os
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from gitops_lint import cache as cache_module
 from gitops_lint.buildcache import SIDE, SecretPlaces, _storable
@@ -24,6 +27,7 @@ from gitops_lint.core.fs import RepoFS, content_hash
 from gitops_lint.core.records import record_checksum
 from gitops_lint.load.config import load_config
 from gitops_lint.load.loader import DocumentCache, LoadedFile
+from gitops_lint.render import memo
 from gitops_lint.render.kustomize import Kustomizer
 from gitops_lint.render.memo import KeepingRenderer, KeptRecord, keeps_issues, source_document
 from gitops_lint.render.types import BuildIssue, FluxOverlay
@@ -653,7 +657,6 @@ def test_a_kustomizer_that_reads_its_memory_otherwise_turns_kept_builds_off(flee
     """The record of what a build loaded follows how the Kustomizer reads its memory of
     accumulated directories; read another way (a later change to the renderer), the run
     is built again without kept builds rather than replayed wrongly."""
-    from gitops_lint.render import memo
 
     assert lint(fleet) == lint(fleet, "--no-cache")
     (fleet / "apps/prod/extra.yaml").write_text(FLEET["apps/prod/extra.yaml"] + "  c: d\n")
@@ -827,3 +830,43 @@ def test_only_remote_resources_at_a_file_read_are_issues_a_record_keeps():
     assert not keeps_issues([BuildIssue("external", "m", "clusters/dev/apps.yaml", 3)], files)
     for kind in ("missing-path", "escape", "build-error", "note", "refused"):
         assert not keeps_issues([remote, BuildIssue(kind, "m", "apps/dev/kustomization.yaml", 3)], files)
+
+
+# -- kept by reference, as a property: stored without its values, served whole ---------------
+
+_KEY = st.sampled_from(
+    ["data", "stringData", "sops", "type", "immutable", "x", "apiVersion", "kind", "metadata"]
+)
+_VALUE = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=6),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    built=st.dictionaries(_KEY, _VALUE, max_size=7),
+    extra=st.dictionaries(st.sampled_from(["a", "b", "metadata", "kind"]), _VALUE, max_size=3),
+    marker=st.text(alphabet="QZ", min_size=12, max_size=12),
+)
+def test_an_object_kept_by_reference_is_served_as_built(built, extra, marker):
+    """Whatever a Secret's keys and their order, and whatever else its document holds: the
+    record holds none of the values it takes from the document, and serving it gives the
+    object as built, key order included, as new containers."""
+    built = {**built, "kind": "Secret", "stringData": {"password": marker}}
+    assume("ENC[" not in json.dumps(built))  # SOPS ciphertext in what a record holds: not kept
+    source = {**extra, **{k: v for k, v in built.items() if k not in {"apiVersion", "kind", "metadata"}}}
+    origin = Origin("s.yaml", 1, 0)
+    files = {"s.yaml": LoadedFile([Document(source, origin, 9)], [])}
+    rec = KeptRecord(
+        ("d", None, 1), {"s.yaml": "h"}, {}, {}, [], None, None, [(json.loads(json.dumps(built)), origin)]
+    )
+    text = _storable(rec, RepoFS("."), SecretPlaces(frozenset({("s.yaml", 0)})), files, {"s.yaml": False})
+    assert text is not None and marker not in text
+    objects, sizes, refs = memo._decode_served(text)
+    served = KeepingRenderer._whole(SimpleNamespace(cache=SimpleNamespace(files=files)), objects, refs)
+    assert served == [(built, origin)]
+    assert list(served[0][0]) == list(built)
+    assert sizes == [None]  # substituted as an object holding a `$` would be: never skipped
+    assert served[0][0]["stringData"] is not source["stringData"]
