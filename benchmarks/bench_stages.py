@@ -1,6 +1,6 @@
 """Where one lint's time goes, stage by stage, in-process.
 
-    python benchmarks/bench_stages.py REPO ENTRY... [--runs 3] [--warm-miss]
+    python benchmarks/bench_stages.py REPO ENTRY... [--runs 3] [--warm-miss] [--change FILE]
 
 Times, in one process, the stages of ``Linter.run`` on REPO (its cluster builds,
 discovery, each rule, the filter) by wrapping them, and prints the median of
@@ -9,8 +9,12 @@ run after a one-file change costs: the warm cache (in a temporary directory,
 ``GITOPS_LINT_CACHE_DIR``: nothing is written under REPO) is filled once, then
 every run misses the whole-run entry (deleted before it) and takes every stored
 parse and kustomize build; the key's walk and the stores after the run are
-timed too. Interpreter start-up and imports are not included (see
-bench_lint.py for whole processes).
+timed too; every kept build is used, as if the change touched no file a build
+reads. ``--change FILE`` (implies ``--warm-miss``): what ``bench_lint.py --change``
+times, in stages: REPO is copied to the temporary directory, and before each measured
+run a comment naming the run is appended to FILE (repository-relative; pick one that
+rendering reads), so the builds that read it are made again. Interpreter start-up and
+imports are not included (see bench_lint.py for whole processes).
 """
 
 from __future__ import annotations
@@ -36,7 +40,9 @@ def main() -> int:
     ap.add_argument("entries", nargs="+")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--warm-miss", action="store_true")
+    ap.add_argument("--change", metavar="FILE", help="append a line to FILE before each run (a copy of REPO)")
     args = ap.parse_args()
+    args.warm_miss = args.warm_miss or args.change is not None
     gc.set_threshold(1_000_000, 5, 1000)  # as cli.entry() does (cli._GC_THRESHOLD)
     scratch = tempfile.mkdtemp(prefix="bench-stages-")
     os.environ["GITOPS_LINT_CACHE_DIR"] = scratch
@@ -77,10 +83,15 @@ def main() -> int:
 
     lint.Linter._findings = per_rule
     repo = os.path.abspath(args.repo)
+    if args.change is not None:  # never written under REPO: a copy of it
+        repo = shutil.copytree(repo, os.path.join(scratch, "repository"), symlinks=True)
     paths = [os.path.join(repo, e) for e in args.entries]
     config = load_config(repo, known=vocabulary())
 
-    def once() -> None:
+    def once(run: int) -> None:
+        if args.change is not None:
+            with open(os.path.join(repo, args.change), "a", encoding="utf-8") as fh:
+                fh.write(f"# bench_stages change {run}\n")
         start = time.perf_counter()
         warm = None
         if args.warm_miss:
@@ -101,10 +112,10 @@ def main() -> int:
 
     try:
         if args.warm_miss:
-            once()  # fills the store
-        for _ in range(args.runs):
+            once(0)  # fills the store
+        for run in range(1, args.runs + 1):
             current.clear()
-            once()
+            once(run)
             for label, seconds in current.items():
                 times[label].append(seconds)
     finally:
@@ -113,7 +124,13 @@ def main() -> int:
         median = statistics.median(values)
         if median >= 0.01:
             print(f"{median:8.3f}  {label}")
-    mode = "warm miss" if args.warm_miss else "cold"
+    mode = (
+        "cold"
+        if not args.warm_miss
+        else "warm miss"
+        if args.change is None
+        else f"after a change of {args.change}"
+    )
     print(f"(seconds, medians of {args.runs} in-process runs, {mode}; python {sys.version.split()[0]})")
     return 0
 
