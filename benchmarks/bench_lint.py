@@ -137,12 +137,19 @@ def all_entries_table(corpus: Path, runs: int) -> None:
 
 
 def git_copy(repo: Path, target: Path) -> Path:
-    """A copy of ``repo`` made a Git work tree: the cache is written only there."""
+    """A copy of ``repo`` made a Git work tree: the cache is written only there. Returned once
+    its files are older than the racy window, as a repository a user edits is (the copy
+    gives every file a new ctime): otherwise the first warm runs would hash every file
+    again (``cache.RACY_NS``, git's racy rule: a stat is trusted only once it is older)."""
     import shutil
+
+    sys.path.insert(0, str(HERE.parent))
+    from gitops_lint.cache import RACY_NS
 
     shutil.copytree(repo, target, symlinks=True)
     if subprocess.run(["git", "init", "-q", str(target)], check=False).returncode != 0:
         (target / ".git").mkdir()
+    time.sleep(RACY_NS / 1e9 + 0.1)
     return target
 
 
