@@ -130,7 +130,7 @@ class KeptBuilds:
 
 
 def _storable(
-    rec: KeptRecord, fs: RepoFS, secrets: SecretPlaces, files: dict, marked: dict[str, bool]
+    rec: KeptRecord, fs: RepoFS, secrets: SecretPlaces, files: dict, marked: dict[str, bool | None]
 ) -> str | None:
     """The JSON text of a new build's objects, or None when it may not be kept.
 
@@ -190,8 +190,12 @@ def _own_part(obj: dict, origin, files: dict) -> dict | None:
     for key, value in obj.items():
         if key in OWN_KEYS:
             own[key] = value
-        elif key not in source or _text(value) is None or _text(value) != _text(source[key]):
+        elif key not in source:
             return None
+        else:
+            text = _text(value)
+            if text is None or text != _text(source[key]):
+                return None
     text = _text(own)
     if text is None or "ENC[" in text or not is_plain(own):
         return None
