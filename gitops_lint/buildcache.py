@@ -149,20 +149,10 @@ def _storable(
     read = rec.files
     if any(rel in secrets.sources for rel in read):
         return None
-    objects, refs, by_reference = [], [], set()
-    for obj, origin in rec.pending or ():
-        if obj.get("kind") == "Secret" or document_metadata(obj) is not None:
-            own = _own_part(obj, origin, files)
-            if own is None:
-                return None
-            objects.append((own, origin))
-            refs.append(list(obj))
-            by_reference.add((origin.file, origin.doc_index))
-        else:
-            if not is_plain(obj):
-                return None
-            objects.append((obj, origin))
-            refs.append(None)
+    prepared = rec.prepared if rec.prepared is not None else prepare(rec, files)
+    text, by_reference = prepared
+    if text is None:
+        return None
     for rel in read:
         if any(place not in by_reference for place in secrets.by_file.get(rel, ())):
             return None
@@ -177,7 +167,31 @@ def _storable(
             loaded = files.get(rel)
             if loaded is None or any((rel, d.origin.doc_index) not in by_reference for d in loaded.documents):
                 return None
-    return encode_objects(objects, refs)
+    return text
+
+
+def prepare(rec: KeptRecord, files: dict) -> tuple[str | None, frozenset[tuple[str, int]]]:
+    """What :func:`_storable` can tell from a build's own objects: their text as a record
+    holds it (None when an object is not plain, or a Secret's cannot be kept by
+    reference), and the (file, document index) of the objects kept by reference. It
+    needs only the build and the documents it loaded, so a worker process does it for
+    the builds it made (``Linter._build_share``): the parent then does the run's checks
+    alone, and the records cross the pipe as text."""
+    objects, refs, by_reference = [], [], set()
+    for obj, origin in rec.pending or ():
+        if obj.get("kind") == "Secret" or document_metadata(obj) is not None:
+            own = _own_part(obj, origin, files)
+            if own is None:
+                return None, frozenset()
+            objects.append((own, origin))
+            refs.append(list(obj))
+            by_reference.add((origin.file, origin.doc_index))
+        else:
+            if not is_plain(obj):
+                return None, frozenset()
+            objects.append((obj, origin))
+            refs.append(None)
+    return encode_objects(objects, refs), frozenset(by_reference)
 
 
 def _own_part(obj: dict, origin, files: dict) -> dict | None:

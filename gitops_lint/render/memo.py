@@ -243,6 +243,9 @@ class KeptRecord:
     # the build's issues: remote resources it does not fetch, each at a file it read
     # (``[kind, message, file, line, column]``, see :func:`keeps_issues`)
     issues: list[list] = field(default_factory=list)
+    # what ``buildcache.prepare`` made of ``pending`` (a worker's build: its text, and the
+    # places of the objects kept by reference), which it then replaces
+    prepared: tuple | None = None
 
     def to_json(self, objects: str) -> dict:
         return {
