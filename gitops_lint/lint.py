@@ -370,8 +370,9 @@ class Linter:
     def store_warm(self) -> None:
         """Keep this run's parsed files and kustomize builds for the next run (cli, after the
         run is stored), never a Secret's value: load.parsed and buildcache refuse what they
-        can see holds one, and are handed the files the run's secret inventory read a value
-        from or a rendered Secret was written in, and every value the redactor masks. When
+        can see holds one, and are handed where the run's secret inventory found a value
+        (file and document, ``buildcache.SecretPlaces``) or a rendered Secret was written,
+        and every value the redactor masks. When
         those are not known (a secret source raised; the redactor's refresh swallowed it),
         nothing is stored and the printed result stands."""
         if self.warm is None:
