@@ -694,8 +694,7 @@ class KeepingRenderer:
         self._fresh_targets: set = set()
         self._fresh_configs: set = set()
         self._subtrees: dict[tuple, tuple] = {}  # target key -> (openapi after, tree)
-        self._served: dict[tuple, str | None] = {}  # rkey -> kept objects' text, None: inner's
-        self._served_issues: dict[tuple, list[list]] = {}  # rkey -> the kept build's issues
+        self._served: dict[tuple, KeptRecord | None] = {}  # rkey -> the kept build served, None: inner's
         self._targets = inner._targets = _WatchedTargets(inner._targets)
         self._configs = inner._configs = _WatchedConfigs(inner._configs)
 
@@ -746,31 +745,31 @@ class KeepingRenderer:
             okey = overlay_key(overlay)
         rkey = (path, okey)
         if rkey in self._served:  # built before in this run: copies, nothing loaded (as inner)
-            text = self._served[rkey]
-            if text is None:
+            rec = self._served[rkey]
+            if rec is None:
                 return self.inner.build(path, overlay), None
-            objects, sizes, refs = _decode_served(text)
-            objects = self._whole(objects, refs)
-            if objects is None:  # cannot be: it was made whole when first served
-                return self._inexact(path, overlay), None
-            issues = _issues(self._served_issues.get(rkey, []))
-            return BuildResult([Resource(obj, origin) for obj, origin in objects], issues), sizes
+            return self._result(rec, _decode_served(rec.objects), path, overlay)
         key = _key(self.fs, path, overlay, okey)
         rec = self.records.get(key)
         if rec is not None and rec.objects is not None and self._holds(rec):
-            objects, sizes, refs = _decode_served(rec.objects)
-            if objects is not None:
-                self._served[rkey] = rec.objects
+            decoded = _decode_served(rec.objects)
+            if decoded[0] is not None:
+                self._served[rkey] = rec
                 self.reused.add(key)
                 self._replay(rec.tree)
-                objects = self._whole(objects, refs)
-                if objects is None:  # a damaged record, past the point of building afresh
-                    return self._inexact(path, overlay), None
-                self._served_issues[rkey] = rec.issues
-                return BuildResult(
-                    [Resource(obj, origin) for obj, origin in objects], _issues(rec.issues)
-                ), sizes
+                return self._result(rec, decoded, path, overlay)
         return self._build(rkey, key, path, overlay), None
+
+    def _result(
+        self, rec: KeptRecord, decoded: tuple, path: str, overlay: FluxOverlay | None
+    ) -> tuple[BuildResult, list[int | None] | None]:
+        """The build served from ``rec`` (``decoded``: :func:`_decode_served` of its text, new
+        objects each time), its objects kept by reference made whole and its issues new."""
+        objects, sizes, refs = decoded
+        objects = self._whole(objects, refs)
+        if objects is None:  # a damaged record, past the point of building afresh
+            return self._inexact(path, overlay), None
+        return BuildResult([Resource(obj, origin) for obj, origin in objects], _issues(rec.issues)), sizes
 
     def _whole(
         self, objects: list[tuple[dict, Origin]] | None, refs: list[tuple[str, ...] | None] | None
