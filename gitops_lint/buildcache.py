@@ -32,6 +32,7 @@ keep, a kept one to drop), with the records worth keeping:
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -168,6 +169,17 @@ def _storable(
             if loaded is None or any((rel, d.origin.doc_index) not in by_reference for d in loaded.documents):
                 return None
     return text
+
+
+def prepare_recorded(renderer: KeepingRenderer, start: int) -> None:
+    """:func:`prepare` the builds ``renderer`` recorded from the ``start``-th on, in the
+    process that made them: a worker (``Linter._build_share``), or the parent while its
+    workers build. The parent's store then only does the run's checks, and a worker's
+    records cross the pipe as text instead of objects."""
+    files = renderer.cache.files
+    for rec in itertools.islice(renderer.new.values(), start, None):
+        if rec.prepared is None:
+            rec.prepared, rec.pending = prepare(rec, files), None
 
 
 def prepare(rec: KeptRecord, files: dict) -> tuple[str | None, frozenset[tuple[str, int]]]:

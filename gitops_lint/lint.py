@@ -143,21 +143,6 @@ def applied_elsewhere(
     return dropped
 
 
-def _prepare_kept(keeping, start: int) -> None:
-    """Encode the builds ``keeping`` (a ``render.memo.KeepingRenderer``, or None) recorded
-    from the ``start``-th on for the next run (``buildcache.prepare``), in the process
-    that made them: a worker, or the parent while its workers build. The parent's store
-    then only does the run's checks, and a worker's records cross the pipe as text."""
-    if keeping is None:
-        return
-    from .buildcache import prepare
-
-    files = keeping.cache.files
-    for rec in itertools.islice(keeping.new.values(), start, None):
-        if rec.prepared is None:
-            rec.prepared, rec.pending = prepare(rec, files), None
-
-
 class Linter:
     def __init__(self, root: str, config: Config, warm: RunCache | None = None):
         self.root = root
@@ -217,7 +202,10 @@ class Linter:
             for entry in plan.entries[: shares.start if shares is not None else None]:
                 clusters.append(self._build_one(builder, entry, files_read))
             if shares is not None:
-                _prepare_kept(keeping, 0)  # while the workers still build, as they do theirs
+                if keeping is not None:  # while the workers still build, as they do theirs
+                    from .buildcache import prepare_recorded
+
+                    prepare_recorded(keeping, 0)
                 self._merge_builds(shares.results(), clusters, files_read, keeping)
         finally:
             if shares is not None:
@@ -278,7 +266,10 @@ class Linter:
             loaded = list(itertools.islice(cache.files.items(), count, None))
             rendered = budget.nodes - nodes - sum(f.nodes for _, f in loaded)
             out.append((cluster, files_read[cluster.name], loaded, budget.objects - objects, rendered))
-        _prepare_kept(keeping, kept[0] if kept is not None else 0)
+        if keeping is not None:  # encoded here, in parallel with the others: the parent only checks
+            from .buildcache import prepare_recorded
+
+            prepare_recorded(keeping, kept[0])
         recorded = (
             cache.parsed.since(parsed) if parsed is not None else None,
             keeping.since(kept) if keeping is not None else None,
