@@ -30,6 +30,9 @@ from .errors import InputError
 
 #: nodes one file may expand to through YAML aliases (all its documents together)
 MAX_FILE_NODES = 2_000_000
+#: how deep one YAML document may nest (the loader refuses a deeper one, and a stored
+#: parse whose links would make one deeper is not used: load.parsed)
+MAX_DEPTH = 1000
 #: nodes one run may load and render (all files, all clusters)
 MAX_RUN_NODES = 20_000_000
 #: objects one run may render (all Kustomizations of all clusters)

@@ -30,7 +30,7 @@ from yaml.composer import Composer, ComposerError
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from ..core.budget import MAX_FILE_NODES, Budget, BudgetExceeded
+from ..core.budget import MAX_DEPTH, MAX_FILE_NODES, Budget, BudgetExceeded
 from ..core.data import Document, LoadError, Origin
 from ..core.fs import FileTooLarge, OutsideRoot, RepoFS
 from .goyaml import (
@@ -50,7 +50,6 @@ from .parsed import ParsedFiles
 
 _CLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SUPPRESS = re.compile(r"#\s*gitops-lint:\s*disable=([A-Za-z0-9_,\- ]+)")
-MAX_DEPTH = 1000
 # kustomize's names for a kustomization file (decoded by sigs.k8s.io/yaml, not kyaml)
 KUSTOMIZATION_FILES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
 

@@ -47,7 +47,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 
-from ..core.budget import MAX_FILE_NODES
+from ..core.budget import MAX_DEPTH, MAX_FILE_NODES
 from ..core.data import Document, LoadError, Origin
 from ..core.fs import OutsideRoot, content_hash, normalize
 from ..core.records import SIDE_SHARDS, SideRecords, side_shard
@@ -56,9 +56,6 @@ from ..core.sharing import apply_links, expanded_within, links, with_slots
 #: the suffix of a kustomization file's key (parsed without kyaml's folded scalars)
 KUSTOMIZATION_SUFFIX = "/k"
 
-#: the nesting a stored parse may reach through its links: the loader's ``MAX_DEPTH``
-#: (which imports this module)
-MAX_DEPTH = 1000
 #: an entry with links is kept when its text is at most this many times its file's bytes
 #: (+1 KB): data is written once, but the ``key:``-without-value paths are counted through
 #: every alias (at most 1.6 on the 417 such files of 22 real repositories)
