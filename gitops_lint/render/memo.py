@@ -403,22 +403,6 @@ def _valid_tree(nodes) -> bool:
     return True
 
 
-def decode_objects(text: str) -> list[tuple[dict, Origin]] | None:
-    """A kept build's objects, new ones at each call; None when the text is not what was
-    written, or holds an object kept by reference (:data:`OWN_KEYS`: only a renderer with
-    the run's documents can make it whole)."""
-    try:
-        data = _DECODER.decode(text)
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(data, list):
-        return None
-    checked = _checked(data)
-    if checked is None or any(keys is not None for keys in checked[1]):
-        return None
-    return checked[0]
-
-
 #: the keys an object kept by reference holds itself (kustomize rewrites them: a namespace,
 #: a name prefix, labels); all its other keys are taken, as they are, from the document it
 #: was loaded from, so the record holds none of a Secret's values (``buildcache``)
