@@ -28,6 +28,7 @@ from ..core.errors import InputError
 from ..core.fs import FileTooLarge, OutsideRoot, RepoFS, normalize
 from ..load.bootstrap import Bootstrap
 from ..load.loader import DocumentCache
+from ..load.top_level import may_be_of_kind
 from .flux_fields import decode
 
 # how an entry was found, strongest first: a live sync beats a gotk-sync.yaml
@@ -188,6 +189,16 @@ def _may_name_an_instance(doc: dict) -> bool:
     )
 
 
+def _may_hold(raw: bytes, kind: str) -> bool:
+    """Whether a document of the file may be of ``kind`` (True when its text is not UTF-8:
+    the loader says what it makes of it)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return may_be_of_kind(text, kind)
+
+
 def find_syncs(fs: RepoFS, cache: DocumentCache, files: list[str]) -> list[Sync]:
     """Every sync object of ``files``: FluxInstances (and the chart's values) and gotk-sync Kustomizations."""
     found: list[Sync] = []
@@ -200,8 +211,17 @@ def find_syncs(fs: RepoFS, cache: DocumentCache, files: list[str]) -> list[Sync]
                 raw = fs.read_bytes(rel)
             except (OSError, OutsideRoot, FileTooLarge):
                 continue
-            instance = b"sync:" in raw
-            selfsync = b"GitRepository" in raw and b"kustomize.toolkit.fluxcd.io" in raw
+            # a FluxInstance, a HelmRelease of its chart or the chart's values (``instance:``)
+            instance = b"sync:" in raw and (
+                b"FluxInstance" in raw or b"HelmRelease" in raw or b"instance" in raw
+            )
+            # a GitRepository at a document's top level: not only named below it, as in the
+            # CRDs of a gotk-components.yaml (read from the text, see load.top_level)
+            selfsync = (
+                b"GitRepository" in raw
+                and b"kustomize.toolkit.fluxcd.io" in raw
+                and _may_hold(raw, "GitRepository")
+            )
             if not (instance or selfsync):
                 continue
         documents = [d.data for d in cache.load(rel, used=False).documents if isinstance(d.data, dict)]

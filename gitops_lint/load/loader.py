@@ -480,6 +480,12 @@ def compose_docs(loader) -> list:
 _ALIAS = re.compile(r"\*(?<![^\s\[{,:?-].)[^\s,\[\]{}]", re.S)
 
 
+def may_alias(text: str) -> bool:
+    """Whether a node of ``text`` may be an alias (True for some texts that hold none; an
+    alias needs an anchor, without one the text is refused)."""
+    return "&" in text and _ALIAS.search(text) is not None
+
+
 def _surely_shallow(text: str) -> bool:
     """True when the text cannot nest MAX_DEPTH deep, so no node walk is needed.
 
@@ -635,7 +641,7 @@ def parse_text(text: str, file: str, *, kyaml: bool = True) -> LoadedFile:
     sizes: dict[int, int] = {}
     disabled_by_doc = _comments_by_document(_suppressions(text), nodes)
     # no alias, nothing can expand: a tree, whose depth is all there is to check
-    has_anchors = "&" in text and _ALIAS.search(text) is not None
+    has_anchors = may_alias(text)
     shallow = not has_anchors and _surely_shallow(text)
     spent = 0  # nodes of this file's documents so far (MAX_NODES bounds them together)
     for index, node in enumerate(nodes):
