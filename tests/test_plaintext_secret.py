@@ -6,8 +6,11 @@ import base64
 
 import pytest
 
+from gitops_lint.lint import Linter
+from gitops_lint.load.config import load_config
 from gitops_lint.load.sops import SopsConfig, SopsRules, dotenv_metadata, has_sops_marker
 from gitops_lint.model.secrets import ENCRYPTED, PLAINTEXT, REFERENCE, VARIABLE, classify
+from gitops_lint.vocabulary import vocabulary
 from tests.helpers import lint_repo, write_tree
 
 ENC = "ENC[AES256_GCM,data:ZTl0Yi1nYWNqYQ==,iv:rUwYwxc0ILe19vAm=,tag:t+yioBJuD+G5nk7w1yuUJw==,type:str]"
@@ -202,6 +205,37 @@ def test_sops_yaml_designation(tmp_path):
     }
     out = findings(tmp_path, files)
     assert len(out) == 1 and out[0].startswith("secrets/config.yaml:1 ") and "creation rule 1" in out[0]
+
+
+def test_designation_parses_only_files_that_can_be_encrypted(tmp_path):
+    """Linting one cluster: the rule still designates (another cluster's file is encrypted),
+    and the other cluster's CRD bundle, which names sops only inside its CRDs, is not parsed
+    (nor counted) to learn that it is not encrypted."""
+    crd = (
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
+        "metadata:\n  name: kustomizations.kustomize.toolkit.fluxcd.io\n"
+        "spec:\n  names:\n    kind: Kustomization\n"
+        "  description: decryption provider, only sops is supported\n"
+    )
+    files = {
+        ".sops.yaml": "creation_rules:\n  - path_regex: .*.yaml\n    encrypted_regex: ^(data|stringData)$\n",
+        "clusters/a/kustomization.yaml": "resources: [s.yaml]\n",
+        "clusters/a/s.yaml": secret("stringData:\n  password: hunter2-clear\n"),
+        "clusters/b/flux-system/gotk-components.yaml": crd,
+        "clusters/b/db.yaml": secret(f"stringData:\n  pw: {ENC}\n", ""),
+    }
+    root = write_tree(tmp_path, files)
+    linter = Linter(str(root), load_config(str(root), known=vocabulary()))
+    result = linter.run([str(root / "clusters/a")])
+    out = [f"{f.file}:{f.line} {f.message}" for f in result.findings if f.rule == "plaintext-secret"]
+    assert len(out) == 1 and out[0].startswith("clusters/a/s.yaml:7 ") and "creation rule 1" in out[0]
+    # the encrypted file was parsed to designate the rule; the CRD bundle was not
+    assert sorted(linter.cache.files) == [
+        "clusters/a/kustomization.yaml",
+        "clusters/a/s.yaml",
+        "clusters/b/db.yaml",
+    ]
+    assert result.summary["files"] == 3
 
 
 def test_suppression_comment_and_config(tmp_path):

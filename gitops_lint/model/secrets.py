@@ -42,7 +42,7 @@ import re2
 
 from ..core.data import FLUX_HELM_GROUP, ObjectRef, Origin, group_of, ref_of
 from ..core.enums import StrEnum
-from ..core.fs import OutsideRoot, RepoFS, join
+from ..core.fs import FileTooLarge, OutsideRoot, RepoFS, join
 from ..core.redact import Redactor, redact_leaves
 from ..load.loader import DocumentCache, parse_text
 from ..load.sops import (
@@ -56,6 +56,7 @@ from ..load.sops import (
     is_encrypted_value,
     leaves,
 )
+from ..load.top_level import may_have_key
 from ..render.copy import deep_copy
 from .secret_settings import cannot_be_secret, is_setting
 
@@ -394,6 +395,24 @@ def _added_in_clear(data: dict, origin: Origin, gov: Governance) -> Iterator[Sec
             )
 
 
+def _may_be_encrypted(fs: RepoFS, rel: str) -> bool:
+    """Whether a document of ``rel`` may carry SOPS metadata (a top-level ``sops`` key),
+    from its text (:mod:`..load.top_level`). A file that cannot be read is loaded, and its
+    error reported, as before. Parsing every file a creation rule covers only to learn it
+    is not encrypted was most of a one-cluster lint of a repository whose ``.sops.yaml``
+    covers ``.*.yaml``: the other clusters' files, none of them read otherwise."""
+    try:
+        raw = fs.read_bytes(rel)
+    except (OSError, OutsideRoot, FileTooLarge):
+        return True
+    if b"sops" not in raw:
+        return False
+    try:
+        return may_have_key(raw.decode("utf-8"), "sops")
+    except UnicodeDecodeError:
+        return True
+
+
 @dataclass(frozen=True)
 class _Source:
     """The values of a file a secretGenerator reads (an env file, a file source):
@@ -526,7 +545,7 @@ class Inventory:
                     continue
                 if posixpath.basename(rel) in KUSTOMIZATION_FILES:
                     how.add(rule.index)
-                elif any(
+                elif _may_be_encrypted(self.fs, rel) and any(
                     document_metadata(doc.data) is not None
                     for doc in self.cache.load(rel, used=False).documents
                 ):
