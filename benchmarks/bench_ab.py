@@ -1,0 +1,89 @@
+"""Two checkouts of gitops-lint, entry by entry of the corpus, in the same minutes.
+
+    python benchmarks/bench_ab.py OTHER_CHECKOUT [--runs 3] [--corpus ../shared/corpus]
+        [--repo NAME]... [--cache]
+
+For every entry of the corpus's SOURCES.md (one whole-process cold lint each, as a user
+lints one cluster: ``python -m gitops_lint REPO/ENTRY --root REPO --format json``), the
+median wall time with OTHER_CHECKOUT's code and with this checkout's, run alternately so
+that both see the same load of a shared machine, whether their findings are the same, and
+the files each parsed (the summary's count). Byte-code is written for both (the machine
+may set PYTHONDONTWRITEBYTECODE: a checkout without byte-code would pay for compiling
+every run). ``--cache``: with the warm cache as a user has it (default: ``--no-cache``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from bench_lint import entries  # noqa: E402
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("other", help="another checkout of gitops-lint (say, a worktree of main)")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--corpus", default=str(HERE.parent.parent / "shared" / "corpus"))
+    ap.add_argument("--repo", action="append", help="only this corpus repository (repeatable)")
+    ap.add_argument("--cache", action="store_true")
+    args = ap.parse_args()
+    codes = {"other": str(Path(args.other).resolve()), "this": str(HERE.parent)}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("GITOPS_LINT_CACHE_DIR", "PYTHONDONTWRITEBYTECODE")
+    }
+    if not args.cache:
+        env["GITOPS_LINT_NO_CACHE"] = "1"
+
+    def run(code: str, repo: Path, entry: str) -> tuple[float, dict]:
+        start = time.perf_counter()
+        out = subprocess.run(
+            [sys.executable, "-m", "gitops_lint", str(repo / entry), "--root", str(repo), "--format", "json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=dict(env, PYTHONPATH=code),
+            cwd=code,
+            check=False,
+        ).stdout
+        elapsed = time.perf_counter() - start
+        try:
+            return elapsed, json.loads(out)
+        except ValueError:
+            return elapsed, {}
+
+    corpus = Path(args.corpus)
+    total = {name: 0.0 for name in codes}
+    print(f"{'repository:entry':<72} {'other s':>8} {'this s':>8}  findings  files")
+    for repo_name, entry in entries(corpus):
+        if args.repo and repo_name not in args.repo:
+            continue
+        repo = corpus / repo_name
+        results = {name: run(code, repo, entry)[1] for name, code in codes.items()}  # also the warm-up
+        times: dict[str, list[float]] = {name: [] for name in codes}
+        for _ in range(args.runs):
+            for name, code in codes.items():
+                times[name].append(run(code, repo, entry)[0])
+        median = {name: statistics.median(t) for name, t in times.items()}
+        for name in codes:
+            total[name] += median[name]
+        a, b = results["other"], results["this"]
+        same = "same" if a.get("findings") == b.get("findings") and a else "DIFFER"
+        files = f"{a.get('summary', {}).get('files')} -> {b.get('summary', {}).get('files')}"
+        print(
+            f"{repo_name + ':' + entry:<72} {median['other']:>8.3f} {median['this']:>8.3f}  {same:<8}  {files}"
+        )
+    print(f"{'sum of medians':<72} {total['other']:>8.2f} {total['this']:>8.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
