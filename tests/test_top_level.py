@@ -15,6 +15,7 @@ from gitops_lint.core.fs import RepoFS
 from gitops_lint.discover.entries import discover
 from gitops_lint.load.loader import DocumentCache, parse_text
 from gitops_lint.load.top_level import may_be_of_kind, may_have_key
+from tests.security.test_budgets import deadline
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -221,6 +222,15 @@ def test_never_false_when_the_loader_finds_the_kind_at_the_top(text):
 def test_never_false_when_the_loader_finds_the_key_at_the_top(text):
     if "sops" in root_keys(text):
         assert may_have_key(text, "sops")
+
+
+def test_a_word_repeated_on_one_long_line_is_judged_once():
+    """Linear in the text: each line is judged once, however often the word repeats on it
+    (judging each occurrence scanned back to its line's start: 200,000 on a 2.8 MB line took
+    minutes)."""
+    text = "a:\n  " + "GitRepository " * 200_000 + "\n" + "b:\n  GitRepository\n" * 50_000
+    with deadline(1.0):
+        assert not may_be_of_kind(text, KIND)
 
 
 def _yaml_files(root: Path):

@@ -108,16 +108,19 @@ def _may_be_at_top(text: str, word: str, key: str) -> bool:
         ok.append(document_ok)
     position = text.find(word)
     while position != -1:
+        # the line's verdict holds for every occurrence on it: judged once, then the next
+        # line (each line's text is scanned once, however often the word repeats on it)
         line_start = text.rfind("\n", 0, position) + 1
-        if text[line_start] == "#":  # a comment, or the text of a quoted scalar (not only the word)
-            position = text.find(word, position + len(word))
-            continue
-        if text[line_start] != " ":  # at column 0, or indented with a tab
-            return True
-        owner = bisect.bisect_right(starts, line_start) - 1
-        if owner < 0 or not ok[owner] or keys[owner] is None or keys[owner].lower() == key.lower():
-            return True
-        position = text.find(word, position + len(word))
+        if text[line_start] != "#":  # a comment, or in a quoted scalar (not only the word)
+            if text[line_start] != " ":  # at column 0, or indented with a tab
+                return True
+            owner = bisect.bisect_right(starts, line_start) - 1
+            if owner < 0 or not ok[owner] or keys[owner] is None or keys[owner].lower() == key.lower():
+                return True
+        line_end = text.find("\n", position)
+        if line_end == -1:
+            return False
+        position = text.find(word, line_end)
     return False
 
 
