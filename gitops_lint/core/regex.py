@@ -97,6 +97,42 @@ class GoRegex:
         return self._rx.fullmatch(_text(text)) is not None
 
 
+class GoRegexSet:
+    """Which of several patterns match a text, found in one pass over it (RE2::Set): for
+    each, the answer its :meth:`GoRegex.search` gives. For patterns tried in turn on many
+    texts (a ``.sops.yaml``'s creation rules on every file of a repository: a dozen
+    searches a file, each a call into RE2, were most of a secret inventory)."""
+
+    __slots__ = ("_set", "patterns")
+
+    def __init__(self, patterns: tuple[str, ...], rx_set):
+        self.patterns = patterns
+        self._set = rx_set
+
+    def __reduce__(self):  # RE2's program does not pickle (a worker's result may hold one)
+        return search_set, (self.patterns,)
+
+    def matching(self, text: str) -> set[int]:
+        """The positions (in the order given to :func:`search_set`) of those that match."""
+        return set(self._set.Match(_text(text)) or ())
+
+
+@lru_cache(maxsize=256)
+def search_set(patterns: tuple[str, ...]) -> GoRegexSet | None:
+    """``patterns`` (each one :func:`compile_go` compiles) searched together, with the
+    options each is compiled with; None when RE2 will not hold them in one program (its
+    memory bound): the caller searches them one by one."""
+    rx_set = re2.Set.SearchSet(_OPTIONS)
+    try:
+        for position, pattern in enumerate(patterns):
+            if rx_set.Add(pattern) != position:
+                return None
+        rx_set.Compile()  # raises when over the memory bound
+    except re2.error:
+        return None
+    return GoRegexSet(patterns, rx_set)
+
+
 def _text(text: str) -> str | bytes:
     if not isinstance(text, str):
         return text if isinstance(text, bytes) else str(text)

@@ -30,8 +30,9 @@ import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
-from ..core.regex import GoRegex, RegexError, compile_go
+from ..core.regex import GoRegex, GoRegexSet, RegexError, compile_go, search_set
 
 # SOPS aes/cipher.go: ``^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]``,
 # filled by ``Cipher.Encrypt`` with ``fmt.Sprintf("ENC[AES256_GCM,data:%s,iv:%s,tag:%s,type:%s]")``
@@ -229,6 +230,16 @@ class SopsConfig:
             out.append(CreationRule(i, path_regex, go_regex(path_regex), SopsRules.from_metadata(item)))
         return cls(file, posixpath.dirname(file), tuple(out))
 
+    @cached_property
+    def _together(self) -> tuple[tuple[int, ...], GoRegexSet] | None:
+        """The rules' ``path_regex``es searched in one pass, with each one's rule index
+        (None for fewer than two, or when RE2 will not hold them together)."""
+        patterned = [rule for rule in self.rules if rule.pattern is not None]
+        if len(patterned) < 2:
+            return None
+        found = search_set(tuple(rule.pattern.pattern for rule in patterned))
+        return (tuple(rule.index for rule in patterned), found) if found is not None else None
+
     def rule_for(self, rel: str) -> CreationRule | None:
         """The creation rule SOPS would use for repo-relative ``rel`` (first match wins).
 
@@ -241,9 +252,13 @@ class SopsConfig:
         if not rel.startswith(prefix):
             return None
         local = rel[len(prefix) :]
+        together = self._together
+        matched = {together[0][i] for i in together[1].matching(local)} if together is not None else None
         for rule in self.rules:
             if not rule.path_regex:
                 return rule
-            if rule.pattern is not None and rule.pattern.search(local):
+            if rule.pattern is not None and (
+                rule.index in matched if matched is not None else rule.pattern.search(local)
+            ):
                 return rule
         return None
