@@ -19,7 +19,7 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-TARGETS = ("lint", "loader", "sops", "envsubst", "kubectl_precheck", "fix", "redaction")
+TARGETS = ("lint", "loader", "top_level", "sops", "envsubst", "kubectl_precheck", "fix", "redaction")
 
 
 def make_target(name: str):
@@ -35,6 +35,7 @@ def make_target(name: str):
         return targets.redaction_target
     return {
         "loader": targets.loader_target,
+        "top_level": targets.top_level_target,
         "sops": targets.sops_target,
         "envsubst": targets.envsubst_target,
     }[name]
@@ -67,6 +68,11 @@ def mutate(rng: random.Random, data: bytes) -> bytes:
         b'"',
         b"<<: *a\n",
         b"kind: Secret\n",
+        b"kind: GitRepository\n",
+        b"? ",
+        b"|-\n",
+        b"\r",
+        "\u2028".encode(),
         b"\t",
         b"../",
         b"/etc/passwd",

@@ -12,6 +12,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -19,6 +20,7 @@ import tempfile
 from gitops_lint.cli import main
 from gitops_lint.load.loader import parse_text
 from gitops_lint.load.sops import SopsRules, dotenv_metadata
+from gitops_lint.load.top_level import may_be_of_kind, may_have_key
 from gitops_lint.model.secrets import classify
 from gitops_lint.substitute.envsubst import EnvsubstError, expand
 
@@ -118,6 +120,29 @@ def loader_target(data: bytes) -> None:
     for err in loaded.errors:
         if not isinstance(err.message, str) or err.line < 1:
             raise Crash(f"bad LoadError {err!r}")
+
+
+def top_level_target(data: bytes) -> None:
+    """load.top_level on any text is never wrong against the loader: every top-level key
+    and ``kind`` the loader finds, the proofs say may be there. Within the proofs' stated
+    assumption: the word is spelled out where it is written, which a text without escapes
+    and ``binary`` tags guarantees for a word of letters, digits and ``._/-`` (folding and
+    quoting change a scalar's text only by spaces, line breaks and quotes)."""
+    text = data.decode("utf-8", "replace").replace("\x00", "")
+    if "\\" in text or "binary" in text:
+        return
+    for doc in parse_text(text, "f.yaml").documents:
+        if not isinstance(doc.data, dict):
+            continue
+        for key, value in doc.data.items():
+            if isinstance(key, str) and _WORD.fullmatch(key) and not may_have_key(text, key):
+                raise Crash(f"top-level key {key!r} ruled out")
+            kind = value if key == "kind" and isinstance(value, str) and _WORD.fullmatch(value) else None
+            if kind is not None and not may_be_of_kind(text, kind):
+                raise Crash(f"top-level kind {kind!r} ruled out")
+
+
+_WORD = re.compile(r"[A-Za-z0-9._/-]+")
 
 
 def sops_target(data: bytes) -> None:

@@ -14,8 +14,11 @@ so the file need not be parsed to know it; when they cannot prove it they say so
 caller parses.
 
 The proof is sound (never False for a text in which the loader finds such a document),
-on the assumption the byte filters before it already make: the word is written as its
-letters (not through escapes or ``!!binary``). It rests on YAML's block structure:
+on the assumption the byte filters before it already make, a little narrowed: the word is
+spelled out where it is written, not through escapes (``"Git\\x52epository"``, an escaped
+line break) or a ``!!binary`` tag. (Folding and quoting change a scalar's text only by
+spaces, line breaks and quotes, so they cannot make a word.) It rests on YAML's block
+structure:
 
 - every key of a block mapping that starts at column 0 is on a line at column 0 (an
   implicit key is one line), so an *indented* occurrence of the word is not a top-level
