@@ -2,7 +2,7 @@
 
     python benchmarks/bench_lint.py [--runs 5] [--corpus ../shared/corpus] [--largest 5] [--all]
     python benchmarks/bench_lint.py --warm [N] [--runs 5]
-    python benchmarks/bench_lint.py --change [N] [--runs 5]
+    python benchmarks/bench_lint.py --change [N] [--runs 5] [--root]
 
 Cold runs (issue 18): for the ``--largest`` repositories of ../shared/corpus (by the
 bytes of their YAML files), the median wall time of N whole-process runs of
@@ -246,13 +246,16 @@ def rendered_file(repo: Path, repo_entries: list[str]) -> Path:
     raise SystemExit(f"{repo.name}: a render reads no file")
 
 
-def change(corpus: Path, runs: int, n: int) -> None:
+def change(corpus: Path, runs: int, n: int, root: bool = False) -> None:
     """Cold (--no-cache) and warm after a one-file change, on a Git copy of each repository.
 
     The cache is filled by one run; then each measured run first appends a comment line
     naming the run to the same file (``rendered_file``): new content each time, so every
     measured run misses the whole-run entry and re-does what that change affects, from
     the finer caches (parsed files, builds). Medians of ``runs``, whole processes.
+    ``root``: lint the repository root, as the pre-commit hook does (every entry discovery
+    finds, every YAML file of the repository judged), instead of SOURCES.md's entries;
+    the changed file is the same.
     """
     head = "  wall s  cpu s"
     print(f"{'repository':<36} {'files':>6} | cold{head} | 1-file{head} | changed file")
@@ -261,13 +264,14 @@ def change(corpus: Path, runs: int, n: int) -> None:
             repo = git_copy(corpus / repo_name, Path(tmp) / repo_name)
             nfiles = len(yaml_files(repo))
             target = rendered_file(repo, paths)
-            run_time(repo, paths)  # fills the caches (and byte-code)
+            linted = [""] if root else paths
+            run_time(repo, linted)  # fills the caches (and byte-code)
             cold, changed = [], []
             for i in range(runs):  # alternated: both see the same minutes of a shared machine
-                cold.append(run_time(repo, paths, "--no-cache"))
+                cold.append(run_time(repo, linted, "--no-cache"))
                 with open(target, "a", encoding="utf-8") as fh:
                     fh.write(f"# bench change {i}\n")
-                changed.append(run_time(repo, paths))
+                changed.append(run_time(repo, linted))
             print(
                 f"{repo_name:<36} {nfiles:>6} |    {medians(cold)} |      {medians(changed)} | "
                 f"{target.relative_to(repo)}"
@@ -300,6 +304,11 @@ def main() -> None:
         metavar="N",
         help="instead: cold / warm after a one-file change (a file rendering reads) on the N largest repositories",
     )
+    ap.add_argument(
+        "--root",
+        action="store_true",
+        help="with --change: lint each repository's root, as the pre-commit hook does, not its entries",
+    )
     args = ap.parse_args()
     corpus = Path(args.corpus)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
@@ -307,7 +316,7 @@ def main() -> None:
         warm(corpus, args.runs, args.warm)
         return
     if args.change:
-        change(corpus, args.runs, args.change)
+        change(corpus, args.runs, args.change, root=args.root)
         return
     if args.all:
         all_entries_table(corpus, args.runs)
