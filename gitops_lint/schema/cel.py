@@ -187,10 +187,11 @@ def _environment():
     return _ENV
 
 
-def _run(prog, activation, rule: str):
+def _run(prog, activation, rule: str) -> tuple[object, int]:
     """``prog.evaluate`` within the rule's step budget: :data:`budget.CEL_PER_CALL`, and
-    what is left of the object's :data:`budget.CEL_PER_OBJECT`. Out of steps: the rule
-    is not evaluated (it passes), and the object's budget records why."""
+    what is left of the object's :data:`budget.CEL_PER_OBJECT`: its result (or the
+    exception it raised) and the steps it took. Out of steps: the rule is not evaluated
+    (it passes), the object's budget records why, and :class:`OutOfCost` is raised."""
     global _METER
     steps = budget.current
     limit = budget.CEL_PER_CALL
@@ -204,8 +205,9 @@ def _run(prog, activation, rule: str):
             raise OutOfCost
     meter = _Meter(limit)
     _METER = meter
+    outcome: object
     try:
-        return prog.evaluate(activation)
+        outcome = prog.evaluate(activation)
     except OutOfCost:
         if steps is not None:
             steps.note(
@@ -213,10 +215,27 @@ def _run(prog, activation, rule: str):
                 "gitops-lint's budget (the API server allows 1,000,000 cost units per rule): not checked"
             )
         raise
+    except Exception as exc:  # noqa: BLE001 - cel-python raises what its functions raise: the caller skips the rule
+        outcome = exc
     finally:
         _METER = None
+        used = limit - max(meter.left, 0)
         if steps is not None:
-            steps.cel_left -= limit - max(meter.left, 0)
+            steps.cel_left -= used
+    return outcome, used
+
+
+def _spend(used: int) -> bool:
+    """Charge the steps a remembered evaluation took, as :func:`_run` would have: False
+    (nothing charged) when it would not run within the budget left now, which only
+    evaluating it again reports as it does."""
+    steps = budget.current
+    limit = budget.CEL_PER_CALL if steps is None else min(budget.CEL_PER_CALL, steps.cel_left)
+    if limit <= 0 or used > limit:
+        return False
+    if steps is not None:
+        steps.cel_left -= used
+    return True
 
 
 def _short(rule: str) -> str:
@@ -263,7 +282,7 @@ def _fields(rule: str) -> frozenset[str] | None:
 def evaluate(rules: list, value) -> list[RuleFailure]:
     """The rules ``value`` fails; rules that cannot be evaluated count as passed."""
     failures: list[RuleFailure] = []
-    activation = None
+    whole: list = []  # the whole value as cel-python reads it: plain form, its text, activation
     for item in rules or []:
         if not isinstance(item, dict) or not isinstance(item.get("rule"), str):
             continue
@@ -272,41 +291,91 @@ def evaluate(rules: list, value) -> list[RuleFailure]:
             continue  # transition rule: only checked on update
         fast = compile_rule(rule)
         verdict = fast(value) if fast is not None else UNDECIDED
-        if verdict is True:
-            continue
+        if verdict is UNDECIDED:
+            prog = _program(rule)
+            verdict = _interpreted(rule, prog, value, whole) if prog is not None else None
         if verdict is False:
             failures.append(_failure(item, rule))
-            continue
-        prog = _program(rule)
-        if prog is None:
-            continue
-        import celpy
-
-        fields = _fields(rule)
-        try:
-            if fields is not None and isinstance(value, dict):
-                act = {"self": celpy.json_to_cel(_plain({k: value[k] for k in fields if k in value}))}
-            else:
-                if activation is None:
-                    activation = {"self": celpy.json_to_cel(_plain(value))}
-                act = activation
-        except Exception as exc:  # noqa: BLE001 - as above: not checked, never a finding
-            log.debug("CEL value not convertible: %s", exc)
-            continue
-        try:
-            result = _run(prog, act, rule)
-        except OutOfCost:
-            continue  # not evaluated: the object's "not checked" note says so
-        except Exception as exc:  # noqa: BLE001 - as above: not checked, never a finding
-            log.debug("CEL rule skipped (cannot evaluate): %s: %s", rule, exc)
-            continue
-        if result is True or (type(result).__name__ == "BoolType" and bool(result)):
-            continue
-        if type(result).__name__ == "BoolType" or result is False:
-            failures.append(_failure(item, rule))
-        else:
-            log.debug("CEL rule skipped (no boolean result): %s: %r", rule, result)
     return failures
+
+
+#: cel-python's verdicts by rule and value (the value's JSON text, :func:`_text_of`): an
+#: object rendered in several clusters of a repository meets the same rules with the same
+#: value in each, and one evaluation takes about a millisecond. Each with the steps it
+#: took, charged again when used. A pure function of its key, cleared when it holds more
+#: text than this:
+_RESULTS: dict[tuple[str, str], tuple[bool | None, int]] = {}
+_RESULTS_CHARS = [0]
+MAX_RESULTS_CHARS = 16 * 1024 * 1024
+
+
+def _interpreted(rule: str, prog, value, whole: list) -> bool | None:
+    """cel-python's verdict on ``value``: None when the rule is not evaluated (out of
+    steps, an error, a value it cannot convert, a result that is not a boolean)."""
+    import celpy
+
+    fields = _fields(rule)
+    try:
+        if fields is not None and isinstance(value, dict):
+            plain = _plain({k: value[k] for k in fields if k in value})
+            text, act = _text_of(plain), None
+        else:
+            if not whole:
+                plain = _plain(value)
+                whole.extend([plain, _text_of(plain), None])
+            plain, text, act = whole
+    except Exception as exc:  # noqa: BLE001 - as above: not checked, never a finding
+        log.debug("CEL value not convertible: %s", exc)
+        return None
+    key = (rule, text) if text is not None else None
+    known = _RESULTS.get(key) if key is not None else None
+    if known is not None and _spend(known[1]):
+        return known[0]
+    try:
+        if act is None:
+            act = {"self": celpy.json_to_cel(plain)}
+            if whole and plain is whole[0]:
+                whole[2] = act
+    except Exception as exc:  # noqa: BLE001 - as above: not checked, never a finding
+        log.debug("CEL value not convertible: %s", exc)
+        return None
+    try:
+        outcome, used = _run(prog, act, rule)
+    except OutOfCost:
+        return None  # not evaluated: the object's "not checked" note says so
+    verdict = _verdict(outcome, rule)
+    if key is not None:
+        if _RESULTS_CHARS[0] > MAX_RESULTS_CHARS:
+            _RESULTS.clear()
+            _RESULTS_CHARS[0] = 0
+        _RESULTS[key] = (verdict, used)
+        _RESULTS_CHARS[0] += len(rule) + len(text)
+    return verdict
+
+
+def _text_of(plain) -> str | None:
+    """``plain``'s JSON text (which tells ``1`` from ``1.0``, ``true`` and ``"1"``, and keeps
+    key order), or None, not remembered, for a value of another type than JSON's."""
+    try:
+        return json.dumps(plain, ensure_ascii=False, default=_not_json)
+    except (TypeError, ValueError, RecursionError):
+        return None
+
+
+def _not_json(value):
+    raise TypeError(type(value).__name__)
+
+
+def _verdict(outcome: object, rule: str) -> bool | None:
+    if isinstance(outcome, Exception):
+        log.debug("CEL rule skipped (cannot evaluate): %s: %s", rule, outcome)
+        return None
+    if outcome is True or (type(outcome).__name__ == "BoolType" and bool(outcome)):
+        return True
+    if type(outcome).__name__ == "BoolType" or outcome is False:
+        return False
+    log.debug("CEL rule skipped (no boolean result): %s: %r", rule, outcome)
+    return None
 
 
 def _failure(item: dict, rule: str) -> RuleFailure:
