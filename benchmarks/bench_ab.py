@@ -1,7 +1,7 @@
 """Two checkouts of gitops-lint, entry by entry of the corpus, in the same minutes.
 
     python benchmarks/bench_ab.py OTHER_CHECKOUT [--runs 3] [--corpus ../shared/corpus]
-        [--repo NAME]... [--cache]
+        [--repo NAME]... [--cache] [--root]
 
 For every entry of the corpus's SOURCES.md (one whole-process cold lint each, as a user
 lints one cluster: ``python -m gitops_lint REPO/ENTRY --root REPO --format json``), the
@@ -10,6 +10,8 @@ that both see the same load of a shared machine, whether their findings are the 
 the files each parsed (the summary's count). Byte-code is written for both (the machine
 may set PYTHONDONTWRITEBYTECODE: a checkout without byte-code would pay for compiling
 every run). ``--cache``: with the warm cache as a user has it (default: ``--no-cache``).
+``--root``: each repository's root once instead of each entry (what the pre-commit hook
+lints: every entry discovery finds, every YAML file judged as written).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ def main() -> int:
     ap.add_argument("--corpus", default=str(HERE.parent.parent / "shared" / "corpus"))
     ap.add_argument("--repo", action="append", help="only this corpus repository (repeatable)")
     ap.add_argument("--cache", action="store_true")
+    ap.add_argument("--root", action="store_true", help="lint each repository's root once, not each entry")
     args = ap.parse_args()
     codes = {"other": str(Path(args.other).resolve()), "this": str(HERE.parent)}
     env = {
@@ -63,7 +66,10 @@ def main() -> int:
     corpus = Path(args.corpus)
     total = {name: 0.0 for name in codes}
     print(f"{'repository:entry':<72} {'other s':>8} {'this s':>8}  findings  files")
-    for repo_name, entry in entries(corpus):
+    listed = entries(corpus)
+    if args.root:
+        listed = [(name, "") for name in dict.fromkeys(name for name, _ in listed)]
+    for repo_name, entry in listed:
         if args.repo and repo_name not in args.repo:
             continue
         repo = corpus / repo_name
