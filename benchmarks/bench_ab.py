@@ -85,7 +85,7 @@ def main() -> int:
         same = "same" if a.get("findings") == b.get("findings") and a else "DIFFER"
         files = f"{a.get('summary', {}).get('files')} -> {b.get('summary', {}).get('files')}"
         print(
-            f"{repo_name + ':' + entry:<72} {median['other']:>8.3f} {median['this']:>8.3f}  {same:<8}  {files}"
+            f"{repo_name + ':' + (entry or '.'):<72} {median['other']:>8.3f} {median['this']:>8.3f}  {same:<8}  {files}"
         )
     print(f"{'sum of medians':<72} {total['other']:>8.2f} {total['this']:>8.2f}")
     return 0
