@@ -113,6 +113,13 @@ def test_the_loader_reads_those_texts_as_a_top_level_kind(text):
     assert KIND in root_kinds(text)
 
 
+def test_bytes_are_read_as_the_loader_reads_them():
+    assert not may_be_of_kind(CRD.encode(), KIND)
+    assert may_be_of_kind(b"kind: GitRepository\n", KIND)
+    assert not may_have_key(b"apiVersion: v1\n", "sops")  # the word absent: not decoded at all
+    assert may_have_key(b"\xff\xfe sops: x\n", "sops")  # not UTF-8: the loader decides
+
+
 def test_a_sops_key_only_below_the_top_level_is_proven_absent():
     text = CRD + "---\nkind: Kustomization\nspec:\n  decryption:\n    provider: sops\n"
     assert "sops" not in root_keys(text)
@@ -215,6 +222,7 @@ def root_keys(text: str) -> set:
 def test_never_false_when_the_loader_finds_the_kind_at_the_top(text):
     if KIND in root_kinds(text):
         assert may_be_of_kind(text, KIND)
+        assert may_be_of_kind(text.encode(), KIND)  # a file's bytes, as the scans pass them
 
 
 @settings(max_examples=2000)
@@ -222,6 +230,7 @@ def test_never_false_when_the_loader_finds_the_kind_at_the_top(text):
 def test_never_false_when_the_loader_finds_the_key_at_the_top(text):
     if "sops" in root_keys(text):
         assert may_have_key(text, "sops")
+        assert may_have_key(text.encode(), "sops")
 
 
 def test_a_word_repeated_on_one_long_line_is_judged_once():

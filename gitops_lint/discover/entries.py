@@ -189,16 +189,6 @@ def _may_name_an_instance(doc: dict) -> bool:
     )
 
 
-def _may_hold(raw: bytes, kind: str) -> bool:
-    """Whether a document of the file may be of ``kind`` (True when its text is not UTF-8:
-    the loader says what it makes of it)."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return True
-    return may_be_of_kind(text, kind)
-
-
 def find_syncs(fs: RepoFS, cache: DocumentCache, files: list[str]) -> list[Sync]:
     """Every sync object of ``files``: FluxInstances (and the chart's values) and gotk-sync Kustomizations."""
     found: list[Sync] = []
@@ -220,7 +210,7 @@ def find_syncs(fs: RepoFS, cache: DocumentCache, files: list[str]) -> list[Sync]
             selfsync = (
                 b"GitRepository" in raw
                 and b"kustomize.toolkit.fluxcd.io" in raw
-                and _may_hold(raw, "GitRepository")
+                and may_be_of_kind(raw, "GitRepository")
             )
             if not (instance or selfsync):
                 continue

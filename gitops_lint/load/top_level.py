@@ -61,20 +61,28 @@ _INDENTED_CONTENT = re.compile(r"^[ \t]+[^ \t\r\n#]", re.M)
 _LONE_CR = re.compile(r"\r(?!\n)")
 
 
-def may_be_of_kind(text: str, kind: str) -> bool:
+def may_be_of_kind(text: str | bytes, kind: str) -> bool:
     """False only when no document of ``text`` can be a mapping whose ``kind`` is ``kind``
-    (see the module's docstring); True when one can, or when this cannot tell."""
+    (see the module's docstring); True when one can, or when this cannot tell (bytes that
+    are not UTF-8: the loader says what it makes of them)."""
     return _may_be_at_top(text, kind, "kind")
 
 
-def may_have_key(text: str, key: str) -> bool:
+def may_have_key(text: str | bytes, key: str) -> bool:
     """False only when no document of ``text`` can be a mapping with the key ``key``."""
     return _may_be_at_top(text, key, key)
 
 
-def _may_be_at_top(text: str, word: str, key: str) -> bool:
+def _may_be_at_top(text: str | bytes, word: str, key: str) -> bool:
     """Whether ``word`` may be a top-level key of a document of ``text``, or the value of
     its top-level ``key``."""
+    if isinstance(text, bytes):  # a file's bytes: most never name the word, and stay undecoded
+        if word.encode() not in text:
+            return False
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            return True
     if word not in text:
         return False
     if may_alias(text) or "\x85" in text or "\u2028" in text or "\u2029" in text:
