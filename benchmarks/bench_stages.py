@@ -14,7 +14,10 @@ reads. ``--change FILE`` (implies ``--warm-miss``): what ``bench_lint.py --chang
 times, in stages: REPO is copied to the temporary directory, and before each measured
 run a comment naming the run is appended to FILE (repository-relative; pick one that
 rendering reads), so the builds that read it are made again. Interpreter start-up and
-imports are not included (see bench_lint.py for whole processes).
+imports are not included (see bench_lint.py for whole processes). The runs share one
+process, so every run after the first reuses its process-wide memos (compiled schemas and
+CEL programs, substitution results, CEL verdicts): the medians are a long-lived process's.
+``--runs 1`` times a first run; bench_lint.py and bench_ab.py time fresh processes.
 """
 
 from __future__ import annotations
