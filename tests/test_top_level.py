@@ -15,10 +15,9 @@ from gitops_lint.core.fs import RepoFS
 from gitops_lint.discover.entries import discover
 from gitops_lint.load.loader import DocumentCache, parse_text
 from gitops_lint.load.top_level import may_be_of_kind, may_have_key
+from tests.conftest import CORPUS, FIXTURES
 from tests.security.test_budgets import deadline
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 KIND = "GitRepository"
 
 
