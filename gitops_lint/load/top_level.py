@@ -90,16 +90,16 @@ def _may_be_at_top(text: str | bytes, word: str, key: str) -> bool:
     if "\r" in text and _LONE_CR.search(text):
         return True
     starts: list[int] = []  # the column-0 content lines, in order
-    keys: list[str | None] = []  # each one's plain key, None when it is not one
-    ok: list[bool] = []  # whether its document starts with a plain key at column 0
+    # each one's plain key when its document is a block mapping at column 0 (the lines
+    # that can own an indented occurrence), else None
+    owners: list[str | None] = []
     document_ok = False
     previous_end: int | None = 0  # where the text after the last marker (or the start) begins
     on_marker = False  # the document's root starts on its marker line (``--- {``, ``--- !!map``)
     for start, line in _column0(text):
         starts.append(start)
         if _MARKER.match(line):
-            keys.append(None)
-            ok.append(False)
+            owners.append(None)
             rest = line[3:].strip() if line.startswith(("---", "...")) else ""
             document_ok, previous_end, on_marker = (
                 False,
@@ -115,18 +115,19 @@ def _may_be_at_top(text: str | bytes, word: str, key: str) -> bool:
                 and not _INDENTED_CONTENT.search(text, previous_end, start)
             )
             previous_end = None
-        keys.append(plain.group(1) if plain else None)
-        ok.append(document_ok)
+        owners.append(plain.group(1) if plain is not None and document_ok else None)
     position = text.find(word)
     while position != -1:
         # the line's verdict holds for every occurrence on it: judged once, then the next
-        # line (each line's text is scanned once, however often the word repeats on it)
+        # line (each line's text is scanned once, however often the word repeats on it).
+        # A line starting with ``#`` is passed over: a comment, or in a quoted scalar that
+        # holds more than the word.
         line_start = text.rfind("\n", 0, position) + 1
-        if text[line_start] != "#":  # a comment, or in a quoted scalar (not only the word)
+        if text[line_start] != "#":
             if text[line_start] != " ":  # at column 0, or indented with a tab
                 return True
             owner = bisect.bisect_right(starts, line_start) - 1
-            if owner < 0 or not ok[owner] or keys[owner] is None or keys[owner].lower() == key.lower():
+            if owner < 0 or owners[owner] is None or owners[owner].lower() == key.lower():
                 return True
         line_end = text.find("\n", position)
         if line_end == -1:
