@@ -205,13 +205,10 @@ def find_syncs(fs: RepoFS, cache: DocumentCache, files: list[str]) -> list[Sync]
             instance = b"sync:" in raw and (
                 b"FluxInstance" in raw or b"HelmRelease" in raw or b"instance" in raw
             )
-            # a GitRepository at a document's top level: not only named below it, as in the
-            # CRDs of a gotk-components.yaml (read from the text, see load.top_level)
-            selfsync = (
-                b"GitRepository" in raw
-                and b"kustomize.toolkit.fluxcd.io" in raw
-                and may_be_of_kind(raw, "GitRepository")
-            )
+            # a GitRepository at a document's top level (False when the bytes never name it),
+            # not only named below it as in the CRDs of a gotk-components.yaml (read from the
+            # text, see load.top_level)
+            selfsync = b"kustomize.toolkit.fluxcd.io" in raw and may_be_of_kind(raw, "GitRepository")
             if not (instance or selfsync):
                 continue
         documents = [d.data for d in cache.load(rel, used=False).documents if isinstance(d.data, dict)]
