@@ -28,7 +28,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_lint import entries  # noqa: E402
+from bench_lint import _NOT_PASSED, entries  # noqa: E402
 
 
 def main() -> int:
@@ -41,9 +41,7 @@ def main() -> int:
     ap.add_argument("--root", action="store_true", help="lint each repository's root once, not each entry")
     args = ap.parse_args()
     codes = {"other": str(Path(args.other).resolve()), "this": str(HERE.parent)}
-    env = {
-        k: v for k, v in os.environ.items() if k not in ("GITOPS_LINT_CACHE_DIR", "PYTHONDONTWRITEBYTECODE")
-    }
+    env = {k: v for k, v in os.environ.items() if k not in _NOT_PASSED}
     if not args.cache:
         env["GITOPS_LINT_NO_CACHE"] = "1"
 
