@@ -305,7 +305,7 @@ def evaluate(rules: list, value) -> list[RuleFailure]:
 #: took, charged again when used. A pure function of its key, cleared when it holds more
 #: text than this:
 _RESULTS: dict[tuple[str, str], tuple[bool | None, int]] = {}
-_RESULTS_CHARS = [0]
+_RESULTS_CHARS = 0  # the keys' text in _RESULTS
 MAX_RESULTS_CHARS = 16 * 1024 * 1024
 
 
@@ -314,9 +314,11 @@ def _interpreted(rule: str, prog, value, whole: list) -> bool | None:
     steps, an error, a value it cannot convert, a result that is not a boolean)."""
     import celpy
 
+    global _RESULTS_CHARS
     fields = _fields(rule)
+    partial = fields is not None and isinstance(value, dict)  # only the fields the rule reads
     try:
-        if fields is not None and isinstance(value, dict):
+        if partial:
             plain = _plain({k: value[k] for k in fields if k in value})
             text, act = _text_of(plain), None
         else:
@@ -334,7 +336,7 @@ def _interpreted(rule: str, prog, value, whole: list) -> bool | None:
     try:
         if act is None:
             act = {"self": celpy.json_to_cel(plain)}
-            if whole and plain is whole[0]:
+            if not partial:
                 whole[2] = act
     except Exception as exc:  # noqa: BLE001 - as above: not checked, never a finding
         log.debug("CEL value not convertible: %s", exc)
@@ -345,11 +347,11 @@ def _interpreted(rule: str, prog, value, whole: list) -> bool | None:
         return None  # not evaluated: the object's "not checked" note says so
     verdict = _verdict(outcome, rule)
     if key is not None:
-        if _RESULTS_CHARS[0] > MAX_RESULTS_CHARS:
+        if _RESULTS_CHARS > MAX_RESULTS_CHARS:
             _RESULTS.clear()
-            _RESULTS_CHARS[0] = 0
+            _RESULTS_CHARS = 0
         _RESULTS[key] = (verdict, used)
-        _RESULTS_CHARS[0] += len(rule) + len(text)
+        _RESULTS_CHARS += len(rule) + len(text)
     return verdict
 
 
