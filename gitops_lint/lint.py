@@ -164,6 +164,7 @@ class Linter:
         self.render_memo = None  # set by diff (render_memo.BuildMemo)
         self.render_memo_record = True
         self.kept = None  # the builds kept between runs, when this run used them (buildcache)
+        self.verdicts = None  # cel-python's verdicts kept between runs (celcache), with a warm cache
         self._tracebacks: list[str] = []
         self._details: list[str] = []
 
@@ -396,8 +397,23 @@ class Linter:
                 self.warm.write_records(PARSED_SIDE, parsed.stored, shards)
         if self.kept is not None:
             self.kept.store(self.fs, secrets, holds)
+        if self.verdicts is not None:
+            self.verdicts.store(self.warm, holds)
 
     def run(self, paths: list[str]) -> LintResult:
+        if self.warm is None:
+            return self._run(paths)
+        from .celcache import SIDE, KeptVerdicts
+        from .schema import cel
+
+        self.verdicts = KeptVerdicts(self.warm.read_records(SIDE))
+        cel.kept = self.verdicts
+        try:
+            return self._run(paths)
+        finally:
+            cel.kept = None
+
+    def _run(self, paths: list[str]) -> LintResult:
         findings: list[Finding] = []
         try:
             clusters = self.build_clusters(paths)
@@ -466,11 +482,13 @@ class Linter:
                     done += 1
                 found = shares.results()
                 clean = found is not None and len(self.cache.files) == files
-                if clean and all(loaded == 0 and raised == 0 for _, loaded, raised, _, _ in found):
-                    for share, _, _, used, manifests in found:
+                if clean and all(loaded == 0 and raised == 0 for _, loaded, raised, _, _, _ in found):
+                    for share, _, _, used, manifests, verdicts in found:
                         findings.extend(f for cluster_findings in share for f in cluster_findings)
                         self.cache.used |= used
                         self.cache.manifests |= manifests
+                        if self.verdicts is not None and verdicts is not None:
+                            self.verdicts.merge(*verdicts)
                     done = len(clusters)
         finally:
             if shares is not None:
@@ -480,9 +498,12 @@ class Linter:
         return findings
 
     def _rules_share(self, clusters: list[Cluster], bootstrap: BootstrapFiles) -> tuple:
-        """In a worker: the clusters' findings, and whether its rules loaded a file or raised."""
+        """In a worker: the clusters' findings, whether its rules loaded a file or raised,
+        and what they added to the run's records (files used, CEL verdicts to keep)."""
         used, manifests = set(self.cache.used), set(self.cache.manifests)
         files, errors = len(self.cache.files), len(self.internal_errors)
+        if self.verdicts is not None:  # this share's own, not the parent's before the fork
+            self.verdicts.new, self.verdicts.used = {}, set()
         share = [self._rules_of(cluster, bootstrap) for cluster in clusters]
         return (
             share,
@@ -490,6 +511,7 @@ class Linter:
             len(self.internal_errors) - errors,
             self.cache.used - used,
             self.cache.manifests - manifests,
+            (self.verdicts.new, self.verdicts.used) if self.verdicts is not None else None,
         )
 
     # -- hits to findings --------------------------------------------------

@@ -14,7 +14,8 @@ and stamped with the Lark version and grammar hash), loaded in ~15 ms when
 the stamp matches the installed packages and built otherwise. Lark's own
 cache is a pickle in a shared directory, which a linter run on strangers'
 pull requests must not load. Nothing CEL-related is imported until a schema
-with a rule meets an object.
+with a rule meets an object, nor while every verdict a run asks for is one a
+run before it kept (``gitops_lint.celcache``).
 """
 
 from __future__ import annotations
@@ -292,8 +293,7 @@ def evaluate(rules: list, value) -> list[RuleFailure]:
         fast = compile_rule(rule)
         verdict = fast(value) if fast is not None else UNDECIDED
         if verdict is UNDECIDED:
-            prog = _program(rule)
-            verdict = _interpreted(rule, prog, value, whole) if prog is not None else None
+            verdict = _interpreted(rule, value, whole)
         if verdict is False:
             failures.append(_failure(item, rule))
     return failures
@@ -308,18 +308,25 @@ _RESULTS: dict[tuple[str, str], tuple[bool | None, int]] = {}
 _RESULTS_CHARS = 0  # the keys' text in _RESULTS
 MAX_RESULTS_CHARS = 16 * 1024 * 1024
 
+#: the verdicts kept between runs (``celcache.KeptVerdicts``: ``get(rule, text)``,
+#: ``add(rule, text, verdict, steps)``), set by the linter for the run of a warm cache
+kept = None
 
-def _interpreted(rule: str, prog, value, whole: list) -> bool | None:
+
+def _interpreted(rule: str, value, whole: list) -> bool | None:
     """cel-python's verdict on ``value``: None when the rule is not evaluated (out of
-    steps, an error, a value it cannot convert, a result that is not a boolean)."""
-    import celpy
-
+    steps, an error, a value it cannot convert, a result that is not a boolean, a rule it
+    cannot compile). Remembered first (in this process, then between runs: a run that
+    finds every verdict never imports cel-python); a remembered verdict was evaluated,
+    so its rule compiles."""
     global _RESULTS_CHARS
+    if rule in _BROKEN:
+        return None
     fields = _fields(rule)
     partial = fields is not None and isinstance(value, dict)  # only the fields the rule reads
     try:
         if partial:
-            plain = _plain({k: value[k] for k in fields if k in value})
+            plain = _plain({k: v for k, v in value.items() if k in fields})  # in its order
             text, act = _text_of(plain), None
         else:
             if not whole:
@@ -331,8 +338,18 @@ def _interpreted(rule: str, prog, value, whole: list) -> bool | None:
         return None
     key = (rule, text) if text is not None else None
     known = _RESULTS.get(key) if key is not None else None
+    if kept is not None and key is not None:
+        if known is None:
+            known = kept.get(rule, text)
+        else:  # remembered in this process: kept for the next run too
+            kept.add(rule, text, *known)
     if known is not None and _spend(known[1]):
         return known[0]
+    prog = _program(rule)
+    if prog is None:
+        return None
+    import celpy
+
     try:
         if act is None:
             act = {"self": celpy.json_to_cel(plain)}
@@ -352,6 +369,8 @@ def _interpreted(rule: str, prog, value, whole: list) -> bool | None:
             _RESULTS_CHARS = 0
         _RESULTS[key] = (verdict, used)
         _RESULTS_CHARS += len(rule) + len(text)
+        if kept is not None:
+            kept.add(rule, text, verdict, used)
     return verdict
 
 
