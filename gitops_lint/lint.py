@@ -389,7 +389,7 @@ class Linter:
             tainted = [v if isinstance(v, str) else str(v) for v in self._tainted() if v is not None]
         except Exception:  # noqa: BLE001 - see the docstring
             return
-        holds = tainted_matcher(tainted)  # built once, for both stores
+        holds = tainted_matcher(tainted, self.redactor.never_masked)  # built once, for the stores
         parsed = self.cache.parsed
         if parsed is not None:
             shards = parsed.shards(secrets.files, holds)

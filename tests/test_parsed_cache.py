@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from gitops_lint import cache as cache_module
@@ -602,3 +602,82 @@ def test_a_long_tainted_value_is_searched_without_one_huge_automaton(monkeypatch
     # (one automaton of a megabyte's forms took 3.6 s to compile and overflowed its memory)
     assert compiled and max(compiled) < 10_000
     assert holds(f"a: {SECRET_VALUE}") and holds(f"x{whole}y") and not holds("a: b")
+
+
+# a Secret holding a kubeconfig: a value of several lines is tainted word by word
+# (core.redact.tainted_forms), and "apiVersion", "certificate-authority-data" are words of it
+KUBECONFIG = """apiVersion: v1
+kind: Config
+clusters:
+  - name: homelab
+    cluster:
+      certificate-authority-data: LS0tQ2VydC1Ba2VyLTk5cVhq
+      server: https://10.31.103.4:6443
+users:
+  - name: admin
+    user:
+      token: Tk-91xQ-Lorem-Sekret-7
+"""
+
+
+@pytest.fixture
+def kubeconfig_repo(tmp_path) -> Path:
+    config = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c%d, namespace: default}\ndata: {a: b}\n"
+    secret = (
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: kubeconfig, namespace: default}\n"
+        "stringData:\n  value: |\n" + "".join(f"    {line}\n" for line in KUBECONFIG.splitlines())
+    )
+    root = write_tree(
+        tmp_path / "repo",
+        {
+            **GOTK,
+            "clusters/dev/apps.yaml": ks("apps", "./apps"),
+            "apps/kustomization.yaml": "resources: [secret.yaml, c0.yaml, c1.yaml, pasted.yaml]\n",
+            "apps/secret.yaml": secret,
+            "apps/c0.yaml": config % 0,
+            "apps/c1.yaml": config % 1,
+            # the kubeconfig's token written again: a secret's value outside its Secret
+            "apps/pasted.yaml": (config % 2).replace("{a: b}", "{t: Tk-91xQ-Lorem-Sekret-7}"),
+        },
+    )
+    (root / ".git").mkdir()
+    return root
+
+
+def test_the_ordinary_words_of_a_multi_line_secret_do_not_keep_every_manifest_out(kubeconfig_repo):
+    """Every manifest holds "apiVersion", a word of the kubeconfig: the redactor prints it
+    (a key of the repository), so the parsed-file store keeps what holds it; the token,
+    which the redactor masks, still keeps the file it is pasted in out."""
+    cold = lint(kubeconfig_repo, "--no-cache")
+    assert lint(kubeconfig_repo) == cold
+    files = stored_files(kubeconfig_repo)
+    apps = kubeconfig_repo / "apps"
+    for name in ("c0.yaml", "c1.yaml"):
+        assert content_hash((apps / name).read_bytes()) in files, name
+    for name in ("secret.yaml", "pasted.yaml"):
+        assert content_hash((apps / name).read_bytes()) not in files, name
+    assert "Tk-91xQ" not in side_text(kubeconfig_repo)
+    drop_run_entries(next((kubeconfig_repo / cache_module.DIR_NAME).glob("v*")))
+    assert lint(kubeconfig_repo) == cold
+
+
+@example(["apiVersion: v1\nserver: https://10.31.103.4:6443\n"], ["apiVersion", "server"])
+@given(
+    st.lists(st.text("abcdefXYZ019-_:./ \n", min_size=8, max_size=40), min_size=1, max_size=4),
+    st.lists(st.text("abcdefXYZ019-_.", min_size=1, max_size=20), max_size=8),
+)
+def test_a_form_left_out_of_the_store_check_is_one_the_redactor_prints(values, identifiers):
+    """What ``never_masked`` drops from the store's check (``core.redact.tainted_matcher``) is
+    printed as it is by the redactor of the same values and identifiers, alone or in text."""
+    from gitops_lint.core.redact import Redactor, tainted_forms
+
+    redactor = Redactor(lambda: values, lambda: identifiers)
+    redactor.refresh()
+    if values == ["apiVersion: v1\nserver: https://10.31.103.4:6443\n"]:  # the example: both kinds
+        kinds = {redactor.never_masked(f) for v in values for f in tainted_forms(v)}
+        assert kinds == {True, False}
+    for value in values:
+        for form in tainted_forms(value):
+            if redactor.never_masked(form):
+                assert redactor.redact(form) == form
+                assert redactor.redact(f"key: {form}\n") == f"key: {form}\n"

@@ -169,10 +169,15 @@ def tainted_forms(value: str) -> list[str]:
 MAX_PATTERN_FORM = 1024
 
 
-def tainted_matcher(tainted: Iterable[str]) -> Callable[[str], bool]:
+def tainted_matcher(
+    tainted: Iterable[str], never_masked: Callable[[str], bool] | None = None
+) -> Callable[[str], bool]:
     """Whether a text holds one of the ``tainted`` values in one of the forms output could
     carry (:func:`tainted_forms`: as written, escaped, base64): what the warm cache's finer
     stores test an entry with before keeping it (a Secret's value written again elsewhere).
+    ``never_masked`` (:meth:`Redactor.never_masked`) leaves out the forms the run's redactor
+    prints as they are: a word of a multi-line value (a kubeconfig's ``apiVersion``) that is
+    an identifier of the repository is ordinary text in every file, not a secret's.
 
     A long form (the base64 of a whole file a secretGenerator reads) is one substring
     search: in one automaton it would cost seconds to compile and overflow its memory.
@@ -180,6 +185,8 @@ def tainted_matcher(tainted: Iterable[str]) -> Callable[[str], bool]:
     import re2  # only a run that stores imports it (a warm hit never does)
 
     found = sorted({f for value in tainted for f in tainted_forms(value)})
+    if never_masked is not None:
+        found = [f for f in found if not never_masked(f)]
     long = [f for f in found if len(f) > MAX_PATTERN_FORM]
     short = [f for f in found if len(f) <= MAX_PATTERN_FORM]
     pattern = None
@@ -338,6 +345,16 @@ class Redactor:
                 self._index.update(
                     zip(reversed(list(compress(grams, keep))), reversed(list(compress(codes, keep))))
                 )
+
+    def never_masked(self, form: str) -> bool:
+        """Whether no window of ``form`` starts a match (each is a window of an identifier
+        of the repository, or has fewer than :data:`MIN_DISTINCT` distinct characters):
+        the redactor lets ``form`` through wherever it stands, so what may reach output
+        may hold it."""
+        low = _lower(form)
+        public = self._public_windows()
+        windows = map(low.__getitem__, map(slice, range(len(low) - WINDOW + 1), range(WINDOW, len(low) + 1)))
+        return all(w in public or len(set(w)) < MIN_DISTINCT for w in windows)
 
     # -- masking ------------------------------------------------------------
     def spans(self, text: str) -> list[tuple[int, int]]:
