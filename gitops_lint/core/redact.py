@@ -182,11 +182,25 @@ def tainted_matcher(
     A long form (the base64 of a whole file a secretGenerator reads) is one substring
     search: in one automaton it would cost seconds to compile and overflow its memory.
     """
+    found = sorted({f for value in tainted for f in tainted_forms(value)})
+    holds_any = _matcher(found)
+    if never_masked is None:
+        return holds_any
+    masked: list[Callable[[str], bool]] = []  # made at the first text that holds any form
+
+    def holds(text: str) -> bool:
+        if not holds_any(text):
+            return False  # (and the identifiers never_masked reads are not read)
+        if not masked:
+            masked.append(_matcher([f for f in found if not never_masked(f)]))
+        return masked[0](text)
+
+    return holds
+
+
+def _matcher(found: list[str]) -> Callable[[str], bool]:
     import re2  # only a run that stores imports it (a warm hit never does)
 
-    found = sorted({f for value in tainted for f in tainted_forms(value)})
-    if never_masked is not None:
-        found = [f for f in found if not never_masked(f)]
     long = [f for f in found if len(f) > MAX_PATTERN_FORM]
     short = [f for f in found if len(f) <= MAX_PATTERN_FORM]
     pattern = None
@@ -272,6 +286,8 @@ class Redactor:
         self._public_source = public
         self._values: set[str] = set()
         self._pending: list[list[str]] = []  # the tainted forms of values not indexed yet
+        self._staged: list[tuple[str, range, list[str], list[bool]]] = []  # _gather's, not indexed
+        self._grams: set[str] = set()  # every varied window of every form, public or not
         self._forms: list[str] = []
         self._index: dict[str, int] = {}  # window -> form number << 32 | offset
         self._public: set[str] | None = None
@@ -323,28 +339,40 @@ class Redactor:
                         )
         return self._public
 
-    def _compile(self) -> None:
+    def _gather(self) -> None:
+        """The windows of the pending forms, and every varied one in :attr:`_grams`: a text
+        none of whose windows is there needs no masking, whatever the repository's
+        identifiers are (reading them, :meth:`_public_windows`, walks every document)."""
         if not self._pending:
             return
         pending, self._pending = self._pending, []
-        public = self._public_windows()
         for found in pending:
             for form in found:
                 low = _lower(form)
-                fid = len(self._forms)
-                self._forms.append(low)
                 stride = max(1, -(-len(low) // MAX_INDEXED))
                 starts = range(0, len(low) - WINDOW + 1, stride)
                 grams = list(map(low.__getitem__, map(slice, starts, range(WINDOW, len(low) + 1, stride))))
                 # (the iteration runs in C: a 1 MB value is indexed in about a second)
-                varied = map(MIN_DISTINCT.__le__, map(len, map(set, grams)))
-                private = map(public.__contains__, grams)
-                keep = [v and not p for v, p in zip(varied, private)]
-                codes = [fid << 32 | i for i in starts]
-                # the first occurrence of a window in the form is where a match extends from
-                self._index.update(
-                    zip(reversed(list(compress(grams, keep))), reversed(list(compress(codes, keep))))
-                )
+                varied = list(map(MIN_DISTINCT.__le__, map(len, map(set, grams))))
+                self._grams.update(compress(grams, varied))
+                self._staged.append((low, starts, grams, varied))
+
+    def _compile(self) -> None:
+        self._gather()
+        if not self._staged:
+            return
+        staged, self._staged = self._staged, []
+        public = self._public_windows()
+        for low, starts, grams, varied in staged:
+            fid = len(self._forms)
+            self._forms.append(low)
+            private = map(public.__contains__, grams)
+            keep = [v and not p for v, p in zip(varied, private)]
+            codes = [fid << 32 | i for i in starts]
+            # the first occurrence of a window in the form is where a match extends from
+            self._index.update(
+                zip(reversed(list(compress(grams, keep))), reversed(list(compress(codes, keep))))
+            )
 
     def never_masked(self, form: str) -> bool:
         """Whether no window of ``form`` starts a match (each is a window of an identifier
@@ -352,20 +380,28 @@ class Redactor:
         the redactor lets ``form`` through wherever it stands, so what may reach output
         may hold it."""
         low = _lower(form)
-        public = self._public_windows()
         windows = map(low.__getitem__, map(slice, range(len(low) - WINDOW + 1), range(WINDOW, len(low) + 1)))
-        return all(w in public or len(set(w)) < MIN_DISTINCT for w in windows)
+        varied = [w for w in windows if len(set(w)) >= MIN_DISTINCT]
+        if not varied:
+            return True
+        public = self._public_windows()
+        return all(w in public for w in varied)
 
     # -- masking ------------------------------------------------------------
     def spans(self, text: str) -> list[tuple[int, int]]:
         """The maximal runs of ``text`` (start, end) that are runs of a tainted form."""
         if len(text) < WINDOW or not (self._values or self._pending):
             return []
+        self._gather()
+        low = _lower(text)
+        grams = self._grams
+        ends = range(WINDOW, len(low) + 1)
+        if not any(map(grams.__contains__, map(low.__getitem__, map(slice, range(len(low)), ends)))):
+            return []  # no window of a tainted form: the identifiers need not be read
         self._compile()
         index, form_list = self._index, self._forms
         if not index:
             return []
-        low = _lower(text)
         out: list[list[int]] = []
         floor = 0  # a match never extends left into what an earlier one covered
         start, end = 0, len(low) - WINDOW + 1
@@ -416,6 +452,8 @@ class Redactor:
     def clear(self) -> None:
         self._values.clear()
         self._pending.clear()
+        self._staged.clear()
+        self._grams.clear()
         self._forms.clear()
         self._index.clear()
         self._public = None
