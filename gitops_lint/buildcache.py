@@ -67,8 +67,10 @@ MAX_CHARS = 32 * 1024 * 1024
 class KeptBuilds:
     """The ``builds`` side entry of one run's warm cache."""
 
-    def __init__(self, warm: RunCache):
+    def __init__(self, warm: RunCache, hashes=None):
         self.warm = warm
+        # the walk's content hashes as the run reads them (core.observed.RecordedHashes)
+        self.hashes = hashes if hashes is not None else warm.file_hashes()
         self.renderer: KeepingRenderer | None = None
 
     def wrap(self, renderer, fs: RepoFS):
@@ -76,7 +78,7 @@ class KeptBuilds:
         if not isinstance(renderer, Kustomizer):
             return renderer  # an external kustomize: its inputs are not followed here
         records = KeptRecords(self.warm.read_records(SIDE))
-        self.renderer = KeepingRenderer(renderer, fs, records, self.warm.file_hashes())
+        self.renderer = KeepingRenderer(renderer, fs, records, self.hashes)
         return self.renderer
 
     @property

@@ -488,6 +488,8 @@ class RunCache:
         self._memo_file = os.path.join(self.entries, "hashes.json")
         self._tree: TreeState | None = None
         self.key: str | None = None
+        self.run_key: str | None = None  # the key without the tree: the questions' entry
+        self._linted: list[str] = []
         self._still: bool | None = None  # _unchanged(), asked once at the end of a run
 
     def _usable(self) -> bool:
@@ -531,9 +533,10 @@ class RunCache:
         if self._tree.memo_changed():
             with contextlib.suppress(OSError):  # files hashed this time are not hashed next time
                 self._store_memo()
-        self.key = _digest(
-            _dumps([FORMAT, self.tool, self.instance or "", self.root, real, linted, settings, tree])
-        )
+        run = [FORMAT, self.tool, self.instance or "", self.root, real, linted, settings]
+        self.key = _digest(_dumps([*run, tree]))
+        self.run_key = _digest(_dumps(run))
+        self._linted = [os.path.realpath(os.path.abspath(p)) for p in paths]
         return self.key
 
     # -- lookups -----------------------------------------------------------------------
@@ -552,6 +555,56 @@ class RunCache:
         if need_fixable and run.fixable is None:
             return None
         return run
+
+    def load_answered(self, need_fixable: bool, max_file_bytes: int) -> CachedRun | None:
+        """The run stored for the same tool, config and paths in another tree, when this tree
+        answers every question that run asked of its tree alike (``core.observed``): the run
+        would print the same. Stored under this tree's key too, for the next run."""
+        if self.run_key is None or self.instance is None or self._tree is None:
+            return None
+        body = _unseal(_read_bytes(self._answers_path()), self._answers_header())
+        try:
+            data = json.loads(body) if body is not None else None
+            _expect(isinstance(data, dict) and set(data) == {"run", "questions"})
+            _expect(isinstance(data["run"], str) and isinstance(data["questions"], list))
+        except (ValueError, RecursionError):
+            return None
+        if not all(os.path.isdir(p) for p in self._linted):
+            return None
+        from .core.observed import still_answers
+
+        if not still_answers(
+            data["questions"], os.path.realpath(self.root), max_file_bytes, self._tree.hashes
+        ):
+            return None
+        key, self.key = self.key, data["run"]
+        try:
+            run = self.load(need_fixable)
+        finally:
+            self.key = key
+        if run is not None:
+            self.store(run)
+        return run
+
+    def store_answers(self, observed) -> None:
+        """Keep the questions the run stored under the key asked of the tree (``observed``:
+        ``core.observed.Observations``), for :meth:`load_answered`; not when one of them
+        could not be written as a question, or a walk was still open."""
+        if self.key is None or self.run_key is None or not self.usable or not self._unchanged():
+            return
+        if observed is None or observed.unanswerable:
+            return
+        with contextlib.suppress(OSError):
+            if not self._prepare():
+                return
+            body = _dumps({"run": self.key, "questions": observed.to_json()})
+            _write(self._answers_path(), _sealed(self._answers_header(), body))
+
+    def _answers_path(self) -> str:
+        return os.path.join(self.entries, f"asked-{self.run_key}.json")
+
+    def _answers_header(self) -> dict:
+        return {"format": SIDE_FORMAT, "tool": self.tool, "instance": self.instance, "key": self.run_key}
 
     # -- stores ------------------------------------------------------------------------
     def store(self, run: CachedRun) -> None:

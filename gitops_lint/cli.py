@@ -257,6 +257,8 @@ def cmd_lint(argv: list[str]) -> int:
     text = args.format in ("text", "concise")
     warm = None if files else _run_cache(args, root, config, paths)
     hit = warm.load(need_fixable=text) if warm is not None else None
+    if hit is None and warm is not None:  # another tree, which answers the run's questions alike
+        hit = warm.load_answered(need_fixable=text, max_file_bytes=config.max_file_bytes)
     if hit is None:  # a hit was checked by the run that stored it, with the same config
         _check_rule_names(config)
     if args.statistics and args.format not in ("text", "concise"):
@@ -305,6 +307,12 @@ def cmd_lint(argv: list[str]) -> int:
         warm.store(
             CachedRun(result.findings, result.summary, notes, len(result.clusters), _keys(fixable, text))
         )
+        observed = linter.fs.observed
+        if observed is not None:
+            observed.closed = True  # the run is over: what the stores read is not its
+            if linter.fs.walks_open:
+                observed.unanswerable = True
+        warm.store_answers(observed)
         linter.store_warm()
     return _finish(args, root, config, paths, result, fixable)
 

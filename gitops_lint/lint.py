@@ -151,6 +151,11 @@ class Linter:
         # through it; None for --no-cache, fix, diff and in-process callers
         self.warm = warm
         self.fs = RepoFS(root, config.max_file_bytes)
+        if warm is not None:  # what the run asks of the tree, for the next run (core.observed)
+            from .core.observed import Observations, RecordedHashes
+
+            self.fs.observed = Observations(self.fs.root, warm.file_hashes())
+            self.hashes = RecordedHashes(warm.file_hashes(), self.fs.observed)
         self.cache = DocumentCache(self.fs, self._parsed_files())
         self.rules = [r for r in all_rules() if config.rule_enabled(r.name, r.code)]
         # every secret value this run reads is masked in whatever it writes (the command
@@ -172,7 +177,7 @@ class Linter:
         if self.warm is not None and self.render_memo is None:  # builds kept between runs
             from .buildcache import KeptBuilds
 
-            kept, notes = KeptBuilds(self.warm), list(self.notes)
+            kept, notes = KeptBuilds(self.warm, self.hashes), list(self.notes)
             clusters = self._build_clusters(paths, kept)
             if kept.exact:
                 self.kept = kept
@@ -259,6 +264,7 @@ class Linter:
         manifests = set(cache.manifests)
         parsed = cache.parsed.mark() if cache.parsed is not None else None
         kept = keeping.mark() if keeping is not None else None
+        asked = self.fs.observed.mark() if self.fs.observed is not None else None
         out = []
         for entry in entries:
             count, nodes, objects = len(cache.files), budget.nodes, budget.objects
@@ -274,6 +280,7 @@ class Linter:
         recorded = (
             cache.parsed.since(parsed) if parsed is not None else None,
             keeping.since(kept) if keeping is not None else None,
+            self.fs.observed.since(asked) if asked is not None else None,
         )
         return out, cache.manifests - manifests, recorded
 
@@ -290,7 +297,7 @@ class Linter:
         if shares is None:
             return
         parsed = self.cache.parsed
-        for _, _, (parsed_share, kept_share) in shares:
+        for _, _, (parsed_share, kept_share, _) in shares:
             if (parsed is None) != (parsed_share is None) or (keeping is None) != (kept_share is None):
                 return
             if kept_share is not None and not keeping.mergeable(kept_share):
@@ -310,7 +317,11 @@ class Linter:
             return
         self.cache.adopt(files)
         budget.nodes, budget.objects = nodes, objects
-        for share, manifests, (parsed_share, kept_share) in shares:
+        for share, manifests, (parsed_share, kept_share, asked) in shares:
+            if asked is not None and self.fs.observed is not None:
+                self.fs.observed.merge(asked)
+            elif self.fs.observed is not None:
+                self.fs.observed.unanswerable = True
             if parsed is not None:
                 parsed.merge(parsed_share)
             if keeping is not None:
@@ -357,7 +368,7 @@ class Linter:
     def _parsed_files(self) -> ParsedFiles | None:
         if self.warm is None:
             return None
-        return ParsedFiles.from_records(self.warm.file_hashes(), self.warm.read_records(PARSED_SIDE))
+        return ParsedFiles.from_records(self.hashes, self.warm.read_records(PARSED_SIDE))
 
     def store_warm(self) -> None:
         """Keep this run's parsed files and kustomize builds for the next run (cli, after the
@@ -482,8 +493,13 @@ class Linter:
                     done += 1
                 found = shares.results()
                 clean = found is not None and len(self.cache.files) == files
-                if clean and all(loaded == 0 and raised == 0 for _, loaded, raised, _, _, _ in found):
-                    for share, _, _, used, manifests, verdicts in found:
+                if clean and all(loaded == 0 and raised == 0 for _, loaded, raised, _, _, _, _ in found):
+                    for share, _, _, used, manifests, verdicts, asked in found:
+                        if self.fs.observed is not None:
+                            if asked is None:
+                                self.fs.observed.unanswerable = True
+                            else:
+                                self.fs.observed.merge(asked)
                         findings.extend(f for cluster_findings in share for f in cluster_findings)
                         self.cache.used |= used
                         self.cache.manifests |= manifests
@@ -502,6 +518,7 @@ class Linter:
         and what they added to the run's records (files used, CEL verdicts to keep)."""
         used, manifests = set(self.cache.used), set(self.cache.manifests)
         files, errors = len(self.cache.files), len(self.internal_errors)
+        asked = self.fs.observed.mark() if self.fs.observed is not None else None
         if self.verdicts is not None:  # this share's own, not the parent's before the fork
             self.verdicts.new, self.verdicts.used = {}, set()
         share = [self._rules_of(cluster, bootstrap) for cluster in clusters]
@@ -512,6 +529,7 @@ class Linter:
             self.cache.used - used,
             self.cache.manifests - manifests,
             (self.verdicts.new, self.verdicts.used) if self.verdicts is not None else None,
+            self.fs.observed.since(asked) if asked is not None else None,
         )
 
     # -- hits to findings --------------------------------------------------

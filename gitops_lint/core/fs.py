@@ -17,6 +17,8 @@ import posixpath
 import stat
 from functools import lru_cache
 
+from . import questions as _q
+
 DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024
 
 
@@ -78,10 +80,15 @@ class RepoFS:
         # (rel, suffixes) -> the files of a walk that ran to its end
         self._listed: dict[str, tuple[tuple[str, object], ...]] = {}
         self._walks: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
+        self._walk_unlistable: dict[tuple[str, tuple[str, ...]], tuple[tuple[str, str], ...]] = {}
         self._unlistable: dict[str, str] = {}  # real directory -> why it cannot be listed
         # real path -> its stat (None: missing), and the content of a file read this run
         self._stats: dict[str, os.stat_result | None] = {}
         self._read: dict[str, bytes] = {}
+        # the questions this run asked of the tree, with their answers, when the warm cache
+        # keeps its result (core.observed); None: not recorded
+        self.observed = None
+        self.walks_open = 0  # walks begun and not ended: their questions are not noted yet
 
     # -- path resolution -------------------------------------------------
     def _realpath_uncached(self, rel: str) -> str:
@@ -104,12 +111,33 @@ class RepoFS:
 
     def real(self, rel: str) -> str:
         """Absolute path of ``rel`` after symlinks; raises :class:`OutsideRoot`."""
-        return self._real(normalize(rel))
+        if self.observed is None:
+            return self._real(normalize(rel))
+        return self._noted((_q.REAL, rel), lambda: self._real(normalize(rel)), self._from_root)
 
     def relpath(self, absolute: str) -> str:
         """Repo-relative form of an absolute path (which must be inside the root).
         Resolved once per path and run (the renderer asks for each directory it builds)."""
-        return self._rel(absolute)
+        if self.observed is None:
+            return self._rel(absolute)
+        return self._noted((_q.RELPATH, absolute), lambda: self._rel(absolute))
+
+    def _from_root(self, real: str) -> str:
+        """``os.path.relpath(real, self.root)`` of a path :meth:`_real` gave (under the root)."""
+        return real[len(self.root) + 1 :] if real != self.root else "."
+
+    def _noted(self, question: tuple, ask, answer_of=None):
+        """``ask()``, its answer (``answer_of`` it) or the kind of what it raised noted (once:
+        a run asks the same question many times, and the tree answers alike within it)."""
+        if question in self.observed.asked:
+            return ask()
+        try:
+            out = ask()
+        except (OSError, OutsideRoot, FileTooLarge) as exc:
+            self.observed.note(question, _q.failure(exc))
+            raise
+        self.observed.note(question, answer_of(out) if answer_of is not None else out)
+        return out
 
     def _relpath_uncached(self, absolute: str) -> str:
         real = os.path.realpath(absolute)
@@ -123,7 +151,7 @@ class RepoFS:
     def _stat(self, rel: str) -> os.stat_result | None:
         """``os.stat`` after symlinks (None when missing), once per path and run: the
         renderer asks whether each directory holds a kustomization, for every cluster."""
-        real = self.real(rel)
+        real = self._real(normalize(rel))
         if real in self._stats:
             return self._stats[real]
         try:
@@ -134,31 +162,62 @@ class RepoFS:
         return st
 
     def exists(self, rel: str) -> bool:
+        if self.observed is not None:
+            return self._noted((_q.EXISTS, rel), lambda: self._stat(rel) is not None)
         return self._stat(rel) is not None
 
     def isdir(self, rel: str) -> bool:
+        if self.observed is not None:
+            return self._noted((_q.ISDIR, rel), lambda: self._isdir(rel))
+        return self._isdir(rel)
+
+    def _isdir(self, rel: str) -> bool:
         st = self._stat(rel)
         return st is not None and stat.S_ISDIR(st.st_mode)
 
     def isfile(self, rel: str) -> bool:
+        if self.observed is not None:
+            return self._noted((_q.ISFILE, rel), lambda: self._isfile(rel))
+        return self._isfile(rel)
+
+    def _isfile(self, rel: str) -> bool:
         st = self._stat(rel)
         return st is not None and stat.S_ISREG(st.st_mode)
 
     def listdir(self, rel: str) -> list[str]:
         """Sorted entry names of a directory (empty when unreadable)."""
+        if self.observed is not None:
+            return self._noted((_q.LISTDIR, rel), lambda: self.listing(rel), list)[0]
+        return self.listing(rel)[0]
+
+    def listing(self, rel: str) -> tuple[list[str], str | None]:
+        """:meth:`listdir`'s names, and why the directory could not be listed (None: it was,
+        or it is missing or no directory, which lists as empty)."""
         try:
-            return sorted(os.listdir(self.real(rel)))
+            return sorted(os.listdir(self._real(normalize(rel)))), None
         except OutsideRoot:
             raise
         except OSError as exc:
-            if not isinstance(exc, (FileNotFoundError, NotADirectoryError)):
-                self.unreadable.setdefault(normalize(rel), exc.strerror or type(exc).__name__)
-            return []
+            if isinstance(exc, (FileNotFoundError, NotADirectoryError)):
+                return [], None
+            why = exc.strerror or type(exc).__name__
+            self.unreadable.setdefault(normalize(rel), why)
+            return [], why
 
     def read_bytes(self, rel: str) -> bytes:
         """The file's content, read once per run: discovery, the document cache, the
         suppression comments and the secret inventory each read most files."""
-        real = self.real(rel)
+        if self.observed is not None:
+            observed = self.observed
+            return self._noted(
+                (_q.READ, rel),
+                lambda: self._read_bytes(rel),
+                lambda data: observed.content(self._real(normalize(rel)), data),
+            )
+        return self._read_bytes(rel)
+
+    def _read_bytes(self, rel: str) -> bytes:
+        real = self._real(normalize(rel))
         data = self._read.get(real)
         if data is not None:
             return data
@@ -184,21 +243,47 @@ class RepoFS:
         inventory, ...) list the repository once between them. A walk stopped
         early (a limit, ``any``) lists no more than it looked at.
         """
+        if self.observed is None:
+            yield from self._walk(rel, suffixes, [])
+            return
+        # noted when it ends, or stops early (the files its caller looked at), as a question
+        got: list[str] = []
+        unlistable: list[tuple[str, str]] = []
+        ended = False
+        self.walks_open += 1
+        try:
+            for name in self._walk(rel, suffixes, unlistable):
+                got.append(name)
+                yield name
+            ended = True
+        finally:
+            self.walks_open -= 1
+            taken = None if ended else len(got)
+            self.observed.note((_q.WALK, rel, tuple(suffixes), taken), [got, sorted(set(unlistable))])
+
+    def _walk(self, rel: str, suffixes: tuple[str, ...], unlistable: list[tuple[str, str]]):
+        """:meth:`walk_files`; each directory it could not list added to ``unlistable``."""
         key = (rel, suffixes)
         done = self._walks.get(key)
         if done is not None:
+            unlistable.extend(self._walk_unlistable.get(key, ()))
             yield from done
             return
         try:
-            base = self.real(rel)
+            base = self._real(normalize(rel))
         except OutsideRoot:
             return
         found: list[str] = []
+        met: list[tuple[str, str]] = []
         stack = [(base, normalize(rel))]
         while stack:
             absdir, reldir = stack.pop()
             subdirs = []
-            for name, how in self._entries(absdir, reldir):
+            entries = self._entries(absdir, reldir)
+            if absdir in self._unlistable:
+                met.append((reldir, self._unlistable[absdir]))
+                unlistable.append(met[-1])
+            for name, how in entries:
                 child = f"{reldir}/{name}" if reldir else name
                 if how is _DIR:
                     subdirs.append((os.path.join(absdir, name), child))
@@ -207,13 +292,14 @@ class RepoFS:
                     continue
                 if how is _LINK:
                     try:
-                        self.real(child)
+                        self._real(normalize(child))
                     except OutsideRoot:
                         continue
                 found.append(child)
                 yield child
             stack.extend(reversed(subdirs))
         self._walks[key] = tuple(found)
+        self._walk_unlistable[key] = tuple(met)
 
     def _entries(self, absdir: str, reldir: str) -> tuple[tuple[str, object], ...]:
         """A directory's entries, sorted by name, each with what it is: a

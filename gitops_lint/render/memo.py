@@ -69,7 +69,7 @@ class _Tree:
 
     def __init__(self, fs: RepoFS, hashes: dict[str, str] | None = None):
         self.fs = fs
-        self.hashes = hashes or {}
+        self.hashes = hashes if hashes is not None else {}
         self._files: dict[str, tuple[str, str]] = {}
         self._listings: dict[str, tuple[str, ...]] = {}
 

@@ -1,0 +1,219 @@
+"""A run reused in another tree that answers its questions alike (``core.observed``).
+
+The claim: when the tree answers every question a stored run asked of it (through
+``RepoFS`` and the walk's hashes) as it did, a fresh run prints what the stored one
+printed. The tests below change each file of a repository in turn (delete it, change
+it) and add files to its directories; whenever the cache serves the stored run, a run
+without the cache must print exactly that. A read of the tree that escaped the record
+would show as a served run that differs.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from gitops_lint import cache as cache_module
+from tests.conftest import CORPUS, FIXTURES
+from tests.helpers import run_cli
+
+
+@pytest.fixture(autouse=True)
+def cache_on(monkeypatch):
+    monkeypatch.delenv(cache_module.ENV_OFF, raising=False)
+    monkeypatch.delenv(cache_module.ENV_DIR, raising=False)
+
+
+@pytest.fixture
+def served(monkeypatch) -> list[bool]:
+    """Whether each run was served by another tree's answers (``load_answered``)."""
+    out: list[bool] = []
+    real = cache_module.RunCache.load_answered
+
+    def recording(self, *args, **kwargs):
+        run = real(self, *args, **kwargs)
+        out.append(run is not None)
+        return run
+
+    monkeypatch.setattr(cache_module.RunCache, "load_answered", recording)
+    return out
+
+
+def copy(source: Path, target: Path) -> Path:
+    shutil.copytree(
+        source, target, symlinks=True, ignore=shutil.ignore_patterns(".git", cache_module.DIR_NAME)
+    )
+    (target / ".git").mkdir()
+    return target
+
+
+def lint(root: Path, paths: list[str], *args: str) -> tuple[int, str, str]:
+    return run_cli(*(str(root / p) for p in paths), "--root", str(root), "--format", "json", *args)
+
+
+def files_of(root: Path) -> list[str]:
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in (".git", cache_module.DIR_NAME))
+        out.extend(os.path.relpath(os.path.join(dirpath, f), root) for f in sorted(filenames))
+    return out
+
+
+def check_changes(root: Path, paths: list[str], changes, served: list[bool]) -> int:
+    """Lint, then for each change: apply it, lint from the cache, undo it. A run the
+    questions served prints what a run without the cache prints. Returns how many were served."""
+    lint(root, paths)
+    count = 0
+    for apply, undo in changes:
+        apply()
+        served.clear()
+        got = lint(root, paths)
+        if served and served[-1]:
+            count += 1
+            assert got == lint(root, paths, "--no-cache"), apply.__doc__
+        undo()
+        lint(root, paths)  # the stored run is of the tree as it was, again
+    return count
+
+
+def deletion(root: Path, rel: str):
+    path = root / rel
+    saved = path.read_bytes()
+
+    def apply():
+        path.unlink()
+
+    def undo():
+        path.write_bytes(saved)
+
+    apply.__doc__ = f"deleted {rel}"
+    return apply, undo
+
+
+def edit(root: Path, rel: str):
+    path = root / rel
+    saved = path.read_bytes()
+
+    def apply():
+        path.write_bytes(saved + b"\n# changed\n" if rel.endswith((".yaml", ".yml")) else saved + b"x\n")
+
+    def undo():
+        path.write_bytes(saved)
+
+    apply.__doc__ = f"changed {rel}"
+    return apply, undo
+
+
+def addition(root: Path, directory: str, name: str, text: str):
+    path = root / directory / name
+
+    def apply():
+        path.write_text(text)
+
+    def undo():
+        path.unlink()
+
+    apply.__doc__ = f"added {directory}/{name}"
+    return apply, undo
+
+
+CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: added\n  namespace: default\ndata:\n  a: b\n"
+
+
+def every_change(root: Path, files: list[str]) -> list:
+    changes = []
+    for rel in files:
+        changes.append(deletion(root, rel))
+        changes.append(edit(root, rel))
+    for directory in sorted({os.path.dirname(rel) for rel in files}):
+        changes.append(addition(root, directory, "zz-added.yaml", CONFIGMAP))
+        changes.append(addition(root, directory, "zz-notes.txt", "a note\n"))
+    return changes
+
+
+def test_a_change_no_question_sees_reuses_the_run_and_others_do_not(tmp_path, served):
+    root = copy(FIXTURES / "example", tmp_path / "example")
+    paths = ["clusters/mycluster-0"]
+    lint(root, paths)
+    (root / "NOTES.md").write_text("release notes\n")  # nothing reads it
+    served.clear()
+    assert lint(root, paths) == lint(root, paths, "--no-cache")
+    assert served == [True]
+    rendered = next(p for p in sorted((root / "apps").rglob("*.yaml")))
+    rendered.write_text(rendered.read_text() + "\n# changed\n")
+    served.clear()
+    lint(root, paths)
+    assert served == [False]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "fixture,step", [("example", 1), ("defects", 8), ("text-report-defects", 1), ("sub-producers", 1)]
+)
+def test_every_change_of_a_fixture_served_prints_what_a_fresh_run_prints(fixture, step, tmp_path, served):
+    """Each file (every ``step``-th: the same ones on every machine) deleted and changed,
+    files added to each directory, as the pre-commit hook lints: the whole repository."""
+    root = copy(FIXTURES / fixture, tmp_path / fixture)
+    files = files_of(root)[::step]
+    count = check_changes(root, ["."], every_change(root, files), served)
+    if fixture == "example":
+        assert count > 0  # its README.md and the notes added: no question sees them
+
+
+CORPUS_SAMPLES = {
+    "gavinmcfall__home-ops": ["kubernetes/flux/cluster"],
+    "stuttgart-things__stuttgart-things": ["clusters/labul"],
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(CORPUS_SAMPLES))
+def test_sampled_changes_of_corpus_repositories(name, tmp_path, served):
+    source = CORPUS / name
+    if not source.is_dir():
+        pytest.skip("the shared corpus is not here")
+    root = copy(source, tmp_path / name)
+    files = files_of(root)
+    sample = files[:: max(1, len(files) // 12)]  # every kind of file, the same on every machine
+    changes = [c for rel in sample for c in (deletion(root, rel), edit(root, rel))]
+    directories = sorted({os.path.dirname(rel) for rel in sample})
+    changes += [
+        addition(root, d, "zz-added.yaml", CONFIGMAP) for d in directories[:: max(1, len(directories) // 8)]
+    ]
+    count = check_changes(root, CORPUS_SAMPLES[name], changes, served)
+    print(f"{name}: {count} of {len(changes)} changes served")
+
+
+@pytest.mark.parametrize(
+    "questions",
+    [
+        [["read", "clusters/mycluster-0/x.yaml", 7]],
+        [["walk", "", [".yaml"]]],
+        [["real", 5, "."]],
+        [["nonsense", "a", "b"]],
+        [["listdir"]],
+        [[1, 2, 3]],
+        "not a list",
+    ],
+)
+def test_questions_not_of_the_form_written_are_a_miss(tmp_path, served, questions):
+    """An entry whose seal holds but whose questions are not ours (a bug of another version,
+    a hand edit) serves nothing and raises nothing."""
+    import json
+
+    root = copy(FIXTURES / "example", tmp_path / "example")
+    paths = ["clusters/mycluster-0"]
+    first = lint(root, paths)
+    (asked,) = (root / cache_module.DIR_NAME).glob("v*/asked-*.json")
+    head, _, body = asked.read_bytes().partition(b"\n")
+    header = {k: v for k, v in json.loads(head).items() if k != "checksum"}
+    data = json.loads(body)
+    data["questions"] = questions
+    asked.write_bytes(cache_module._sealed(header, cache_module._dumps(data)))
+    (root / "NOTES.md").write_text("notes\n")
+    served.clear()
+    assert lint(root, paths) == first
+    assert served == [False]
