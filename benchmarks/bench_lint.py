@@ -2,7 +2,7 @@
 
     python benchmarks/bench_lint.py [--runs 5] [--corpus ../shared/corpus] [--largest 5] [--all]
     python benchmarks/bench_lint.py --warm [N] [--runs 5]
-    python benchmarks/bench_lint.py --change [N] [--runs 5] [--root]
+    python benchmarks/bench_lint.py --change [N] [--runs 5] [--root] [--unread]
 
 Cold runs (issue 18): for the ``--largest`` repositories of ../shared/corpus (by the
 bytes of their YAML files), the median wall time of N whole-process runs of
@@ -16,7 +16,8 @@ parse; the goal is 2.0. ``--all``: every entry of SOURCES.md, one process each.
 ``--warm``: cold, warm with nothing changed and warm after a change, on Git copies.
 ``--change``: cold and warm after a one-file change of a file rendering reads (each
 measured run misses the whole-run entry and re-does what the change affects from the
-finer caches), on Git copies; see benchmarks/README.md.
+finer caches), on Git copies; ``--unread``: of a file no run reads (a README: the stored
+run's questions are answered alike, core.observed); see benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -246,7 +247,17 @@ def rendered_file(repo: Path, repo_entries: list[str]) -> Path:
     raise SystemExit(f"{repo.name}: a render reads no file")
 
 
-def change(corpus: Path, runs: int, n: int, root: bool = False) -> None:
+def unread_file(repo: Path) -> Path | None:
+    """A file no run of gitops-lint reads, chosen the same way on every machine: the first
+    (by path) Markdown file, else shell script or Terraform file, outside ``.git``."""
+    for suffix in (".md", ".sh", ".tf"):
+        found = sorted(p for p in repo.rglob(f"*{suffix}") if ".git" not in p.parts and p.is_file())
+        if found:
+            return found[0]
+    return None
+
+
+def change(corpus: Path, runs: int, n: int, root: bool = False, unread: bool = False) -> None:
     """Cold (--no-cache) and warm after a one-file change, on a Git copy of each repository.
 
     The cache is filled by one run; then each measured run first appends a comment line
@@ -255,7 +266,8 @@ def change(corpus: Path, runs: int, n: int, root: bool = False) -> None:
     the finer caches (parsed files, builds). Medians of ``runs``, whole processes.
     ``root``: lint the repository root, as the pre-commit hook does (every entry discovery
     finds, every YAML file of the repository judged), instead of SOURCES.md's entries;
-    the changed file is the same.
+    the changed file is the same. ``unread``: the changed file is one no run reads
+    (``unread_file``: a README), which the stored run's questions show (core.observed).
     """
     head = "  wall s  cpu s"
     print(f"{'repository':<36} {'files':>6} | cold{head} | 1-file{head} | changed file")
@@ -263,7 +275,10 @@ def change(corpus: Path, runs: int, n: int, root: bool = False) -> None:
         for repo_name, paths in largest(corpus, n):
             repo = git_copy(corpus / repo_name, Path(tmp) / repo_name)
             nfiles = len(yaml_files(repo))
-            target = rendered_file(repo, paths)
+            target = unread_file(repo) if unread else rendered_file(repo, paths)
+            if target is None:
+                print(f"{repo_name:<36} (no file to change)")
+                continue
             linted = [""] if root else paths
             run_time(repo, linted)  # fills the caches (and byte-code)
             cold, changed = [], []
@@ -309,6 +324,11 @@ def main() -> None:
         action="store_true",
         help="with --change: lint each repository's root, as the pre-commit hook does, not its entries",
     )
+    ap.add_argument(
+        "--unread",
+        action="store_true",
+        help="with --change: change a file no run reads (a README), not one rendering reads",
+    )
     args = ap.parse_args()
     corpus = Path(args.corpus)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
@@ -316,7 +336,7 @@ def main() -> None:
         warm(corpus, args.runs, args.warm)
         return
     if args.change:
-        change(corpus, args.runs, args.change, root=args.root)
+        change(corpus, args.runs, args.change, root=args.root, unread=args.unread)
         return
     if args.all:
         all_entries_table(corpus, args.runs)

@@ -123,6 +123,18 @@ builds whose files are gone leave when their shard is written. Post-build substi
 build (it runs after it, with the run's variables), so no value substituted
 from a Secret is either.
 
+**Questions** (``asked-<key>.json``, :mod:`.core.observed`). The key is
+every path of the tree, yet a run reads few of them: a run records each
+question it asks of the tree (through ``RepoFS``, and the content hashes the
+finer caches take from the walk) with its answer, and keeps them beside its
+entry, under the key without the tree. A run that misses asks them of its tree
+again and, when every answer is the same, prints that run (and stores it under
+its own key): the output is a function of those answers, the tool, the config
+and the paths. A commit that changes only files no stage reads is then a hit.
+The entry is sealed like the others; a question not of the form written is a
+miss; a run whose workers' questions did not come back, or that read every
+hash at once, keeps none.
+
 **What bypasses it**: ``--fix``, ``--diff`` and ``--new-only`` (they need the
 rendered model or a second tree), ``--renderer kubectl|kustomize`` (the
 result depends on a binary outside the key), a run with an internal error
