@@ -43,6 +43,16 @@ CORPUS = PROJECT.parent / "shared" / "corpus"
 
 
 @pytest.fixture
+def cache_on(monkeypatch):
+    """The warm-run cache as a user has it (this file turns it off for the suite): for the
+    tests of the cache, each on its own copies (``pytestmark = usefixtures("cache_on")``)."""
+    from gitops_lint import cache as cache_module
+
+    monkeypatch.delenv(cache_module.ENV_OFF, raising=False)
+    monkeypatch.delenv(cache_module.ENV_DIR, raising=False)
+
+
+@pytest.fixture
 def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip("../shared/corpus is not present")

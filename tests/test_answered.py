@@ -20,11 +20,7 @@ from gitops_lint import cache as cache_module
 from tests.conftest import CORPUS, FIXTURES
 from tests.helpers import run_cli
 
-
-@pytest.fixture(autouse=True)
-def cache_on(monkeypatch):
-    monkeypatch.delenv(cache_module.ENV_OFF, raising=False)
-    monkeypatch.delenv(cache_module.ENV_DIR, raising=False)
+pytestmark = pytest.mark.usefixtures("cache_on")
 
 
 @pytest.fixture
@@ -217,3 +213,54 @@ def test_questions_not_of_the_form_written_are_a_miss(tmp_path, served, question
     served.clear()
     assert lint(root, paths) == first
     assert served == [False]
+
+
+@pytest.mark.slow
+def test_the_questions_of_worker_processes_come_back(tmp_path, served, monkeypatch):
+    """Four clusters linted by two processes: a file only a worker's clusters read is a
+    question of the run (a change to it is not served), as in one process."""
+    from gitops_lint.core import forked
+
+    monkeypatch.setenv(forked.ENV_JOBS, "2")
+    root = copy(FIXTURES / "workers-fleet", tmp_path / "fleet")
+    (root / "README.md").write_text("the fleet\n")
+    paths = [f"clusters/{c}" for c in ("alpha", "beta", "delta", "gamma")]
+    files = files_of(root)
+    count = check_changes(root, paths, every_change(root, files), served)
+    assert count > 0  # README.md: no cluster reads it
+
+
+def asked(root: Path) -> set:
+    """The questions of the run entry kept last, as (question, answer) text."""
+    import json
+
+    (entry,) = (root / cache_module.DIR_NAME).glob("v*/asked-*.json")
+    body = json.loads(entry.read_bytes().partition(b"\n")[2])
+    return {json.dumps(row).replace(str(root.resolve()), "<root>") for row in body["questions"]}
+
+
+@pytest.mark.parametrize(
+    "source,paths",
+    [
+        (FIXTURES / "workers-fleet", [f"clusters/{c}" for c in ("alpha", "beta", "delta", "gamma")]),
+        pytest.param(
+            CORPUS / "stuttgart-things__stuttgart-things",
+            ["clusters/labul", "clusters/labda/vsphere/app"],
+            marks=pytest.mark.slow,
+        ),
+    ],
+)
+def test_workers_ask_what_one_process_asks(source, paths, tmp_path, monkeypatch):
+    """Each question one process asks, a run split among worker processes asks too (and
+    keeps it): what a worker's clusters read comes back with them."""
+    from gitops_lint.core import forked
+
+    if not source.is_dir():
+        pytest.skip("the shared corpus is not here")
+    kept = {}
+    for jobs in ("1", "2"):
+        monkeypatch.setenv(forked.ENV_JOBS, jobs)
+        root = copy(source, tmp_path / jobs)
+        lint(root, paths)
+        kept[jobs] = asked(root)
+    assert kept["1"] <= kept["2"]

@@ -30,10 +30,7 @@ from tests.helpers import GOTK, ks, run_cli, write_tree
 DEFECTS = FIXTURES / "text-report-defects"
 
 
-@pytest.fixture(autouse=True)
-def cache_on(monkeypatch):
-    monkeypatch.delenv(cache_module.ENV_OFF, raising=False)
-    monkeypatch.delenv(cache_module.ENV_DIR, raising=False)
+pytestmark = pytest.mark.usefixtures("cache_on")
 
 
 def git_copy(source: Path, target: Path) -> Path:

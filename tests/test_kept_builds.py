@@ -35,11 +35,7 @@ from gitops_lint.vocabulary import vocabulary
 from tests.conftest import CORPUS
 from tests.helpers import GOTK, ks, run_cli, shard_records, write_tree
 
-
-@pytest.fixture(autouse=True)
-def cache_on(monkeypatch):
-    monkeypatch.delenv(cache_module.ENV_OFF, raising=False)
-    monkeypatch.delenv(cache_module.ENV_DIR, raising=False)
+pytestmark = pytest.mark.usefixtures("cache_on")
 
 
 def _gotk(cluster: str) -> dict[str, str]:

@@ -35,10 +35,7 @@ DEFECTS = FIXTURES / "text-report-defects"
 SECRET_VALUE = "Zq8vK2-hunter2-Pw9x"
 
 
-@pytest.fixture(autouse=True)
-def cache_on(monkeypatch):
-    monkeypatch.delenv(cache_module.ENV_OFF, raising=False)
-    monkeypatch.delenv(cache_module.ENV_DIR, raising=False)
+pytestmark = pytest.mark.usefixtures("cache_on")
 
 
 @pytest.fixture

@@ -27,11 +27,7 @@ from gitops_lint.load.parsed import ParsedFiles, decode, encode
 from tests.helpers import GOTK, ks, run_cli, write_tree
 from tests.test_parsed_cache import assert_round_trip, drop_run_entries, shards
 
-
-@pytest.fixture(autouse=True)
-def cache_on(monkeypatch):
-    monkeypatch.delenv(cache_module.ENV_OFF, raising=False)
-    monkeypatch.delenv(cache_module.ENV_DIR, raising=False)
+pytestmark = pytest.mark.usefixtures("cache_on")
 
 
 @contextmanager
