@@ -610,6 +610,8 @@ class RunCache:
             if not self._prepare():
                 return
             body = _dumps({"run": self.key, "questions": observed.to_json()})
+            if len(body) + 4096 > MAX_ENTRY_BYTES:  # more than a lookup reads back, with its header
+                return
             _write(self._answers_path(), _sealed(self._answers_header(), body))
 
     def _answers_path(self) -> str:
