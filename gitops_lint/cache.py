@@ -613,6 +613,7 @@ class RunCache:
             if len(body) + 4096 > MAX_ENTRY_BYTES:  # more than a lookup reads back, with its header
                 return
             _write(self._answers_path(), _sealed(self._answers_header(), body))
+            self._prune()
 
     def _answers_path(self) -> str:
         return os.path.join(self.entries, f"asked-{self.run_key}.json")
@@ -752,19 +753,21 @@ class RunCache:
         return True
 
     def _prune(self) -> None:
-        runs = []
+        """Keep the newest ``KEEP_RUNS`` run entries, and as many questions' entries (one per
+        tool, config and paths: a config or a set of paths no longer linted leaves one)."""
+        found: dict[str, list[tuple[int, str]]] = {"run-": [], "asked-": []}
         with os.scandir(self.entries) as it:
             for e in it:
-                if (
-                    e.name.startswith("run-")
-                    and e.name.endswith(".json")
-                    and e.is_file(follow_symlinks=False)
-                ):
-                    runs.append((e.stat(follow_symlinks=False).st_mtime_ns, e.path))
-        runs.sort(reverse=True)
-        for _, path in runs[KEEP_RUNS:]:
-            with contextlib.suppress(OSError):
-                os.unlink(path)
+                kind = (
+                    "run-" if e.name.startswith("run-") else "asked-" if e.name.startswith("asked-") else None
+                )
+                if kind is not None and e.name.endswith(".json") and e.is_file(follow_symlinks=False):
+                    found[kind].append((e.stat(follow_symlinks=False).st_mtime_ns, e.path))
+        for entries in found.values():
+            entries.sort(reverse=True)
+            for _, path in entries[KEEP_RUNS:]:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
 
 
 def _read_bytes(path: str) -> bytes | None:

@@ -264,3 +264,15 @@ def test_workers_ask_what_one_process_asks(source, paths, tmp_path, monkeypatch)
         lint(root, paths)
         kept[jobs] = asked(root)
     assert kept["1"] <= kept["2"]
+
+
+def test_questions_entries_are_pruned_like_runs(tmp_path, monkeypatch):
+    """One questions' entry per tool, config and paths: those of paths no longer linted go,
+    the newest ``KEEP_RUNS`` of them stay."""
+    monkeypatch.setattr(cache_module, "KEEP_RUNS", 2)
+    root = copy(FIXTURES / "example", tmp_path / "example")
+    for paths in (["clusters/mycluster-0"], ["apps"], ["infrastructure"], ["clusters"]):
+        lint(root, paths)
+    entries = cache_module.DIR_NAME + "/v*/"
+    assert len(list(root.glob(entries + "asked-*.json"))) == 2
+    assert len(list(root.glob(entries + "run-*.json"))) == 2
