@@ -276,3 +276,34 @@ def test_questions_entries_are_pruned_like_runs(tmp_path, monkeypatch):
     entries = cache_module.DIR_NAME + "/v*/"
     assert len(list(root.glob(entries + "asked-*.json"))) == 2
     assert len(list(root.glob(entries + "run-*.json"))) == 2
+
+
+def test_every_answer_is_noted_failures_by_their_kind(tmp_path):
+    """A question that raised is noted with the exception's kind (a NUL in a path is a
+    ValueError whatever the tree), and asked again of the tree it is answered alike."""
+    from gitops_lint.core.fs import OutsideRoot, RepoFS
+    from gitops_lint.core.observed import Observations, RecordedHashes, still_answers
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "f.yaml").write_text("k: v\n")
+    fs = RepoFS(str(tmp_path))
+    fs.observed = Observations(fs.root, {"a/f.yaml": "h1"})
+    hashes = RecordedHashes({"a/f.yaml": "h1"}, fs.observed)
+    with pytest.raises(ValueError):
+        fs.exists("a/\0")
+    with pytest.raises(OutsideRoot):
+        fs.read_bytes("../x")
+    with pytest.raises(KeyError):
+        hashes["a/missing.yaml"]
+    assert fs.isfile("a/f.yaml") and fs.listdir("a") == ["f.yaml"]
+    assert list(fs.walk_files("")) == ["a/f.yaml"]
+    asked = {tuple(row[:-1]): row[-1] for row in fs.observed.to_json()}
+    assert asked[("exists", "a/\0")] == "!ValueError"
+    assert asked[("read", "../x")] == "!OutsideRoot"
+    assert asked[("hash", "a/missing.yaml")] is None
+    import json
+
+    questions = json.loads(json.dumps(fs.observed.to_json()))
+    assert still_answers(questions, fs.root, fs.max_file_bytes, {"a/f.yaml": "h1"})
+    (tmp_path / "a" / "g.yaml").write_text("k: w\n")
+    assert not still_answers(questions, fs.root, fs.max_file_bytes, {"a/f.yaml": "h1", "a/g.yaml": "h2"})

@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 
-from .fs import FileTooLarge, OutsideRoot, RepoFS, content_hash
+from .fs import FileTooLarge, RepoFS, content_hash
 from .questions import EXISTS, HASH, ISDIR, ISFILE, LISTDIR, READ, REAL, RELPATH, WALK, failure
 
 
@@ -73,8 +73,10 @@ class RecordedHashes(Mapping):
         self._observed = observed
 
     def __getitem__(self, rel: str) -> str:
-        value = self._hashes[rel]
+        value = self._hashes.get(rel)
         self._observed.note((HASH, rel), value)
+        if value is None:
+            raise KeyError(rel)
         return value
 
     def get(self, rel, default=None):
@@ -171,7 +173,7 @@ def _ask(fs: RepoFS, question: list, hashes: Mapping[str, str]):
         if kind == WALK:
             rel, suffixes, taken = args
             return walk_answer(fs, rel, tuple(suffixes), taken)
-    except OutsideRoot as exc:
+    except Exception as exc:  # noqa: BLE001 - as RepoFS notes it: the kind is the answer
         return failure(exc)
     raise ValueError(kind)
 
@@ -190,7 +192,7 @@ def read_answer(fs: RepoFS, rel: str, hashes: Mapping[str, str]) -> str:
             return known
         with open(real, "rb") as fh:
             return content_hash(fh.read(fs.max_file_bytes + 1))
-    except (OSError, OutsideRoot, FileTooLarge) as exc:
+    except Exception as exc:  # noqa: BLE001 - as RepoFS notes it: the kind is the answer
         return failure(exc)
 
 
