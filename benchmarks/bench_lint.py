@@ -249,8 +249,9 @@ def rendered_file(repo: Path, repo_entries: list[str]) -> Path:
 
 def unread_file(repo: Path) -> Path | None:
     """A file no run of gitops-lint reads, chosen the same way on every machine: the first
-    (by path) Markdown file, else shell script or Terraform file, outside ``.git``."""
-    for suffix in (".md", ".sh", ".tf"):
+    (by path) Markdown file, else text file or image, outside ``.git`` (not a shell script,
+    a Makefile or a Terraform file: discovery reads those)."""
+    for suffix in (".md", ".txt", ".png"):
         found = sorted(p for p in repo.rglob(f"*{suffix}") if ".git" not in p.parts and p.is_file())
         if found:
             return found[0]

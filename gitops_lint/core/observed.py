@@ -9,7 +9,8 @@ path lead) with the answer it got gives what the run's output is a function
 of, beside the tool, the config and the paths linted (the warm cache's key).
 When a later tree gives every one of those questions the same answer, the run
 would print the same thing: a commit that changed only files no stage of the
-run read (a README, Terraform, a script, an image) reuses the result.
+run read (documentation, an image; discovery reads YAML, Terraform, shell and make files)
+reuses the result.
 
 An answer is plain JSON: a file by its content hash, a directory by its sorted
 names, a failure by its exception's name. :func:`still_answers` asks the
