@@ -62,6 +62,9 @@ def check_changes(root: Path, paths: list[str], changes, served: list[bool]) -> 
     """Lint, then for each change: apply it, lint from the cache, undo it. A run the
     questions served prints what a run without the cache prints. Returns how many were served."""
     lint(root, paths)
+    # the questions of the tree as it is: each change is asked against them (a run after a
+    # change keeps its own; undone, the tree's exact entry serves and keeps those)
+    asked = {p: p.read_bytes() for p in (root / cache_module.DIR_NAME).glob("v*/asked-*.json")}
     count = 0
     for apply, undo in changes:
         apply()
@@ -71,7 +74,8 @@ def check_changes(root: Path, paths: list[str], changes, served: list[bool]) -> 
             count += 1
             assert got == lint(root, paths, "--no-cache"), apply.__doc__
         undo()
-        lint(root, paths)  # the stored run is of the tree as it was, again
+        for path, data in asked.items():
+            path.write_bytes(data)
     return count
 
 
@@ -162,6 +166,7 @@ def test_every_change_of_a_fixture_served_prints_what_a_fresh_run_prints(fixture
 CORPUS_SAMPLES = {
     "gavinmcfall__home-ops": ["kubernetes/flux/cluster"],
     "stuttgart-things__stuttgart-things": ["clusters/labul"],
+    "hmcts__sds-flux-config": ["clusters/prod/00"],  # one cluster of 16: the others' files derived
 }
 
 
@@ -307,3 +312,46 @@ def test_every_answer_is_noted_failures_by_their_kind(tmp_path):
     assert still_answers(questions, fs.root, fs.max_file_bytes, {"a/f.yaml": "h1"})
     (tmp_path / "a" / "g.yaml").write_text("k: w\n")
     assert not still_answers(questions, fs.root, fs.max_file_bytes, {"a/f.yaml": "h1", "a/g.yaml": "h2"})
+
+
+def test_a_file_read_for_what_it_gives_is_asked_that_only(tmp_path, served):
+    """A Terraform file is read for the Helm releases it declares (``RepoFS.derive``): a change
+    that keeps them reuses the run, one that drops the release does not (a missing-crd error
+    then), and a run of each
+    prints what a run without the cache prints."""
+    from tests.helpers import ks, write_tree
+    from tests.test_crds import CLUSTER
+
+    tf = (
+        'resource "helm_release" "cnpg" {\n  name = "cnpg"\n'
+        '  repository = "https://cloudnative-pg.github.io/charts"\n  chart = "cloudnative-pg"\n}\n'
+    )
+    root = write_tree(
+        tmp_path / "repo",
+        {
+            "clusters/dev/apps.yaml": ks("apps", "./apps"),
+            "apps/cluster.yaml": CLUSTER,
+            "terraform/cnpg.tf": tf,
+        },
+    )
+    (root / ".git").mkdir()
+    paths = ["clusters/dev"]
+    first = lint(root, paths, "--show-info")
+    (root / "terraform/cnpg.tf").write_text("# the database operator\n" + tf)
+    served.clear()
+    assert lint(root, paths, "--show-info") == first == lint(root, paths, "--show-info", "--no-cache")
+    assert served == [True]
+    (root / "terraform/cnpg.tf").write_text('resource "null_resource" "nothing" {}\n')
+    served.clear()
+    dropped = lint(root, paths, "--show-info")
+    assert served == [False]
+    assert dropped == lint(root, paths, "--show-info", "--no-cache") and dropped != first
+
+
+@pytest.mark.slow
+def test_every_change_of_another_cluster_served_prints_what_a_fresh_run_prints(tmp_path, served):
+    """One cluster of four linted: the others' files are read only for what discovery's
+    filters give (``RepoFS.derive``), so a change of one that keeps it is served."""
+    root = copy(FIXTURES / "workers-fleet", tmp_path / "fleet")
+    count = check_changes(root, ["clusters/alpha"], every_change(root, files_of(root)), served)
+    assert count > 0

@@ -239,7 +239,7 @@ def test_the_bootstrap_files_are_read_once_per_run(tmp_path, monkeypatch):
         },
     )
     reads: Counter = Counter()
-    real_read = RepoFS.read_bytes
+    real_read = RepoFS._read_bytes  # what read_bytes and derive (a function of the bytes) read
     real_load_all = yaml.load_all
 
     def read_bytes(self, rel):
@@ -251,7 +251,7 @@ def test_the_bootstrap_files_are_read_once_per_run(tmp_path, monkeypatch):
             reads["inline manifest"] += 1
         return real_load_all(stream, Loader=Loader)
 
-    monkeypatch.setattr(RepoFS, "read_bytes", read_bytes)
+    monkeypatch.setattr(RepoFS, "_read_bytes", read_bytes)
     monkeypatch.setattr(yaml, "load_all", load_all)
     bootstrap = ("bootstrap/helmfile.yaml", "terraform/main.tf", "inline manifest")
 

@@ -216,6 +216,26 @@ class RepoFS:
             )
         return self._read_bytes(rel)
 
+    def derive(self, rel: str, fn, *args):
+        """``fn(content of rel, *args)``: what a pure, module-level function of a file's bytes
+        gives, for a caller that uses nothing else of them (a filter that says whether a file
+        may hold a sync; the releases a Terraform file declares). Raises what
+        :meth:`read_bytes` raises. Noted as that value (with the content's hash, which answers
+        alike without calling ``fn`` again), not as the content: a file whose change keeps
+        the value does not change the run (``core.observed``). ``args`` and the value: JSON."""
+        if self.observed is None:
+            return fn(self._read_bytes(rel), *args)
+        question = (_q.DERIVE, rel, _q.function_name(fn), args)
+        try:
+            data = self._read_bytes(rel)
+        except Exception as exc:  # noqa: BLE001 - its kind is the answer, as in _noted
+            self.observed.note(question, _q.failure(exc))
+            raise
+        value = fn(data, *args)
+        if question not in self.observed.asked:
+            self.observed.note(question, [self.observed.content(self._real(normalize(rel)), data), value])
+        return value
+
     def _read_bytes(self, rel: str) -> bytes:
         real = self._real(normalize(rel))
         data = self._read.get(real)

@@ -24,7 +24,20 @@ import os
 from collections.abc import Iterator, Mapping
 
 from .fs import FileTooLarge, RepoFS, content_hash
-from .questions import EXISTS, HASH, ISDIR, ISFILE, LISTDIR, READ, REAL, RELPATH, WALK, failure
+from .questions import (
+    DERIVE,
+    EXISTS,
+    HASH,
+    ISDIR,
+    ISFILE,
+    LISTDIR,
+    READ,
+    REAL,
+    RELPATH,
+    WALK,
+    failure,
+    function_named,
+)
 
 
 class Observations:
@@ -131,6 +144,18 @@ def still_answers(questions: list, root: str, max_file_bytes: int, hashes: Mappi
                 if walked != row[2]:
                     return False
                 continue
+        elif kind == DERIVE:
+            # [derive, rel, function, args, [content hash, value] or a failure]: the same
+            # content gives the same value; another content is read and asked again below
+            if len(row) != 5 or not isinstance(row[1], str) or not isinstance(row[3], list):
+                return False
+            recorded = row[4]
+            if isinstance(recorded, list):
+                if len(recorded) != 2:
+                    return False
+                if hashes.get(row[1]) == recorded[0] and isinstance(recorded[0], str):
+                    continue
+                row = [*row[:4], recorded[1]]  # the value alone is compared
         rest.append(row)
     for row in rest:
         *question, recorded = row
@@ -158,6 +183,14 @@ def _ask(fs: RepoFS, question: list, hashes: Mapping[str, str]):
     if kind == READ:
         (rel,) = args
         return read_answer(fs, rel, hashes)
+    if kind == DERIVE:
+        rel, name, fn_args = args
+        fn = function_named(name)
+        try:
+            data = fs.read_bytes(rel)
+        except Exception as exc:  # noqa: BLE001 - as RepoFS notes it: the kind is the answer
+            return failure(exc)
+        return fn(data, *fn_args)
     try:
         if kind == REAL:
             return fs._from_root(fs.real(args[0]))

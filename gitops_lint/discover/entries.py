@@ -189,26 +189,31 @@ def _may_name_an_instance(doc: dict) -> bool:
     )
 
 
+def sync_filter(raw: bytes) -> list[bool]:
+    """Whether a file's bytes may hold an instance sync, and a self-applied sync: the cheap
+    filter before parsing (most files never need parsing here). A function of the bytes
+    alone, asked through ``RepoFS.derive``: a file whose change keeps both answers does not
+    change discovery."""
+    # a FluxInstance, a HelmRelease of its chart or the chart's values (``instance:``)
+    instance = b"sync:" in raw and (b"FluxInstance" in raw or b"HelmRelease" in raw or b"instance" in raw)
+    # a GitRepository at a document's top level (False when the bytes never name it), not
+    # only named below it as in the CRDs of a gotk-components.yaml (read from the text, see
+    # load.top_level)
+    selfsync = b"kustomize.toolkit.fluxcd.io" in raw and may_be_of_kind(raw, "GitRepository")
+    return [instance, selfsync]
+
+
 def find_syncs(fs: RepoFS, cache: DocumentCache, files: list[str]) -> list[Sync]:
     """Every sync object of ``files``: FluxInstances (and the chart's values) and gotk-sync Kustomizations."""
     found: list[Sync] = []
     for rel in files:
         gotk = posixpath.basename(rel) == "gotk-sync.yaml"
+        instance = selfsync = False
         if not gotk:
-            # cheap filter: a sync block says `sync:`, a self-applied one names a
-            # GitRepository; most files never need parsing here
             try:
-                raw = fs.read_bytes(rel)
+                instance, selfsync = fs.derive(rel, sync_filter)
             except (OSError, OutsideRoot, FileTooLarge):
                 continue
-            # a FluxInstance, a HelmRelease of its chart or the chart's values (``instance:``)
-            instance = b"sync:" in raw and (
-                b"FluxInstance" in raw or b"HelmRelease" in raw or b"instance" in raw
-            )
-            # a GitRepository at a document's top level (False when the bytes never name it),
-            # not only named below it as in the CRDs of a gotk-components.yaml (read from the
-            # text, see load.top_level)
-            selfsync = b"kustomize.toolkit.fluxcd.io" in raw and may_be_of_kind(raw, "GitRepository")
             if not (instance or selfsync):
                 continue
         documents = [d.data for d in cache.load(rel, used=False).documents if isinstance(d.data, dict)]

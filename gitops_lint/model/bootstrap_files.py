@@ -137,21 +137,10 @@ class BootstrapFiles:
             if not rel.endswith(".tf"):
                 continue
             try:
-                text = self.fs.read_bytes(rel).decode("utf-8", "replace")
+                found = self.fs.derive(rel, terraform_helm_releases)
             except (OSError, FileTooLarge, OutsideRoot):
                 continue
-            matches = list(_TF_RELEASE.finditer(text))
-            for i, m in enumerate(matches):
-                body = text[m.end() : matches[i + 1].start() if i + 1 < len(matches) else len(text)]
-                chart_m, repo_m = _TF_CHART.search(body), _TF_REPO.search(body)
-                out.append(
-                    TerraformRelease(
-                        rel,
-                        m.group(1),
-                        chart_m.group(1) if chart_m else "",
-                        repo_m.group(1) if repo_m else "",
-                    )
-                )
+            out.extend(TerraformRelease(rel, name, chart, repo) for name, chart, repo in found)
         return tuple(out)
 
     @cached_property
@@ -216,3 +205,17 @@ def _inline(rel: str, name: str, contents: str) -> TalosInline:
             kinds.append((group, kind))
     # templated or unreadable: may hold anything
     return TalosInline(rel, name, tuple(kinds), not crds and ("{{" in contents or not docs))
+
+
+def terraform_helm_releases(raw: bytes) -> list[list[str]]:
+    """The ``helm_release`` resources of a Terraform file's bytes, in text order: [name, chart,
+    repository] each ("" when not given). A function of the bytes alone (``RepoFS.derive``):
+    a change of the file that keeps them changes nothing of a run."""
+    text = raw.decode("utf-8", "replace")
+    matches = list(_TF_RELEASE.finditer(text))
+    out = []
+    for i, m in enumerate(matches):
+        body = text[m.end() : matches[i + 1].start() if i + 1 < len(matches) else len(text)]
+        chart_m, repo_m = _TF_CHART.search(body), _TF_REPO.search(body)
+        out.append([m.group(1), chart_m.group(1) if chart_m else "", repo_m.group(1) if repo_m else ""])
+    return out

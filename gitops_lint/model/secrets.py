@@ -402,9 +402,15 @@ def _may_be_encrypted(fs: RepoFS, rel: str) -> bool:
     is not encrypted was most of a one-cluster lint of a repository whose ``.sops.yaml``
     covers ``.*.yaml``: the other clusters' files, none of them read otherwise."""
     try:
-        return may_have_key(fs.read_bytes(rel), "sops")
+        return fs.derive(rel, may_hold_sops_metadata)
     except (OSError, OutsideRoot, FileTooLarge):
         return True
+
+
+def may_hold_sops_metadata(raw: bytes) -> bool:
+    """:func:`_may_be_encrypted`'s answer from a file's bytes (``RepoFS.derive``: a change of
+    the file that keeps it does not change the inventory)."""
+    return may_have_key(raw, "sops")
 
 
 @dataclass(frozen=True)

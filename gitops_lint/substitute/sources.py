@@ -370,6 +370,12 @@ def configured_facts(
     return None
 
 
+def names_any(raw: bytes, names: tuple[str, ...] | list[str]) -> bool:
+    """Whether a file's bytes spell any of ``names`` (``RepoFS.derive``: the files that do
+    not are never parsed, and a change that keeps them so changes nothing)."""
+    return any(n.encode() in raw for n in names)
+
+
 def unapplied_manifests(fs, idents: Iterable[str]) -> dict[str, str]:
     """For each missing "Kind/ns/name", the first YAML file of the repository defining it.
 
@@ -390,13 +396,13 @@ def unapplied_manifests(fs, idents: Iterable[str]) -> dict[str, str]:
     loose: dict[str, str] = {}  # a manifest without a namespace: second choice
     if not wanted:
         return found
-    names = {name.encode() for _, name in wanted}
+    names = tuple(sorted({name for _, name in wanted}))
     for rel in fs.walk_files(""):
         try:
+            if not fs.derive(rel, names_any, names):
+                continue
             raw = fs.read_bytes(rel)
         except (OSError, OutsideRoot, FileTooLarge):
-            continue
-        if not any(n in raw for n in names):
             continue
         try:
             docs = parse_text(raw.decode("utf-8"), rel).documents
