@@ -126,7 +126,8 @@ from a Secret is either.
 **Questions** (``asked-<key>.json``, :mod:`.core.observed`). The key is
 every path of the tree, yet a run reads few of them: a run records each
 question it asks of the tree (through ``RepoFS``, and the content hashes the
-finer caches take from the walk) with its answer, and keeps them beside its
+finer caches take from the walk) with its answer (a file by its content hash,
+or by what the filter that read it took from it), and keeps them beside its
 entry, under the key without the tree. A run that misses asks them of its tree
 again and, when every answer is the same, prints that run (and stores it under
 its own key): the output is a function of those answers, the tool, the config

@@ -12,8 +12,10 @@ would print the same thing: a commit that changed only files no stage of the
 run read (documentation, an image; discovery reads YAML, Terraform, shell and make files)
 reuses the result.
 
-An answer is plain JSON: a file by its content hash, a directory by its sorted
-names, a failure by its exception's name. :func:`still_answers` asks the
+An answer is plain JSON: a file by its content hash (or, read through
+``RepoFS.derive``, by what a pure function of its bytes gave: a filter's
+verdict, so that a change keeping it keeps the answer), a directory by its
+sorted names, a failure by its exception's name. :func:`still_answers` asks the
 questions again of the tree as it is now (``stat``, ``lstat``, listings: a
 system call each, no file read when the walk hashed it).
 """
