@@ -194,6 +194,9 @@ def test_sampled_changes_of_corpus_repositories(name, tmp_path, served):
         [["read", "clusters/mycluster-0/x.yaml", 7]],
         [["walk", "", [".yaml"]]],
         [["real", 5, "."]],
+        # a function of gitops-lint's that is not a filter (it writes a file): never called
+        [["derive", "README.md", "gitops_lint.cache:_write", ["/tmp/x"], True]],
+        [["derive", "README.md", "os:remove", [], True]],
         [["nonsense", "a", "b"]],
         [["listdir"]],
         [[1, 2, 3]],
@@ -355,3 +358,15 @@ def test_every_change_of_another_cluster_served_prints_what_a_fresh_run_prints(t
     root = copy(FIXTURES / "workers-fleet", tmp_path / "fleet")
     count = check_changes(root, ["clusters/alpha"], every_change(root, files_of(root)), served)
     assert count > 0
+
+
+def test_only_functions_marked_derivable_are_asked_or_called():
+    from gitops_lint.core.questions import function_name, function_named
+    from gitops_lint.discover.entries import sync_filter
+
+    assert function_named(function_name(sync_filter)) is sync_filter
+    for name in ("gitops_lint.cache:_write", "os:remove", "gitops_lint.discover.entries:find_syncs"):
+        with pytest.raises(ValueError):
+            function_named(name)
+    with pytest.raises(TypeError):
+        function_name(len)

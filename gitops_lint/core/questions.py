@@ -15,25 +15,33 @@ HASH = "hash"
 DERIVE = "derive"
 
 
+def derivable(fn):
+    """Mark a pure, module-level function of a file's bytes (and JSON arguments) as one
+    ``RepoFS.derive`` may ask, and a later run call again by name (:func:`function_named`)."""
+    fn.derivable = True
+    return fn
+
+
 def function_name(fn) -> str:
-    """Where a module-level function is found again (``module:qualname``): a run notes what
-    a function of a file's bytes gave, and a later run calls the same function."""
+    """Where a :func:`derivable` function is found again (``module:qualname``): a run notes
+    what a function of a file's bytes gave, and a later run calls the same function."""
     name = f"{fn.__module__}:{fn.__qualname__}"
-    if "<" in name:
-        raise TypeError(f"{name}: not a module-level function")
+    if "<" in name or not getattr(fn, "derivable", False):
+        raise TypeError(f"{name}: not a derivable module-level function")
     return name
 
 
 def function_named(name: str):
-    """The function :func:`function_name` named (only gitops-lint's own)."""
+    """The :func:`derivable` function :func:`function_name` named: gitops-lint's own and
+    marked so, never another (the name comes from a file of the cache)."""
     import importlib
 
     module, _, qualname = name.partition(":")
-    if not module.startswith("gitops_lint.") or not qualname or "<" in qualname:
+    if not module.startswith("gitops_lint.") or not qualname.isidentifier():
         raise ValueError(name)
-    found = importlib.import_module(module)
-    for part in qualname.split("."):
-        found = getattr(found, part)
+    found = getattr(importlib.import_module(module), qualname)
+    if not getattr(found, "derivable", False):
+        raise ValueError(name)
     return found
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from ..core.data import FLUX_KS_GROUP, FLUX_OPERATOR_GROUP, group_of, is_kind
 from ..core.errors import InputError
 from ..core.fs import FileTooLarge, OutsideRoot, RepoFS, normalize
+from ..core.questions import derivable
 from ..load.bootstrap import Bootstrap
 from ..load.loader import DocumentCache
 from ..load.top_level import may_be_of_kind
@@ -189,6 +190,7 @@ def _may_name_an_instance(doc: dict) -> bool:
     )
 
 
+@derivable
 def sync_filter(raw: bytes) -> list[bool]:
     """Whether a file's bytes may hold an instance sync, and a self-applied sync: the cheap
     filter before parsing (most files never need parsing here). A function of the bytes

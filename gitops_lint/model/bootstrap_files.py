@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from ..core.fs import FileTooLarge, OutsideRoot
+from ..core.questions import derivable
 from ..load.loader import FastLoader
 from ..substitute.sources import unapplied_manifests
 
@@ -207,6 +208,7 @@ def _inline(rel: str, name: str, contents: str) -> TalosInline:
     return TalosInline(rel, name, tuple(kinds), not crds and ("{{" in contents or not docs))
 
 
+@derivable
 def terraform_helm_releases(raw: bytes) -> list[list[str]]:
     """The ``helm_release`` resources of a Terraform file's bytes, in text order: [name, chart,
     repository] each ("" when not given). A function of the bytes alone (``RepoFS.derive``):

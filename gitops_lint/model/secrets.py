@@ -43,6 +43,7 @@ import re2
 from ..core.data import FLUX_HELM_GROUP, ObjectRef, Origin, group_of, ref_of
 from ..core.enums import StrEnum
 from ..core.fs import FileTooLarge, OutsideRoot, RepoFS, join
+from ..core.questions import derivable
 from ..core.redact import Redactor, redact_leaves
 from ..load.loader import DocumentCache, parse_text
 from ..load.sops import (
@@ -407,6 +408,7 @@ def _may_be_encrypted(fs: RepoFS, rel: str) -> bool:
         return True
 
 
+@derivable
 def may_hold_sops_metadata(raw: bytes) -> bool:
     """:func:`_may_be_encrypted`'s answer from a file's bytes (``RepoFS.derive``: a change of
     the file that keeps it does not change the inventory)."""

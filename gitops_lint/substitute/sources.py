@@ -33,6 +33,7 @@ import binascii
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ..core.questions import derivable
 from ..load.sops import is_encrypted_value
 
 
@@ -370,6 +371,7 @@ def configured_facts(
     return None
 
 
+@derivable
 def names_any(raw: bytes, names: tuple[str, ...] | list[str]) -> bool:
     """Whether a file's bytes spell any of ``names`` (``RepoFS.derive``: the files that do
     not are never parsed, and a change that keeps them so changes nothing)."""
