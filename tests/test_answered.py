@@ -370,3 +370,24 @@ def test_only_functions_marked_derivable_are_asked_or_called():
             function_named(name)
     with pytest.raises(TypeError):
         function_name(len)
+
+
+def test_a_ci_file_is_asked_for_the_directories_it_pushes(tmp_path, served):
+    """A workflow that pushes the OCI artifact a cluster syncs is read for the directories it
+    pushes (``RepoFS.derive``): a change of its other steps reuses the run; a change of the
+    pushed directory does not (here it changes no finding: the FluxInstance names the path
+    too), and then prints what a run without the cache prints."""
+    root = copy(FIXTURES / "disc-oci-root", tmp_path / "oci")
+    paths = ["kubernetes/clusters/dev"]
+    first = lint(root, paths)
+    workflow = root / ".github/workflows/push.yaml"
+    text = workflow.read_text()
+    workflow.write_text(text.replace("runs-on: ubuntu-latest", "runs-on: ubuntu-24.04"))
+    served.clear()
+    assert lint(root, paths) == first == lint(root, paths, "--no-cache")
+    assert served == [True]
+    workflow.write_text(text.replace('--path="./kubernetes"', '--path="./elsewhere"'))
+    served.clear()
+    moved = lint(root, paths)
+    assert served == [False]
+    assert moved == lint(root, paths, "--no-cache")

@@ -252,19 +252,29 @@ def pushed_roots(fs: RepoFS) -> list[str]:
     roots = set()
     for rel in fs.walk_files("", (".yaml", ".yml", ".sh", "Makefile", "justfile", ".just")):
         try:
-            text = fs.read_bytes(rel).decode("utf-8", "replace")
+            roots.update(fs.derive(rel, pushed_paths))
         except (OSError, OutsideRoot, FileTooLarge):
             continue
-        if "push artifact" not in text:
-            continue
-        for m in _PUSH.finditer(text):
-            # `{{.ROOT_DIR}}/kubernetes`, `$GITHUB_WORKSPACE/kubernetes`: keep what follows the variable
-            path = re.sub(r"^.*(\}\}|\}|\$[A-Za-z_]+)", "", m.group(1))
-            try:
-                roots.add(normalize(path))
-            except OutsideRoot:
-                continue
     return sorted(roots)
+
+
+@derivable
+def pushed_paths(raw: bytes) -> list[str]:
+    """The directories one file pushes (:func:`pushed_roots`), normalised, in text order: a
+    function of its bytes alone (``RepoFS.derive``), so that a change of a script that
+    pushes the same directories changes nothing of a run."""
+    text = raw.decode("utf-8", "replace")
+    if "push artifact" not in text:
+        return []
+    out = []
+    for m in _PUSH.finditer(text):
+        # `{{.ROOT_DIR}}/kubernetes`, `$GITHUB_WORKSPACE/kubernetes`: keep what follows the variable
+        path = re.sub(r"^.*(\}\}|\}|\$[A-Za-z_]+)", "", m.group(1))
+        try:
+            out.append(normalize(path))
+        except OutsideRoot:
+            continue
+    return out
 
 
 def _source_root(fs: RepoFS, sync: Sync, artifact_roots: list[str]) -> str | None:
