@@ -555,12 +555,15 @@ class RunCache:
     # -- lookups -----------------------------------------------------------------------
     def load(self, need_fixable: bool) -> CachedRun | None:
         """The run stored under the key, if whole, ours and (for a text report) with its fixable marks."""
-        if self.key is None or self.instance is None:
+        return self._load_entry(self.key, need_fixable)
+
+    def _load_entry(self, key: str | None, need_fixable: bool) -> CachedRun | None:
+        if key is None or self.instance is None:
             return None
-        data = _read_json(self._entry_path(self.key))
+        data = _read_json(self._entry_path(key))
         try:
             _expect(isinstance(data, dict) and set(data) == {"format", "tool", "key", "checksum", "body"})
-            _expect(data["format"] == FORMAT and data["tool"] == self.tool and data["key"] == self.key)
+            _expect(data["format"] == FORMAT and data["tool"] == self.tool and data["key"] == key)
             _expect(data["checksum"] == _digest(_dumps(data["body"])))
             run = CachedRun.from_json(data["body"])
         except (ValueError, TypeError, KeyError):
@@ -590,11 +593,7 @@ class RunCache:
             data["questions"], os.path.realpath(self.root), max_file_bytes, self._tree.hashes
         ):
             return None
-        key, self.key = self.key, data["run"]
-        try:
-            run = self.load(need_fixable)
-        finally:
-            self.key = key
+        run = self._load_entry(data["run"], need_fixable)
         if run is not None:
             self.store(run)
         return run

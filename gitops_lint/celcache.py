@@ -20,11 +20,11 @@ checked out).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 
 from .cache import RunCache
+from .core.fs import content_hash
 from .core.records import SIDE_SHARDS, SideRecords, side_shard
 
 SIDE = "cel"
@@ -33,7 +33,7 @@ MAX_UNUSED = 4096
 
 
 def record_key(rule: str, text: str) -> str:
-    return hashlib.blake2b(f"{rule}\0{text}".encode(), digest_size=20).hexdigest()
+    return content_hash(f"{rule}\0{text}".encode())
 
 
 class KeptVerdicts:
@@ -84,9 +84,9 @@ class KeptVerdicts:
                 new.setdefault(side_shard(key), []).append((key, json.dumps([verdict, steps])))
         shards: dict[int, list[tuple[str, str]]] = {}
         for shard in sorted(new):
-            kept = [k for k in side.shard_keys(shard) if side.get(k) is not None]
-            used = [(k, side.get(k) or "") for k in kept if k in self.used]
-            unused = [(k, side.get(k) or "") for k in kept if k not in self.used]
+            kept = side.rows(shard)  # its whole records, in order
+            used = [row for row in kept if row[0] in self.used]
+            unused = [row for row in kept if row[0] not in self.used]
             # in the order the next run's ``unused`` keeps first: this run's, then the others'
             shards[shard] = used + sorted(new[shard]) + unused[: MAX_UNUSED // SIDE_SHARDS]
         warm.write_records(SIDE, side, shards)
