@@ -160,7 +160,7 @@ from dataclasses import dataclass, field
 
 from . import __version__
 from .core.data import Finding, ObjectRef, Severity
-from .core.fs import content_hasher
+from .core.fs import UNREADABLE, content_hasher
 from .core.records import SIDE_SHARDS, SideRecords, fits, record_checksum, side_shard
 
 DIR_NAME = ".gitops-lint-cache"
@@ -344,7 +344,7 @@ class TreeState:
             self.new_memo[rel] = known
             return known[5]
         value = self._read(rel)
-        if value.startswith("unreadable:"):
+        if value.startswith(UNREADABLE):
             return value
         self.hashed += 1
         # git's racy rule: a stat is trusted only for a file written before the hash was taken,
@@ -363,7 +363,7 @@ class TreeState:
                 while chunk := fh.read(1 << 20):
                     h.update(chunk)
         except OSError as exc:
-            return f"unreadable:{type(exc).__name__}"
+            return f"{UNREADABLE}{type(exc).__name__}"
         return h.hexdigest()
 
     def memo_changed(self) -> bool:

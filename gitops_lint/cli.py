@@ -307,12 +307,7 @@ def cmd_lint(argv: list[str]) -> int:
         warm.store(
             CachedRun(result.findings, result.summary, notes, len(result.clusters), _keys(fixable, text))
         )
-        observed = linter.fs.observed
-        if observed is not None:
-            observed.closed = True  # the run is over: what the stores read is not its
-            if linter.fs.walks_open:
-                observed.unanswerable = True
-        warm.store_answers(observed)
+        warm.store_answers(linter.fs.end_observing())
         linter.store_warm()
     return _finish(args, root, config, paths, result, fixable)
 

@@ -318,10 +318,8 @@ class Linter:
         self.cache.adopt(files)
         budget.nodes, budget.objects = nodes, objects
         for share, manifests, (parsed_share, kept_share, asked) in shares:
-            if asked is not None and self.fs.observed is not None:
+            if self.fs.observed is not None:
                 self.fs.observed.merge(asked)
-            elif self.fs.observed is not None:
-                self.fs.observed.unanswerable = True
             if parsed is not None:
                 parsed.merge(parsed_share)
             if keeping is not None:
@@ -496,10 +494,7 @@ class Linter:
                 if clean and all(loaded == 0 and raised == 0 for _, loaded, raised, _, _, _, _ in found):
                     for share, _, _, used, manifests, verdicts, asked in found:
                         if self.fs.observed is not None:
-                            if asked is None:
-                                self.fs.observed.unanswerable = True
-                            else:
-                                self.fs.observed.merge(asked)
+                            self.fs.observed.merge(asked)
                         findings.extend(f for cluster_findings in share for f in cluster_findings)
                         self.cache.used |= used
                         self.cache.manifests |= manifests

@@ -36,6 +36,17 @@ def content_hash(raw: bytes) -> str:
     return h.hexdigest()
 
 
+#: what the warm cache's walk gives a file it could not read, in place of its content hash
+UNREADABLE = "unreadable:"
+
+
+def walked_hash(hashes, rel: str) -> str | None:
+    """The content hash the warm cache's walk took of file ``rel`` (``hashes``: path ->
+    hash); None for a path it did not hash (a symlink, a path through one) or could not read."""
+    value = hashes.get(rel)
+    return None if value is None or value.startswith(UNREADABLE) else value
+
+
 class OutsideRoot(Exception):
     """A path resolves outside the repository root."""
 
@@ -77,10 +88,12 @@ class RepoFS:
         # directories that could not be listed -> why (reported, never silently empty)
         self.unreadable: dict[str, str] = {}
         # the run's view of the tree (walk_files): real directory -> its entries, and
-        # (rel, suffixes) -> the files of a walk that ran to its end
+        # (rel, suffixes) -> the files of a walk that ran to its end and the directories it
+        # could not list
         self._listed: dict[str, tuple[tuple[str, object], ...]] = {}
-        self._walks: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
-        self._walk_unlistable: dict[tuple[str, tuple[str, ...]], tuple[tuple[str, str], ...]] = {}
+        self._walks: dict[
+            tuple[str, tuple[str, ...]], tuple[tuple[str, ...], tuple[tuple[str, str], ...]]
+        ] = {}
         self._unlistable: dict[str, str] = {}  # real directory -> why it cannot be listed
         # real path -> its stat (None: missing), and the content of a file read this run
         self._stats: dict[str, os.stat_result | None] = {}
@@ -89,6 +102,16 @@ class RepoFS:
         # keeps its result (core.observed); None: not recorded
         self.observed = None
         self.walks_open = 0  # walks begun and not ended: their questions are not noted yet
+
+    def end_observing(self):
+        """The run's questions, closed (what is read after the run, its stores, is not the
+        run's), and unanswerable while a walk is still open (it has not been noted)."""
+        observed = self.observed
+        if observed is not None:
+            observed.closed = True
+            if self.walks_open:
+                observed.unanswerable = True
+        return observed
 
     # -- path resolution -------------------------------------------------
     def _realpath_uncached(self, rel: str) -> str:
@@ -225,16 +248,17 @@ class RepoFS:
         the value does not change the run (``core.observed``). ``args`` and the value: JSON."""
         if self.observed is None:
             return fn(self._read_bytes(rel), *args)
-        question = (_q.DERIVE, rel, _q.function_name(fn), args)
-        try:
+        observed = self.observed
+
+        def ask() -> tuple[bytes, object]:
             data = self._read_bytes(rel)
-        except Exception as exc:  # noqa: BLE001 - its kind is the answer, as in _noted
-            self.observed.note(question, _q.failure(exc))
-            raise
-        value = fn(data, *args)
-        if question not in self.observed.asked:
-            self.observed.note(question, [self.observed.content(self._real(normalize(rel)), data), value])
-        return value
+            return data, fn(data, *args)
+
+        return self._noted(
+            (_q.DERIVE, rel, _q.function_name(fn), args),
+            ask,
+            lambda got: [observed.content(self._real(normalize(rel)), got[0]), got[1]],
+        )[1]
 
     def _read_bytes(self, rel: str) -> bytes:
         real = self._real(normalize(rel))
@@ -286,8 +310,8 @@ class RepoFS:
         key = (rel, suffixes)
         done = self._walks.get(key)
         if done is not None:
-            unlistable.extend(self._walk_unlistable.get(key, ()))
-            yield from done
+            unlistable.extend(done[1])
+            yield from done[0]
             return
         try:
             base = self._real(normalize(rel))
@@ -318,8 +342,7 @@ class RepoFS:
                 found.append(child)
                 yield child
             stack.extend(reversed(subdirs))
-        self._walks[key] = tuple(found)
-        self._walk_unlistable[key] = tuple(met)
+        self._walks[key] = (tuple(found), tuple(met))
 
     def _entries(self, absdir: str, reldir: str) -> tuple[tuple[str, object], ...]:
         """A directory's entries, sorted by name, each with what it is: a

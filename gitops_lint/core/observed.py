@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 
-from .fs import FileTooLarge, RepoFS, content_hash
+from .fs import FileTooLarge, RepoFS, content_hash, walked_hash
 from .questions import (
     DERIVE,
     EXISTS,
@@ -60,11 +60,8 @@ class Observations:
     def content(self, real: str, data: bytes) -> str:
         """A file's answer: its content hash, the walk's when it hashed that file (``real``:
         the file's path after symlinks, under the root)."""
-        rel = real[len(self.root) + 1 :].replace(os.sep, "/")
-        known = self.hashes.get(rel)
-        if known is not None and not known.startswith("unreadable:"):
-            return known
-        return content_hash(data)
+        known = walked_hash(self.hashes, real[len(self.root) + 1 :].replace(os.sep, "/"))
+        return known if known is not None else content_hash(data)
 
     # -- a run in worker processes (lint.Linter) ---------------------------------------
     def mark(self) -> int:
@@ -73,7 +70,12 @@ class Observations:
     def since(self, mark: int) -> list[tuple[tuple, object]]:
         return list(self.asked.items())[mark:]
 
-    def merge(self, items: list[tuple[tuple, object]]) -> None:
+    def merge(self, items: list[tuple[tuple, object]] | None) -> None:
+        """A worker's questions (:meth:`since`); None, a worker that did not say them: the
+        run's questions are then not all known."""
+        if items is None:
+            self.unanswerable = True
+            return
         for question, answer in items:
             self.note(question, answer)
 
@@ -133,16 +135,16 @@ def still_answers(questions: list, root: str, max_file_bytes: int, hashes: Mappi
         if kind in (HASH, READ):
             if len(row) != 3 or not isinstance(row[1], str):
                 return False
-            walked = hashes.get(row[1])
             if kind == HASH:
-                if walked != row[2]:
+                if hashes.get(row[1]) != row[2]:
                     return False
                 continue
             if not isinstance(row[2], str):
                 return False
             # a path the walk hashed is a file reached through directories only: read, it is
             # that content (of the size the answer's hash had, within the limit if it was)
-            if walked is not None and not walked.startswith("unreadable:") and not row[2].startswith("!"):
+            walked = walked_hash(hashes, row[1])
+            if walked is not None and not row[2].startswith("!"):
                 if walked != row[2]:
                     return False
                 continue
@@ -223,8 +225,8 @@ def read_answer(fs: RepoFS, rel: str, hashes: Mapping[str, str]) -> str:
             raise IsADirectoryError(rel)
         if st.st_size > fs.max_file_bytes:
             raise FileTooLarge(rel)
-        known = hashes.get(os.path.relpath(real, fs.root).replace(os.sep, "/"))
-        if known is not None and not known.startswith("unreadable:"):
+        known = walked_hash(hashes, os.path.relpath(real, fs.root).replace(os.sep, "/"))
+        if known is not None:
             return known
         with open(real, "rb") as fh:
             return content_hash(fh.read(fs.max_file_bytes + 1))

@@ -49,7 +49,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 from ..core.budget import MAX_DEPTH, MAX_FILE_NODES
 from ..core.data import Document, LoadError, Origin
-from ..core.fs import OutsideRoot, content_hash, normalize
+from ..core.fs import OutsideRoot, content_hash, normalize, walked_hash
 from ..core.records import SIDE_SHARDS, SideRecords, side_shard
 from ..core.sharing import apply_links, expanded_within, links, with_slots
 
@@ -267,8 +267,8 @@ class ParsedFiles:
     def key(self, rel: str, kyaml: bool) -> str | None:
         """The entry key of file ``rel`` in this tree; None for a path the walk did not hash as
         written (a symlink, a path through one, an unnormalised path)."""
-        value = self.hashes.get(rel)
-        if value is None or value.startswith("unreadable:"):
+        value = walked_hash(self.hashes, rel)
+        if value is None:
             return None
         try:
             if normalize(rel) != rel:  # the loader reads normalize(rel): maybe another file

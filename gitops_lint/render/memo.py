@@ -38,7 +38,7 @@ import posixpath
 from dataclasses import dataclass, field
 
 from ..core.data import Origin
-from ..core.fs import OutsideRoot, RepoFS, content_hash, join
+from ..core.fs import OutsideRoot, RepoFS, content_hash, join, walked_hash
 from . import flux
 from .copy import deep_copy
 from .kustomize import Kustomizer, overlay_key
@@ -76,9 +76,9 @@ class _Tree:
     def file(self, rel: str) -> tuple[str, str]:
         found = self._files.get(rel)
         if found is None:
-            walked = self.hashes.get(rel)
+            walked = walked_hash(self.hashes, rel)
             try:
-                if walked is not None and not walked.startswith("unreadable:"):
+                if walked is not None:
                     found = (walked, rel)
                 else:
                     real = os.path.relpath(self.fs.real(rel), self.fs.root)
