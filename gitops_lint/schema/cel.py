@@ -195,15 +195,13 @@ def _run(prog, activation, rule: str) -> tuple[object, int]:
     (it passes), the object's budget records why, and :class:`OutOfCost` is raised."""
     global _METER
     steps = budget.current
-    limit = budget.CEL_PER_CALL
-    if steps is not None:
-        limit = min(limit, steps.cel_left)
-        if limit <= 0:
-            steps.note(
-                f"CEL rules after the first {budget.CEL_PER_OBJECT:,} evaluation steps of this object "
-                "not evaluated: gitops-lint's budget (the API server's is 10,000,000 cost units): not checked"
-            )
-            raise OutOfCost
+    limit = _limit(steps)
+    if steps is not None and limit <= 0:
+        steps.note(
+            f"CEL rules after the first {budget.CEL_PER_OBJECT:,} evaluation steps of this object "
+            "not evaluated: gitops-lint's budget (the API server's is 10,000,000 cost units): not checked"
+        )
+        raise OutOfCost
     meter = _Meter(limit)
     _METER = meter
     outcome: object
@@ -226,12 +224,18 @@ def _run(prog, activation, rule: str) -> tuple[object, int]:
     return outcome, used
 
 
+def _limit(steps) -> int:
+    """The steps one evaluation may take now: the rule's budget, within what is left of the
+    object's (``steps``: the object's budget, None outside one)."""
+    return budget.CEL_PER_CALL if steps is None else min(budget.CEL_PER_CALL, steps.cel_left)
+
+
 def _spend(used: int) -> bool:
     """Charge the steps a remembered evaluation took, as :func:`_run` would have: False
     (nothing charged) when it would not run within the budget left now, which only
     evaluating it again reports as it does."""
     steps = budget.current
-    limit = budget.CEL_PER_CALL if steps is None else min(budget.CEL_PER_CALL, steps.cel_left)
+    limit = _limit(steps)
     if limit <= 0 or used > limit:
         return False
     if steps is not None:
