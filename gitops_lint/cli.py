@@ -508,7 +508,10 @@ def _fix_plan(root: str, config: Config, linter, result, paths: list[str], findi
     from .model.flux_version import detect
 
     versions = {c.name: detect(c, linter.fs, config).version for c in result.clusters}
-    return plan_fixes(root, findings, versions, config=config, paths=paths, baseline=result.findings)
+    parsed = linter.cache.files if linter.cache.budget.exceeded is None else None  # else: some unparsed
+    return plan_fixes(
+        root, findings, versions, config=config, paths=paths, baseline=result.findings, parsed=parsed
+    )
 
 
 # the rules gitops_lint.fix has a fixer for (its FIXERS; tests/test_startup.py keeps them equal):

@@ -31,13 +31,16 @@ import os
 import re
 import stat
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .core.data import FLUX_KS_GROUP, Finding, Severity, group_of
-from .core.fs import FileTooLarge, RepoFS
+from .core.fs import FileTooLarge, OutsideRoot, RepoFS
 from .schema.deprecations import flux_api_introduced
+
+if TYPE_CHECKING:
+    from .load.loader import LoadedFile
 
 # -- edits -------------------------------------------------------------------
 
@@ -571,6 +574,7 @@ def plan_fixes(
     paths: list[str] | None = None,
     verify: bool = True,
     baseline: list[Finding] | None = None,
+    parsed: Mapping[str, LoadedFile] | None = None,
 ) -> FixReport:
     """Work out every fix without writing: the report holds each changed file's text.
 
@@ -579,7 +583,9 @@ def plan_fixes(
     default) the fixed repository is linted before anything is written, and the
     fixes of a file that would break a build are left (:func:`verify_builds`);
     ``config`` and ``paths`` are the run's (default: the root's config, the root),
-    ``baseline`` its findings when ``findings`` are not all of them.
+    ``baseline`` its findings when ``findings`` are not all of them, ``parsed`` the files
+    it parsed (``DocumentCache.files``), which the verifying lints take for the files the
+    fixes leave as they are instead of parsing them again.
     """
     store = FileStore(root)
     report = FixReport()
@@ -618,7 +624,7 @@ def plan_fixes(
             report.after[rel] = src.text
     report.before = {k: v for k, v in report.before.items() if k in report.after}
     if verify and report.after:
-        verify_builds(root, report, config, paths, baseline)
+        verify_builds(root, report, config, paths, baseline, parsed)
     return report
 
 
@@ -636,6 +642,17 @@ class OverlayFS(RepoFS):
         super().__init__(root, max_file_bytes)
         self._texts = {self.real(rel): text.encode("utf-8") for rel, text in texts.items()}
 
+    def untouched(self, files: Mapping[str, LoadedFile]) -> dict[str, LoadedFile]:
+        """``files`` (parsed from the disk) but those whose content the overlay replaces."""
+        kept = {}
+        for rel, loaded in files.items():
+            try:
+                if self.real(rel) not in self._texts:
+                    kept[rel] = loaded
+            except OutsideRoot:
+                continue
+        return kept
+
     def read_bytes(self, rel: str) -> bytes:
         data = self._texts.get(self.real(rel))
         if data is None:
@@ -646,17 +663,23 @@ class OverlayFS(RepoFS):
 
 
 def _breakage(
-    root: str, config, paths: list[str], texts: dict[str, str], said: dict[tuple, str] | None = None
+    root: str,
+    config,
+    paths: list[str],
+    texts: dict[str, str],
+    said: dict[tuple, str] | None = None,
+    parsed: Mapping[str, LoadedFile] | None = None,
 ) -> Counter:
     """The findings of :data:`BREAKING` rules, with ``texts`` overlaid, by what they say
-    (line numbers left out: an inserted line moves every finding below it)."""
+    (line numbers left out: an inserted line moves every finding below it). ``parsed``:
+    files already parsed from the disk, taken for every file ``texts`` leaves alone."""
     from .lint import Linter
     from .load.loader import DocumentCache
 
     linter = Linter(root, config)
     if texts:
-        linter.fs = OverlayFS(root, config.max_file_bytes, texts)
-        linter.cache = DocumentCache(linter.fs)
+        fs = linter.fs = OverlayFS(root, config.max_file_bytes, texts)
+        linter.cache = DocumentCache(fs, reuse=fs.untouched(parsed) if parsed else None)
     result = linter.run(paths)
     return _breaking(result.findings, said)
 
@@ -692,6 +715,7 @@ def verify_builds(
     config=None,
     paths: list[str] | None = None,
     baseline: list[Finding] | None = None,
+    parsed: Mapping[str, LoadedFile] | None = None,
 ) -> None:
     """Leave the fixes that would make kustomize (or the apply) refuse what it accepted.
 
@@ -701,7 +725,8 @@ def verify_builds(
     finding as the reason; the rest are tried together once more, and left
     all when they still break something together. ``baseline``, the findings
     of the run the fixes come from (same config and paths), stands in for the
-    lint as it is when that run reported every breaking rule.
+    lint as it is when that run reported every breaking rule; ``parsed``, the files it
+    parsed, is parsed again only where a fix changes it.
     """
     from dataclasses import replace as dc_replace
 
@@ -722,7 +747,7 @@ def verify_builds(
     said: dict[tuple, str] = {}
 
     def added(texts: dict[str, str]) -> list[tuple]:
-        return sorted((_breakage(root, checking, paths, texts, said) - before).elements())
+        return sorted((_breakage(root, checking, paths, texts, said, parsed) - before).elements())
 
     if not added(report.after):
         return

@@ -23,6 +23,7 @@ import bisect
 import itertools
 import posixpath
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import yaml
@@ -784,9 +785,14 @@ class DocumentCache:
     cache) parses every file.
     """
 
-    def __init__(self, fs: RepoFS, parsed: ParsedFiles | None = None):
+    def __init__(
+        self, fs: RepoFS, parsed: ParsedFiles | None = None, reuse: Mapping[str, LoadedFile] | None = None
+    ):
         self.fs = fs
         self.parsed = parsed
+        # files another run of this process parsed from the same bytes (fix.py's lint of the
+        # fixed tree: every file it did not change): a parse is a function of the text alone
+        self.reuse = reuse
         self._files: dict[str, LoadedFile] = {}
         self._nodes: dict[str, list] = {}
         # (file, document index, line) -> (node, first line) of the document (field_position)
@@ -816,9 +822,13 @@ class DocumentCache:
         if self.budget.exceeded is not None:
             # the run is over budget: nothing more is read (the finding is at the file where it ran out)
             return LoadedFile([], [])
-        kyaml = posixpath.basename(rel) not in KUSTOMIZATION_FILES
-        stored = self.parsed.lookup(rel, kyaml, self.fs.max_file_bytes) if self.parsed is not None else None
-        result = LoadedFile(*stored) if stored is not None else self._read(rel, kyaml)
+        result = self.reuse.get(rel) if self.reuse is not None else None
+        if result is None:
+            kyaml = posixpath.basename(rel) not in KUSTOMIZATION_FILES
+            stored = (
+                self.parsed.lookup(rel, kyaml, self.fs.max_file_bytes) if self.parsed is not None else None
+            )
+            result = LoadedFile(*stored) if stored is not None else self._read(rel, kyaml)
         try:
             self.budget.spend_nodes(result.nodes, rel)
         except BudgetExceeded:

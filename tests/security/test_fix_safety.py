@@ -13,6 +13,7 @@ import io
 import json
 import os
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -70,6 +71,62 @@ def test_diff_shows_only_the_fixes_that_keep_every_build(tmp_path):
     code, out, err = run_cli(str(root), "--root", str(root), "--diff")
     assert code == 1 and "+++ b/web/web.yaml" in out and "apps/a.yaml" not in out
     assert (root / "web/web.yaml").read_text() == WEB  # --diff writes nothing
+
+
+def test_the_lints_of_the_fixed_tree_parse_again_only_the_fixed_files(tmp_path, monkeypatch):
+    """Each verifying lint takes the first run's parse of every file the fixes leave
+    alone (a parse is a function of the bytes): only a fixed file is parsed twice, and
+    the fix the overlay refuses is still refused."""
+    from gitops_lint.load import loader
+
+    root = _repo(tmp_path / "repo")
+    monkeypatch.setenv("GITOPS_LINT_JOBS", "1")
+    parsed: Counter = Counter()
+    real_read = loader.DocumentCache._read
+
+    def counting_read(self, rel, kyaml):
+        parsed[rel] += 1
+        return real_read(self, rel, kyaml)
+
+    monkeypatch.setattr(loader.DocumentCache, "_read", counting_read)
+    code, out, _ = run_cli(str(root), "--root", str(root), "--diff")
+    assert code == 1 and "+++ b/web/web.yaml" in out and "apps/a.yaml" not in out
+    again = {rel for rel, n in parsed.items() if n > 1}
+    assert again == {"web/web.yaml", "apps/a.yaml"}, parsed
+    assert parsed["apps/kustomization.yaml"] == 1 and parsed["apps/b.yaml"] == 1
+
+
+@pytest.mark.parametrize("repo", ["stuttgart-things__stuttgart-things", "sulibot__home-ops"])
+def test_the_fix_plan_is_the_same_with_the_first_runs_parses(repo):
+    """On corpus repositories with many fixable findings: the plan (every fix applied or
+    left, with its reason, and every fixed text) does not change when the verifying lints
+    take the first run's parses."""
+    from gitops_lint.cli import _fix_plan
+    from gitops_lint.lint import Linter
+    from gitops_lint.load.config import load_config
+    from gitops_lint.vocabulary import vocabulary
+    from tests.conftest import CORPUS
+    from tests.test_corpus import corpus_repositories
+
+    root = CORPUS / repo
+    if not root.is_dir():
+        pytest.skip("corpus not present")
+    paths = [str(root / e) for e in corpus_repositories()[repo]]
+    config = load_config(str(root), known=vocabulary())
+    linter = Linter(str(root), config)
+    result = linter.run(paths)
+    fixable = [f for f in result.findings if f.rule in ("crd-prune", "deprecated-api", "missing-namespace")]
+    assert fixable
+    with_parses = _fix_plan(str(root), config, linter, result, paths, fixable)
+    linter.cache.budget.exceeded = "as if the first run had run out: nothing is taken from it"
+    without = _fix_plan(str(root), config, linter, result, paths, fixable)
+    assert with_parses.applied and with_parses.after == without.after
+    assert [(a.finding.sort_key(), a.description) for a in with_parses.applied] == [
+        (a.finding.sort_key(), a.description) for a in without.applied
+    ]
+    assert [(x.finding.sort_key(), x.reason) for x in with_parses.left] == [
+        (x.finding.sort_key(), x.reason) for x in without.left
+    ]
 
 
 class WriteSpy:
@@ -146,8 +203,6 @@ def test_a_symlink_out_of_the_root_in_a_cluster_directory_is_no_crash(tmp_path, 
 
 
 # -- property: --fix never adds a build-breaking finding ---------------------------------
-
-from collections import Counter  # noqa: E402
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
