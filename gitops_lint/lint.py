@@ -192,6 +192,13 @@ class Linter:
         elif kept is not None:
             renderer = kept.wrap(renderer, self.fs)
         builder = ClusterBuilder(self.fs, self.cache, renderer, self.config)
+        self._parse_ahead()
+        try:
+            return self._build_planned(paths, builder, kept)
+        finally:
+            self._stop_parsing_ahead()
+
+    def _build_planned(self, paths: list[str], builder: ClusterBuilder, kept) -> list[Cluster]:
         plan = plan_entries(paths, self.fs, self.cache, self.config.bootstrap, self.config.walk_limit)
         self.notes.extend(plan.notes)
         candidates = {e.path for e in plan.entries if e.path in plan.discovered and e.found_by != CONFIG}
@@ -204,6 +211,7 @@ class Linter:
         shares = self._shares(len(plan.entries)) if not candidates else None
         try:
             if shares is not None:  # the others' clusters, built from the run as it is now
+                self._stop_parsing_ahead()  # the workers hold what it handed over, nothing more
                 shares.fork(lambda part: self._build_share(builder, [plan.entries[i] for i in part], keeping))
             for entry in plan.entries[: shares.start if shares is not None else None]:
                 clusters.append(self._build_one(builder, entry, files_read))
@@ -226,6 +234,28 @@ class Linter:
         self._clusters = [c for c in clusters if c.name not in dropped]
         self._load_linted_files(paths)
         return self._clusters
+
+    def _parse_ahead(self) -> None:
+        """A child process parsing the repository's YAML files while this run builds
+        (load.prefetch): with a second CPU, the built-in renderer and the tree as it is on
+        disk, when no parses kept by an earlier run (warm cache) stand in for them."""
+        cache = self.cache
+        if type(self.fs) is not RepoFS or type(cache) is not DocumentCache or self.render_memo is not None:
+            return
+        if self.config.renderer != "builtin" or cache.reuse is not None or cache.budget.exceeded is not None:
+            return
+        if cache.parsed is not None and any(True for _ in cache.parsed.stored):
+            return
+        from .core.forked import jobs
+        from .load import prefetch
+
+        if jobs(2) > 1 and prefetch.available():
+            cache.prefetch = prefetch.Prefetch(self.fs)
+
+    def _stop_parsing_ahead(self) -> None:
+        """The child ends (before workers fork: they take what it handed over, no more)."""
+        if self.cache.prefetch is not None:
+            self.cache.prefetch.stop()
 
     def _build_one(self, builder: ClusterBuilder, entry: Entry, files_read: dict[str, set[str]]) -> Cluster:
         # the files each cluster's render reads (the cache's record is per run)

@@ -519,19 +519,22 @@ def test_a_warm_miss_merges_the_workers_clusters(monkeypatch, forks, fleet_copy)
     assert len(forks) >= 1 and built == sorted(CLUSTERS)[:2]
 
 
-def test_one_cluster_does_not_import_the_workers():
-    """A single-cluster run pays nothing for the feature."""
+def test_one_cluster_forks_no_worker():
+    """A single-cluster run forks nothing and imports no ``multiprocessing``: its one helper
+    is the child that parses ahead (load.prefetch, a new interpreter, tests/test_prefetch.py)."""
     code = (
-        "import sys\nfrom gitops_lint.cli import main\n"
+        "import os, sys\nforks = []\nreal = os.fork\n"
+        "os.fork = lambda: forks.append(1) or real()\n"
+        "from gitops_lint.cli import main\n"
         f"main(['--no-cache', '--root', {str(FLEET)!r}, {str(FLEET / 'clusters/gamma')!r}])\n"
-        "print('gitops_lint.core.forked' in sys.modules, 'multiprocessing' in sys.modules)\n"
+        "print(len(forks), 'multiprocessing' in sys.modules)\n"
     )
     # as a user runs it: GITOPS_LINT_JOBS unset (set, the command line reads it with the module)
     env = {k: v for k, v in os.environ.items() if k != forked.ENV_JOBS}
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT, check=False, env=env
     ).stdout
-    assert out.strip().splitlines()[-1] == "False False"
+    assert out.strip().splitlines()[-1] == "0 False"
 
 
 # -- what crosses the pipe ----------------------------------------------------------------

@@ -793,6 +793,8 @@ class DocumentCache:
         # files another run of this process parsed from the same bytes (fix.py's lint of the
         # fixed tree: every file it did not change): a parse is a function of the text alone
         self.reuse = reuse
+        # files a forked child parses ahead of this run (load.prefetch), set by the linter
+        self.prefetch = None
         self._files: dict[str, LoadedFile] = {}
         self._nodes: dict[str, list] = {}
         # (file, document index, line) -> (node, first line) of the document (field_position)
@@ -856,7 +858,8 @@ class DocumentCache:
             return LoadedFile([], [LoadError(rel, 1, 1, "path resolves outside the repository root")])
         except OSError as exc:
             return LoadedFile([], [LoadError(rel, 1, 1, f"cannot read file: {exc.strerror or exc}")])
-        result = parse_text(text, rel, kyaml=kyaml)
+        ahead = self.prefetch.take(rel, raw) if self.prefetch is not None else None
+        result = ahead if ahead is not None else parse_text(text, rel, kyaml=kyaml)
         if self.parsed is not None:
             self.parsed.record(
                 rel, kyaml, raw, result.documents, result.errors, result.empty_nulls, result.sizes
