@@ -259,10 +259,17 @@ def cmd_lint(argv: list[str]) -> int:
     hit = warm.load(need_fixable=text) if warm is not None else None
     if hit is None and warm is not None:  # another tree, which answers the run's questions alike
         hit = warm.load_answered(need_fixable=text, max_file_bytes=config.max_file_bytes)
-    if hit is None:  # a hit was checked by the run that stored it, with the same config
-        _check_rule_names(config)
     if args.statistics and args.format not in ("text", "concise"):
         raise UsageError(f"--statistics: a summary of the text report, not of --format {args.format}")
+    # a cold run: a child parses the YAML files from now on, while this process imports the rules
+    early = _parse_ahead(root, config) if hit is None and warm is None and not files else None
+    if hit is None:  # a hit was checked by the run that stored it, with the same config
+        try:
+            _check_rule_names(config)
+        except UsageError:
+            if early is not None:
+                early.stop()
+            raise
     from .report import FORMATS
 
     if files:
@@ -282,7 +289,7 @@ def cmd_lint(argv: list[str]) -> int:
         return _finish(args, root, config, paths, hit.result(), frozenset(hit.fixable or ()))
     from .lint import Linter
 
-    linter = Linter(root, config, warm=warm)
+    linter = Linter(root, config, warm=warm, prefetch=early)
     result = linter.run(paths)
     hide = linter.redactor.redact  # every line below may quote a secret (a --diff context line)
     notes = [hide(note) for note in linter.notes]
@@ -310,6 +317,20 @@ def cmd_lint(argv: list[str]) -> int:
         warm.store_answers(linter.fs.end_observing())
         linter.store_warm()
     return _finish(args, root, config, paths, result, fixable)
+
+
+def _parse_ahead(root: str, config: Config):
+    """The child that parses the repository's YAML files ahead of a cold run
+    (load.prefetch), started before the rules are imported; None when the run would not
+    use one (one CPU, ``GITOPS_LINT_JOBS=1``, an external renderer). The linter ends it."""
+    if config.renderer != "builtin":
+        return None
+    from .core.forked import jobs
+    from .load import prefetch
+
+    if jobs(2) < 2 or not prefetch.available():
+        return None
+    return prefetch.Prefetch(root, config.max_file_bytes)
 
 
 def _run_cache(args, root: str, config: Config, paths: list[str]):

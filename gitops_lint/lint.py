@@ -144,8 +144,10 @@ def applied_elsewhere(
 
 
 class Linter:
-    def __init__(self, root: str, config: Config, warm: RunCache | None = None):
+    def __init__(self, root: str, config: Config, warm: RunCache | None = None, prefetch=None):
         self.root = root
+        # a child parsing ahead that the command line started before its imports (load.prefetch)
+        self._prefetch = prefetch
         self.config = config
         # the warm-run cache this lint missed (cli): its finer caches are read and written
         # through it; None for --no-cache, fix, diff and in-process callers
@@ -238,19 +240,32 @@ class Linter:
     def _parse_ahead(self) -> None:
         """A child process parsing the repository's YAML files while this run builds
         (load.prefetch): with a second CPU, the built-in renderer and the tree as it is on
-        disk, when no parses kept by an earlier run (warm cache) stand in for them."""
+        disk, when no parses kept by an earlier run (warm cache) stand in for them. The
+        command line may have started it already, before its imports."""
+        early, self._prefetch = self._prefetch, None
         cache = self.cache
-        if type(self.fs) is not RepoFS or type(cache) is not DocumentCache or self.render_memo is not None:
+        if not self._parses_ahead():
+            if early is not None:
+                early.stop()
             return
-        if self.config.renderer != "builtin" or cache.reuse is not None or cache.budget.exceeded is not None:
+        if early is not None and early.root == self.root and early.max_file_bytes == self.fs.max_file_bytes:
+            cache.prefetch = early
             return
-        if cache.parsed is not None and any(True for _ in cache.parsed.stored):
-            return
+        if early is not None:
+            early.stop()
         from .core.forked import jobs
         from .load import prefetch
 
         if jobs(2) > 1 and prefetch.available():
-            cache.prefetch = prefetch.Prefetch(self.fs)
+            cache.prefetch = prefetch.Prefetch(self.root, self.fs.max_file_bytes)
+
+    def _parses_ahead(self) -> bool:
+        cache = self.cache
+        if type(self.fs) is not RepoFS or type(cache) is not DocumentCache or self.render_memo is not None:
+            return False
+        if self.config.renderer != "builtin" or cache.reuse is not None or cache.budget.exceeded is not None:
+            return False
+        return cache.parsed is None or not any(True for _ in cache.parsed.stored)
 
     def _stop_parsing_ahead(self) -> None:
         """The child ends (before workers fork: they take what it handed over, no more)."""

@@ -46,7 +46,8 @@ _HEADER = struct.Struct("!II")
 class Prefetch:
     """The child process, and the batches it has handed over so far."""
 
-    def __init__(self, fs: RepoFS):
+    def __init__(self, root: str, max_file_bytes: int):
+        self.root, self.max_file_bytes = root, max_file_bytes
         self.taken = 0  # parses the run took (tests, measurements)
         self._pid = 0
         self._read = -1
@@ -55,7 +56,7 @@ class Prefetch:
         self._parsed: dict[str, tuple[bytes, object]] = {}  # unpickled, not taken yet
         read, write = os.pipe()
         try:
-            self._pid = _spawn(fs, write)
+            self._pid = _spawn(root, max_file_bytes, write)
         except (OSError, TypeError, ValueError):  # no interpreter to start, no process left
             os.close(read)
             return
@@ -134,14 +135,14 @@ class Prefetch:
             self._pid = 0
 
 
-def _spawn(fs: RepoFS, write: int) -> int:
+def _spawn(root: str, max_file_bytes: int, write: int) -> int:
     """Start :func:`main` in a new interpreter writing to ``write``; its process id."""
     # the package's own directory first: an editable install finds it through a hook of ``site``
     package_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     path = [package_parent, *sys.path]
     code = (
         f"import sys; sys.path[:0] = {path!r}; "
-        f"from gitops_lint.load.prefetch import main; main({fs.root!r}, {fs.max_file_bytes!r})"
+        f"from gitops_lint.load.prefetch import main; main({root!r}, {max_file_bytes!r})"
     )
     null = os.open(os.devnull, os.O_RDWR)
     try:
