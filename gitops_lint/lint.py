@@ -285,12 +285,13 @@ class Linter:
         """The ``count`` clusters cut into shares for worker processes, or None: one process
         (GITOPS_LINT_JOBS=1, one CPU, no ``fork``), or a run whose result could differ from
         one process's. The workers are forked from this run, so they must hold what a
-        single process would: not a diff's shared builds, an external renderer, or fix's
-        files overlaid in memory. A warm cache's miss shares them: what a worker records
-        for the next run (parsed files, kept builds) is merged by :meth:`_merge_builds`."""
+        single process would: not a diff's shared builds or an external renderer (fix's
+        files overlaid in memory, ``fix.OverlayFS``, are forked with it). A warm cache's
+        miss shares them: what a worker records for the next run (parsed files, kept
+        builds) is merged by :meth:`_merge_builds`."""
         if count < 2 or self.render_memo is not None:
             return None
-        if self.config.renderer != "builtin" or type(self.fs) is not RepoFS:
+        if self.config.renderer != "builtin" or not isinstance(self.fs, RepoFS):
             return None
         if type(self.cache) is not DocumentCache:
             return None

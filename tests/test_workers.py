@@ -8,8 +8,9 @@ process (GITOPS_LINT_JOBS=1), the summary's file and document counts included
 one cluster masks its value in another cluster's finding. Whatever the
 parallel path cannot reproduce exactly falls back to the serial one: a worker
 that dies or raises, a budget that runs out, a rule that raises or loads a
-file, a worker whose records for the warm cache cannot be merged, diff, fix's
-overlay, an external renderer.
+file, a worker whose records for the warm cache cannot be merged, diff, an
+external renderer. The lints of the tree as --fix would leave it (its files
+overlaid in memory, which a forked worker holds too) share their clusters.
 """
 
 from __future__ import annotations
@@ -326,8 +327,7 @@ def test_a_budget_that_runs_out_after_the_builds(monkeypatch):
 
 
 def test_what_never_forks(monkeypatch):
-    """The runs a worker could not reproduce: diff, an external renderer, fix's files
-    overlaid in memory; and one cluster."""
+    """The runs a worker could not reproduce: diff, an external renderer; and one cluster."""
     monkeypatch.setenv(forked.ENV_JOBS, "4")
     config = load_config(str(FLEET), known=vocabulary())
     assert Linter(str(FLEET), config)._shares(4) is not None
@@ -337,13 +337,58 @@ def test_what_never_forks(monkeypatch):
     assert diff._shares(4) is None
     from gitops_lint.fix import OverlayFS
 
-    fix = Linter(str(FLEET), config)
+    fix = Linter(str(FLEET), config)  # fix's files overlaid in memory: a fork holds them too
     fix.fs = OverlayFS(str(FLEET), config.max_file_bytes, {})
     fix.cache = DocumentCache(fix.fs)
-    assert fix._shares(4) is None
+    assert fix._shares(4) is not None
     kubectl = load_config(str(FLEET), known=vocabulary())
     kubectl.renderer = "kubectl"
     assert Linter(str(FLEET), kubectl)._shares(4) is None
+
+
+def test_the_lints_of_the_fixed_tree_share_their_clusters_and_refuse_what_one_process_refuses(
+    monkeypatch, tmp_path
+):
+    """--fix checks its fixes by linting the tree as they would leave it; with two clusters
+    those lints use workers, and --diff prints what one process prints: the safe fix, not
+    the one that gives two objects one identity."""
+    from gitops_lint.fix import OverlayFS
+    from tests.helpers import gotk, ks, write_tree
+
+    files = {}
+    for cluster in ("dev", "prod"):
+        files.update(gotk(cluster))
+        files[f"clusters/{cluster}/apps.yaml"] = ks("apps", "./apps")
+        files[f"clusters/{cluster}/web.yaml"] = ks("web", f"./web/{cluster}")
+        files[f"web/{cluster}/web.yaml"] = (
+            f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-{cluster}\ndata:\n  a: b\n---\n"
+            f"apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: web\n"
+        )
+    files["apps/kustomization.yaml"] = "resources:\n  - a.yaml\n  - b.yaml\n"
+    files["apps/a.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n"
+    files["apps/b.yaml"] = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: ns1\n---\n"
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns1\n"
+    )
+    root = write_tree(tmp_path / "repo", files)
+    overlaid = []
+    real_shares = Linter._shares
+
+    def noting(self, count):
+        shares = real_shares(self, count)
+        if isinstance(self.fs, OverlayFS) and shares is not None:
+            overlaid.append(count)
+        return shares
+
+    monkeypatch.setattr(Linter, "_shares", noting)
+    paths = ["clusters/dev", "clusters/prod"]
+    serial = lint(monkeypatch, 1, "--diff", root=root, paths=paths)
+    assert overlaid == []
+    parallel = lint(monkeypatch, 2, "--diff", root=root, paths=paths)
+    assert overlaid and parallel == serial
+    code, out, err = parallel
+    assert "+++ b/web/dev/web.yaml" in out and "+++ b/web/prod/web.yaml" in out
+    assert "apps/a.yaml" not in out and "left apps/a.yaml" in err and "already registered id" in err
 
 
 # -- a warm cache's miss -------------------------------------------------------------------
