@@ -1,6 +1,6 @@
 """Full lint wall time per corpus repository, next to libyaml's parse time.
 
-    python benchmarks/bench_lint.py [--runs 5] [--corpus ../shared/corpus] [--largest 5] [--all]
+    python benchmarks/bench_lint.py [--runs 5] [--corpus ../shared/corpus] [--largest 5] [--all] [--format text]
     python benchmarks/bench_lint.py --warm [N] [--runs 5]
     python benchmarks/bench_lint.py --change [N] [--runs 5] [--root] [--unread]
 
@@ -18,6 +18,8 @@ parse; the goal is 2.0. ``--all``: every entry of SOURCES.md, one process each.
 measured run misses the whole-run entry and re-does what the change affects from the
 finer caches), on Git copies; ``--unread``: of a file no run reads (a README: the stored
 run's questions are answered alike, core.observed); see benchmarks/README.md.
+``--format text``: every measured run prints the text report instead of JSON, as the
+pre-commit hook and a terminal do (it plans the fixes of fixable findings, for ``[*]``).
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ from pathlib import Path
 import yaml
 
 HERE = Path(__file__).resolve().parent
+#: the report every measured run prints (--format): json, or text as the pre-commit hook and a
+#: terminal print it (with a fixable finding, text also plans the fixes for its [*] marks)
+FORMAT = "json"
 
 
 def entries(corpus: Path) -> list[tuple[str, str]]:
@@ -59,7 +64,7 @@ def parse_time(repo: Path) -> float:
 def lint_time(repo: Path, entry: str) -> float:
     start = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "gitops_lint", str(repo / entry), "--root", str(repo), "--format", "json"],
+        [sys.executable, "-m", "gitops_lint", str(repo / entry), "--root", str(repo), "--format", FORMAT],
         stdout=subprocess.DEVNULL,
         check=False,
     )
@@ -94,7 +99,7 @@ def cold_env(pyc: str) -> dict[str, str]:
 
 def cold_run(repo: Path, repo_entries: list[str], env: dict[str, str]) -> float:
     """Wall time of one whole-process lint of the repository (every entry at once)."""
-    cmd = [sys.executable, "-m", "gitops_lint", "--root", str(repo), "--format", "json"]
+    cmd = [sys.executable, "-m", "gitops_lint", "--root", str(repo), "--format", FORMAT]
     start = time.perf_counter()
     subprocess.run(
         [*cmd, *(str(repo / e) for e in repo_entries)], stdout=subprocess.DEVNULL, env=env, check=False
@@ -164,7 +169,7 @@ def run_time(repo: Path, entry_paths: list[str], *extra: str) -> tuple[float, fl
     start = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "gitops_lint", *[str(repo / e) for e in entry_paths], "--root", str(repo)]
-        + ["--format", "json", *extra],
+        + ["--format", FORMAT, *extra],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env={k: v for k, v in os.environ.items() if k not in _NOT_PASSED},
@@ -210,7 +215,8 @@ def warm(corpus: Path, runs: int, n: int) -> None:
                 f"{repo_name:<36} {nfiles:>6} |    {medians(cold)} |    {medians(hit)} |      {medians(changed)}"
             )
     print(
-        f"(medians of {runs} runs, whole processes, python {sys.version.split()[0]}, {os.cpu_count()} cores, "
+        f"(medians of {runs} runs, whole processes, --format {FORMAT}, python {sys.version.split()[0]}, "
+        f"{os.cpu_count()} cores, "
         f"load average {os.getloadavg()[0]:.1f})"
     )
 
@@ -293,7 +299,8 @@ def change(corpus: Path, runs: int, n: int, root: bool = False, unread: bool = F
                 f"{target.relative_to(repo)}"
             )
     print(
-        f"(medians of {runs} runs, whole processes, python {sys.version.split()[0]}, {os.cpu_count()} cores, "
+        f"(medians of {runs} runs, whole processes, --format {FORMAT}, python {sys.version.split()[0]}, "
+        f"{os.cpu_count()} cores, "
         f"load average {os.getloadavg()[0]:.1f})"
     )
 
@@ -330,7 +337,16 @@ def main() -> None:
         action="store_true",
         help="with --change: change a file no run reads (a README), not one rendering reads",
     )
+    ap.add_argument(
+        "--format",
+        choices=("json", "text"),
+        default="json",
+        help="the report each measured run prints (default json; text: what the pre-commit hook prints, "
+        "which plans the fixes of fixable findings for its [*] marks)",
+    )
     args = ap.parse_args()
+    global FORMAT
+    FORMAT = args.format
     corpus = Path(args.corpus)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     if args.warm:
@@ -344,7 +360,7 @@ def main() -> None:
     else:
         cold_table(corpus, args.largest, args.runs)
     print(
-        f"(medians of {args.runs} runs; lint is a whole process, python {sys.version.split()[0]}, "
+        f"(medians of {args.runs} runs; lint is a whole process, --format {FORMAT}, python {sys.version.split()[0]}, "
         f"{os.cpu_count()} cores, load average {load:.1f} at the start)"
     )
 
