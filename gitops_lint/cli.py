@@ -306,16 +306,18 @@ def cmd_lint(argv: list[str]) -> int:
         sys.stderr.write("".join(f"gitops-lint: {printable(hide(line))}\n" for line in refused))
         if plan.after:  # report what is left after the fixes
             result = Linter(root, config).run(paths)
+    keep = warm is not None and not result.internal_errors
+    if keep:  # first: the lints that check the fixes below reuse the builds it keeps
+        linter.store_warm()
     # the [*] marks: planned on every finding of the run, before --new-only/--baseline hide some
-    fixable = _fixable(root, config, linter, result, paths) if text else frozenset()
-    if warm is not None and not result.internal_errors:
+    fixable = _fixable(root, config, linter, result, paths, warm if keep else None) if text else frozenset()
+    if keep:
         from .cache import CachedRun
 
         warm.store(
             CachedRun(result.findings, result.summary, notes, len(result.clusters), _keys(fixable, text))
         )
         warm.store_answers(linter.fs.end_observing())
-        linter.store_warm()
     return _finish(args, root, config, paths, result, fixable)
 
 
@@ -517,21 +519,30 @@ def _cwd() -> str | None:
         return None
 
 
-def _fix_plan(root: str, config: Config, linter, result, paths: list[str], findings: list):
+def _fix_plan(root: str, config: Config, linter, result, paths: list[str], findings: list, warm=None):
     """What --fix does with ``findings`` of this run, nothing written.
 
     Each cluster's Flux version, so that no fix writes an apiVersion that Flux
     does not serve; verified against the run's own config, paths and findings,
     so that no fix breaks a build (and the findings before the fixes are not
-    linted a second time).
+    linted a second time). ``warm``: the run's cache, after it stored its builds, which
+    those lints then reuse wherever no fixed file is read.
     """
     from .fix import plan_fixes
     from .model.flux_version import detect
 
     versions = {c.name: detect(c, linter.fs, config).version for c in result.clusters}
     parsed = linter.cache.files if linter.cache.budget.exceeded is None else None  # else: some unparsed
+    builds = warm if warm is not None and linter.kept is not None else None  # the run's own were exact
     return plan_fixes(
-        root, findings, versions, config=config, paths=paths, baseline=result.findings, parsed=parsed
+        root,
+        findings,
+        versions,
+        config=config,
+        paths=paths,
+        baseline=result.findings,
+        parsed=parsed,
+        builds=builds,
     )
 
 
@@ -540,7 +551,7 @@ def _fix_plan(root: str, config: Config, linter, result, paths: list[str], findi
 FIXABLE_RULES = frozenset({"crd-prune", "deprecated-api", "missing-namespace"})
 
 
-def _fixable(root: str, config: Config, linter, result, paths: list[str]) -> frozenset[tuple]:
+def _fixable(root: str, config: Config, linter, result, paths: list[str], warm=None) -> frozenset[tuple]:
     """Sort keys of the findings that --fix would repair: its plan, nothing written."""
     if not any(f.rule in FIXABLE_RULES for f in result.findings):
         return frozenset()
@@ -553,7 +564,7 @@ def _fixable(root: str, config: Config, linter, result, paths: list[str]) -> fro
         return frozenset()
     with warnings.catch_warnings():  # ruamel.yaml warns on stderr of anchors libyaml accepted
         warnings.simplefilter("ignore")
-        plan = _fix_plan(root, config, linter, result, paths, candidates)
+        plan = _fix_plan(root, config, linter, result, paths, candidates, warm)
     return frozenset(a.finding.sort_key() for a in plan.applied)
 
 

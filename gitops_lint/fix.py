@@ -575,6 +575,7 @@ def plan_fixes(
     verify: bool = True,
     baseline: list[Finding] | None = None,
     parsed: Mapping[str, LoadedFile] | None = None,
+    builds=None,
 ) -> FixReport:
     """Work out every fix without writing: the report holds each changed file's text.
 
@@ -585,7 +586,9 @@ def plan_fixes(
     ``config`` and ``paths`` are the run's (default: the root's config, the root),
     ``baseline`` its findings when ``findings`` are not all of them, ``parsed`` the files
     it parsed (``DocumentCache.files``), which the verifying lints take for the files the
-    fixes leave as they are instead of parsing them again.
+    fixes leave as they are instead of parsing them again, ``builds`` its warm cache
+    (``cache.RunCache``) once it stored the run's builds, which they reuse where no
+    fixed file is read.
     """
     store = FileStore(root)
     report = FixReport()
@@ -624,7 +627,7 @@ def plan_fixes(
             report.after[rel] = src.text
     report.before = {k: v for k, v in report.before.items() if k in report.after}
     if verify and report.after:
-        verify_builds(root, report, config, paths, baseline, parsed)
+        verify_builds(root, report, config, paths, baseline, parsed, builds)
     return report
 
 
@@ -642,16 +645,16 @@ class OverlayFS(RepoFS):
         super().__init__(root, max_file_bytes)
         self._texts = {self.real(rel): text.encode("utf-8") for rel, text in texts.items()}
 
+    def overlays(self, rel: str) -> bool:
+        """Whether the overlay replaces the content of ``rel`` (through any symlink)."""
+        try:
+            return self.real(rel) in self._texts
+        except OutsideRoot:
+            return False
+
     def untouched(self, files: Mapping[str, LoadedFile]) -> dict[str, LoadedFile]:
         """``files`` (parsed from the disk) but those whose content the overlay replaces."""
-        kept = {}
-        for rel, loaded in files.items():
-            try:
-                if self.real(rel) not in self._texts:
-                    kept[rel] = loaded
-            except OutsideRoot:
-                continue
-        return kept
+        return {rel: loaded for rel, loaded in files.items() if not self.overlays(rel)}
 
     def read_bytes(self, rel: str) -> bytes:
         data = self._texts.get(self.real(rel))
@@ -669,6 +672,7 @@ def _breakage(
     texts: dict[str, str],
     said: dict[tuple, str] | None = None,
     parsed: Mapping[str, LoadedFile] | None = None,
+    builds=None,
 ) -> Counter:
     """The findings of :data:`BREAKING` rules, with ``texts`` overlaid, by what they say
     (line numbers left out: an inserted line moves every finding below it). ``parsed``:
@@ -680,6 +684,9 @@ def _breakage(
     if texts:
         fs = linter.fs = OverlayFS(root, config.max_file_bytes, texts)
         linter.cache = DocumentCache(fs, reuse=fs.untouched(parsed) if parsed else None)
+        if builds is not None:  # the walk's hashes but the fixed files': a build reading one is made
+            hashes = builds.file_hashes()
+            linter.builds_from = (builds, {rel: h for rel, h in hashes.items() if not fs.overlays(rel)})
     result = linter.run(paths)
     return _breaking(result.findings, said)
 
@@ -716,6 +723,7 @@ def verify_builds(
     paths: list[str] | None = None,
     baseline: list[Finding] | None = None,
     parsed: Mapping[str, LoadedFile] | None = None,
+    builds=None,
 ) -> None:
     """Leave the fixes that would make kustomize (or the apply) refuse what it accepted.
 
@@ -726,7 +734,8 @@ def verify_builds(
     all when they still break something together. ``baseline``, the findings
     of the run the fixes come from (same config and paths), stands in for the
     lint as it is when that run reported every breaking rule; ``parsed``, the files it
-    parsed, is parsed again only where a fix changes it.
+    parsed, is parsed again only where a fix changes it; ``builds``, the run's warm cache
+    after it stored its builds, are built again only where a build reads a fixed file.
     """
     from dataclasses import replace as dc_replace
 
@@ -747,7 +756,7 @@ def verify_builds(
     said: dict[tuple, str] = {}
 
     def added(texts: dict[str, str]) -> list[tuple]:
-        return sorted((_breakage(root, checking, paths, texts, said, parsed) - before).elements())
+        return sorted((_breakage(root, checking, paths, texts, said, parsed, builds) - before).elements())
 
     if not added(report.after):
         return

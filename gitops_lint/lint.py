@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 from dataclasses import dataclass, field
@@ -171,20 +172,26 @@ class Linter:
         self.render_memo = None  # set by diff (render_memo.BuildMemo)
         self.render_memo_record = True
         self.kept = None  # the builds kept between runs, when this run used them (buildcache)
+        # without a warm cache of its own: one whose kept builds to reuse, with the hashes of
+        # this run's tree (fix's lints of the fixed tree, see fix._breakage); never written
+        self.builds_from: tuple[RunCache, dict[str, str]] | None = None
         self.verdicts = None  # cel-python's verdicts kept between runs (celcache), with a warm cache
         self._tracebacks: list[str] = []
         self._details: list[str] = []
 
     def build_clusters(self, paths: list[str]) -> list[Cluster]:
-        if self.warm is not None and self.render_memo is None:  # builds kept between runs
+        source = (self.warm, self.hashes) if self.warm is not None else self.builds_from
+        if source is not None and self.render_memo is None:  # builds kept between runs
             from .buildcache import KeptBuilds
 
-            kept, notes = KeptBuilds(self.warm, self.hashes), list(self.notes)
+            kept, notes = KeptBuilds(*source), list(self.notes)
             clusters = self._build_clusters(paths, kept)
             if kept.exact:
                 self.kept = kept
                 return clusters
-            self.cache, self.notes = DocumentCache(self.fs, self._parsed_files()), notes  # afresh, without
+            # afresh, without
+            self.cache = DocumentCache(self.fs, self._parsed_files(), reuse=self.cache.reuse)
+            self.notes = notes
         return self._build_clusters(paths, None)
 
     def _build_clusters(self, paths: list[str], kept) -> list[Cluster]:
@@ -424,6 +431,11 @@ class Linter:
         nothing is stored and the printed result stands."""
         if self.warm is None:
             return
+        observed = self.fs.observed
+        with observed.aside() if observed is not None else contextlib.nullcontext():
+            self._store_warm()
+
+    def _store_warm(self) -> None:
         from .buildcache import SecretPlaces
 
         try:

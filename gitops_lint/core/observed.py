@@ -22,6 +22,7 @@ system call each, no file read when the walk hashed it).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator, Mapping
 
@@ -52,6 +53,16 @@ class Observations:
         # the run asked something no question says (every file's hash at once): not kept
         self.unanswerable = False
         self.closed = False  # the run is over: what is read now (the stores) is not its
+
+    @contextlib.contextmanager
+    def aside(self):
+        """What is read inside is not the run's: the stores of its caches, which the command
+        line makes before the run's last questions (the fixes it plans for ``[*]``)."""
+        closed, self.closed = self.closed, True
+        try:
+            yield
+        finally:
+            self.closed = closed
 
     def note(self, question: tuple, answer: object) -> None:
         if not self.closed:

@@ -96,6 +96,37 @@ def test_the_lints_of_the_fixed_tree_parse_again_only_the_fixed_files(tmp_path, 
     assert parsed["apps/kustomization.yaml"] == 1 and parsed["apps/b.yaml"] == 1
 
 
+@pytest.mark.usefixtures("cache_on")
+def test_the_marks_after_a_change_reuse_the_kept_builds_and_say_what_a_cold_run_says(tmp_path, monkeypatch):
+    """The text report's [*] marks lint the fixed tree; after a one-file change (a warm
+    miss) that lint takes the builds the run just kept, wherever they read no fixed
+    file, and the report is the one a run without any cache prints."""
+    from gitops_lint.lint import Linter
+
+    root = _repo(tmp_path / "repo")
+    monkeypatch.setenv("GITOPS_LINT_JOBS", "1")
+    args = ("--root", str(root), str(root))
+    run_cli(*args)  # fills the cache
+    (root / "apps/b.yaml").write_text(CM_NS1 + "# changed\n")  # read by a build: a miss
+    served = []
+    real_build = Linter.build_clusters
+
+    def noting(self, paths):
+        clusters = real_build(self, paths)
+        if self.builds_from is not None:
+            served.append(len(self.kept.renderer.reused) if self.kept is not None else None)
+        return clusters
+
+    monkeypatch.setattr(Linter, "build_clusters", noting)
+    warm = run_cli(*args)
+    assert served and all(n for n in served), served  # each lint of the fixed tree reused builds
+    served.clear()
+    cold = run_cli("--no-cache", *args)
+    assert served == [] and warm == cold
+    code, out, _ = warm
+    assert code == 1 and "[*]" in out and "1 fixable with --fix" in out
+
+
 @pytest.mark.parametrize("repo", ["stuttgart-things__stuttgart-things", "sulibot__home-ops"])
 def test_the_fix_plan_is_the_same_with_the_first_runs_parses(repo):
     """On corpus repositories with many fixable findings: the plan (every fix applied or
