@@ -8,6 +8,8 @@ version gives.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from gitops_lint.schema import kube_apis
@@ -35,3 +37,42 @@ def test_history_with_the_shortcut_is_history_without_it(monkeypatch):
     monkeypatch.setattr(kube_apis, "_kinds_named", lambda version: None)  # read every version
     assert fast == [kube_apis.history(a, k) for a, k in cases]
     assert fast[0] == [] and fast[2] == available_versions() and fast[1]
+
+
+# -- the table made ahead (schemas/kube-kinds.json, tools/gen_kube_kinds.py) ---------------
+
+
+@pytest.fixture
+def fresh_kinds(monkeypatch):
+    """No kinds looked up yet in this process."""
+    monkeypatch.setattr(kube_apis, "_KINDS", {})
+    kube_apis.shipped_kinds.cache_clear()
+    yield
+    kube_apis.shipped_kinds.cache_clear()
+
+
+def test_the_shipped_table_is_what_the_installed_schemas_name(fresh_kinds):
+    shipped = kube_apis.shipped_kinds()
+    if not shipped:
+        pytest.skip(
+            f"schemas/kube-kinds.json is not for {kube_apis.kinds_stamp()}: run tools/gen_kube_kinds.py"
+        )
+    assert sorted(shipped) == available_versions()
+    for version in available_versions():
+        assert shipped[version] == kube_apis.scan_kinds(version), version
+        assert kube_apis._kinds_named(version) is shipped[version]
+
+
+def test_a_table_of_another_release_or_a_damaged_one_is_not_used(fresh_kinds, monkeypatch, tmp_path):
+    version = available_versions()[-1]
+    monkeypatch.setattr(kube_apis, "kinds_stamp", lambda: "kubernetes-validate 0.0.1")
+    assert kube_apis.shipped_kinds() == {}
+    assert kube_apis._kinds_named(version) == kube_apis.scan_kinds(version)
+    monkeypatch.undo()
+    wrong_kind = json.dumps({"stamp": kube_apis.kinds_stamp(), "kinds": {"1.30": [1]}})
+    for text in ("{", "[]", '{"stamp": 1}', wrong_kind):
+        damaged = tmp_path / "kube-kinds.json"
+        damaged.write_text(text)
+        monkeypatch.setattr(kube_apis, "KINDS_FILE", damaged)
+        kube_apis.shipped_kinds.cache_clear()
+        assert kube_apis.shipped_kinds() == {}, text

@@ -17,11 +17,13 @@ not served by the chosen version (about 20 ms each), once per process.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
 from dataclasses import dataclass
 
+from ..core.data_files import bundled
 from ..core.versions import kube_minor
 from .core import available_versions, core_schemas, dir_for, loaded
 
@@ -106,6 +108,10 @@ def served(version: str) -> dict[tuple[str, str], str]:
 # written so: tests/test_kube_apis_kinds.py checks it on the installed schemas)
 _KIND_TEXT = re.compile(rb'"kind"\s*:\s*"([^"\\]*)"')
 _KINDS: dict[str, frozenset[str] | None] = {}
+#: the kinds each version's definitions file names, for one kubernetes-validate release
+#: (tools/gen_kube_kinds.py): scanning the 13 files (17 MB) costs ~15 ms in every process
+#: that meets a kind the chosen version does not serve
+KINDS_FILE = bundled("kube-kinds.json")
 
 
 def _kinds_named(version: str) -> frozenset[str] | None:
@@ -113,19 +119,56 @@ def _kinds_named(version: str) -> frozenset[str] | None:
     (a few milliseconds; parsing and indexing it takes several times that, and most
     calls of :func:`history` are for a kind no shipped version has, a CRD of a
     ``*.k8s.io`` group such as the Gateway API's): a kind not named is not served.
-    None when the file cannot be read (:func:`served` then says what it says)."""
+    None when the file cannot be read (:func:`served` then says what it says). Taken
+    from :data:`KINDS_FILE` when it was made from the installed kubernetes-validate."""
     if version not in _KINDS:
-        directory = dir_for(version)
-        names: frozenset[str] | None = frozenset()
-        if directory is not None:
-            try:
-                with open(os.path.join(directory, "_definitions.json"), "rb") as fh:
-                    text = fh.read()
-                names = frozenset(m.decode("utf-8") for m in _KIND_TEXT.findall(text))
-            except (OSError, UnicodeDecodeError):
-                names = None
-        _KINDS[version] = names
+        shipped = shipped_kinds().get(version)
+        _KINDS[version] = shipped if shipped is not None else scan_kinds(version)
     return _KINDS[version]
+
+
+def scan_kinds(version: str) -> frozenset[str] | None:
+    """:func:`_kinds_named` read from the version's definitions file itself."""
+    directory = dir_for(version)
+    if directory is None:
+        return frozenset()
+    try:
+        with open(os.path.join(directory, "_definitions.json"), "rb") as fh:
+            text = fh.read()
+        return frozenset(m.decode("utf-8") for m in _KIND_TEXT.findall(text))
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def kinds_stamp() -> str | None:
+    """What :data:`KINDS_FILE` must have been made from: the installed kubernetes-validate."""
+    from importlib import metadata
+
+    try:
+        return f"kubernetes-validate {metadata.version('kubernetes-validate')}"
+    except metadata.PackageNotFoundError:
+        return None
+
+
+@functools.lru_cache(maxsize=1)
+def shipped_kinds() -> dict[str, frozenset[str]]:
+    """:data:`KINDS_FILE`'s kinds by version; empty when it is missing, damaged, or made
+    from another kubernetes-validate than the installed one (each version is scanned)."""
+    try:
+        payload = json.loads(KINDS_FILE.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(payload, dict) or payload.get("stamp") != kinds_stamp():
+        return {}
+    kinds = payload.get("kinds")
+    if not isinstance(kinds, dict):
+        return {}
+    out = {}
+    for version, names in kinds.items():
+        if not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
+            return {}
+        out[version] = frozenset(names)
+    return out
 
 
 def history(api_version: str, kind: str) -> list[str]:
