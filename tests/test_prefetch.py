@@ -53,7 +53,7 @@ def _state(loaded) -> tuple:
 def test_the_childs_parses_are_the_runs_parses_of_the_same_bytes(tmp_path):
     root = FIXTURES / "defects"
     fs = RepoFS(str(root), 1 << 20)
-    pre = finished(prefetch.Prefetch(fs))
+    pre = finished(prefetch.Prefetch(fs.root, fs.max_file_bytes))
     files = list(fs.walk_files(""))
     assert len(files) > 10
     for rel in files:
@@ -73,7 +73,7 @@ def test_the_childs_parses_are_the_runs_parses_of_the_same_bytes(tmp_path):
 
 def test_other_bytes_are_parsed_by_the_run(tmp_path):
     (tmp_path / "a.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n")
-    pre = finished(prefetch.Prefetch(RepoFS(str(tmp_path), 1 << 20)))
+    pre = finished(prefetch.Prefetch(str(tmp_path), 1 << 20))
     assert pre.take("a.yaml", b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n") is None
     assert pre.take("missing.yaml", b"") is None and pre.taken == 0
 
@@ -86,7 +86,7 @@ def test_the_child_reads_nothing_outside_the_root(tmp_path):
     (root / "a.yaml").write_text("a: 1\n")
     (root / "escape.yaml").symlink_to(outside)
     (root / "linked" / "dir").symlink_to(tmp_path)
-    pre = finished(prefetch.Prefetch(RepoFS(str(root), 1 << 20)))
+    pre = finished(prefetch.Prefetch(str(root), 1 << 20))
     assert set(pre._batches) == {"a.yaml"}
 
 
@@ -111,8 +111,8 @@ def test_a_run_that_takes_every_parse_from_the_child_reports_what_one_process_do
     root = FIXTURES / fixture
     real_init = prefetch.Prefetch.__init__
 
-    def waiting(self, fs):  # the child done before the run parses anything: every file from it
-        real_init(self, fs)
+    def waiting(self, root, max_file_bytes):  # the child done before the run parses: every file from it
+        real_init(self, root, max_file_bytes)
         finished(self)
 
     serial = _lint(monkeypatch, root, paths, "1")
@@ -125,7 +125,7 @@ def test_a_run_that_takes_every_parse_from_the_child_reports_what_one_process_do
 
 
 def test_a_child_that_cannot_start_leaves_the_run_as_it_was(monkeypatch):
-    def fail(fs, write):
+    def fail(root, max_file_bytes, write):
         raise OSError("no process left")
 
     monkeypatch.setattr(prefetch, "_spawn", fail)
@@ -137,7 +137,7 @@ def test_a_child_that_cannot_start_leaves_the_run_as_it_was(monkeypatch):
 
 def test_one_job_starts_no_child(monkeypatch):
     started = []
-    monkeypatch.setattr(prefetch, "_spawn", lambda fs, write: started.append(1) or 0)
+    monkeypatch.setattr(prefetch, "_spawn", lambda root, size, write: started.append(1) or 0)
     _lint(monkeypatch, FIXTURES / "example", ["clusters/mycluster-0"], "1")
     assert started == []
 
@@ -151,7 +151,9 @@ def test_a_run_with_parses_kept_from_the_last_one_starts_no_child(monkeypatch, t
     monkeypatch.setenv(forked.ENV_JOBS, "2")
     started = []
     real_spawn = prefetch._spawn
-    monkeypatch.setattr(prefetch, "_spawn", lambda fs, write: started.append(1) or real_spawn(fs, write))
+    monkeypatch.setattr(
+        prefetch, "_spawn", lambda root, size, write: started.append(1) or real_spawn(root, size, write)
+    )
     built = []
     real_parse_ahead = Linter._parse_ahead
     monkeypatch.setattr(Linter, "_parse_ahead", lambda self: built.append(1) or real_parse_ahead(self))

@@ -426,7 +426,9 @@ class LoadedFile:
         self.empty_nulls = {id(self.documents[i].data): v for i, v in by_index.items()}
 
 
-def _decode(raw: bytes) -> str:
+def decode_text(raw: bytes) -> str:
+    """A file's bytes as the loader reads them: UTF-8, a byte-order mark dropped, no NUL
+    (UnicodeDecodeError otherwise); load.prefetch's child reads them so too."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     if b"\x00" in raw:
@@ -849,7 +851,7 @@ class DocumentCache:
     def _read(self, rel: str, kyaml: bool) -> LoadedFile:
         try:
             raw = self.fs.read_bytes(rel)
-            text = _decode(raw)
+            text = decode_text(raw)
         except UnicodeDecodeError:
             return LoadedFile([], [LoadError(rel, 1, 1, "file is not UTF-8 text")])
         except FileTooLarge as exc:
@@ -990,7 +992,7 @@ class DocumentCache:
         if loaded is None or not loaded.documents:
             return _UNCUT
         try:
-            text = _decode(self.fs.read_bytes(rel))
+            text = decode_text(self.fs.read_bytes(rel))
         except (OSError, ValueError, OutsideRoot, FileTooLarge):
             return _UNCUT
         if any(ch in text for ch in _OTHER_BREAKS):
@@ -1015,7 +1017,7 @@ class DocumentCache:
 
     def _compose(self, rel: str) -> list:
         try:
-            text = _decode(self.fs.read_bytes(rel))
+            text = decode_text(self.fs.read_bytes(rel))
             loader = FastLoader(text)
             try:
                 return compose_docs(loader)

@@ -168,7 +168,7 @@ def available() -> bool:
 def main(root: str, max_file_bytes: int) -> None:
     """The child: every YAML file of the walk, last first, parsed and written in batches to
     standard output (the pipe). It ends when done, or when the run ends it."""
-    from .loader import KUSTOMIZATION_FILES, _decode, parse_text
+    from .loader import KUSTOMIZATION_FILES, decode_text, parse_text
 
     gc.disable()  # parses are kept until written: nothing to collect
     fs = RepoFS(root, max_file_bytes)
@@ -177,7 +177,7 @@ def main(root: str, max_file_bytes: int) -> None:
     for rel in reversed(list(fs.walk_files(""))):
         try:
             raw = fs.read_bytes(rel)
-            text = _decode(raw)
+            text = decode_text(raw)
         except Exception:  # noqa: BLE001,S112 - unreadable, too large, not UTF-8: the run says so
             continue
         kyaml = posixpath.basename(rel) not in KUSTOMIZATION_FILES
