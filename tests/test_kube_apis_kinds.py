@@ -76,3 +76,19 @@ def test_a_table_of_another_release_or_a_damaged_one_is_not_used(fresh_kinds, mo
         monkeypatch.setattr(kube_apis, "KINDS_FILE", damaged)
         kube_apis.shipped_kinds.cache_clear()
         assert kube_apis.shipped_kinds() == {}, text
+
+
+def test_the_stamp_is_the_installed_release_read_without_importlib_metadata():
+    """kinds_stamp finds the release as importlib.metadata would, without its import (a
+    run pays ~10 ms for it, see core.entry_points)."""
+    import subprocess
+    import sys
+    from importlib import metadata
+
+    assert kube_apis.kinds_stamp() == f"kubernetes-validate {metadata.version('kubernetes-validate')}"
+    code = (
+        "import sys\nfrom gitops_lint.schema import kube_apis\nkube_apis.kinds_stamp()\n"
+        "print('importlib.metadata' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

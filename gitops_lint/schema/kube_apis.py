@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from ..core.data_files import bundled
 from ..core.versions import kube_minor
-from .core import available_versions, core_schemas, dir_for, loaded
+from .core import available_versions, core_schemas, dir_for, loaded, schema_root
 
 # The one API group Kubernetes dropped entirely before 1.25 (its last kinds,
 # Ingress and friends, went in 1.22), so no shipped schema names it.
@@ -141,13 +141,20 @@ def scan_kinds(version: str) -> frozenset[str] | None:
 
 
 def kinds_stamp() -> str | None:
-    """What :data:`KINDS_FILE` must have been made from: the installed kubernetes-validate."""
-    from importlib import metadata
-
-    try:
-        return f"kubernetes-validate {metadata.version('kubernetes-validate')}"
-    except metadata.PackageNotFoundError:
+    """What :data:`KINDS_FILE` must have been made from: the installed kubernetes-validate,
+    by the one ``kubernetes_validate-<release>.dist-info`` beside its package (as
+    importlib.metadata finds it; importing that costs a run ~10 ms, see
+    core.entry_points). None when there is not exactly one (each version is scanned)."""
+    root = schema_root()
+    if root is None:
         return None
+    site = os.path.dirname(os.path.dirname(root))
+    prefix, suffix = "kubernetes_validate-", ".dist-info"
+    try:
+        found = [n for n in os.listdir(site) if n.startswith(prefix) and n.endswith(suffix)]
+    except OSError:
+        return None
+    return f"kubernetes-validate {found[0][len(prefix) : -len(suffix)]}" if len(found) == 1 else None
 
 
 @functools.lru_cache(maxsize=1)
