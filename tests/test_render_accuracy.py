@@ -215,3 +215,26 @@ def test_labels_fields_of_the_wrong_type_is_a_build_error_not_a_crash(tmp_path):
     code, out, err = run_cli("build", str(tmp_path), "--root", str(tmp_path))
     assert "internal error" not in err
     assert "cannot unmarshal number into Go struct field Label.labels.fields" in out + err
+
+
+def test_an_issue_of_an_entry_the_flux_kustomization_adds_is_at_that_entry(tmp_path):
+    """A component or patch that Flux merges into the build is reported where the Flux
+    Kustomization writes it (its position looked up only when there is an issue)."""
+    from tests.helpers import GOTK, ks, run_cli
+
+    extra = (
+        "  components:\n    - ../components/missing\n  patches:\n    - patch: |\n"
+        "        - op: replace\n          path: /data/nothere/x\n          value: b\n"
+        "      target:\n        kind: ConfigMap\n"
+    )
+    files = dict(GOTK)
+    files["clusters/dev/apps.yaml"] = ks("apps", "./apps", extra=extra)
+    files["apps/kustomization.yaml"] = "resources:\n  - cm.yaml\n"
+    files["apps/cm.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  namespace: default\n"
+    root = write_tree(tmp_path, files)
+    lines = files["clusters/dev/apps.yaml"].splitlines()
+    component = next(i for i, t in enumerate(lines, 1) if "../components/missing" in t)
+    patch = next(i for i, t in enumerate(lines, 1) if "- patch: |" in t)
+    _, out, _ = run_cli("--no-cache", "--format", "concise", "--root", str(root), str(root))
+    assert f"clusters/dev/apps.yaml:{component}:7: error GL104 component ../components/missing" in out
+    assert f"clusters/dev/apps.yaml:{patch}:7: error GL105 replace operation does not apply" in out

@@ -266,7 +266,8 @@ class _Run:
         self.top_dir = path
         kfiles = self.k.kustomization_files(path)
         self.reads.extend(kfiles)
-        positions: dict[tuple, tuple[str, int, int]] = {}
+        # (field, index) of an entry the Flux Kustomization added -> (its origin, its path)
+        positions: dict[tuple, tuple[Origin | None, tuple]] = {}
         if kfiles:
             kfile = kfiles[0]
             loaded = self.load_kustomization(kfile)
@@ -289,10 +290,10 @@ class _Run:
             where = overlay.origin
             for f, spec_field in (("patches", "patches"), ("components", "components")):
                 added = _length(kdata.get(f)) - before[f]
-                for j in range(added):
-                    positions[(f, before[f] + j)] = self._overlay_pos(where, ("spec", spec_field, j))
+                for j in range(added):  # where in the Flux Kustomization, looked up for an issue only
+                    positions[(f, before[f] + j)] = (where, ("spec", spec_field, j))
             for message in errors:
-                file, line, col = self._overlay_pos(where, ("spec", "components"))
+                file, line, col = self.overlay_pos(where, ("spec", "components"))
                 self.issue(ERROR, message, file, line, col)
         self.origin_notes = "originAnnotations" in _strings(kdata.get("buildMetadata"))
         target = _Target(
@@ -311,7 +312,8 @@ class _Run:
         target.accumulate(acc)
         return self.finish(target, acc)
 
-    def _overlay_pos(self, origin: Origin | None, path: tuple) -> tuple[str, int, int]:
+    def overlay_pos(self, origin: Origin | None, path: tuple) -> tuple[str, int, int]:
+        """File, line and column of ``path`` in the Flux Kustomization at ``origin``."""
         if origin is None:
             return self.top_dir or ".", 1, 1
         line, col = self.cache.field_position(origin, path)

@@ -115,8 +115,9 @@ class TargetBase:
 
     # -- positions and issues ---------------------------------------------------------
     def pos(self, *path) -> tuple[str, int, int]:
-        if path[:2] in self.positions:
-            return self.positions[path[:2]]
+        added = self.positions.get(path[:2])
+        if added is not None:  # an entry the Flux Kustomization added: its own position
+            return self.run.overlay_pos(*added)
         if self.korigin is None:
             if self.generated and path[:1] == ("resources",) and len(path) > 1:
                 entries = self.kdata.get("resources") or []
