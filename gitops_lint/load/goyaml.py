@@ -21,7 +21,6 @@ make of this scalar".
 from __future__ import annotations
 
 import datetime
-import functools
 import math
 import re
 import struct
@@ -262,23 +261,33 @@ _FIRST_INDICATORS = frozenset("#,[]{}&*!|>'\"%@`")
 # it rejects U+0085 and everything beyond the BMP
 _PRINTABLE_CLASS = "\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd"
 # The classes below reach far beyond ASCII, which the regex engine compiles into tables
-# slowly (18 ms for the two, at every start): compiled on first use, and only for text
-# that is not ASCII; ASCII text is checked with the ASCII part of the class.
+# slowly (3.2 and 1.6 ms, in every run that meets a non-ASCII scalar): ASCII text is
+# checked with the ASCII part of the class, other text character by character against
+# the class's ranges (the code points of _PRINTABLE_CLASS and of the plain class below;
+# tests/test_goyaml.py compares them for every code point).
 _NON_PRINTABLE_ASCII = re.compile("[^\n\x20-\x7e]")
 _PLAIN_CHARS_ASCII = re.compile("[\x20-\x7e]*\\Z")
+_PRINTABLE_RANGES = ((0x0A, 0x0A), (0x20, 0x7E), (0xA0, 0xD7FF), (0xE000, 0xFEFE), (0xFF00, 0xFFFD))
+# a plain scalar that reads back as itself: printable, no line break
+_PLAIN_RANGES = ((0x20, 0x7E), (0xA0, 0x2027), (0x202A, 0xD7FF), (0xE000, 0xFEFE), (0xFF00, 0xFFFD))
 
 
-@functools.cache
-def _unicode_pattern(name: str) -> re.Pattern:
-    if name == "non-printable":
-        return re.compile(f"[^{_PRINTABLE_CLASS}]")
-    # a plain scalar that reads back as itself: printable, no line break
-    return re.compile("[\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]*\\Z")
+def _all_in(s: str, ranges: tuple[tuple[int, int], ...]) -> bool:
+    for c in s:
+        o = ord(c)
+        for low, high in ranges:  # noqa: SIM110 - the loop is the fast path
+            if low <= o <= high:
+                break
+        else:
+            return False
+    return True
 
 
-def _non_printable(s: str) -> re.Match | None:
-    """The first character of ``s`` go-yaml's is_printable refuses."""
-    return (_NON_PRINTABLE_ASCII if s.isascii() else _unicode_pattern("non-printable")).search(s)
+def _non_printable(s: str) -> bool:
+    """Whether ``s`` holds a character go-yaml's is_printable refuses."""
+    if s.isascii():
+        return _NON_PRINTABLE_ASCII.search(s) is not None
+    return not _all_in(s, _PRINTABLE_RANGES)
 
 
 _BREAK_CLASS = "\r\n\x85\u2028\u2029"
@@ -290,7 +299,7 @@ _INNER_BLOCK_INDICATOR = re.compile(f"(?s).:(?:[ \t]|\\Z)|[ \t{_BREAK_CLASS}]#")
 
 
 def _printable(c: str) -> bool:
-    return _non_printable(c) is None
+    return not _non_printable(c)
 
 
 def _analyze(s: str) -> tuple[bool, bool, bool]:
@@ -307,7 +316,7 @@ def _analyze(s: str) -> tuple[bool, bool, bool]:
         or _INNER_BLOCK_INDICATOR.search(s) is not None
     )
     line_breaks = _BREAK_RE.search(s) is not None
-    special = _non_printable(s) is not None
+    special = _non_printable(s)
     break_space = line_breaks and _BREAK_SPACE.search(s) is not None
     space_break = line_breaks and _SPACE_BREAK.search(s) is not None
     trailing_space = last == " "
@@ -390,7 +399,7 @@ def plain_safe(t: str) -> bool:
         return False
     if t[-1] in " \t:" or ": " in t or ":\t" in t or " #" in t or "\t#" in t:
         return False
-    return (_PLAIN_CHARS_ASCII if t.isascii() else _unicode_pattern("plain")).match(t) is not None
+    return _PLAIN_CHARS_ASCII.match(t) is not None if t.isascii() else _all_in(t, _PLAIN_RANGES)
 
 
 def _f32(f: float) -> float:
