@@ -251,7 +251,7 @@ class Linter:
         command line may have started it already, before its imports."""
         early, self._prefetch = self._prefetch, None
         cache = self.cache
-        if not self._parses_ahead():
+        if not self._may_parse_ahead():
             if early is not None:
                 early.stop()
             return
@@ -266,7 +266,9 @@ class Linter:
         if jobs(2) > 1 and prefetch.available():
             cache.prefetch = prefetch.Prefetch(self.root, self.fs.max_file_bytes)
 
-    def _parses_ahead(self) -> bool:
+    def _may_parse_ahead(self) -> bool:
+        """The conditions of :meth:`_parse_ahead`: what this run parses is what one process
+        parses from the disk (no overlay, no diff, no external renderer, budget left)."""
         cache = self.cache
         if type(self.fs) is not RepoFS or type(cache) is not DocumentCache or self.render_memo is not None:
             return False
