@@ -186,3 +186,25 @@ def test_a_corpus_repository_prints_what_one_process_prints(monkeypatch):
     monkeypatch.setattr(prefetch.Prefetch, "take", counting)
     assert run_cli(*args) == serial
     assert taken  # the run asked the child (how many it had ready depends on the machine)
+
+
+def test_a_child_that_writes_more_than_the_run_takes_is_ended(monkeypatch):
+    """A repository far larger than what the run reads: the run stops taking (and ends the
+    child) past MAX_BYTES, and parses what else it needs itself, with the same report."""
+    monkeypatch.setattr(prefetch, "MAX_BYTES", 4096)
+    root = FIXTURES / "example"
+    pre = finished(prefetch.Prefetch(str(root), 1 << 20))
+    files = list(RepoFS(str(root), 1 << 20).walk_files(""))
+    assert pre._received > 4096 and pre._pid == 0
+    assert 0 < len(set(pre._batches)) < len(files)
+    serial = _lint(monkeypatch, root, ["clusters/mycluster-0"], "1")
+    real_init = prefetch.Prefetch.__init__
+
+    def waiting(self, root, max_file_bytes):
+        real_init(self, root, max_file_bytes)
+        finished(self)
+
+    monkeypatch.setattr(prefetch.Prefetch, "__init__", waiting)
+    capped = _lint(monkeypatch, root, ["clusters/mycluster-0"], "2")
+    assert 0 < capped.cache.prefetch.taken < len(capped.cache.files)
+    assert _report(capped) == _report(serial)

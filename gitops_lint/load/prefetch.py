@@ -39,6 +39,10 @@ from ..core.fs import RepoFS
 
 #: parses a batch holds (small, so the run finds the first ones early)
 BATCH = 24
+#: the most the run takes from the child (pickled parses, bytes): in a repository far larger
+#: than what the run reads (a monorepo linted one cluster at a time) the child's output is
+#: mostly files the run never asks for, held until the run ends
+MAX_BYTES = 256 << 20
 #: a batch's header: the length of its file names, the length of its pickled parses
 _HEADER = struct.Struct("!II")
 
@@ -52,6 +56,7 @@ class Prefetch:
         self._pid = 0
         self._read = -1
         self._buffer = bytearray()
+        self._received = 0
         self._batches: dict[str, bytes] = {}  # a file not taken yet -> its batch, pickled
         self._parsed: dict[str, tuple[bytes, object]] = {}  # unpickled, not taken yet
         read, write = os.pipe()
@@ -94,6 +99,10 @@ class Prefetch:
                 self.stop()
                 break
             self._buffer += chunk
+            self._received += len(chunk)
+            if self._received > MAX_BYTES:  # enough: what else the run needs, it parses itself
+                self.stop()
+                break
         buf, start = self._buffer, 0
         while len(buf) - start >= _HEADER.size:
             names, size = _HEADER.unpack_from(buf, start)
