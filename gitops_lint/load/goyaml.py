@@ -257,16 +257,15 @@ BREAKS = frozenset("\r\n\x85\u2028\u2029")
 _FIRST_INDICATORS = frozenset("#,[]{}&*!|>'\"%@`")
 
 
-# go-yaml's is_printable: \n, 0x20-0x7E, 0xA0-0xD7FF, 0xE000-0xFFFD but not U+FEFF;
-# it rejects U+0085 and everything beyond the BMP
-_PRINTABLE_CLASS = "\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd"
 # The classes below reach far beyond ASCII, which the regex engine compiles into tables
 # slowly (3.2 and 1.6 ms, in every run that meets a non-ASCII scalar): ASCII text is
 # checked with the ASCII part of the class, other text character by character against
-# the class's ranges (the code points of _PRINTABLE_CLASS and of the plain class below;
-# tests/test_goyaml.py compares them for every code point).
+# the class's ranges (tests/test_goyaml.py compares them with the classes as regular
+# expressions for every code point).
 _NON_PRINTABLE_ASCII = re.compile("[^\n\x20-\x7e]")
 _PLAIN_CHARS_ASCII = re.compile("[\x20-\x7e]*\\Z")
+# go-yaml's is_printable: \n, 0x20-0x7E, 0xA0-0xD7FF, 0xE000-0xFFFD but not U+FEFF;
+# it rejects U+0085 and everything beyond the BMP
 _PRINTABLE_RANGES = ((0x0A, 0x0A), (0x20, 0x7E), (0xA0, 0xD7FF), (0xE000, 0xFEFE), (0xFF00, 0xFFFD))
 # a plain scalar that reads back as itself: printable, no line break
 _PLAIN_RANGES = ((0x20, 0x7E), (0xA0, 0x2027), (0x202A, 0xD7FF), (0xE000, 0xFEFE), (0xFF00, 0xFFFD))
