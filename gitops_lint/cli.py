@@ -327,12 +327,9 @@ def _parse_ahead(root: str, config: Config):
     use one (one CPU, ``GITOPS_LINT_JOBS=1``, an external renderer). The linter ends it."""
     if config.renderer != "builtin":
         return None
-    from .core.forked import jobs
     from .load import prefetch
 
-    if jobs(2) < 2 or not prefetch.available():
-        return None
-    return prefetch.Prefetch(root, config.max_file_bytes)
+    return prefetch.start(root, config.max_file_bytes)
 
 
 def _run_cache(args, root: str, config: Config, paths: list[str]):

@@ -260,11 +260,9 @@ class Linter:
             return
         if early is not None:
             early.stop()
-        from .core.forked import jobs
         from .load import prefetch
 
-        if jobs(2) > 1 and prefetch.available():
-            cache.prefetch = prefetch.Prefetch(self.root, self.fs.max_file_bytes)
+        cache.prefetch = prefetch.start(self.root, self.fs.max_file_bytes)
 
     def _may_parse_ahead(self) -> bool:
         """The conditions of :meth:`_parse_ahead`: what this run parses is what one process

@@ -426,6 +426,13 @@ class LoadedFile:
         self.empty_nulls = {id(self.documents[i].data): v for i, v in by_index.items()}
 
 
+def kyaml_file(rel: str) -> bool:
+    """Whether ``rel`` is read as kustomize reads a resource (:func:`parse_text`'s ``kyaml``):
+    every file but a kustomization file. The document cache and load.prefetch's child parse
+    alike by it, so that one's parse stands for the other's."""
+    return posixpath.basename(rel) not in KUSTOMIZATION_FILES
+
+
 def decode_text(raw: bytes) -> str:
     """A file's bytes as the loader reads them: UTF-8, a byte-order mark dropped, no NUL
     (UnicodeDecodeError otherwise); load.prefetch's child reads them so too."""
@@ -828,7 +835,7 @@ class DocumentCache:
             return LoadedFile([], [])
         result = self.reuse.get(rel) if self.reuse is not None else None
         if result is None:
-            kyaml = posixpath.basename(rel) not in KUSTOMIZATION_FILES
+            kyaml = kyaml_file(rel)
             stored = (
                 self.parsed.lookup(rel, kyaml, self.fs.max_file_bytes) if self.parsed is not None else None
             )

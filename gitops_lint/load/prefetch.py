@@ -30,7 +30,6 @@ import contextlib
 import gc
 import os
 import pickle
-import posixpath
 import signal
 import struct
 import sys
@@ -174,10 +173,20 @@ def available() -> bool:
     return hasattr(os, "posix_spawn") and hasattr(os, "set_blocking") and bool(sys.executable)
 
 
+def start(root: str, max_file_bytes: int) -> Prefetch | None:
+    """A child parsing ahead of a run, or None: one CPU for the run (``GITOPS_LINT_JOBS=1``,
+    the process's affinity), or a platform that cannot start one (:func:`available`)."""
+    from ..core.forked import jobs
+
+    if jobs(2) < 2 or not available():
+        return None
+    return Prefetch(root, max_file_bytes)
+
+
 def main(root: str, max_file_bytes: int) -> None:
     """The child: every YAML file of the walk, last first, parsed and written in batches to
     standard output (the pipe). It ends when done, or when the run ends it."""
-    from .loader import KUSTOMIZATION_FILES, decode_text, parse_text
+    from .loader import decode_text, kyaml_file, parse_text
 
     gc.disable()  # parses are kept until written: nothing to collect
     fs = RepoFS(root, max_file_bytes)
@@ -189,8 +198,7 @@ def main(root: str, max_file_bytes: int) -> None:
             text = decode_text(raw)
         except Exception:  # noqa: BLE001,S112 - unreadable, too large, not UTF-8: the run says so
             continue
-        kyaml = posixpath.basename(rel) not in KUSTOMIZATION_FILES
-        batch.append((rel, raw, parse_text(text, rel, kyaml=kyaml)))
+        batch.append((rel, raw, parse_text(text, rel, kyaml=kyaml_file(rel))))
         if len(batch) >= BATCH:
             _send(out, batch)
             batch = []
