@@ -41,6 +41,7 @@ def create_fn_stamp(create_fn) -> str:
 
 
 def table_module() -> str:
+    """The module holding this Python minor's table (tools/gen_dataclass_code.py writes it)."""
     return f"{__package__}._dataclass_code_{sys.version_info[0]}{sys.version_info[1]}"
 
 
@@ -82,6 +83,5 @@ def install() -> bool:
         return types.FunctionType(code, globals)(**locals)
 
     _create_fn.compiled_ahead = True  # type: ignore[attr-defined]
-    _create_fn.original = original  # type: ignore[attr-defined]
     dataclasses._create_fn = _create_fn
     return True
