@@ -652,6 +652,10 @@ class OverlayFS(RepoFS):
         except OutsideRoot:
             return False
 
+    def overlaid(self) -> set[str]:
+        """The root-relative real paths of the files whose content the overlay replaces."""
+        return {self._from_root(real) for real in self._texts}
+
     def untouched(self, files: Mapping[str, LoadedFile]) -> dict[str, LoadedFile]:
         """``files`` (parsed from the disk) but those whose content the overlay replaces."""
         return {rel: loaded for rel, loaded in files.items() if not self.overlays(rel)}
@@ -685,8 +689,10 @@ def _breakage(
         fs = linter.fs = OverlayFS(root, config.max_file_bytes, texts)
         linter.cache = DocumentCache(fs, reuse=fs.untouched(parsed) if parsed else None)
         if builds is not None:  # the walk's hashes but the fixed files': a build reading one is made
+            # (the walk hashed only files reached through directories: each its own real path)
+            fixed = fs.overlaid()
             hashes = builds.file_hashes()
-            linter.builds_from = (builds, {rel: h for rel, h in hashes.items() if not fs.overlays(rel)})
+            linter.builds_from = (builds, {rel: h for rel, h in hashes.items() if rel not in fixed})
     result = linter.run(paths)
     return _breaking(result.findings, said)
 
