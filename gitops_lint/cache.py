@@ -504,6 +504,9 @@ class RunCache:
         self.run_key: str | None = None  # the key without the tree: the questions' entry
         self._linted: list[str] = []
         self._still: bool | None = None  # _unchanged(), asked once at the end of a run
+        # the questions the last run of this config and paths asked (load_answered), when
+        # this tree does not answer them alike: what they derived of unchanged files is reused
+        self.asked_before: list = []
 
     def _usable(self) -> bool:
         """Whether the directory (and its entries' directory) is a plain directory that may be
@@ -585,6 +588,7 @@ class RunCache:
             _expect(isinstance(data["run"], str) and isinstance(data["questions"], list))
         except (ValueError, RecursionError):
             return None
+        self.asked_before = data["questions"]
         if not all(os.path.isdir(p) for p in self._linted):
             return None
         from .core.observed import still_answers

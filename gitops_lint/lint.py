@@ -157,7 +157,7 @@ class Linter:
         if warm is not None:  # what the run asks of the tree, for the next run (core.observed)
             from .core.observed import Observations, RecordedHashes
 
-            self.fs.observed = Observations(self.fs.root, warm.file_hashes())
+            self.fs.observed = Observations(self.fs.root, warm.file_hashes(), warm.asked_before)
             self.hashes = RecordedHashes(warm.file_hashes(), self.fs.observed)
         self.cache = DocumentCache(self.fs, self._parsed_files())
         self.rules = [r for r in all_rules() if config.rule_enabled(r.name, r.code)]

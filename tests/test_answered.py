@@ -391,3 +391,85 @@ def test_a_ci_file_is_asked_for_the_directories_it_pushes(tmp_path, served):
     moved = lint(root, paths)
     assert served == [False]
     assert moved == lint(root, paths, "--no-cache")
+
+
+# -- what an earlier run derived of a file, reused for the same content ------------------
+@pytest.fixture
+def derived(monkeypatch) -> list[tuple[str, bool]]:
+    """(file, whether an earlier run's answer was reused) for each derive question of a
+    run in this process (``GITOPS_LINT_JOBS=1``: no worker asks apart)."""
+    from gitops_lint.core import observed
+
+    out: list[tuple[str, bool]] = []
+    real = observed.Observations.derived
+
+    def recording(self, question):
+        known = real(self, question)
+        out.append((question[1], known is not None))
+        return known
+
+    monkeypatch.setattr(observed.Observations, "derived", recording)
+    monkeypatch.setenv("GITOPS_LINT_JOBS", "1")
+    return out
+
+
+def test_a_run_after_a_change_derives_again_only_what_changed(tmp_path, served, derived):
+    root = copy(FIXTURES / "example", tmp_path / "example")
+    paths = ["clusters/mycluster-0"]
+    lint(root, paths)
+    changed = next(p for p in sorted((root / "apps").rglob("*.yaml")))
+    changed.write_text(changed.read_text() + "\n# changed\n")
+    derived.clear()
+    got = lint(root, paths)
+    assert served == [False, False]
+    rel = changed.relative_to(root).as_posix()
+    assert {f for f, reused in derived if not reused} == {rel}
+    assert sum(reused for _, reused in derived) > 10
+    assert got == lint(root, paths, "--no-cache")
+
+
+def test_a_suppression_comment_added_to_a_file_is_seen_by_the_next_run(tmp_path, derived):
+    """Whether a file may hold a suppression comment is derived of its bytes: the file that
+    gains one is asked again, not answered from the run before."""
+    root = copy(FIXTURES / "defects" / "schema", tmp_path / "schema")
+    first = lint(root, ["."])
+    web = root / "apps" / "web.yaml"
+    text = web.read_text()
+    assert "protocl" in first[1] and "gitops-lint" not in text
+    web.write_text(text.replace("protocl: TCP", "protocl: TCP  # gitops-lint: disable-line=schema"))
+    derived.clear()
+    got = lint(root, ["."])
+    assert ("apps/web.yaml", False) in derived and ("apps/widgets.yaml", True) in derived
+    assert "protocl" not in got[1] and "minReplicas" in got[1]
+    assert got == lint(root, ["."], "--no-cache")
+
+
+def test_an_earlier_answer_is_reused_only_for_the_content_it_was_given_for():
+    """``Observations.derived``: the walk's hash of the file now must be the one recorded; a
+    row of the questions not of the form written is left out, never trusted."""
+    from gitops_lint.core.observed import Observations
+
+    name = "gitops_lint.discover.entries:sync_filter"
+    earlier = [
+        ["derive", "a.yaml", name, [], ["h1", [True, False]]],
+        ["derive", "b.yaml", name, [], ["h2", [False, True]]],
+        ["derive", "c.yaml", name, ["x", 1], ["h3", True]],
+        ["derive", "d.yaml", name, [], "!OSError"],  # a failure: asked again
+        ["derive", "e.yaml", name, {}, ["h5", True]],  # arguments not a list
+        ["derive", "f.yaml", name, [], [5, True]],  # a hash not a string
+        ["derive", "g.yaml", name, [], ["h7"]],
+        ["read", "a.yaml", "h1"],
+    ]
+    hashes = {"a.yaml": "h1", "b.yaml": "changed", "c.yaml": "h3", "d.yaml": "h4", "e.yaml": "h5"}
+    hashes |= {"f.yaml": 5, "g.yaml": "h7"}
+    observed = Observations("/r", hashes, earlier)
+    assert observed.derived(("derive", "a.yaml", name, ())) == ["h1", [True, False]]
+    assert observed.derived(("derive", "b.yaml", name, ())) is None
+    assert observed.derived(("derive", "c.yaml", name, ("x", 1))) == ["h3", True]
+    assert observed.derived(("derive", "c.yaml", name, ("x", 2))) is None
+    assert observed.derived(("derive", "a.yaml", "gitops_lint.x:other", ())) is None
+    for rel in ("d.yaml", "e.yaml", "f.yaml", "g.yaml", "missing.yaml"):
+        assert observed.derived(("derive", rel, name, ())) is None
+    # each answer is the run's own: changing one changes nothing of the next
+    observed.derived(("derive", "a.yaml", name, ()))[1].append("mutated")
+    assert observed.derived(("derive", "a.yaml", name, ())) == ["h1", [True, False]]

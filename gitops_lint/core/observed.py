@@ -23,6 +23,7 @@ system call each, no file read when the walk hashed it).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from collections.abc import Iterator, Mapping
 
@@ -46,9 +47,12 @@ from .questions import (
 class Observations:
     """The questions one run asked of the tree, each with its first answer, in order."""
 
-    def __init__(self, root: str, hashes: Mapping[str, str] | None = None):
+    def __init__(self, root: str, hashes: Mapping[str, str] | None = None, earlier: list | None = None):
         self.root = root
         self.hashes = hashes or {}  # the warm cache's walk: what a file read is known by
+        # what the derive questions of an earlier run of the same config and paths got
+        # (``earlier``: its questions, as stored), for the files whose content is unchanged
+        self._derived = _derived_answers(earlier or [])
         self.asked: dict[tuple, object] = {}
         # the run asked something no question says (every file's hash at once): not kept
         self.unanswerable = False
@@ -73,6 +77,17 @@ class Observations:
         the file's path after symlinks, under the root)."""
         known = walked_hash(self.hashes, real[len(self.root) + 1 :].replace(os.sep, "/"))
         return known if known is not None else content_hash(data)
+
+    def derived(self, question: tuple) -> list | None:
+        """The answer ``[content hash, value]`` of a derive question (``RepoFS.derive``) that
+        an earlier run got for the content the walk hashed now, or None: the function is
+        pure, so the same bytes give the same value, and a run after a one-file change
+        reads again only the files that changed for discovery's filters."""
+        _, rel, name, args = question
+        known = self._derived.get((rel, name, _args_key(args)))
+        if known is None or walked_hash(self.hashes, rel) != known[0]:
+            return None
+        return [known[0], _plain(known[1])]
 
     # -- a run in worker processes (lint.Linter) ---------------------------------------
     def mark(self) -> int:
@@ -181,6 +196,28 @@ def still_answers(questions: list, root: str, max_file_bytes: int, hashes: Mappi
         if _plain(now) != recorded:
             return False
     return True
+
+
+def _derived_answers(questions: list) -> dict[tuple[str, str, str], list]:
+    """``(file, function, args as JSON) -> [content hash, value]`` of the derive questions
+    among ``questions`` (:meth:`Observations.to_json`, read back) that got a value; a row
+    not of that form is left out."""
+    out: dict[tuple[str, str, str], list] = {}
+    for row in questions:
+        if not (isinstance(row, list) and len(row) == 5 and row[0] == DERIVE):
+            continue
+        _, rel, name, args, recorded = row
+        if not (isinstance(rel, str) and isinstance(name, str) and isinstance(args, list)):
+            continue
+        if isinstance(recorded, list) and len(recorded) == 2 and isinstance(recorded[0], str):
+            out[(rel, name, _args_key(args))] = recorded
+    return out
+
+
+def _args_key(args: list | tuple) -> str:
+    """A derive question's arguments as a key: the same for a tuple and the list JSON gives
+    back (most questions have none)."""
+    return json.dumps(args) if args else ""
 
 
 def _plain(answer):

@@ -26,6 +26,7 @@ from typing import Protocol
 
 from ..core.data import Finding
 from ..core.fs import FileTooLarge, OutsideRoot, RepoFS
+from ..core.questions import derivable
 
 DIRECTIVES = ("disable", "disable-line", "disable-next-line")
 # every comment that talks to gitops-lint, well-formed or not
@@ -203,14 +204,24 @@ class Suppressions:
 
 
 def read_text(fs: RepoFS, file: str) -> str:
-    """A repository file's text for its comments ("" when it cannot be read)."""
+    """A repository file's text for its comments ("" when it cannot be read, or holds none).
+
+    Whether it can hold one is asked first, as a function of its bytes (``RepoFS.derive``):
+    most files do not, and a warm run knows that of every unchanged file without reading
+    it, and is not made a miss by a change of a file that still holds none."""
     try:
+        if not fs.derive(file, mentions_gitops_lint):
+            return ""
         raw = fs.read_bytes(file)
     except (OSError, OutsideRoot, FileTooLarge):
         return ""
-    if b"gitops-lint" not in raw:
-        return ""
     return raw.decode("utf-8", "replace")
+
+
+@derivable
+def mentions_gitops_lint(raw: bytes) -> bool:
+    """Whether a file's bytes may hold a suppression comment (:func:`read_text`)."""
+    return b"gitops-lint" in raw
 
 
 def directive_problems(fs: RepoFS, files, names: RuleNames) -> Iterator[tuple[str, Directive, str]]:
