@@ -26,6 +26,11 @@ import gc
 import os
 import pickle
 import signal
+
+try:
+    import fcntl
+except ImportError:  # not on Windows, where nothing is forked either
+    fcntl = None  # type: ignore[assignment]
 from collections.abc import Callable
 
 #: the environment variable that sets how many processes share a run's clusters
@@ -81,6 +86,7 @@ class Child:
 
     def __init__(self, work: Callable[[], object]):
         read, write = os.pipe()
+        _widen(write)
         try:
             self.pid = os.fork()
         except OSError:
@@ -92,10 +98,11 @@ class Child:
             try:
                 os.close(read)
                 gc.disable()  # pickling a large result: the collector would only walk it
-                data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(write, view) :]
+                result = work()
+                # written frame by frame as it is pickled: the parent, done with its own part,
+                # unpickles each frame while this one pickles the next (result())
+                with os.fdopen(write, "wb") as out:
+                    pickle.dump(result, out, protocol=pickle.HIGHEST_PROTOCOL)
                 code = 0
             except BaseException:  # noqa: BLE001,S110 - any failure: the parent does the work itself
                 pass
@@ -106,29 +113,25 @@ class Child:
         self._done = False
 
     def result(self) -> object:
-        """The child's result, or :data:`FAILED`."""
-        chunks = []
+        """The child's result, or :data:`FAILED`: unpickled from the pipe as the child writes
+        it (a child that dies midway leaves a truncated pickle, which does not load), taken
+        only when the child then exits with success."""
+        paused = gc.isenabled()
+        gc.disable()  # unpickling makes many containers and frees none of them
         try:
-            while True:
-                chunk = os.read(self._read, 1 << 20)
-                if not chunk:
-                    break
-                chunks.append(chunk)
+            # closed before the wait: a child still writing then fails at once, never blocks
+            with os.fdopen(self._read, "rb") as stream:
+                found = pickle.load(stream)
+        except Exception:  # noqa: BLE001 - a truncated or foreign result: the parent does the work itself
+            found = FAILED
         finally:
-            os.close(self._read)
+            if paused:
+                gc.enable()
         _, status = os.waitpid(self.pid, 0)
         self._done = True
         if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
             return FAILED
-        paused = gc.isenabled()
-        gc.disable()  # unpickling makes many containers and frees none of them
-        try:
-            return pickle.loads(b"".join(chunks))
-        except Exception:  # noqa: BLE001 - a truncated result: the parent does the work itself
-            return FAILED
-        finally:
-            if paused:
-                gc.enable()
+        return found
 
     def stop(self) -> None:
         """End the child if its result was not taken (the parent raised meanwhile)."""
@@ -141,6 +144,15 @@ class Child:
         with contextlib.suppress(OSError):
             os.waitpid(self.pid, 0)
         self._done = True
+
+
+def _widen(pipe: int) -> None:
+    """A pipe buffer of 1 MiB where the system allows it (Linux): the child writes a frame
+    while the parent unpickles the one before, instead of waiting for it 64 KiB at a time."""
+    size = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
+    if size is not None:
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(pipe, size, 1 << 20)
 
 
 class Shares:
