@@ -161,7 +161,7 @@ from dataclasses import dataclass, field
 from . import __version__
 from .core.data import Finding, ObjectRef, Severity
 from .core.fs import UNREADABLE, content_hasher
-from .core.records import SIDE_SHARDS, SideRecords, fits, record_checksum, side_shard
+from .core.records import SIDE_SHARDS, SideRecords, fits, side_shard
 
 DIR_NAME = ".gitops-lint-cache"
 FORMAT = 1
@@ -680,7 +680,7 @@ class RunCache:
                 if shard in read.shards and rows == read.rows_as_read(shard):
                     continue
                 head = _dumps(self._side_header(name, shard))
-                lines = [f"{k}\t{record_checksum(k, p)}\t{p}\n" for k, p in rows]
+                lines = [f"{k}\t{read.checksum(k, p)}\t{p}\n" for k, p in rows]
                 _write(self._shard_path(name, shard), head + b"\n" + "".join(lines).encode("ascii"))
 
     def _side_header(self, name: str, shard: int) -> dict:

@@ -756,6 +756,33 @@ def test_a_shard_written_again_leaves_its_damaged_record_out(repo):
     assert [k for k in ROWS if side_shard(k) == shard and again.get(k) != ROWS[k]] == [damaged]
 
 
+def test_a_record_is_hashed_once_a_run_and_written_with_a_checksum_of_what_it_holds(repo, monkeypatch):
+    """A record the run used is not hashed again when its store carries it over; a record
+    written with another payload, or one never checked, gets its own checksum: a damaged
+    record's checksum is never copied onto a record that would then pass for whole."""
+    from gitops_lint.core import records as records_module
+
+    _keyed(repo).write_records("parsed", SideRecords(), _sharded(ROWS))
+    shard = max(range(SIDE_SHARDS), key=lambda s: len(_sharded(ROWS).get(s, [])))
+    path = _shard_files(repo)[shard]
+    keys = [line.split("\t")[0] for line in _lines(path)[1:] if line]
+    _damage_checksum(path)  # the first record: its payload whole, its checksum not
+    damaged, used, unused = keys[0], keys[1], keys[2]
+    warm = _keyed(repo)
+    read = warm.read_records("parsed")
+    hashed: list[str] = []
+    real = records_module.record_checksum
+    monkeypatch.setattr(records_module, "record_checksum", lambda k, p: hashed.append(k) or real(k, p))
+    assert read.get(used) == ROWS[used] and read.get(used) == ROWS[used] and read.get(damaged) is None
+    assert hashed == [used, damaged]
+    rows = [(k, ROWS[k]) for k in keys if k != unused] + [(unused, ROWS[unused])]
+    warm.write_records("parsed", read, {shard: rows})
+    assert used not in hashed[2:] and {damaged, unused} <= set(hashed[2:])
+    again = _keyed(repo).read_records("parsed")
+    assert all(again.get(k) == ROWS[k] for k in keys)  # the damaged one too: its payload was whole
+    assert read.checksum(used, ROWS[used] + " ") == real(used, ROWS[used] + " ")
+
+
 def test_a_shard_named_as_another_is_a_miss(repo):
     """A shard file copied over another's name (its header names its own number)."""
     _keyed(repo).write_records("parsed", SideRecords(), _sharded(ROWS))

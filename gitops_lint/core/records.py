@@ -61,6 +61,9 @@ class SideRecords:
         self._keys: dict[int, list[str]] = {}  # shard -> its keys, in their order
         self._sizes: dict[int, int] = {}  # shard -> the length of its records' text
         self.shards: set[int] = set()  # the shards read whole (a valid header)
+        # the keys whose record matched its checksum (:meth:`get`): a run uses a record, then
+        # its store carries it over, and neither hashes it a second time (:meth:`checksum`)
+        self._checked: set[str] = set()
 
     @classmethod
     def from_rows(cls, rows: dict[str, str]) -> SideRecords:
@@ -102,9 +105,21 @@ class SideRecords:
     def get(self, key: str) -> str | None:
         """The payload of ``key``, when its record is whole; None otherwise."""
         row = self._rows.get(key)
-        if row is None or record_checksum(key, row[1]) != row[0]:
+        if row is None:
             return None
+        if key not in self._checked:
+            if record_checksum(key, row[1]) != row[0]:
+                return None
+            self._checked.add(key)
         return row[1]
+
+    def checksum(self, key: str, payload: str) -> str:
+        """The checksum of a record ``(key, payload)`` to write: the one read with it, when
+        :meth:`get` checked that record and ``payload`` is its payload; computed otherwise."""
+        row = self._rows.get(key)
+        if row is not None and key in self._checked and row[1] == payload:
+            return row[0]
+        return record_checksum(key, payload)
 
     def unchecked(self, key: str) -> str:
         """The payload of ``key`` as read, not checked: for a scan that can only drop it."""
