@@ -159,16 +159,39 @@ def _plain(node: Any) -> Any:
 class SourceFile:
     """One YAML file: its text and its round-trip documents (with positions)."""
 
-    def __init__(self, rel: str, text: str):
+    def __init__(self, rel: str, text: str, docs: list[Any] | None = None):
         self.rel = rel
         self.text = text
-        self.docs: list[Any] = list(_yaml().load_all(text))
+        # ruamel.yaml's parse (a pure-Python parser: milliseconds for the smallest file), now;
+        # ``docs`` given (:meth:`edited`), at first use: a file's last edit is never read back
+        self._docs: list[Any] | None = list(_yaml().load_all(text)) if docs is None else docs
+        self._plain_docs: list[Any] | None = None
         self.lines = text.splitlines(keepends=True)
         # namespaces named by the other YAML files of this file's directory (set by the driver)
         self.directory_namespaces: Callable[[], set[str]] = set
         # the Flux minor of the finding's cluster (None: unknown): a replacement
         # apiVersion that Flux does not serve yet would break the apply
         self.flux_version: tuple[int, int] | None = None
+
+    @classmethod
+    def edited(cls, rel: str, text: str) -> SourceFile:
+        """The file after an edit :func:`_verified` checked: parsed by ruamel.yaml only if a
+        later fix of the same file reads it."""
+        src = cls(rel, text, docs=[])
+        src._docs = None
+        return src
+
+    @property
+    def docs(self) -> list[Any]:
+        if self._docs is None:
+            self._docs = list(_yaml().load_all(self.text))
+        return self._docs
+
+    def plain(self) -> list[Any]:
+        """The documents as plain data (:func:`_plain`), made once."""
+        if self._plain_docs is None:
+            self._plain_docs = [_plain(d) for d in self.docs]
+        return self._plain_docs
 
     @property
     def newline(self) -> str:
@@ -279,7 +302,7 @@ class _Refused(Exception):
 
 
 def _expected(src: SourceFile, edit: Edit) -> list[Any]:
-    docs = [_plain(d) for d in src.docs]
+    docs = [_plain(d) for d in src.docs]  # a copy: src.plain() is the data before the edit
     target = _node(docs[edit.doc], edit.path[:-1] if isinstance(edit, SetScalar) else edit.path)
     if isinstance(edit, SetScalar):
         target[str(edit.path[-1])] = edit.value
@@ -293,14 +316,32 @@ def apply_edits(src: SourceFile, edits: list[Edit]) -> SourceFile:
     for edit in edits:
         expected = _expected(src, edit)
         text = _apply(src, edit)
-        try:
-            after = SourceFile(src.rel, text)
-        except _refusals() as exc:  # the edit broke the YAML: never write that
-            raise _Refused(f"the edited file would not parse ({type(exc).__name__})") from None
-        if [_plain(d) for d in after.docs] != expected:
-            raise _Refused("the edit would change more than the intended value")
+        after = _verified(src, text, expected)
+        if after is None:
+            try:
+                after = SourceFile(src.rel, text)
+            except _refusals() as exc:  # the edit broke the YAML: never write that
+                raise _Refused(f"the edited file would not parse ({type(exc).__name__})") from None
+            if after.plain() != expected:
+                raise _Refused("the edit would change more than the intended value")
         src = after
     return src
+
+
+def _verified(src: SourceFile, text: str, expected: list[Any]) -> SourceFile | None:
+    """The file after an edit, verified by gitops-lint's own loader (libyaml: a tenth of a
+    millisecond where ruamel.yaml takes two), or None: ruamel.yaml verifies it then, as it
+    always did. Only where both parsers read the file before the edit as the same data, so
+    that either one reading the edited text as the data intended says the same."""
+    from .load.loader import parse_text
+
+    before = parse_text(src.text, src.rel, kyaml=False)
+    if before.errors or [d.data for d in before.documents] != src.plain():
+        return None
+    after = parse_text(text, src.rel, kyaml=False)
+    if after.errors or [d.data for d in after.documents] != expected:
+        return None
+    return SourceFile.edited(src.rel, text)
 
 
 # -- fixers ------------------------------------------------------------------------

@@ -283,3 +283,65 @@ def test_fix_refuses_a_file_that_is_a_symlink(tmp_path):
     refused = write_fixes(str(repo), report)
     assert refused and "symlink" in refused[0]
     assert (repo / "real/crds.yaml").read_text() == CRDS_LAYER
+
+
+# -- each edit verified: by gitops-lint's loader where it reads the file as ruamel.yaml does --
+def _ruamel_parses(monkeypatch) -> list[str]:
+    from gitops_lint import fix
+
+    parsed: list[str] = []
+    real = fix._yaml
+
+    class Counting:
+        def load_all(self, text):
+            parsed.append(text)
+            return real().load_all(text)
+
+    monkeypatch.setattr(fix, "_yaml", Counting)
+    return parsed
+
+
+def test_an_edit_both_parsers_would_accept_is_not_parsed_again_by_ruamel(monkeypatch):
+    from gitops_lint import fix
+
+    parsed = _ruamel_parses(monkeypatch)
+    text = "apiVersion: helm.toolkit.fluxcd.io/v2beta1  # old\nkind: HelmRelease\n---\na: 1\n"
+    src = fix.SourceFile("a.yaml", text)
+    edit = fix.SetScalar(0, ("apiVersion",), "helm.toolkit.fluxcd.io/v2", "helm.toolkit.fluxcd.io/v2")
+    after = fix.apply_edits(src, [edit])
+    assert after.text == text.replace("v2beta1", "v2")
+    assert parsed == [text]  # the file as it was, not as edited
+    assert after.docs[0]["apiVersion"] == "helm.toolkit.fluxcd.io/v2"  # read when asked
+    assert parsed == [text, after.text]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: b\na: c\nk: v\n",  # a duplicate key: ruamel.yaml takes it, the loader refuses it
+        "k: v\nt: 2001-12-14\n",  # a timestamp: ruamel.yaml's datetime, the loader's string
+        "k: v\nmode: 0755\n",  # YAML 1.2's decimal 755 to ruamel.yaml, go-yaml's octal to the loader
+    ],
+)
+def test_where_the_parsers_differ_ruamel_verifies_the_edit_as_before(monkeypatch, text):
+    from gitops_lint import fix
+
+    parsed = _ruamel_parses(monkeypatch)
+    src = fix.SourceFile("a.yaml", text)
+    after = fix.apply_edits(src, [fix.SetScalar(0, ("k",), "w", "w")])
+    assert after.text == text.replace("k: v", "k: w")
+    assert parsed == [text, after.text]
+
+
+def test_an_edit_the_loader_reads_otherwise_than_intended_is_refused_as_before(monkeypatch):
+    """The loader's verdict only ever takes ruamel.yaml's place when the edit is what was
+    intended; otherwise ruamel.yaml decides, and refuses what it always refused."""
+    from gitops_lint import fix
+
+    parsed = _ruamel_parses(monkeypatch)
+    src = fix.SourceFile("a.yaml", "k: v\n")
+    with pytest.raises(fix._Refused):
+        fix.apply_edits(src, [fix.SetScalar(0, ("k",), "a: b", "a: b")])
+    with pytest.raises(fix._Refused):
+        fix.apply_edits(src, [fix.SetScalar(0, ("k",), "w", "[w]")])
+    assert parsed == ["k: v\n", "k: a: b\n", "k: [w]\n"]  # the file, then each edited text

@@ -290,3 +290,38 @@ def test_fix_never_adds_a_build_breaking_finding(tmp_path_factory, layout, liste
     assert code in (0, 1) and "Traceback" not in err, err
     _, after, _ = run_cli(str(root), "--root", str(root), "--format", "json")
     assert not (_breaking(after) - _breaking(before)), err
+
+
+@pytest.mark.parametrize("repo", ["stuttgart-things__stuttgart-things", "sulibot__home-ops"])
+def test_the_fix_plan_is_the_same_verified_by_either_parser(repo, monkeypatch):
+    """Each edit verified by gitops-lint's loader where both parsers read the file alike
+    (``fix._verified``) gives the plan ruamel.yaml's verification of every edit gives."""
+    from gitops_lint import fix
+    from gitops_lint.cli import _fix_plan
+    from gitops_lint.lint import Linter
+    from gitops_lint.load.config import load_config
+    from gitops_lint.vocabulary import vocabulary
+    from tests.conftest import CORPUS
+    from tests.test_corpus import corpus_repositories
+
+    root = CORPUS / repo
+    if not root.is_dir():
+        pytest.skip("corpus not present")
+    paths = [str(root / e) for e in corpus_repositories()[repo]]
+    config = load_config(str(root), known=vocabulary())
+    linter = Linter(str(root), config)
+    result = linter.run(paths)
+    fixable = [f for f in result.findings if f.rule in ("crd-prune", "deprecated-api", "missing-namespace")]
+    real, quick = fix._verified, []
+    monkeypatch.setattr(fix, "_verified", lambda *a: quick.append(real(*a)) or quick[-1])
+    fast = _fix_plan(str(root), config, linter, result, paths, fixable)
+    monkeypatch.setattr(fix, "_verified", lambda *a: None)
+    slow = _fix_plan(str(root), config, linter, result, paths, fixable)
+    assert fast.applied and any(q is not None for q in quick)
+    assert fast.after == slow.after and fast.before == slow.before
+    assert [(a.finding.sort_key(), a.description) for a in fast.applied] == [
+        (a.finding.sort_key(), a.description) for a in slow.applied
+    ]
+    assert [(x.finding.sort_key(), x.reason) for x in fast.left] == [
+        (x.finding.sort_key(), x.reason) for x in slow.left
+    ]
