@@ -10,9 +10,13 @@ so a rule's wording can change freely.
 Edits are applied to the file's text at the positions ruamel.yaml reports,
 not by re-dumping the document: everything outside the edited scalar or the
 inserted line stays byte for byte as it was (comments, key order, quoting,
-indentation, line endings, document markers). After each file's edits, the
-new text is parsed again and must equal the old data with exactly the
-intended changes; otherwise nothing is written for that finding.
+indentation, line endings, document markers). After each edit, the new text
+is parsed again and must equal the old data with exactly the intended
+changes; otherwise nothing is written for that finding. It is parsed by
+gitops-lint's own loader where that loader and ruamel.yaml read the file
+before the edit as the same data (ruamel.yaml is pure Python: 2 ms for a
+600-byte file, twenty times libyaml), by ruamel.yaml everywhere else
+(:func:`_verified`).
 
 A fix must never leave a repository kustomize refuses: adding ``namespace:
 ns1`` to one of two same-named objects gives both one identity. Before

@@ -5,7 +5,9 @@ the other on one core, while CI runners have two to four. The linter
 (:mod:`gitops_lint.lint`) hands a share of its clusters to child processes:
 each is forked from the run as it stands, so it starts with everything the
 run has read and made (no pickling on the way in), calls one function, and
-writes the function's result, pickled, to a pipe. The parent reads it back.
+writes the function's result, pickled, to a pipe, frame by frame. The parent,
+done with its own share, unpickles each frame as it arrives: one CPU pickles
+while the other unpickles, instead of one waiting for the other.
 
 Nothing here writes to disk or to stdout: a result (which may hold a Secret's
 value) stays in memory, as it would in one process. A child that raises, is

@@ -17,7 +17,10 @@ An answer is plain JSON: a file by its content hash (or, read through
 verdict, so that a change keeping it keeps the answer), a directory by its
 sorted names, a failure by its exception's name. :func:`still_answers` asks the
 questions again of the tree as it is now (``stat``, ``lstat``, listings: a
-system call each, no file read when the walk hashed it).
+system call each, no file read when the walk hashed it). When it does not (a
+file a render reads changed), the run that follows still takes what its
+derive questions got for every file of unchanged content
+(:meth:`Observations.derived`): discovery's filters read only what changed.
 """
 
 from __future__ import annotations
