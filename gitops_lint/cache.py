@@ -160,7 +160,7 @@ from dataclasses import dataclass, field
 
 from . import __version__
 from .core.data import Finding, ObjectRef, Severity
-from .core.fs import UNREADABLE, content_hasher
+from .core.fs import READ_FLAGS, UNREADABLE, content_hasher
 from .core.records import SIDE_SHARDS, SideRecords, fits, side_shard
 
 DIR_NAME = ".gitops-lint-cache"
@@ -358,10 +358,13 @@ class TreeState:
 
     def _read(self, rel: str) -> str:
         h = content_hasher()
-        try:
-            with open(os.path.join(self.root, rel), "rb") as fh:
-                while chunk := fh.read(1 << 20):
+        try:  # the system's calls alone, as core.fs.read_up_to reads: a cold run hashes every file
+            fd = os.open(os.path.join(self.root, rel), READ_FLAGS)
+            try:
+                while chunk := os.read(fd, 1 << 20):
                     h.update(chunk)
+            finally:
+                os.close(fd)
         except OSError as exc:
             return f"{UNREADABLE}{type(exc).__name__}"
         return h.hexdigest()

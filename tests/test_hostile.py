@@ -263,22 +263,27 @@ def test_nothing_outside_the_root_is_opened(tmp_path, monkeypatch):
     os.symlink(outside / "secret.yaml", root / "top-level-link.yaml")
 
     opened: list[str] = []
-    real_open, real_scandir = builtins.open, os.scandir
+    real_open, real_os_open, real_scandir = builtins.open, os.open, os.scandir
 
     def spy_open(file, *args, **kwargs):
         opened.append(os.path.realpath(file) if isinstance(file, (str, bytes, os.PathLike)) else str(file))
         return real_open(file, *args, **kwargs)
+
+    def spy_os_open(file, *args, **kwargs):  # how the repository's files are read (core.fs.read_up_to)
+        opened.append(os.path.realpath(file))
+        return real_os_open(file, *args, **kwargs)
 
     def spy_scandir(path="."):
         opened.append(os.path.realpath(path))
         return real_scandir(path)
 
     monkeypatch.setattr(builtins, "open", spy_open)
+    monkeypatch.setattr(os, "open", spy_os_open)
     monkeypatch.setattr(os, "scandir", spy_scandir)
     code, report, _ = lint_json(root)
     monkeypatch.undo()
     assert code == 1
-    assert any(p.startswith(str(root)) for p in opened)  # the spies saw the run's reads
+    assert any(p.startswith(str(root)) and p.endswith(".yaml") for p in opened)  # the spies saw the reads
     assert not [p for p in opened if p.startswith(str(outside))]
     assert not any("outside-v4lue" in m for m in messages(report))
     assert not any(f["rule"] == "plaintext-secret" for f in report["findings"])
@@ -325,6 +330,14 @@ def test_unreadable_file(tmp_path, monkeypatch):
             return real_open(file, *args, **kwargs)
 
         monkeypatch.setattr(builtins, "open", denied)
+        real_os_open = os.open  # how the repository's files are read (core.fs.read_up_to)
+
+        def denied_os(path, *args, **kwargs):
+            if isinstance(path, str) and os.path.realpath(path) == str(target.resolve()):
+                raise PermissionError(13, "Permission denied", path)
+            return real_os_open(path, *args, **kwargs)
+
+        monkeypatch.setattr(os, "open", denied_os)
     try:
         code, report, _ = lint_json(root)
     finally:

@@ -47,6 +47,37 @@ def walked_hash(hashes, rel: str) -> str | None:
     return None if value is None or value.startswith(UNREADABLE) else value
 
 
+#: how a file is opened to be read (:func:`read_up_to`, the cache's hashing): binary on Windows
+#: (no newline translation), and never waiting (a file swapped for a FIFO after its ``stat``)
+READ_FLAGS = (
+    os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
+)
+
+
+def read_up_to(real: str, limit: int) -> bytes:
+    """The first ``limit`` bytes of the regular file ``real`` (all of it when shorter), read
+    with the system's calls alone: a run reads thousands of small files, and the io stack's
+    objects (``open``, a buffered reader) cost more than the reading (5.7 -> 3.4 ms for a
+    thousand files). The caller has checked with ``stat`` that it is a regular file: a FIFO
+    or a device is never opened."""
+    fd = os.open(real, READ_FLAGS)
+    try:
+        data = os.read(fd, limit)
+        if len(data) < limit:  # the whole file, usually: read on to its end, as a reader does
+            parts, got = [data], len(data)
+            while got < limit:
+                more = os.read(fd, limit - got)
+                if not more:
+                    break
+                parts.append(more)
+                got += len(more)
+            if len(parts) > 1:
+                data = b"".join(parts)
+        return data
+    finally:
+        os.close(fd)
+
+
 class OutsideRoot(Exception):
     """A path resolves outside the repository root."""
 
@@ -275,8 +306,7 @@ class RepoFS:
             raise IsADirectoryError(rel)
         if st.st_size > self.max_file_bytes:
             raise FileTooLarge(f"{st.st_size} bytes, limit {self.max_file_bytes}")
-        with open(real, "rb") as fh:
-            data = self._read[real] = fh.read(self.max_file_bytes + 1)
+        data = self._read[real] = read_up_to(real, self.max_file_bytes + 1)
         return data
 
     def walk_files(self, rel: str = "", suffixes: tuple[str, ...] = (".yaml", ".yml")):
