@@ -127,11 +127,9 @@ def test_the_marks_after_a_change_reuse_the_kept_builds_and_say_what_a_cold_run_
     assert code == 1 and "[*]" in out and "1 fixable with --fix" in out
 
 
-@pytest.mark.parametrize("repo", ["stuttgart-things__stuttgart-things", "sulibot__home-ops"])
-def test_the_fix_plan_is_the_same_with_the_first_runs_parses(repo):
-    """On corpus repositories with many fixable findings: the plan (every fix applied or
-    left, with its reason, and every fixed text) does not change when the verifying lints
-    take the first run's parses."""
+def _corpus_plans(repo: str):
+    """The run of a corpus repository with many fixable findings, and a planner of their
+    fixes as the text report plans them: ``plan()`` -> ``fix.FixReport``; (linter, plan)."""
     from gitops_lint.cli import _fix_plan
     from gitops_lint.lint import Linter
     from gitops_lint.load.config import load_config
@@ -148,16 +146,28 @@ def test_the_fix_plan_is_the_same_with_the_first_runs_parses(repo):
     result = linter.run(paths)
     fixable = [f for f in result.findings if f.rule in ("crd-prune", "deprecated-api", "missing-namespace")]
     assert fixable
-    with_parses = _fix_plan(str(root), config, linter, result, paths, fixable)
+    return linter, lambda: _fix_plan(str(root), config, linter, result, paths, fixable)
+
+
+def _same_plan(a, b) -> None:
+    """Every fix applied or left alike, with its reason, and every fixed text."""
+    assert a.applied and a.after == b.after and a.before == b.before
+    assert [(x.finding.sort_key(), x.description) for x in a.applied] == [
+        (x.finding.sort_key(), x.description) for x in b.applied
+    ]
+    assert [(x.finding.sort_key(), x.reason) for x in a.left] == [
+        (x.finding.sort_key(), x.reason) for x in b.left
+    ]
+
+
+@pytest.mark.parametrize("repo", ["stuttgart-things__stuttgart-things", "sulibot__home-ops"])
+def test_the_fix_plan_is_the_same_with_the_first_runs_parses(repo):
+    """On corpus repositories with many fixable findings: the plan does not change when the
+    verifying lints take the first run's parses."""
+    linter, plan = _corpus_plans(repo)
+    with_parses = plan()
     linter.cache.budget.exceeded = "as if the first run had run out: nothing is taken from it"
-    without = _fix_plan(str(root), config, linter, result, paths, fixable)
-    assert with_parses.applied and with_parses.after == without.after
-    assert [(a.finding.sort_key(), a.description) for a in with_parses.applied] == [
-        (a.finding.sort_key(), a.description) for a in without.applied
-    ]
-    assert [(x.finding.sort_key(), x.reason) for x in with_parses.left] == [
-        (x.finding.sort_key(), x.reason) for x in without.left
-    ]
+    _same_plan(with_parses, plan())
 
 
 class WriteSpy:
@@ -297,31 +307,11 @@ def test_the_fix_plan_is_the_same_verified_by_either_parser(repo, monkeypatch):
     """Each edit verified by gitops-lint's loader where both parsers read the file alike
     (``fix._verified``) gives the plan ruamel.yaml's verification of every edit gives."""
     from gitops_lint import fix
-    from gitops_lint.cli import _fix_plan
-    from gitops_lint.lint import Linter
-    from gitops_lint.load.config import load_config
-    from gitops_lint.vocabulary import vocabulary
-    from tests.conftest import CORPUS
-    from tests.test_corpus import corpus_repositories
 
-    root = CORPUS / repo
-    if not root.is_dir():
-        pytest.skip("corpus not present")
-    paths = [str(root / e) for e in corpus_repositories()[repo]]
-    config = load_config(str(root), known=vocabulary())
-    linter = Linter(str(root), config)
-    result = linter.run(paths)
-    fixable = [f for f in result.findings if f.rule in ("crd-prune", "deprecated-api", "missing-namespace")]
+    _, plan = _corpus_plans(repo)
     real, quick = fix._verified, []
     monkeypatch.setattr(fix, "_verified", lambda *a: quick.append(real(*a)) or quick[-1])
-    fast = _fix_plan(str(root), config, linter, result, paths, fixable)
+    fast = plan()
     monkeypatch.setattr(fix, "_verified", lambda *a: None)
-    slow = _fix_plan(str(root), config, linter, result, paths, fixable)
-    assert fast.applied and any(q is not None for q in quick)
-    assert fast.after == slow.after and fast.before == slow.before
-    assert [(a.finding.sort_key(), a.description) for a in fast.applied] == [
-        (a.finding.sort_key(), a.description) for a in slow.applied
-    ]
-    assert [(x.finding.sort_key(), x.reason) for x in fast.left] == [
-        (x.finding.sort_key(), x.reason) for x in slow.left
-    ]
+    assert any(q is not None for q in quick)
+    _same_plan(fast, plan())
