@@ -79,11 +79,13 @@ def test_a_run_reads_each_file_once(tmp_path, monkeypatch):
     fleet(tmp_path)
     opened: Counter = Counter()
 
-    def counting(path, *args, **kwargs):
-        opened[os.fspath(path)] += 1
-        return open(path, *args, **kwargs)
+    real = fs_module.read_up_to  # how RepoFS opens a file to read it
 
-    monkeypatch.setattr(fs_module, "open", counting, raising=False)
+    def counting(path, limit):
+        opened[os.fspath(path)] += 1
+        return real(path, limit)
+
+    monkeypatch.setattr(fs_module, "read_up_to", counting)
     lint(tmp_path)
     assert len(opened) > len(CLUSTERS)
     assert max(opened.values()) == 1, {p: n for p, n in opened.items() if n > 1}
