@@ -163,12 +163,12 @@ def _plain(node: Any) -> Any:
 class SourceFile:
     """One YAML file: its text and its round-trip documents (with positions)."""
 
-    def __init__(self, rel: str, text: str, docs: list[Any] | None = None):
+    def __init__(self, rel: str, text: str, *, parse: bool = True):
         self.rel = rel
         self.text = text
         # ruamel.yaml's parse (a pure-Python parser: milliseconds for the smallest file), now;
-        # ``docs`` given (:meth:`edited`), at first use: a file's last edit is never read back
-        self._docs: list[Any] | None = list(_yaml().load_all(text)) if docs is None else docs
+        # without ``parse`` (:meth:`edited`), at first use: a file's last edit is never read back
+        self._docs: list[Any] | None = list(_yaml().load_all(text)) if parse else None
         self._plain_docs: list[Any] | None = None
         self.lines = text.splitlines(keepends=True)
         # namespaces named by the other YAML files of this file's directory (set by the driver)
@@ -181,9 +181,7 @@ class SourceFile:
     def edited(cls, rel: str, text: str) -> SourceFile:
         """The file after an edit :func:`_verified` checked: parsed by ruamel.yaml only if a
         later fix of the same file reads it."""
-        src = cls(rel, text, docs=[])
-        src._docs = None
-        return src
+        return cls(rel, text, parse=False)
 
     @property
     def docs(self) -> list[Any]:
@@ -705,10 +703,12 @@ class OverlayFS(RepoFS):
         """``files`` (parsed from the disk) but those whose content the overlay replaces."""
         return {rel: loaded for rel, loaded in files.items() if not self.overlays(rel)}
 
-    def read_bytes(self, rel: str) -> bytes:
+    def _read_bytes(self, rel: str) -> bytes:
+        # every read of a file's content: read_bytes, and what derive asks of it (discovery's
+        # filters, whether a file may hold a suppression comment or SOPS metadata)
         data = self._texts.get(self.real(rel))
         if data is None:
-            return super().read_bytes(rel)
+            return super()._read_bytes(rel)
         if len(data) > self.max_file_bytes:
             raise FileTooLarge(f"{len(data)} bytes, limit {self.max_file_bytes}")
         return data

@@ -345,3 +345,19 @@ def test_an_edit_the_loader_reads_otherwise_than_intended_is_refused_as_before(m
     with pytest.raises(fix._Refused):
         fix.apply_edits(src, [fix.SetScalar(0, ("k",), "w", "[w]")])
     assert parsed == ["k: v\n", "k: a: b\n", "k: [w]\n"]  # the file, then each edited text
+
+
+def test_the_fixed_tree_is_read_whole_through_its_overlay(tmp_path):
+    """What the lints of the fixed tree derive of a file (discovery's filters, whether it may
+    hold a suppression comment) is derived of the fixed text, as its reads are."""
+    from gitops_lint.discover.entries import sync_filter
+    from gitops_lint.fix import OverlayFS
+    from gitops_lint.load.suppress import mentions_gitops_lint, read_text
+
+    (tmp_path / "a.yaml").write_text("kind: ConfigMap\n")
+    fixed = "kind: GitRepository  # gitops-lint: disable-line=schema\n"
+    fs = OverlayFS(str(tmp_path), 1 << 20, {"a.yaml": fixed})
+    assert fs.read_bytes("a.yaml") == fixed.encode()
+    assert fs.derive("a.yaml", mentions_gitops_lint) is True
+    assert read_text(fs, "a.yaml") == fixed
+    assert fs.derive("a.yaml", sync_filter) == sync_filter(fixed.encode())

@@ -28,12 +28,12 @@ import gc
 import os
 import pickle
 import signal
+from collections.abc import Callable
 
 try:
     import fcntl
 except ImportError:  # not on Windows, where nothing is forked either
     fcntl = None  # type: ignore[assignment]
-from collections.abc import Callable
 
 #: the environment variable that sets how many processes share a run's clusters
 ENV_JOBS = "GITOPS_LINT_JOBS"
