@@ -84,22 +84,33 @@ class SideRecords:
             text = data.decode("ascii")
         except UnicodeDecodeError:
             return
-        head, _, rest = text.partition("\n")
+        end = text.find("\n")
         try:
-            if json.loads(head) != header:
+            if json.loads(text if end < 0 else text[:end]) != header:
                 return
         except (ValueError, RecursionError):
             return
         self.shards.add(shard)
         keys = self._keys[shard] = []
         size = 0
-        for line in rest.split("\n"):
-            key, sep, row = line.partition("\t")
-            checksum, sep2, payload = row.partition("\t")
-            if sep and sep2 and side_shard(key) == shard and key not in self._rows:
-                self._rows[key] = (checksum, payload)
-                keys.append(key)
-                size += len(payload)
+        # each line: key, checksum, payload, tab-separated (the payload may hold tabs). Found
+        # by offsets into the text, not split: a shard of builds holds megabytes of payloads,
+        # which splitting into lines and then fields would copy twice more
+        rows, find, n = self._rows, text.find, len(text)
+        pos = n if end < 0 else end + 1
+        while pos < n:
+            stop = find("\n", pos)
+            if stop < 0:
+                stop = n
+            tab = find("\t", pos, stop)
+            tab2 = find("\t", tab + 1, stop) if tab >= 0 else -1
+            if tab2 >= 0:
+                key = text[pos:tab]
+                if side_shard(key) == shard and key not in rows:
+                    rows[key] = (text[tab + 1 : tab2], text[tab2 + 1 : stop])
+                    keys.append(key)
+                    size += stop - tab2 - 1
+            pos = stop + 1
         self._sizes[shard] = size
 
     def get(self, key: str) -> str | None:
