@@ -178,10 +178,12 @@ class SourceFile:
         self.flux_version: tuple[int, int] | None = None
 
     @classmethod
-    def edited(cls, rel: str, text: str) -> SourceFile:
-        """The file after an edit :func:`_verified` checked: parsed by ruamel.yaml only if a
-        later fix of the same file reads it."""
-        return cls(rel, text, parse=False)
+    def edited(cls, rel: str, text: str, data: list[Any]) -> SourceFile:
+        """The file after an edit :func:`_verified` checked (``data``: its documents as it
+        verified them): parsed by ruamel.yaml only if a later fix of it needs positions."""
+        src = cls(rel, text, parse=False)
+        src._plain_docs = data
+        return src
 
     @property
     def docs(self) -> list[Any]:
@@ -209,6 +211,12 @@ class SourceFile:
         """The document a finding points at: among those ``match`` accepts (or all), the one
         that holds the finding's object when exactly one does, else the last that starts at
         or before the finding's line."""
+        if self._docs is None and not any(
+            isinstance(d, dict) and (match is None or match(d)) for d in self.plain()
+        ):
+            # an edited file none of whose documents can be it (the same object's finding in
+            # another cluster, fixed already): known from its data, without ruamel.yaml
+            return None
         candidates = [
             i for i, d in enumerate(self.docs) if isinstance(d, dict) and (match is None or match(d))
         ]
@@ -343,7 +351,7 @@ def _verified(src: SourceFile, text: str, expected: list[Any]) -> SourceFile | N
     after = parse_text(text, src.rel, kyaml=False)
     if after.errors or [d.data for d in after.documents] != expected:
         return None
-    return SourceFile.edited(src.rel, text)
+    return SourceFile.edited(src.rel, text, expected)
 
 
 # -- fixers ------------------------------------------------------------------------

@@ -361,3 +361,35 @@ def test_the_fixed_tree_is_read_whole_through_its_overlay(tmp_path):
     assert fs.derive("a.yaml", mentions_gitops_lint) is True
     assert read_text(fs, "a.yaml") == fixed
     assert fs.derive("a.yaml", sync_filter) == sync_filter(fixed.encode())
+
+
+def test_the_same_objects_finding_in_another_cluster_needs_no_ruamel_parse(monkeypatch):
+    """A file's object fixed for one cluster's finding: the same finding of another cluster
+    finds no document of the old apiVersion in the edited data, without ruamel.yaml; a
+    finding of another document of the file is fixed from ruamel.yaml's parse as before."""
+    from gitops_lint import fix
+
+    parsed = _ruamel_parses(monkeypatch)
+    text = (
+        "apiVersion: helm.toolkit.fluxcd.io/v2beta1\nkind: HelmRelease\nmetadata: {name: a}\n"
+        "---\napiVersion: source.toolkit.fluxcd.io/v1beta2\nkind: HelmRepository\nmetadata: {name: b}\n"
+    )
+
+    def finding(kind: str, api: str, name: str, line: int, cluster: str) -> Finding:
+        ref = ObjectRef(kind, "default", name, api)
+        return Finding("deprecated-api", "GL701", Severity.WARNING, "m", "a.yaml", line, 1, ref, cluster)
+
+    release = ("HelmRelease", "helm.toolkit.fluxcd.io/v2beta1", "a", 1)
+    repository = ("HelmRepository", "source.toolkit.fluxcd.io/v1beta2", "b", 5)
+    src = fix.SourceFile("a.yaml", text)
+    once = fix.apply_edits(src, fix.fix_deprecated_api(src, finding(*release, "dev")))
+    assert parsed == [text]
+    again = fix.fix_deprecated_api(once, finding(*release, "prod"))
+    assert isinstance(again, fix.Leave) and parsed == [text]
+    assert again == fix.fix_deprecated_api(fix.SourceFile("a.yaml", once.text), finding(*release, "prod"))
+    count = len(parsed)
+    other = fix.fix_deprecated_api(once, finding(*repository, "dev"))
+    assert parsed[count:] == [once.text]  # a document to fix: ruamel.yaml reads the edited file
+    assert other == fix.fix_deprecated_api(fix.SourceFile("a.yaml", once.text), finding(*repository, "dev"))
+    fixed = fix.apply_edits(once, other).text
+    assert "helm.toolkit.fluxcd.io/v2\n" in fixed and "source.toolkit.fluxcd.io/v1\n" in fixed
