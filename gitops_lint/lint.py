@@ -272,7 +272,7 @@ class Linter:
             return False
         if self.config.renderer != "builtin" or cache.reuse is not None or cache.budget.exceeded is not None:
             return False
-        return cache.parsed is None or not any(True for _ in cache.parsed.stored)
+        return cache.parsed is None or not cache.parsed.stored
 
     def _stop_parsing_ahead(self) -> None:
         """The child ends (before workers fork: they take what it handed over, no more)."""
