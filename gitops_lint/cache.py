@@ -62,6 +62,16 @@ editor saving a file while the run read the tree): every path the same
 kind, every file the same stat, and the files too recent for their stat to
 be trusted (the racy rule) of the same content.
 
+**After the report.** A command-line run writes its stores (the run entry, its
+questions, the side entries) once its report is printed, in a child process
+that leaves the run's standard streams: the hook or CI step that waits for
+gitops-lint gets its exit status and output without waiting for them (a
+platform without ``fork``, or a lock that cannot be taken, writes them first,
+as an in-process call of ``cli.main`` always does). The child holds
+``stores.lock`` in the cache directory while it writes; a run that starts
+meanwhile waits for it (at most ``STORE_WAIT_S``) before it reads the cache,
+so a run right after another finds what it stored.
+
 **Confinement.** The cache is written only under the root, and only when the
 root is a Git work tree (``.git`` at the root): never into an exported tree.
 ``GITOPS_LINT_CACHE_DIR`` names another directory (the user's choice);
@@ -156,6 +166,11 @@ import stat
 import sys
 import time
 from collections.abc import Callable
+
+try:
+    import fcntl
+except ImportError:  # Windows: no lock, no child process; the stores are written in the run
+    fcntl = None  # type: ignore[assignment]
 from dataclasses import dataclass, field
 
 from . import __version__
@@ -856,4 +871,64 @@ def _write_instance(path: str) -> str:
 
 def open_cache(root: str, no_cache: bool = False) -> RunCache | None:
     directory = cache_directory(root, no_cache)
-    return None if directory is None else RunCache(directory, root)
+    if directory is None:
+        return None
+    wait_for_stores(directory)
+    return RunCache(directory, root)
+
+
+#: the file the stores written after a run's report hold locked (see the module's docstring)
+STORE_LOCK = "stores.lock"
+#: how long a run waits for the stores of a run before it, at most (seconds)
+STORE_WAIT_S = 5.0
+
+
+def hold_stores(cache: RunCache) -> int | None:
+    """A descriptor holding ``cache``'s store lock exclusively, for the stores written after
+    the run's report (a forked child inherits it, and the lock lasts until its last holder
+    ends); None when it cannot be had at once (no ``flock``, a cache that cannot be
+    written, the stores of another run being written): the caller writes them itself."""
+    if fcntl is None or not cache.usable:
+        return None
+    fd = -1
+    try:
+        if not cache._prepare():
+            return None
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        fd = os.open(os.path.join(cache.directory, STORE_LOCK), flags, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return fd
+    except OSError:
+        if fd >= 0:
+            os.close(fd)
+        return None
+
+
+def wait_for_stores(directory: str, timeout: float = STORE_WAIT_S) -> None:
+    """Return once no run's stores are being written to the cache in ``directory`` (see
+    :func:`hold_stores`), or after ``timeout`` seconds: a run that starts right after
+    another reads what that one stored, and a child that never ends delays a run, never
+    hangs it."""
+    if fcntl is None:
+        return
+    try:
+        fd = os.open(
+            os.path.join(directory, STORE_LOCK),
+            os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0),
+        )
+    except OSError:  # no lock file: no run ever wrote its stores after its report here
+        return
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    return
+                time.sleep(0.002)
+            except OSError:
+                return
+    finally:
+        os.close(fd)

@@ -17,6 +17,9 @@ from . import __version__
 from .core.errors import GitopsLintError, InternalError, UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .cache import RunCache
     from .load.config import Config
 
 # What the command line needs is imported where it is used: `--version`, `--help` and a
@@ -307,17 +310,24 @@ def cmd_lint(argv: list[str]) -> int:
         if plan.after:  # report what is left after the fixes
             result = Linter(root, config).run(paths)
     keep = warm is not None and not result.internal_errors
-    if keep:  # first: the lints that check the fixes below reuse the builds it keeps
+    # the [*] marks: planned on every finding of the run, before --new-only/--baseline hide
+    # some; the lints that check the fixes reuse the builds the run keeps, stored first
+    planning = text and any(f.rule in FIXABLE_RULES for f in result.findings)
+    if keep and planning:
         linter.store_warm()
-    # the [*] marks: planned on every finding of the run, before --new-only/--baseline hide some
     fixable = _fixable(root, config, linter, result, paths, warm if keep else None) if text else frozenset()
     if keep:
         from .cache import CachedRun
 
-        warm.store(
-            CachedRun(result.findings, result.summary, notes, len(result.clusters), _keys(fixable, text))
-        )
-        warm.store_answers(linter.fs.end_observing())
+        run = CachedRun(result.findings, result.summary, notes, len(result.clusters), _keys(fixable, text))
+
+        def store() -> None:
+            if not planning:
+                linter.store_warm()
+            warm.store(run)
+            warm.store_answers(linter.fs.end_observing())
+
+        _STORES.append((warm, store))
     return _finish(args, root, config, paths, result, fixable)
 
 
@@ -875,11 +885,61 @@ def _check_command(argv: list[str]) -> None:
         )
 
 
+#: what a run stores in its cache once its report is out (``cache``: "After the report"),
+#: with the cache: written by :func:`main` before it returns, or by :func:`entry` in a child
+_STORES: list[tuple[RunCache, Callable[[], None]]] = []
+#: set by :func:`entry`: the stores are written after :func:`main` returns, in a child
+_DETACHED = False
+
+
 def main(argv: list[str] | None = None) -> int:
     from .core.redact import collecting
 
-    with collecting():  # the error paths mask what every run of this command read
-        return _main(list(sys.argv[1:] if argv is None else argv))
+    try:
+        with collecting():  # the error paths mask what every run of this command read
+            return _main(list(sys.argv[1:] if argv is None else argv))
+    finally:
+        if not _DETACHED:
+            _write_stores()
+
+
+def _write_stores() -> None:
+    """Write what the run keeps in its cache; a cache that cannot be written is no error,
+    and a bug in a store costs the next run a miss, never this run's report."""
+    stores, _STORES[:] = list(_STORES), []
+    for _, store in stores:
+        with contextlib.suppress(Exception):
+            store()
+
+
+def _detach_stores() -> None:
+    """Write the run's stores in a child process that leaves the run's standard streams
+    and terminal, holding the cache's store lock (``cache.hold_stores``), so that the
+    process the hook or CI step waits for ends now; here, when no child can be had."""
+    from .cache import hold_stores
+
+    lock = hold_stores(_STORES[0][0]) if hasattr(os, "fork") and hasattr(os, "setsid") else None
+    if lock is None:
+        _write_stores()
+        return
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(lock)
+        _write_stores()
+        return
+    if pid == 0:  # the child: never returns into the caller
+        try:
+            os.setsid()  # out of the terminal's process group: no ^C meant for the next command
+            null = os.open(os.devnull, os.O_RDWR)
+            for target in (0, 1, 2):  # the caller waits for the end of these streams, not for this
+                os.dup2(null, target)
+            os.closerange(3, lock)
+            os.closerange(lock + 1, max(lock + 2, _MAX_FD))
+            _write_stores()
+        finally:
+            os._exit(0)
+    os.close(lock)  # the child's copy holds the lock until its stores are written
 
 
 def printable(text: str) -> str:
@@ -965,6 +1025,9 @@ def _redacted(text: str) -> str:
 # nothing (its five gen-0 walks were 35 ms of 0.6 s); the 100,000-object scale run
 # 16.1 -> 14.8 s, peak memory unchanged (635 MB)
 _GC_THRESHOLD = (1_000_000, 5, 1000)
+#: the descriptors the child writing a run's stores closes (all but its lock; os.closerange
+#: asks the system to close a range at once where it can)
+_MAX_FD = 1 << 16
 
 
 def entry() -> None:
@@ -975,11 +1038,15 @@ def entry() -> None:
     (freeing every object of the run one by one costs a fifth of a run, as
     mypy's ``hard_exit`` found). Every file the run writes is closed by then
     (temporary directories are context managers), so only stdout and stderr are
-    flushed by hand.
+    flushed by hand. And what the run stores in its cache is written after its report,
+    by a child the caller does not wait for (:func:`_detach_stores`).
     """
     import gc
 
+    global _DETACHED
+
     gc.set_threshold(*_GC_THRESHOLD)
+    _DETACHED = True
     code = main()
     try:
         sys.stdout.flush()
@@ -988,6 +1055,8 @@ def entry() -> None:
         pass  # the reader went away (`| head`): what it read is all it wanted
     except OSError:
         code = code or 2
+    if _STORES:
+        _detach_stores()
     os._exit(code)
 
 

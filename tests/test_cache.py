@@ -493,6 +493,7 @@ def test_concurrent_runs_agree_and_leave_a_whole_cache(repo):
     results = [p.communicate(timeout=300) for p in procs]
     for p, (out, err) in zip(procs, results):
         assert (p.returncode, out.decode(), err.decode()) == cold
+    cache_module.wait_for_stores(str(repo / cache_module.DIR_NAME))  # written after the runs end
     assert not list((repo / cache_module.DIR_NAME).rglob(".tmp-*")), "no temporary file left"
     out = subprocess.run(cmd, env=env, capture_output=True, cwd=PROJECT, timeout=300)
     assert (out.returncode, out.stdout.decode(), out.stderr.decode()) == cold

@@ -410,6 +410,7 @@ def side_files(repo) -> dict[str, list[str]]:
     instance, left out)."""
     from gitops_lint import cache
 
+    cache.wait_for_stores(str(repo / cache.DIR_NAME))  # a run of the command line stores after it ends
     return {
         p.name: p.read_text().split("\n")[1:] for p in sorted((repo / cache.DIR_NAME).glob("v*/side-*.rec"))
     }
@@ -421,6 +422,7 @@ def forget(repo, *, all_of_it: bool = False) -> None:
 
     from gitops_lint import cache
 
+    cache.wait_for_stores(str(repo / cache.DIR_NAME))
     if all_of_it:
         shutil.rmtree(repo / cache.DIR_NAME, ignore_errors=True)
     for p in (repo / cache.DIR_NAME).glob("v*/run-*.json"):

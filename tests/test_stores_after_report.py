@@ -1,0 +1,155 @@
+"""A run's cache stores are written after its report, by a child the caller does not wait for.
+
+``gitops_lint.cache`` ("After the report") and ``cli._detach_stores``: the process a
+pre-commit hook or a CI step waits for ends with its report; a child that has left its
+standard streams writes the run entry, the questions and the side entries, holding the
+cache's store lock, and a run that starts meanwhile waits for the lock before it reads the
+cache. An in-process call of ``cli.main`` (every other test) writes them before it returns.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from gitops_lint import cache, cli
+from tests.conftest import FIXTURES, PROJECT
+from tests.helpers import run_cli
+
+fcntl = pytest.importorskip("fcntl")
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork: the stores are written in the run")
+
+SCRIPT = """
+import os, sys, time
+sys.path[:0] = [{project!r}]
+from gitops_lint import cli
+from gitops_lint.cache import RunCache
+
+root = sys.argv[1]
+go, done = os.path.join(root, "go"), os.path.join(root, "done")
+
+def store():
+    while not os.path.exists(go):  # until the test says so
+        time.sleep(0.01)
+    print("from the child")  # its standard output is /dev/null
+    open(done, "w").close()
+
+cli._STORES.append((RunCache(os.path.join(root, ".gitops-lint-cache"), root), store))
+print("the report")
+sys.stdout.flush()
+cli._detach_stores()
+os._exit(3)
+"""
+
+
+def _held(directory) -> bool:
+    fd = os.open(os.path.join(directory, cache.STORE_LOCK), os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+def test_the_caller_has_the_report_and_status_while_the_stores_are_written(tmp_path):
+    (tmp_path / ".git").mkdir()
+    code = SCRIPT.format(project=str(PROJECT))
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=120, check=False
+    )
+    # the pipes ended and the status came while the child still waits to write
+    assert (proc.returncode, proc.stdout, proc.stderr) == (3, "the report\n", "")
+    directory = tmp_path / cache.DIR_NAME
+    assert _held(directory) and not (tmp_path / "done").exists()
+    (tmp_path / "go").touch()
+    cache.wait_for_stores(str(directory), timeout=120)
+    assert not _held(directory) and (tmp_path / "done").exists()
+
+
+def test_a_run_waits_for_the_stores_being_written(tmp_path, monkeypatch):
+    (tmp_path / ".git").mkdir()
+    held = cache.hold_stores(cache.RunCache(str(tmp_path / cache.DIR_NAME), str(tmp_path)))
+    assert held is not None
+    try:
+        # another run's stores cannot take the lock: that run writes its own in the run
+        assert cache.hold_stores(cache.RunCache(str(tmp_path / cache.DIR_NAME), str(tmp_path))) is None
+        monkeypatch.setattr(cache, "STORE_WAIT_S", 0.3)
+        start = time.monotonic()
+        cache.wait_for_stores(str(tmp_path / cache.DIR_NAME), timeout=0.3)
+        assert time.monotonic() - start >= 0.3  # waited the whole time, and no longer hangs
+    finally:
+        os.close(held)
+    assert not _held(tmp_path / cache.DIR_NAME)
+
+
+def test_a_command_line_run_finds_what_the_one_before_stored(tmp_path):
+    """Two processes one after the other, as a hook runs: the second is a hit (it waited for
+    the first one's stores), and prints what the first printed."""
+    import shutil
+
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "workers-fleet", repo)
+    (repo / ".git").mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in (cache.ENV_OFF, cache.ENV_DIR)}
+    env["PYTHONPATH"] = str(PROJECT)
+    args = [str(repo), "--root", str(repo), "--format", "json"]
+    first = subprocess.run(
+        [sys.executable, "-m", "gitops_lint", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    # a hit imports no stage: with the linter unimportable, a miss would end in an internal error
+    hit_only = (
+        "import sys; sys.modules['gitops_lint.lint'] = None; from gitops_lint.cli import entry; entry()"
+    )
+    second = subprocess.run(
+        [sys.executable, "-c", hit_only, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert (second.returncode, second.stdout, second.stderr) == (first.returncode, first.stdout, first.stderr)
+    assert first.returncode == 1 and '"findings"' in first.stdout
+    cache.wait_for_stores(str(repo / cache.DIR_NAME), timeout=120)
+    assert list((repo / cache.DIR_NAME).glob("v*/run-*.json")), "the run entry was written"
+
+
+def test_a_store_that_fails_costs_the_report_nothing(tmp_path, monkeypatch):
+    """A bug in a store (or a cache that cannot be written) is no error of the run."""
+    import shutil
+
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "workers-fleet", repo)
+    (repo / ".git").mkdir()
+    cold = run_cli(str(repo), "--root", str(repo), "--format", "json", "--no-cache")
+
+    def broken(*_args, **_kw):
+        raise RuntimeError("a bug in a store")
+
+    monkeypatch.setattr(cache.RunCache, "store", broken)
+    assert run_cli(str(repo), "--root", str(repo), "--format", "json") == cold
+    assert not cli._STORES
+
+
+def test_opening_the_cache_waits_for_the_stores_first(tmp_path, monkeypatch):
+    """What makes the run after another a hit when the other's child is still writing (the
+    wait itself: test_a_run_waits_for_the_stores_being_written)."""
+    (tmp_path / ".git").mkdir()
+    monkeypatch.delenv(cache.ENV_OFF, raising=False)
+    monkeypatch.delenv(cache.ENV_DIR, raising=False)
+    waited = []
+    monkeypatch.setattr(cache, "wait_for_stores", waited.append)
+    assert cache.open_cache(str(tmp_path)) is not None
+    assert waited == [str(tmp_path / cache.DIR_NAME)]
+    assert cache.open_cache(str(tmp_path), no_cache=True) is None and len(waited) == 1
