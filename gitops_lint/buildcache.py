@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from .cache import RunCache
-from .core.fs import RepoFS
+from .core.fs import RepoFS, content_hash
 from .core.plain import is_plain
 from .core.records import SIDE_SHARDS, side_shard
 from .load.sops import document_metadata, has_sops_marker
@@ -103,7 +103,7 @@ class KeptBuilds:
         marked: dict[str, bool | None] = {}  # file -> holds the SOPS marker (None: cannot be read now)
         new: dict[int, list[tuple[str, str]]] = {}
         for key, rec in r.new.items():
-            text = _storable(rec, fs, secrets, r.cache.files, marked)
+            text = _storable(rec, fs, secrets, r.cache.files, marked, present)
             rows = new.setdefault(side_shard(record_key(key)), [])
             payload = rec.payload(text) if text is not None else None
             if payload is not None and not holds(payload):
@@ -133,7 +133,12 @@ class KeptBuilds:
 
 
 def _storable(
-    rec: KeptRecord, fs: RepoFS, secrets: SecretPlaces, files: dict, marked: dict[str, bool | None]
+    rec: KeptRecord,
+    fs: RepoFS,
+    secrets: SecretPlaces,
+    files: dict,
+    marked: dict[str, bool | None],
+    hashes: dict[str, str] | None = None,
 ) -> str | None:
     """The JSON text of a new build's objects, or None when it may not be kept.
 
@@ -148,6 +153,9 @@ def _storable(
     Secret patch: not kept). A file read by a ``secretGenerator`` or the like, and a
     file carrying the SOPS marker of which some document is not kept by reference,
     leave the build out too. ``files``: the run's loaded files (``DocumentCache.files``).
+    ``hashes``: the walk's content hashes; a file read here whose content is no longer the
+    one the run read (the stores are written after the run: a pre-commit hook puts the
+    unstaged changes back meanwhile) leaves the build out.
     """
     read = rec.files
     if any(rel in secrets.sources for rel in read):
@@ -161,7 +169,9 @@ def _storable(
             return None
         if rel not in marked:
             try:
-                marked[rel] = has_sops_marker(fs.read_bytes(rel))
+                raw = fs.read_bytes(rel)
+                same = hashes is None or content_hash(raw) == hashes.get(rel)
+                marked[rel] = has_sops_marker(raw) if same else None
             except Exception:  # noqa: BLE001 - unreadable now: not kept
                 marked[rel] = None
         if marked[rel] is None:

@@ -713,6 +713,12 @@ class RunCache:
     def _shard_path(self, name: str, shard: int) -> str:
         return os.path.join(self.entries, f"side-{name}-{shard:02d}.rec")
 
+    def still_the_tree(self) -> bool:
+        """Whether the tree is still the one the key was made of, asked now, once: the stores
+        written after the run's report (cli) take this answer, given as the run ends, not
+        one given after a pre-commit hook put the unstaged changes back."""
+        return self._unchanged()
+
     def _unchanged(self) -> bool:
         """Is the tree still the one the key was made of? A file edited while the run read
         the tree must not leave a result under a key it does not match."""

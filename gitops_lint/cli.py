@@ -915,9 +915,17 @@ def _write_stores() -> None:
 def _detach_stores() -> None:
     """Write the run's stores in a child process that leaves the run's standard streams
     and terminal, holding the cache's store lock (``cache.hold_stores``), so that the
-    process the hook or CI step waits for ends now; here, when no child can be had."""
+    process the hook or CI step waits for ends now; here, when no child can be had.
+
+    Whether the tree is still the one the run read is asked here, as the run ends: a
+    pre-commit hook puts the unstaged changes back once the process has ended, and the
+    child, asking later, would store nothing (what it reads of the tree itself is
+    checked against the walk's hashes, ``buildcache._storable``)."""
     from .cache import hold_stores
 
+    if not any(warm.still_the_tree() for warm, _ in _STORES):
+        _STORES.clear()  # a file changed while the run read the tree: nothing to store
+        return
     lock = hold_stores(_STORES[0][0]) if hasattr(os, "fork") and hasattr(os, "setsid") else None
     if lock is None:
         _write_stores()

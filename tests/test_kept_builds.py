@@ -736,6 +736,20 @@ def test_a_secret_value_in_a_document_not_kept_by_reference_leaves_the_build_out
     assert _stored_text([(release, "r.yaml", 0)], files, [("r.yaml", 0)]) is None  # e.g. a chart password
 
 
+def test_a_file_no_longer_as_the_run_read_it_leaves_the_build_out():
+    """The stores are written after the run (cli._detach_stores): a file read then for its
+    SOPS marker is taken only with the content the run read (the walk's hash)."""
+    from gitops_lint.core.fs import content_hash
+
+    release = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "data": {"a": "b"}}
+    rec, loaded = _record_of([(release, "r.yaml", 0)], {"r.yaml": [release]})
+    places = SecretPlaces(frozenset())
+    now = content_hash(_NoFiles().read_bytes("r.yaml"))
+    assert _storable(rec, _NoFiles(), places, loaded, {}, {"r.yaml": now}) is not None
+    rec, loaded = _record_of([(release, "r.yaml", 0)], {"r.yaml": [release]})
+    assert _storable(rec, _NoFiles(), places, loaded, {}, {"r.yaml": content_hash(b"other")}) is None
+
+
 def test_a_document_found_twice_at_one_place_is_not_a_source():
 
     at = Origin("s.yaml", 1, 0)

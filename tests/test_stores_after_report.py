@@ -28,17 +28,25 @@ import os, sys, time
 sys.path[:0] = [{project!r}]
 from gitops_lint import cli
 from gitops_lint.cache import RunCache
+from gitops_lint.load.config import load_config
+from gitops_lint.vocabulary import vocabulary
 
 root = sys.argv[1]
 go, done = os.path.join(root, "go"), os.path.join(root, "done")
+warm = RunCache(os.path.join(root, ".gitops-lint-cache"), root)
+warm.compute_key(load_config(root, known=vocabulary()), [root])
+if len(sys.argv) > 2:  # a file edited while the run reads the tree
+    with open(os.path.join(root, sys.argv[2]), "a") as fh:
+        fh.write("# edited\\n")
 
 def store():
     while not os.path.exists(go):  # until the test says so
         time.sleep(0.01)
     print("from the child")  # its standard output is /dev/null
-    open(done, "w").close()
+    with open(done, "w") as fh:
+        fh.write(str(warm.still_the_tree()))
 
-cli._STORES.append((RunCache(os.path.join(root, ".gitops-lint-cache"), root), store))
+cli._STORES.append((warm, store))
 print("the report")
 sys.stdout.flush()
 cli._detach_stores()
@@ -46,7 +54,19 @@ os._exit(3)
 """
 
 
+def _script(root, *edit: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", SCRIPT.format(project=str(PROJECT)), str(root), *edit],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 def _held(directory) -> bool:
+    if not os.path.exists(os.path.join(directory, cache.STORE_LOCK)):
+        return False
     fd = os.open(os.path.join(directory, cache.STORE_LOCK), os.O_RDONLY)
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
@@ -59,17 +79,29 @@ def _held(directory) -> bool:
 
 def test_the_caller_has_the_report_and_status_while_the_stores_are_written(tmp_path):
     (tmp_path / ".git").mkdir()
-    code = SCRIPT.format(project=str(PROJECT))
-    proc = subprocess.run(
-        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=120, check=False
-    )
+    (tmp_path / "app.yaml").write_text("kind: ConfigMap\n")
+    proc = _script(tmp_path)
     # the pipes ended and the status came while the child still waits to write
     assert (proc.returncode, proc.stdout, proc.stderr) == (3, "the report\n", "")
     directory = tmp_path / cache.DIR_NAME
     assert _held(directory) and not (tmp_path / "done").exists()
+    # what a pre-commit hook does once the process has ended: the unstaged changes back
+    (tmp_path / "app.yaml").write_text("kind: Secret\n")
     (tmp_path / "go").touch()
     cache.wait_for_stores(str(directory), timeout=120)
-    assert not _held(directory) and (tmp_path / "done").exists()
+    assert not _held(directory)
+    # the tree was the run's when the run ended: that answer is the one the stores take
+    assert (tmp_path / "done").read_text() == "True"
+
+
+def test_a_file_edited_while_the_run_read_the_tree_leaves_nothing_to_store(tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "app.yaml").write_text("kind: ConfigMap\n")
+    proc = _script(tmp_path, "app.yaml")
+    assert (proc.returncode, proc.stdout) == (3, "the report\n")
+    (tmp_path / "go").touch()
+    cache.wait_for_stores(str(tmp_path / cache.DIR_NAME), timeout=120)
+    assert not (tmp_path / "done").exists() and not _held(tmp_path / cache.DIR_NAME)
 
 
 def test_a_run_waits_for_the_stores_being_written(tmp_path, monkeypatch):
