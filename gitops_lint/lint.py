@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from .cache import RunCache
 from .core.budget import BudgetExceeded
-from .core.data import Finding, Severity
+from .core.data import FLUX_HELM_GROUP, Finding, Severity, is_kind
 from .core.errors import UsageError
 from .core.fs import OutsideRoot, RepoFS
 from .core.redact import Redactor, tainted_matcher
@@ -681,7 +681,11 @@ class Linter:
         helmreleases = set()
         for c in clusters:
             kustomizations.update((c.name, k) for k, ks in c.kustomizations.items() if not ks.synthetic)
-            helmreleases.update((c.name, *release.ref.key()) for release in c.helmreleases)
+            # the objects Cluster.helmreleases types (model.flux.helm_release), by the same ref,
+            # without typing them: a worker's cluster arrives untyped, and only counted here
+            helmreleases.update(
+                (c.name, *ro.ref.key()) for ro in c.objects if is_kind(ro.obj, FLUX_HELM_GROUP, "HelmRelease")
+            )
         return {
             "files": len(self.cache.files),
             "documents": sum(len(f.documents) for f in self.cache.files.values()),

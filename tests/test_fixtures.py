@@ -38,3 +38,15 @@ def test_defect_repository_findings(repo):
     assert expected, "expected.txt lists no finding"
     assert {e.split()[1] for e in expected} == {repo.name}
     assert positions(lint_repo(repo)) == expected
+
+
+@pytest.mark.parametrize(
+    "repo",
+    ["example", "crdidx-cni", "crdidx-oci-chartref", "crdorder-aggregated", "defects/health-check-target"],
+)
+def test_the_summary_counts_the_helmreleases_the_model_types(repo):
+    """The summary counts, without typing them, the objects Cluster.helmreleases types
+    (a worker's clusters arrive untyped): the same (cluster, release) pairs."""
+    result = lint_repo(FIXTURES / repo)
+    typed = {(c.name, *r.ref.key()) for c in result.clusters for r in c.helmreleases}
+    assert typed and result.summary["helmreleases"] == len(typed)
