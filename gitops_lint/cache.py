@@ -902,6 +902,9 @@ def hold_stores(cache: RunCache) -> int | None:
             return None
         flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
         fd = os.open(os.path.join(cache.directory, STORE_LOCK), flags, 0o600)
+        if fd < 3:  # a standard stream was closed: the child sets 0 to 2 to /dev/null
+            fd, low = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 3), fd
+            os.close(low)
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         return fd
     except OSError:

@@ -923,7 +923,7 @@ def _detach_stores() -> None:
     checked against the walk's hashes, ``buildcache._storable``)."""
     from .cache import hold_stores
 
-    if not any(warm.still_the_tree() for warm, _ in _STORES):
+    if not any([warm.still_the_tree() for warm, _ in _STORES]):  # each asked now
         _STORES.clear()  # a file changed while the run read the tree: nothing to store
         return
     lock = hold_stores(_STORES[0][0]) if hasattr(os, "fork") and hasattr(os, "setsid") else None

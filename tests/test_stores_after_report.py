@@ -185,3 +185,21 @@ def test_opening_the_cache_waits_for_the_stores_first(tmp_path, monkeypatch):
     assert cache.open_cache(str(tmp_path)) is not None
     assert waited == [str(tmp_path / cache.DIR_NAME)]
     assert cache.open_cache(str(tmp_path), no_cache=True) is None and len(waited) == 1
+
+
+def test_the_lock_is_not_held_on_a_standard_stream(tmp_path):
+    """A process started with standard input closed opens the lock on descriptor 0; the
+    child writing the stores sets 0 to 2 to /dev/null, so the lock moves above them."""
+    (tmp_path / ".git").mkdir()
+    code = (
+        "import os, sys\nos.close(0)\n"
+        f"sys.path[:0] = [{str(PROJECT)!r}]\n"
+        "from gitops_lint import cache\n"
+        "c = cache.RunCache(os.path.join(sys.argv[1], '.gitops-lint-cache'), sys.argv[1])\n"
+        "fd = cache.hold_stores(c)\n"
+        "print(fd is not None and fd >= 3)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert proc.stdout == "True\n", proc.stderr
