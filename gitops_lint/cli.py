@@ -1064,7 +1064,8 @@ def entry() -> None:
     except OSError:
         code = code or 2
     if _STORES:
-        _detach_stores()
+        with contextlib.suppress(Exception):  # a cache is no error: at worst, nothing stored
+            _detach_stores()
     os._exit(code)
 
 

@@ -203,3 +203,32 @@ def test_the_lock_is_not_held_on_a_standard_stream(tmp_path):
         [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=120, check=False
     )
     assert proc.stdout == "True\n", proc.stderr
+
+
+def test_a_failure_before_the_child_costs_the_run_nothing(tmp_path):
+    """Whatever goes wrong while the stores are handed to the child (here: taking the
+    lock), the run's report and exit status are those it printed, with no traceback."""
+    import shutil
+
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "workers-fleet", repo)
+    (repo / ".git").mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in (cache.ENV_OFF, cache.ENV_DIR)}
+    env["PYTHONPATH"] = str(PROJECT)
+    args = [str(repo), "--root", str(repo), "--format", "json"]
+    broken = (
+        "from gitops_lint import cache\n"
+        "def hold(_):\n    raise RuntimeError('a bug while taking the lock')\n"
+        "cache.hold_stores = hold\n"
+        "from gitops_lint.cli import entry\nentry()\n"
+    )
+    cold = run_cli(*args, "--no-cache")
+    proc = subprocess.run(
+        [sys.executable, "-c", broken, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert (proc.returncode, proc.stdout, proc.stderr) == cold
