@@ -120,50 +120,46 @@ def test_a_run_waits_for_the_stores_being_written(tmp_path, monkeypatch):
     assert not _held(tmp_path / cache.DIR_NAME)
 
 
-def test_a_command_line_run_finds_what_the_one_before_stored(tmp_path):
-    """Two processes one after the other, as a hook runs: the second is a hit (it waited for
-    the first one's stores), and prints what the first printed."""
+def _fleet(tmp_path):
+    """A Git work tree copy of the workers fleet, and the arguments that lint it."""
     import shutil
 
     repo = tmp_path / "repo"
     shutil.copytree(FIXTURES / "workers-fleet", repo)
     (repo / ".git").mkdir()
+    return repo, [str(repo), "--root", str(repo), "--format", "json"]
+
+
+def _command_line(code: str, args: list[str]) -> tuple[int, str, str]:
+    """A command-line run (``cli.entry``, as ``gitops-lint``) after ``code``, in a new process."""
     env = {k: v for k, v in os.environ.items() if k not in (cache.ENV_OFF, cache.ENV_DIR)}
     env["PYTHONPATH"] = str(PROJECT)
-    args = [str(repo), "--root", str(repo), "--format", "json"]
-    first = subprocess.run(
-        [sys.executable, "-m", "gitops_lint", *args],
+    proc = subprocess.run(
+        [sys.executable, "-c", f"{code}\nfrom gitops_lint.cli import entry\nentry()\n", *args],
         env=env,
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def test_a_command_line_run_finds_what_the_one_before_stored(tmp_path):
+    """Two processes one after the other, as a hook runs: the second is a hit (it waited for
+    the first one's stores), and prints what the first printed."""
+    repo, args = _fleet(tmp_path)
+    first = _command_line("", args)
     # a hit imports no stage: with the linter unimportable, a miss would end in an internal error
-    hit_only = (
-        "import sys; sys.modules['gitops_lint.lint'] = None; from gitops_lint.cli import entry; entry()"
-    )
-    second = subprocess.run(
-        [sys.executable, "-c", hit_only, *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert (second.returncode, second.stdout, second.stderr) == (first.returncode, first.stdout, first.stderr)
-    assert first.returncode == 1 and '"findings"' in first.stdout
+    assert _command_line("import sys; sys.modules['gitops_lint.lint'] = None", args) == first
+    assert first[0] == 1 and '"findings"' in first[1]
     cache.wait_for_stores(str(repo / cache.DIR_NAME), timeout=120)
     assert list((repo / cache.DIR_NAME).glob("v*/run-*.json")), "the run entry was written"
 
 
 def test_a_store_that_fails_costs_the_report_nothing(tmp_path, monkeypatch):
     """A bug in a store (or a cache that cannot be written) is no error of the run."""
-    import shutil
-
-    repo = tmp_path / "repo"
-    shutil.copytree(FIXTURES / "workers-fleet", repo)
-    (repo / ".git").mkdir()
+    repo, _ = _fleet(tmp_path)
     cold = run_cli(str(repo), "--root", str(repo), "--format", "json", "--no-cache")
 
     def broken(*_args, **_kw):
@@ -208,27 +204,10 @@ def test_the_lock_is_not_held_on_a_standard_stream(tmp_path):
 def test_a_failure_before_the_child_costs_the_run_nothing(tmp_path):
     """Whatever goes wrong while the stores are handed to the child (here: taking the
     lock), the run's report and exit status are those it printed, with no traceback."""
-    import shutil
-
-    repo = tmp_path / "repo"
-    shutil.copytree(FIXTURES / "workers-fleet", repo)
-    (repo / ".git").mkdir()
-    env = {k: v for k, v in os.environ.items() if k not in (cache.ENV_OFF, cache.ENV_DIR)}
-    env["PYTHONPATH"] = str(PROJECT)
-    args = [str(repo), "--root", str(repo), "--format", "json"]
+    _, args = _fleet(tmp_path)
     broken = (
         "from gitops_lint import cache\n"
         "def hold(_):\n    raise RuntimeError('a bug while taking the lock')\n"
-        "cache.hold_stores = hold\n"
-        "from gitops_lint.cli import entry\nentry()\n"
+        "cache.hold_stores = hold"
     )
-    cold = run_cli(*args, "--no-cache")
-    proc = subprocess.run(
-        [sys.executable, "-c", broken, *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert (proc.returncode, proc.stdout, proc.stderr) == cold
+    assert _command_line(broken, args) == run_cli(*args, "--no-cache")
