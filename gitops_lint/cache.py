@@ -166,12 +166,12 @@ import stat
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 try:
     import fcntl
 except ImportError:  # Windows: no lock, no child process; the stores are written in the run
     fcntl = None  # type: ignore[assignment]
-from dataclasses import dataclass, field
 
 from . import __version__
 from .core.data import Finding, ObjectRef, Severity
@@ -887,6 +887,9 @@ def open_cache(root: str, no_cache: bool = False) -> RunCache | None:
 STORE_LOCK = "stores.lock"
 #: how long a run waits for the stores of a run before it, at most (seconds)
 STORE_WAIT_S = 5.0
+#: how the lock is opened, by the run that takes it and the one that waits for it: never
+#: through a symlink planted in the cache directory, never inherited by another program
+_LOCK_FLAGS = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 def hold_stores(cache: RunCache) -> int | None:
@@ -900,8 +903,7 @@ def hold_stores(cache: RunCache) -> int | None:
     try:
         if not cache._prepare():
             return None
-        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-        fd = os.open(os.path.join(cache.directory, STORE_LOCK), flags, 0o600)
+        fd = os.open(os.path.join(cache.directory, STORE_LOCK), os.O_RDWR | os.O_CREAT | _LOCK_FLAGS, 0o600)
         if fd < 3:  # a standard stream was closed: the child sets 0 to 2 to /dev/null
             fd, low = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 3), fd
             os.close(low)
@@ -921,10 +923,7 @@ def wait_for_stores(directory: str, timeout: float = STORE_WAIT_S) -> None:
     if fcntl is None:
         return
     try:
-        fd = os.open(
-            os.path.join(directory, STORE_LOCK),
-            os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0),
-        )
+        fd = os.open(os.path.join(directory, STORE_LOCK), os.O_RDONLY | _LOCK_FLAGS)
     except OSError:  # no lock file: no run ever wrote its stores after its report here
         return
     try:
