@@ -175,7 +175,8 @@ class Linter:
         # without a warm cache of its own: one whose kept builds to reuse, with the hashes of
         # this run's tree (fix's lints of the fixed tree, see fix._breakage); never written
         self.builds_from: tuple[RunCache, dict[str, str]] | None = None
-        self.verdicts = None  # cel-python's verdicts kept between runs (celcache), with a warm cache
+        # cel-python's and the schema rule's verdicts kept between runs (celcache), with a warm cache
+        self.verdicts: tuple | None = None
         self._tracebacks: list[str] = []
         self._details: list[str] = []
 
@@ -464,21 +465,23 @@ class Linter:
                 self.warm.write_records(PARSED_SIDE, parsed.stored, shards)
         if self.kept is not None:
             self.kept.store(self.fs, secrets, holds)
-        if self.verdicts is not None:
-            self.verdicts.store(self.warm, holds)
+        for verdicts in self.verdicts or ():
+            verdicts.store(self.warm, holds)
 
     def run(self, paths: list[str]) -> LintResult:
         if self.warm is None:
             return self._run(paths)
-        from .celcache import SIDE, KeptVerdicts
-        from .schema import cel
+        from .celcache import SCHEMA_SIDE, SIDE, KeptVerdicts
+        from .schema import cel, check
 
-        self.verdicts = KeptVerdicts(self.warm.read_records(SIDE))
-        cel.kept = self.verdicts
+        self.verdicts = tuple(
+            KeptVerdicts(self.warm.read_records(name), name) for name in (SIDE, SCHEMA_SIDE)
+        )
+        cel.kept, check.kept = self.verdicts
         try:
             return self._run(paths)
         finally:
-            cel.kept = None
+            cel.kept = check.kept = None
 
     def _run(self, paths: list[str]) -> LintResult:
         findings: list[Finding] = []
@@ -557,7 +560,8 @@ class Linter:
                         self.cache.used |= used
                         self.cache.manifests |= manifests
                         if self.verdicts is not None and verdicts is not None:
-                            self.verdicts.merge(*verdicts)
+                            for kept, (new, used) in zip(self.verdicts, verdicts):
+                                kept.merge(new, used)
                     done = len(clusters)
         finally:
             if shares is not None:
@@ -568,12 +572,12 @@ class Linter:
 
     def _rules_share(self, clusters: list[Cluster], bootstrap: BootstrapFiles) -> tuple:
         """In a worker: the clusters' findings, whether its rules loaded a file or raised,
-        and what they added to the run's records (files used, CEL verdicts to keep)."""
+        and what they added to the run's records (files used, CEL and schema verdicts to keep)."""
         used, manifests = set(self.cache.used), set(self.cache.manifests)
         files, errors = len(self.cache.files), len(self.internal_errors)
         asked = self.fs.observed.mark() if self.fs.observed is not None else None
-        if self.verdicts is not None:  # this share's own, not the parent's before the fork
-            self.verdicts.new, self.verdicts.used = {}, set()
+        for kept in self.verdicts or ():  # this share's own, not the parent's before the fork
+            kept.new, kept.used = {}, set()
         share = [self._rules_of(cluster, bootstrap) for cluster in clusters]
         return (
             share,
@@ -581,7 +585,7 @@ class Linter:
             len(self.internal_errors) - errors,
             self.cache.used - used,
             self.cache.manifests - manifests,
-            (self.verdicts.new, self.verdicts.used) if self.verdicts is not None else None,
+            [(kept.new, kept.used) for kept in self.verdicts] if self.verdicts is not None else None,
             self.fs.observed.since(asked) if asked is not None else None,
         )
 

@@ -172,6 +172,11 @@ def test_a_run_after_no_change_writes_only_its_run_entry(repo, monkeypatch):
     neither the hash memo nor a shard of the finer caches is written again."""
     monkeypatch.setattr(cache_module, "RACY_NS", 0)  # every file old enough to remember
     outputs(repo)
+    # the first run's builds were new: the run after it keeps the schema verdicts of the
+    # objects its kept builds serve (celcache), once
+    for entry in entries(repo):
+        entry.unlink()
+    outputs(repo)
     before = _stamps(repo)
     assert "hashes.json" in before and any(name.startswith("side-") for name in before)
     for entry in entries(repo):
@@ -610,6 +615,14 @@ def test_warm_runs_match_cold_runs_on_the_corpus(name, tmp_path, monkeypatch):
     after = run_cli(*[str(root / e) for e in entry_paths], "--root", str(root), "--format", "json")
     assert after == cold
     assert after != cold_json, "the change shows"
+    # changed again (the unclosed document's error moves a line down): the run takes the
+    # schema verdicts the run before kept (celcache)
+    with open(target, "a", encoding="utf-8") as fh:
+        fh.write("\n")
+    cold = run_cli(
+        *[str(root / e) for e in entry_paths], "--root", str(root), "--format", "json", "--no-cache"
+    )
+    assert run_cli(*[str(root / e) for e in entry_paths], "--root", str(root), "--format", "json") == cold
 
 
 # -- side entries (the finer caches' store) ------------------------------------------------

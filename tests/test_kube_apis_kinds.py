@@ -20,7 +20,7 @@ pytestmark = pytest.mark.skipif(not available_versions(), reason="kubernetes-val
 
 def test_every_served_kind_is_named_in_its_file():
     for version in available_versions():
-        names = kube_apis._kinds_named(version)
+        names = kube_apis.kinds_named(version)
         assert names is not None
         missing = {kind for _, kind in kube_apis.served(version)} - names
         assert not missing, (version, sorted(missing)[:5])
@@ -34,7 +34,7 @@ def test_history_with_the_shortcut_is_history_without_it(monkeypatch):
         ("policy/v1beta1", "PodDisruptionBudget"),  # removed before the oldest shipped version
     ]
     fast = [kube_apis.history(a, k) for a, k in cases]
-    monkeypatch.setattr(kube_apis, "_kinds_named", lambda version: None)  # read every version
+    monkeypatch.setattr(kube_apis, "kinds_named", lambda version: None)  # read every version
     assert fast == [kube_apis.history(a, k) for a, k in cases]
     assert fast[0] == [] and fast[2] == available_versions() and fast[1]
 
@@ -60,14 +60,14 @@ def test_the_shipped_table_is_what_the_installed_schemas_name(fresh_kinds):
     assert sorted(shipped) == available_versions()
     for version in available_versions():
         assert shipped[version] == kube_apis.scan_kinds(version), version
-        assert kube_apis._kinds_named(version) is shipped[version]
+        assert kube_apis.kinds_named(version) is shipped[version]
 
 
 def test_a_table_of_another_release_or_a_damaged_one_is_not_used(fresh_kinds, monkeypatch, tmp_path):
     version = available_versions()[-1]
     monkeypatch.setattr(kube_apis, "kinds_stamp", lambda: "kubernetes-validate 0.0.1")
     assert kube_apis.shipped_kinds() == {}
-    assert kube_apis._kinds_named(version) == kube_apis.scan_kinds(version)
+    assert kube_apis.kinds_named(version) == kube_apis.scan_kinds(version)
     monkeypatch.undo()
     wrong_kind = json.dumps({"stamp": kube_apis.kinds_stamp(), "kinds": {"1.30": [1]}})
     for text in ("{", "[]", '{"stamp": 1}', wrong_kind):

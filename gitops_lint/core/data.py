@@ -168,6 +168,18 @@ class RenderedObject:
         very object: a cluster's second pass takes the first pass's objects over)."""
         self.__dict__["_ref"] = (obj, ref)
 
+    def content_key(self) -> tuple[str, str] | None:
+        """A key naming ``obj``'s content in any run, and the text of what it was made of
+        besides a kept build's text (substitution's variables, which may hold a Secret's
+        value; "" when none), or None: the object was built in this run, or it is no longer
+        the object the key was made for. Made by the cluster's build for the objects of a
+        kept build (``render.memo``); the schema verdicts kept between runs use it."""
+        made = self.__dict__.get("_content")
+        return None if made is None or made[0] is not self.obj else made[1]
+
+    def seed_content_key(self, key: str, text: str) -> None:
+        self.__dict__["_content"] = (self.obj, (key, text))
+
 
 def ref_of(obj: dict, default_namespace: str = "") -> ObjectRef:
     meta = obj.get("metadata") if isinstance(obj, dict) else None

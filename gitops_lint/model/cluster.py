@@ -37,7 +37,7 @@ from ..core.data import (
     key_text,
     ref_of,
 )
-from ..core.fs import OutsideRoot, RepoFS, normalize
+from ..core.fs import OutsideRoot, RepoFS, content_hash, normalize
 from ..discover.entries import Entry, git_ref
 from ..discover.flux_fields import REFUSED, Decoded, decode, refusal
 from ..discover.sources import (
@@ -72,6 +72,7 @@ from ..substitute.engine import (
     is_disabled,
     substitute_object,
     unchanged,
+    variables_key,
 )
 from ..substitute.sources import SourceFacts, SourceIndex, configured_facts
 from .flux import HelmRelease, KustomizationSpec, ResourceSet, kustomization_spec, parse_flux_object
@@ -145,17 +146,20 @@ class FluxKustomization:
 
 
 _TOO_LARGE = object()  # a substitution that went over its budget (alias expansion)
+_UNSET = object()
 
 
 @dataclass
 class _Made:
     """What one render of a Kustomization made from its inputs (:meth:`ClusterBuilder._made_for`):
     the build's issues, and each object with its origin and substitution (None: not
-    substituted, ``_TOO_LARGE``: over budget, left as built)."""
+    substituted, ``_TOO_LARGE``: over budget, left as built) and its content key and the text
+    of what else the key was made of (:meth:`core.data.RenderedObject.content_key`; None: a
+    new build's object, or variables without a key)."""
 
     inputs: tuple
     issues: list[BuildIssue]
-    resources: list[tuple[Origin, dict, object]]
+    resources: list[tuple[Origin, dict, object, tuple[str, str] | None]]
 
 
 @dataclass
@@ -448,7 +452,7 @@ class ClusterBuilder:
         """
         entry = cluster.entry
         # only read: the built-in renderer's objects uncopied, a copy of the few kept
-        preview, shared, _ = self._build(entry.path, FluxOverlay())
+        preview, shared, _, _ = self._build(entry.path, FluxOverlay())
         for res in preview.resources:
             obj = res.obj
             if obj.get("kind") in ("ConfigMap", "Secret"):
@@ -804,11 +808,13 @@ class ClusterBuilder:
         ks.build_issues = list(made.issues)
         children: list[FluxKustomization] = []
         refs = self._refs
-        for origin, obj, sub in made.resources:
+        for origin, obj, sub, content in made.resources:
             ro = RenderedObject(obj, origin, ks.ref)
             known = refs.get(id(obj))
             if known is not None and known[0] is obj:
                 ro.seed_ref(obj, known[1])
+            if content is not None:
+                ro.seed_content_key(*content)
             if sub is _TOO_LARGE:
                 ks.substitution_errors.append(
                     (ro, SubstitutionError("object too large to substitute (alias expansion)", (), ""))
@@ -857,45 +863,49 @@ class ClusterBuilder:
         if made is None or made.inputs != inputs:
             made = self._make(ks, inputs, directory, overlay, variables)
         else:
-            for origin, _, _ in made.resources:
+            for origin, _, _, _ in made.resources:
                 self.cache.spend_render(origin)  # the run's budget (budget.py), as a build
         self._made[key] = made
         return made
 
     def _build(
         self, directory: str, overlay: FluxOverlay, okey: str | None = None
-    ) -> tuple[BuildResult, bool, list[int | None] | None]:
+    ) -> tuple[BuildResult, bool, list[int | None] | None, list[str | None] | None]:
         """The renderer's build; whether its objects are the plain built-in renderer's
         own (:meth:`Kustomizer.build_shared`), not copies: the caller copies what it keeps
         as built (other renderers, warm, diff, external, hand out copies already); and, for
         a kept build's objects, what :meth:`render.memo.KeepingRenderer.build_served` says
-        of each (None: built now). ``okey``: ``overlay_key(overlay)``, when made already."""
+        of each, its size and content key (None: built now). ``okey``:
+        ``overlay_key(overlay)``, when made already."""
         renderer = self.renderer
         if type(renderer) is Kustomizer:
-            return renderer.build_shared(directory, overlay), True, None
+            return renderer.build_shared(directory, overlay), True, None, None
         build_served = getattr(renderer, "build_served", None)  # render.memo.KeepingRenderer
         if build_served is not None:
-            result, sizes = build_served(directory, overlay, okey)
-            return result, False, sizes
-        return renderer.build(directory, overlay), False, None
+            result, sizes, keys = build_served(directory, overlay, okey)
+            return result, False, sizes, keys
+        return renderer.build(directory, overlay), False, None, None
 
     def _make(self, ks, inputs: tuple, directory: str, overlay: FluxOverlay, variables) -> _Made:
         # the built-in renderer's objects uncopied: substitution makes new ones (it copies
         # every container as it walks), so only an object kept as built is copied here
-        result, shared, sizes = self._build(directory, overlay, inputs[1])
+        result, shared, sizes, keys = self._build(directory, overlay, inputs[1])
         # a kept build's objects, decoded from its JSON text, are new plain values: one whose
         # text holds no ``$`` substitutes to an equal copy of itself and nothing else (see
         # substitute.engine.unchanged), so it is taken as it is, without the walk (its text's
         # length bounds its entries: under the walk's budget, the walk would not refuse it)
         made = _Made(inputs, list(result.issues), [])
+        substituted = _UNSET  # variables_key(variables), made for the first object that needs it
         for i, res in enumerate(result.resources):
             self.cache.spend_render(res.origin)  # the run's budget (budget.py)
             built = obj = res.obj
             sub = None
+            key = keys[i] if keys is not None else None
+            content = None if key is None else (key, "")
             if ks.substitutes and not is_disabled(obj):
                 size = sizes[i] if sizes is not None else None
                 if size is not None and size <= DEFAULT_BUDGET:
-                    made.resources.append((res.origin, obj, unchanged(obj)))
+                    made.resources.append((res.origin, obj, unchanged(obj), content))
                     continue
                 try:
                     sub = substitute_object(obj, variables, strict=True)
@@ -903,9 +913,17 @@ class ClusterBuilder:
                     sub = _TOO_LARGE
                 else:
                     obj = sub.obj
+                if key is not None:  # what substitution made is a function of the object and the variables
+                    if substituted is _UNSET:
+                        substituted = variables_key(variables)
+                    content = (
+                        None
+                        if substituted is None
+                        else (content_hash(f"{key}\0{substituted[0]}".encode()), substituted[1])
+                    )
             if shared and obj is built:
                 obj = deep_copy(obj)
-            made.resources.append((res.origin, obj, sub))
+            made.resources.append((res.origin, obj, sub, content))
         return made
 
     def _decode(self, obj: dict) -> Decoded:

@@ -440,6 +440,18 @@ def _checked(data: list) -> tuple[list[tuple[dict, Origin]], list[tuple[str, ...
     return out, refs
 
 
+def _item_keys(text: str, count: int) -> list[str]:
+    """A key of each object served from a kept build's JSON ``text`` that names its content
+    in any run: the text's digest and the object's place in it. The record is served only
+    while every file it names has the content hash it holds (``KeepingRenderer._holds``), so
+    the text decodes to equal objects, and an object kept by reference is made whole from
+    equal documents. A store keyed by content takes them (``celcache``: schema verdicts);
+    the key is made of what the cache holds already (the text, the files' hashes), never
+    of a value the record does not hold."""
+    whole = content_hash(text.encode())
+    return [f"{whole}.{i}" for i in range(count)]
+
+
 def _decode_served(
     text: str,
 ) -> tuple[list[tuple[dict, Origin]] | None, list[int | None] | None, list[tuple[str, ...] | None] | None]:
@@ -719,11 +731,12 @@ class KeepingRenderer:
 
     def build_served(
         self, path: str, overlay: FluxOverlay | None = None, okey: str | None = None
-    ) -> tuple[BuildResult, list[int | None] | None]:
+    ) -> tuple[BuildResult, list[int | None] | None, list[str | None] | None]:
         """The build and, when its objects were decoded from a kept build's JSON text (None:
         built now), for each object the length of its text when no ``$`` is in it (None:
-        one is). Decoded objects are new plain JSON values (dicts with string keys, lists,
-        str, int, float, bool, None; no container twice) that nothing else holds.
+        one is), and its content key (:func:`_item_keys`). Decoded objects are new plain
+        JSON values (dicts with string keys, lists, str, int, float, bool, None; no
+        container twice) that nothing else holds.
         ``okey``: ``overlay_key(overlay)`` when the caller made it already."""
         if okey is None:
             okey = overlay_key(overlay)
@@ -731,7 +744,7 @@ class KeepingRenderer:
         if rkey in self._served:  # built before in this run: copies, nothing loaded (as inner)
             rec = self._served[rkey]
             if rec is None:
-                return self.inner.build(path, overlay), None
+                return self.inner.build(path, overlay), None, None
             return self._result(rec, _decode_served(rec.objects), path, overlay)
         key = _key(self.fs, path, overlay, okey)
         rec = self.records.get(key)
@@ -742,18 +755,19 @@ class KeepingRenderer:
                 self.reused.add(key)
                 self._replay(rec.tree)
                 return self._result(rec, decoded, path, overlay)
-        return self._build(rkey, key, path, overlay), None
+        return self._build(rkey, key, path, overlay), None, None
 
     def _result(
         self, rec: KeptRecord, decoded: tuple, path: str, overlay: FluxOverlay | None
-    ) -> tuple[BuildResult, list[int | None] | None]:
+    ) -> tuple[BuildResult, list[int | None] | None, list[str | None] | None]:
         """The build served from ``rec`` (``decoded``: :func:`_decode_served` of its text, new
         objects each time), its objects kept by reference made whole and its issues new."""
         objects, sizes, refs = decoded
         objects = self._whole(objects, refs)
         if objects is None:  # a damaged record, past the point of building afresh
-            return self._inexact(path, overlay), None
-        return BuildResult([Resource(obj, origin) for obj, origin in objects], _issues(rec.issues)), sizes
+            return self._inexact(path, overlay), None, None
+        result = BuildResult([Resource(obj, origin) for obj, origin in objects], _issues(rec.issues))
+        return result, sizes, _item_keys(rec.objects, len(objects))
 
     def _whole(
         self, objects: list[tuple[dict, Origin]] | None, refs: list[tuple[str, ...] | None] | None

@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 
 log = DebugLog("gitops_lint.schema")
 
+#: the schema verdicts kept between runs (``celcache.KeptVerdicts`` of the ``schema`` side
+#: entry: ``valid``, ``add_valid``), set by the lint run while it has a warm cache
+kept = None
+
 
 @dataclass
 class ClusterSchemas:
@@ -51,6 +55,7 @@ def validate_cluster(cluster: Cluster, fs: RepoFS, config: Config) -> ClusterSch
     it as ``Context.schemas``, built once per cluster)."""
     registry = SchemaRegistry(config.kube_version, cluster.objects, config.schemas, fs)
     result = ClusterSchemas(registry)
+    verdicts = kept
     for ro in cluster.objects:
         obj = ro.obj
         api_version, kind = obj.get("apiVersion"), obj.get("kind")
@@ -58,6 +63,12 @@ def validate_cluster(cluster: Cluster, fs: RepoFS, config: Config) -> ClusterSch
             continue  # yaml-syntax's business
         if _deferred(api_version) or _deferred(kind):
             continue  # SOPS-encrypted (or templated) apiVersion/kind: known once Flux decrypts it
+        # an object a run before found valid against the same schema is valid (celcache)
+        identity = registry.identity(api_version, kind) if verdicts is not None else None
+        content = ro.content_key() if identity is not None else None
+        if content is not None and verdicts.valid(identity[0], content[0]):
+            result.validated += 1
+            continue
         validator, _ = registry.lookup(api_version, kind)
         if validator is None:
             result.unknown.append(ro)
@@ -78,6 +89,10 @@ def validate_cluster(cluster: Cluster, fs: RepoFS, config: Config) -> ClusterSch
             # the API server compiles every pattern with Go's regexp and refuses the CRD
             errors = errors + [SchemaError(p, f"{dotted(p)}: {m}") for p, m in pattern_errors(obj)]
         result.validated += 1
+        if not errors and content is not None:
+            # what the key was made of besides kept texts: the object's and the CRD's variables
+            texts = content[1] if identity[1] in ("", content[1]) else f"{content[1]}\n{identity[1]}"
+            verdicts.add_valid(identity[0], content[0], texts)
         unresolved = {tuple(path) for _, path in ro.unresolved}
         for err in errors:
             if _skip(err) or any(err.path[: len(p)] == p for p in unresolved):

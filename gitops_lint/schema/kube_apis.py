@@ -114,7 +114,7 @@ _KINDS: dict[str, frozenset[str] | None] = {}
 KINDS_FILE = bundled("kube-kinds.json")
 
 
-def _kinds_named(version: str) -> frozenset[str] | None:
+def kinds_named(version: str) -> frozenset[str] | None:
     """Every kind a version's definitions file names, found in its text without parsing it
     (a few milliseconds; parsing and indexing it takes several times that, and most
     calls of :func:`history` are for a kind no shipped version has, a CRD of a
@@ -128,7 +128,7 @@ def _kinds_named(version: str) -> frozenset[str] | None:
 
 
 def scan_kinds(version: str) -> frozenset[str] | None:
-    """:func:`_kinds_named` read from the version's definitions file itself."""
+    """:func:`kinds_named` read from the version's definitions file itself."""
     directory = dir_for(version)
     if directory is None:
         return frozenset()
@@ -183,7 +183,7 @@ def history(api_version: str, kind: str) -> list[str]:
     out = []
     for v in available_versions():
         if v not in _SERVED and loaded(v) is None:  # not in memory: is the kind named at all?
-            names = _kinds_named(v)
+            names = kinds_named(v)
             if names is not None and kind not in names:
                 continue
         if (api_version, kind) in served(v):

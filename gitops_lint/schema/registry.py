@@ -29,7 +29,8 @@ from pathlib import Path
 
 from ..core.data import Origin, group_of, is_kind
 from ..core.data_files import bundled
-from ..core.fs import FileTooLarge, OutsideRoot
+from ..core.fs import FileTooLarge, OutsideRoot, content_hash
+from . import kube_apis
 from .core import core_schemas, resolve_version
 from .crd import convert, crd_versions
 from .debug_log import DebugLog
@@ -72,31 +73,34 @@ def is_xrd(obj: dict) -> bool:
     return is_kind(obj, XRD_GROUP, "CompositeResourceDefinition")
 
 
-def repository_definitions(objects) -> dict[tuple[str, str], Definition]:
+def repository_definitions(objects, definers: dict | None = None) -> dict[tuple[str, str], Definition]:
     """(apiVersion, kind) -> Definition for every CRD/XRD among ``objects`` (first wins,
-    in file and line order)."""
+    in file and line order); ``definers``, when given, gets the object of each."""
     found: dict[tuple[str, str], Definition] = {}
     ordered = sorted(
         (ro for ro in objects if is_crd(ro.obj) or is_xrd(ro.obj)),
         key=lambda ro: (ro.origin.file, ro.origin.line),
     )
     for ro in ordered:
-        if is_crd(ro.obj):
-            for api_version, kind, _, schema in crd_versions(ro.obj):
-                found.setdefault((api_version, kind), Definition(api_version, kind, ro.origin, schema))
-        else:
-            for api_version, kind, _, schema in xrd_versions(ro.obj):
-                found.setdefault((api_version, kind), Definition(api_version, kind, ro.origin, schema, True))
+        crd = is_crd(ro.obj)
+        for api_version, kind, _, schema in crd_versions(ro.obj) if crd else xrd_versions(ro.obj):
+            if (api_version, kind) not in found:
+                found[(api_version, kind)] = Definition(api_version, kind, ro.origin, schema, not crd)
+                if definers is not None:
+                    definers[(api_version, kind)] = ro
     return found
 
 
 class SchemaRegistry:
     def __init__(self, kube_version: str | None, objects=(), schema_dirs=(), fs=None):
         self.kube_version = resolve_version(kube_version)
-        self.definitions = repository_definitions(objects)
+        self._definers: dict[tuple[str, str], object] = {}
+        self.definitions = repository_definitions(objects, self._definers)
         self.schema_dirs = list(schema_dirs)
         self.fs = fs
         self._local: dict[tuple[str, str], tuple[Validator | None, str]] = {}
+        self._identities: dict[tuple[str, str], tuple[str, str] | None] = {}
+        self._dir_schemas: dict[tuple[str, str], tuple[str, dict] | None] = {}
 
     # -- lookups ----------------------------------------------------------
     def lookup(self, api_version: str, kind: str) -> tuple[Validator | None, str]:
@@ -107,6 +111,49 @@ class SchemaRegistry:
             found = self._find(api_version, kind)
             self._local[key] = found
         return found
+
+    def identity(self, api_version: str, kind: str) -> tuple[str, str] | None:
+        """A name of the schema :meth:`lookup` would compile for a kind, without compiling
+        it: equal in two runs only when the schema is (it names the defining CRD's content
+        key, a ``schemas:`` file's text, a bundled file or a Kubernetes version's kind; the
+        tool and its dependencies are in the kept verdicts' shard headers); and the text of
+        the variables substituted into the CRD ("" when none), which may hold a Secret's
+        value. None when there is no schema, or none to name cheaply (a CRD built in this
+        run). A Kubernetes kind is named without reading the version's schemas: a name
+        that finds a kept verdict was a served kind's when the verdict was kept."""
+        key = (api_version, kind)
+        try:
+            return self._identities[key]
+        except KeyError:
+            found = self._identities[key] = self._identity(api_version, kind)
+            return found
+
+    def _identity(self, api_version: str, kind: str) -> tuple[str, str] | None:
+        d = self.definitions.get((api_version, kind))
+        if d is not None:
+            definer = self._definers.get((api_version, kind))
+            content = getattr(definer, "content_key", None)
+            made = content() if content is not None and d.raw is not None else None
+            if made is None:
+                return None
+            return _name("xrd" if d.converted else "crd", made[0], api_version, kind), made[1]
+        for directory in self.schema_dirs:
+            schema = self._dir_schema(directory, api_version, kind)
+            if schema is not None:
+                path, data = schema
+                return _name("dir", path, json.dumps(data, sort_keys=True, default=str)), ""
+        name = schema_file_name(api_version, kind)
+        if (BUNDLED / name).is_file():
+            return _name("bundled", name), ""
+        if self.kube_version is not None:
+            return _name("core", self.kube_version, api_version, kind), ""
+        return None
+
+    def _dir_schema(self, directory: str, api_version: str, kind: str):
+        key = (directory, api_version, kind)
+        if key not in self._dir_schemas:
+            self._dir_schemas[key] = self._from_dir(directory, api_version, kind)
+        return self._dir_schemas[key]
 
     def _find(self, api_version: str, kind: str) -> tuple[Validator | None, str]:
         d = self.definitions.get((api_version, kind))
@@ -133,7 +180,7 @@ class SchemaRegistry:
                 _SHARED[raw] = validator
             return _SHARED[raw], source
         for directory in self.schema_dirs:
-            schema = self._from_dir(directory, api_version, kind)
+            schema = self._dir_schema(directory, api_version, kind)
             if schema is not None:
                 path, data = schema
                 # keyed by the content too: the same relative path holds another schema
@@ -147,7 +194,7 @@ class SchemaRegistry:
                 _shared(("bundled", name), lambda: Validator(_read_json(bundled), f"bundled {name}")),
                 f"bundled schema {name}",
             )
-        if self.kube_version is not None:
+        if self.kube_version is not None and _named(self.kube_version, kind):
             core = core_schemas(self.kube_version)
             if core.has(api_version, kind):
                 version = self.kube_version
@@ -193,6 +240,17 @@ class SchemaRegistry:
     def served_versions(self, group: str, kind: str) -> list[str]:
         """apiVersions the repository's CRDs define for group/kind (for messages)."""
         return sorted(a for (a, k) in self.definitions if k == kind and group_of(a) == group)
+
+
+def _named(version: str, kind: str) -> bool:
+    """Could ``version`` serve ``kind``? Its definitions file names the kind (the shipped
+    table, read without the file: a CRD's kind is ruled out without parsing 1.5 MB)."""
+    names = kube_apis.kinds_named(version)
+    return names is None or kind in names
+
+
+def _name(*parts: str) -> str:
+    return content_hash("\0".join(parts).encode())
 
 
 def _shared(key: tuple, make) -> Validator | None:

@@ -50,6 +50,7 @@ those fields; the schema check skips them (and any string still holding
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ from typing import Any
 import yaml
 
 from ..core.enums import StrEnum
+from ..core.fs import content_hash
 from ..load.goyaml import (
     BREAKS,
     DOUBLE,
@@ -601,6 +603,28 @@ def substitute_object(
             else:
                 on_path.discard(stack.pop()[4])
     return SubstitutionResult(root, w.unresolved, w.errors, w.notes, w.unknown)
+
+
+def variables_key(variables: Variables | None) -> tuple[str, str] | None:
+    """What :func:`substitute_object` makes of an object is a function of the object and of
+    these (strict) variables: their canonical text and its digest, for a store that keys an
+    object's verdict by its content (``core.data.RenderedObject.content_key``). The text may
+    hold a Secret's value: the store checks it before it keeps anything derived from it.
+    None when a value is not text (nothing this module makes, so not keyed)."""
+    if not isinstance(variables, Variables):
+        return None
+    pairs = []
+    for name, value in sorted(variables.values.items(), key=lambda item: str(item[0])):
+        if type(name) is not str:
+            return None
+        if type(value) is str:
+            pairs.append([name, value])
+        elif value is UNKNOWN:
+            pairs.append([name, None])
+        else:
+            return None
+    text = json.dumps([pairs, bool(variables.open)], ensure_ascii=True, separators=(",", ":"))
+    return content_hash(text.encode()), text
 
 
 def unchanged(obj: Any) -> SubstitutionResult:

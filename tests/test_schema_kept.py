@@ -1,0 +1,268 @@
+"""The schema rule's verdicts kept between runs (``celcache``, the ``schema`` side entry).
+
+A run after a change takes "valid" for every object of a kept build whose verdict the run
+before kept, under the same schema, and prints what a run without the cache prints; a
+change of the substitution's variables, or of the CRD, is another key; a verdict made
+through variables that hold a Secret's value is not kept; a damaged record is a miss.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gitops_lint import cache as cache_module
+from gitops_lint.celcache import SCHEMA_SIDE, KeptVerdicts, record_key
+from gitops_lint.core.records import SideRecords
+from gitops_lint.render import memo
+from tests.helpers import GOTK, gotk, ks, shard_records, write_tree
+
+KUST = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+CRD = """apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              properties:
+                size: {type: integer, maximum: MAX}
+                label: {type: string}
+"""
+
+
+def widget(name: str, size: str, label: str = "x") -> str:
+    return (
+        f"---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {{name: {name}, namespace: default}}\n"
+        f"spec:\n  size: {size}\n  label: {label}\n"
+    )
+
+
+LABEL = "label-of-widget-b"
+CONFIGMAP = (
+    "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: plain, namespace: default}\ndata: {a: b}\n"
+)
+
+
+def _cluster(name: str, size: str, source: str) -> dict[str, str]:
+    """A cluster whose apps substitute SIZE from ``source`` (``inline``: the Flux
+    Kustomization's own ``substitute``; ``secret``: a plaintext Secret's stringData)."""
+    if source == "inline":
+        post = f"  postBuild:\n    substitute: {{SIZE: '{size}', LABEL: {LABEL}}}\n"
+        extra = {}
+    else:
+        post = "  postBuild:\n    substituteFrom:\n      - {kind: Secret, name: sizes}\n"
+        extra = {
+            f"clusters/{name}/sizes.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: sizes, namespace: flux-system}\n"
+            f"stringData: {{SIZE: '{size}', LABEL: {LABEL}}}\n"
+        }
+    entry = gotk(name) if name != "dev" else GOTK
+    return {
+        **entry,
+        **extra,
+        f"clusters/{name}/crds.yaml": ks("crds", "./crds"),
+        f"clusters/{name}/apps.yaml": ks("apps", "./apps", depends=["crds"], extra=post),
+        f"clusters/{name}/other.yaml": ks("other", "./other"),
+    }
+
+
+def tree(size: str = "3", maximum: int = 10, source: str = "inline", clusters=("dev",)) -> dict[str, str]:
+    files = {k: v for c in clusters for k, v in _cluster(c, size, source).items()}
+    files["crds/kustomization.yaml"] = KUST + "resources: [widget.yaml]\n"
+    files["crds/widget.yaml"] = CRD.replace("MAX", str(maximum))
+    files["apps/kustomization.yaml"] = KUST + "resources: [widgets.yaml, plain.yaml]\n"
+    # a: no ``$`` (its kept text is the object); b: substituted
+    files["apps/widgets.yaml"] = widget("a", "1") + widget("b", "${SIZE}", "${LABEL}")
+    files["apps/plain.yaml"] = CONFIGMAP
+    files["other/kustomization.yaml"] = KUST + "resources: [other.yaml]\n"
+    files["other/other.yaml"] = CONFIGMAP.replace("plain", "other")
+    return files
+
+
+# a run in its own process, with a hash seed of its own: its output, and what the schema
+# verdicts' store found kept and made
+PROBE = """
+import io, json, sys, contextlib
+from gitops_lint import celcache, cli
+seen = {}
+store = celcache.KeptVerdicts.store
+def spy(self, warm, holds):
+    if self.name == celcache.SCHEMA_SIDE:
+        seen["new"], seen["used"] = len(self.new), len(self.used)
+    return store(self, warm, holds)
+celcache.KeptVerdicts.store = spy
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    code = cli.main(sys.argv[1:])
+print(json.dumps({"code": code, "out": out.getvalue(), **seen}))
+"""
+
+
+def lint(root: Path, *args: str, seed: str = "0", jobs: str = "1") -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in (cache_module.ENV_OFF, cache_module.ENV_DIR)}
+    env.update(PYTHONHASHSEED=seed, GITOPS_LINT_JOBS=jobs)
+    entries = sorted(str(p) for p in (root / "clusters").iterdir())
+    cmd = [sys.executable, "-c", PROBE, *entries, "--root", str(root), "--format", "json", *args]
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def make(tmp_path: Path, **kwargs) -> Path:
+    root = write_tree(tmp_path / "repo", tree(**kwargs))
+    (root / ".git").mkdir()
+    return root
+
+
+def touch(root: Path, n: int) -> None:
+    """A change of a file only the ``other`` build reads: the run misses its whole-run entry,
+    the apps' and the CRD's kept builds are served, their objects keyed."""
+    with open(root / "other/other.yaml", "a", encoding="utf-8") as fh:
+        fh.write(f"# change {n}\n")
+
+
+def schema_findings(out: str) -> list[str]:
+    return sorted(f["message"] for f in json.loads(out)["findings"] if f["rule"] == "schema")
+
+
+def kept(root: Path) -> dict[str, str]:
+    return shard_records(sorted((root / cache_module.DIR_NAME).glob(f"v*/side-{SCHEMA_SIDE}-*.rec")))
+
+
+def settle(root: Path) -> dict:
+    """Two runs with the cache, a file changed between them: the second keeps the verdicts
+    of the objects its kept builds serve (the first one's builds were all new)."""
+    first = lint(root)
+    assert first["new"] == 0 and not kept(root)  # every build new: nothing keyed, nothing kept
+    touch(root, 1)
+    second = lint(root)
+    assert second["used"] == 0 and second["new"] > 0
+    return second
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_run_after_a_change_takes_the_kept_verdicts_and_prints_what_a_cold_run_prints(tmp_path, jobs):
+    # with workers, the first cluster's rules run here and the others' in a worker, whose
+    # verdicts come back to be kept (lint.Linter._cluster_findings)
+    root = make(tmp_path, clusters=("dev", "prod", "test"))
+    cold = lint(root, "--no-cache", jobs=jobs)
+    first = lint(root, seed="1", jobs=jobs)
+    touch(root, 1)
+    second = lint(root, seed="2", jobs=jobs)
+    assert (first["new"], second["used"]) == (0, 0) and second["new"] > 0
+    assert len(kept(root)) == second["new"]
+    touch(root, 2)
+    third = lint(root, seed="3", jobs=jobs)  # another hash seed: the same keys
+    assert (third["new"], third["used"]) == (0, second["new"])
+    assert third["out"] == second["out"] == first["out"] == cold["out"]
+    assert schema_findings(cold["out"]) == []
+
+
+@pytest.mark.slow
+def test_other_variables_are_another_key(tmp_path):
+    root = make(tmp_path)
+    settled = settle(root)
+    apps = root / "clusters/dev/apps.yaml"
+    apps.write_text(apps.read_text().replace("SIZE: '3'", "SIZE: '30'"))  # the apps' build is kept
+    warm = lint(root)
+    assert 0 < warm["used"] < settled["new"]  # a's verdict and others taken, not b's
+    assert warm["out"] == lint(root, "--no-cache")["out"]
+    found = schema_findings(warm["out"])
+    assert len(found) == 1 and found[0].startswith("spec.size: must be <= 10, got integer 30")
+
+
+@pytest.mark.slow
+def test_another_schema_is_another_identity(tmp_path):
+    root = make(tmp_path)
+    settled = settle(root)
+    crd = root / "crds/widget.yaml"
+    crd.write_text(crd.read_text().replace("maximum: 10", "maximum: 0"))
+    built = lint(root)  # the CRD built anew: its kind is not named, its widgets validated
+    touch(root, 2)
+    warm = lint(root)  # the CRD's build kept: another name, no verdict under it
+    assert 0 < warm["used"] <= built["used"] < settled["new"]
+    cold = lint(root, "--no-cache")["out"]
+    assert warm["out"] == built["out"] == cold
+    assert len(schema_findings(cold)) == 2  # a (1) and b (3) over the maximum of 0
+
+
+@pytest.mark.slow
+def test_a_verdict_made_through_a_secrets_value_is_not_kept(tmp_path):
+    root = make(tmp_path, source="secret")
+    settled = settle(root)
+    assert len(kept(root)) == settled["new"] - 1  # not b's: its key holds the Secret's value
+    touch(root, 2)
+    third = lint(root)
+    assert (third["used"], third["new"]) == (settled["new"] - 1, 1)
+    assert third["out"] == lint(root, "--no-cache")["out"]
+    cache_text = "".join(p.read_text() for p in (root / cache_module.DIR_NAME).rglob("side-schema-*"))
+    assert LABEL not in cache_text
+
+
+@pytest.mark.slow
+def test_a_damaged_record_is_a_miss(tmp_path):
+    root = make(tmp_path)
+    settled = settle(root)
+    shards = sorted((root / cache_module.DIR_NAME).glob(f"v*/side-{SCHEMA_SIDE}-*.rec"))
+    damaged = 0
+    for shard in shards:
+        lines = shard.read_text().split("\n")
+        for i, line in enumerate(lines[1:], 1):
+            if line and damaged < 2:
+                key, checksum, _ = line.split("\t")
+                lines[i] = f"{key}\t{checksum}\t[true, 1]"  # the checksum no longer holds
+                damaged += 1
+        shard.write_text("\n".join(lines))
+    touch(root, 2)
+    warm = lint(root)
+    assert (warm["used"], warm["new"]) == (settled["new"] - 2, 2)
+    assert warm["out"] == lint(root, "--no-cache")["out"]
+
+
+def test_a_kept_builds_keys_name_its_text_and_places():
+    text = '[[{"kind":"A"},["a.yaml",1,0]],[{"kind":"B"},["a.yaml",3,1]]]'
+    keys = memo._item_keys(text, 2)
+    assert keys == memo._item_keys(text, 2) and len(set(keys)) == 2
+    other = memo._item_keys(text.replace('"B"', '"C"'), 2)
+    assert not set(keys) & set(other)  # a change anywhere in the text: every key changes
+
+
+class Warm:
+    def __init__(self):
+        self.written: dict[int, list[tuple[str, str]]] = {}
+
+    def write_records(self, name, read, shards):
+        assert name == SCHEMA_SIDE
+        self.written.update(shards)
+
+
+def test_valid_is_kept_and_found_only_as_written():
+    verdicts = KeptVerdicts(SideRecords(), SCHEMA_SIDE)
+    verdicts.add_valid("schema-1", "object-1", "")
+    verdicts.add_valid("schema-1", "object-2", '[[["SIZE","hunter2-xyz"]],false]')
+    warm = Warm()
+    verdicts.store(warm, lambda text: "hunter2-xyz" in text)
+    rows = dict(row for shard in warm.written.values() for row in shard)
+    assert set(rows) == {record_key("schema-1", "object-1")}
+    again = KeptVerdicts(
+        SideRecords.from_rows({**rows, record_key("schema-2", "object-1"): "[false, 0]"}), SCHEMA_SIDE
+    )
+    assert again.valid("schema-1", "object-1")
+    assert not again.valid("schema-2", "object-1")  # not a "valid" record
+    assert not again.valid("schema-1", "object-2") and not again.valid("schema-3", "object-1")
+    assert again.used == {record_key("schema-1", "object-1")}
