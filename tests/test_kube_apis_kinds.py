@@ -46,9 +46,10 @@ def test_history_with_the_shortcut_is_history_without_it(monkeypatch):
 def fresh_kinds(monkeypatch):
     """No kinds looked up yet in this process."""
     monkeypatch.setattr(kube_apis, "_KINDS", {})
-    kube_apis.shipped_kinds.cache_clear()
+    kube_apis.shipped_table.cache_clear()
     yield
-    kube_apis.shipped_kinds.cache_clear()
+    monkeypatch.undo()  # the test's own replacements too, then the table read again
+    kube_apis.shipped_table.cache_clear()
 
 
 def test_the_shipped_table_is_what_the_installed_schemas_name(fresh_kinds):
@@ -74,7 +75,7 @@ def test_a_table_of_another_release_or_a_damaged_one_is_not_used(fresh_kinds, mo
         damaged = tmp_path / "kube-kinds.json"
         damaged.write_text(text)
         monkeypatch.setattr(kube_apis, "KINDS_FILE", damaged)
-        kube_apis.shipped_kinds.cache_clear()
+        kube_apis.shipped_table.cache_clear()
         assert kube_apis.shipped_kinds() == {}, text
 
 
@@ -92,3 +93,43 @@ def test_the_stamp_is_the_installed_release_read_without_importlib_metadata():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def _from_files(monkeypatch) -> None:
+    """Every version's own definitions file read, not the table."""
+    monkeypatch.setattr(kube_apis, "shipped_table", kube_apis.ShippedTable)
+    monkeypatch.setattr(kube_apis, "_SERVED", {})
+    monkeypatch.setattr(kube_apis, "_BY_KIND", {})
+    monkeypatch.setattr(kube_apis, "_KINDS", {})
+
+
+def test_what_the_table_says_each_version_serves_is_what_its_file_says(fresh_kinds, monkeypatch):
+    from gitops_lint.schema.core import CoreSchemas
+
+    table = kube_apis.shipped_table()
+    if not table.versions():
+        pytest.skip(
+            f"schemas/kube-kinds.json is not for {kube_apis.kinds_stamp()}: run tools/gen_kube_kinds.py"
+        )
+    _from_files(monkeypatch)
+    for version in available_versions():
+        served = kube_apis.served(version)
+        assert table.served(version) == {k: kube_apis.deprecation_notice(d) for k, d in served.items()}, (
+            version
+        )
+        assert table.groups(version) == CoreSchemas(version).groups(), version
+    assert any(table.served(v)[k] for v in available_versions() for k in table.served(v))  # notices kept
+
+
+def test_judge_with_the_table_is_judge_without_it(fresh_kinds, monkeypatch):
+    if not kube_apis.shipped_table().versions():
+        pytest.skip("schemas/kube-kinds.json is not for the installed kubernetes-validate")
+    versions = available_versions()
+    pairs = sorted({k for v in versions for k in kube_apis.shipped_table().served(v)})[::5]
+    pairs += [("extensions/v1beta1", "Ingress"), ("apps/v1beta1", "Deployment"), ("example.com/v1", "Widget")]
+    cases = [(a, k, v) for a, k in pairs for v in (versions[0], versions[len(versions) // 2], versions[-1])]
+    fast = [kube_apis.judge(*case) for case in cases]
+    assert {kube_apis.served_groups(v) == kube_apis.shipped_table().groups(v) for v in versions} == {True}
+    _from_files(monkeypatch)
+    assert fast == [kube_apis.judge(*case) for case in cases]
+    assert sum(j is not None for j in fast) > 10  # deprecations and removals among them

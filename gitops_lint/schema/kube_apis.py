@@ -83,6 +83,8 @@ def _definitions(version: str) -> dict:
 
 def served(version: str) -> dict[tuple[str, str], str]:
     """(apiVersion, kind) -> the kind's description, for what Kubernetes ``version`` serves.
+    From :data:`KINDS_FILE` when the version's schemas are not in memory: there, of the
+    description, only its deprecation notice (what :func:`judge` reads of it), else "".
 
     A kind counts only under its own type (``io.k8s.api.apps.v1.Deployment``),
     not the meta kinds every group version lists (WatchEvent, DeleteOptions).
@@ -90,6 +92,10 @@ def served(version: str) -> dict[tuple[str, str], str]:
     found = _SERVED.get(version)
     if found is not None:
         return found
+    shipped = shipped_table().served(version) if loaded(version) is None else None
+    if shipped is not None:
+        _SERVED[version] = shipped
+        return shipped
     found = {}
     defs = _definitions(version)
     if defs:
@@ -122,7 +128,7 @@ def kinds_named(version: str) -> frozenset[str] | None:
     None when the file cannot be read (:func:`served` then says what it says). Taken
     from :data:`KINDS_FILE` when it was made from the installed kubernetes-validate."""
     if version not in _KINDS:
-        shipped = shipped_kinds().get(version)
+        shipped = shipped_table().kinds(version)
         _KINDS[version] = shipped if shipped is not None else scan_kinds(version)
     return _KINDS[version]
 
@@ -157,25 +163,84 @@ def kinds_stamp() -> str | None:
     return f"kubernetes-validate {found[0][len(prefix) : -len(suffix)]}" if len(found) == 1 else None
 
 
+class ShippedTable:
+    """:data:`KINDS_FILE` read: by version, the kinds its definitions file names, what it
+    serves (:func:`served`, descriptions cut to their deprecation notice) and its API
+    groups (``CoreSchemas.groups``), each version's taken from the file's JSON when first
+    asked for. Empty when the file is missing, damaged, or made from another
+    kubernetes-validate than the installed one; a version whose entries are not well
+    formed is not in it either: each version's definitions file is read then."""
+
+    def __init__(self, payload: dict | None = None):
+        payload = payload or {}
+        self._raw = [payload.get(part) for part in ("kinds", "served", "groups")]
+        if not all(isinstance(raw, dict) for raw in self._raw):
+            self._raw = [{}, {}, {}]
+        self._made: dict[str, tuple | None] = {}
+
+    def versions(self) -> list[str]:
+        return [v for v in self._raw[0] if self._version(v) is not None]
+
+    def kinds(self, version: str) -> frozenset[str] | None:
+        made = self._version(version)
+        return None if made is None else made[0]
+
+    def served(self, version: str) -> dict[tuple[str, str], str] | None:
+        made = self._version(version)
+        return None if made is None else made[1]
+
+    def groups(self, version: str) -> frozenset[str] | None:
+        made = self._version(version)
+        return None if made is None else made[2]
+
+    def _version(self, version: str) -> tuple | None:
+        if version not in self._made:
+            names, pairs, known = (raw.get(version) for raw in self._raw)
+            ok = _strings(names) and _strings(known) and isinstance(pairs, list)
+            ok = ok and all(isinstance(p, list) and len(p) == 3 and _strings(p) for p in pairs)
+            self._made[version] = (
+                (frozenset(names), {(a, k): notice for a, k, notice in pairs}, frozenset(known))
+                if ok
+                else None
+            )
+        return self._made[version]
+
+
 @functools.lru_cache(maxsize=1)
-def shipped_kinds() -> dict[str, frozenset[str]]:
-    """:data:`KINDS_FILE`'s kinds by version; empty when it is missing, damaged, or made
-    from another kubernetes-validate than the installed one (each version is scanned)."""
+def shipped_table() -> ShippedTable:
     try:
         payload = json.loads(KINDS_FILE.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
+        return ShippedTable()
     if not isinstance(payload, dict) or payload.get("stamp") != kinds_stamp():
-        return {}
-    kinds = payload.get("kinds")
-    if not isinstance(kinds, dict):
-        return {}
-    out = {}
-    for version, names in kinds.items():
-        if not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
-            return {}
-        out[version] = frozenset(names)
-    return out
+        return ShippedTable()
+    return ShippedTable(payload)
+
+
+def _strings(values) -> bool:
+    return isinstance(values, list) and all(isinstance(v, str) for v in values)
+
+
+def shipped_kinds() -> dict[str, frozenset[str]]:
+    """:data:`KINDS_FILE`'s kinds by version (:class:`ShippedTable`)."""
+    table = shipped_table()
+    return {version: table.kinds(version) for version in table.versions()}
+
+
+def served_groups(version: str) -> frozenset[str]:
+    """The API groups Kubernetes ``version`` serves (``CoreSchemas.groups``), from
+    :data:`KINDS_FILE` when the version's schemas are not in memory."""
+    if loaded(version) is None:
+        shipped = shipped_table().groups(version)
+        if shipped is not None:
+            return shipped
+    return core_schemas(version).groups()
+
+
+def deprecation_notice(description: str) -> str:
+    """What :func:`judge` reads of a kind's description: its deprecation notice, or ""."""
+    m = _DEPRECATED.search(description)
+    return m.group(0) if m is not None else ""
 
 
 def history(api_version: str, kind: str) -> list[str]:
@@ -197,7 +262,7 @@ def is_kubernetes_group(group: str, version: str) -> bool:
     ``*.k8s.io``. Cheap on purpose: a CRD's group (cert-manager.io, ...) is
     rejected without reading the other versions' schemas."""
     return (
-        group in core_schemas(version).groups()
+        group in served_groups(version)
         or group in RETIRED_GROUPS
         or "." not in group
         or group.endswith(".k8s.io")

@@ -235,7 +235,7 @@ class SchemaRegistry:
         """Is ``group`` served by Kubernetes itself (at any version of its schemas)?"""
         if self.kube_version is None:
             return group == "" or group.endswith(".k8s.io")
-        return group in core_schemas(self.kube_version).groups()
+        return group in kube_apis.served_groups(self.kube_version)
 
     def served_versions(self, group: str, kind: str) -> list[str]:
         """apiVersions the repository's CRDs define for group/kind (for messages)."""
