@@ -37,11 +37,9 @@ made through variables that hold what the redactor masks is not kept.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 
-from .cache import RunCache
 from .core.fs import content_hash
-from .core.records import SIDE_SHARDS, SideRecords, side_shard
+from .core.records import KeptPayloads, SideRecords
 
 SIDE = "cel"
 SCHEMA_SIDE = "schema"
@@ -55,14 +53,16 @@ def record_key(rule: str, text: str) -> str:
     return content_hash(f"{rule}\0{text}".encode())
 
 
-class KeptVerdicts:
-    """The ``cel`` side entry of one run: what ``schema.cel`` asks it and tells it."""
+class KeptVerdicts(KeptPayloads):
+    """The ``cel`` or ``schema`` side entry of one run: what ``schema.cel`` and
+    ``schema.check`` ask it and tell it."""
+
+    @property
+    def max_unused(self) -> int:  # the module's, read when the run stores
+        return MAX_UNUSED
 
     def __init__(self, side: SideRecords, name: str = SIDE):
-        self.side = side
-        self.name = name  # the side entry: SIDE or SCHEMA_SIDE
-        self.used: set[str] = set()
-        self.new: dict[str, tuple[str, bool | None, int]] = {}  # key -> (value text, verdict, steps)
+        super().__init__(side, name)
 
     def get(self, rule: str, text: str) -> tuple[bool | None, int] | None:
         """The kept verdict of ``rule`` on the value of JSON text ``text`` and its steps, or
@@ -81,11 +81,7 @@ class KeptVerdicts:
         return verdict, steps
 
     def add(self, rule: str, text: str, verdict: bool | None, steps: int) -> None:
-        key = record_key(rule, text)
-        if self.side.get(key) is not None:
-            self.used.add(key)
-        else:
-            self.new[key] = (text, verdict, steps)
+        self.put(record_key(rule, text), text, json.dumps([verdict, steps]))
 
     def valid(self, identity: str, content: str) -> bool:
         """Whether a run before found the object of content key ``content`` valid against
@@ -99,36 +95,4 @@ class KeptVerdicts:
     def add_valid(self, identity: str, content: str, text: str) -> None:
         """The object is valid against the schema; ``text``: what its content key was made
         of besides a kept build's text (checked for a secret's value before it is kept)."""
-        key = record_key(identity, content)
-        if self.side.get(key) is not None:
-            self.used.add(key)
-        else:
-            self.new[key] = (text, True, 0)
-
-    def merge(self, new: dict[str, tuple[str, bool | None, int]], used: set[str]) -> None:
-        """What a worker process's rules found and made (``lint.Linter._rules_share``)."""
-        self.new.update(new)
-        self.used |= used
-
-    def store(self, warm: RunCache, holds: Callable[[str], bool]) -> None:
-        """Write back the shards this run changed: the verdicts it used and made (not one
-        of a value ``holds`` tells holds a secret's value), then the newest unused ones."""
-        if not self.new:
-            return
-        side = self.side
-        new: dict[int, list[tuple[str, str]]] = {}
-        checked: dict[str, bool] = {}  # a schema verdict's variables text is shared by many
-        for key, (text, verdict, steps) in self.new.items():
-            secret = checked.get(text)
-            if secret is None:
-                secret = checked[text] = bool(holds(text))
-            if not secret:
-                new.setdefault(side_shard(key), []).append((key, json.dumps([verdict, steps])))
-        shards: dict[int, list[tuple[str, str]]] = {}
-        for shard in sorted(new):
-            kept = side.rows(shard)  # its whole records, in order
-            used = [row for row in kept if row[0] in self.used]
-            unused = [row for row in kept if row[0] not in self.used]
-            # in the order the next run's ``unused`` keeps first: this run's, then the others'
-            shards[shard] = used + sorted(new[shard]) + unused[: MAX_UNUSED // SIDE_SHARDS]
-        warm.write_records(self.name, side, shards)
+        self.put(record_key(identity, content), text, _VALID)

@@ -155,7 +155,8 @@ def test_a_warm_run_walks_only_the_objects_with_a_dollar_and_prints_the_cold_out
             entry.unlink()
         walked.clear()
         assert run_cli(str(repo), "--root", str(repo), "--format", fmt) == cold
-        assert "vars" in walked
+        # the first warm run walks it; the next takes what it made (buildcache.KeptSubstitutions)
+        assert ("vars" in walked) == (fmt == "json")
         assert "plain" not in walked
 
 

@@ -168,3 +168,83 @@ class SideRecords:
 
     def __len__(self) -> int:
         return len(self._rows)
+
+
+class KeptPayloads:
+    """Records a run looks up by key and adds to, written back after it (a store over one
+    side entry's :class:`SideRecords`): the records it used first, then those it made
+    (``new``: key -> (the text its key was made of that may hold a secret's value, the
+    value), encoded by :meth:`encode` when written), then the newest it did not use, at most
+    ``max_unused`` of those (all shards together). A record made from a text holding a value
+    the run's redactor masks is not kept, not even as a digest of it."""
+
+    #: kept records this run did not use (all shards together)
+    max_unused = 4096
+    #: about the most text all records may hold together (None: not bounded)
+    max_chars: int | None = None
+    #: the payloads may hold a document's values (not only digests): one that holds what the
+    #: redactor masks is not written, and a kept one is dropped
+    purge_tainted = False
+
+    def __init__(self, side: SideRecords, name: str):
+        self.side = side
+        self.name = name  # the side entry
+        self.used: set[str] = set()
+        self.new: dict[str, tuple[str, object]] = {}
+
+    def payload(self, key: str) -> str | None:
+        """The record's payload, when it is whole (then the run used it)."""
+        payload = self.side.get(key)
+        if payload is not None:
+            self.used.add(key)
+        return payload
+
+    def put(self, key: str, text: str, value: object) -> None:
+        if self.side.get(key) is not None:
+            self.used.add(key)
+        else:
+            self.new[key] = (text, value)
+
+    def merge(self, new: dict[str, tuple[str, object]], used: set[str]) -> None:
+        """What a worker process found and made."""
+        self.new.update(new)
+        self.used |= used
+
+    def encode(self, value: object) -> str | None:
+        """A new record's payload (None: not kept)."""
+        return value if isinstance(value, str) else None
+
+    def store(self, warm, holds) -> None:
+        """Write back the shards this run changed (``warm.write_records``); ``holds`` tells a
+        text holding a value the run's redactor masks (``core.redact.tainted_matcher``)."""
+        side = self.side
+        purge = {k for k in side if holds(side.unchecked(k))} if self.purge_tainted else set()
+        if not self.new and not purge:
+            return
+        new: dict[int, list[tuple[str, str]]] = {}
+        checked: dict[str, bool] = {}  # one text is shared by many records (a Kustomization's variables)
+        for key, (text, value) in self.new.items():
+            secret = checked.get(text)
+            if secret is None:
+                secret = checked[text] = bool(holds(text))
+            payload = None if secret else self.encode(value)
+            if payload is None or not fits(key, payload) or (self.purge_tainted and holds(payload)):
+                continue
+            new.setdefault(side_shard(key), []).append((key, payload))
+        shards: dict[int, list[tuple[str, str]]] = {}
+        for shard in sorted(set(new) | {side_shard(k) for k in purge}):
+            kept = [row for row in side.rows(shard) if row[0] not in purge]  # its whole records, in order
+            used = [row for row in kept if row[0] in self.used]
+            unused = [row for row in kept if row[0] not in self.used]
+            # in the order the next run's ``unused`` keeps first: this run's, then the others'
+            rows = used + sorted(new.get(shard, ())) + unused[: self.max_unused // SIDE_SHARDS]
+            if self.max_chars is not None:
+                room, size, bounded = side.room(shard, self.max_chars), 0, []
+                for row in rows:
+                    size += len(row[1])
+                    if size > room:
+                        break
+                    bounded.append(row)
+                rows = bounded
+            shards[shard] = rows
+        warm.write_records(self.name, side, shards)

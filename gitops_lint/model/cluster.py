@@ -896,6 +896,7 @@ class ClusterBuilder:
         # length bounds its entries: under the walk's budget, the walk would not refuse it)
         made = _Made(inputs, list(result.issues), [])
         substituted = _UNSET  # variables_key(variables), made for the first object that needs it
+        kept = self.renderer.substitutions if keys is not None else None  # buildcache.KeptSubstitutions
         for i, res in enumerate(result.resources):
             self.cache.spend_render(res.origin)  # the run's budget (budget.py)
             built = obj = res.obj
@@ -907,13 +908,7 @@ class ClusterBuilder:
                 if size is not None and size <= DEFAULT_BUDGET:
                     made.resources.append((res.origin, obj, unchanged(obj), content))
                     continue
-                try:
-                    sub = substitute_object(obj, variables, strict=True)
-                except SubstitutionBudgetExceeded:
-                    sub = _TOO_LARGE
-                else:
-                    obj = sub.obj
-                if key is not None:  # what substitution made is a function of the object and the variables
+                if key is not None:  # what substitution makes is a function of the object and the variables
                     if substituted is _UNSET:
                         substituted = variables_key(variables)
                     content = (
@@ -921,6 +916,17 @@ class ClusterBuilder:
                         if substituted is None
                         else (content_hash(f"{key}\0{substituted[0]}".encode()), substituted[1])
                     )
+                    sub = kept.result(content[0]) if kept is not None and content is not None else None
+                if sub is None:
+                    try:
+                        sub = substitute_object(obj, variables, strict=True)
+                    except SubstitutionBudgetExceeded:
+                        sub = _TOO_LARGE
+                    else:
+                        if kept is not None and content is not None:
+                            kept.put(content[0], content[1], sub)
+                if sub is not _TOO_LARGE:
+                    obj = sub.obj
             if shared and obj is built:
                 obj = deep_copy(obj)
             made.resources.append((res.origin, obj, sub, content))

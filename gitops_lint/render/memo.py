@@ -693,6 +693,8 @@ class KeepingRenderer:
         self._served: dict[tuple, KeptRecord | None] = {}  # rkey -> the kept build served, None: inner's
         self._targets = inner._targets = _WatchedTargets(inner._targets)
         self._configs = inner._configs = _WatchedConfigs(inner._configs)
+        # the substitutions kept with the builds (buildcache.KeptSubstitutions), or None
+        self.substitutions = None
 
     def __getattr__(self, name):
         return getattr(self.inner, name)
@@ -700,13 +702,18 @@ class KeepingRenderer:
     # -- builds made in worker processes (``gitops_lint.lint.Linter._build_share``) ----------
     def mark(self) -> tuple:
         """What this run recorded so far, for :meth:`since` (in a worker, as it starts)."""
-        return len(self.new), set(self.reused)
+        subs = self.substitutions
+        return len(self.new), set(self.reused), None if subs is None else (len(subs.new), set(subs.used))
 
     def since(self, mark: tuple) -> tuple:
-        """The builds recorded and reused after ``mark`` (in their order), and whether this
-        renderer is still exact, for :meth:`merge`."""
-        count, reused = mark
-        return list(itertools.islice(self.new.items(), count, None)), self.reused - reused, self.exact
+        """The builds recorded and reused after ``mark`` (in their order), whether this
+        renderer is still exact, and the substitutions made and used, for :meth:`merge`."""
+        count, reused, substituted = mark
+        subs = self.substitutions
+        made = None
+        if subs is not None and substituted is not None:
+            made = dict(itertools.islice(subs.new.items(), substituted[0], None)), subs.used - substituted[1]
+        return list(itertools.islice(self.new.items(), count, None)), self.reused - reused, self.exact, made
 
     @staticmethod
     def mergeable(recorded: tuple) -> bool:
@@ -719,11 +726,13 @@ class KeepingRenderer:
         made them after its own: a key built here already keeps this run's record. What
         this renderer serves within the run (``_served``, the inner Kustomizer's builds) is
         not taken: the run builds nothing more once its workers' clusters are merged."""
-        new, reused, _ = recorded
+        new, reused, _, made = recorded
         for key, rec in new:
             if key not in self.new:
                 self.records[key] = self.new[key] = rec
         self.reused |= reused
+        if made is not None and self.substitutions is not None:
+            self.substitutions.merge(*made)
 
     # -- a build --------------------------------------------------------------------------
     def build(self, path: str, overlay: FluxOverlay | None = None) -> BuildResult:

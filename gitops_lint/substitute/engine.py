@@ -627,6 +627,67 @@ def variables_key(variables: Variables | None) -> tuple[str, str] | None:
     return content_hash(text.encode()), text
 
 
+def encode_result(result: SubstitutionResult) -> str | None:
+    """``result`` as ASCII JSON text that :func:`decode_result` makes an equal result of
+    (values of the same types), for the substitutions kept between runs
+    (``buildcache.KeptSubstitutions``); None when it would not be equal (a value JSON does
+    not hold exactly: a float that is not finite, a key that is not text, a tuple)."""
+    try:
+        text = json.dumps(
+            [
+                result.obj,
+                [[u.name, list(u.path), u.expression] for u in result.unresolved],
+                [[e.message, list(e.path), e.expression] for e in result.errors],
+                [[str(n.kind), list(n.path), n.expression, n.count, n.type_name] for n in result.notes],
+                [[u.name, list(u.path), u.expression] for u in result.unknown],
+            ],
+            ensure_ascii=True,
+            separators=(",", ":"),
+            allow_nan=False,
+        )
+    except (TypeError, ValueError, RecursionError):
+        return None
+    back = decode_result(text)
+    if back is None or not _same(back.obj, result.obj) or back != result:
+        return None
+    return text
+
+
+def decode_result(text: str) -> SubstitutionResult | None:
+    """:func:`encode_result`'s result again (None: a text not of that form)."""
+    try:
+        obj, unresolved, errors, notes, unknown = json.loads(text)
+        return SubstitutionResult(
+            obj,
+            [Unresolved(n, tuple(p), e) for n, p, e in unresolved],
+            [SubstitutionError(m, tuple(p), e) for m, p, e in errors],
+            [SubstitutionNote(k, tuple(p), e, c, t) for k, p, e, c, t in notes],
+            [Unresolved(n, tuple(p), e) for n, p, e in unknown],
+        )
+    except (TypeError, ValueError, RecursionError):
+        return None
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal, and of the same types all the way down (``1 == 1.0 == True`` is not enough)."""
+    stack = [(a, b)]
+    while stack:
+        x, y = stack.pop()
+        if type(x) is not type(y):
+            return False
+        if isinstance(x, dict):
+            if list(x) != list(y):
+                return False
+            stack.extend((x[k], y[k]) for k in x)
+        elif isinstance(x, list):
+            if len(x) != len(y):
+                return False
+            stack.extend(zip(x, y))
+        elif x != y:
+            return False
+    return True
+
+
 def unchanged(obj: Any) -> SubstitutionResult:
     """What :func:`substitute_object` makes of ``obj`` when ``obj`` is a plain JSON value
     (dict with string keys, list, str, int, float, bool, None; no container twice) with no
