@@ -133,3 +133,17 @@ def test_judge_with_the_table_is_judge_without_it(fresh_kinds, monkeypatch):
     _from_files(monkeypatch)
     assert fast == [kube_apis.judge(*case) for case in cases]
     assert sum(j is not None for j in fast) > 10  # deprecations and removals among them
+
+
+def test_a_served_table_of_another_release_or_a_damaged_one_is_not_used(fresh_kinds, monkeypatch, tmp_path):
+    version = available_versions()[-1]
+    for text in ("{", '{"stamp": "kubernetes-validate 0.0.1", "served": {}, "groups": {}}', '{"stamp": 1}'):
+        damaged = tmp_path / "kube-served.json"
+        damaged.write_text(text)
+        monkeypatch.setattr(kube_apis, "SERVED_FILE", damaged)
+        monkeypatch.setattr(kube_apis, "_SERVED", {})
+        kube_apis.shipped_table.cache_clear()
+        assert kube_apis.shipped_table().served(version) is None, text
+        assert kube_apis.shipped_table().groups(version) is None, text
+        descriptions = kube_apis.served(version)  # read from the version's own file
+        assert any(len(d) > 200 for d in descriptions.values()), text  # whole, not cut to a notice

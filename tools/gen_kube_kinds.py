@@ -1,5 +1,6 @@
-"""Regenerate schemas/kube-kinds.json: the kinds each Kubernetes version's schemas name,
-the apiVersion/kinds it serves (with their deprecation notices) and its API groups.
+"""Regenerate schemas/kube-kinds.json, the kinds each Kubernetes version's schemas name,
+and schemas/kube-served.json, the apiVersion/kinds it serves (with their deprecation
+notices) and its API groups.
 
 ``kube_apis.history`` skips a version whose definitions file does not name a kind
 (most kinds it is asked about are CRDs no version serves). Scanning the installed
@@ -24,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gitops_lint.schema import kube_apis  # noqa: E402
 from gitops_lint.schema.core import CoreSchemas, available_versions  # noqa: E402
-from gitops_lint.schema.kube_apis import KINDS_FILE, kinds_stamp, scan_kinds  # noqa: E402
+from gitops_lint.schema.kube_apis import KINDS_FILE, SERVED_FILE, kinds_stamp, scan_kinds  # noqa: E402
 
 
 def main() -> int:
@@ -41,9 +42,13 @@ def main() -> int:
             [a, k, kube_apis.deprecation_notice(d)] for (a, k), d in kube_apis.served(version).items()
         )
         groups[version] = sorted(CoreSchemas(version).groups())
-    payload = {"stamp": kinds_stamp(), "kinds": kinds, "served": served, "groups": groups}
-    KINDS_FILE.write_text(json.dumps(payload, separators=(",", ":"), sort_keys=True) + "\n")
-    print(f"wrote {KINDS_FILE} ({KINDS_FILE.stat().st_size} bytes) for {payload['stamp']}")
+    stamp = kinds_stamp()
+    for path, payload in (
+        (KINDS_FILE, {"stamp": stamp, "kinds": kinds}),
+        (SERVED_FILE, {"stamp": stamp, "served": served, "groups": groups}),
+    ):
+        path.write_text(json.dumps(payload, separators=(",", ":"), sort_keys=True) + "\n")
+        print(f"wrote {path} ({path.stat().st_size} bytes) for {stamp}")
     return 0
 
 

@@ -22,6 +22,7 @@ import json
 import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..core.data_files import bundled
 from ..core.versions import kube_minor
@@ -83,7 +84,7 @@ def _definitions(version: str) -> dict:
 
 def served(version: str) -> dict[tuple[str, str], str]:
     """(apiVersion, kind) -> the kind's description, for what Kubernetes ``version`` serves.
-    From :data:`KINDS_FILE` when the version's schemas are not in memory: there, of the
+    From :data:`SERVED_FILE` when the version's schemas are not in memory: there, of the
     description, only its deprecation notice (what :func:`judge` reads of it), else "".
 
     A kind counts only under its own type (``io.k8s.api.apps.v1.Deployment``),
@@ -118,6 +119,8 @@ _KINDS: dict[str, frozenset[str] | None] = {}
 #: (tools/gen_kube_kinds.py): scanning the 13 files (17 MB) costs ~15 ms in every process
 #: that meets a kind the chosen version does not serve
 KINDS_FILE = bundled("kube-kinds.json")
+#: what each version serves, with deprecation notices, and its groups (tools/gen_kube_kinds.py)
+SERVED_FILE = bundled("kube-served.json")
 
 
 def kinds_named(version: str) -> frozenset[str] | None:
@@ -164,57 +167,76 @@ def kinds_stamp() -> str | None:
 
 
 class ShippedTable:
-    """:data:`KINDS_FILE` read: by version, the kinds its definitions file names, what it
-    serves (:func:`served`, descriptions cut to their deprecation notice) and its API
-    groups (``CoreSchemas.groups``), each version's taken from the file's JSON when first
-    asked for. Empty when the file is missing, damaged, or made from another
-    kubernetes-validate than the installed one; a version whose entries are not well
-    formed is not in it either: each version's definitions file is read then."""
+    """The tables made ahead, read: by version, the kinds its definitions file names
+    (:data:`KINDS_FILE`), and what it serves (:func:`served`, descriptions cut to their
+    deprecation notice) and its API groups (``CoreSchemas.groups``: :data:`SERVED_FILE`,
+    read only when first asked for: a cold run parses the definitions anyway), each
+    version's taken from the JSON when first asked for. Empty when a file is missing,
+    damaged, or made from another kubernetes-validate than the installed one; a version
+    whose entries are not well formed is not in it either: each version's definitions
+    file is read then."""
 
-    def __init__(self, payload: dict | None = None):
-        payload = payload or {}
-        self._raw = [payload.get(part) for part in ("kinds", "served", "groups")]
-        if not all(isinstance(raw, dict) for raw in self._raw):
-            self._raw = [{}, {}, {}]
-        self._made: dict[str, tuple | None] = {}
+    def __init__(self, kinds: dict | None = None, served_file: Path | None = None):
+        self._kinds = kinds if isinstance(kinds, dict) else {}
+        self._served_file = served_file
+        self._served: tuple[dict, dict] | None = None  # (served, groups) as read
+        self._made: dict[str, frozenset[str] | None] = {}
+        self._made_served: dict[str, tuple | None] = {}
 
     def versions(self) -> list[str]:
-        return [v for v in self._raw[0] if self._version(v) is not None]
+        return [v for v in self._kinds if self.kinds(v) is not None]
 
     def kinds(self, version: str) -> frozenset[str] | None:
-        made = self._version(version)
-        return None if made is None else made[0]
+        if version not in self._made:
+            names = self._kinds.get(version)
+            self._made[version] = frozenset(names) if _strings(names) else None
+        return self._made[version]
 
     def served(self, version: str) -> dict[tuple[str, str], str] | None:
         made = self._version(version)
-        return None if made is None else made[1]
+        return None if made is None else made[0]
 
     def groups(self, version: str) -> frozenset[str] | None:
         made = self._version(version)
-        return None if made is None else made[2]
+        return None if made is None else made[1]
 
     def _version(self, version: str) -> tuple | None:
-        if version not in self._made:
-            names, pairs, known = (raw.get(version) for raw in self._raw)
-            ok = _strings(names) and _strings(known) and isinstance(pairs, list)
+        if version not in self._made_served:
+            served, groups = self._read_served()
+            pairs, known = served.get(version), groups.get(version)
+            ok = self.kinds(version) is not None and _strings(known) and isinstance(pairs, list)
             ok = ok and all(isinstance(p, list) and len(p) == 3 and _strings(p) for p in pairs)
-            self._made[version] = (
-                (frozenset(names), {(a, k): notice for a, k, notice in pairs}, frozenset(known))
-                if ok
-                else None
+            self._made_served[version] = (
+                ({(a, k): notice for a, k, notice in pairs}, frozenset(known)) if ok else None
             )
-        return self._made[version]
+        return self._made_served[version]
+
+    def _read_served(self) -> tuple[dict, dict]:
+        if self._served is None:
+            self._served = {}, {}
+            payload = _read_stamped(self._served_file) if self._served_file is not None else None
+            if (
+                payload is not None
+                and isinstance(payload.get("served"), dict)
+                and isinstance(payload.get("groups"), dict)
+            ):
+                self._served = payload["served"], payload["groups"]
+        return self._served
+
+
+def _read_stamped(path: Path) -> dict | None:
+    """A table's JSON, when it was made from the installed kubernetes-validate."""
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return payload if isinstance(payload, dict) and payload.get("stamp") == kinds_stamp() else None
 
 
 @functools.lru_cache(maxsize=1)
 def shipped_table() -> ShippedTable:
-    try:
-        payload = json.loads(KINDS_FILE.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return ShippedTable()
-    if not isinstance(payload, dict) or payload.get("stamp") != kinds_stamp():
-        return ShippedTable()
-    return ShippedTable(payload)
+    payload = _read_stamped(KINDS_FILE)
+    return ShippedTable(payload.get("kinds"), SERVED_FILE) if payload is not None else ShippedTable()
 
 
 def _strings(values) -> bool:
@@ -229,7 +251,7 @@ def shipped_kinds() -> dict[str, frozenset[str]]:
 
 def served_groups(version: str) -> frozenset[str]:
     """The API groups Kubernetes ``version`` serves (``CoreSchemas.groups``), from
-    :data:`KINDS_FILE` when the version's schemas are not in memory."""
+    :data:`SERVED_FILE` when the version's schemas are not in memory."""
     if loaded(version) is None:
         shipped = shipped_table().groups(version)
         if shipped is not None:
