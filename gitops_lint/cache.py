@@ -188,8 +188,9 @@ KEEP_RUNS = 32
 MAX_ENTRY_BYTES = 64 * 1024 * 1024
 #: a file modified this recently is hashed again next time: its mtime may not change on a rewrite
 RACY_NS = 3_000_000_000
-#: the format of a side entry's shards and of the hash memo (the run entries keep ``FORMAT``)
-SIDE_FORMAT = 2
+#: the format of a side entry's shards and of the hash memo (the run entries keep ``FORMAT``);
+#: 3: records checked by CRC-32 (core.records.record_checksum)
+SIDE_FORMAT = 3
 _TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by gitops-lint.\n"

@@ -236,10 +236,25 @@ def test_a_damaged_record_is_a_miss(tmp_path):
 
 def test_a_kept_builds_keys_name_its_text_and_places():
     text = '[[{"kind":"A"},["a.yaml",1,0]],[{"kind":"B"},["a.yaml",3,1]]]'
-    keys = memo._item_keys(text, 2)
-    assert keys == memo._item_keys(text, 2) and len(set(keys)) == 2
-    other = memo._item_keys(text.replace('"B"', '"C"'), 2)
+
+    def record(objects: str) -> memo.KeptRecord:
+        rec = memo.KeptRecord(("app", "", 1), {"a.yaml": "0" * 40}, {}, {}, [], None, objects)
+        payload = rec.payload(objects)  # as written to the side entry: with its text's digest
+        back = memo.KeptRecord.from_payload(payload, rec.key)
+        assert back is not None and back.digest is not None
+        assert memo._item_keys(back, 2) == memo._item_keys(rec, 2)  # the digest written, or made
+        return back
+
+    keys = memo._item_keys(record(text), 2)
+    assert keys == memo._item_keys(record(text), 2) and len(set(keys)) == 2
+    other = memo._item_keys(record(text.replace('"B"', '"C"')), 2)
     assert not set(keys) & set(other)  # a change anywhere in the text: every key changes
+    unwritten = (
+        memo.KeptRecord(("app", "", 1), {}, {}, {}, [], None, text)
+        .payload(text)
+        .replace('"digest":"', '"digest":"x')
+    )
+    assert memo.KeptRecord.from_payload(unwritten, ("app", "", 1)) is None  # not the shape written
 
 
 class Warm:

@@ -344,6 +344,7 @@ class ClusterBuilder:
         # pass takes most objects over, and each is made once per object (nothing changes one)
         self._refs: dict[int, tuple[dict, ObjectRef]] = {}
         self._fields: dict[int, tuple[dict, KustomizationSpec]] = {}
+        self._variables_keys: dict[tuple, tuple[str, str] | None] = {}  # see _variables_key
 
     # -- entry point -----------------------------------------------------
     def build(self, entry: Entry) -> Cluster:
@@ -910,7 +911,7 @@ class ClusterBuilder:
                     continue
                 if key is not None:  # what substitution makes is a function of the object and the variables
                     if substituted is _UNSET:
-                        substituted = variables_key(variables)
+                        substituted = self._variables_key(variables)
                     content = (
                         None
                         if substituted is None
@@ -931,6 +932,18 @@ class ClusterBuilder:
                 obj = deep_copy(obj)
             made.resources.append((res.origin, obj, sub, content))
         return made
+
+    def _variables_key(self, variables) -> tuple[str, str] | None:
+        """``variables_key(variables)``, made once per set of values in a run: most
+        Kustomizations of a cluster substitute the same settings, in every pass."""
+        try:
+            seen = (tuple(variables.values.items()), variables.open)
+            found = self._variables_keys.get(seen, _UNSET)
+        except (AttributeError, TypeError):  # not a Variables, or a value that is not hashable
+            return variables_key(variables)
+        if found is _UNSET:
+            found = self._variables_keys[seen] = variables_key(variables)
+        return found
 
     def _decode(self, obj: dict) -> Decoded:
         """``decode(obj)``, once per object of this build (an object a pass takes over from

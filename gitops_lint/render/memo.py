@@ -246,6 +246,9 @@ class KeptRecord:
     # what ``buildcache.prepare`` made of ``pending`` (a worker's build: its text, and the
     # places of the objects kept by reference), which it then replaces
     prepared: tuple | None = None
+    # the digest of ``objects`` (content_hash), written with it: the objects' content keys
+    # (:func:`_item_keys`) without hashing megabytes of kept text every run
+    digest: str | None = None
 
     def to_json(self, objects: str) -> dict:
         return {
@@ -264,6 +267,7 @@ class KeptRecord:
         ``objects`` as they are (JSON holds no raw tab: the first one ends the fingerprint)."""
         data = self.to_json("")
         del data["objects"]
+        data["digest"] = content_hash(objects.encode())
         return json.dumps(data, ensure_ascii=True, separators=(",", ":"), allow_nan=False) + "\t" + objects
 
     @classmethod
@@ -279,9 +283,15 @@ class KeptRecord:
             return None
         if not isinstance(data, dict) or "objects" in data:
             return None
+        digest = data.pop("digest", None)
+        if not (isinstance(digest, str) and len(digest) == 40):
+            return None
         data["objects"] = objects
         rec = cls.from_json(data)
-        return rec if rec is not None and rec.key == key else None
+        if rec is None or rec.key != key:
+            return None
+        rec.digest = digest
+        return rec
 
     @classmethod
     def from_json(cls, data) -> KeptRecord | None:
@@ -440,15 +450,16 @@ def _checked(data: list) -> tuple[list[tuple[dict, Origin]], list[tuple[str, ...
     return out, refs
 
 
-def _item_keys(text: str, count: int) -> list[str]:
-    """A key of each object served from a kept build's JSON ``text`` that names its content
+def _item_keys(rec: KeptRecord, count: int) -> list[str]:
+    """A key of each object served from a kept build's JSON text (``rec.objects``) that names its content
     in any run: the text's digest and the object's place in it. The record is served only
     while every file it names has the content hash it holds (``KeepingRenderer._holds``), so
     the text decodes to equal objects, and an object kept by reference is made whole from
     equal documents. A store keyed by content takes them (``celcache``: schema verdicts);
     the key is made of what the cache holds already (the text, the files' hashes), never
-    of a value the record does not hold."""
-    whole = content_hash(text.encode())
+    of a value the record does not hold. The text's digest is the one written with it
+    (checked with the record), else made here."""
+    whole = rec.digest if rec.digest is not None else content_hash(rec.objects.encode())
     return [f"{whole}.{i}" for i in range(count)]
 
 
@@ -776,7 +787,7 @@ class KeepingRenderer:
         if objects is None:  # a damaged record, past the point of building afresh
             return self._inexact(path, overlay), None, None
         result = BuildResult([Resource(obj, origin) for obj, origin in objects], _issues(rec.issues))
-        return result, sizes, _item_keys(rec.objects, len(objects))
+        return result, sizes, _item_keys(rec, len(objects))
 
     def _whole(
         self, objects: list[tuple[dict, Origin]] | None, refs: list[tuple[str, ...] | None] | None
