@@ -39,7 +39,6 @@ from dataclasses import dataclass, field
 import yaml
 
 from ..core.data import FLUX_OPERATOR_GROUP, group_of, is_kind
-from .gotemplate import TemplateError, Unsupported, render, to_yaml
 
 PROVIDER_KIND = "ResourceSetInputProvider"
 MAX_PERMUTATIONS = 10_000  # flux-operator internal/inputs/permuter.go
@@ -198,6 +197,8 @@ def combined_inputs(rs: dict, find: ProviderLookup) -> tuple[list[dict] | None, 
 
 
 def _documents(text: str) -> list:
+    from .gotemplate import TemplateError
+
     try:
         return [d for d in yaml.load_all(text, Loader=yaml.CSafeLoader) if d is not None]
     except yaml.YAMLError as exc:
@@ -208,6 +209,8 @@ def _documents(text: str) -> list:
 
 def _build(spec: dict, inputs: list[dict], path: tuple) -> list[Generated]:
     """builder.BuildResourceSet for one set of resources/resourcesTemplate."""
+    from .gotemplate import TemplateError, Unsupported, render, to_yaml
+
     objects: list[Generated] = []
     seen: set[tuple] = set()
     runs = inputs or [None]
@@ -262,6 +265,9 @@ def expand(rs: dict, find: ProviderLookup) -> Expansion:
     ``find(namespace, name)`` returns a ResourceSetInputProvider manifest of
     the cluster, or None.
     """
+    # imported here: a run renders a ResourceSet only where a repository has one (~1.5 ms)
+    from .gotemplate import TemplateError, Unsupported
+
     spec = _spec(rs)
     inputs, uses_providers, why = combined_inputs(rs, find)
     if why:
