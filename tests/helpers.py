@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from gitops_lint.cli import main
@@ -79,6 +83,21 @@ spec:
 GOTK = gotk("dev")
 
 
+KUSTOMIZATION = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+
+
+def widget_crd(spec: str) -> str:
+    """A CustomResourceDefinition of ``example.com/v1`` ``Widget`` whose ``spec`` field has
+    the schema ``spec`` (YAML lines, indented as the value of ``spec:`` under ``properties``)."""
+    return (
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
+        "metadata: {name: widgets.example.com}\n"
+        "spec:\n  group: example.com\n  names: {kind: Widget, plural: widgets}\n  scope: Namespaced\n"
+        "  versions:\n    - name: v1\n      served: true\n      storage: true\n      schema:\n"
+        "        openAPIV3Schema:\n          type: object\n          properties:\n            spec:\n" + spec
+    )
+
+
 def ks(name: str, path: str, depends=(), extra: str = "") -> str:
     deps = "".join(f"    - name: {d}\n" for d in depends)
     return (
@@ -129,3 +148,50 @@ def shard_records(paths) -> dict[str, str]:
                 key, _, payload = line.split("\t", 2)
                 out[key] = payload
     return out
+
+
+class RecordingWarm:
+    """Stands for the warm cache a store writes its records through
+    (``RunCache.write_records``): what it wrote, by shard, for side entry ``side``."""
+
+    def __init__(self, side: str):
+        self.side = side
+        self.written: dict[int, list[tuple[str, str]]] = {}
+
+    def write_records(self, name, read, shards):
+        assert name == self.side
+        self.written.update(shards)
+
+
+# a lint in its own process, with a hash seed of its own: its output, what the store of one
+# side entry (core.records.KeptPayloads: CEL or schema verdicts, substitutions) found kept
+# and made, and whether the run imported cel-python
+_STORE_PROBE = """
+import io, json, sys, contextlib
+from gitops_lint import cli
+from gitops_lint.core import records
+side, seen = sys.argv.pop(1), {}
+store = records.KeptPayloads.store
+def spy(self, warm, holds):
+    if self.name == side:
+        seen["new"], seen["used"] = len(self.new), len(self.used)
+    return store(self, warm, holds)
+records.KeptPayloads.store = spy
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    code = cli.main(sys.argv[1:])
+print(json.dumps({"code": code, "out": out.getvalue(), "celpy": "celpy" in sys.modules, **seen}))
+"""
+
+
+def lint_watching(root: Path, *args: str, side: str, seed: str = "0", jobs: str = "1") -> dict:
+    """Every cluster under ``root/clusters`` linted (json, the warm cache on) in its own
+    process; ``side``: the side entry whose store is watched."""
+    from gitops_lint import cache as cache_module
+
+    env = {k: v for k, v in os.environ.items() if k not in (cache_module.ENV_OFF, cache_module.ENV_DIR)}
+    env.update(PYTHONHASHSEED=seed, GITOPS_LINT_JOBS=jobs)
+    entries = sorted(str(p) for p in (root / "clusters").iterdir())
+    cmd = [sys.executable, "-c", _STORE_PROBE, side, *entries, "--root", str(root), "--format", "json", *args]
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
+    return json.loads(done.stdout.splitlines()[-1])

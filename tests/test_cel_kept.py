@@ -5,9 +5,6 @@ cache prints; a damaged or foreign record is a miss; a value holding a secret is
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,28 +12,22 @@ import pytest
 from gitops_lint import cache as cache_module
 from gitops_lint.celcache import SIDE, KeptVerdicts, record_key
 from gitops_lint.core.records import SideRecords, side_shard
-from tests.helpers import GOTK, ks, shard_records, write_tree
+from tests.helpers import (
+    GOTK,
+    KUSTOMIZATION,
+    RecordingWarm,
+    ks,
+    lint_watching,
+    shard_records,
+    widget_crd,
+    write_tree,
+)
 
-KUST = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+KUST = KUSTOMIZATION
 # rules outside the fast subset (schema.cel_fast): cel-python evaluates them; the second
 # reads two fields only (schema.cel._fields: the value's partial text)
-CRD = """apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: widgets.example.com}
-spec:
-  group: example.com
-  names: {kind: Widget, plural: widgets}
-  scope: Namespaced
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec:
-              type: object
+CRD = widget_crd(
+    """              type: object
               x-kubernetes-validations:
                 - rule: "self.sizes.all(s, s > 0)"
                   message: every size is positive
@@ -48,6 +39,7 @@ spec:
                 keep: {type: integer}
                 high: {type: integer}
 """
+)
 
 
 def widget(name: str, sizes: list[int], low: int = 1) -> str:
@@ -88,26 +80,6 @@ TREE = {
 VERDICTS = 4 * len(CLUSTERS) + 1
 
 
-# a run in its own process (cel-python's verdicts are also remembered in the process), with
-# a hash seed of its own: what it found kept, what it evaluated, whether it imported cel-python
-PROBE = """
-import io, json, sys, contextlib
-from gitops_lint import celcache, cli
-from gitops_lint.schema import cel
-seen = {}
-store = celcache.KeptVerdicts.store
-def spy(self, warm, holds):
-    if self.name == celcache.SIDE:  # not the schema verdicts' store
-        seen["new"], seen["used"] = len(self.new), len(self.used)
-    return store(self, warm, holds)
-celcache.KeptVerdicts.store = spy
-out = io.StringIO()
-with contextlib.redirect_stdout(out):
-    code = cli.main(sys.argv[1:])
-print(json.dumps({"code": code, "out": out.getvalue(), "celpy": "celpy" in sys.modules, **seen}))
-"""
-
-
 @pytest.fixture
 def repo(tmp_path) -> Path:
     root = write_tree(tmp_path / "repo", TREE)
@@ -116,12 +88,7 @@ def repo(tmp_path) -> Path:
 
 
 def lint(root: Path, *args: str, seed: str = "0", jobs: str = "1") -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in (cache_module.ENV_OFF, cache_module.ENV_DIR)}
-    env.update(PYTHONHASHSEED=seed, GITOPS_LINT_JOBS=jobs)
-    cmd = [sys.executable, "-c", PROBE, *(str(root / "clusters" / c) for c in CLUSTERS), "--root", str(root)]
-    cmd += ["--format", "json"]
-    done = subprocess.run([*cmd, *args], capture_output=True, text=True, env=env, check=True)
-    return json.loads(done.stdout.splitlines()[-1])
+    return lint_watching(root, *args, seed=seed, jobs=jobs, side=SIDE)
 
 
 def change(root: Path, n: int) -> None:
@@ -188,22 +155,11 @@ def test_a_record_that_is_not_a_verdict_is_a_miss():
     assert verdicts.used == {record_key("r1", text)}
 
 
-class Warm:
-    """What KeptVerdicts.store writes through (``RunCache.write_records``)."""
-
-    def __init__(self):
-        self.written: dict[int, list[tuple[str, str]]] = {}
-
-    def write_records(self, name, read, shards):
-        assert name == SIDE
-        self.written.update(shards)
-
-
 def test_a_value_holding_a_secret_is_not_kept_not_even_as_a_digest():
     verdicts = KeptVerdicts(SideRecords())
     verdicts.add("r", '{"password": "hunter2-xyz"}', False, 4)
     verdicts.add("r", '{"size": 3}', True, 2)
-    warm = Warm()
+    warm = RecordingWarm(SIDE)
     verdicts.store(warm, lambda text: "hunter2-xyz" in text)
     stored = {k for rows in warm.written.values() for k, _ in rows}
     assert stored == {record_key("r", '{"size": 3}')}
@@ -221,7 +177,7 @@ def test_the_verdicts_used_come_first_and_unused_ones_are_bounded(monkeypatch):
         assert verdicts.get("r", text) == (True, 1)
     for i in range(200, 260):
         verdicts.add("r", str(i), False, 1)
-    warm = Warm()
+    warm = RecordingWarm(SIDE)
     verdicts.store(warm, lambda text: False)
     assert {side_shard(k) for k in verdicts.new} == set(warm.written)  # the shards it changed
     for shard, rows in warm.written.items():

@@ -9,9 +9,6 @@ through variables that hold a Secret's value is not kept; a damaged record is a 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,30 +17,26 @@ from gitops_lint import cache as cache_module
 from gitops_lint.celcache import SCHEMA_SIDE, KeptVerdicts, record_key
 from gitops_lint.core.records import SideRecords
 from gitops_lint.render import memo
-from tests.helpers import GOTK, gotk, ks, shard_records, write_tree
+from tests.helpers import (
+    GOTK,
+    KUSTOMIZATION,
+    RecordingWarm,
+    gotk,
+    ks,
+    lint_watching,
+    shard_records,
+    widget_crd,
+    write_tree,
+)
 
-KUST = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
-CRD = """apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: widgets.example.com}
-spec:
-  group: example.com
-  names: {kind: Widget, plural: widgets}
-  scope: Namespaced
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec:
-              type: object
+KUST = KUSTOMIZATION
+CRD = widget_crd(
+    """              type: object
               properties:
                 size: {type: integer, maximum: MAX}
                 label: {type: string}
 """
+)
 
 
 def widget(name: str, size: str, label: str = "x") -> str:
@@ -94,32 +87,8 @@ def tree(size: str = "3", maximum: int = 10, source: str = "inline", clusters=("
     return files
 
 
-# a run in its own process, with a hash seed of its own: its output, and what the schema
-# verdicts' store found kept and made
-PROBE = """
-import io, json, sys, contextlib
-from gitops_lint import celcache, cli
-seen = {}
-store = celcache.KeptVerdicts.store
-def spy(self, warm, holds):
-    if self.name == celcache.SCHEMA_SIDE:
-        seen["new"], seen["used"] = len(self.new), len(self.used)
-    return store(self, warm, holds)
-celcache.KeptVerdicts.store = spy
-out = io.StringIO()
-with contextlib.redirect_stdout(out):
-    code = cli.main(sys.argv[1:])
-print(json.dumps({"code": code, "out": out.getvalue(), **seen}))
-"""
-
-
 def lint(root: Path, *args: str, seed: str = "0", jobs: str = "1") -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in (cache_module.ENV_OFF, cache_module.ENV_DIR)}
-    env.update(PYTHONHASHSEED=seed, GITOPS_LINT_JOBS=jobs)
-    entries = sorted(str(p) for p in (root / "clusters").iterdir())
-    cmd = [sys.executable, "-c", PROBE, *entries, "--root", str(root), "--format", "json", *args]
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
-    return json.loads(done.stdout.splitlines()[-1])
+    return lint_watching(root, *args, seed=seed, jobs=jobs, side=SCHEMA_SIDE)
 
 
 def make(tmp_path: Path, **kwargs) -> Path:
@@ -257,20 +226,11 @@ def test_a_kept_builds_keys_name_its_text_and_places():
     assert memo.KeptRecord.from_payload(unwritten, ("app", "", 1)) is None  # not the shape written
 
 
-class Warm:
-    def __init__(self):
-        self.written: dict[int, list[tuple[str, str]]] = {}
-
-    def write_records(self, name, read, shards):
-        assert name == SCHEMA_SIDE
-        self.written.update(shards)
-
-
 def test_valid_is_kept_and_found_only_as_written():
     verdicts = KeptVerdicts(SideRecords(), SCHEMA_SIDE)
     verdicts.add_valid("schema-1", "object-1", "")
     verdicts.add_valid("schema-1", "object-2", '[[["SIZE","hunter2-xyz"]],false]')
-    warm = Warm()
+    warm = RecordingWarm(SCHEMA_SIDE)
     verdicts.store(warm, lambda text: "hunter2-xyz" in text)
     rows = dict(row for shard in warm.written.values() for row in shard)
     assert set(rows) == {record_key("schema-1", "object-1")}

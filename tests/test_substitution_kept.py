@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -29,33 +26,12 @@ from gitops_lint.substitute.engine import (
     decode_result,
     encode_result,
 )
-from tests.helpers import shard_records
+from tests.helpers import lint_watching, shard_records
 from tests.test_schema_kept import LABEL, make, touch
-
-# a run in its own process: its output, and what the substitutions' store found kept and made
-PROBE = """
-import io, json, sys, contextlib
-from gitops_lint import buildcache, cli
-seen = {}
-store = buildcache.KeptSubstitutions.store
-def spy(self, warm, holds):
-    seen["new"], seen["used"] = len(self.new), len(self.used)
-    return store(self, warm, holds)
-buildcache.KeptSubstitutions.store = spy
-out = io.StringIO()
-with contextlib.redirect_stdout(out):
-    code = cli.main(sys.argv[1:])
-print(json.dumps({"code": code, "out": out.getvalue(), **seen}))
-"""
 
 
 def lint(root: Path, *args: str, jobs: str = "1") -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in (cache_module.ENV_OFF, cache_module.ENV_DIR)}
-    env["GITOPS_LINT_JOBS"] = jobs
-    entries = sorted(str(p) for p in (root / "clusters").iterdir())
-    cmd = [sys.executable, "-c", PROBE, *entries, "--root", str(root), "--format", "json", *args]
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
-    return json.loads(done.stdout.splitlines()[-1])
+    return lint_watching(root, *args, jobs=jobs, side=SUBSTITUTED_SIDE)
 
 
 def kept(root: Path) -> dict[str, str]:
