@@ -100,7 +100,7 @@ class SchemaRegistry:
         self.fs = fs
         self._local: dict[tuple[str, str], tuple[Validator | None, str]] = {}
         self._identities: dict[tuple[str, str], tuple[str, str] | None] = {}
-        self._dir_schemas: dict[tuple[str, str], tuple[str, dict] | None] = {}
+        self._dir_schemas: dict[tuple[str, str, str], tuple[str, dict] | None] = {}
 
     # -- lookups ----------------------------------------------------------
     def lookup(self, api_version: str, kind: str) -> tuple[Validator | None, str]:
