@@ -171,6 +171,52 @@ def test_another_schema_is_another_identity(tmp_path):
 
 
 @pytest.mark.slow
+def test_a_schemas_directory_that_appears_names_another_schema(tmp_path):
+    # the kept records are not keyed by the config: a schema's name says which source won
+    root = make(tmp_path)
+    settled = settle(root)
+    strict = {"type": "object", "properties": {"data": {"type": "object", "maxProperties": 0}}}
+    (root / "schemas").mkdir()
+    (root / "schemas" / "configmap-v1.json").write_text(json.dumps(strict))
+    (root / ".gitops-lint.yaml").write_text("schemas: [schemas]\n")
+    warm = lint(root)
+    assert 0 < warm["used"] < settled["new"]  # the widgets' verdicts, not the ConfigMaps'
+    cold = lint(root, "--no-cache")
+    assert warm["out"] == cold["out"]
+    found = schema_findings(cold["out"])
+    assert found and all("(v1 ConfigMap)" in m for m in found)
+
+
+DEPLOYMENT = """---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: default}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      resources: {limits: {cpu: "1"}}
+      containers: [{name: web, image: "nginx:1"}]
+"""
+
+
+@pytest.mark.slow
+def test_another_kubernetes_version_names_another_schema(tmp_path):
+    # pod-level resources: in the schemas of Kubernetes 1.32 on, an unknown field in 1.25's
+    root = make(tmp_path)
+    with open(root / "apps/plain.yaml", "a", encoding="utf-8") as fh:
+        fh.write(DEPLOYMENT)
+    settle(root)
+    assert schema_findings(lint(root)["out"]) == []  # the newest version: valid, and kept so
+    touch(root, 2)
+    warm = lint(root, "--kube-version", "1.25")
+    assert warm["out"] == lint(root, "--kube-version", "1.25", "--no-cache")["out"]
+    found = schema_findings(warm["out"])
+    assert len(found) == 1 and "resources" in found[0] and "(apps/v1 Deployment)" in found[0]
+
+
+@pytest.mark.slow
 def test_a_verdict_made_through_a_secrets_value_is_not_kept(tmp_path):
     root = make(tmp_path, source="secret")
     settled = settle(root)
