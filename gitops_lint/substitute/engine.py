@@ -60,6 +60,7 @@ import yaml
 
 from ..core.enums import StrEnum
 from ..core.fs import content_hash
+from ..core.plain import is_plain
 from ..load.goyaml import (
     BREAKS,
     DOUBLE,
@@ -631,26 +632,19 @@ def encode_result(result: SubstitutionResult) -> str | None:
     """``result`` as ASCII JSON text that :func:`decode_result` makes an equal result of
     (values of the same types), for the substitutions kept between runs
     (``buildcache.KeptSubstitutions``); None when it would not be equal (a value JSON does
-    not hold exactly: a float that is not finite, a key that is not text, a tuple)."""
-    try:
-        text = json.dumps(
-            [
-                result.obj,
-                [[u.name, list(u.path), u.expression] for u in result.unresolved],
-                [[e.message, list(e.path), e.expression] for e in result.errors],
-                [[str(n.kind), list(n.path), n.expression, n.count, n.type_name] for n in result.notes],
-                [[u.name, list(u.path), u.expression] for u in result.unknown],
-            ],
-            ensure_ascii=True,
-            separators=(",", ":"),
-            allow_nan=False,
-        )
-    except (TypeError, ValueError, RecursionError):
+    not keep exactly, ``core.plain.is_plain``: a float that is not finite, a key that is not
+    text, a tuple; a path that is not a tuple)."""
+    rows = [
+        result.obj,
+        [[u.name, list(u.path), u.expression] for u in result.unresolved],
+        [[e.message, list(e.path), e.expression] for e in result.errors],
+        [[str(n.kind), list(n.path), n.expression, n.count, n.type_name] for n in result.notes],
+        [[u.name, list(u.path), u.expression] for u in result.unknown],
+    ]
+    paths = (x.path for x in (*result.unresolved, *result.errors, *result.notes, *result.unknown))
+    if not is_plain(rows) or not all(type(p) is tuple for p in paths):
         return None
-    back = decode_result(text)
-    if back is None or not _same(back.obj, result.obj) or back != result:
-        return None
-    return text
+    return json.dumps(rows, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
 
 
 def decode_result(text: str) -> SubstitutionResult | None:
@@ -666,26 +660,6 @@ def decode_result(text: str) -> SubstitutionResult | None:
         )
     except (TypeError, ValueError, RecursionError):
         return None
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Equal, and of the same types all the way down (``1 == 1.0 == True`` is not enough)."""
-    stack = [(a, b)]
-    while stack:
-        x, y = stack.pop()
-        if type(x) is not type(y):
-            return False
-        if isinstance(x, dict):
-            if list(x) != list(y):
-                return False
-            stack.extend((x[k], y[k]) for k in x)
-        elif isinstance(x, list):
-            if len(x) != len(y):
-                return False
-            stack.extend(zip(x, y))
-        elif x != y:
-            return False
-    return True
 
 
 def unchanged(obj: Any) -> SubstitutionResult:
