@@ -41,7 +41,7 @@ from functools import cached_property
 from .cache import RunCache
 from .core.fs import RepoFS, content_hash
 from .core.plain import is_plain
-from .core.records import SIDE_SHARDS, KeptPayloads, side_shard
+from .core.records import SIDE_SHARDS, KeptPayloads, side_shard, within
 from .load.sops import document_metadata, has_sops_marker
 from .render.kustomize import Kustomizer
 from .render.memo import (
@@ -156,13 +156,8 @@ class KeptBuilds:
                     continue  # a build of this run replaces it, or is not kept in its place
                 (used if rec.key in r.reused else unused).append((k, side.get(k) or ""))
             used.extend(new.get(shard, ()))
-            rows, size, room = [], 0, side.room(shard, MAX_CHARS)
-            for row in used + unused[-(MAX_UNUSED // SIDE_SHARDS) :]:  # what this run used first
-                size += len(row[1])
-                if size > room:
-                    break
-                rows.append(row)
-            shards[shard] = rows
+            # what this run used first
+            shards[shard] = within(used + unused[-(MAX_UNUSED // SIDE_SHARDS) :], side.room(shard, MAX_CHARS))
         self.warm.write_records(SIDE, side, shards)
 
 

@@ -49,6 +49,18 @@ def fits(key: str, payload: str) -> bool:
     )
 
 
+def within(rows: list[tuple[str, str]], room: int) -> list[tuple[str, str]]:
+    """The first of ``rows`` (key, payload) whose payloads hold no more than ``room``
+    characters together (:meth:`SideRecords.room`): what a store writes of a shard."""
+    out, size = [], 0
+    for row in rows:
+        size += len(row[1])
+        if size > room:
+            break
+        out.append(row)
+    return out
+
+
 class SideRecords:
     """A side entry's records as read: key -> payload text (JSON the store wrote).
 
@@ -242,13 +254,5 @@ class KeptPayloads:
             unused = [row for row in kept if row[0] not in self.used]
             # in the order the next run's ``unused`` keeps first: this run's, then the others'
             rows = used + sorted(new.get(shard, ())) + unused[: self.max_unused // SIDE_SHARDS]
-            if self.max_chars is not None:
-                room, size, bounded = side.room(shard, self.max_chars), 0, []
-                for row in rows:
-                    size += len(row[1])
-                    if size > room:
-                        break
-                    bounded.append(row)
-                rows = bounded
-            shards[shard] = rows
+            shards[shard] = rows if self.max_chars is None else within(rows, side.room(shard, self.max_chars))
         warm.write_records(self.name, side, shards)

@@ -50,7 +50,7 @@ from collections.abc import Callable, Iterable, Mapping
 from ..core.budget import MAX_DEPTH, MAX_FILE_NODES
 from ..core.data import Document, LoadError, Origin
 from ..core.fs import OutsideRoot, content_hash, normalize, walked_hash
-from ..core.records import SIDE_SHARDS, SideRecords, side_shard
+from ..core.records import SIDE_SHARDS, SideRecords, side_shard, within
 from ..core.sharing import apply_links, expanded_within, links, with_slots
 
 #: the suffix of a kustomization file's key (parsed without kyaml's folded scalars)
@@ -372,13 +372,7 @@ class ParsedFiles:
                 # the entries this run used first, then by key: a shard the cache would not
                 # read back (cache.MAX_ENTRY_BYTES) would cost every run a write and save nothing
                 order = sorted(files, key=lambda k: (k not in self.used and k not in new, k))
-                kept, total = {}, 0
-                for k in order:
-                    total += len(files[k])
-                    if total > limit:
-                        break
-                    kept[k] = files[k]
-                files = kept
+                files = dict(within([(k, files[k]) for k in order], limit))
             out[shard] = list(files.items())
         return out
 
