@@ -100,7 +100,8 @@ class SchemaRegistry:
         self.fs = fs
         self._local: dict[tuple[str, str], tuple[Validator | None, str]] = {}
         self._identities: dict[tuple[str, str], tuple[str, str] | None] = {}
-        self._dir_schemas: dict[tuple[str, str, str], tuple[str, dict] | None] = {}
+        # (directory, apiVersion, kind) -> (path, schema, its canonical text) of a schemas: file
+        self._dir_schemas: dict[tuple[str, str, str], tuple[str, dict, str] | None] = {}
 
     # -- lookups ----------------------------------------------------------
     def lookup(self, api_version: str, kind: str) -> tuple[Validator | None, str]:
@@ -129,35 +130,57 @@ class SchemaRegistry:
             return found
 
     def _identity(self, api_version: str, kind: str) -> tuple[str, str] | None:
-        d = self.definitions.get((api_version, kind))
-        if d is not None:
+        found = self._source(api_version, kind)
+        if found is None:
+            return None
+        how, what = found
+        if how == "crd":
             definer = self._definers.get((api_version, kind))
             content = getattr(definer, "content_key", None)
-            made = content() if content is not None and d.raw is not None else None
+            made = content() if content is not None and what.raw is not None else None
             if made is None:
                 return None
-            return _name("xrd" if d.converted else "crd", made[0], api_version, kind), made[1]
-        for directory in self.schema_dirs:
-            schema = self._dir_schema(directory, api_version, kind)
-            if schema is not None:
-                path, data = schema
-                return _name("dir", path, json.dumps(data, sort_keys=True, default=str)), ""
-        name = schema_file_name(api_version, kind)
-        if (BUNDLED / name).is_file():
-            return _name("bundled", name), ""
-        if self.kube_version is not None:
-            return _name("core", self.kube_version, api_version, kind), ""
-        return None
+            return _name("xrd" if what.converted else "crd", made[0], api_version, kind), made[1]
+        if how == "dir":
+            path, _, text = what
+            return _name("dir", path, text), ""
+        if how == "bundled":
+            return _name("bundled", what), ""
+        return _name("core", what, api_version, kind), ""
 
-    def _dir_schema(self, directory: str, api_version: str, kind: str):
-        key = (directory, api_version, kind)
-        if key not in self._dir_schemas:
-            self._dir_schemas[key] = self._from_dir(directory, api_version, kind)
-        return self._dir_schemas[key]
-
-    def _find(self, api_version: str, kind: str) -> tuple[Validator | None, str]:
+    def _source(self, api_version: str, kind: str) -> tuple[str, object] | None:
+        """Where a kind's schema comes from, first match wins (the module's docstring), for
+        both :meth:`lookup` and :meth:`identity`: ("crd", its Definition), ("dir", (path,
+        schema, its canonical text)), ("bundled", file name), ("core", the Kubernetes version,
+        whose schemas may still not have the kind), or None."""
         d = self.definitions.get((api_version, kind))
         if d is not None:
+            return "crd", d
+        for directory in self.schema_dirs:
+            key = (directory, api_version, kind)
+            if key not in self._dir_schemas:
+                schema = self._from_dir(directory, api_version, kind)
+                # keyed by the content too: the same relative path holds another schema in
+                # another repository (or after an edit), and must not get this one's validator
+                self._dir_schemas[key] = (
+                    None if schema is None else (*schema, json.dumps(schema[1], sort_keys=True, default=str))
+                )
+            if self._dir_schemas[key] is not None:
+                return "dir", self._dir_schemas[key]
+        name = schema_file_name(api_version, kind)
+        if (BUNDLED / name).is_file():
+            return "bundled", name
+        if self.kube_version is not None:
+            return "core", self.kube_version
+        return None
+
+    def _find(self, api_version: str, kind: str) -> tuple[Validator | None, str]:
+        found = self._source(api_version, kind)
+        if found is None:
+            return None, ""
+        how, what = found
+        if how == "crd":
+            d = what
             source = f"CRD in {d.origin.file}"
             if d.raw is None:
                 return None, ""  # a CRD version without a schema validates nothing
@@ -179,25 +202,19 @@ class SchemaRegistry:
                     return validator, source
                 _SHARED[raw] = validator
             return _SHARED[raw], source
-        for directory in self.schema_dirs:
-            schema = self._dir_schema(directory, api_version, kind)
-            if schema is not None:
-                path, data = schema
-                # keyed by the content too: the same relative path holds another schema
-                # in another repository (or after an edit), and must not get this one's validator
-                text = json.dumps(data, sort_keys=True, default=str)
-                return _shared(("dir", path, text), lambda data=data, path=path: Validator(data, path)), path
-        name = schema_file_name(api_version, kind)
-        bundled = BUNDLED / name
-        if bundled.is_file():
+        if how == "dir":
+            path, data, text = what
+            return _shared(("dir", path, text), lambda: Validator(data, path)), path
+        if how == "bundled":
+            name = what
             return (
-                _shared(("bundled", name), lambda: Validator(_read_json(bundled), f"bundled {name}")),
+                _shared(("bundled", name), lambda: Validator(_read_json(BUNDLED / name), f"bundled {name}")),
                 f"bundled schema {name}",
             )
-        if self.kube_version is not None and _named(self.kube_version, kind):
-            core = core_schemas(self.kube_version)
+        version = what
+        if _named(version, kind):
+            core = core_schemas(version)
             if core.has(api_version, kind):
-                version = self.kube_version
                 return (
                     _shared(
                         ("core", version, api_version, kind),
