@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import yaml
 
 from gitops_lint.core.data_files import bundled
+from gitops_lint.core.fs import content_hash
 from gitops_lint.load.loader import FastLoader
 from gitops_lint.model import crds
 
@@ -17,10 +20,6 @@ def test_the_shipped_json_is_the_yaml_as_it_is_now():
     # fails after an edit of crd-charts.yaml until `python tools/gen_crd_charts.py` is run
     made = bundled(crds.CHARTS_JSON)
     assert made.is_file(), "run python tools/gen_crd_charts.py"
-    import json
-
-    from gitops_lint.core.fs import content_hash
-
     payload = json.loads(made.read_text("utf-8"))
     assert payload["stamp"] == content_hash(bundled(crds.CHARTS_FILE).read_bytes()), (
         "run tools/gen_crd_charts.py"

@@ -9,8 +9,9 @@ every process that asks; the table is stamped with the kubernetes-validate relea
 it was made from, and a stamp that does not match the installed one makes
 gitops-lint scan the files itself, as before. What each version serves and its groups
 spare a run the ~10 ms of parsing the chosen version's definitions file when no
-object needs a core schema compiled (kube_apis.served, kube_apis.served_groups). Run after moving kubernetes-validate's
-pin (tests/test_kube_apis_kinds.py says when the table is stale).
+object needs a core schema compiled (kube_apis.served, kube_apis.served_groups).
+Run after moving kubernetes-validate's pin (tests/test_kube_apis_kinds.py says when
+the tables are stale).
 
     python tools/gen_kube_kinds.py
 """
