@@ -229,6 +229,43 @@ def test_a_verdict_made_through_a_secrets_value_is_not_kept(tmp_path):
     assert LABEL not in cache_text
 
 
+SOPS_SECRET = """---
+apiVersion: v1
+kind: Secret
+metadata: {name: creds, namespace: default}
+type: Opaque
+stringData:
+  token: ENC[AES256_GCM,data:pX2Fh0g=,iv:zuVhtvS8wjC6Gbmd1Z2gKaSWyp3kPqV2YmFfZ9J5cNo=,tag:Ct5xL+Yg0v3tKR0bnpr1iA==,type:str]
+sops:
+  lastmodified: "2024-01-01T00:00:00Z"
+  mac: ENC[AES256_GCM,data:abc=,iv:def=,tag:ghi=,type:str]
+  encrypted_regex: ^(data|stringData)$
+  version: 3.8.1
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("written", ["Opaque", "${LABEL}"])
+def test_an_object_kept_by_reference_that_changed_is_checked_again(tmp_path, written):
+    # a SOPS Secret is kept by reference (buildcache): its record's text is the same whatever
+    # its ``type``; a verdict kept for the valid one must not stand for the invalid one, nor
+    # a substitution kept for ``${LABEL}`` (keyed alike) stand for ``5``
+    files = tree()
+    files["apps/kustomization.yaml"] = KUST + "resources: [widgets.yaml, plain.yaml, creds.yaml]\n"
+    files["apps/creds.yaml"] = SOPS_SECRET.replace("type: Opaque", f"type: {written}")
+    root = write_tree(tmp_path / "repo", files)
+    (root / ".git").mkdir()
+    settle(root)
+    creds = root / "apps/creds.yaml"
+    creds.write_text(creds.read_text().replace(f"type: {written}", "type: 5"))
+    built = lint(root)  # the apps' build made again: its objects checked afresh
+    touch(root, 2)
+    warm = lint(root)  # the apps' new record served: the Secret's key is not the valid one's
+    cold = lint(root, "--no-cache")["out"]
+    assert warm["out"] == built["out"] == cold
+    assert schema_findings(cold) == ["type: expected string or null, got an integer (v1 Secret)"]
+
+
 @pytest.mark.slow
 def test_a_damaged_record_is_a_miss(tmp_path):
     root = make(tmp_path)
@@ -249,6 +286,11 @@ def test_a_damaged_record_is_a_miss(tmp_path):
     assert warm["out"] == lint(root, "--no-cache")["out"]
 
 
+def _keys(rec: memo.KeptRecord) -> list[str | None]:
+    objects, _, refs = memo._decode_served(rec.objects)
+    return memo._item_keys(rec, objects, refs)
+
+
 def test_a_kept_builds_keys_name_its_text_and_places():
     text = '[[{"kind":"A"},["a.yaml",1,0]],[{"kind":"B"},["a.yaml",3,1]]]'
 
@@ -257,12 +299,12 @@ def test_a_kept_builds_keys_name_its_text_and_places():
         payload = rec.payload(objects)  # as written to the side entry: with its text's digest
         back = memo.KeptRecord.from_payload(payload, rec.key)
         assert back is not None and back.digest is not None
-        assert memo._item_keys(back, 2) == memo._item_keys(rec, 2)  # the digest written, or made
+        assert _keys(back) == _keys(rec)  # the digest written, or made
         return back
 
-    keys = memo._item_keys(record(text), 2)
-    assert keys == memo._item_keys(record(text), 2) and len(set(keys)) == 2
-    other = memo._item_keys(record(text.replace('"B"', '"C"')), 2)
+    keys = _keys(record(text))
+    assert keys == _keys(record(text)) and len(set(keys)) == 2
+    other = _keys(record(text.replace('"B"', '"C"')))
     assert not set(keys) & set(other)  # a change anywhere in the text: every key changes
     unwritten = (
         memo.KeptRecord(("app", "", 1), {}, {}, {}, [], None, text)
@@ -270,6 +312,24 @@ def test_a_kept_builds_keys_name_its_text_and_places():
         .replace('"digest":"', '"digest":"x')
     )
     assert memo.KeptRecord.from_payload(unwritten, ("app", "", 1)) is None  # not the shape written
+
+
+def test_the_key_of_an_object_kept_by_reference_names_its_files_content():
+    # a Secret kept by reference: the text holds its own keys and its keys' names, the rest
+    # is its document's; the same text with another document is another object
+    text = (
+        '[[{"kind":"A"},["a.yaml",1,0]],'
+        '[{"apiVersion":"v1","kind":"Secret"},["s.yaml",1,0],["apiVersion","kind","type","sops"]]]'
+    )
+
+    def record(secret_hash: str | None) -> memo.KeptRecord:
+        files = {"a.yaml": "a" * 40, **({"s.yaml": secret_hash} if secret_hash else {})}
+        return memo.KeptRecord(("app", "", 1), files, {}, {}, [], None, text)
+
+    first, second, unknown = _keys(record("1" * 40)), _keys(record("2" * 40)), _keys(record(None))
+    assert first[0] == second[0] == unknown[0]  # kept whole: its text says it all
+    assert None not in (first[1], second[1]) and first[1] != second[1]
+    assert unknown[1] is None  # a file the record does not name: no key, checked afresh
 
 
 def test_valid_is_kept_and_found_only_as_written():

@@ -450,17 +450,33 @@ def _checked(data: list) -> tuple[list[tuple[dict, Origin]], list[tuple[str, ...
     return out, refs
 
 
-def _item_keys(rec: KeptRecord, count: int) -> list[str]:
-    """A key of each object served from a kept build's JSON text (``rec.objects``) that names its content
-    in any run: the text's digest and the object's place in it. The record is served only
-    while every file it names has the content hash it holds (``KeepingRenderer._holds``), so
-    the text decodes to equal objects, and an object kept by reference is made whole from
-    equal documents. A store keyed by content takes them (``celcache``: schema verdicts);
-    the key is made of what the cache holds already (the text, the files' hashes), never
-    of a value the record does not hold. The text's digest is the one written with it
-    (checked with the record), else made here."""
+def _item_keys(
+    rec: KeptRecord, objects: list[tuple[dict, Origin]], refs: list[tuple[str, ...] | None] | None
+) -> list[str | None]:
+    """A key of each object served from a kept build's JSON text (``rec.objects``) that names
+    its content in any run, or None: the text's digest and the object's place in it, and for
+    an object kept by reference (``refs``) the content hash of the file it is made whole
+    from. The text holds all of an object kept whole; of one kept by reference only its
+    own keys and its keys' names, the rest is the document's: a Secret whose ``type`` or
+    SOPS ciphertext changed is written as the same text, and only the file's hash tells
+    the two apart (a record is served only while every file it names holds its hash,
+    ``KeepingRenderer._holds``, but the key outlives the record: the next record of the
+    build has the same text). A store keyed by content takes the keys (``celcache``:
+    schema verdicts; ``buildcache.KeptSubstitutions``); a key is made of what the cache
+    holds already (the text, the files' hashes), never of a value the record does not
+    hold. The text's digest is the one written with it (checked with the record), else
+    made here."""
     whole = rec.digest if rec.digest is not None else content_hash(rec.objects.encode())
-    return [f"{whole}.{i}" for i in range(count)]
+    if refs is None:
+        return [f"{whole}.{i}" for i in range(len(objects))]
+    out: list[str | None] = []
+    for i, ((_, origin), keys) in enumerate(zip(objects, refs)):
+        if keys is None:
+            out.append(f"{whole}.{i}")
+        else:
+            source = rec.files.get(origin.file)
+            out.append(None if source is None else f"{whole}.{i}.{source}")
+    return out
 
 
 def _decode_served(
@@ -783,11 +799,12 @@ class KeepingRenderer:
         """The build served from ``rec`` (``decoded``: :func:`_decode_served` of its text, new
         objects each time), its objects kept by reference made whole and its issues new."""
         objects, sizes, refs = decoded
+        keys = _item_keys(rec, objects, refs) if objects is not None else None
         objects = self._whole(objects, refs)
         if objects is None:  # a damaged record, past the point of building afresh
             return self._inexact(path, overlay), None, None
         result = BuildResult([Resource(obj, origin) for obj, origin in objects], _issues(rec.issues))
-        return result, sizes, _item_keys(rec, len(objects))
+        return result, sizes, keys
 
     def _whole(
         self, objects: list[tuple[dict, Origin]] | None, refs: list[tuple[str, ...] | None] | None
