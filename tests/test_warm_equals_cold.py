@@ -1,0 +1,152 @@
+"""A warm run after any sequence of edits prints what a run without the cache prints.
+
+The finer caches (parsed files, kept builds, substitutions, schema and CEL verdicts) are
+keyed by content: a key that names less than what the result was made of serves a stale
+result after some edit and not after others (an object kept by reference whose document
+changed under the same record text was one). Hypothesis draws sequences of edits of a
+small repository that has each kind of input those keys are made of: a CRD and its
+custom resources, post-build variables inline and from a ConfigMap and a Secret, a
+SOPS-encrypted Secret (kept by reference), a plaintext one, a HelmRelease, a file no
+build reads; after each edit a run with the cache and one with ``--no-cache`` must print
+the same, byte for byte, in both formats.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.helpers import KUSTOMIZATION, gotk, ks, run_cli, widget_crd, write_tree
+
+pytestmark = pytest.mark.usefixtures("cache_on")
+
+#: each slot of the repository and the texts it can hold (the first one is the start)
+SLOTS: dict[str, tuple[str, ...]] = {
+    "max": ("10", "0", "100"),  # the CRD's maximum of spec.size
+    "size": ("'3'", "'30'", "abc"),  # the inline variable SIZE
+    "a": ("1", "20", "${SIZE}", "${FROM_MAP}"),  # widget a's spec.size as written
+    "map": ("'4'", "'40'", "four"),  # FROM_MAP, a ConfigMap's value
+    "type": ("Opaque", "5", "${LABEL}", "kubernetes.io/tls"),  # the SOPS Secret's type
+    "token": ("ENC[AES256_GCM,data:pX2Fh0g=,iv:zu=,tag:Ct=,type:str]", "${TOKEN}", "12345"),
+    "tokvar": ("Zq8vN3xR2mW7pL4k", "short"),  # TOKEN, a Secret's value (plaintext)
+    "from": ("map", "map+secret"),  # where else the apps' variables come from
+    "plain": ("a", "1", "x: [1]"),  # a ConfigMap's data value as written (1: not a string)
+    "creds": ("yes", "no"),  # whether the apps list the SOPS Secret
+    "chart": ("1.2.3", "${SIZE}", "not a version"),  # the HelmRelease's chart version
+    "unread": ("0", "1", "2"),  # a comment in a file no build reads
+    "depends": ("crds", "none"),  # apps depend on the CRD's Kustomization, or nothing
+}
+
+SOPS = """sops:
+  lastmodified: "2024-01-01T00:00:00Z"
+  mac: ENC[AES256_GCM,data:abc=,iv:def=,tag:ghi=,type:str]
+  encrypted_regex: ^(data|stringData)$
+  version: 3.8.1
+"""
+
+
+def tree(s: dict[str, str]) -> dict[str, str]:
+    post = (
+        f"  postBuild:\n    substitute: {{SIZE: {s['size']}, LABEL: label-x}}\n"
+        "    substituteFrom:\n      - {kind: ConfigMap, name: vars}\n"
+        + ("      - {kind: Secret, name: tokens}\n" if s["from"] == "map+secret" else "")
+    )
+    depends = ["crds"] if s["depends"] == "crds" else []
+    files = {
+        **gotk("dev"),
+        "clusters/dev/crds.yaml": ks("crds", "./crds"),
+        "clusters/dev/apps.yaml": ks("apps", "./apps", depends=depends, extra=post),
+        "clusters/dev/vars.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: vars, namespace: flux-system}\n"
+        f"data: {{FROM_MAP: {s['map']}}}\n",
+        "clusters/dev/tokens.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: tokens, namespace: flux-system}\n"
+        f"stringData: {{TOKEN: {s['tokvar']}}}\n",
+        "crds/kustomization.yaml": KUSTOMIZATION + "resources: [widget.yaml]\n",
+        "crds/widget.yaml": widget_crd(
+            f"              type: object\n              properties:\n"
+            f"                size: {{type: integer, maximum: {s['max']}}}\n"
+        ),
+        "apps/kustomization.yaml": KUSTOMIZATION
+        + "resources: [widgets.yaml, plain.yaml, release.yaml"
+        + (", creds.yaml]\n" if s["creds"] == "yes" else "]\n"),
+        "apps/widgets.yaml": "".join(
+            f"---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {{name: {n}, namespace: default}}\n"
+            f"spec:\n  size: {size}\n"
+            for n, size in (("a", s["a"]), ("b", "${SIZE}"), ("c", "2"))
+        ),
+        "apps/plain.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: plain, namespace: default}\n"
+        f"data:\n  a: {s['plain']}\n",
+        "apps/creds.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: creds, namespace: default}\n"
+        f"type: {s['type']}\nstringData:\n  token: {s['token']}\n" + SOPS,
+        "apps/release.yaml": """apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: web, namespace: default}
+spec:
+  interval: 10m
+  chart:
+    spec:
+      chart: web
+      version: "VERSION"
+      sourceRef: {kind: HelmRepository, name: charts, namespace: flux-system}
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmRepository
+metadata: {name: charts, namespace: flux-system}
+spec: {interval: 1h, url: "https://charts.example.com"}
+""".replace("VERSION", s["chart"]),
+        "docs/notes.yaml": f"# not read by any build\nnote: {s['unread']}\n",
+    }
+    return files
+
+
+def both(root: Path) -> dict[str, tuple[tuple[int, str, str], tuple[int, str, str]]]:
+    """By format, the report of a run with the cache and of one without (exit status,
+    stdout, stderr)."""
+    out = {}
+    for fmt in ("json", "text"):
+        args = (str(root / "clusters/dev"), "--root", str(root), "--format", fmt)
+        out[fmt] = (run_cli(*args), run_cli(*args, "--no-cache"))
+    return out
+
+
+edits = st.lists(
+    st.sampled_from(sorted(SLOTS)).flatmap(
+        lambda slot: st.tuples(st.just(slot), st.sampled_from(SLOTS[slot]))
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+def nudge(root: Path, n: int) -> None:
+    """A comment added to a file of the cluster's own build: the run misses its whole-run
+    entry and serves the apps' and the CRD's kept builds, their objects keyed by content."""
+    with open(root / "clusters/dev/vars.yaml", "a", encoding="utf-8") as fh:
+        fh.write(f"# nudge {n}\n")
+
+
+def assert_same(root: Path, label: str) -> None:
+    for fmt, (warm, cold) in both(root).items():
+        assert warm == cold, f"{fmt} report after {label}"
+
+
+@pytest.mark.slow
+@settings(max_examples=25, deadline=None)
+@given(edits)
+def test_a_warm_run_after_any_edits_prints_what_a_cold_run_prints(steps):
+    state = {slot: values[0] for slot, values in SLOTS.items()}
+    with tempfile.TemporaryDirectory() as tmp:
+        root = write_tree(Path(tmp) / "repo", tree(state))
+        (root / ".git").mkdir()
+        assert_same(root, "the first run")  # every build new
+        nudge(root, 0)
+        assert_same(root, "a nudge")  # builds served: their objects' results kept
+        for i, (slot, value) in enumerate(steps, 1):
+            state[slot] = value
+            write_tree(root, tree(state))
+            assert_same(root, f"{steps[:i]}")
+            nudge(root, i)  # what the edit's run built anew is served now
+            assert_same(root, f"{steps[:i]} and a nudge")
