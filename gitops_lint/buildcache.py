@@ -49,7 +49,7 @@ from .render.memo import (
     KeepingRenderer,
     KeptRecord,
     KeptRecords,
-    encode_objects,
+    encode_items,
     record_key,
     source_document,
 )
@@ -67,8 +67,8 @@ MAX_CHARS = 32 * 1024 * 1024
 
 class KeptSubstitutions(KeptPayloads):
     """The ``substituted`` side entry: what post-build substitution made of an object of a
-    kept build, by the object's content key (``core.data.RenderedObject.content_key``: the
-    kept text and the variables; ``model.cluster.ClusterBuilder._make``). Substitution is a
+    build, by the object's content key (``core.data.RenderedObject.content_key``: its text
+    in the build's record and the variables; ``model.cluster.ClusterBuilder._make``). Substitution is a
     function of those two, and its walk of every scalar (with go-yaml's typing of each
     substituted one) costs a run after a change ~50 us an object, decoding the kept result
     a fifth of that: 36 -> ~10 ms for gavinmcfall's 643 substituted objects. A result is
@@ -111,6 +111,8 @@ class KeptBuilds:
         records = KeptRecords(self.warm.read_records(SIDE))
         self.renderer = KeepingRenderer(renderer, fs, records, self.hashes)
         self.renderer.substitutions = KeptSubstitutions(self.warm.read_records(SUBSTITUTED_SIDE))
+        if records.side is not None and records.side.shards:  # a run with kept builds
+            self.renderer.prepare_items = prepare_items
         return self.renderer
 
     @property
@@ -230,21 +232,30 @@ def prepare(rec: KeptRecord, files: dict) -> tuple[str | None, frozenset[tuple[s
     needs only the build and the documents it loaded, so a worker process does it for
     the builds it made (``Linter._build_share``): the parent then does the run's checks
     alone, and the records cross the pipe as text."""
+    items, _, by_reference = prepare_items(rec, files)
+    return (None, frozenset()) if items is None else ("[" + ",".join(items) + "]", by_reference)
+
+
+def prepare_items(
+    rec: KeptRecord, files: dict
+) -> tuple[list[str] | None, list[list[str] | None], frozenset[tuple[str, int]]]:
+    """:func:`prepare`, the text item by item (``render.memo.encode_items``), with the keys
+    of each object kept by reference (None for one kept whole)."""
     objects, refs, by_reference = [], [], set()
     for obj, origin in rec.pending or ():
         if obj.get("kind") == "Secret" or document_metadata(obj) is not None:
             own = _own_part(obj, origin, files)
             if own is None:
-                return None, frozenset()
+                return None, [], frozenset()
             objects.append((own, origin))
             refs.append(list(obj))
             by_reference.add((origin.file, origin.doc_index))
         else:
             if not is_plain(obj):
-                return None, frozenset()
+                return None, [], frozenset()
             objects.append((obj, origin))
             refs.append(None)
-    return encode_objects(objects, refs), frozenset(by_reference)
+    return encode_items(objects, refs), refs, frozenset(by_reference)
 
 
 def _own_part(obj: dict, origin, files: dict) -> dict | None:

@@ -26,11 +26,11 @@ kinds used, then walking every object): 40 of ~100 ms of rules on a home-ops
 repository. An object found valid is a pure function of its content and of its
 schema, so the records also keep "valid" under a digest of the schema's name
 (``schema.registry.SchemaRegistry.identity``) and the object's content key
-(``core.data.RenderedObject.content_key``: a kept build's text and the object's
-place in it, and the substitution's variables), in the ``schema`` side entry (its
+(``core.data.RenderedObject.content_key``: the object's text in its build's record,
+its place included, and the substitution's variables), in the ``schema`` side entry (its
 own unused records are dropped apart from CEL's). Only "valid" is kept: an invalid
 object is validated again, for its messages. A content key is made of what the
-cache holds already (a kept build's text, the hashes of the files it names); one
+cache holds already (a build record's text, the hashes of the files it names); one
 made through variables that hold what the redactor masks is not kept.
 """
 

@@ -874,7 +874,8 @@ def test_an_object_kept_by_reference_is_served_as_built(built, extra, marker):
     )
     text = _storable(rec, RepoFS("."), SecretPlaces(frozenset({("s.yaml", 0)})), files, {"s.yaml": False})
     assert text is not None and marker not in text
-    objects, sizes, refs = memo._decode_served(text)
+    objects, spans, refs = memo._decode_served(text)
+    sizes, _ = memo.item_facts([text[a:b] for a, b in spans], [o for _, o in objects], refs, rec.files)
     served = KeepingRenderer._whole(SimpleNamespace(cache=SimpleNamespace(files=files)), objects, refs)
     assert served == [(built, origin)]
     assert list(served[0][0]) == list(built)

@@ -161,10 +161,10 @@ def test_another_schema_is_another_identity(tmp_path):
     settled = settle(root)
     crd = root / "crds/widget.yaml"
     crd.write_text(crd.read_text().replace("maximum: 10", "maximum: 0"))
-    built = lint(root)  # the CRD built anew: its kind is not named, its widgets validated
+    built = lint(root)  # the CRD built anew: named by its new text, no verdict under it
     touch(root, 2)
-    warm = lint(root)  # the CRD's build kept: another name, no verdict under it
-    assert 0 < warm["used"] <= built["used"] < settled["new"]
+    warm = lint(root)  # the CRD's build kept: the same name, the CRD's own verdict kept too
+    assert 0 < built["used"] <= warm["used"] < settled["new"]
     cold = lint(root, "--no-cache")["out"]
     assert warm["out"] == built["out"] == cold
     assert len(schema_findings(cold)) == 2  # a (1) and b (3) over the maximum of 0
@@ -287,31 +287,30 @@ def test_a_damaged_record_is_a_miss(tmp_path):
 
 
 def _keys(rec: memo.KeptRecord) -> list[str | None]:
-    objects, _, refs = memo._decode_served(rec.objects)
-    return memo._item_keys(rec, objects, refs)
+    objects, spans, refs = memo._decode_served(rec.objects)
+    texts = [rec.objects[a:b] for a, b in spans]
+    return memo.item_facts(texts, [o for _, o in objects], refs, rec.files)[1]
 
 
-def test_a_kept_builds_keys_name_its_text_and_places():
+def test_a_kept_builds_keys_name_each_objects_text_and_place():
     text = '[[{"kind":"A"},["a.yaml",1,0]],[{"kind":"B"},["a.yaml",3,1]]]'
 
     def record(objects: str) -> memo.KeptRecord:
         rec = memo.KeptRecord(("app", "", 1), {"a.yaml": "0" * 40}, {}, {}, [], None, objects)
-        payload = rec.payload(objects)  # as written to the side entry: with its text's digest
-        back = memo.KeptRecord.from_payload(payload, rec.key)
-        assert back is not None and back.digest is not None
-        assert _keys(back) == _keys(rec)  # the digest written, or made
+        back = memo.KeptRecord.from_payload(rec.payload(objects), rec.key)  # as written and read
+        assert back is not None and _keys(back) == _keys(rec)
         return back
 
     keys = _keys(record(text))
-    assert keys == _keys(record(text)) and len(set(keys)) == 2
+    assert keys == _keys(record(text)) and len(set(keys)) == 2 and None not in keys
     other = _keys(record(text.replace('"B"', '"C"')))
-    assert not set(keys) & set(other)  # a change anywhere in the text: every key changes
-    unwritten = (
-        memo.KeptRecord(("app", "", 1), {}, {}, {}, [], None, text)
-        .payload(text)
-        .replace('"digest":"', '"digest":"x')
-    )
-    assert memo.KeptRecord.from_payload(unwritten, ("app", "", 1)) is None  # not the shape written
+    assert other[0] == keys[0] and other[1] != keys[1]  # a change of one object: its key only
+    moved = _keys(record(text.replace("3,1]", "4,1]")))
+    assert moved[0] == keys[0] and moved[1] != keys[1]  # its place is part of what it is
+    # a build made anew in a run names its objects as the record its store writes will
+    objects = [({"kind": "A"}, memo.Origin("a.yaml", 1, 0)), ({"kind": "B"}, memo.Origin("a.yaml", 3, 1))]
+    assert memo.encode_objects(objects) == text
+    assert memo.item_facts(memo.encode_items(objects), [o for _, o in objects], None, {})[1] == keys
 
 
 def test_the_key_of_an_object_kept_by_reference_names_its_files_content():

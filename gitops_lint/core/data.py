@@ -170,10 +170,11 @@ class RenderedObject:
 
     def content_key(self) -> tuple[str, str] | None:
         """A key naming ``obj``'s content in any run, and the text of what it was made of
-        besides a kept build's text (substitution's variables, which may hold a Secret's
-        value; "" when none), or None: the object was built in this run, or it is no longer
-        the object the key was made for. Made by the cluster's build for the objects of a
-        kept build (``render.memo``); the schema verdicts kept between runs use it."""
+        besides the build record's text (substitution's variables, which may hold a
+        Secret's value; "" when none), or None: the object's build has no record (a first
+        run, a build that cannot be kept), or it is no longer the object the key was made
+        for. Made by the cluster's build from the record's text of the object
+        (``render.memo.item_facts``); the schema verdicts kept between runs use it."""
         made = self.__dict__.get("_content")
         return None if made is None or made[0] is not self.obj else made[1]
 

@@ -154,8 +154,8 @@ class _Made:
     """What one render of a Kustomization made from its inputs (:meth:`ClusterBuilder._made_for`):
     the build's issues, and each object with its origin and substitution (None: not
     substituted, ``_TOO_LARGE``: over budget, left as built) and its content key and the text
-    of what else the key was made of (:meth:`core.data.RenderedObject.content_key`; None: a
-    new build's object, or variables without a key)."""
+    of what else the key was made of (:meth:`core.data.RenderedObject.content_key`; None: an
+    object of a build without a record, or variables without a key)."""
 
     inputs: tuple
     issues: list[BuildIssue]

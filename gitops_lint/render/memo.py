@@ -246,9 +246,6 @@ class KeptRecord:
     # what ``buildcache.prepare`` made of ``pending`` (a worker's build: its text, and the
     # places of the objects kept by reference), which it then replaces
     prepared: tuple | None = None
-    # the digest of ``objects`` (content_hash), written with it: the objects' content keys
-    # (:func:`_item_keys`) without hashing megabytes of kept text every run
-    digest: str | None = None
 
     def to_json(self, objects: str) -> dict:
         return {
@@ -267,7 +264,6 @@ class KeptRecord:
         ``objects`` as they are (JSON holds no raw tab: the first one ends the fingerprint)."""
         data = self.to_json("")
         del data["objects"]
-        data["digest"] = content_hash(objects.encode())
         return json.dumps(data, ensure_ascii=True, separators=(",", ":"), allow_nan=False) + "\t" + objects
 
     @classmethod
@@ -283,14 +279,10 @@ class KeptRecord:
             return None
         if not isinstance(data, dict) or "objects" in data:
             return None
-        digest = data.pop("digest", None)
-        if not (isinstance(digest, str) and len(digest) == 40):
-            return None
         data["objects"] = objects
         rec = cls.from_json(data)
         if rec is None or rec.key != key:
             return None
-        rec.digest = digest
         return rec
 
     @classmethod
@@ -450,45 +442,17 @@ def _checked(data: list) -> tuple[list[tuple[dict, Origin]], list[tuple[str, ...
     return out, refs
 
 
-def _item_keys(
-    rec: KeptRecord, objects: list[tuple[dict, Origin]], refs: list[tuple[str, ...] | None] | None
-) -> list[str | None]:
-    """A key of each object served from a kept build's JSON text (``rec.objects``) that names
-    its content in any run, or None: the text's digest and the object's place in it, and for
-    an object kept by reference (``refs``) the content hash of the file it is made whole
-    from. The text holds all of an object kept whole; of one kept by reference only its
-    own keys and its keys' names, the rest is the document's: a Secret whose ``type`` or
-    SOPS ciphertext changed is written as the same text, and only the file's hash tells
-    the two apart (a record is served only while every file it names holds its hash,
-    ``KeepingRenderer._holds``, but the key outlives the record: the next record of the
-    build has the same text). A store keyed by content takes the keys (``celcache``:
-    schema verdicts; ``buildcache.KeptSubstitutions``); a key is made of what the cache
-    holds already (the text, the files' hashes), never of a value the record does not
-    hold. The text's digest is the one written with it (checked with the record), else
-    made here."""
-    whole = rec.digest if rec.digest is not None else content_hash(rec.objects.encode())
-    if refs is None:
-        return [f"{whole}.{i}" for i in range(len(objects))]
-    out: list[str | None] = []
-    for i, ((_, origin), keys) in enumerate(zip(objects, refs)):
-        if keys is None:
-            out.append(f"{whole}.{i}")
-        else:
-            source = rec.files.get(origin.file)
-            out.append(None if source is None else f"{whole}.{i}.{source}")
-    return out
-
-
 def _decode_served(
     text: str,
-) -> tuple[list[tuple[dict, Origin]] | None, list[int | None] | None, list[tuple[str, ...] | None] | None]:
+) -> tuple[
+    list[tuple[dict, Origin]] | None, list[tuple[int, int]] | None, list[tuple[str, ...] | None] | None
+]:
     """The items of ``text`` (see :func:`_checked`: the objects, and the keys of those kept
-    by reference), with the length of each item's text where it holds no ``$`` (None where
-    it does, or the object is kept by reference): items are decoded one by one, so each
-    one's span of the text is known. A text not laid out as :func:`encode_objects` writes
-    it (no space between items) is decoded whole, without lengths."""
+    by reference), with each item's span of the text (start, end): items are decoded one by
+    one, so each one's span is known. A text not laid out as :func:`encode_objects` writes
+    it (no space between items) is decoded whole, without spans."""
     scan, n = _DECODER.raw_decode, len(text)
-    items, sizes = [], []
+    items, spans = [], []
     pos = 1
     try:
         if not text.startswith("["):
@@ -498,10 +462,7 @@ def _decode_served(
         while True:
             item, end = scan(text, pos)
             items.append(item)
-            # "$" as written or JSON-escaped (encode_objects never escapes it; a text it did
-            # not write must not make a "$" look absent and skip a substitution)
-            dollar = text.find("$", pos, end) >= 0 or text.find("\\u0024", pos, end) >= 0
-            sizes.append(None if dollar else end - pos)
+            spans.append((pos, end))
             if end >= n:
                 raise ValueError
             if text[end] == "]":
@@ -522,7 +483,42 @@ def _decode_served(
     if out is None:
         return None, None, None
     objects, refs = out
-    return objects, [None if k is not None else s for s, k in zip(sizes, refs)], refs
+    return objects, spans, refs
+
+
+def item_facts(
+    texts: list[str | None], origins: list[Origin], refs: list | None, files: dict[str, str]
+) -> tuple[list[int | None], list[str | None]]:
+    """For each item of a build, from its JSON text as a record holds it (None: not held):
+    its length when the object is kept whole and no ``$`` is in it (None otherwise: see
+    ``model.cluster``, such an object substitutes to itself), and its content key (None:
+    none). The key names the object's content in any run: the digest of its text (the
+    object and its place), and for an object kept by reference (``refs``) the content hash
+    of the file it is made whole from, which ``files`` (the record's) names. The text of
+    one kept by reference holds its own keys and its keys' names, the rest is the
+    document's: a Secret whose ``type`` or ciphertext changed is written as the same text,
+    and only its file's hash tells the two apart. A store keyed by content takes the keys
+    (``celcache``: schema verdicts; ``buildcache.KeptSubstitutions``); a key is made of
+    what the cache holds already (the text, the files' hashes), never of a value it does
+    not hold. The same for a kept build's items and for a new build's (``build_served``),
+    so an object a change left as it was keeps its verdicts when its build is made again."""
+    sizes: list[int | None] = []
+    keys: list[str | None] = []
+    for i, text in enumerate(texts):
+        whole = refs is None or refs[i] is None
+        if text is None:
+            sizes.append(None)
+            keys.append(None)
+        elif whole:
+            # "$" as written or JSON-escaped (encode_objects never escapes it; a text it did
+            # not write must not make a "$" look absent and skip a substitution)
+            sizes.append(None if "$" in text or "\\u0024" in text else len(text))
+            keys.append(content_hash(text.encode()))
+        else:
+            sizes.append(None)
+            source = files.get(origins[i].file)
+            keys.append(None if source is None else content_hash(f"{text}\0{source}".encode()))
+    return sizes, keys
 
 
 def _issues(kept: list[list]) -> list[BuildIssue]:
@@ -550,24 +546,33 @@ def _refuse(name: str):
 _DECODER = json.JSONDecoder(parse_constant=_refuse)
 
 
+#: one encoder for every item (``json.dumps`` with options builds a new one per call)
+_ENCODER = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+
+
+def encode_items(objects: list[tuple[dict, Origin]], refs: list[list[str] | None] | None = None) -> list[str]:
+    """The JSON text of each item of a build (:func:`encode_objects`), in order."""
+    if refs is None:
+        refs = [None] * len(objects)
+    encode = _ENCODER.encode
+    return [
+        encode(
+            [obj, [o.file, o.line, o.doc_index]]
+            if keys is None
+            else [obj, [o.file, o.line, o.doc_index], keys]
+        )
+        for (obj, o), keys in zip(objects, refs)
+    ]
+
+
 def encode_objects(objects: list[tuple[dict, Origin]], refs: list[list[str] | None] | None = None) -> str:
     """The JSON text of a build's objects, keys in their order (the record holds the text
     as it is: decoded, the objects have the order a fresh build has). ``refs``: for each
     object kept by reference its keys in order (the object then holds only those in
-    :data:`OWN_KEYS`, see :func:`_checked`), None for one kept whole."""
-    if refs is None:
-        refs = [None] * len(objects)
-    return json.dumps(
-        [
-            [obj, [o.file, o.line, o.doc_index]]
-            if keys is None
-            else [obj, [o.file, o.line, o.doc_index], keys]
-            for (obj, o), keys in zip(objects, refs)
-        ],
-        ensure_ascii=True,
-        separators=(",", ":"),
-        allow_nan=False,
-    )
+    :data:`OWN_KEYS`, see :func:`_checked`), None for one kept whole. The items' texts
+    joined as ``json.dumps`` joins a list's (no space), so each item's span of the text is
+    its own text (:func:`_decode_served`)."""
+    return "[" + ",".join(encode_items(objects, refs)) + "]"
 
 
 class _Blind:
@@ -722,6 +727,10 @@ class KeepingRenderer:
         self._configs = inner._configs = _WatchedConfigs(inner._configs)
         # the substitutions kept with the builds (buildcache.KeptSubstitutions), or None
         self.substitutions = None
+        # ``buildcache.prepare_items``, when this run has kept builds: a build made anew then
+        # has its record's text made now (not after the report), and its objects keys
+        self.prepare_items = None
+        self._facts: dict[tuple, tuple] = {}  # rkey -> (sizes, keys) of a build made anew
 
     def __getattr__(self, name):
         return getattr(self.inner, name)
@@ -768,11 +777,13 @@ class KeepingRenderer:
     def build_served(
         self, path: str, overlay: FluxOverlay | None = None, okey: str | None = None
     ) -> tuple[BuildResult, list[int | None] | None, list[str | None] | None]:
-        """The build and, when its objects were decoded from a kept build's JSON text (None:
-        built now), for each object the length of its text when no ``$`` is in it (None:
-        one is), and its content key (:func:`_item_keys`). Decoded objects are new plain
-        JSON values (dicts with string keys, lists, str, int, float, bool, None; no
-        container twice) that nothing else holds.
+        """The build and, when its objects have a record's text (a kept build's, or, in a
+        run that has kept builds, that of a build made now: None otherwise), for each object
+        the length of its text when no ``$`` is in it (None: one is), and its content key
+        (:func:`item_facts`). Objects decoded from a kept build's text, and the copies a
+        build made now hands out, are plain JSON values (dicts with string keys, lists, str,
+        int, float, bool, None; no container twice: a record holds only such) that nothing
+        else holds.
         ``okey``: ``overlay_key(overlay)`` when the caller made it already."""
         if okey is None:
             okey = overlay_key(overlay)
@@ -780,7 +791,7 @@ class KeepingRenderer:
         if rkey in self._served:  # built before in this run: copies, nothing loaded (as inner)
             rec = self._served[rkey]
             if rec is None:
-                return self.inner.build(path, overlay), None, None
+                return self.inner.build(path, overlay), *self._facts.get(rkey, (None, None))
             return self._result(rec, _decode_served(rec.objects), path, overlay)
         key = _key(self.fs, path, overlay, okey)
         rec = self.records.get(key)
@@ -791,15 +802,35 @@ class KeepingRenderer:
                 self.reused.add(key)
                 self._replay(rec.tree)
                 return self._result(rec, decoded, path, overlay)
-        return self._build(rkey, key, path, overlay), None, None
+        result = self._build(rkey, key, path, overlay)
+        facts = self._facts[rkey] = self._new_facts(key, len(result.resources))
+        return result, *facts
+
+    def _new_facts(self, key: tuple, count: int) -> tuple[list[int | None] | None, list[str | None] | None]:
+        """:func:`item_facts` of a build made anew in this run, from its record's text made
+        now (which its store then writes as it is); (None, None) when it has no record,
+        cannot be kept, or the run has no kept builds (a first run: its records' texts are
+        made after the report, ``buildcache``)."""
+        rec = self.new.get(key)
+        if self.prepare_items is None or rec is None or rec.prepared is not None:
+            return None, None
+        pending = rec.pending or []
+        items, refs, by_reference = self.prepare_items(rec, self.cache.files)
+        if items is None or len(items) != count:
+            return None, None
+        rec.prepared, rec.pending = ("[" + ",".join(items) + "]", by_reference), None
+        return item_facts(items, [o for _, o in pending], refs, rec.files)
 
     def _result(
         self, rec: KeptRecord, decoded: tuple, path: str, overlay: FluxOverlay | None
     ) -> tuple[BuildResult, list[int | None] | None, list[str | None] | None]:
         """The build served from ``rec`` (``decoded``: :func:`_decode_served` of its text, new
         objects each time), its objects kept by reference made whole and its issues new."""
-        objects, sizes, refs = decoded
-        keys = _item_keys(rec, objects, refs) if objects is not None else None
+        objects, spans, refs = decoded
+        sizes = keys = None
+        if objects is not None and spans is not None:
+            text = rec.objects
+            sizes, keys = item_facts([text[a:b] for a, b in spans], [o for _, o in objects], refs, rec.files)
         objects = self._whole(objects, refs)
         if objects is None:  # a damaged record, past the point of building afresh
             return self._inexact(path, overlay), None, None
