@@ -75,9 +75,12 @@ def test_an_object_without_a_dollar_substitutes_to_itself_and_nothing_else(obj, 
 def test_decoding_a_kept_build_says_which_objects_hold_a_dollar(objects):
     items = [(obj, Origin(f"f{i}.yaml", i + 1, i)) for i, obj in enumerate(objects)]
     text = memo.encode_objects(items)
-    decoded, sizes, refs = memo._decode_served(text)
+    decoded, spans, refs = memo._decode_served(text)
     assert decoded == memo._checked(json.loads(text))[0]  # as the whole text decodes
     assert refs == [None] * len(objects)
+    texts = [text[a:b] for a, b in spans]
+    assert texts == memo.encode_items(items)  # each item's span is its own text
+    sizes, _ = memo.item_facts(texts, [o for _, o in decoded], refs, {})
     assert _same([o for o, _ in decoded], objects)
     assert [o for _, o in decoded] == [o for _, o in items]
     assert len(sizes) == len(objects)
@@ -88,7 +91,7 @@ def test_decoding_a_kept_build_says_which_objects_hold_a_dollar(objects):
             assert size == len(memo.encode_objects([(obj, origin)])) - 2  # without its list's brackets
 
 
-def test_a_text_laid_out_otherwise_is_decoded_whole_without_sizes():
+def test_a_text_laid_out_otherwise_is_decoded_whole_without_spans():
     items = [({"kind": "A"}, Origin("a.yaml", 1, 0)), ({"kind": "B"}, Origin("b.yaml", 2, 1))]
     spaced = json.dumps([[o, [w.file, w.line, w.doc_index]] for o, w in items])
     assert memo._decode_served(spaced) == (items, None, [None, None])
@@ -101,8 +104,9 @@ def test_an_escaped_dollar_in_a_kept_text_still_counts_as_a_dollar():
     # encode_objects writes "$" as it is; a text written otherwise (escaped) must not skip
     # the substitution of an object that holds one
     text = '[[{"v":"\\u0024{X}"},["a.yaml",1,0]],[{"v":"plain"},["b.yaml",2,1]]]'
-    decoded, sizes, _ = memo._decode_served(text)
+    decoded, spans, refs = memo._decode_served(text)
     assert decoded[0][0] == {"v": "${X}"}
+    sizes, _ = memo.item_facts([text[a:b] for a, b in spans], [o for _, o in decoded], refs, {})
     assert sizes[0] is None and sizes[1] is not None
 
 
