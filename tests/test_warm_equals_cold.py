@@ -8,11 +8,14 @@ small repository that has each kind of input those keys are made of: a CRD and i
 custom resources, post-build variables inline and from a ConfigMap and a Secret, a
 SOPS-encrypted Secret (kept by reference), a plaintext one, a HelmRelease, a file no
 build reads; after each edit a run with the cache and one with ``--no-cache`` must print
-the same, byte for byte, in both formats.
+the same, byte for byte, in both formats. A second test lints two clusters that share
+the builds with other variables, in one process or two (workers render a share of the
+clusters and hand back what they kept: ``Linter._build_share``).
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -39,6 +42,12 @@ SLOTS: dict[str, tuple[str, ...]] = {
     "chart": ("1.2.3", "${SIZE}", "not a version"),  # the HelmRelease's chart version
     "unread": ("0", "1", "2"),  # a comment in a file no build reads
     "depends": ("crds", "none"),  # apps depend on the CRD's Kustomization, or nothing
+    "prod": ("'5'", "'50'", "'3'"),  # SIZE in the second cluster (clusters/prod)
+    "jobs": ("1", "2"),  # the processes that share the clusters (GITOPS_LINT_JOBS)
+    # a file added (or removed again): in the first cluster's directory, which Flux lists;
+    # beside the apps, listed by no kustomization; a Kustomization and the directory it applies
+    "extra": ("none", "listed", "unlisted", "kustomization"),
+    "target": ("entries", "root"),  # what is linted: the clusters, or the root (the hook's way)
 }
 
 SOPS = """sops:
@@ -49,39 +58,49 @@ SOPS = """sops:
 """
 
 
-def tree(s: dict[str, str]) -> dict[str, str]:
+def _cluster(s: dict[str, str], name: str, size: str) -> dict[str, str]:
     post = (
-        f"  postBuild:\n    substitute: {{SIZE: {s['size']}, LABEL: label-x}}\n"
+        f"  postBuild:\n    substitute: {{SIZE: {size}, LABEL: label-x}}\n"
         "    substituteFrom:\n      - {kind: ConfigMap, name: vars}\n"
         + ("      - {kind: Secret, name: tokens}\n" if s["from"] == "map+secret" else "")
     )
     depends = ["crds"] if s["depends"] == "crds" else []
-    files = {
-        **gotk("dev"),
-        "clusters/dev/crds.yaml": ks("crds", "./crds"),
-        "clusters/dev/apps.yaml": ks("apps", "./apps", depends=depends, extra=post),
-        "clusters/dev/vars.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: vars, namespace: flux-system}\n"
+    base = f"clusters/{name}"
+    return {
+        **gotk(name),
+        f"{base}/crds.yaml": ks("crds", "./crds"),
+        f"{base}/apps.yaml": ks("apps", "./apps", depends=depends, extra=post),
+        f"{base}/vars.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: vars, namespace: flux-system}\n"
         f"data: {{FROM_MAP: {s['map']}}}\n",
-        "clusters/dev/tokens.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: tokens, namespace: flux-system}\n"
+        f"{base}/tokens.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: tokens, namespace: flux-system}\n"
         f"stringData: {{TOKEN: {s['tokvar']}}}\n",
-        "crds/kustomization.yaml": KUSTOMIZATION + "resources: [widget.yaml]\n",
-        "crds/widget.yaml": widget_crd(
-            f"              type: object\n              properties:\n"
-            f"                size: {{type: integer, maximum: {s['max']}}}\n"
-        ),
-        "apps/kustomization.yaml": KUSTOMIZATION
-        + "resources: [widgets.yaml, plain.yaml, release.yaml"
-        + (", creds.yaml]\n" if s["creds"] == "yes" else "]\n"),
-        "apps/widgets.yaml": "".join(
-            f"---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {{name: {n}, namespace: default}}\n"
-            f"spec:\n  size: {size}\n"
-            for n, size in (("a", s["a"]), ("b", "${SIZE}"), ("c", "2"))
-        ),
-        "apps/plain.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: plain, namespace: default}\n"
-        f"data:\n  a: {s['plain']}\n",
-        "apps/creds.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: creds, namespace: default}\n"
-        f"type: {s['type']}\nstringData:\n  token: {s['token']}\n" + SOPS,
-        "apps/release.yaml": """apiVersion: helm.toolkit.fluxcd.io/v2
+    }
+
+
+def tree(s: dict[str, str], clusters: tuple[str, ...] = ("dev",)) -> dict[str, str]:
+    files = {}
+    for name in clusters:
+        files.update(_cluster(s, name, s["size"] if name == "dev" else s["prod"]))
+    files.update(
+        {
+            "crds/kustomization.yaml": KUSTOMIZATION + "resources: [widget.yaml]\n",
+            "crds/widget.yaml": widget_crd(
+                f"              type: object\n              properties:\n"
+                f"                size: {{type: integer, maximum: {s['max']}}}\n"
+            ),
+            "apps/kustomization.yaml": KUSTOMIZATION
+            + "resources: [widgets.yaml, plain.yaml, release.yaml"
+            + (", creds.yaml]\n" if s["creds"] == "yes" else "]\n"),
+            "apps/widgets.yaml": "".join(
+                f"---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {{name: {n}, namespace: default}}\n"
+                f"spec:\n  size: {size}\n"
+                for n, size in (("a", s["a"]), ("b", "${SIZE}"), ("c", "2"))
+            ),
+            "apps/plain.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: plain, namespace: default}\n"
+            f"data:\n  a: {s['plain']}\n",
+            "apps/creds.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: creds, namespace: default}\n"
+            f"type: {s['type']}\nstringData:\n  token: {s['token']}\n" + SOPS,
+            "apps/release.yaml": """apiVersion: helm.toolkit.fluxcd.io/v2
 kind: HelmRelease
 metadata: {name: web, namespace: default}
 spec:
@@ -97,18 +116,60 @@ kind: HelmRepository
 metadata: {name: charts, namespace: flux-system}
 spec: {interval: 1h, url: "https://charts.example.com"}
 """.replace("VERSION", s["chart"]),
-        "docs/notes.yaml": f"# not read by any build\nnote: {s['unread']}\n",
-    }
+            "docs/notes.yaml": f"# not read by any build\nnote: {s['unread']}\n",
+            **EXTRA[s["extra"]],
+        }
+    )
     return files
 
 
-def both(root: Path) -> dict[str, tuple[tuple[int, str, str], tuple[int, str, str]]]:
+CONFIGMAP = (
+    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: NAME, namespace: default}\ndata: {a: '${SIZE}'}\n"
+)
+EXTRA: dict[str, dict[str, str]] = {
+    "none": {},
+    "listed": {"clusters/dev/extra.yaml": CONFIGMAP.replace("NAME", "extra")},
+    "unlisted": {"apps/unlisted.yaml": CONFIGMAP.replace("NAME", "unlisted")},
+    "kustomization": {
+        "clusters/dev/more.yaml": ks("more", "./more", extra="  postBuild:\n    substitute: {SIZE: '7'}\n"),
+        "more/kustomization.yaml": KUSTOMIZATION + "resources: [more.yaml]\n",
+        "more/more.yaml": CONFIGMAP.replace("NAME", "more") + "---\n" + CONFIGMAP.replace("NAME", "plain"),
+    },
+}
+
+
+def sync_tree(root: Path, files: dict[str, str]) -> None:
+    """``root`` holding ``files`` and nothing else (its Git directory and cache aside)."""
+    write_tree(root, files)
+    for path in sorted(root.rglob("*"), reverse=True):
+        rel = path.relative_to(root).as_posix()
+        if rel.split("/")[0] in (".git", ".gitops-lint-cache"):
+            continue
+        if path.is_file() and rel not in files:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+
+
+def both(
+    root: Path, clusters: tuple[str, ...] = ("dev",), jobs: str = "1", target: str = "entries"
+) -> dict[str, tuple[tuple[int, str, str], tuple[int, str, str]]]:
     """By format, the report of a run with the cache and of one without (exit status,
-    stdout, stderr)."""
+    stdout, stderr), ``jobs`` processes sharing the clusters; ``target``: the clusters
+    linted, or the root (every entry discovery finds, every YAML file judged)."""
     out = {}
-    for fmt in ("json", "text"):
-        args = (str(root / "clusters/dev"), "--root", str(root), "--format", fmt)
-        out[fmt] = (run_cli(*args), run_cli(*args, "--no-cache"))
+    before = os.environ.get("GITOPS_LINT_JOBS")
+    os.environ["GITOPS_LINT_JOBS"] = jobs
+    try:
+        for fmt in ("json", "text"):
+            linted = [str(root / "clusters" / c) for c in clusters] if target == "entries" else [str(root)]
+            args = (*linted, "--root", str(root), "--format", fmt)
+            out[fmt] = (run_cli(*args), run_cli(*args, "--no-cache"))
+    finally:
+        if before is None:
+            del os.environ["GITOPS_LINT_JOBS"]
+        else:
+            os.environ["GITOPS_LINT_JOBS"] = before
     return out
 
 
@@ -128,25 +189,36 @@ def nudge(root: Path, n: int) -> None:
         fh.write(f"# nudge {n}\n")
 
 
-def assert_same(root: Path, label: str) -> None:
-    for fmt, (warm, cold) in both(root).items():
-        assert warm == cold, f"{fmt} report after {label}"
+def check_edits(steps: list[tuple[str, str]], clusters: tuple[str, ...]) -> None:
+    state = {slot: values[0] for slot, values in SLOTS.items()}
+
+    def assert_same(label: str) -> None:
+        for fmt, (warm, cold) in both(root, clusters, state["jobs"], state["target"]).items():
+            assert warm == cold, f"{fmt} report after {label}"
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = write_tree(Path(tmp) / "repo", tree(state, clusters))
+        (root / ".git").mkdir()
+        assert_same("the first run")  # every build new
+        nudge(root, 0)
+        assert_same("a nudge")  # builds served: their objects' results kept
+        for i, (slot, value) in enumerate(steps, 1):
+            state[slot] = value
+            sync_tree(root, tree(state, clusters))
+            assert_same(f"{steps[:i]}")
+            nudge(root, i)  # what the edit's run built anew is served now
+            assert_same(f"{steps[:i]} and a nudge")
 
 
 @pytest.mark.slow
 @settings(max_examples=25, deadline=None)
 @given(edits)
 def test_a_warm_run_after_any_edits_prints_what_a_cold_run_prints(steps):
-    state = {slot: values[0] for slot, values in SLOTS.items()}
-    with tempfile.TemporaryDirectory() as tmp:
-        root = write_tree(Path(tmp) / "repo", tree(state))
-        (root / ".git").mkdir()
-        assert_same(root, "the first run")  # every build new
-        nudge(root, 0)
-        assert_same(root, "a nudge")  # builds served: their objects' results kept
-        for i, (slot, value) in enumerate(steps, 1):
-            state[slot] = value
-            write_tree(root, tree(state))
-            assert_same(root, f"{steps[:i]}")
-            nudge(root, i)  # what the edit's run built anew is served now
-            assert_same(root, f"{steps[:i]} and a nudge")
+    check_edits(steps, ("dev",))
+
+
+@pytest.mark.slow
+@settings(max_examples=10, deadline=None)
+@given(edits)
+def test_two_clusters_in_one_process_or_two_print_what_a_cold_run_prints(steps):
+    check_edits(steps, ("dev", "prod"))
