@@ -7,7 +7,8 @@ changed under the same record text was one). Hypothesis draws sequences of edits
 small repository that has each kind of input those keys are made of: a CRD and its
 custom resources, post-build variables inline and from a ConfigMap and a Secret, a
 SOPS-encrypted Secret (kept by reference), a plaintext one, a HelmRelease, a file no
-build reads; after each edit a run with the cache and one with ``--no-cache`` must print
+build reads, a CEL rule, a ``.sops.yaml``, a ``.sourceignore``, a config file; after each
+edit a run with the cache and one with ``--no-cache`` must print
 the same, byte for byte, in both formats. A second test lints two clusters that share
 the builds with other variables, in one process or two (workers render a share of the
 clusters and hand back what they kept: ``Linter._build_share``).
@@ -23,9 +24,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gitops_lint.schema import cel
 from tests.helpers import KUSTOMIZATION, gotk, ks, run_cli, widget_crd, write_tree
 
 pytestmark = pytest.mark.usefixtures("cache_on")
+
+# cel-python raises the recursion limit when its environment is made (once a process):
+# made here, not inside an example, where Hypothesis would see the limit change
+cel._environment()
 
 #: each slot of the repository and the texts it can hold (the first one is the start)
 SLOTS: dict[str, tuple[str, ...]] = {
@@ -48,6 +54,10 @@ SLOTS: dict[str, tuple[str, ...]] = {
     # beside the apps, listed by no kustomization; a Kustomization and the directory it applies
     "extra": ("none", "listed", "unlisted", "kustomization"),
     "target": ("entries", "root"),  # what is linted: the clusters, or the root (the hook's way)
+    "cel": ("none", "rule"),  # a CEL validation rule in the CRD (its verdicts are kept too)
+    "sops": ("none", "tokens"),  # a .sops.yaml whose creation rule names the tokens' file
+    "ignore": ("none", "extra"),  # a .sourceignore beside the first cluster's files
+    "config": ("none", "rules"),  # a .gitops-lint.yaml that turns a rule off and one down
 }
 
 SOPS = """sops:
@@ -85,8 +95,10 @@ def tree(s: dict[str, str], clusters: tuple[str, ...] = ("dev",)) -> dict[str, s
         {
             "crds/kustomization.yaml": KUSTOMIZATION + "resources: [widget.yaml]\n",
             "crds/widget.yaml": widget_crd(
-                f"              type: object\n              properties:\n"
-                f"                size: {{type: integer, maximum: {s['max']}}}\n"
+                "              type: object\n"
+                + (CEL_RULE if s["cel"] == "rule" else "")
+                + "              properties:\n"
+                + f"                size: {{type: integer, maximum: {s['max']}}}\n"
             ),
             "apps/kustomization.yaml": KUSTOMIZATION
             + "resources: [widgets.yaml, plain.yaml, release.yaml"
@@ -118,11 +130,17 @@ spec: {interval: 1h, url: "https://charts.example.com"}
 """.replace("VERSION", s["chart"]),
             "docs/notes.yaml": f"# not read by any build\nnote: {s['unread']}\n",
             **EXTRA[s["extra"]],
+            **({".sops.yaml": SOPS_CONFIG} if s["sops"] == "tokens" else {}),
+            **({"clusters/dev/.sourceignore": "extra.yaml\n"} if s["ignore"] == "extra" else {}),
+            **({".gitops-lint.yaml": CONFIG} if s["config"] == "rules" else {}),
         }
     )
     return files
 
 
+CEL_RULE = "              x-kubernetes-validations:\n                - {rule: 'self.size != 20', message: not twenty}\n"
+SOPS_CONFIG = "creation_rules:\n  - {path_regex: tokens\\.yaml$, encrypted_regex: ^stringData$}\n"
+CONFIG = "rules: {crd-prune: off, plaintext-secret: warning}\n"
 CONFIGMAP = (
     "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: NAME, namespace: default}\ndata: {a: '${SIZE}'}\n"
 )
