@@ -50,6 +50,7 @@ from .render.memo import (
     KeptRecord,
     KeptRecords,
     encode_items,
+    item_facts,
     record_key,
     source_document,
 )
@@ -139,9 +140,9 @@ class KeptBuilds:
         marked: dict[str, bool | None] = {}  # file -> holds the SOPS marker (None: cannot be read now)
         new: dict[int, list[tuple[str, str]]] = {}
         for key, rec in r.new.items():
-            text = _storable(rec, fs, secrets, r.cache.files, marked, present)
+            stored = _storable(rec, fs, secrets, r.cache.files, marked, present)
             rows = new.setdefault(side_shard(record_key(key)), [])
-            payload = rec.payload(text) if text is not None else None
+            payload = rec.payload(*stored) if stored is not None else None
             if payload is not None and not holds(payload):
                 rows.append((record_key(key), payload))
         shards: dict[int, list[tuple[str, str]]] = {}
@@ -170,8 +171,9 @@ def _storable(
     files: dict,
     marked: dict[str, bool | None],
     hashes: dict[str, str] | None = None,
-) -> str | None:
-    """The JSON text of a new build's objects, or None when it may not be kept.
+) -> tuple[str, list[str | None]] | None:
+    """The JSON text of a new build's objects and their content keys
+    (``render.memo.item_facts``), or None when it may not be kept.
 
     A Secret, or a SOPS-encrypted document of any kind, is kept by reference
     (``render.memo.OWN_KEYS``): its ``apiVersion``, ``kind`` and ``metadata`` as built,
@@ -192,7 +194,7 @@ def _storable(
     if any(rel in secrets.sources for rel in read):
         return None
     prepared = rec.prepared if rec.prepared is not None else prepare(rec, files)
-    text, by_reference = prepared
+    text, by_reference, keys = prepared
     if text is None:
         return None
     for rel in read:
@@ -211,7 +213,7 @@ def _storable(
             loaded = files.get(rel)
             if loaded is None or any((rel, d.origin.doc_index) not in by_reference for d in loaded.documents):
                 return None
-    return text
+    return text, keys
 
 
 def prepare_recorded(renderer: KeepingRenderer, start: int) -> None:
@@ -225,15 +227,19 @@ def prepare_recorded(renderer: KeepingRenderer, start: int) -> None:
             rec.prepared, rec.pending = prepare(rec, files), None
 
 
-def prepare(rec: KeptRecord, files: dict) -> tuple[str | None, frozenset[tuple[str, int]]]:
+def prepare(rec: KeptRecord, files: dict) -> tuple[str | None, frozenset[tuple[str, int]], list | None]:
     """What :func:`_storable` can tell from a build's own objects: their text as a record
     holds it (None when an object is not plain, or a Secret's cannot be kept by
-    reference), and the (file, document index) of the objects kept by reference. It
+    reference), the (file, document index) of the objects kept by reference, and the
+    objects' content keys (``render.memo.item_facts``, written with the record). It
     needs only the build and the documents it loaded, so a worker process does it for
     the builds it made (``Linter._build_share``): the parent then does the run's checks
     alone, and the records cross the pipe as text."""
-    items, _, by_reference = prepare_items(rec, files)
-    return (None, frozenset()) if items is None else ("[" + ",".join(items) + "]", by_reference)
+    items, refs, by_reference = prepare_items(rec, files)
+    if items is None:
+        return None, frozenset(), None
+    keys = item_facts(items, [o for _, o in rec.pending or ()], refs, rec.files)[1]
+    return "[" + ",".join(items) + "]", by_reference, keys
 
 
 def prepare_items(

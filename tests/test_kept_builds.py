@@ -699,7 +699,8 @@ SECRET_DOC = {
 
 def _stored_text(objects, files, places=()):
     rec, loaded = _record_of(objects, files)
-    return _storable(rec, _NoFiles(), SecretPlaces(frozenset(places)), loaded, {})
+    stored = _storable(rec, _NoFiles(), SecretPlaces(frozenset(places)), loaded, {})
+    return None if stored is None else stored[0]
 
 
 def test_a_secret_as_loaded_is_kept_without_its_values():
@@ -872,8 +873,12 @@ def test_an_object_kept_by_reference_is_served_as_built(built, extra, marker):
     rec = KeptRecord(
         ("d", None, 1), {"s.yaml": "h"}, {}, {}, [], None, None, [(json.loads(json.dumps(built)), origin)]
     )
-    text = _storable(rec, RepoFS("."), SecretPlaces(frozenset({("s.yaml", 0)})), files, {"s.yaml": False})
-    assert text is not None and marker not in text
+    stored = _storable(rec, RepoFS("."), SecretPlaces(frozenset({("s.yaml", 0)})), files, {"s.yaml": False})
+    assert stored is not None
+    text, keys = stored
+    assert marker not in text and keys == [
+        memo.item_facts([text[1:-1]], [origin], [list(built)], rec.files)[1][0]
+    ]
     objects, spans, refs = memo._decode_served(text)
     sizes, _ = memo.item_facts([text[a:b] for a, b in spans], [o for _, o in objects], refs, rec.files)
     served = KeepingRenderer._whole(SimpleNamespace(cache=SimpleNamespace(files=files)), objects, refs)

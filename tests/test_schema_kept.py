@@ -297,8 +297,8 @@ def test_a_kept_builds_keys_name_each_objects_text_and_place():
 
     def record(objects: str) -> memo.KeptRecord:
         rec = memo.KeptRecord(("app", "", 1), {"a.yaml": "0" * 40}, {}, {}, [], None, objects)
-        back = memo.KeptRecord.from_payload(rec.payload(objects), rec.key)  # as written and read
-        assert back is not None and _keys(back) == _keys(rec)
+        back = memo.KeptRecord.from_payload(rec.payload(objects, _keys(rec)), rec.key)  # as written, read
+        assert back is not None and back.keys == _keys(rec) == _keys(back)
         return back
 
     keys = _keys(record(text))

@@ -246,6 +246,9 @@ class KeptRecord:
     # what ``buildcache.prepare`` made of ``pending`` (a worker's build: its text, and the
     # places of the objects kept by reference), which it then replaces
     prepared: tuple | None = None
+    # each object's content key (:func:`item_facts`), written with the record: a run that
+    # serves it hashes none of its objects' texts
+    keys: list[str | None] | None = None
 
     def to_json(self, objects: str) -> dict:
         return {
@@ -259,11 +262,13 @@ class KeptRecord:
             "objects": objects,
         }
 
-    def payload(self, objects: str) -> str:
-        """The record's text in a side entry: its fingerprint and tree as JSON, a tab, and
-        ``objects`` as they are (JSON holds no raw tab: the first one ends the fingerprint)."""
+    def payload(self, objects: str, keys: list[str | None]) -> str:
+        """The record's text in a side entry: its fingerprint and tree as JSON with its
+        objects' content ``keys``, a tab, and ``objects`` as they are (JSON holds no raw
+        tab: the first one ends the fingerprint)."""
         data = self.to_json("")
         del data["objects"]
+        data["keys"] = keys
         return json.dumps(data, ensure_ascii=True, separators=(",", ":"), allow_nan=False) + "\t" + objects
 
     @classmethod
@@ -279,10 +284,16 @@ class KeptRecord:
             return None
         if not isinstance(data, dict) or "objects" in data:
             return None
+        keys = data.pop("keys", None)
+        if not (
+            isinstance(keys, list) and all(k is None or (isinstance(k, str) and len(k) == 40) for k in keys)
+        ):
+            return None
         data["objects"] = objects
         rec = cls.from_json(data)
         if rec is None or rec.key != key:
             return None
+        rec.keys = keys
         return rec
 
     @classmethod
@@ -519,6 +530,17 @@ def item_facts(
             source = files.get(origins[i].file)
             keys.append(None if source is None else content_hash(f"{text}\0{source}".encode()))
     return sizes, keys
+
+
+def _sizes(text: str, spans: list[tuple[int, int]], refs: list) -> list[int | None]:
+    """:func:`item_facts`' lengths, from the items' spans of ``text``."""
+    find = text.find
+    return [
+        None
+        if (refs is not None and ref is not None) or find("$", a, b) >= 0 or find("\\u0024", a, b) >= 0
+        else b - a
+        for (a, b), ref in zip(spans, refs if refs is not None else [None] * len(spans))
+    ]
 
 
 def _issues(kept: list[list]) -> list[BuildIssue]:
@@ -818,8 +840,9 @@ class KeepingRenderer:
         items, refs, by_reference = self.prepare_items(rec, self.cache.files)
         if items is None or len(items) != count:
             return None, None
-        rec.prepared, rec.pending = ("[" + ",".join(items) + "]", by_reference), None
-        return item_facts(items, [o for _, o in pending], refs, rec.files)
+        sizes, keys = item_facts(items, [o for _, o in pending], refs, rec.files)
+        rec.prepared, rec.pending = ("[" + ",".join(items) + "]", by_reference, keys), None
+        return sizes, keys
 
     def _result(
         self, rec: KeptRecord, decoded: tuple, path: str, overlay: FluxOverlay | None
@@ -830,7 +853,12 @@ class KeepingRenderer:
         sizes = keys = None
         if objects is not None and spans is not None:
             text = rec.objects
-            sizes, keys = item_facts([text[a:b] for a, b in spans], [o for _, o in objects], refs, rec.files)
+            if rec.keys is not None and len(rec.keys) == len(objects):  # written with the record
+                sizes, keys = _sizes(text, spans, refs), rec.keys
+            else:
+                sizes, keys = item_facts(
+                    [text[a:b] for a, b in spans], [o for _, o in objects], refs, rec.files
+                )
         objects = self._whole(objects, refs)
         if objects is None:  # a damaged record, past the point of building afresh
             return self._inexact(path, overlay), None, None
