@@ -51,6 +51,7 @@ from .render.memo import (
     KeptRecords,
     encode_items,
     item_facts,
+    joined,
     record_key,
     source_document,
 )
@@ -239,7 +240,7 @@ def prepare(rec: KeptRecord, files: dict) -> tuple[str | None, frozenset[tuple[s
     if items is None:
         return None, frozenset(), None
     keys = item_facts(items, [o for _, o in rec.pending or ()], refs, rec.files)[1]
-    return "[" + ",".join(items) + "]", by_reference, keys
+    return joined(items), by_reference, keys
 
 
 def prepare_items(

@@ -290,9 +290,9 @@ def test_a_reused_build_has_the_effects_of_a_fresh_one(fleet, kept):
     assert _effects(recording, cache) == expected
     records = {k: r for k, r in recording.records.items() if k[0] in kept}
     for rec in records.values():
-        from gitops_lint.render.memo import encode_objects
+        from gitops_lint.render.memo import encode_items, joined
 
-        rec.objects, rec.pending = encode_objects(rec.pending), None
+        rec.objects, rec.pending = joined(encode_items(rec.pending)), None
     reusing, cache = _keeping(fleet, records)
     assert _effects(reusing, cache) == expected
     assert {k[0] for k in reusing.reused} == kept

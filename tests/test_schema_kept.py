@@ -309,7 +309,7 @@ def test_a_kept_builds_keys_name_each_objects_text_and_place():
     assert moved[0] == keys[0] and moved[1] != keys[1]  # its place is part of what it is
     # a build made anew in a run names its objects as the record its store writes will
     objects = [({"kind": "A"}, memo.Origin("a.yaml", 1, 0)), ({"kind": "B"}, memo.Origin("a.yaml", 3, 1))]
-    assert memo.encode_objects(objects) == text
+    assert memo.joined(memo.encode_items(objects)) == text
     assert memo.item_facts(memo.encode_items(objects), [o for _, o in objects], None, {})[1] == keys
 
 

@@ -74,7 +74,7 @@ def test_an_object_without_a_dollar_substitutes_to_itself_and_nothing_else(obj, 
 @given(objects=st.lists(st.dictionaries(st.text(alphabet="ab$", max_size=4), _ANY, max_size=4), max_size=5))
 def test_decoding_a_kept_build_says_which_objects_hold_a_dollar(objects):
     items = [(obj, Origin(f"f{i}.yaml", i + 1, i)) for i, obj in enumerate(objects)]
-    text = memo.encode_objects(items)
+    text = memo.joined(memo.encode_items(items))
     decoded, spans, refs = memo._decode_served(text)
     assert decoded == memo._checked(json.loads(text))[0]  # as the whole text decodes
     assert refs == [None] * len(objects)
@@ -88,7 +88,9 @@ def test_decoding_a_kept_build_says_which_objects_hold_a_dollar(objects):
         item_text = json.dumps([obj, [origin.file, origin.line, origin.doc_index]], separators=(",", ":"))
         assert (size is None) == ("$" in item_text)
         if size is not None:
-            assert size == len(memo.encode_objects([(obj, origin)])) - 2  # without its list's brackets
+            assert (
+                size == len(memo.joined(memo.encode_items([(obj, origin)]))) - 2
+            )  # without its list's brackets
 
 
 def test_a_text_laid_out_otherwise_is_decoded_whole_without_spans():
@@ -101,7 +103,7 @@ def test_a_text_laid_out_otherwise_is_decoded_whole_without_spans():
 
 
 def test_an_escaped_dollar_in_a_kept_text_still_counts_as_a_dollar():
-    # encode_objects writes "$" as it is; a text written otherwise (escaped) must not skip
+    # encode_items writes "$" as it is; a text written otherwise (escaped) must not skip
     # the substitution of an object that holds one
     text = '[[{"v":"\\u0024{X}"},["a.yaml",1,0]],[{"v":"plain"},["b.yaml",2,1]]]'
     decoded, spans, refs = memo._decode_served(text)
@@ -111,7 +113,7 @@ def test_an_escaped_dollar_in_a_kept_text_still_counts_as_a_dollar():
 
 
 def test_each_serving_of_a_kept_text_is_new_objects():
-    text = memo.encode_objects([({"spec": {"a": [1, {"b": "c"}]}}, Origin("a.yaml", 1, 0))])
+    text = memo.joined(memo.encode_items([({"spec": {"a": [1, {"b": "c"}]}}, Origin("a.yaml", 1, 0))]))
     first, _, _ = memo._decode_served(text)
     second, _, _ = memo._decode_served(text)
     first[0][0]["spec"]["a"][1]["b"] = "changed"  # a later change in place stays in its object

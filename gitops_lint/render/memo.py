@@ -243,8 +243,8 @@ class KeptRecord:
     # the build's issues: remote resources it does not fetch, each at a file it read
     # (``[kind, message, file, line, column]``, see :func:`keeps_issues`)
     issues: list[list] = field(default_factory=list)
-    # what ``buildcache.prepare`` made of ``pending`` (a worker's build: its text, and the
-    # places of the objects kept by reference), which it then replaces
+    # what ``buildcache.prepare`` made of ``pending`` (its text, the places of the objects
+    # kept by reference, the objects' content keys), which it then replaces
     prepared: tuple | None = None
     # each object's content key (:func:`item_facts`), written with the record: a run that
     # serves it hashes none of its objects' texts
@@ -460,7 +460,7 @@ def _decode_served(
 ]:
     """The items of ``text`` (see :func:`_checked`: the objects, and the keys of those kept
     by reference), with each item's span of the text (start, end): items are decoded one by
-    one, so each one's span is known. A text not laid out as :func:`encode_objects` writes
+    one, so each one's span is known. A text not laid out as :func:`joined` writes
     it (no space between items) is decoded whole, without spans."""
     scan, n = _DECODER.raw_decode, len(text)
     items, spans = [], []
@@ -521,9 +521,7 @@ def item_facts(
             sizes.append(None)
             keys.append(None)
         elif whole:
-            # "$" as written or JSON-escaped (encode_objects never escapes it; a text it did
-            # not write must not make a "$" look absent and skip a substitution)
-            sizes.append(None if "$" in text or "\\u0024" in text else len(text))
+            sizes.append(None if _dollar(text, 0, len(text)) else len(text))
             keys.append(content_hash(text.encode()))
         else:
             sizes.append(None)
@@ -534,13 +532,17 @@ def item_facts(
 
 def _sizes(text: str, spans: list[tuple[int, int]], refs: list) -> list[int | None]:
     """:func:`item_facts`' lengths, from the items' spans of ``text``."""
-    find = text.find
     return [
-        None
-        if (refs is not None and ref is not None) or find("$", a, b) >= 0 or find("\\u0024", a, b) >= 0
-        else b - a
+        None if (refs is not None and ref is not None) or _dollar(text, a, b) else b - a
         for (a, b), ref in zip(spans, refs if refs is not None else [None] * len(spans))
     ]
+
+
+def _dollar(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` holds a ``$``, as written or JSON-escaped (:func:`encode_items`
+    never escapes it; a text it did not write must not make one look absent and skip a
+    substitution)."""
+    return text.find("$", start, end) >= 0 or text.find("\\u0024", start, end) >= 0
 
 
 def _issues(kept: list[list]) -> list[BuildIssue]:
@@ -573,7 +575,11 @@ _ENCODER = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=
 
 
 def encode_items(objects: list[tuple[dict, Origin]], refs: list[list[str] | None] | None = None) -> list[str]:
-    """The JSON text of each item of a build (:func:`encode_objects`), in order."""
+    """The JSON text of each of a build's objects as its record holds it: ``[object, [file,
+    line, doc_index]]``, keys in their order (decoded, the objects have the order a fresh
+    build has), or for an object kept by reference (``refs``: its keys in order, None for
+    one kept whole) ``[object, place, keys]``, the object holding only its keys in
+    :data:`OWN_KEYS` (see :func:`_checked`). :func:`joined` makes the record's text."""
     if refs is None:
         refs = [None] * len(objects)
     encode = _ENCODER.encode
@@ -587,14 +593,11 @@ def encode_items(objects: list[tuple[dict, Origin]], refs: list[list[str] | None
     ]
 
 
-def encode_objects(objects: list[tuple[dict, Origin]], refs: list[list[str] | None] | None = None) -> str:
-    """The JSON text of a build's objects, keys in their order (the record holds the text
-    as it is: decoded, the objects have the order a fresh build has). ``refs``: for each
-    object kept by reference its keys in order (the object then holds only those in
-    :data:`OWN_KEYS`, see :func:`_checked`), None for one kept whole. The items' texts
-    joined as ``json.dumps`` joins a list's (no space), so each item's span of the text is
-    its own text (:func:`_decode_served`)."""
-    return "[" + ",".join(encode_items(objects, refs)) + "]"
+def joined(items: list[str]) -> str:
+    """The JSON text of a build's objects from each one's (:func:`encode_items`), joined as
+    ``json.dumps`` joins a list's (no space): each item's span of the text is its own text
+    (:func:`_decode_served`)."""
+    return "[" + ",".join(items) + "]"
 
 
 class _Blind:
@@ -841,7 +844,7 @@ class KeepingRenderer:
         if items is None or len(items) != count:
             return None, None
         sizes, keys = item_facts(items, [o for _, o in pending], refs, rec.files)
-        rec.prepared, rec.pending = ("[" + ",".join(items) + "]", by_reference, keys), None
+        rec.prepared, rec.pending = (joined(items), by_reference, keys), None
         return sizes, keys
 
     def _result(
