@@ -7,8 +7,10 @@ changed under the same record text was one). Hypothesis draws sequences of edits
 small repository that has each kind of input those keys are made of: a CRD and its
 custom resources, post-build variables inline and from a ConfigMap and a Secret, a
 SOPS-encrypted Secret (kept by reference), a plaintext one, a HelmRelease, a file no
-build reads, a CEL rule, a ``.sops.yaml``, a ``.sourceignore``, a config file; after each
-edit a run with the cache and one with ``--no-cache`` must print
+build reads, a CEL rule, a ``.sops.yaml``, a ``.sourceignore``, a config file, the Flux
+Kustomization's patches and target namespace, a kustomize Component, a chart the CRD
+charts table knows and a custom resource of its groups; after each edit a run with the
+cache and one with ``--no-cache`` must print
 the same, byte for byte, in both formats. A second test lints two clusters that share
 the builds with other variables, in one process or two (workers render a share of the
 clusters and hand back what they kept: ``Linter._build_share``).
@@ -58,6 +60,12 @@ SLOTS: dict[str, tuple[str, ...]] = {
     "sops": ("none", "tokens"),  # a .sops.yaml whose creation rule names the tokens' file
     "ignore": ("none", "extra"),  # a .sourceignore beside the first cluster's files
     "config": ("none", "rules"),  # a .gitops-lint.yaml that turns a rule off and one down
+    # the apps' Kustomization: a patch (strategic merge or JSON 6902), a target namespace
+    "patch": ("none", "merge", "json6902"),
+    "namespace": ("none", "team"),
+    "component": ("none", "labels"),  # a kustomize Component the apps' kustomization takes
+    # cert-manager's chart (the CRD charts table) beside the CRD, and a Certificate in the apps
+    "certs": ("none", "enabled", "disabled"),
 }
 
 SOPS = """sops:
@@ -68,11 +76,39 @@ SOPS = """sops:
 """
 
 
+PATCHES = {
+    "none": "",
+    "merge": "  patches:\n    - patch: '{apiVersion: v1, kind: ConfigMap, metadata: {name: plain}, data: {b: c}}'\n",
+    "json6902": "  patches:\n    - target: {kind: ConfigMap, name: plain}\n"
+    "      patch: '[{op: add, path: /data/b, value: \"${SIZE}\"}]'\n",
+}
+CERTIFICATE = """---
+apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata: {name: web, namespace: default}
+spec: {secretName: web-tls, dnsNames: [example.com], issuerRef: {name: ca, kind: ClusterIssuer}}
+"""
+CERT_MANAGER = """apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: cert-manager, namespace: default}
+spec:
+  interval: 10m
+  chart:
+    spec:
+      chart: cert-manager
+      version: "1.16.0"
+      sourceRef: {kind: HelmRepository, name: charts, namespace: flux-system}
+  values: {crds: {enabled: ENABLED}}
+"""
+
+
 def _cluster(s: dict[str, str], name: str, size: str) -> dict[str, str]:
     post = (
         f"  postBuild:\n    substitute: {{SIZE: {size}, LABEL: label-x}}\n"
         "    substituteFrom:\n      - {kind: ConfigMap, name: vars}\n"
         + ("      - {kind: Secret, name: tokens}\n" if s["from"] == "map+secret" else "")
+        + PATCHES[s["patch"]]
+        + ("  targetNamespace: team\n" if s["namespace"] == "team" else "")
     )
     depends = ["crds"] if s["depends"] == "crds" else []
     base = f"clusters/{name}"
@@ -93,7 +129,15 @@ def tree(s: dict[str, str], clusters: tuple[str, ...] = ("dev",)) -> dict[str, s
         files.update(_cluster(s, name, s["size"] if name == "dev" else s["prod"]))
     files.update(
         {
-            "crds/kustomization.yaml": KUSTOMIZATION + "resources: [widget.yaml]\n",
+            "crds/kustomization.yaml": KUSTOMIZATION
+            + (
+                "resources: [widget.yaml, cert-manager.yaml]\n"
+                if s["certs"] != "none"
+                else "resources: [widget.yaml]\n"
+            ),
+            "crds/cert-manager.yaml": CERT_MANAGER.replace(
+                "ENABLED", "true" if s["certs"] == "enabled" else "false"
+            ),
             "crds/widget.yaml": widget_crd(
                 "              type: object\n"
                 + (CEL_RULE if s["cel"] == "rule" else "")
@@ -102,7 +146,12 @@ def tree(s: dict[str, str], clusters: tuple[str, ...] = ("dev",)) -> dict[str, s
             ),
             "apps/kustomization.yaml": KUSTOMIZATION
             + "resources: [widgets.yaml, plain.yaml, release.yaml"
-            + (", creds.yaml]\n" if s["creds"] == "yes" else "]\n"),
+            + (", creds.yaml" if s["creds"] == "yes" else "")
+            + (", certificate.yaml]\n" if s["certs"] != "none" else "]\n")
+            + ("components: [../component]\n" if s["component"] == "labels" else ""),
+            "apps/certificate.yaml": CERTIFICATE,
+            "component/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+            "labels:\n  - pairs: {team: apps}\n",
             "apps/widgets.yaml": "".join(
                 f"---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {{name: {n}, namespace: default}}\n"
                 f"spec:\n  size: {size}\n"
