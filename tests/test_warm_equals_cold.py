@@ -9,7 +9,8 @@ custom resources, post-build variables inline and from a ConfigMap and a Secret,
 SOPS-encrypted Secret (kept by reference), a plaintext one, a HelmRelease, a file no
 build reads, a CEL rule, a ``.sops.yaml``, a ``.sourceignore``, a config file, the Flux
 Kustomization's patches and target namespace, a kustomize Component, a chart the CRD
-charts table knows and a custom resource of its groups; after each edit a run with the
+charts table knows and a custom resource of its groups, a ConfigMap or Secret generator
+and its file, a suspended Kustomization, a dependsOn cycle; after each edit a run with the
 cache and one with ``--no-cache`` must print
 the same, byte for byte, in both formats. A second test lints two clusters that share
 the builds with other variables, in one process or two (workers render a share of the
@@ -66,6 +67,12 @@ SLOTS: dict[str, tuple[str, ...]] = {
     "component": ("none", "labels"),  # a kustomize Component the apps' kustomization takes
     # cert-manager's chart (the CRD charts table) beside the CRD, and a Certificate in the apps
     "certs": ("none", "enabled", "disabled"),
+    # a kustomize generator the apps take, and what its file holds (a secretGenerator's
+    # source is a Secret's values: a build that reads one is never kept)
+    "generator": ("none", "configmap", "secret"),
+    "genfile": ("A=1\n", "A=Zq8vN3xR2mW7pL4k\n", "A=${SIZE}\n"),
+    "suspend": ("false", "true"),  # the apps' Kustomization suspended
+    "cycle": ("none", "cycle"),  # the CRDs' Kustomization depending on the apps'
 }
 
 SOPS = """sops:
@@ -81,6 +88,11 @@ PATCHES = {
     "merge": "  patches:\n    - patch: '{apiVersion: v1, kind: ConfigMap, metadata: {name: plain}, data: {b: c}}'\n",
     "json6902": "  patches:\n    - target: {kind: ConfigMap, name: plain}\n"
     "      patch: '[{op: add, path: /data/b, value: \"${SIZE}\"}]'\n",
+}
+GENERATORS = {
+    "none": "",
+    "configmap": "configMapGenerator:\n  - {name: generated, namespace: default, envs: [gen.env]}\n",
+    "secret": "secretGenerator:\n  - {name: generated, namespace: default, envs: [gen.env]}\n",
 }
 CERTIFICATE = """---
 apiVersion: cert-manager.io/v1
@@ -112,9 +124,11 @@ def _cluster(s: dict[str, str], name: str, size: str) -> dict[str, str]:
     )
     depends = ["crds"] if s["depends"] == "crds" else []
     base = f"clusters/{name}"
+    if s["suspend"] == "true":
+        post += "  suspend: true\n"
     return {
         **gotk(name),
-        f"{base}/crds.yaml": ks("crds", "./crds"),
+        f"{base}/crds.yaml": ks("crds", "./crds", depends=["apps"] if s["cycle"] == "cycle" else []),
         f"{base}/apps.yaml": ks("apps", "./apps", depends=depends, extra=post),
         f"{base}/vars.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: vars, namespace: flux-system}\n"
         f"data: {{FROM_MAP: {s['map']}}}\n",
@@ -148,7 +162,9 @@ def tree(s: dict[str, str], clusters: tuple[str, ...] = ("dev",)) -> dict[str, s
             + "resources: [widgets.yaml, plain.yaml, release.yaml"
             + (", creds.yaml" if s["creds"] == "yes" else "")
             + (", certificate.yaml]\n" if s["certs"] != "none" else "]\n")
-            + ("components: [../component]\n" if s["component"] == "labels" else ""),
+            + ("components: [../component]\n" if s["component"] == "labels" else "")
+            + GENERATORS[s["generator"]],
+            "apps/gen.env": s["genfile"],
             "apps/certificate.yaml": CERTIFICATE,
             "component/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
             "labels:\n  - pairs: {team: apps}\n",
