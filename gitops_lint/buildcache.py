@@ -114,7 +114,7 @@ class KeptBuilds:
         self.renderer = KeepingRenderer(renderer, fs, records, self.hashes)
         self.renderer.substitutions = KeptSubstitutions(self.warm.read_records(SUBSTITUTED_SIDE))
         if records.side is not None and records.side.shards:  # a run with kept builds
-            self.renderer.prepare_items = prepare_items
+            self.renderer.prepare_facts = prepare_facts
         return self.renderer
 
     @property
@@ -236,33 +236,31 @@ def prepare(rec: KeptRecord, files: dict) -> tuple[str | None, frozenset[tuple[s
     needs only the build and the documents it loaded, so a worker process does it for
     the builds it made (``Linter._build_share``): the parent then does the run's checks
     alone, and the records cross the pipe as text."""
-    items, refs, by_reference = prepare_items(rec, files)
-    if items is None:
-        return None, frozenset(), None
-    keys = item_facts(items, [o for _, o in rec.pending or ()], refs, rec.files)[1]
-    return joined(items), by_reference, keys
+    return prepare_facts(rec, files)[0]
 
 
-def prepare_items(
-    rec: KeptRecord, files: dict
-) -> tuple[list[str] | None, list[list[str] | None], frozenset[tuple[str, int]]]:
-    """:func:`prepare`, the text item by item (``render.memo.encode_items``), with the keys
-    of each object kept by reference (None for one kept whole)."""
+def prepare_facts(rec: KeptRecord, files: dict) -> tuple[tuple, list[int | None] | None]:
+    """:func:`prepare`, and each object's ``$``-free length (``render.memo.item_facts``:
+    None where it holds one; None for all when the build cannot be kept): what a run that
+    makes the record's text at once (``KeepingRenderer``, a build made anew in a warm run)
+    serves its objects with."""
     objects, refs, by_reference = [], [], set()
     for obj, origin in rec.pending or ():
         if obj.get("kind") == "Secret" or document_metadata(obj) is not None:
             own = _own_part(obj, origin, files)
             if own is None:
-                return None, [], frozenset()
+                return (None, frozenset(), None), None
             objects.append((own, origin))
             refs.append(list(obj))
             by_reference.add((origin.file, origin.doc_index))
         else:
             if not is_plain(obj):
-                return None, [], frozenset()
+                return (None, frozenset(), None), None
             objects.append((obj, origin))
             refs.append(None)
-    return encode_items(objects, refs), refs, frozenset(by_reference)
+    items = encode_items(objects, refs)
+    sizes, keys = item_facts(items, [o for _, o in objects], refs, rec.files)
+    return (joined(items), frozenset(by_reference), keys), sizes
 
 
 def _own_part(obj: dict, origin, files: dict) -> dict | None:

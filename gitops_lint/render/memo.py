@@ -498,12 +498,11 @@ def _decode_served(
 
 
 def item_facts(
-    texts: list[str | None], origins: list[Origin], refs: list | None, files: dict[str, str]
+    texts: list[str], origins: list[Origin], refs: list | None, files: dict[str, str]
 ) -> tuple[list[int | None], list[str | None]]:
-    """For each item of a build, from its JSON text as a record holds it (None: not held):
-    its length when the object is kept whole and no ``$`` is in it (None otherwise: see
-    ``model.cluster``, such an object substitutes to itself), and its content key (None:
-    none). The key names the object's content in any run: the digest of its text (the
+    """For each item of a build, from its JSON text as a record holds it: its length when
+    the object is kept whole and no ``$`` is in it (None otherwise: see ``model.cluster``,
+    such an object substitutes to itself), and its content key (None: none). The key names the object's content in any run: the digest of its text (the
     object and its place), and for an object kept by reference (``refs``) the content hash
     of the file it is made whole from, which ``files`` (the record's) names. The text of
     one kept by reference holds its own keys and its keys' names, the rest is the
@@ -516,11 +515,7 @@ def item_facts(
     sizes: list[int | None] = []
     keys: list[str | None] = []
     for i, text in enumerate(texts):
-        whole = refs is None or refs[i] is None
-        if text is None:
-            sizes.append(None)
-            keys.append(None)
-        elif whole:
+        if refs is None or refs[i] is None:
             sizes.append(None if _dollar(text, 0, len(text)) else len(text))
             keys.append(content_hash(text.encode()))
         else:
@@ -533,7 +528,7 @@ def item_facts(
 def _sizes(text: str, spans: list[tuple[int, int]], refs: list) -> list[int | None]:
     """:func:`item_facts`' lengths, from the items' spans of ``text``."""
     return [
-        None if (refs is not None and ref is not None) or _dollar(text, a, b) else b - a
+        None if ref is not None or _dollar(text, a, b) else b - a
         for (a, b), ref in zip(spans, refs if refs is not None else [None] * len(spans))
     ]
 
@@ -752,9 +747,9 @@ class KeepingRenderer:
         self._configs = inner._configs = _WatchedConfigs(inner._configs)
         # the substitutions kept with the builds (buildcache.KeptSubstitutions), or None
         self.substitutions = None
-        # ``buildcache.prepare_items``, when this run has kept builds: a build made anew then
+        # ``buildcache.prepare_facts``, when this run has kept builds: a build made anew then
         # has its record's text made now (not after the report), and its objects keys
-        self.prepare_items = None
+        self.prepare_facts = None
         self._facts: dict[tuple, tuple] = {}  # rkey -> (sizes, keys) of a build made anew
 
     def __getattr__(self, name):
@@ -837,15 +832,13 @@ class KeepingRenderer:
         cannot be kept, or the run has no kept builds (a first run: its records' texts are
         made after the report, ``buildcache``)."""
         rec = self.new.get(key)
-        if self.prepare_items is None or rec is None or rec.prepared is not None:
+        if self.prepare_facts is None or rec is None or rec.prepared is not None:
             return None, None
-        pending = rec.pending or []
-        items, refs, by_reference = self.prepare_items(rec, self.cache.files)
-        if items is None or len(items) != count:
+        prepared, sizes = self.prepare_facts(rec, self.cache.files)
+        if sizes is None or len(sizes) != count:
             return None, None
-        sizes, keys = item_facts(items, [o for _, o in pending], refs, rec.files)
-        rec.prepared, rec.pending = (joined(items), by_reference, keys), None
-        return sizes, keys
+        rec.prepared, rec.pending = prepared, None
+        return sizes, prepared[2]
 
     def _result(
         self, rec: KeptRecord, decoded: tuple, path: str, overlay: FluxOverlay | None
