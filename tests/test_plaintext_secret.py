@@ -11,7 +11,7 @@ from gitops_lint.load.config import load_config
 from gitops_lint.load.sops import SopsConfig, SopsRules, dotenv_metadata, has_sops_marker
 from gitops_lint.model.secrets import ENCRYPTED, PLAINTEXT, REFERENCE, VARIABLE, classify
 from gitops_lint.vocabulary import vocabulary
-from tests.helpers import lint_repo, write_tree
+from tests.helpers import least_seconds, lint_repo, write_tree
 
 ENC = "ENC[AES256_GCM,data:ZTl0Yi1nYWNqYQ==,iv:rUwYwxc0ILe19vAm=,tag:t+yioBJuD+G5nk7w1yuUJw==,type:str]"
 MAC = (
@@ -408,10 +408,9 @@ def test_ciphertext_test_is_linear():
         "ENC[AES256_GCM,data:" + "a,iv:a,tag:" * 20000,
         "ENC[AES256_GCM,data:a,iv:a,tag:a,type:" + "a" * 200000,
     ]
-    start = time.perf_counter()
     for value in hostile:
         assert classify(value) == PLAINTEXT
-    assert time.perf_counter() - start < 0.5
+    assert least_seconds(lambda: [classify(v) for v in hostile], clock=time.perf_counter) < 0.5
 
 
 def test_ciphertext_token_property():
