@@ -2,6 +2,7 @@
 
     python benchmarks/bench_ab.py OTHER_CHECKOUT [--runs 3] [--corpus ../shared/corpus]
         [--repo NAME]... [--cache] [--root]
+    python benchmarks/bench_ab.py OTHER_CHECKOUT --change [--runs 9] [--largest 5] [--repo NAME]...
 
 For every entry of the corpus's SOURCES.md (one whole-process cold lint each, as a user
 lints one cluster: ``python -m gitops_lint REPO/ENTRY --root REPO --format json``), the
@@ -12,6 +13,14 @@ may set PYTHONDONTWRITEBYTECODE: a checkout without byte-code would pay for comp
 every run). ``--cache``: with the warm cache as a user has it (default: ``--no-cache``).
 ``--root``: each repository's root once instead of each entry (what the pre-commit hook
 lints: every entry discovery finds, every YAML file judged as written).
+
+``--change``: what ``bench_lint.py --change`` times, for both checkouts in the same minutes:
+the ``--largest`` repositories (all their entries at once), each copied twice to a temporary
+Git work tree (one per checkout: their caches are their own), the cache filled once, then
+before each measured run a comment naming it appended to the same file of each copy
+(``bench_lint.rendered_file``); runs alternated, and their order flipped every round (a
+shared machine's noise then falls on both alike). Medians and the median of the paired
+differences (this - other, negative: this checkout is faster).
 """
 
 from __future__ import annotations
@@ -28,7 +37,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_lint import _NOT_PASSED, entries  # noqa: E402
+from bench_lint import _NOT_PASSED, entries, git_copy, largest, rendered_file  # noqa: E402
 
 
 def main() -> int:
@@ -39,8 +48,12 @@ def main() -> int:
     ap.add_argument("--repo", action="append", help="only this corpus repository (repeatable)")
     ap.add_argument("--cache", action="store_true")
     ap.add_argument("--root", action="store_true", help="lint each repository's root once, not each entry")
+    ap.add_argument("--change", action="store_true", help="warm runs after a one-file change (see above)")
+    ap.add_argument("--largest", type=int, default=5, help="with --change: the N largest repositories")
     args = ap.parse_args()
     codes = {"other": str(Path(args.other).resolve()), "this": str(HERE.parent)}
+    if args.change:
+        return change(codes, Path(args.corpus), args.runs, args.largest, args.repo)
     env = {k: v for k, v in os.environ.items() if k not in _NOT_PASSED}
     if not args.cache:
         env["GITOPS_LINT_NO_CACHE"] = "1"
@@ -86,6 +99,55 @@ def main() -> int:
             f"{repo_name + ':' + (entry or '.'):<72} {median['other']:>8.3f} {median['this']:>8.3f}  {same:<8}  {files}"
         )
     print(f"{'sum of medians':<72} {total['other']:>8.2f} {total['this']:>8.2f}")
+    return 0
+
+
+def change(codes: dict[str, str], corpus: Path, runs: int, count: int, only: list[str] | None) -> int:
+    import tempfile
+
+    env = {k: v for k, v in os.environ.items() if k not in _NOT_PASSED}
+
+    def run(code: str, repo: Path, paths: list[str]) -> tuple[float, bytes]:
+        from gitops_lint.cache import DIR_NAME, wait_for_stores
+
+        start = time.perf_counter()
+        out = subprocess.run(
+            [sys.executable, "-m", "gitops_lint", *[str(repo / p) for p in paths], "--root", str(repo)]
+            + ["--format", "json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=dict(env, PYTHONPATH=code),
+            cwd=code,
+            check=False,
+        ).stdout
+        elapsed = time.perf_counter() - start
+        wait_for_stores(str(repo / DIR_NAME), timeout=60)  # written before the next run, untimed
+        return elapsed, out
+
+    print(f"{'repository':<38} {'other s':>8} {'this s':>8} {'diff ms':>8}  findings")
+    with tempfile.TemporaryDirectory(prefix="bench-ab-change-") as tmp:
+        for repo_name, paths in largest(corpus, count):
+            if only and repo_name not in only:
+                continue
+            copies = {name: git_copy(corpus / repo_name, Path(tmp) / name / repo_name) for name in codes}
+            target = rendered_file(copies["this"], paths).relative_to(copies["this"])
+            outputs = {name: run(code, copies[name], paths)[1] for name, code in codes.items()}  # fills
+            times: dict[str, list[float]] = {name: [] for name in codes}
+            for i in range(runs):
+                order = list(codes) if i % 2 == 0 else list(codes)[::-1]
+                for name in order:
+                    with open(copies[name] / target, "a", encoding="utf-8") as fh:
+                        fh.write(f"# bench change {i}\n")
+                    elapsed, out = run(codes[name], copies[name], paths)
+                    times[name].append(elapsed)
+                    outputs[name] = out
+            diffs = [b - a for a, b in zip(times["other"], times["this"])]
+            same = "same" if outputs["other"] == outputs["this"] else "DIFFER"
+            print(
+                f"{repo_name:<38} {statistics.median(times['other']):>8.3f} {statistics.median(times['this']):>8.3f} "
+                f"{statistics.median(diffs) * 1000:>+8.1f}  {same}"
+            )
+    print(f"(medians of {runs} alternated runs after a one-file change each, whole processes, --format json)")
     return 0
 
 
