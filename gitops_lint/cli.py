@@ -1042,7 +1042,8 @@ def entry() -> None:
     """The process's entry point (``gitops-lint``, ``python -m gitops_lint``).
 
     What suits a short-lived process and not a library call of :func:`main`:
-    the collector tuned for a run (see ``_GC_THRESHOLD``), and an exit without tearing down the heap
+    the collector tuned for a run (see ``_GC_THRESHOLD``), PyYAML imported without
+    the pattern its pure-Python reader alone uses (``load.lazy_reader``), and an exit without tearing down the heap
     (freeing every object of the run one by one costs a fifth of a run, as
     mypy's ``hard_exit`` found). Every file the run writes is closed by then
     (temporary directories are context managers), so only stdout and stderr are
@@ -1051,8 +1052,11 @@ def entry() -> None:
     """
     import gc
 
+    from .load import lazy_reader
+
     global _DETACHED
 
+    lazy_reader.install()  # before any stage imports PyYAML: see load/lazy_reader.py
     gc.set_threshold(*_GC_THRESHOLD)
     _DETACHED = True
     code = main()
