@@ -37,7 +37,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_lint import _NOT_PASSED, entries, git_copy, largest, rendered_file  # noqa: E402
+from bench_lint import _NOT_PASSED, entries, git_copy, largest, machine, rendered_file  # noqa: E402
 
 
 def main() -> int:
@@ -148,6 +148,7 @@ def change(codes: dict[str, str], corpus: Path, runs: int, count: int, only: lis
                 f"{statistics.median(diffs) * 1000:>+8.1f}  {same}"
             )
     print(f"(medians of {runs} alternated runs after a one-file change each, whole processes, --format json)")
+    print(machine())
     return 0
 
 

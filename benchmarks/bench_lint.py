@@ -205,6 +205,33 @@ def medians(samples: list[tuple[float, float]]) -> str:
     )
 
 
+def machine() -> str:
+    """What one machine's seconds are worth next to another's, printed under every table:
+    the median of three runs of a fixed pure-Python loop (the interpreter's speed on this
+    CPU, which a lint's time follows) and of five bare interpreter start-ups (``python -c
+    pass``: what site-packages' ``.pth`` files add to every process; a pre-commit hook's
+    own virtual environment has none but its own). The tables of benchmarks/README.md
+    come from machines up to 2.5 times apart: compare rows measured with the same figures."""
+
+    def loop() -> float:
+        start = time.perf_counter()
+        total = 0
+        for i in range(3_000_000):
+            total += i
+        return time.perf_counter() - start
+
+    def bare() -> float:
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=False)
+        return time.perf_counter() - start
+
+    steps = statistics.median(loop() for _ in range(3))
+    startup = statistics.median(bare() for _ in range(5))
+    return (
+        f"machine: a 3,000,000-step Python loop {steps:.3f} s, interpreter start-up {startup * 1000:.0f} ms"
+    )
+
+
 def warm(corpus: Path, runs: int, n: int) -> None:
     """Cold (--no-cache), warm with nothing changed, warm after a one-file change: medians.
 
@@ -236,6 +263,7 @@ def warm(corpus: Path, runs: int, n: int) -> None:
         f"{os.cpu_count()} cores, "
         f"load average {os.getloadavg()[0]:.1f})"
     )
+    print(machine())
 
 
 # -- a warm run after a one-file change (--change): what a pre-commit hook pays -------------
@@ -320,6 +348,7 @@ def change(corpus: Path, runs: int, n: int, root: bool = False, unread: bool = F
         f"{os.cpu_count()} cores, "
         f"load average {os.getloadavg()[0]:.1f})"
     )
+    print(machine())
 
 
 def main() -> None:
@@ -380,6 +409,7 @@ def main() -> None:
         f"(medians of {args.runs} runs; lint is a whole process, --format {FORMAT}, python {sys.version.split()[0]}, "
         f"{os.cpu_count()} cores, load average {load:.1f} at the start)"
     )
+    print(machine())
 
 
 if __name__ == "__main__":
