@@ -40,6 +40,21 @@ sys.path.insert(0, str(HERE))
 from bench_lint import _NOT_PASSED, entries, git_copy, largest, machine, rendered_file  # noqa: E402
 
 
+def lint(code: str, env: dict[str, str], repo: Path, paths: list[str]) -> tuple[float, bytes]:
+    """Wall time and JSON report of one whole-process lint of ``paths`` with ``code``'s gitops-lint."""
+    start = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-m", "gitops_lint", *[str(repo / p) for p in paths], "--root", str(repo)]
+        + ["--format", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=dict(env, PYTHONPATH=code),
+        cwd=code,
+        check=False,
+    ).stdout
+    return time.perf_counter() - start, out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("other", help="another checkout of gitops-lint (say, a worktree of main)")
@@ -59,16 +74,7 @@ def main() -> int:
         env["GITOPS_LINT_NO_CACHE"] = "1"
 
     def run(code: str, repo: Path, entry: str) -> tuple[float, dict]:
-        start = time.perf_counter()
-        out = subprocess.run(
-            [sys.executable, "-m", "gitops_lint", str(repo / entry), "--root", str(repo), "--format", "json"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=dict(env, PYTHONPATH=code),
-            cwd=code,
-            check=False,
-        ).stdout
-        elapsed = time.perf_counter() - start
+        elapsed, out = lint(code, env, repo, [entry])
         try:
             return elapsed, json.loads(out)
         except ValueError:
@@ -110,17 +116,7 @@ def change(codes: dict[str, str], corpus: Path, runs: int, count: int, only: lis
     def run(code: str, repo: Path, paths: list[str]) -> tuple[float, bytes]:
         from gitops_lint.cache import DIR_NAME, wait_for_stores
 
-        start = time.perf_counter()
-        out = subprocess.run(
-            [sys.executable, "-m", "gitops_lint", *[str(repo / p) for p in paths], "--root", str(repo)]
-            + ["--format", "json"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=dict(env, PYTHONPATH=code),
-            cwd=code,
-            check=False,
-        ).stdout
-        elapsed = time.perf_counter() - start
+        elapsed, out = lint(code, env, repo, paths)
         wait_for_stores(str(repo / DIR_NAME), timeout=60)  # written before the next run, untimed
         return elapsed, out
 
