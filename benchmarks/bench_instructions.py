@@ -6,8 +6,11 @@ A shared machine's wall times vary by 5 to 15% from one run to the next (two run
 the same commit on this session's machine: 45 and 110 ms apart after a change), so a
 change worth 1 or 2% cannot be seen in them without hundreds of runs. The number of
 instructions a process executes can: under valgrind's callgrind, with a fixed hash
-seed, the same code on the same input executes the same instructions to the last one
-(the import of every module a warm run imports: 524,121,527 twice). For each
+seed, the same checkout on the same input executes the same instructions to the last
+one (the import of every module a warm run imports: 524,121,527 twice), and two
+checkouts of the same commit come within 0.1% (their paths differ in length, so do
+the addresses of objects, and whatever a run orders by identity may do a little more
+or less work). For each
 repository, each checkout gets its own Git copy; a lint without cache writes the
 byte-code, then one ``--no-cache`` lint and, after one lint fills the cache and a
 comment is appended to ``bench_lint.rendered_file``, one warm lint run under callgrind.
