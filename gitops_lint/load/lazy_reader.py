@@ -8,7 +8,10 @@ with a Python loop over the 65,536 code points of the Basic Multilingual Plane:
 5 ms on a 3 GHz core, paid by every run, cold or warm. Only PyYAML's pure-Python
 reader uses the pattern, to refuse a stream holding a non-printable character;
 gitops-lint parses with libyaml (``yaml.CSafeLoader``, ``load.loader``), whose
-reader does that check in C.
+reader does that check in C, except a file that redefines an anchor
+(``load.loader.RedefiningLoader``, pure Python): a run that parses one compiles the
+pattern then, as before; one that does not (a warm run keeps such a file's parse)
+never does.
 
 :func:`install` (called by ``cli.entry``, the process's entry point) has the
 import of ``yaml.reader`` make that module's patterns on first use instead of at
