@@ -37,15 +37,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_lint import _NOT_PASSED, entries, git_copy, largest, machine, rendered_file  # noqa: E402
+from bench_lint import _NOT_PASSED, command, entries, git_copy, largest, machine, rendered_file  # noqa: E402
 
 
-def lint(code: str, env: dict[str, str], repo: Path, paths: list[str]) -> tuple[float, bytes]:
+def lint(code: str, env: dict[str, str], repo: Path, paths: list[str], *extra: str) -> tuple[float, bytes]:
     """Wall time and JSON report of one whole-process lint of ``paths`` with ``code``'s gitops-lint."""
     start = time.perf_counter()
     out = subprocess.run(
-        [sys.executable, "-m", "gitops_lint", *[str(repo / p) for p in paths], "--root", str(repo)]
-        + ["--format", "json"],
+        command(repo, paths, *extra),
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         env=dict(env, PYTHONPATH=code),
@@ -53,6 +52,18 @@ def lint(code: str, env: dict[str, str], repo: Path, paths: list[str]) -> tuple[
         check=False,
     ).stdout
     return time.perf_counter() - start, out
+
+
+def stored_lint(
+    code: str, env: dict[str, str], repo: Path, paths: list[str], *extra: str
+) -> tuple[float, bytes]:
+    """:func:`lint`, then a wait for the cache's stores its run writes after the report
+    (untimed: the next run starts with them written and has the CPU to itself)."""
+    from gitops_lint.cache import DIR_NAME, wait_for_stores
+
+    done = lint(code, env, repo, paths, *extra)
+    wait_for_stores(str(repo / DIR_NAME), timeout=60)
+    return done
 
 
 def main() -> int:
@@ -114,11 +125,7 @@ def change(codes: dict[str, str], corpus: Path, runs: int, count: int, only: lis
     env = {k: v for k, v in os.environ.items() if k not in _NOT_PASSED}
 
     def run(code: str, repo: Path, paths: list[str]) -> tuple[float, bytes]:
-        from gitops_lint.cache import DIR_NAME, wait_for_stores
-
-        elapsed, out = lint(code, env, repo, paths)
-        wait_for_stores(str(repo / DIR_NAME), timeout=60)  # written before the next run, untimed
-        return elapsed, out
+        return stored_lint(code, env, repo, paths)
 
     print(f"{'repository':<38} {'other s':>8} {'this s':>8} {'diff ms':>8}  findings")
     with tempfile.TemporaryDirectory(prefix="bench-ab-change-") as tmp:

@@ -40,15 +40,15 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_lint import _NOT_PASSED, git_copy, largest, rendered_file  # noqa: E402
+from bench_ab import stored_lint  # noqa: E402
+from bench_lint import _NOT_PASSED, command, git_copy, largest, rendered_file  # noqa: E402
 
 
 def counted(code: str, repo: Path, paths: list[str], out: Path, *extra: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k not in _NOT_PASSED}
     env.update(PYTHONPATH=code, PYTHONHASHSEED="0", GITOPS_LINT_JOBS="1")
-    args = [sys.executable, "-m", "gitops_lint", *[str(repo / p) for p in paths], "--root", str(repo)]
     return subprocess.Popen(
-        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}.%p", *args, "--format", "json", *extra],
+        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}.%p", *command(repo, paths, *extra)],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         env=env,
@@ -57,15 +57,8 @@ def counted(code: str, repo: Path, paths: list[str], out: Path, *extra: str) -> 
 
 
 def plain(code: str, repo: Path, paths: list[str], *extra: str) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in _NOT_PASSED}
-    subprocess.run(
-        [sys.executable, "-m", "gitops_lint", *[str(repo / p) for p in paths], "--root", str(repo), *extra],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=dict(env, PYTHONPATH=code),
-        cwd=code,
-        check=False,
-    )
+    """One lint not counted (byte-code, the cache filled), its cache's stores written after it."""
+    stored_lint(code, {k: v for k, v in os.environ.items() if k not in _NOT_PASSED}, repo, paths, *extra)
 
 
 def instructions(out: Path, pid: int) -> int:
@@ -83,6 +76,10 @@ def both(codes: dict[str, str], copies: dict[str, Path], paths: list[str], tmp: 
         for name, code in codes.items()
     }
     reports = {name: proc.communicate()[0] for name, proc in started.items()}
+    from gitops_lint.cache import DIR_NAME, wait_for_stores
+
+    for copy in copies.values():  # the stores child runs under callgrind too: slow, and in the copy
+        wait_for_stores(str(copy / DIR_NAME), timeout=600)
     return {name: (instructions(tmp / f"{tag}-{name}", started[name].pid), reports[name]) for name in codes}
 
 

@@ -106,13 +106,17 @@ def cold_env(pyc: str) -> dict[str, str]:
     return env
 
 
+def command(repo: Path, paths: list[str], *extra: str) -> list[str]:
+    """The command line of one whole-process lint of ``paths`` (repository-relative) of
+    ``repo``, printing the ``FORMAT`` report (every benchmark of a whole process runs it)."""
+    linted = [str(repo / p) for p in paths]
+    return [sys.executable, "-m", "gitops_lint", *linted, "--root", str(repo), "--format", FORMAT, *extra]
+
+
 def cold_run(repo: Path, repo_entries: list[str], env: dict[str, str]) -> float:
     """Wall time of one whole-process lint of the repository (every entry at once)."""
-    cmd = [sys.executable, "-m", "gitops_lint", "--root", str(repo), "--format", FORMAT]
     start = time.perf_counter()
-    subprocess.run(
-        [*cmd, *(str(repo / e) for e in repo_entries)], stdout=subprocess.DEVNULL, env=env, check=False
-    )
+    subprocess.run(command(repo, repo_entries), stdout=subprocess.DEVNULL, env=env, check=False)
     return time.perf_counter() - start
 
 
@@ -184,8 +188,7 @@ def run_time(repo: Path, entry_paths: list[str], *extra: str) -> tuple[float, fl
     before = os.times()
     start = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "gitops_lint", *[str(repo / e) for e in entry_paths], "--root", str(repo)]
-        + ["--format", FORMAT, *extra],
+        command(repo, entry_paths, *extra),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env={k: v for k, v in os.environ.items() if k not in _NOT_PASSED},
