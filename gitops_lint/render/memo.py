@@ -515,11 +515,11 @@ def item_facts(
     sizes: list[int | None] = []
     keys: list[str | None] = []
     for i, text in enumerate(texts):
-        if refs is None or refs[i] is None:
-            sizes.append(None if _dollar(text, 0, len(text)) else len(text))
+        ref = refs[i] if refs is not None else None
+        sizes.append(_size(text, 0, len(text), ref))
+        if ref is None:
             keys.append(content_hash(text.encode()))
         else:
-            sizes.append(None)
             source = files.get(origins[i].file)
             keys.append(None if source is None else content_hash(f"{text}\0{source}".encode()))
     return sizes, keys
@@ -528,16 +528,19 @@ def item_facts(
 def _sizes(text: str, spans: list[tuple[int, int]], refs: list) -> list[int | None]:
     """:func:`item_facts`' lengths, from the items' spans of ``text``."""
     return [
-        None if ref is not None or _dollar(text, a, b) else b - a
+        _size(text, a, b, ref)
         for (a, b), ref in zip(spans, refs if refs is not None else [None] * len(spans))
     ]
 
 
-def _dollar(text: str, start: int, end: int) -> bool:
-    """Whether ``text[start:end]`` holds a ``$``, as written or JSON-escaped (:func:`encode_items`
-    never escapes it; a text it did not write must not make one look absent and skip a
-    substitution)."""
-    return text.find("$", start, end) >= 0 or text.find("\\u0024", start, end) >= 0
+def _size(text: str, start: int, end: int, ref) -> int | None:
+    """The length of the item ``text[start:end]`` when its object is kept whole (``ref``
+    None) and holds no ``$``, as written or JSON-escaped (:func:`encode_items` never
+    escapes it; a text it did not write must not make one look absent and skip a
+    substitution); else None."""
+    if ref is not None or text.find("$", start, end) >= 0 or text.find("\\u0024", start, end) >= 0:
+        return None
+    return end - start
 
 
 def _issues(kept: list[list]) -> list[BuildIssue]:
