@@ -114,7 +114,7 @@ class KeptBuilds:
         self.renderer = KeepingRenderer(renderer, fs, records, self.hashes)
         self.renderer.substitutions = KeptSubstitutions(self.warm.read_records(SUBSTITUTED_SIDE))
         if records.side is not None and records.side.shards:  # a run with kept builds
-            self.renderer.prepare_facts = prepare_facts
+            self.renderer.prepare = prepare
         return self.renderer
 
     @property
@@ -195,7 +195,7 @@ def _storable(
     if any(rel in secrets.sources for rel in read):
         return None
     prepared = rec.prepared if rec.prepared is not None else prepare(rec, files)
-    text, by_reference, keys = prepared
+    text, by_reference, keys, sizes = prepared
     if text is None:
         return None
     for rel in read:
@@ -214,7 +214,7 @@ def _storable(
             loaded = files.get(rel)
             if loaded is None or any((rel, d.origin.doc_index) not in by_reference for d in loaded.documents):
                 return None
-    return text, keys
+    return text, keys, sizes
 
 
 def prepare_recorded(renderer: KeepingRenderer, start: int) -> None:
@@ -228,39 +228,36 @@ def prepare_recorded(renderer: KeepingRenderer, start: int) -> None:
             rec.prepared, rec.pending = prepare(rec, files), None
 
 
-def prepare(rec: KeptRecord, files: dict) -> tuple[str | None, frozenset[tuple[str, int]], list | None]:
+def prepare(
+    rec: KeptRecord, files: dict
+) -> tuple[str | None, frozenset[tuple[str, int]], list | None, list | None]:
     """What :func:`_storable` can tell from a build's own objects: their text as a record
     holds it (None when an object is not plain, or a Secret's cannot be kept by
     reference), the (file, document index) of the objects kept by reference, and the
-    objects' content keys (``render.memo.item_facts``, written with the record). It
-    needs only the build and the documents it loaded, so a worker process does it for
-    the builds it made (``Linter._build_share``): the parent then does the run's checks
-    alone, and the records cross the pipe as text."""
-    return prepare_facts(rec, files)[0]
-
-
-def prepare_facts(rec: KeptRecord, files: dict) -> tuple[tuple, list[int | None] | None]:
-    """:func:`prepare`, and each object's ``$``-free length (``render.memo.item_facts``:
-    None where it holds one; None for all when the build cannot be kept): what a run that
-    makes the record's text at once (``KeepingRenderer``, a build made anew in a warm run)
-    serves its objects with."""
+    objects' content keys and lengths (``render.memo.item_facts``, written with the
+    record; a length is None where the object may substitute). It needs only the build
+    and the documents it loaded, so a worker process does it for the builds it made
+    (``Linter._build_share``): the parent then does the run's checks alone, and the
+    records cross the pipe as text. A run that makes a record's text at once
+    (``KeepingRenderer``, a build made anew in a warm run) serves its objects with the
+    keys and lengths. None for all four when the build cannot be kept."""
     objects, refs, by_reference = [], [], set()
     for obj, origin in rec.pending or ():
         if obj.get("kind") == "Secret" or document_metadata(obj) is not None:
             own = _own_part(obj, origin, files)
             if own is None:
-                return (None, frozenset(), None), None
+                return None, frozenset(), None, None
             objects.append((own, origin))
             refs.append(list(obj))
             by_reference.add((origin.file, origin.doc_index))
         else:
             if not is_plain(obj):
-                return (None, frozenset(), None), None
+                return None, frozenset(), None, None
             objects.append((obj, origin))
             refs.append(None)
     items = encode_items(objects, refs)
     sizes, keys = item_facts(items, [o for _, o in objects], refs, rec.files)
-    return (joined(items), frozenset(by_reference), keys), sizes
+    return joined(items), frozenset(by_reference), keys, sizes
 
 
 def _own_part(obj: dict, origin, files: dict) -> dict | None:

@@ -875,12 +875,14 @@ def test_an_object_kept_by_reference_is_served_as_built(built, extra, marker):
     )
     stored = _storable(rec, RepoFS("."), SecretPlaces(frozenset({("s.yaml", 0)})), files, {"s.yaml": False})
     assert stored is not None
-    text, keys = stored
+    text, keys, sizes = stored
     assert marker not in text and keys == [
         memo.item_facts([text[1:-1]], [origin], [list(built)], rec.files)[1][0]
     ]
     objects, spans, refs = memo._decode_served(text)
-    sizes, _ = memo.item_facts([text[a:b] for a, b in spans], [o for _, o in objects], refs, rec.files)
+    assert (sizes, keys) == memo.item_facts(
+        [text[a:b] for a, b in spans], [o for _, o in objects], refs, rec.files
+    )  # written with the record as a run serving it would make them
     served = KeepingRenderer._whole(SimpleNamespace(cache=SimpleNamespace(files=files)), objects, refs)
     assert served == [(built, origin)]
     assert list(served[0][0]) == list(built)

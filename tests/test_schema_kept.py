@@ -286,10 +286,14 @@ def test_a_damaged_record_is_a_miss(tmp_path):
     assert warm["out"] == lint(root, "--no-cache")["out"]
 
 
-def _keys(rec: memo.KeptRecord) -> list[str | None]:
+def _facts(rec: memo.KeptRecord) -> tuple[list[int | None], list[str | None]]:
     objects, spans, refs = memo._decode_served(rec.objects)
     texts = [rec.objects[a:b] for a, b in spans]
-    return memo.item_facts(texts, [o for _, o in objects], refs, rec.files)[1]
+    return memo.item_facts(texts, [o for _, o in objects], refs, rec.files)
+
+
+def _keys(rec: memo.KeptRecord) -> list[str | None]:
+    return _facts(rec)[1]
 
 
 def test_a_kept_builds_keys_name_each_objects_text_and_place():
@@ -297,8 +301,9 @@ def test_a_kept_builds_keys_name_each_objects_text_and_place():
 
     def record(objects: str) -> memo.KeptRecord:
         rec = memo.KeptRecord(("app", "", 1), {"a.yaml": "0" * 40}, {}, {}, [], None, objects)
-        back = memo.KeptRecord.from_payload(rec.payload(objects, _keys(rec)), rec.key)  # as written, read
-        assert back is not None and back.keys == _keys(rec) == _keys(back)
+        sizes, keys = _facts(rec)
+        back = memo.KeptRecord.from_payload(rec.payload(objects, keys, sizes), rec.key)  # as written, read
+        assert back is not None and back.keys == keys == _keys(back) and back.sizes == sizes
         return back
 
     keys = _keys(record(text))
@@ -311,6 +316,25 @@ def test_a_kept_builds_keys_name_each_objects_text_and_place():
     objects = [({"kind": "A"}, memo.Origin("a.yaml", 1, 0)), ({"kind": "B"}, memo.Origin("a.yaml", 3, 1))]
     assert memo.joined(memo.encode_items(objects)) == text
     assert memo.item_facts(memo.encode_items(objects), [o for _, o in objects], None, {})[1] == keys
+
+
+def test_a_kept_builds_lengths_are_written_with_it_and_served_unscanned(monkeypatch):
+    text = '[[{"p":"^[a-z]+$"},["a.yaml",1,0]],[{"v":"${X}"},["a.yaml",3,1]],[{"k":"A"},["a.yaml",5,2]]]'
+    rec = memo.KeptRecord(("app", "", 1), {"a.yaml": "0" * 40}, {}, {}, [], None, text)
+    sizes, keys = _facts(rec)
+    assert (
+        sizes[0] is not None and sizes[1] is None and sizes[2] is not None
+    )  # a bare "$" substitutes to itself
+    back = memo.KeptRecord.from_payload(rec.payload(text, keys, sizes), rec.key)
+    renderer = memo.KeepingRenderer.__new__(memo.KeepingRenderer)
+    monkeypatch.setattr(memo, "_size", None)  # serving the record scans no object's text
+    served = memo.KeepingRenderer._result(renderer, back, memo._decode_served(text), "app", None)
+    assert served[1:] == (sizes, keys)
+    monkeypatch.undo()
+    # a record whose lengths are not what this code writes is not taken
+    for bad in ([1, 2], [1, None, -1], [1, None, True], "x", None):
+        payload = rec.payload(text, keys, bad)
+        assert memo.KeptRecord.from_payload(payload, rec.key) is None
 
 
 def test_the_key_of_an_object_kept_by_reference_names_its_files_content():

@@ -892,9 +892,10 @@ class ClusterBuilder:
         # every container as it walks), so only an object kept as built is copied here
         result, shared, sizes, keys = self._build(directory, overlay, inputs[1])
         # a kept build's objects, decoded from its JSON text, are new plain values: one whose
-        # text holds no ``$`` substitutes to an equal copy of itself and nothing else (see
-        # substitute.engine.unchanged), so it is taken as it is, without the walk (its text's
-        # length bounds its entries: under the walk's budget, the walk would not refuse it)
+        # text holds no ``${`` nor ``$$`` substitutes to an equal copy of itself and nothing
+        # else (see substitute.engine.unchanged, render.memo._size), so it is taken as it is,
+        # without the walk (its text's length bounds its entries: under the walk's budget,
+        # the walk would not refuse it)
         made = _Made(inputs, list(result.issues), [])
         substituted = _UNSET  # variables_key(variables), made for the first object that needs it
         kept = self.renderer.substitutions if keys is not None else None  # buildcache.KeptSubstitutions

@@ -246,9 +246,10 @@ class KeptRecord:
     # what ``buildcache.prepare`` made of ``pending`` (its text, the places of the objects
     # kept by reference, the objects' content keys), which it then replaces
     prepared: tuple | None = None
-    # each object's content key (:func:`item_facts`), written with the record: a run that
-    # serves it hashes none of its objects' texts
+    # each object's content key and length (:func:`item_facts`), written with the record: a
+    # run that serves it hashes and scans none of its objects' texts
     keys: list[str | None] | None = None
+    sizes: list[int | None] | None = None
 
     def to_json(self, objects: str) -> dict:
         return {
@@ -262,13 +263,14 @@ class KeptRecord:
             "objects": objects,
         }
 
-    def payload(self, objects: str, keys: list[str | None]) -> str:
+    def payload(self, objects: str, keys: list[str | None], sizes: list[int | None]) -> str:
         """The record's text in a side entry: its fingerprint and tree as JSON with its
-        objects' content ``keys``, a tab, and ``objects`` as they are (JSON holds no raw
-        tab: the first one ends the fingerprint)."""
+        objects' content ``keys`` and ``sizes``, a tab, and ``objects`` as they are (JSON
+        holds no raw tab: the first one ends the fingerprint)."""
         data = self.to_json("")
         del data["objects"]
         data["keys"] = keys
+        data["sizes"] = sizes
         return json.dumps(data, ensure_ascii=True, separators=(",", ":"), allow_nan=False) + "\t" + objects
 
     @classmethod
@@ -289,11 +291,18 @@ class KeptRecord:
             isinstance(keys, list) and all(k is None or (isinstance(k, str) and len(k) == 40) for k in keys)
         ):
             return None
+        sizes = data.pop("sizes", None)
+        if not (
+            isinstance(sizes, list)
+            and len(sizes) == len(keys)
+            and all(n is None or (type(n) is int and n >= 0) for n in sizes)
+        ):
+            return None
         data["objects"] = objects
         rec = cls.from_json(data)
         if rec is None or rec.key != key:
             return None
-        rec.keys = keys
+        rec.keys, rec.sizes = keys, sizes
         return rec
 
     @classmethod
@@ -501,8 +510,8 @@ def item_facts(
     texts: list[str], origins: list[Origin], refs: list | None, files: dict[str, str]
 ) -> tuple[list[int | None], list[str | None]]:
     """For each item of a build, from its JSON text as a record holds it: its length when
-    the object is kept whole and no ``$`` is in it (None otherwise: see ``model.cluster``,
-    such an object substitutes to itself), and its content key (None: none). The key names the object's content in any run: the digest of its text (the
+    the object is kept whole and no ``${`` nor ``$$`` is in it (None otherwise: see
+    :func:`_size` and ``model.cluster``: such an object substitutes to itself), and its content key (None: none). The key names the object's content in any run: the digest of its text (the
     object and its place), and for an object kept by reference (``refs``) the content hash
     of the file it is made whole from, which ``files`` (the record's) names. The text of
     one kept by reference holds its own keys and its keys' names, the rest is the
@@ -525,22 +534,28 @@ def item_facts(
     return sizes, keys
 
 
-def _sizes(text: str, spans: list[tuple[int, int]], refs: list) -> list[int | None]:
-    """:func:`item_facts`' lengths, from the items' spans of ``text``."""
-    return [
-        _size(text, a, b, ref)
-        for (a, b), ref in zip(spans, refs if refs is not None else [None] * len(spans))
-    ]
-
-
 def _size(text: str, start: int, end: int, ref) -> int | None:
     """The length of the item ``text[start:end]`` when its object is kept whole (``ref``
-    None) and holds no ``$``, as written or JSON-escaped (:func:`encode_items` never
-    escapes it; a text it did not write must not make one look absent and skip a
-    substitution); else None."""
-    if ref is not None or text.find("$", start, end) >= 0 or text.find("\\u0024", start, end) >= 0:
+    None) and no string of it holds ``${`` or ``$$``, the only texts Flux's envsubst
+    changes (a bare ``$``, as in a CRD's regex ``pattern``, stays as it is: FLUX-SEMANTICS
+    1.3); else None. Judged on the JSON text, where :func:`encode_items` writes ``$``
+    and ``{`` as they are; a text it did not write must never make an expression look
+    absent and skip a substitution, so an escaped ``$`` (``\\u0024``) counts as one, and
+    so does any escape (``\\u...``) in an item that holds a ``$``. A string ends at a
+    quote, so no two strings make ``${`` or ``$$`` in the text that neither holds. A scan
+    of each ``$`` and one of the escapes: the texts are megabytes, and a regular
+    expression over them costs more than the substitutions it spares."""
+    if ref is not None:
         return None
-    return end - start
+    find = text.find
+    at = find("$", start, end)
+    if at < 0:
+        return None if find("\\u0024", start, end) >= 0 else end - start
+    while at >= 0:
+        if text[at + 1 : at + 2] in ("{", "$", "\\"):
+            return None
+        at = find("$", at + 1, end)
+    return None if find("\\u", start, end) >= 0 else end - start
 
 
 def _issues(kept: list[list]) -> list[BuildIssue]:
@@ -750,9 +765,9 @@ class KeepingRenderer:
         self._configs = inner._configs = _WatchedConfigs(inner._configs)
         # the substitutions kept with the builds (buildcache.KeptSubstitutions), or None
         self.substitutions = None
-        # ``buildcache.prepare_facts``, when this run has kept builds: a build made anew then
+        # ``buildcache.prepare``, when this run has kept builds: a build made anew then
         # has its record's text made now (not after the report), and its objects keys
-        self.prepare_facts = None
+        self.prepare = None
         self._facts: dict[tuple, tuple] = {}  # rkey -> (sizes, keys) of a build made anew
 
     def __getattr__(self, name):
@@ -835,9 +850,10 @@ class KeepingRenderer:
         cannot be kept, or the run has no kept builds (a first run: its records' texts are
         made after the report, ``buildcache``)."""
         rec = self.new.get(key)
-        if self.prepare_facts is None or rec is None or rec.prepared is not None:
+        if self.prepare is None or rec is None or rec.prepared is not None:
             return None, None
-        prepared, sizes = self.prepare_facts(rec, self.cache.files)
+        prepared = self.prepare(rec, self.cache.files)
+        sizes = prepared[3]
         if sizes is None or len(sizes) != count:
             return None, None
         rec.prepared, rec.pending = prepared, None
@@ -852,8 +868,8 @@ class KeepingRenderer:
         sizes = keys = None
         if objects is not None and spans is not None:
             text = rec.objects
-            if rec.keys is not None and len(rec.keys) == len(objects):  # written with the record
-                sizes, keys = _sizes(text, spans, refs), rec.keys
+            if rec.keys is not None and rec.sizes is not None and len(rec.keys) == len(objects):
+                sizes, keys = rec.sizes, rec.keys  # written with the record
             else:
                 sizes, keys = item_facts(
                     [text[a:b] for a, b in spans], [o for _, o in objects], refs, rec.files

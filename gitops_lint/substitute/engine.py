@@ -665,9 +665,11 @@ def decode_result(text: str) -> SubstitutionResult | None:
 def unchanged(obj: Any) -> SubstitutionResult:
     """What :func:`substitute_object` makes of ``obj`` when ``obj`` is a plain JSON value
     (dict with string keys, list, str, int, float, bool, None; no container twice) with no
-    ``$`` in any key or string and fewer entries than the walk's budget, except that the
-    result is ``obj`` itself, not an equal copy: nothing substituted, unresolved or
-    unknown, no error nor note. For a caller that owns ``obj`` and needs no copy."""
+    ``${`` nor ``$$`` in any key or string (a scalar without them is not parsed, see
+    :func:`_analyse`: it stays as it is, with no note) and fewer entries than the walk's
+    budget, except that the result is ``obj`` itself, not an equal copy: nothing
+    substituted, unresolved or unknown, no error nor note. For a caller that owns ``obj``
+    and needs no copy."""
     return SubstitutionResult(obj, [], [], [], [])
 
 
