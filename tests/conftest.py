@@ -2,7 +2,7 @@
 
 CI runs with HYPOTHESIS_PROFILE=ci: derandomized, so a run never flakes.
 
-``pytest -m "not slow"`` is the quick run (under 30 s) while working; CI runs
+``pytest -m "not slow"`` is the quick run (80 s on two cores) while working; CI runs
 everything. ``slow`` marks what takes long or starts other programs: the corpus,
 kubectl, pre-commit, pip, hypothesis-heavy properties, many whole-process runs.
 ``kubectl`` marks every test that runs kubectl; the hooks below keep that true:
