@@ -875,7 +875,8 @@ def test_an_object_kept_by_reference_is_served_as_built(built, extra, marker):
     )
     stored = _storable(rec, RepoFS("."), SecretPlaces(frozenset({("s.yaml", 0)})), files, {"s.yaml": False})
     assert stored is not None
-    text, keys, sizes = stored
+    text, keys, sizes, lengths, kinds = stored
+    assert kinds == ["Secret"] and lengths == [len(text) - 2]
     assert marker not in text and keys == [
         memo.item_facts([text[1:-1]], [origin], [list(built)], rec.files)[1][0]
     ]

@@ -12,6 +12,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gitops_lint import cache as cache_module
 from gitops_lint.celcache import SCHEMA_SIDE, KeptVerdicts, record_key
@@ -296,14 +298,28 @@ def _keys(rec: memo.KeptRecord) -> list[str | None]:
     return _facts(rec)[1]
 
 
+def _payload(rec: memo.KeptRecord, **changed) -> str:
+    """``rec`` as a side entry holds it, with what the record's head holds of each item
+    (``buildcache.prepare``), or with ``changed`` instead."""
+    objects, spans, _ = memo._decode_served(rec.objects)
+    sizes, keys = _facts(rec)
+    head = {
+        "keys": keys,
+        "sizes": sizes,
+        "lengths": [b - a for a, b in spans],
+        "kinds": [obj.get("kind") for obj, _ in objects],
+        **changed,
+    }
+    return rec.payload(rec.objects, **head)
+
+
 def test_a_kept_builds_keys_name_each_objects_text_and_place():
     text = '[[{"kind":"A"},["a.yaml",1,0]],[{"kind":"B"},["a.yaml",3,1]]]'
 
     def record(objects: str) -> memo.KeptRecord:
         rec = memo.KeptRecord(("app", "", 1), {"a.yaml": "0" * 40}, {}, {}, [], None, objects)
-        sizes, keys = _facts(rec)
-        back = memo.KeptRecord.from_payload(rec.payload(objects, keys, sizes), rec.key)  # as written, read
-        assert back is not None and back.keys == keys == _keys(back) and back.sizes == sizes
+        back = memo.KeptRecord.from_payload(_payload(rec), rec.key)  # as written, read
+        assert back is not None and back.keys == _keys(rec) == _keys(back) and back.sizes == _facts(rec)[0]
         return back
 
     keys = _keys(record(text))
@@ -325,16 +341,69 @@ def test_a_kept_builds_lengths_are_written_with_it_and_served_unscanned(monkeypa
     assert (
         sizes[0] is not None and sizes[1] is None and sizes[2] is not None
     )  # a bare "$" substitutes to itself
-    back = memo.KeptRecord.from_payload(rec.payload(text, keys, sizes), rec.key)
+    back = memo.KeptRecord.from_payload(_payload(rec), rec.key)
     renderer = memo.KeepingRenderer.__new__(memo.KeepingRenderer)
     monkeypatch.setattr(memo, "_size", None)  # serving the record scans no object's text
     served = memo.KeepingRenderer._result(renderer, back, memo._decode_served(text), "app", None)
     assert served[1:] == (sizes, keys)
     monkeypatch.undo()
-    # a record whose lengths are not what this code writes is not taken
-    for bad in ([1, 2], [1, None, -1], [1, None, True], "x", None):
-        payload = rec.payload(text, keys, bad)
-        assert memo.KeptRecord.from_payload(payload, rec.key) is None
+    # a record whose head is not what this code writes is not taken
+    for bad in ({"sizes": [1, 2]}, {"sizes": [1, None, -1]}, {"sizes": [1, None, True]}, {"sizes": "x"}):
+        assert memo.KeptRecord.from_payload(_payload(rec, **bad), rec.key) is None, bad
+    # nor are its items' lengths and kinds, where they are read
+    assert memo._item_facts(back) == ([b - a for a, b in memo._decode_served(text)[1]], [None] * 3)
+    lengths = memo._item_facts(back)[0]
+    for bad in (
+        {"lengths": [lengths[0] - 1, *lengths[1:]]},  # one short of the text
+        {"lengths": [*lengths, 1]},
+        {"lengths": [0, lengths[0] + lengths[1] + 1, lengths[2]]},
+        {"lengths": None},
+        {"kinds": [None, None]},
+        {"kinds": [1, None, None]},
+    ):
+        read = memo.KeptRecord.from_payload(_payload(rec, **bad), rec.key)
+        assert read is not None and memo._item_facts(read) is None, bad
+        assert memo._decode_kinds(read, frozenset({"A"})) is None
+
+
+_KINDS = ["A", "B", "Secret", None]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(_KINDS), st.text(alphabet='ab$"é', max_size=6)),
+        max_size=8,
+    ),
+    st.frozensets(st.sampled_from(["A", "B", "Secret", "C"])),
+)
+def test_a_kept_build_decodes_the_items_of_some_kinds_alone(items, wanted):
+    """``KeepingRenderer.build_kinds`` decodes only the items of the kinds asked for, by the
+    lengths and kinds the record's head holds: the same objects, in the same order, as the
+    whole build decoded and filtered."""
+    objects = [
+        ({**({"kind": kind} if kind is not None else {}), "v": value}, memo.Origin(f"f{i}.yaml", i + 1, 0))
+        for i, (kind, value) in enumerate(items)
+    ]
+    text = memo.joined(memo.encode_items(objects))
+    rec = memo.KeptRecord(("app", "", 1), {}, {}, {}, [], None, text)
+    back = memo.KeptRecord.from_payload(_payload(rec), rec.key)
+    assert back is not None
+    some = memo._decode_kinds(back, wanted)
+    whole, _, _ = memo._decode_served(text)
+    assert [(o, w) for o, w, _ in some] == [(o, w) for o, w in whole if o.get("kind") in wanted]
+    assert all(ref is None for _, _, ref in some)
+    again = memo._decode_kinds(back, wanted)
+    assert all(a[0] is not b[0] for a, b in zip(some, again))  # new objects each time
+    # a head that does not say what the text holds never gives other objects: None, or the same
+    lengths, kinds = memo._item_facts(back)
+    relabelled = ["Z" if k in wanted else k for k in kinds]
+    mislabelled = memo.KeptRecord.from_payload(_payload(rec, kinds=relabelled), rec.key)
+    assert memo._decode_kinds(mislabelled, frozenset({"Z"})) in (None, [])
+    if len(items) >= 2:
+        moved = [lengths[0] - 1, lengths[1] + 1, *lengths[2:]]
+        shifted = memo.KeptRecord.from_payload(_payload(rec, lengths=moved), rec.key)
+        assert memo._decode_kinds(shifted, wanted) in (None, some)
 
 
 def test_the_key_of_an_object_kept_by_reference_names_its_files_content():

@@ -452,8 +452,11 @@ class ClusterBuilder:
         still rendered once, and the object is not a second root.
         """
         entry = cluster.entry
-        # only read: the built-in renderer's objects uncopied, a copy of the few kept
-        preview, shared, _, _ = self._build(entry.path, FluxOverlay())
+        # only read: the built-in renderer's objects uncopied, a copy of the few kept; only
+        # the kinds read below (a kept build decodes only those: its CRDs are skipped)
+        preview, shared = self._build_kinds(
+            entry.path, frozenset({"ConfigMap", "Secret", "Kustomization", entry.source_kind})
+        )
         for res in preview.resources:
             obj = res.obj
             if obj.get("kind") in ("ConfigMap", "Secret"):
@@ -886,6 +889,15 @@ class ClusterBuilder:
             result, sizes, keys = build_served(directory, overlay, okey)
             return result, False, sizes, keys
         return renderer.build(directory, overlay), False, None, None
+
+    def _build_kinds(self, directory: str, kinds: frozenset[str]) -> tuple[BuildResult, bool]:
+        """:meth:`_build` without Flux fields, for the objects of ``kinds`` only (others may be
+        left out): a kept build decodes only theirs (``KeepingRenderer.build_kinds``, looked
+        up on the class: a wrapper's ``__getattr__`` must not hand the call past it)."""
+        if getattr(type(self.renderer), "build_kinds", None) is not None:
+            return self.renderer.build_kinds(directory, FluxOverlay(), kinds), False
+        result, shared, _, _ = self._build(directory, FluxOverlay())
+        return result, shared
 
     def _make(self, ks, inputs: tuple, directory: str, overlay: FluxOverlay, variables) -> _Made:
         # the built-in renderer's objects uncopied: substitution makes new ones (it copies

@@ -244,12 +244,16 @@ class KeptRecord:
     # (``[kind, message, file, line, column]``, see :func:`keeps_issues`)
     issues: list[list] = field(default_factory=list)
     # what ``buildcache.prepare`` made of ``pending`` (its text, the places of the objects
-    # kept by reference, the objects' content keys), which it then replaces
+    # kept by reference, what the record's head holds of each item), which it then replaces
     prepared: tuple | None = None
     # each object's content key and length (:func:`item_facts`), written with the record: a
     # run that serves it hashes and scans none of its objects' texts
     keys: list[str | None] | None = None
     sizes: list[int | None] | None = None
+    # the JSON text of [each item's text length, each item's object's ``kind``]: a run that
+    # needs only some kinds of a build decodes only their items (:func:`_decode_kinds`);
+    # kept as text, decoded only then (most records are never read so)
+    items: str | None = None
 
     def to_json(self, objects: str) -> dict:
         return {
@@ -263,14 +267,22 @@ class KeptRecord:
             "objects": objects,
         }
 
-    def payload(self, objects: str, keys: list[str | None], sizes: list[int | None]) -> str:
+    def payload(
+        self,
+        objects: str,
+        keys: list[str | None],
+        sizes: list[int | None],
+        lengths: list[int],
+        kinds: list[str | None],
+    ) -> str:
         """The record's text in a side entry: its fingerprint and tree as JSON with its
-        objects' content ``keys`` and ``sizes``, a tab, and ``objects`` as they are (JSON
-        holds no raw tab: the first one ends the fingerprint)."""
+        items' content ``keys``, ``sizes``, text ``lengths`` and ``kinds``, a tab, and
+        ``objects`` as they are (JSON holds no raw tab: the first one ends the fingerprint)."""
         data = self.to_json("")
         del data["objects"]
         data["keys"] = keys
         data["sizes"] = sizes
+        data["items"] = json.dumps([lengths, kinds], ensure_ascii=True, separators=(",", ":"))
         return json.dumps(data, ensure_ascii=True, separators=(",", ":"), allow_nan=False) + "\t" + objects
 
     @classmethod
@@ -291,18 +303,19 @@ class KeptRecord:
             isinstance(keys, list) and all(k is None or (isinstance(k, str) and len(k) == 40) for k in keys)
         ):
             return None
-        sizes = data.pop("sizes", None)
+        sizes, items = data.pop("sizes", None), data.pop("items", None)
         if not (
             isinstance(sizes, list)
             and len(sizes) == len(keys)
             and all(n is None or (type(n) is int and n >= 0) for n in sizes)
+            and isinstance(items, str)
         ):
             return None
         data["objects"] = objects
         rec = cls.from_json(data)
         if rec is None or rec.key != key:
             return None
-        rec.keys, rec.sizes = keys, sizes
+        rec.keys, rec.sizes, rec.items = keys, sizes, items
         return rec
 
     @classmethod
@@ -556,6 +569,49 @@ def _size(text: str, start: int, end: int, ref) -> int | None:
             return None
         at = find("$", at + 1, end)
     return None if find("\\u", start, end) >= 0 else end - start
+
+
+def _item_facts(rec: KeptRecord) -> tuple[list[int], list[str | None]] | None:
+    """The lengths and kinds of ``rec``'s items (:attr:`KeptRecord.items`), or None when the
+    record has none or they do not lay out its text as :func:`joined` writes it."""
+    try:
+        lengths, kinds = _DECODER.decode(rec.items)
+    except (TypeError, ValueError, RecursionError):
+        return None
+    count = len(rec.keys) if rec.keys is not None else -1
+    if not (
+        isinstance(lengths, list)
+        and isinstance(kinds, list)
+        and len(lengths) == len(kinds) == count
+        and all(type(n) is int and n > 0 for n in lengths)
+        and all(k is None or isinstance(k, str) for k in kinds)
+        # "[" item "," item ... "]"
+        and sum(lengths) + max(count - 1, 0) + 2 == len(rec.objects or "")
+    ):
+        return None
+    return lengths, kinds
+
+
+def _decode_kinds(rec: KeptRecord, kinds: frozenset[str]) -> list[tuple[dict, Origin, tuple | None]] | None:
+    """The items of ``rec`` whose kind is one of ``kinds`` (object, origin, the keys of one
+    kept by reference), decoded by the lengths the record was written with, the others
+    skipped; None when it has no lengths or an item is not what its length and kind say."""
+    facts = _item_facts(rec)
+    if facts is None:
+        return None
+    text, pos, out = rec.objects, 1, []
+    for length, kind in zip(*facts):
+        if kind in kinds:
+            try:
+                item, end = _DECODER.raw_decode(text, pos)
+            except (ValueError, RecursionError):
+                return None
+            checked = _checked([item]) if end == pos + length else None
+            if checked is None or checked[0][0][0].get("kind") != kind:
+                return None
+            out.append((*checked[0][0], checked[1][0]))
+        pos += length + 1
+    return out
 
 
 def _issues(kept: list[list]) -> list[BuildIssue]:
@@ -843,6 +899,36 @@ class KeepingRenderer:
         result = self._build(rkey, key, path, overlay)
         facts = self._facts[rkey] = self._new_facts(key, len(result.resources))
         return result, *facts
+
+    def build_kinds(self, path: str, overlay: FluxOverlay | None, kinds: frozenset[str]) -> BuildResult:
+        """The build's objects whose ``kind`` is one of ``kinds``, in its order: what
+        :meth:`build_served` gives, filtered, and the same done to the run (the kept
+        build's files replayed, the build counted as served). A kept build written with its
+        items' lengths and kinds has only those items decoded: an entry's build read for
+        its few Kustomizations, ConfigMaps and Secrets while CRDs are most of its text
+        (``model.cluster``'s root preview, once per cluster)."""
+        okey = overlay_key(overlay)
+        rkey = (path, okey)
+        served = rkey in self._served
+        rec = self._served[rkey] if served else None
+        if not served:
+            key = _key(self.fs, path, overlay, okey)
+            found = self.records.get(key)
+            if found is not None and found.objects is not None and self._holds(found):
+                rec = found
+        items = _decode_kinds(rec, kinds) if rec is not None else None
+        if items is None:
+            result = self.build_served(path, overlay, okey)[0]
+            return BuildResult([r for r in result.resources if r.obj.get("kind") in kinds], result.issues)
+        if not served:
+            self._served[rkey] = rec
+            self.reused.add(key)
+            self._replay(rec.tree)
+        objects = self._whole([(obj, origin) for obj, origin, _ in items], [ref for _, _, ref in items])
+        if objects is None:  # a damaged record, past the point of building afresh
+            result = self._inexact(path, overlay)
+            return BuildResult([r for r in result.resources if r.obj.get("kind") in kinds], result.issues)
+        return BuildResult([Resource(obj, origin) for obj, origin in objects], _issues(rec.issues))
 
     def _new_facts(self, key: tuple, count: int) -> tuple[list[int | None] | None, list[str | None] | None]:
         """:func:`item_facts` of a build made anew in this run, from its record's text made
