@@ -49,6 +49,7 @@ from .render.memo import (
     KeepingRenderer,
     KeptRecord,
     KeptRecords,
+    Prepared,
     encode_items,
     item_facts,
     joined,
@@ -195,7 +196,7 @@ def _storable(
     if any(rel in secrets.sources for rel in read):
         return None
     prepared = rec.prepared if rec.prepared is not None else prepare(rec, files)
-    text, by_reference, keys, sizes, lengths, kinds = prepared
+    text, by_reference = prepared.text, prepared.by_reference
     if text is None:
         return None
     for rel in read:
@@ -214,7 +215,7 @@ def _storable(
             loaded = files.get(rel)
             if loaded is None or any((rel, d.origin.doc_index) not in by_reference for d in loaded.documents):
                 return None
-    return text, keys, sizes, lengths, kinds
+    return text, prepared.keys, prepared.sizes, prepared.lengths, prepared.kinds
 
 
 def prepare_recorded(renderer: KeepingRenderer, start: int) -> None:
@@ -228,36 +229,36 @@ def prepare_recorded(renderer: KeepingRenderer, start: int) -> None:
             rec.prepared, rec.pending = prepare(rec, files), None
 
 
-def prepare(rec: KeptRecord, files: dict) -> tuple:
-    """What :func:`_storable` can tell from a build's own objects: their text as a record
-    holds it (None when an object is not plain, or a Secret's cannot be kept by
-    reference), the (file, document index) of the objects kept by reference, and what
-    the record holds of each item beside the text: its content key and its length when
-    it cannot substitute (``render.memo.item_facts``), the length of its text and its
-    ``kind`` (``render.memo.KeptRecord``). It needs only the build and the documents it
+def prepare(rec: KeptRecord, files: dict) -> Prepared:
+    """What :func:`_storable` can tell from a build's own objects (``render.memo.Prepared``):
+    their text as a record holds it (None when an object is not plain, or a Secret's
+    cannot be kept by reference), the places of the objects kept by reference, and what
+    the record's head holds of each item. It needs only the build and the documents it
     loaded, so a worker process does it for the builds it made (``Linter._build_share``):
     the parent then does the run's checks alone, and the records cross the pipe as text.
     A run that makes a record's text at once (``KeepingRenderer``, a build made anew in
-    a warm run) serves its objects with the keys and lengths. None for all but the
-    places when the build cannot be kept."""
+    a warm run) serves its objects with the keys and lengths."""
     objects, refs, by_reference = [], [], set()
     for obj, origin in rec.pending or ():
         if obj.get("kind") == "Secret" or document_metadata(obj) is not None:
             own = _own_part(obj, origin, files)
             if own is None:
-                return None, frozenset(), None, None, None, None
+                return _NOT_KEPT
             objects.append((own, origin))
             refs.append(list(obj))
             by_reference.add((origin.file, origin.doc_index))
         else:
             if not is_plain(obj):
-                return None, frozenset(), None, None, None, None
+                return _NOT_KEPT
             objects.append((obj, origin))
             refs.append(None)
     items = encode_items(objects, refs)
     sizes, keys = item_facts(items, [o for _, o in objects], refs, rec.files)
     kinds = [kind if isinstance(kind := obj.get("kind"), str) else None for obj, _ in objects]
-    return joined(items), frozenset(by_reference), keys, sizes, [len(t) for t in items], kinds
+    return Prepared(joined(items), frozenset(by_reference), keys, sizes, [len(t) for t in items], kinds)
+
+
+_NOT_KEPT = Prepared(None, frozenset(), None, None, None, None)
 
 
 def _own_part(obj: dict, origin, files: dict) -> dict | None:

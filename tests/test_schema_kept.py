@@ -351,8 +351,8 @@ def test_a_kept_builds_lengths_are_written_with_it_and_served_unscanned(monkeypa
     for bad in ({"sizes": [1, 2]}, {"sizes": [1, None, -1]}, {"sizes": [1, None, True]}, {"sizes": "x"}):
         assert memo.KeptRecord.from_payload(_payload(rec, **bad), rec.key) is None, bad
     # nor are its items' lengths and kinds, where they are read
-    assert memo._item_facts(back) == ([b - a for a, b in memo._decode_served(text)[1]], [None] * 3)
-    lengths = memo._item_facts(back)[0]
+    assert memo._lengths_and_kinds(back) == ([b - a for a, b in memo._decode_served(text)[1]], [None] * 3)
+    lengths = memo._lengths_and_kinds(back)[0]
     for bad in (
         {"lengths": [lengths[0] - 1, *lengths[1:]]},  # one short of the text
         {"lengths": [*lengths, 1]},
@@ -362,7 +362,7 @@ def test_a_kept_builds_lengths_are_written_with_it_and_served_unscanned(monkeypa
         {"kinds": [1, None, None]},
     ):
         read = memo.KeptRecord.from_payload(_payload(rec, **bad), rec.key)
-        assert read is not None and memo._item_facts(read) is None, bad
+        assert read is not None and memo._lengths_and_kinds(read) is None, bad
         assert memo._decode_kinds(read, frozenset({"A"})) is None
 
 
@@ -396,7 +396,7 @@ def test_a_kept_build_decodes_the_items_of_some_kinds_alone(items, wanted):
     again = memo._decode_kinds(back, wanted)
     assert all(a[0] is not b[0] for a, b in zip(some, again))  # new objects each time
     # a head that does not say what the text holds never gives other objects: None, or the same
-    lengths, kinds = memo._item_facts(back)
+    lengths, kinds = memo._lengths_and_kinds(back)
     relabelled = ["Z" if k in wanted else k for k in kinds]
     mislabelled = memo.KeptRecord.from_payload(_payload(rec, kinds=relabelled), rec.key)
     assert memo._decode_kinds(mislabelled, frozenset({"Z"})) in (None, [])

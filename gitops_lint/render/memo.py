@@ -36,6 +36,7 @@ import json
 import os
 import posixpath
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ..core.data import Origin
 from ..core.fs import OutsideRoot, RepoFS, content_hash, join, walked_hash
@@ -224,6 +225,21 @@ class ReusingRenderer:
 # the renderer says so (``exact``): the caller builds the run again without records.
 
 
+class Prepared(NamedTuple):
+    """What ``buildcache.prepare`` makes of a build's pending objects: their text as a record
+    holds it (None: the build cannot be kept), the (file, document index) of the objects
+    kept by reference, and for each item what the record's head holds of it (its content
+    key and its length when it cannot substitute: :func:`item_facts`; the length of its
+    text and its object's ``kind``: :attr:`KeptRecord.items`)."""
+
+    text: str | None
+    by_reference: frozenset[tuple[str, int]]
+    keys: list[str | None] | None
+    sizes: list[int | None] | None
+    lengths: list[int] | None
+    kinds: list[str | None] | None
+
+
 @dataclass
 class KeptRecord:
     """One build kept between runs (see above). ``objects`` is the JSON text of
@@ -245,7 +261,7 @@ class KeptRecord:
     issues: list[list] = field(default_factory=list)
     # what ``buildcache.prepare`` made of ``pending`` (its text, the places of the objects
     # kept by reference, what the record's head holds of each item), which it then replaces
-    prepared: tuple | None = None
+    prepared: Prepared | None = None
     # each object's content key and length (:func:`item_facts`), written with the record: a
     # run that serves it hashes and scans none of its objects' texts
     keys: list[str | None] | None = None
@@ -571,7 +587,7 @@ def _size(text: str, start: int, end: int, ref) -> int | None:
     return None if find("\\u", start, end) >= 0 else end - start
 
 
-def _item_facts(rec: KeptRecord) -> tuple[list[int], list[str | None]] | None:
+def _lengths_and_kinds(rec: KeptRecord) -> tuple[list[int], list[str | None]] | None:
     """The lengths and kinds of ``rec``'s items (:attr:`KeptRecord.items`), or None when the
     record has none or they do not lay out its text as :func:`joined` writes it."""
     try:
@@ -596,7 +612,7 @@ def _decode_kinds(rec: KeptRecord, kinds: frozenset[str]) -> list[tuple[dict, Or
     """The items of ``rec`` whose kind is one of ``kinds`` (object, origin, the keys of one
     kept by reference), decoded by the lengths the record was written with, the others
     skipped; None when it has no lengths or an item is not what its length and kind say."""
-    facts = _item_facts(rec)
+    facts = _lengths_and_kinds(rec)
     if facts is None:
         return None
     text, pos, out = rec.objects, 1, []
@@ -612,6 +628,11 @@ def _decode_kinds(rec: KeptRecord, kinds: frozenset[str]) -> list[tuple[dict, Or
             out.append((*checked[0][0], checked[1][0]))
         pos += length + 1
     return out
+
+
+def _of_kinds(result: BuildResult, kinds: frozenset[str]) -> BuildResult:
+    """``result`` with only its objects of ``kinds``."""
+    return BuildResult([r for r in result.resources if r.obj.get("kind") in kinds], result.issues)
 
 
 def _issues(kept: list[list]) -> list[BuildIssue]:
@@ -918,16 +939,14 @@ class KeepingRenderer:
                 rec = found
         items = _decode_kinds(rec, kinds) if rec is not None else None
         if items is None:
-            result = self.build_served(path, overlay, okey)[0]
-            return BuildResult([r for r in result.resources if r.obj.get("kind") in kinds], result.issues)
+            return _of_kinds(self.build_served(path, overlay, okey)[0], kinds)
         if not served:
             self._served[rkey] = rec
             self.reused.add(key)
             self._replay(rec.tree)
         objects = self._whole([(obj, origin) for obj, origin, _ in items], [ref for _, _, ref in items])
         if objects is None:  # a damaged record, past the point of building afresh
-            result = self._inexact(path, overlay)
-            return BuildResult([r for r in result.resources if r.obj.get("kind") in kinds], result.issues)
+            return _of_kinds(self._inexact(path, overlay), kinds)
         return BuildResult([Resource(obj, origin) for obj, origin in objects], _issues(rec.issues))
 
     def _new_facts(self, key: tuple, count: int) -> tuple[list[int | None] | None, list[str | None] | None]:
@@ -939,11 +958,10 @@ class KeepingRenderer:
         if self.prepare is None or rec is None or rec.prepared is not None:
             return None, None
         prepared = self.prepare(rec, self.cache.files)
-        sizes = prepared[3]
-        if sizes is None or len(sizes) != count:
+        if prepared.sizes is None or len(prepared.sizes) != count:
             return None, None
         rec.prepared, rec.pending = prepared, None
-        return sizes, prepared[2]
+        return prepared.sizes, prepared.keys
 
     def _result(
         self, rec: KeptRecord, decoded: tuple, path: str, overlay: FluxOverlay | None
