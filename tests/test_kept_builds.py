@@ -33,7 +33,7 @@ from gitops_lint.render.memo import KeepingRenderer, KeptRecord, keeps_issues, s
 from gitops_lint.render.types import BuildIssue, FluxOverlay
 from gitops_lint.vocabulary import vocabulary
 from tests.conftest import CORPUS
-from tests.helpers import GOTK, ks, run_cli, shard_records, write_tree
+from tests.helpers import GOTK, corpus_sample, ks, run_cli, shard_records, write_tree
 
 pytestmark = pytest.mark.usefixtures("cache_on")
 
@@ -531,10 +531,12 @@ def _corpus() -> dict[str, list[str]]:
 @pytest.mark.slow
 @pytest.mark.skipif(not (CORPUS / "SOURCES.md").is_file(), reason="../shared/corpus is not present")
 def test_corpus_runs_from_the_finer_caches_print_the_cold_output(tmp_path, monkeypatch):
-    """Every corpus repository, linted with a cache outside it, then again without the
+    """Corpus repositories (about half, the same ones everywhere; all under
+    GITOPS_LINT_CORPUS_ALL=1), linted with a cache outside it, then again without the
     whole-run entry: the second run takes every build it can from the kept ones and every
     parse it can from the stored ones (load.parsed), and its JSON output is byte-identical
-    to a --no-cache run's. (test_cache's corpus test changes a file of a copy.)"""
+    to a --no-cache run's. (test_cache's corpus test, on every repository, changes a file
+    of a copy: those runs take the builds the change does not reach from the kept ones.)"""
     from gitops_lint.load import loader
 
     reused = 0
@@ -552,8 +554,10 @@ def test_corpus_runs_from_the_finer_caches_print_the_cold_output(tmp_path, monke
 
     monkeypatch.setattr(KeepingRenderer, "_replay", replay)
     monkeypatch.setattr(loader, "parse_text", counting)
-    for repo, paths in sorted(_corpus().items()):
-        root = CORPUS / repo
+    repositories = _corpus()
+    sampled = corpus_sample(sorted(repositories), 2)
+    for repo in sampled:
+        paths, root = repositories[repo], CORPUS / repo
         args = ["--format", "json", "--root", str(root), *[str(root / p) for p in paths]]
         monkeypatch.setenv(cache_module.ENV_DIR, str(tmp_path / repo))
         parsed.clear()
@@ -563,9 +567,10 @@ def test_corpus_runs_from_the_finer_caches_print_the_cold_output(tmp_path, monke
         for entry in (tmp_path / repo).glob("v*/run-*.json"):
             os.unlink(entry)
         parsed.clear()
+        before = reused
         assert run_cli(*args) == cold, repo
         assert len(parsed) < cold_parses, f"{repo}: the parses came from the store"
-    assert reused > 1000
+        assert reused > before, f"{repo}: the builds came from the kept ones"
 
 
 def test_a_secret_value_written_again_elsewhere_is_not_kept(fleet):
