@@ -34,7 +34,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -106,7 +105,9 @@ def main() -> int:
             cold = both(codes, copies, paths, tmp, f"{repo_name}-cold", "--no-cache")
             for side, code in codes.items():
                 plain(code, copies[side], paths)  # fills the cache
-            time.sleep(1.5)  # the change's mtime after the racy window of the cache's walk
+            # no wait here: the fill's stores are written (plain waits for them), every other
+            # file is older than the racy window (git_copy waited it out), and the appended
+            # line changes the file's size, which the walk's stat memo sees at once
             for side in codes:
                 with open(copies[side] / target, "a", encoding="utf-8") as fh:
                     fh.write("# bench change\n")

@@ -884,9 +884,10 @@ class ClusterBuilder:
         renderer = self.renderer
         if type(renderer) is Kustomizer:
             return renderer.build_shared(directory, overlay), True, None, None
-        build_served = getattr(renderer, "build_served", None)  # render.memo.KeepingRenderer
-        if build_served is not None:
-            result, sizes, keys = build_served(directory, overlay, okey)
+        # render.memo.KeepingRenderer; on the class, as _build_kinds looks: a wrapper that
+        # hands unknown attributes to what it wraps (``__getattr__``) must not be bypassed
+        if getattr(type(renderer), "build_served", None) is not None:
+            result, sizes, keys = renderer.build_served(directory, overlay, okey)
             return result, False, sizes, keys
         return renderer.build(directory, overlay), False, None, None
 
