@@ -212,7 +212,7 @@ class SchemaRegistry:
                 f"bundled schema {name}",
             )
         version = what
-        if _named(version, kind):
+        if _named(version, api_version, kind):
             core = core_schemas(version)
             if core.has(api_version, kind):
                 return (
@@ -259,11 +259,18 @@ class SchemaRegistry:
         return sorted(a for (a, k) in self.definitions if k == kind and group_of(a) == group)
 
 
-def _named(version: str, kind: str) -> bool:
-    """Could ``version`` serve ``kind``? Its definitions file names the kind (the shipped
-    table, read without the file: a CRD's kind is ruled out without parsing 1.5 MB)."""
+def _named(version: str, api_version: str, kind: str) -> bool:
+    """Could ``version`` serve ``kind`` at ``api_version``? Its definitions file names the
+    kind, and it serves the group (the shipped tables, read without the file: a CRD's kind
+    is ruled out without parsing 1.5 MB). The group too: a CRD may reuse a core kind's name
+    (Azure Service Bus's ``Namespace``, a ``Role`` of another group), and a run whose other
+    objects all have kept verdicts (celcache) would parse the version's schemas only to
+    find that the kind is not there. ``CoreSchemas.has`` finds only a pair of its index,
+    whose groups are ``served_groups``' (``CoreSchemas.groups``)."""
     names = kube_apis.kinds_named(version)
-    return names is None or kind in names
+    if names is not None and kind not in names:
+        return False
+    return api_version.rpartition("/")[0] in kube_apis.served_groups(version)
 
 
 def _name(*parts: str) -> str:
