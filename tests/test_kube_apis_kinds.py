@@ -68,15 +68,22 @@ def test_a_table_of_another_release_or_a_damaged_one_is_not_used(fresh_kinds, mo
     version = available_versions()[-1]
     monkeypatch.setattr(kube_apis, "kinds_stamp", lambda: "kubernetes-validate 0.0.1")
     assert kube_apis.shipped_kinds() == {}
+    assert kube_apis.shipped_table().groups(version) is None
     assert kube_apis.kinds_named(version) == kube_apis.scan_kinds(version)
     monkeypatch.undo()
-    wrong_kind = json.dumps({"stamp": kube_apis.kinds_stamp(), "kinds": {"1.30": [1]}})
-    for text in ("{", "[]", '{"stamp": 1}', wrong_kind):
+    stamp = kube_apis.kinds_stamp()
+    wrong_kind = json.dumps({"stamp": stamp, "kinds": {"1.30": [1]}, "groups": {"1.30": ["apps"]}})
+    # groups of a version whose kinds are not there, or not a list of strings: not used
+    wrong_group = json.dumps({"stamp": stamp, "kinds": {version: ["Pod"]}, "groups": {version: ["", 1]}})
+    no_groups = json.dumps({"stamp": stamp, "kinds": {version: ["Pod"]}})
+    for text in ("{", "[]", '{"stamp": 1}', wrong_kind, wrong_group, no_groups):
         damaged = tmp_path / "kube-kinds.json"
         damaged.write_text(text)
         monkeypatch.setattr(kube_apis, "KINDS_FILE", damaged)
         kube_apis.shipped_table.cache_clear()
-        assert kube_apis.shipped_kinds() == {}, text
+        assert kube_apis.shipped_kinds() in ({}, {version: frozenset({"Pod"})}), text
+        assert kube_apis.shipped_table().groups(version) is None, text
+        assert kube_apis.shipped_table().groups("1.30") is None, text
 
 
 def test_the_stamp_is_the_installed_release_read_without_importlib_metadata():
@@ -137,14 +144,16 @@ def test_judge_with_the_table_is_judge_without_it(fresh_kinds, monkeypatch):
 
 def test_a_served_table_of_another_release_or_a_damaged_one_is_not_used(fresh_kinds, monkeypatch, tmp_path):
     version = available_versions()[-1]
-    for text in ("{", '{"stamp": "kubernetes-validate 0.0.1", "served": {}, "groups": {}}', '{"stamp": 1}'):
+    groups = kube_apis.shipped_table().groups(version)
+    for text in ("{", '{"stamp": "kubernetes-validate 0.0.1", "served": {}}', '{"stamp": 1}'):
         damaged = tmp_path / "kube-served.json"
         damaged.write_text(text)
         monkeypatch.setattr(kube_apis, "SERVED_FILE", damaged)
         monkeypatch.setattr(kube_apis, "_SERVED", {})
         kube_apis.shipped_table.cache_clear()
         assert kube_apis.shipped_table().served(version) is None, text
-        assert kube_apis.shipped_table().groups(version) is None, text
+        # the groups are the kinds table's, which a damaged served table does not touch
+        assert kube_apis.shipped_table().groups(version) == groups, text
         descriptions = kube_apis.served(version)  # read from the version's own file
         assert any(len(d) > 200 for d in descriptions.values()), text  # whole, not cut to a notice
 

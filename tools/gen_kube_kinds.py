@@ -45,8 +45,8 @@ def main() -> int:
         groups[version] = sorted(CoreSchemas(version).groups())
     stamp = kinds_stamp()
     for path, payload in (
-        (KINDS_FILE, {"stamp": stamp, "kinds": kinds}),
-        (SERVED_FILE, {"stamp": stamp, "served": served, "groups": groups}),
+        (KINDS_FILE, {"stamp": stamp, "kinds": kinds, "groups": groups}),
+        (SERVED_FILE, {"stamp": stamp, "served": served}),
     ):
         path.write_text(json.dumps(payload, separators=(",", ":"), sort_keys=True) + "\n")
         print(f"wrote {path} ({path.stat().st_size} bytes) for {stamp}")

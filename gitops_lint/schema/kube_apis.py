@@ -115,11 +115,11 @@ def served(version: str) -> dict[tuple[str, str], str]:
 # written so: tests/test_kube_apis_kinds.py checks it on the installed schemas)
 _KIND_TEXT = re.compile(rb'"kind"\s*:\s*"([^"\\]*)"')
 _KINDS: dict[str, frozenset[str] | None] = {}
-#: the kinds each version's definitions file names, for one kubernetes-validate release
-#: (tools/gen_kube_kinds.py): scanning the 13 files (17 MB) costs ~15 ms in every process
-#: that meets a kind the chosen version does not serve
+#: the kinds each version's definitions file names, and its API groups, for one
+#: kubernetes-validate release (tools/gen_kube_kinds.py): scanning the 13 files (17 MB)
+#: costs ~15 ms in every process that meets a kind the chosen version does not serve
 KINDS_FILE = bundled("kube-kinds.json")
-#: what each version serves, with deprecation notices, and its groups (tools/gen_kube_kinds.py)
+#: what each version serves, with deprecation notices (tools/gen_kube_kinds.py)
 SERVED_FILE = bundled("kube-served.json")
 
 
@@ -167,21 +167,26 @@ def kinds_stamp() -> str | None:
 
 
 class ShippedTable:
-    """The tables made ahead, read: by version, the kinds its definitions file names
-    (:data:`KINDS_FILE`), and what it serves (:func:`served`, descriptions cut to their
-    deprecation notice) and its API groups (``CoreSchemas.groups``: :data:`SERVED_FILE`,
+    """The tables made ahead, read: by version, the kinds its definitions file names and
+    its API groups (``CoreSchemas.groups``), both in :data:`KINDS_FILE` (small, read by
+    most runs: the schema registry rules out a CRD's kind by them), and what it serves
+    (:func:`served`, descriptions cut to their deprecation notice: :data:`SERVED_FILE`,
     read only when first asked for: a cold run parses the definitions anyway), each
     version's taken from the JSON when first asked for. Empty when a file is missing,
     damaged, or made from another kubernetes-validate than the installed one; a version
     whose entries are not well formed is not in it either: each version's definitions
     file is read then."""
 
-    def __init__(self, kinds: dict | None = None, served_file: Path | None = None):
+    def __init__(
+        self, kinds: dict | None = None, served_file: Path | None = None, groups: dict | None = None
+    ):
         self._kinds = kinds if isinstance(kinds, dict) else {}
+        self._groups = groups if isinstance(groups, dict) else {}
         self._served_file = served_file
-        self._served: tuple[dict, dict] | None = None  # (served, groups) as read
+        self._served: dict | None = None  # as read
         self._made: dict[str, frozenset[str] | None] = {}
-        self._made_served: dict[str, tuple | None] = {}
+        self._made_groups: dict[str, frozenset[str] | None] = {}
+        self._made_served: dict[str, dict | None] = {}
 
     def versions(self) -> list[str]:
         return [v for v in self._kinds if self.kinds(v) is not None]
@@ -192,35 +197,26 @@ class ShippedTable:
             self._made[version] = frozenset(names) if _strings(names) else None
         return self._made[version]
 
-    def served(self, version: str) -> dict[tuple[str, str], str] | None:
-        made = self._version(version)
-        return None if made is None else made[0]
-
     def groups(self, version: str) -> frozenset[str] | None:
-        made = self._version(version)
-        return None if made is None else made[1]
+        if version not in self._made_groups:
+            known = self._groups.get(version)
+            ok = self.kinds(version) is not None and _strings(known)
+            self._made_groups[version] = frozenset(known) if ok else None
+        return self._made_groups[version]
 
-    def _version(self, version: str) -> tuple | None:
+    def served(self, version: str) -> dict[tuple[str, str], str] | None:
         if version not in self._made_served:
-            served, groups = self._read_served()
-            pairs, known = served.get(version), groups.get(version)
-            ok = self.kinds(version) is not None and _strings(known) and isinstance(pairs, list)
+            pairs = self._read_served().get(version)
+            ok = self.kinds(version) is not None and isinstance(pairs, list)
             ok = ok and all(isinstance(p, list) and len(p) == 3 and _strings(p) for p in pairs)
-            self._made_served[version] = (
-                ({(a, k): notice for a, k, notice in pairs}, frozenset(known)) if ok else None
-            )
+            self._made_served[version] = {(a, k): notice for a, k, notice in pairs} if ok else None
         return self._made_served[version]
 
-    def _read_served(self) -> tuple[dict, dict]:
+    def _read_served(self) -> dict:
         if self._served is None:
-            self._served = {}, {}
             payload = _read_stamped(self._served_file) if self._served_file is not None else None
-            if (
-                payload is not None
-                and isinstance(payload.get("served"), dict)
-                and isinstance(payload.get("groups"), dict)
-            ):
-                self._served = payload["served"], payload["groups"]
+            served = payload.get("served") if payload is not None else None
+            self._served = served if isinstance(served, dict) else {}
         return self._served
 
 
@@ -236,7 +232,9 @@ def _read_stamped(path: Path) -> dict | None:
 @functools.lru_cache(maxsize=1)
 def shipped_table() -> ShippedTable:
     payload = _read_stamped(KINDS_FILE)
-    return ShippedTable(payload.get("kinds"), SERVED_FILE) if payload is not None else ShippedTable()
+    if payload is None:
+        return ShippedTable()
+    return ShippedTable(payload.get("kinds"), SERVED_FILE, payload.get("groups"))
 
 
 def _strings(values) -> bool:
@@ -251,7 +249,7 @@ def shipped_kinds() -> dict[str, frozenset[str]]:
 
 def served_groups(version: str) -> frozenset[str]:
     """The API groups Kubernetes ``version`` serves (``CoreSchemas.groups``), from
-    :data:`SERVED_FILE` when the version's schemas are not in memory."""
+    :data:`KINDS_FILE` when the version's schemas are not in memory."""
     if loaded(version) is None:
         shipped = shipped_table().groups(version)
         if shipped is not None:
