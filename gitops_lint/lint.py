@@ -32,7 +32,7 @@ from .model.bootstrap_files import BootstrapFiles
 from .model.cluster import Cluster, ClusterBuilder
 from .model.secrets import SecretInventory, hidden_strings, public_identifiers, secret_variables
 from .model.suspend import Skipped
-from .rules import CLUSTER, REPOSITORY, Context, Hit, Rule, all_rules
+from .rules import CLUSTER, REPOSITORY, Context, Hit, Rule, all_rules, builtin_names
 
 #: the warm cache's side entry of parsed files (load.parsed)
 PARSED_SIDE = "parsed"
@@ -142,6 +142,14 @@ def applied_elsewhere(
                 dropped[b.name] = a.name
                 break
     return dropped
+
+
+#: the indexes of a cluster's model (``rules.base.Context``) whose rules a worker runs when
+#: a run of one cluster shares its rules (``Linter._split_rules``): the schema check, the
+#: costliest (a cold run of gavinmcfall: the schema rule 0.18 s, all the others 0.13 s),
+#: then built in one process only. Its rules read the cluster's objects and the config's
+#: schema files, never the run's loaded files (:meth:`Linter._split_rules` relies on it)
+_SECOND_PROCESS = frozenset({"schemas"})
 
 
 class Linter:
@@ -517,24 +525,28 @@ class Linter:
             list(self._tracebacks),
         )
 
-    def _rules_of(self, cluster: Cluster, bootstrap: BootstrapFiles) -> list[Finding]:
+    def _rules_of(self, cluster: Cluster, bootstrap: BootstrapFiles, rules=None) -> list[Finding]:
+        """The findings of ``rules`` (every enabled one when None) on ``cluster``."""
         ctx = Context(
             self.fs, self.cache, self.config, cluster, build_graph(cluster), self.secrets, bootstrap
         )
         skipped = Skipped.of(cluster)  # Flux applies nothing under a suspended Kustomization
         out: list[Finding] = []
-        for rule in self.rules:
+        for rule in self.rules if rules is None else rules:
             if rule.scope == CLUSTER and rule.applies_to(ctx):
                 out.extend(self._findings(rule, ctx, cluster, skipped))
         return out
 
     def _cluster_findings(self, clusters: list[Cluster], bootstrap: BootstrapFiles) -> list[Finding]:
         """The cluster rules' findings, cluster by cluster; shared with worker processes
-        when :meth:`_shares` allows. A cluster's rules read the whole run's files (the
+        when :meth:`_shares` allows: the clusters, or, for a run of one cluster, its rules
+        (:meth:`_split_rules`). A cluster's rules read the whole run's files (the
         secret inventory, the CRD files, the bootstrap files), and in one process they see
         those an earlier cluster's rules loaded: the workers' findings are taken only when
         no rule of any process loaded a file and none raised; otherwise this process does
         the rest itself, in order."""
+        if len(clusters) == 1 and self.cache.budget.exceeded is None:
+            return self._split_rules(clusters[0], bootstrap)
         # the first cluster's rules first, here: they load what the run's rules share (the
         # bootstrap files a helmfile names, ...), as they do in one process; the rest is shared
         rest = clusters[1:]
@@ -550,18 +562,9 @@ class Linter:
                 for cluster in rest[: shares.start]:
                     findings.extend(self._rules_of(cluster, bootstrap))
                     done += 1
-                found = shares.results()
-                clean = found is not None and len(self.cache.files) == files
-                if clean and all(loaded == 0 and raised == 0 for _, loaded, raised, _, _, _, _ in found):
-                    for share, _, _, used, manifests, verdicts, asked in found:
-                        if self.fs.observed is not None:
-                            self.fs.observed.merge(asked)
-                        findings.extend(f for cluster_findings in share for f in cluster_findings)
-                        self.cache.used |= used
-                        self.cache.manifests |= manifests
-                        if self.verdicts is not None and verdicts is not None:
-                            for kept, (new, used) in zip(self.verdicts, verdicts):
-                                kept.merge(new, used)
+                taken = self._take_shares(shares.results(), files)
+                if taken is not None:
+                    findings.extend(taken)
                     done = len(clusters)
         finally:
             if shares is not None:
@@ -570,15 +573,81 @@ class Linter:
             findings.extend(self._rules_of(cluster, bootstrap))
         return findings
 
-    def _rules_share(self, clusters: list[Cluster], bootstrap: BootstrapFiles) -> tuple:
-        """In a worker: the clusters' findings, whether its rules loaded a file or raised,
-        and what they added to the run's records (files used, CEL and schema verdicts to keep)."""
+    def _split_rules(self, cluster: Cluster, bootstrap: BootstrapFiles) -> list[Finding]:
+        """The findings of the one cluster of a run, its rules shared by two processes when
+        :meth:`_shares` allows: a worker runs those that read the schema check
+        (:data:`_SECOND_PROCESS`, by :attr:`rules.base.Rule.reads`), this process the others,
+        at once; a cold run's rules are a fifth to a third of it.
+
+        The worker's findings are taken when its rules loaded no file and none raised, as the
+        clusters' are (above), but whatever this process's rules load meanwhile (the CRD
+        index's bootstrap files, the other syncs' definitions): the worker's rules read the
+        cluster's objects and the config's schema files, not the run's loaded files, so what
+        is loaded after the fork cannot change them (in one process some of those loads come
+        before them). Otherwise this process runs every rule again, in order, as one
+        process does. The report sorts the findings, so their order here does not show."""
+        # built-in rules only: that they read nothing else is checked (tests/test_workers.py),
+        # of a plugin's rule it is not
+        builtin = builtin_names()
+        second = [
+            r for r in self.rules if r.scope == CLUSTER and r.reads & _SECOND_PROCESS and r.name in builtin
+        ]
+        first = [r for r in self.rules if r.scope == CLUSTER and r not in second]
+        shares = self._shares(2) if second and first and not self._kept_schema_verdicts() else None
+        if shares is None:
+            return self._rules_of(cluster, bootstrap)
+        errors = len(self.internal_errors), len(self._details), len(self._tracebacks)
+        try:
+            shares.fork(lambda part: self._rules_share([cluster], bootstrap, second))
+            findings = self._rules_of(cluster, bootstrap, first)
+            taken = self._take_shares(shares.results(), None)  # see the docstring
+            if taken is not None:
+                return findings + taken
+        finally:
+            shares.stop()
+        # as one process: every rule in order, its internal errors in that order (what the
+        # first ones loaded stays loaded; a rule's findings are a function of the files)
+        del self.internal_errors[errors[0] :], self._details[errors[1] :], self._tracebacks[errors[2] :]
+        return self._rules_of(cluster, bootstrap)
+
+    def _kept_schema_verdicts(self) -> bool:
+        """Whether the run has schema verdicts kept by an earlier one (celcache): then the
+        schema check takes most objects' verdicts and is a few milliseconds, less than the
+        fork and the hand-over cost (after a change on gavinmcfall and rwlove, +5 and +39 ms
+        split), and :meth:`_split_rules` runs every rule here."""
+        return self.verdicts is not None and len(self.verdicts[1].side) > 0
+
+    def _take_shares(self, found: list | None, files: int | None) -> list[Finding] | None:
+        """The workers' findings, what their rules recorded taken over (:meth:`_rules_share`);
+        None (nothing taken) when a worker failed, a worker's rule loaded a file or raised, or
+        this process's rules loaded one (this one had ``files`` when it forked them; None:
+        not asked, see :meth:`_split_rules`)."""
+        if found is None or (files is not None and len(self.cache.files) != files):
+            return None
+        if not all(loaded == 0 and raised == 0 for _, loaded, raised, _, _, _, _ in found):
+            return None
+        out: list[Finding] = []
+        for share, _, _, used, manifests, verdicts, asked in found:
+            if self.fs.observed is not None:
+                self.fs.observed.merge(asked)
+            out.extend(f for cluster_findings in share for f in cluster_findings)
+            self.cache.used |= used
+            self.cache.manifests |= manifests
+            if self.verdicts is not None and verdicts is not None:
+                for kept, (new, used) in zip(self.verdicts, verdicts):
+                    kept.merge(new, used)
+        return out
+
+    def _rules_share(self, clusters: list[Cluster], bootstrap: BootstrapFiles, rules=None) -> tuple:
+        """In a worker: the clusters' findings (of ``rules``, every enabled one when None),
+        whether its rules loaded a file or raised, and what they added to the run's records
+        (files used, CEL and schema verdicts to keep)."""
         used, manifests = set(self.cache.used), set(self.cache.manifests)
         files, errors = len(self.cache.files), len(self.internal_errors)
         asked = self.fs.observed.mark() if self.fs.observed is not None else None
         for kept in self.verdicts or ():  # this share's own, not the parent's before the fork
             kept.new, kept.used = {}, set()
-        share = [self._rules_of(cluster, bootstrap) for cluster in clusters]
+        share = [self._rules_of(cluster, bootstrap, rules) for cluster in clusters]
         return (
             share,
             len(self.cache.files) - files,

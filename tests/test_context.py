@@ -9,6 +9,7 @@ never ask never pays for it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,59 @@ def test_a_rule_with_kinds_is_not_called_on_a_cluster_without_them(monkeypatch, 
     )
     lint_repo(tmp_path)
     assert seen, "a CRD in the cluster: crd-prune runs"
+
+
+# -- Rule.reads: which indexes each built-in rule reads ------------------------------------
+
+_INDEXES = sorted(
+    name
+    for name, value in vars(Context).items()
+    if isinstance(value, functools.cached_property) and name != "objects_by_kind"  # a cheap grouping
+)
+
+
+def _recording_context(read: set[str]) -> type[Context]:
+    """A Context that adds to ``read`` each index a rule asks for itself (not those an index
+    asks for while it is built)."""
+    building = [0]
+
+    class Recording(Context):
+        pass
+
+    builders = {name: vars(Context)[name].func for name in _INDEXES}
+    for name in _INDEXES:
+
+        def get(self, build=builders[name], name=name):
+            if not building[0]:
+                read.add(name)
+            building[0] += 1
+            try:
+                return build(self)
+            finally:
+                building[0] -= 1
+
+        prop = functools.cached_property(get)
+        prop.__set_name__(Recording, name)
+        setattr(Recording, name, prop)
+    return Recording
+
+
+def test_every_built_in_rule_declares_the_indexes_it_reads():
+    """``Rule.reads`` is what the runner splits one cluster's rules over two processes by
+    (lint.Linter._split_rules): each rule, on a fresh context of every cluster of every
+    fixture, asks for exactly the indexes it declares (over all of them)."""
+    from gitops_lint.graph.dependson import build_graph
+
+    observed: dict[str, set[str]] = {r.name: set() for r in all_rules()}
+    for fixture in sorted(p for p in FIXTURES.iterdir() if p.is_dir()):
+        root = str(fixture)
+        linter = Linter(root, load_config(root, known=vocabulary()))
+        clusters = linter.build_clusters([root])
+        for rule in all_rules():
+            for cluster in clusters if rule.scope == registry.CLUSTER else [None]:
+                context = _recording_context(observed[rule.name])
+                graph = build_graph(cluster) if cluster is not None else None
+                ctx = context(linter.fs, linter.cache, linter.config, cluster, graph)
+                if rule.applies_to(ctx):
+                    list(rule.check(ctx))
+    assert {r.name: set(r.reads) for r in all_rules()} == observed

@@ -201,10 +201,10 @@ def test_no_process_left_to_fork(monkeypatch):
 def test_a_worker_that_raises_while_linting(monkeypatch):
     parent, real = os.getpid(), Linter._rules_of
 
-    def rules_of(self, cluster, bootstrap):
+    def rules_of(self, cluster, bootstrap, rules=None):
         if in_child(parent):
             raise RuntimeError("a worker's bug")
-        return real(self, cluster, bootstrap)
+        return real(self, cluster, bootstrap, rules)
 
     serial = lint(monkeypatch, 1, "--format", "text")
     monkeypatch.setattr(Linter, "_rules_of", rules_of)
@@ -247,11 +247,11 @@ def test_a_rule_that_loads_a_file_in_a_worker(monkeypatch, forks):
     real = Linter._rules_of
     loaded = []
 
-    def rules_of(self, cluster, bootstrap):
+    def rules_of(self, cluster, bootstrap, rules=None):
         if cluster.name == "clusters/delta":
             loaded.append(os.getpid())
             self.cache.load("docs/owners.yaml", used=False)  # no render reads it, nor is it linted
-        return real(self, cluster, bootstrap)
+        return real(self, cluster, bootstrap, rules)
 
     monkeypatch.setattr(Linter, "_rules_of", rules_of)
     serial = lint(monkeypatch, 1, "--format", "json")
@@ -566,9 +566,10 @@ def test_a_warm_miss_merges_the_workers_clusters(monkeypatch, forks, fleet_copy)
     assert len(forks) >= 1 and built == sorted(CLUSTERS)[:2]
 
 
-def test_one_cluster_forks_no_worker():
-    """A single-cluster run forks nothing and imports no ``multiprocessing``: its one helper
-    is the child that parses ahead (load.prefetch, a new interpreter, tests/test_prefetch.py)."""
+def test_one_cluster_forks_one_worker_for_its_rules():
+    """A single-cluster run forks one worker, for the rules that read the schema check
+    (Linter._split_rules), and imports no ``multiprocessing``; its other helper is the
+    child that parses ahead (load.prefetch, a new interpreter)."""
     code = (
         "import os, sys\nforks = []\nreal = os.fork\n"
         "os.fork = lambda: forks.append(1) or real()\n"
@@ -581,7 +582,195 @@ def test_one_cluster_forks_no_worker():
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT, check=False, env=env
     ).stdout
-    assert out.strip().splitlines()[-1] == "0 False"
+    assert out.strip().splitlines()[-1] == ("1" if forked.cpus() > 1 else "0") + " False"
+
+
+ONE_CLUSTER = [
+    "example",
+    "crdorder-aggregated",
+    "crdidx-typo",
+    "sub-producers",
+    "sv-kube-1.34",
+    "disc-hub-spoke",
+]
+
+
+@pytest.fixture
+def taken(monkeypatch):
+    """What each run of one cluster took from the worker running its rules (None: it ran
+    them itself)."""
+    calls = []
+    take, split = Linter._take_shares, Linter._split_rules
+
+    def taking(self, found, files):
+        out = take(self, found, files)
+        self.took = out
+        return out
+
+    def splitting(self, cluster, bootstrap):
+        self.took = False  # no worker
+        out = split(self, cluster, bootstrap)
+        calls.append(self.took)
+        return out
+
+    monkeypatch.setattr(Linter, "_take_shares", taking)
+    monkeypatch.setattr(Linter, "_split_rules", splitting)
+    return calls
+
+
+@pytest.mark.parametrize("fixture", ONE_CLUSTER)
+def test_one_clusters_rules_in_two_processes_print_what_one_process_prints(monkeypatch, taken, fixture):
+    root = FIXTURES / fixture
+    for fmt in ("json", "text"):
+        serial, parallel = both(monkeypatch, "--format", fmt, "--show-info", root=root, paths=[""])
+        assert parallel == serial
+    # two runs of one process, two with a worker whose findings were taken
+    assert len(taken) == 4 and taken.count(False) == 2 and all(taken[i] not in (None, False) for i in (1, 3))
+
+
+def test_the_rules_of_one_cluster_shared_while_this_process_loads_files(monkeypatch, taken, fleet_copy):
+    """One cluster of the fleet names a source that only another sync's directory defines:
+    missing-source reads the other syncs' definitions, which loads their files
+    (clusters/beta, ...) in this process while the worker runs the schema rules; the
+    worker's findings are still taken (they never read the loaded files), and both print
+    the same. Without the child that parses ahead, as a run after a change has none (with
+    it, a cold run has every file when the rules start)."""
+    monkeypatch.setattr(Linter, "_may_parse_ahead", lambda self: False)
+    apps = (fleet_copy / "clusters/alpha/apps.yaml").read_text()
+    (fleet_copy / "clusters/alpha/other.yaml").write_text(
+        apps.replace("name: apps", "name: other").replace("name: flux-system}", "name: beta-only}")
+    )
+    (fleet_copy / "clusters/beta/source.yaml").write_text(
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n"
+        "  name: beta-only\n  namespace: flux-system\nspec:\n  interval: 1m\n"
+        "  url: https://example.com/beta.git\n  ref: {branch: main}\n"
+    )
+    loaded = []
+    rules_of = Linter._rules_of
+
+    def counting(self, cluster, bootstrap, rules=None):
+        before = len(self.cache.files)
+        out = rules_of(self, cluster, bootstrap, rules)
+        loaded.append(len(self.cache.files) - before)
+        return out
+
+    monkeypatch.setattr(Linter, "_rules_of", counting)
+    for fmt in ("json", "text"):
+        serial, parallel = both(
+            monkeypatch, "--format", fmt, "--show-info", root=fleet_copy, paths=["clusters/alpha"]
+        )
+        assert parallel == serial
+        assert "beta-only" in serial[1]  # missing-source's finding (defined for clusters/beta only)
+    assert loaded[0] > 0 and loaded[1] > 0  # the case this test is for: one process, then this one's share
+    assert len(taken) == 4 and taken.count(False) == 2 and all(taken[i] not in (None, False) for i in (1, 3))
+
+
+@pytest.mark.parametrize(
+    "root",
+    # repositories where the builds leave files unloaded (in the others they load every one)
+    [
+        FIXTURES / name
+        for name in ("example", "sv-kube-1.34", "workers-fleet", "defects", "text-report-defects")
+    ]
+    + [CORPUS / name for name in ("gavinmcfall__home-ops", "rwlove__home-ops")],
+    ids=lambda p: p.name,
+)
+def test_the_worker_rules_do_not_read_the_loaded_files(root, monkeypatch):
+    """What _split_rules relies on: the rules a worker runs (those reading the schema check)
+    find the same with every file of the repository loaded as with only what the builds
+    loaded; this process's rules may load files while the worker runs them."""
+    monkeypatch.setattr(Linter, "_load_linted_files", lambda self, paths: None)
+    from gitops_lint import lint as lint_module
+    from gitops_lint.model.bootstrap_files import BootstrapFiles
+
+    if not root.is_dir():
+        pytest.skip("the shared corpus is not here")
+    linter = Linter(str(root), load_config(str(root), known=vocabulary()))
+    clusters = linter.build_clusters([str(root)])
+    second = [r for r in linter.rules if r.reads & lint_module._SECOND_PROCESS]
+    assert {r.name for r in second} >= {"schema", "unknown-schema"}
+
+    def found() -> list:
+        bootstrap = BootstrapFiles(linter.fs, linter.cache)
+        return [f for c in clusters for f in linter._rules_of(c, bootstrap, second)]
+
+    before, files = found(), len(linter.cache.files)
+    for rel in linter.fs.walk_files(""):
+        linter.cache.load(rel, used=False)
+    assert len(linter.cache.files) > files  # the case this test is for
+    assert found() == before
+
+
+def test_a_run_with_kept_schema_verdicts_runs_the_rules_of_one_cluster_itself(monkeypatch, taken, fleet_copy):
+    """With a warm cache: the first run (an empty cache) and the next (the first keeps no
+    schema verdicts) share the rules; a run after that takes the schema verdicts, and the
+    schema check is too short to pay for a worker. Each prints what one process prints."""
+    paths = ["clusters/alpha"]
+    target = fleet_copy / "apps/alpha/kustomization.yaml"
+    outputs = []
+    for n in range(3):
+        if n:
+            target.write_text(target.read_text() + f"# change {n}\n")
+        outputs.append(warm_lint(monkeypatch, 2, fleet_copy, paths))
+        assert outputs[-1] == lint(monkeypatch, 1, "--format", "json", root=fleet_copy, paths=paths)
+    shared = [t for t in taken if t is not False]
+    assert len(taken) == 6 and len(shared) == 2 and all(t is not None for t in shared)
+    assert taken[4] is False  # the third run with a worker allowed: none forked
+
+
+def test_a_plugin_rule_reading_the_schema_check_runs_in_this_process(monkeypatch, taken, tmp_path):
+    """Only built-in rules go to the worker: what a plugin's rule reads besides its
+    declared indexes is not known. Its hits come from this process."""
+    from gitops_lint import rules
+    from gitops_lint.rules import CLUSTER, Hit, Rule, Severity, builtin_names
+
+    assert builtin_names() == {r.name for r in rules.all_rules()}  # no plugin installed here
+    ran_in = tmp_path / "pids"
+
+    def check(ctx):
+        with open(ran_in, "a") as fh:
+            fh.write(f"{os.getpid()}\n")
+        yield Hit(
+            f"{len(ctx.schemas.errors)} schema errors", file="clusters/mycluster-0/flux-system/gotk-sync.yaml"
+        )
+
+    plugin = Rule(
+        "x-schema-count", "X901", Severity.WARNING, "counts", check, CLUSTER, reads=frozenset({"schemas"})
+    )
+    monkeypatch.setattr(rules, "_CACHE", [*rules.all_rules(), plugin])
+    serial, parallel = both(monkeypatch, "--format", "json", root=FIXTURES / "example", paths=[""])
+    assert parallel == serial and "X901" in serial[1]
+    assert ran_in.read_text().split() == [str(os.getpid())] * 2
+    assert taken[0] is False and taken[1] not in (None, False)  # the schema rules were shared
+
+
+def test_a_split_rule_that_raises_or_loads_in_the_worker(monkeypatch, taken):
+    """A worker's rule that raises, or loads a file: the parent runs every rule again, in
+    order, and prints what one process prints, its internal errors in the same order."""
+    import dataclasses
+
+    from gitops_lint import rules
+
+    parent = os.getpid()
+    root = FIXTURES / "example"
+
+    def broken(rule):
+        def check(ctx):
+            if rule.name == "schema" and in_child(parent):
+                ctx.cache.load("README.md", used=False)
+            if rule.name in ("missing-crd", "dependency-cycle"):
+                raise ValueError("boom in " + rule.name)
+            return rule.check(ctx)
+
+        return check
+
+    monkeypatch.setattr(rules, "_CACHE", [dataclasses.replace(r, check=broken(r)) for r in rules.all_rules()])
+    for fmt in ("json", "text"):
+        serial, parallel = both(monkeypatch, "--format", fmt, "--show-info", root=root, paths=[""])
+        assert parallel == serial
+        code, _, err = parallel
+        assert code == 2 and err.index("boom in dependency-cycle") < err.index("boom in missing-crd")
+    assert taken == [False, None, False, None]  # one process; the worker's work done again
 
 
 # -- what crosses the pipe ----------------------------------------------------------------

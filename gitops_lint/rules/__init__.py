@@ -42,6 +42,7 @@ __all__ = [
 GROUP = "gitops_lint.rules"
 
 _CACHE: list[Rule] | None = None
+_BUILTIN_NAMES: frozenset[str] | None = None
 
 
 class PluginError(ConfigError):
@@ -54,6 +55,15 @@ def all_rules() -> list[Rule]:
     if _CACHE is None:
         _CACHE = _load()
     return _CACHE
+
+
+def builtin_names() -> frozenset[str]:
+    """The names of gitops-lint's own rules (their entry points' names, which are the
+    rules' names; a plugin cannot take one), read without importing a rule."""
+    global _BUILTIN_NAMES
+    if _BUILTIN_NAMES is None:
+        _BUILTIN_NAMES = frozenset(ep.name for ep in _entry_points()[0])
+    return _BUILTIN_NAMES
 
 
 def _normal(name: str) -> str:
@@ -114,6 +124,8 @@ def _load() -> list[Rule]:
     builtins, plugins = _entry_points()
     for ep in builtins:
         rule = ep.load()  # a built-in that fails to import is a bug: let it surface as one
+        if rule.name != ep.name:  # builtin_names() reads the entry points' names
+            raise PluginError(f"the built-in rule {rule.name!r} is registered as {ep.name!r}")
         rules.append(rule)
         for key in (rule.name, rule.code):
             taken[key] = f"the built-in rule {rule.code} {rule.name}"

@@ -173,6 +173,11 @@ class Rule:
     # kube-linter's checks declare theirs: the runner does not call the rule on a cluster
     # without any of them. None: the rule looks at anything.
     kinds: frozenset[str] | None = None
+    # the shared indexes of :class:`Context` the check reads (its cached properties: "schemas",
+    # "crd_index", ...): a hint for the runner, which runs the rules of one cluster in two
+    # processes, those reading the same costly index in the same one. Findings never depend
+    # on it; tests/test_context.py keeps the built-in rules' hints true.
+    reads: frozenset[str] = frozenset()
 
     def applies_to(self, ctx: Context) -> bool:
         """Is there anything of :attr:`kinds` in ctx's cluster for this rule to look at?"""

@@ -501,4 +501,5 @@ RULE = Rule(
     Severity.ERROR,
     "an object's CRD is installed by a Kustomization or HelmRelease its Kustomization does not depend on",
     check,
+    reads=frozenset({"crd_index", "custom_objects"}),
 )

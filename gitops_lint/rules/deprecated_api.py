@@ -105,4 +105,11 @@ def _flux(kind: str, api_version: str, v: Verdict, flux: FluxTarget) -> str:
     return f"{kind} {api_version} is deprecated since Flux {show(v.deprecated_in)} ({at}): {instead}"
 
 
-RULE = Rule("deprecated-api", "GL503", Severity.WARNING, "an apiVersion is deprecated or removed", check)
+RULE = Rule(
+    "deprecated-api",
+    "GL503",
+    Severity.WARNING,
+    "an apiVersion is deprecated or removed",
+    check,
+    reads=frozenset({"flux_version"}),
+)

@@ -133,4 +133,5 @@ RULE = Rule(
     Severity.WARNING,
     "a healthChecks entry names an object nothing in the cluster applies",
     check,
+    reads=frozenset({"bootstrap_files"}),
 )

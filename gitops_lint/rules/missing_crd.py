@@ -119,4 +119,5 @@ RULE = Rule(
     Severity.ERROR,
     "an object's kind is built in nowhere and no CRD, chart, XRD or crd-providers entry provides it",
     check,
+    reads=frozenset({"crd_index", "custom_objects"}),
 )

@@ -42,4 +42,5 @@ RULE = Rule(
     Severity.ERROR,
     "a namespaced object reaches the apply without a namespace",
     check,
+    reads=frozenset({"crd_index"}),
 )

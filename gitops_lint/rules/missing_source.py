@@ -162,4 +162,5 @@ RULE = Rule(
     Severity.ERROR,
     "a sourceRef names a source that does not exist",
     check,
+    reads=frozenset({"other_sync_definitions"}),
 )

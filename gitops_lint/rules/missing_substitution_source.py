@@ -66,4 +66,5 @@ RULE = Rule(
     Severity.WARNING,
     "a substituteFrom ConfigMap/Secret does not exist",
     check,
+    reads=frozenset({"bootstrap_files"}),
 )

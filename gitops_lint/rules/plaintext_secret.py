@@ -88,4 +88,5 @@ RULE = Rule(
     "a Secret value is committed without SOPS encryption",
     check,
     REPOSITORY,
+    reads=frozenset({"secret_inventory"}),
 )

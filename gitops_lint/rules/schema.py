@@ -42,4 +42,11 @@ def _retyped(ro, path: tuple) -> str:
     )
 
 
-RULE = Rule("schema", "GL501", Severity.ERROR, "an object violates its JSON schema", check)
+RULE = Rule(
+    "schema",
+    "GL501",
+    Severity.ERROR,
+    "an object violates its JSON schema",
+    check,
+    reads=frozenset({"schemas"}),
+)

@@ -63,5 +63,10 @@ def check(ctx: Context):
 
 
 RULE = Rule(
-    "unknown-schema", "GL502", Severity.WARNING, "no schema is known for an object's apiVersion/kind", check
+    "unknown-schema",
+    "GL502",
+    Severity.WARNING,
+    "no schema is known for an object's apiVersion/kind",
+    check,
+    reads=frozenset({"flux_version", "schemas"}),
 )

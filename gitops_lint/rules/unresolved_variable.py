@@ -102,4 +102,11 @@ def check(ctx: Context):
             )
 
 
-RULE = Rule("unresolved-variable", "GL401", Severity.ERROR, "a ${var} remains after substitution", check)
+RULE = Rule(
+    "unresolved-variable",
+    "GL401",
+    Severity.ERROR,
+    "a ${var} remains after substitution",
+    check,
+    reads=frozenset({"flux_version"}),
+)
