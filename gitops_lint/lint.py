@@ -615,7 +615,7 @@ class Linter:
         schema check takes most objects' verdicts and is a few milliseconds, less than the
         fork and the hand-over cost (after a change on gavinmcfall and rwlove, +5 and +39 ms
         split), and :meth:`_split_rules` runs every rule here."""
-        return self.verdicts is not None and len(self.verdicts[1].side) > 0
+        return self.verdicts is not None and len(self.verdicts[1].side) > 0  # (cel, schema): see run
 
     def _take_shares(self, found: list | None, files: int | None) -> list[Finding] | None:
         """The workers' findings, what their rules recorded taken over (:meth:`_rules_share`);

@@ -174,9 +174,10 @@ class Rule:
     # without any of them. None: the rule looks at anything.
     kinds: frozenset[str] | None = None
     # the shared indexes of :class:`Context` the check reads (its cached properties: "schemas",
-    # "crd_index", ...): a hint for the runner, which runs the rules of one cluster in two
-    # processes, those reading the same costly index in the same one. Findings never depend
-    # on it; tests/test_context.py keeps the built-in rules' hints true.
+    # "crd_index", ...): a hint for the runner, which runs the built-in rules that read the
+    # schema check of one cluster in a second process (lint.Linter._split_rules; a plugin's
+    # rules stay in the run's). Findings never depend on it; tests/test_context.py keeps the
+    # built-in rules' hints true.
     reads: frozenset[str] = frozenset()
 
     def applies_to(self, ctx: Context) -> bool:
