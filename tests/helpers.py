@@ -45,16 +45,22 @@ def least_seconds(body: Callable[[], object], runs: int = 3, clock=time.process_
 CORPUS_ALL = "GITOPS_LINT_CORPUS_ALL"
 
 
-def corpus_sample(items: list[str], stride: int) -> list[str]:
-    """About one in ``stride`` of ``items``, chosen by the SHA-1 of each (the same ones on
-    every machine and run, as the kubectl differential test samples directories), or all of
-    them under ``GITOPS_LINT_CORPUS_ALL=1``. The suite must stay under 10 minutes on two
-    cores; the whole set is for a change of what those tests guard (the caches)."""
-    if os.environ.get(CORPUS_ALL) or stride <= 1:
-        return list(items)
+def in_sample(name: str, stride: int) -> bool:
+    """Whether ``name`` is in the deterministic sample of about one in ``stride``: its
+    SHA-1 is divisible by ``stride`` (the same on every machine and run)."""
     import hashlib
 
-    return [i for i in items if int(hashlib.sha1(i.encode()).hexdigest(), 16) % stride == 0]
+    return int(hashlib.sha1(name.encode()).hexdigest(), 16) % stride == 0
+
+
+def corpus_sample(items: list[str], stride: int) -> list[str]:
+    """About one in ``stride`` of ``items`` (:func:`in_sample`, as the kubectl differential
+    test samples directories), or all of them under ``GITOPS_LINT_CORPUS_ALL=1``. The suite
+    must stay under 10 minutes on two cores; the whole set is for a change of what those
+    tests guard (the caches)."""
+    if os.environ.get(CORPUS_ALL) or stride <= 1:
+        return list(items)
+    return [i for i in items if in_sample(i, stride)]
 
 
 def run_cli(*args: str) -> tuple[int, str, str]:

@@ -34,7 +34,6 @@ renderer changes; add any directory that differs to ``EVER_DIFFERED``).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -57,6 +56,7 @@ from gitops_lint.render.types import FluxOverlay
 from gitops_lint.rules import yaml_syntax
 from gitops_lint.rules.base import Context
 from tests.conftest import CORPUS, PROJECT, kubectl_available, needs_kubectl
+from tests.helpers import in_sample
 
 CASES = PROJECT / "tests" / "render_cases"
 FIXTURES = PROJECT / "tests" / "fixtures"
@@ -159,7 +159,7 @@ def _generated_dirs(root: Path) -> list[str]:
 def _sampled(case: Case) -> bool:
     if os.environ.get("GITOPS_LINT_DIFF_ALL") or (case.repo, case.rel) in EVER_DIFFERED:
         return True
-    return int(hashlib.sha1(case.id.encode()).hexdigest(), 16) % CORPUS_STRIDE == 0
+    return in_sample(case.id, CORPUS_STRIDE)
 
 
 def _cases() -> list[Case]:
