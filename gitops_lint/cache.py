@@ -133,6 +133,11 @@ builds whose files are gone leave when their shard is written. Post-build substi
 build (it runs after it, with the run's variables), so no value substituted
 from a Secret is either.
 
+**Kept verdicts and positions** (side entries ``cel``, ``schema``, ``substituted``,
+``positions``: :mod:`gitops_lint.celcache`, :mod:`gitops_lint.buildcache`,
+:mod:`gitops_lint.positioncache`): pure functions of content keys, each under a digest of
+what it is a function of; their modules say which.
+
 **Questions** (``asked-<key>.json``, :mod:`.core.observed`). The key is
 every path of the tree, yet a run reads few of them: a run records each
 question it asks of the tree (through ``RepoFS``, and the content hashes the

@@ -183,7 +183,8 @@ class Linter:
         # without a warm cache of its own: one whose kept builds to reuse, with the hashes of
         # this run's tree (fix's lints of the fixed tree, see fix._breakage); never written
         self.builds_from: tuple[RunCache, dict[str, str]] | None = None
-        # cel-python's and the schema rule's verdicts kept between runs (celcache), with a warm cache
+        # kept between runs with a warm cache: cel-python's and the schema rule's verdicts
+        # (celcache) and the findings' field positions (positioncache), in this order
         self.verdicts: tuple | None = None
         self._tracebacks: list[str] = []
         self._details: list[str] = []
@@ -480,12 +481,17 @@ class Linter:
         if self.warm is None:
             return self._run(paths)
         from .celcache import SCHEMA_SIDE, SIDE, KeptVerdicts
+        from .positioncache import SIDE as POSITIONS_SIDE
+        from .positioncache import KeptPositions
         from .schema import cel, check
 
-        self.verdicts = tuple(
-            KeptVerdicts(self.warm.read_records(name), name) for name in (SIDE, SCHEMA_SIDE)
+        positions = KeptPositions(self.warm.read_records(POSITIONS_SIDE), self.hashes)
+        self.verdicts = (
+            *(KeptVerdicts(self.warm.read_records(name), name) for name in (SIDE, SCHEMA_SIDE)),
+            positions,
         )
-        cel.kept, check.kept = self.verdicts
+        cel.kept, check.kept = self.verdicts[:2]
+        self.cache.kept_positions = positions
         try:
             return self._run(paths)
         finally:
@@ -715,7 +721,7 @@ class Linter:
         elif hit.origin is not None:
             file = hit.origin.file
             if hit.path:
-                line, column = self.cache.field_position(hit.origin, hit.path)
+                line, column = self.cache.finding_position(hit.origin, hit.path)
             else:
                 line, column = hit.origin.line, 1
         else:

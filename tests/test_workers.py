@@ -472,7 +472,7 @@ def test_a_warm_miss_with_workers_prints_and_keeps_what_one_process_does(monkeyp
     assert forks != []
     assert parallel == serial == cold
     names = {n.split("-")[1] for n in parallel_side}
-    assert names == {"parsed", "builds"}
+    assert names == {"parsed", "builds", "positions"}  # positions: of its findings on fields
     assert parallel_side == serial_side
     # and a hit then prints it again
     assert warm_lint(monkeypatch, 2, fleet_copy, fmt=fmt) == cold

@@ -33,7 +33,7 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from ..core.budget import MAX_DEPTH, MAX_FILE_NODES, Budget, BudgetExceeded
 from ..core.data import Document, LoadError, Origin
-from ..core.fs import FileTooLarge, OutsideRoot, RepoFS
+from ..core.fs import FileTooLarge, OutsideRoot, RepoFS, content_hash
 from .goyaml import (
     BOOL_TAG,
     FLOAT_TAG,
@@ -814,6 +814,10 @@ class DocumentCache:
         self._pieces: dict[str, object] = {}
         # id(mapping node) -> {key text: (key node, value node)}, first key wins (field_position)
         self._keys: dict[int, dict[str, tuple]] = {}
+        # the findings' positions kept between runs (positioncache.KeptPositions), set by the
+        # linter with a warm cache; and the content hash of the bytes each was found in (_text)
+        self.kept_positions = None
+        self._raw_hashes: dict[str, str] = {}
         # what the whole run may load and render (budget.py)
         self.budget = Budget()
         # files read because Flux would read them (rendering), as opposed to
@@ -885,6 +889,22 @@ class DocumentCache:
     @property
     def files(self) -> dict[str, LoadedFile]:
         return self._files
+
+    def finding_position(self, origin: Origin, path: tuple) -> tuple[int, int]:
+        """:meth:`field_position`, for a rule's finding: with a warm cache, a position an
+        earlier run found in the same bytes is taken as it is (``positioncache``). Only the
+        findings' are kept: a build's are kept with its record, and asked in a worker
+        process they would not come back (the records kept are those one process keeps)."""
+        kept = self.kept_positions
+        key = kept.key(origin, path) if kept is not None else None
+        if key is not None:
+            position = kept.get(key[0])
+            if position is not None:
+                return position
+        position = self.field_position(origin, path)
+        if key is not None and kept.found_in(origin.file, self._raw_hashes.get(origin.file)):
+            kept.add(key, position)
+        return position
 
     def field_position(self, origin: Origin, path: tuple) -> tuple[int, int]:
         """Line and column of the field at ``path`` in the document at ``origin``.
@@ -999,7 +1019,7 @@ class DocumentCache:
         if loaded is None or not loaded.documents:
             return _UNCUT
         try:
-            text = decode_text(self.fs.read_bytes(rel))
+            text = self._text(rel)
         except (OSError, ValueError, OutsideRoot, FileTooLarge):
             return _UNCUT
         if any(ch in text for ch in _OTHER_BREAKS):
@@ -1022,9 +1042,17 @@ class DocumentCache:
             self._keys[id(node)] = index
         return index
 
+    def _text(self, rel: str) -> str:
+        """The file's text, for its positions; with kept positions, the hash of its bytes
+        noted (:meth:`finding_position` keeps a position only when they are the walk's)."""
+        raw = self.fs.read_bytes(rel)
+        if self.kept_positions is not None and rel not in self._raw_hashes:
+            self._raw_hashes[rel] = content_hash(raw)
+        return decode_text(raw)
+
     def _compose(self, rel: str) -> list:
         try:
-            text = decode_text(self.fs.read_bytes(rel))
+            text = self._text(rel)
             loader = FastLoader(text)
             try:
                 return compose_docs(loader)
