@@ -76,6 +76,7 @@ def plugin(name: str, attr: str, dist: str = "gitops-lint-extras") -> FakeEntryP
 def fresh(monkeypatch):
     """A registry that loads again, with ``install(*entry_points)`` as what is installed."""
     monkeypatch.setattr(registry, "_CACHE", None)
+    monkeypatch.setattr(registry, "_BUILTIN_NAMES", None)  # _load sets it from what it reads
 
     def install(*eps: FakeEntryPoint) -> None:
         def fake(group=None, **_):
@@ -250,3 +251,14 @@ def test_the_readme_plugin_runs_as_written(fresh, tmp_path, monkeypatch):
     code, out, _ = run_cli("explain", "image-latest")
     assert code == 0 and "Pin a version tag or a digest" in out
     assert "ACME001  image-latest" in run_cli("rules")[1]
+
+
+def test_loading_the_rules_names_the_builtins_without_reading_the_entry_points_again(fresh, monkeypatch):
+    """builtin_names() after all_rules() (every cluster's rules, lint._split_rules) takes what
+    the load read: the entry points are scanned once a run."""
+    reads = []
+    read = registry._entry_points
+    monkeypatch.setattr(registry, "_entry_points", lambda: reads.append(1) or read())
+    rules = all_rules()
+    assert registry.builtin_names() == {r.name for r in rules}
+    assert len(reads) == 1

@@ -119,9 +119,12 @@ def _load_plugin(ep) -> Rule:
 
 
 def _load() -> list[Rule]:
+    global _BUILTIN_NAMES
     rules: list[Rule] = []
     taken: dict[str, str] = {}  # a name or code -> who registered it
     builtins, plugins = _entry_points()
+    if _BUILTIN_NAMES is None:  # builtin_names(), from this one reading of the entry points
+        _BUILTIN_NAMES = frozenset(ep.name for ep in builtins)
     for ep in builtins:
         rule = ep.load()  # a built-in that fails to import is a bug: let it surface as one
         if rule.name != ep.name:  # builtin_names() reads the entry points' names
