@@ -177,6 +177,18 @@ def copy_checkout(dest: Path, names) -> Path:
     return dest
 
 
+def side_shards(root: Path, side: str) -> list[Path]:
+    """The shard files of side entry ``side`` in the warm cache of repository ``root``."""
+    from gitops_lint import cache as cache_module
+
+    return sorted((root / cache_module.DIR_NAME).glob(f"v*/side-{side}-*.rec"))
+
+
+def kept_records(root: Path, side: str) -> dict[str, str]:
+    """Record key -> payload text of side entry ``side`` in ``root``'s warm cache."""
+    return shard_records(side_shards(root, side))
+
+
 def shard_records(paths) -> dict[str, str]:
     """Record key -> payload text of the warm cache's shard files ``paths`` (core/records.py:
     a header line, then ``key<TAB>checksum<TAB>payload`` per line)."""

@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from gitops_lint import cache as cache_module
 from gitops_lint.celcache import SIDE, KeptVerdicts, record_key
 from gitops_lint.core.records import SideRecords, side_shard
 from tests.helpers import (
     GOTK,
     KUSTOMIZATION,
     RecordingWarm,
+    kept_records,
     ks,
     lint_watching,
-    shard_records,
+    side_shards,
     widget_crd,
     write_tree,
 )
@@ -97,7 +97,7 @@ def change(root: Path, n: int) -> None:
 
 
 def kept(root: Path) -> dict[str, str]:
-    return shard_records(sorted((root / cache_module.DIR_NAME).glob(f"v*/side-{SIDE}-*.rec")))
+    return kept_records(root, SIDE)
 
 
 @pytest.mark.slow
@@ -120,7 +120,7 @@ def test_a_run_after_a_change_finds_every_verdict_and_prints_what_a_cold_run_pri
 @pytest.mark.slow
 def test_damaged_or_foreign_records_are_misses(repo):
     lint(repo)
-    shards = sorted((repo / cache_module.DIR_NAME).glob(f"v*/side-{SIDE}-*.rec"))
+    shards = side_shards(repo, SIDE)
     cold = lint(repo, "--no-cache")["out"]
     # one record's payload replaced (its checksum no longer holds), one whose verdict lies
     # with a checksum that holds is not possible without the key's text: see the unit test

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from gitops_lint import cache as cache_module
 from gitops_lint.core.data import Origin
 from gitops_lint.core.fs import RepoFS, content_hash
 from gitops_lint.core.records import SideRecords
@@ -25,10 +24,12 @@ from tests.helpers import (
     KUSTOMIZATION,
     RecordingWarm,
     gotk,
+    kept_records,
     ks,
     lint_watching,
-    shard_records,
+    side_shards,
     widget_crd,
+    write_tree,
 )
 
 CRD = widget_crd(
@@ -62,10 +63,7 @@ def tree(clusters=("dev",)) -> dict[str, str]:
 
 
 def make(tmp_path: Path, **kwargs) -> Path:
-    root = tmp_path / "repo"
-    for rel, text in tree(**kwargs).items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
+    root = write_tree(tmp_path / "repo", tree(**kwargs))
     (root / ".git").mkdir()
     return root
 
@@ -81,7 +79,7 @@ def touch(root: Path, n: int) -> None:
 
 
 def kept(root: Path) -> dict[str, str]:
-    return shard_records(sorted((root / cache_module.DIR_NAME).glob(f"v*/side-{SIDE}-*.rec")))
+    return kept_records(root, SIDE)
 
 
 def placed(out: str) -> list[tuple[str, str, int, int]]:
@@ -123,7 +121,7 @@ def test_a_file_whose_fields_moved_is_another_key(tmp_path):
 def test_a_damaged_record_is_a_miss(tmp_path):
     root = make(tmp_path)
     first = lint(root)
-    for shard in sorted((root / cache_module.DIR_NAME).glob(f"v*/side-{SIDE}-*.rec")):
+    for shard in side_shards(root, SIDE):
         lines = shard.read_text().split("\n")
         for i, line in enumerate(lines[1:], 1):
             if line:

@@ -24,9 +24,10 @@ from tests.helpers import (
     KUSTOMIZATION,
     RecordingWarm,
     gotk,
+    kept_records,
     ks,
     lint_watching,
-    shard_records,
+    side_shards,
     widget_crd,
     write_tree,
 )
@@ -111,7 +112,7 @@ def schema_findings(out: str) -> list[str]:
 
 
 def kept(root: Path) -> dict[str, str]:
-    return shard_records(sorted((root / cache_module.DIR_NAME).glob(f"v*/side-{SCHEMA_SIDE}-*.rec")))
+    return kept_records(root, SCHEMA_SIDE)
 
 
 def settle(root: Path) -> dict:
@@ -272,7 +273,7 @@ def test_an_object_kept_by_reference_that_changed_is_checked_again(tmp_path, wri
 def test_a_damaged_record_is_a_miss(tmp_path):
     root = make(tmp_path)
     settled = settle(root)
-    shards = sorted((root / cache_module.DIR_NAME).glob(f"v*/side-{SCHEMA_SIDE}-*.rec"))
+    shards = side_shards(root, SCHEMA_SIDE)
     damaged = 0
     for shard in shards:
         lines = shard.read_text().split("\n")

@@ -26,7 +26,7 @@ from gitops_lint.substitute.engine import (
     decode_result,
     encode_result,
 )
-from tests.helpers import lint_watching, shard_records
+from tests.helpers import kept_records, lint_watching, side_shards
 from tests.test_schema_kept import LABEL, make, touch
 
 
@@ -35,7 +35,7 @@ def lint(root: Path, *args: str, jobs: str = "1") -> dict:
 
 
 def kept(root: Path) -> dict[str, str]:
-    return shard_records(sorted((root / cache_module.DIR_NAME).glob(f"v*/side-{SUBSTITUTED_SIDE}-*.rec")))
+    return kept_records(root, SUBSTITUTED_SIDE)
 
 
 @pytest.mark.slow
@@ -90,7 +90,7 @@ def test_a_damaged_record_is_substituted_again(tmp_path):
     lint(root)
     touch(root, 1)
     lint(root)
-    (shard,) = sorted((root / cache_module.DIR_NAME).glob(f"v*/side-{SUBSTITUTED_SIDE}-*.rec"))
+    (shard,) = side_shards(root, SUBSTITUTED_SIDE)
     lines = shard.read_text().split("\n")
     key, checksum, payload = lines[1].split("\t")
     lines[1] = f"{key}\t{checksum}\t{payload.replace(':3', ':4')}"  # b's size, its checksum kept
