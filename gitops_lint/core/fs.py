@@ -108,13 +108,6 @@ def join(base: str, rel: str) -> str:
     return normalize(posixpath.join(base, rel) if base else rel)
 
 
-def _stat_or_none(path: str) -> os.stat_result | None:
-    try:
-        return os.stat(path)
-    except OSError:
-        return None
-
-
 class RepoFS:
     """Read-only view of one repository tree."""
 
@@ -133,9 +126,6 @@ class RepoFS:
             tuple[str, tuple[str, ...]], tuple[tuple[str, ...], tuple[tuple[str, str], ...]]
         ] = {}
         self._unlistable: dict[str, str] = {}  # real directory -> why it cannot be listed
-        # real directory -> the casefolded names of all its entries, for a directory a walk
-        # listed: a name not among them is missing, asked without a system call (_stat)
-        self._names: dict[str, frozenset[str]] = {}
         # real path -> its stat (None: missing), and the content of a file read this run
         self._stats: dict[str, os.stat_result | None] = {}
         self._read: dict[str, bytes] = {}
@@ -155,18 +145,6 @@ class RepoFS:
         return observed
 
     # -- path resolution -------------------------------------------------
-    def _missing(self, real_parent: str, leaf: str) -> bool:
-        """Whether ``leaf`` is known missing from the real directory ``real_parent``: a walk
-        listed the directory this run and no entry's name is ``leaf``, even matched without
-        case (a case-insensitive file system finds ``Kustomization`` as ``kustomization``).
-        The renderer and the secret inventory ask for files most directories lack
-        (``kustomization.yml``, ``.sops.yaml``): each was an ``lstat`` and a ``stat``. A
-        name that is not ASCII is asked of the system (a file system may normalize it).
-        Only :meth:`_stat`'s answers (exists, isfile, isdir) take it: a path is resolved,
-        symlinks checked against the root, with the system's own answers, as before."""
-        names = self._names.get(real_parent)
-        return names is not None and leaf.isascii() and leaf.casefold() not in names
-
     def _realpath_uncached(self, rel: str) -> str:
         """``os.path.realpath`` of root/rel, one ``lstat`` per path: the parent comes
         resolved from the cache, and only a symlinked leaf needs the full resolution."""
@@ -227,14 +205,14 @@ class RepoFS:
     def _stat(self, rel: str) -> os.stat_result | None:
         """``os.stat`` after symlinks (None when missing), once per path and run: the
         renderer asks whether each directory holds a kustomization, for every cluster."""
-        norm = normalize(rel)
-        parent, _, leaf = norm.rpartition("/")
-        if leaf and self._missing(self._real(parent), leaf):
-            return None  # the leaf is not resolved: a path that is read is (with its checks)
-        real = self._real(norm)
+        real = self._real(normalize(rel))
         if real in self._stats:
             return self._stats[real]
-        st = self._stats[real] = _stat_or_none(real)
+        try:
+            st: os.stat_result | None = os.stat(real)
+        except OSError:
+            st = None
+        self._stats[real] = st
         return st
 
     def exists(self, rel: str) -> bool:
@@ -419,8 +397,6 @@ class RepoFS:
                 why = self._unlistable[absdir] = exc.strerror or type(exc).__name__
                 self.unreadable.setdefault(reldir, why)
             entries = []
-        else:  # every name, those the walk skips too (.git, an entry it cannot stat)
-            self._names[absdir] = frozenset(e.name.casefold() for e in entries)
         out = []
         for entry in entries:
             try:
