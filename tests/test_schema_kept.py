@@ -57,9 +57,11 @@ CONFIGMAP = (
 
 def _cluster(name: str, size: str, source: str) -> dict[str, str]:
     """A cluster whose apps substitute SIZE from ``source`` (``inline``: the Flux
-    Kustomization's own ``substitute``; ``secret``: a plaintext Secret's stringData)."""
-    if source == "inline":
-        post = f"  postBuild:\n    substitute: {{SIZE: '{size}', LABEL: {LABEL}}}\n"
+    Kustomization's own ``substitute``; ``secret``: a plaintext Secret's stringData;
+    ``unset``: nothing, so b's ``${SIZE}`` stays unresolved)."""
+    if source in ("inline", "unset"):
+        sizes = f"SIZE: '{size}', " if source == "inline" else ""
+        post = f"  postBuild:\n    substitute: {{{sizes}LABEL: {LABEL}}}\n"
         extra = {}
     else:
         post = "  postBuild:\n    substituteFrom:\n      - {kind: Secret, name: sizes}\n"
@@ -230,6 +232,22 @@ def test_a_verdict_made_through_a_secrets_value_is_not_kept(tmp_path):
     assert third["out"] == lint(root, "--no-cache")["out"]
     cache_text = "".join(p.read_text() for p in (root / cache_module.DIR_NAME).rglob("side-schema-*"))
     assert LABEL not in cache_text
+
+
+@pytest.mark.slow
+def test_an_object_whose_only_errors_the_rule_leaves_out_is_kept_as_valid(tmp_path):
+    # b's size is a ${SIZE} nothing fills: not an integer, an error at a value Flux fills
+    # in later, which the rule does not report; its verdict is kept as a valid one's
+    inline = settle(make(tmp_path / "inline"))
+    root = make(tmp_path / "unset", source="unset")
+    settled = settle(root)
+    assert settled["new"] == inline["new"] == len(kept(root))  # b's too
+    touch(root, 2)
+    warm = lint(root)
+    assert (warm["used"], warm["new"]) == (settled["new"], 0)
+    cold = lint(root, "--no-cache")["out"]
+    assert warm["out"] == cold and schema_findings(cold) == []
+    assert any(f["rule"] == "unresolved-variable" for f in json.loads(cold)["findings"])
 
 
 SOPS_SECRET = """---

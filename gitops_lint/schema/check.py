@@ -89,13 +89,17 @@ def validate_cluster(cluster: Cluster, fs: RepoFS, config: Config) -> ClusterSch
             # the API server compiles every pattern with Go's regexp and refuses the CRD
             errors = errors + [SchemaError(p, f"{dotted(p)}: {m}") for p, m in pattern_errors(obj)]
         result.validated += 1
-        if not errors and content is not None:
+        unresolved = {tuple(path) for _, path in ro.unresolved}
+        reported = [
+            err for err in errors if not (_skip(err) or any(err.path[: len(p)] == p for p in unresolved))
+        ]
+        if not reported and content is not None:
+            # nothing to report, as of a valid object: an error only at a value Flux fills in
+            # later (a ``${var}`` no source fills, a SOPS value) is a function of the object
+            # and the variables too, which the content key names (its substitution's record
+            # is kept under the same key, buildcache.KeptSubstitutions)
             # what the key was made of besides kept texts: the object's and the CRD's variables
             texts = content[1] if identity[1] in ("", content[1]) else f"{content[1]}\n{identity[1]}"
             verdicts.add_valid(identity[0], content[0], texts)
-        unresolved = {tuple(path) for _, path in ro.unresolved}
-        for err in errors:
-            if _skip(err) or any(err.path[: len(p)] == p for p in unresolved):
-                continue
-            result.errors.append((ro, err))
+        result.errors.extend((ro, err) for err in reported)
     return result
