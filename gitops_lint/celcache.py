@@ -31,9 +31,8 @@ its place included, and the substitution's variables), in the ``schema`` side en
 own unused records are dropped apart from CEL's). Only "valid" is kept: an invalid
 object is validated again, for its messages. "Valid" is what the rule reports nothing
 of: an object whose only errors are at values Flux fills in later (a ``${var}`` no
-source fills, SOPS ciphertext), which the rule leaves out, is kept so too (a home-ops
-value of ``replicas: ${REPLICAS}`` without a source; hmcts validated hundreds of those
-every run). A content key is made of what the
+source fills or whose source lies outside Git, SOPS ciphertext), which the rule leaves
+out, is kept so too (``replicas: ${REPLICAS}`` from a ConfigMap Terraform makes). A content key is made of what the
 cache holds already (a build record's text, the hashes of the files it names); one
 made through variables that hold what the redactor masks is not kept.
 """
