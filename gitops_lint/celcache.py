@@ -32,9 +32,10 @@ own unused records are dropped apart from CEL's). Only "valid" is kept: an inval
 object is validated again, for its messages. "Valid" is what the rule reports nothing
 of: an object whose only errors are at values Flux fills in later (a ``${var}`` no
 source fills or whose source lies outside Git, SOPS ciphertext), which the rule leaves
-out, is kept so too (``replicas: ${REPLICAS}`` from a ConfigMap Terraform makes). A content key is made of what the
-cache holds already (a build record's text, the hashes of the files it names); one
-made through variables that hold what the redactor masks is not kept.
+out, is kept so too (``replicas: ${REPLICAS}`` from a ConfigMap Terraform makes). A
+content key is made of what the cache holds already (a build record's text, the hashes
+of the files it names); one made through variables that hold what the redactor masks
+is not kept.
 """
 
 from __future__ import annotations
