@@ -452,14 +452,21 @@ def check(ctx: Context):
     skipped = suspended_roots(cluster)
     memo: dict[tuple, Verdict] = {}
     groups: dict[tuple, _Group] = {}
+    # (group, kind, target) -> its providers in the order tried: many objects share a kind
+    ordered: dict[tuple[str, str, str], list] = {}
     for ro, group, kind, ks in ctx.custom_objects:
         if ks.ref.key() in skipped:
             continue  # Flux applies nothing under a suspended Kustomization
-        providers = index.providers(group, kind, target_of(ks))
+        where = (group, kind, target_of(ks))
+        providers = ordered.get(where)
+        if providers is None:
+            providers = ordered[where] = sorted(
+                index.providers(*where), key=lambda p: (p.how, str(p.kustomization), str(p.object))
+            )
         if not providers:
             continue  # missing-crd
         best: Verdict | None = None
-        for provider in sorted(providers, key=lambda p: (p.how, str(p.kustomization), str(p.object))):
+        for provider in providers:
             key = (ks.ref, provider)
             if key not in memo:
                 memo[key] = _verdict(cluster, order, ks, provider)
