@@ -46,7 +46,13 @@ class ObjectRef:
         return group_of(self.api_version)
 
     def key(self) -> tuple[str, str, str, str]:
-        return (self.group, self.kind, self.namespace, self.name)
+        # made once per ref (the rules ask tens of thousands of times a run), kept beside the
+        # fields: equality, hashing, order, repr and replace() read the fields alone
+        try:
+            return self.__dict__["_key"]
+        except KeyError:
+            found = self.__dict__["_key"] = (group_of(self.api_version), self.kind, self.namespace, self.name)
+            return found
 
     def display(self) -> str:
         return key_text(self.kind, self.namespace, self.name)
