@@ -183,9 +183,10 @@ class Linter:
         # without a warm cache of its own: one whose kept builds to reuse, with the hashes of
         # this run's tree (fix's lints of the fixed tree, see fix._breakage); never written
         self.builds_from: tuple[RunCache, dict[str, str]] | None = None
-        # kept between runs with a warm cache: cel-python's and the schema rule's verdicts
-        # (celcache) and the findings' field positions (positioncache), in this order
-        self.verdicts: tuple | None = None
+        # the records kept between runs with a warm cache that the run looks up and adds to
+        # (core.records.KeptPayloads), in this order: cel-python's and the schema rule's
+        # verdicts (celcache), the findings' field positions (positioncache)
+        self.kept_payloads: tuple | None = None
         self._tracebacks: list[str] = []
         self._details: list[str] = []
 
@@ -474,8 +475,8 @@ class Linter:
                 self.warm.write_records(PARSED_SIDE, parsed.stored, shards)
         if self.kept is not None:
             self.kept.store(self.fs, secrets, holds)
-        for verdicts in self.verdicts or ():
-            verdicts.store(self.warm, holds)
+        for kept in self.kept_payloads or ():
+            kept.store(self.warm, holds)
 
     def run(self, paths: list[str]) -> LintResult:
         if self.warm is None:
@@ -486,11 +487,11 @@ class Linter:
         from .schema import cel, check
 
         positions = KeptPositions(self.warm.read_records(POSITIONS_SIDE), self.hashes)
-        self.verdicts = (
+        self.kept_payloads = (
             *(KeptVerdicts(self.warm.read_records(name), name) for name in (SIDE, SCHEMA_SIDE)),
             positions,
         )
-        cel.kept, check.kept = self.verdicts[:2]
+        cel.kept, check.kept = self.kept_payloads[:2]
         self.cache.kept_positions = positions
         try:
             return self._run(paths)
@@ -621,7 +622,7 @@ class Linter:
         schema check takes most objects' verdicts and is a few milliseconds, less than the
         fork and the hand-over cost (after a change on gavinmcfall and rwlove, +5 and +39 ms
         split), and :meth:`_split_rules` runs every rule here."""
-        return self.verdicts is not None and len(self.verdicts[1].side) > 0  # (cel, schema): see run
+        return self.kept_payloads is not None and len(self.kept_payloads[1].side) > 0  # see __init__
 
     def _take_shares(self, found: list | None, files: int | None) -> list[Finding] | None:
         """The workers' findings, what their rules recorded taken over (:meth:`_rules_share`);
@@ -633,25 +634,25 @@ class Linter:
         if not all(loaded == 0 and raised == 0 for _, loaded, raised, _, _, _, _ in found):
             return None
         out: list[Finding] = []
-        for share, _, _, used, manifests, verdicts, asked in found:
+        for share, _, _, used, manifests, payloads, asked in found:
             if self.fs.observed is not None:
                 self.fs.observed.merge(asked)
             out.extend(f for cluster_findings in share for f in cluster_findings)
             self.cache.used |= used
             self.cache.manifests |= manifests
-            if self.verdicts is not None and verdicts is not None:
-                for kept, (new, used) in zip(self.verdicts, verdicts):
+            if self.kept_payloads is not None and payloads is not None:
+                for kept, (new, used) in zip(self.kept_payloads, payloads):
                     kept.merge(new, used)
         return out
 
     def _rules_share(self, clusters: list[Cluster], bootstrap: BootstrapFiles, rules=None) -> tuple:
         """In a worker: the clusters' findings (of ``rules``, every enabled one when None),
         whether its rules loaded a file or raised, and what they added to the run's records
-        (files used, CEL and schema verdicts to keep)."""
+        (files used, CEL and schema verdicts and positions to keep)."""
         used, manifests = set(self.cache.used), set(self.cache.manifests)
         files, errors = len(self.cache.files), len(self.internal_errors)
         asked = self.fs.observed.mark() if self.fs.observed is not None else None
-        for kept in self.verdicts or ():  # this share's own, not the parent's before the fork
+        for kept in self.kept_payloads or ():  # this share's own, not the parent's before the fork
             kept.new, kept.used = {}, set()
         share = [self._rules_of(cluster, bootstrap, rules) for cluster in clusters]
         return (
@@ -660,7 +661,9 @@ class Linter:
             len(self.internal_errors) - errors,
             self.cache.used - used,
             self.cache.manifests - manifests,
-            [(kept.new, kept.used) for kept in self.verdicts] if self.verdicts is not None else None,
+            [(kept.new, kept.used) for kept in self.kept_payloads]
+            if self.kept_payloads is not None
+            else None,
             self.fs.observed.since(asked) if asked is not None else None,
         )
 
