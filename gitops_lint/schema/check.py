@@ -97,8 +97,8 @@ def validate_cluster(cluster: Cluster, fs: RepoFS, config: Config) -> ClusterSch
             # nothing to report, as of a valid object: an error only at a value Flux fills in
             # later (a ``${var}`` no source fills, a SOPS value) is a function of the object
             # and the variables too, which the content key names (its substitution's record
-            # is kept under the same key, buildcache.KeptSubstitutions)
-            # what the key was made of besides kept texts: the object's and the CRD's variables
+            # is kept under the same key, buildcache.KeptSubstitutions). ``texts``: what the
+            # key was made of besides kept texts, the object's and the CRD's variables
             texts = content[1] if identity[1] in ("", content[1]) else f"{content[1]}\n{identity[1]}"
             verdicts.add_valid(identity[0], content[0], texts)
         result.errors.extend((ro, err) for err in reported)
