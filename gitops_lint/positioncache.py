@@ -20,12 +20,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from typing import NamedTuple
 
 from .core.data import Origin
 from .core.fs import content_hash
 from .core.records import KeptPayloads, SideRecords
 
 SIDE = "positions"
+
+
+class PositionKey(NamedTuple):
+    """A position's record key, the text it is made of besides the file's hash (the path:
+    checked for a secret's value before it is kept), and that hash, the walk's."""
+
+    digest: str
+    text: str
+    file_hash: str
 
 
 class KeptPositions(KeptPayloads):
@@ -35,15 +45,15 @@ class KeptPositions(KeptPayloads):
         super().__init__(side, SIDE)
         self.hashes = hashes
 
-    def key(self, origin: Origin, path: tuple) -> tuple[str, str] | None:
-        """The record's key and the text it is made of besides the file's hash (the path:
-        checked for a secret's value before it is kept); None: not kept (a file the walk
-        did not hash, a path step that is not a key or an index)."""
+    def key(self, origin: Origin, path: tuple) -> PositionKey | None:
+        """The position's key; None: not kept (a file the walk did not hash, a path step
+        that is not a key or an index)."""
         file_hash = self.hashes.get(origin.file)
         if file_hash is None or not all(type(step) in (str, int) for step in path):
             return None
         text = json.dumps(list(path))
-        return content_hash(f"{file_hash}\0{origin.doc_index}\0{origin.line}\0{text}".encode()), text
+        digest = content_hash(f"{file_hash}\0{origin.doc_index}\0{origin.line}\0{text}".encode())
+        return PositionKey(digest, text, file_hash)
 
     def get(self, key: str) -> tuple[int, int] | None:
         """The kept position, or None: not kept, or a record not of this form (a miss)."""
@@ -56,9 +66,8 @@ class KeptPositions(KeptPayloads):
         self.used.add(key)
         return int(line), int(column)
 
-    def add(self, key: tuple[str, str], position: tuple[int, int]) -> None:
-        self.put(key[0], key[1], f"{position[0]},{position[1]}")
-
-    def found_in(self, rel: str, raw_hash: str | None) -> bool:
-        """Whether a position found in the bytes of hash ``raw_hash`` may be kept for ``rel``."""
-        return raw_hash is not None and raw_hash == self.hashes.get(rel)
+    def add(self, key: PositionKey, position: tuple[int, int], raw_hash: str | None) -> None:
+        """Keep ``position``, found in bytes of content hash ``raw_hash``: only when those are
+        the bytes the walk hashed (a file saved during the run is not kept under its old hash)."""
+        if raw_hash == key.file_hash:
+            self.put(key.digest, key.text, f"{position[0]},{position[1]}")

@@ -164,7 +164,7 @@ def test_a_kept_position_is_taken_without_composing_and_a_malformed_one_is_a_mis
     key = kept.key(origin, ("data", "key"))
     assert key is not None and kept.key(origin, ("data", 1.5)) is None
     for payload, expected in (("40,7", (40, 7)), ("x,1", (6, 3)), ("-1,2", (6, 3)), ("5", (6, 3))):
-        side = SideRecords.from_rows({key[0]: payload})
+        side = SideRecords.from_rows({key.digest: payload})
         cache, kept, origin = _cache(tmp_path, content_hash(DOC.encode()))
         kept.side = side
         assert cache.finding_position(origin, ("data", "key")) == expected

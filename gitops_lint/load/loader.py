@@ -898,12 +898,12 @@ class DocumentCache:
         kept = self.kept_positions
         key = kept.key(origin, path) if kept is not None else None
         if key is not None:
-            position = kept.get(key[0])
+            position = kept.get(key.digest)
             if position is not None:
                 return position
         position = self.field_position(origin, path)
-        if key is not None and kept.found_in(origin.file, self._raw_hashes.get(origin.file)):
-            kept.add(key, position)
+        if key is not None:
+            kept.add(key, position, self._raw_hashes.get(origin.file))
         return position
 
     def field_position(self, origin: Origin, path: tuple) -> tuple[int, int]:
